@@ -1,0 +1,1 @@
+"""Users, roles, access policies, lockout and audit: plain Python, no Streamlit."""

@@ -1,0 +1,1 @@
+"""Keskinube's product core: question → SQL → checked → run → chart. No Streamlit here."""

@@ -1,0 +1,1 @@
+"""Vendor code at the edge: Ollama, SQL databases. Each adapter implements a port."""

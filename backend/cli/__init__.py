@@ -1,0 +1,50 @@
+"""The `keskinube` command: one sub-command per module listed in COMMAND_MODULES.
+
+Each module defines `register(subparsers)`, which adds its parser and sets `handler`,
+a function taking the parsed arguments and returning an exit status. Handlers import
+heavy dependencies lazily so that `keskinube --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from backend.errors import KeskinubeError
+
+COMMAND_MODULES: tuple[str, ...] = ("backend.cli.demo_db",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="keskinube", description="Ask your database questions in plain language."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.handler(args) or 0)
+    except KeskinubeError as exc:
+        print(f"keskinube: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("keskinube: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

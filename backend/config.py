@@ -1,0 +1,158 @@
+"""Settings: the one place where Keskinube reads its environment.
+
+Every knob is a field on `Settings`, read from environment variables (and an optional
+`.env` file in the working directory). Adapters never read the environment themselves:
+the composition root (`backend.wiring`) passes them the values they need.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from backend.errors import SettingsError
+
+# Keys that appear in docs and examples: never acceptable as a production secret.
+SAMPLE_COOKIE_KEYS = frozenset({"", "change-me", "changeme", "secret", "dev-only-cookie-key"})
+MIN_COOKIE_KEY_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    """Keskinube's configuration. Field descriptions double as the README's table."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    keskinube_env: Literal["dev", "prod"] = Field(
+        "dev", description="`dev` or `prod`; prod refuses sample secrets."
+    )
+    data_dir: Path = Field(
+        Path("data"),
+        validation_alias="KESKINUBE_DATA_DIR",
+        description="Folder for the embedded defaults (demo database, app database, Qdrant).",
+    )
+    database_url: str | None = Field(
+        None,
+        description="Business database (SQLAlchemy URL) that questions are asked of. "
+        "Default: the SQLite demo file `<data_dir>/demo.sqlite`.",
+    )
+    app_database_url: str | None = Field(
+        None,
+        description="App database for users, chat history and dashboards. "
+        "Default: SQLite `<data_dir>/app.sqlite`.",
+    )
+    qdrant_url: str | None = Field(
+        None, description="Qdrant server URL; when unset, embedded local mode at QDRANT_PATH."
+    )
+    qdrant_path: str | None = Field(
+        None,
+        description="Embedded Qdrant folder (or `:memory:`). Default `<data_dir>/qdrant`.",
+    )
+    ollama_base_url: str = Field("http://localhost:11434", description="Ollama server.")
+    ollama_model: str = Field("qwen2.5-coder:7b", description="Chat model that writes SQL.")
+    ollama_embed_model: str = Field("nomic-embed-text", description="Embedding model.")
+    ollama_num_ctx: int = Field(8192, ge=512, description="Context window asked of Ollama.")
+    ollama_timeout_s: float = Field(120.0, gt=0, description="Timeout of one Ollama call.")
+    ollama_keep_alive: str = Field("30m", description="How long Ollama keeps the model loaded.")
+    row_limit: int = Field(1000, ge=1, description="Most rows a query returns to the page.")
+    export_row_limit: int = Field(100_000, ge=1, description="Most rows a CSV export holds.")
+    query_timeout_s: float = Field(30.0, gt=0, description="Time limit of one SQL query.")
+    max_retries: int = Field(2, ge=0, le=5, description="Self-corrections after a failure.")
+    retrieval_k: int = Field(5, ge=1, le=50, description="Tables retrieved per question.")
+    auth_cookie_key: SecretStr | None = Field(
+        None, description="Key signing the login cookie (>= 32 random bytes; required in prod)."
+    )
+    admin_username: str | None = Field(
+        None, description="First admin, created once when no admin exists."
+    )
+    admin_password: SecretStr | None = Field(None, description="Password of that first admin.")
+
+    @field_validator("database_url", "app_database_url")
+    @classmethod
+    def _sqlalchemy_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        try:
+            make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL ({exc})") from None
+        return value
+
+    @field_validator("ollama_base_url", "qdrant_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("must be an http(s) URL such as http://localhost:11434")
+        try:
+            parts.port  # noqa: B018 - raises on a non-numeric port
+        except ValueError:
+            raise ValueError("has an invalid port") from None
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _prod_needs_real_secret(self) -> Settings:
+        if self.keskinube_env == "prod":
+            key = self.auth_cookie_key.get_secret_value() if self.auth_cookie_key else ""
+            if key.lower() in SAMPLE_COOKIE_KEYS or len(key) < MIN_COOKIE_KEY_LENGTH:
+                raise ValueError(
+                    "AUTH_COOKIE_KEY must be set to at least 32 random characters when "
+                    "KESKINUBE_ENV=prod (e.g. `python -c \"import secrets; "
+                    "print(secrets.token_urlsafe(48))\"`)"
+                )
+        return self
+
+    @property
+    def business_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'demo.sqlite'}"
+
+    @property
+    def app_db_url(self) -> str:
+        return self.app_database_url or f"sqlite:///{self.data_dir / 'app.sqlite'}"
+
+    @property
+    def qdrant_location(self) -> str:
+        """Where embedded Qdrant keeps its data (ignored when `qdrant_url` is set)."""
+        return self.qdrant_path or str(self.data_dir / "qdrant")
+
+    @property
+    def uses_demo_database(self) -> bool:
+        return self.database_url is None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, turning validation errors into one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built on first use."""
+    return load_settings()
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ()) if part != "__root__"]
+        variable = location[0].upper() if location else ""
+        variable = "KESKINUBE_DATA_DIR" if variable == "DATA_DIR" else variable
+        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        received = error.get("input")
+        shown = "" if not variable or isinstance(received, dict) else f" (got {received!r})"
+        label = f"{variable}: " if variable else ""
+        problems.append(f"{label}{message}{shown}")
+    return "Invalid configuration — " + "; ".join(problems)

@@ -1,0 +1,204 @@
+"""Values that flow through the pipeline: schema documents, policies, attempts, results.
+
+All are frozen dataclasses so they can be cached, compared and passed between threads
+without surprises. Nothing here talks to a database, Qdrant or Ollama.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class ColumnDoc:
+    """One column as the model and the guard see it."""
+
+    name: str
+    type: str
+    nullable: bool = True
+    comment: str | None = None
+    primary_key: bool = False
+    sample_values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """`columns` of the owning table reference `ref_columns` of `ref_table`."""
+
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TableDoc:
+    """A table's schema: what gets indexed in Qdrant and rendered into prompts."""
+
+    name: str
+    columns: tuple[ColumnDoc, ...]
+    comment: str | None = None
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    row_estimate: int | None = None
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    @property
+    def primary_key(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns if column.primary_key)
+
+    def fingerprint(self) -> str:
+        """Hash of everything indexed for this table; unchanged hash → nothing to re-index."""
+        parts = [self.name, self.comment or ""]
+        for c in self.columns:
+            parts.append(
+                f"{c.name}|{c.type}|{c.nullable}|{c.comment}|{c.primary_key}|{c.sample_values}"
+            )
+        for fk in self.foreign_keys:
+            parts.append(f"fk|{fk.columns}|{fk.ref_table}|{fk.ref_columns}")
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Example:
+    """A reviewed question → SQL pair used as a few-shot example."""
+
+    question: str
+    sql: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A short piece of business knowledge ("revenue means ...")."""
+
+    text: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class ScoredTable:
+    name: str
+    score: float
+
+
+RetrievalMode = Literal["hybrid", "sparse", "full_schema"]
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """The tables chosen for a question and how they were found."""
+
+    tables: tuple[ScoredTable, ...]
+    mode: RetrievalMode
+    added_for_joins: tuple[str, ...] = ()
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    """A predicate the guard adds to every read of `table` (e.g. `region_id = 3`)."""
+
+    table: str
+    predicate: str
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """What one role (or user) may read. `allowed_tables=None` means every table."""
+
+    allowed_tables: frozenset[str] | None = None
+    denied_columns: frozenset[tuple[str, str]] = frozenset()
+    row_filters: tuple[RowFilter, ...] = ()
+
+    def allows_table(self, table: str) -> bool:
+        return self.allowed_tables is None or table.lower() in self.allowed_tables
+
+    def allows_column(self, table: str, column: str) -> bool:
+        return (table.lower(), column.lower()) not in self.denied_columns
+
+
+UNRESTRICTED = AccessPolicy()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: what the guard and retrieval need to know about a user."""
+
+    username: str
+    role: str
+    policy: AccessPolicy = UNRESTRICTED
+    attributes: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of a conversation, given to the model for follow-ups."""
+
+    question: str
+    sql: str | None
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What the chat model returned, with Ollama's token counts."""
+
+    text: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class CheckedSql:
+    """A statement the guard accepted: `sql` is sqlglot's regenerated text, safe to run."""
+
+    sql: str
+    tables: frozenset[str]
+    limit_applied: int | None = None
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Rows of one query. `truncated` is True when more rows existed than the cap."""
+
+    frame: pd.DataFrame
+    truncated: bool
+    elapsed_s: float
+
+    @property
+    def row_count(self) -> int:
+        return len(self.frame)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try at answering: the SQL written and what went wrong, if anything."""
+
+    sql: str | None
+    error: str | None = None
+    stage: Literal["generate", "check", "execute", "ok"] = "ok"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Everything `Engine.ask` learned: shown by the UI, printed by the CLI, scored by eval."""
+
+    question: str
+    sql: str | None
+    result: QueryResult | None
+    attempts: tuple[Attempt, ...] = ()
+    retrieval: Retrieval | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached: bool = False
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.result is not None

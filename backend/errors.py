@@ -1,0 +1,39 @@
+"""Domain exceptions. Each carries the message a user should read; detail goes to the log."""
+
+from __future__ import annotations
+
+
+class KeskinubeError(Exception):
+    """Base class: `str(error)` is safe to show in the page or the terminal."""
+
+
+class SettingsError(KeskinubeError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class SqlRejected(KeskinubeError):
+    """The SQL guard refused a statement; the message says why."""
+
+
+class QueryFailed(KeskinubeError):
+    """The database raised an error while running an accepted statement."""
+
+
+class QueryTimeout(QueryFailed):
+    """The database stopped a statement that ran past the time limit."""
+
+
+class DatabaseUnavailable(KeskinubeError):
+    """The business database cannot be reached."""
+
+
+class ModelUnavailable(KeskinubeError):
+    """Ollama cannot be reached, or the model is not pulled."""
+
+
+class EmbeddingsUnavailable(ModelUnavailable):
+    """The embedding model cannot be used; retrieval falls back to sparse vectors."""
+
+
+class IndexBusy(KeskinubeError):
+    """The embedded Qdrant folder is held by another process."""

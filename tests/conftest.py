@@ -1,0 +1,45 @@
+"""Fixtures shared by every test tier: a real MariaDB, clean settings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from backend.config import get_settings
+from tests.support.mariadb import scratch_database, throwaway_server
+
+
+@pytest.fixture(scope="session")
+def mysql_server_url() -> Iterator[str]:
+    """URL of a MariaDB server the tests may create databases on (no database part)."""
+    configured = os.environ.get("TEST_MYSQL_URL")
+    if configured:
+        yield configured
+        return
+    with throwaway_server() as url:
+        yield url
+
+
+@pytest.fixture
+def mysql_url(mysql_server_url: str) -> Iterator[str]:
+    """A fresh, empty database on the test server, dropped after the test."""
+    with scratch_database(mysql_server_url) as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never read the developer's .env or data folder."""
+    for name in list(os.environ):
+        if name.startswith(("KESKINUBE_", "OLLAMA_", "QDRANT_")) or name in {
+            "DATABASE_URL", "APP_DATABASE_URL", "ROW_LIMIT", "QUERY_TIMEOUT_S",
+            "AUTH_COOKIE_KEY", "ADMIN_USERNAME", "ADMIN_PASSWORD", "MAX_RETRIES",
+        }:
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KESKINUBE_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

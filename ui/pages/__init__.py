@@ -1,0 +1,1 @@
+"""One page per task; each is a short script that calls backend/auth and renders."""

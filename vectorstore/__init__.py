@@ -1,0 +1,1 @@
+"""Schema, example and note collections in Qdrant, with hybrid (dense + sparse) search."""
