@@ -107,8 +107,8 @@ class Settings(BaseSettings):
             if key.lower() in SAMPLE_COOKIE_KEYS or len(key) < MIN_COOKIE_KEY_LENGTH:
                 raise ValueError(
                     "AUTH_COOKIE_KEY must be set to at least 32 random characters when "
-                    "KESKINUBE_ENV=prod (e.g. `python -c \"import secrets; "
-                    "print(secrets.token_urlsafe(48))\"`)"
+                    'KESKINUBE_ENV=prod (e.g. `python -c "import secrets; '
+                    'print(secrets.token_urlsafe(48))"`)'
                 )
         return self
 

@@ -30,12 +30,20 @@ def mysql_url(mysql_server_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def _isolated_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
     """Tests never read the developer's .env or data folder."""
     for name in list(os.environ):
         if name.startswith(("KESKINUBE_", "OLLAMA_", "QDRANT_")) or name in {
-            "DATABASE_URL", "APP_DATABASE_URL", "ROW_LIMIT", "QUERY_TIMEOUT_S",
-            "AUTH_COOKIE_KEY", "ADMIN_USERNAME", "ADMIN_PASSWORD", "MAX_RETRIES",
+            "DATABASE_URL",
+            "APP_DATABASE_URL",
+            "ROW_LIMIT",
+            "QUERY_TIMEOUT_S",
+            "AUTH_COOKIE_KEY",
+            "ADMIN_USERNAME",
+            "ADMIN_PASSWORD",
+            "MAX_RETRIES",
         }:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KESKINUBE_DATA_DIR", str(tmp_path_factory.mktemp("data")))

@@ -1,0 +1,9 @@
+#!/bin/bash
+# Creates the app database (users, chat history, dashboards) and its own account, which
+# may write there and nowhere else. Run once by the mysql image on first start.
+set -euo pipefail
+mysql -uroot -p"${MYSQL_ROOT_PASSWORD}" <<SQL
+CREATE DATABASE IF NOT EXISTS keskinube_app CHARACTER SET utf8mb4;
+CREATE USER IF NOT EXISTS 'keskinube_app'@'%' IDENTIFIED BY '${KESKINUBE_APP_DB_PASSWORD}';
+GRANT ALL PRIVILEGES ON keskinube_app.* TO 'keskinube_app'@'%';
+SQL
