@@ -10,6 +10,8 @@ import pytest
 from backend.config import get_settings
 from tests.support.mariadb import scratch_database, throwaway_server
 
+pytest_plugins = ["tests.support.fixtures_ollama"]
+
 
 @pytest.fixture(scope="session")
 def mysql_server_url() -> Iterator[str]:
