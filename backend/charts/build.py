@@ -1,0 +1,249 @@
+"""`build_figure`: a `ChartSpec` drawn as a Plotly figure; `kpi_value`: the KPI card's text.
+
+Figures are built from data only (`plotly.graph_objects`), never from code a model wrote.
+Axis titles are humanised, values carry thousands separators, a currency symbol or a
+percent sign (see `formatting`). From 10,000 points on, line and scatter traces switch to
+WebGL (`Scattergl`) and histograms are binned here, so the page stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from backend.charts.columns import Column, Profile, as_numbers, profile
+from backend.charts.formatting import (
+    DEFAULT_CURRENCY,
+    NumberFormat,
+    axis_format,
+    format_value,
+    hover_value,
+    number_format,
+    plotly_separators,
+)
+from backend.charts.names import humanise
+from backend.charts.options import fits
+from backend.charts.prepare import bar_data, labels, line_data
+from backend.charts.spec import ChartSpec
+
+LARGE = 10_000  # points from which traces use WebGL and histograms are pre-binned
+MAX_BINS = 50
+MARKERS_UP_TO = 60  # line points per series that still get a marker each
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """What every drawer needs besides the spec."""
+
+    frame: pd.DataFrame
+    shape: Profile
+    locale: str
+    currency: str
+
+    def column(self, name: str | None) -> Column | None:
+        return self.shape.get(name)
+
+    def need(self, name: str | None) -> Column:
+        """A column the spec's kind requires; `fits` has checked it exists."""
+        column = self.shape.get(name)
+        if column is None:
+            raise ValueError(f"the chart needs column {name!r}")
+        return column
+
+    def fmt(self, name: str, values: pd.Series) -> NumberFormat:
+        return number_format(name, values, currency=self.currency)
+
+
+def build_figure(
+    frame: pd.DataFrame,
+    spec: ChartSpec,
+    *,
+    locale: str = "en",
+    currency: str = DEFAULT_CURRENCY,
+) -> go.Figure | None:
+    """The figure for `spec`; None for kpi and table, or when the spec does not fit the frame."""
+    if spec.kind in {"kpi", "table"} or frame.empty:
+        return None
+    shape = profile(frame)
+    if not fits(spec, shape):
+        return None
+    figure = _DRAWERS[spec.kind](_Ctx(frame, shape, locale, currency), spec)
+    figure.update_layout(
+        title={"text": spec.title},
+        separators=plotly_separators(locale),
+        margin={"l": 16, "r": 16, "t": 56, "b": 16},
+        legend_title_text=humanise(spec.color) if spec.color else None,
+    )
+    return figure
+
+
+def kpi_value(
+    frame: pd.DataFrame,
+    spec: ChartSpec,
+    *,
+    locale: str = "en",
+    currency: str = DEFAULT_CURRENCY,
+) -> str:
+    """The KPI card's value, e.g. '€1.2M'; '–' when there is no value."""
+    if spec.y is None or spec.y not in frame.columns or frame.empty:
+        return "–"
+    values = frame[spec.y]
+    present = values.dropna()
+    first = present.iloc[0] if not present.empty else None
+    return format_value(first, number_format(spec.y, values, currency=currency), locale)
+
+
+def _line(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
+    x, y, color = ctx.need(spec.x), ctx.need(spec.y).name, ctx.column(spec.color)
+    data = line_data(ctx.frame, x, y, color)
+    fmt = ctx.fmt(y, data["value"])
+    trace = go.Scattergl if len(data) >= LARGE else go.Scatter
+    hover = f"%{{customdata}}<br>{humanise(y)}: {hover_value('y', fmt, ctx.locale)}"
+    figure = go.Figure()
+    for name, part in _series(data):
+        mode = "lines+markers" if len(part) <= MARKERS_UP_TO else "lines"
+        figure.add_trace(
+            trace(
+                x=part["x"],
+                y=part["value"],
+                name=name,
+                mode=mode,
+                customdata=part["label"],
+                hovertemplate=hover + f"<extra>{name or ''}</extra>",
+                showlegend=name is not None,
+            )
+        )
+    figure.update_xaxes(title_text=humanise(x.name), **_time_axis(x, data))
+    figure.update_yaxes(title_text=humanise(y), **axis_format(fmt, ctx.locale))
+    return figure
+
+
+def _time_axis(x: Column, data: pd.DataFrame) -> dict[str, object]:
+    if x.time_kind in {"quarter", "week"}:
+        order = list(dict.fromkeys(data["x"]))
+        return {"type": "category", "categoryorder": "array", "categoryarray": order}
+    if x.time_kind in {"year", "ordinal"}:
+        return {"tickformat": "d", "dtick": 1} if x.distinct <= 24 else {"tickformat": "d"}
+    return {}
+
+
+def _bar(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
+    x, y, color = ctx.need(spec.x), ctx.need(spec.y).name, ctx.column(spec.color)
+    bars = bar_data(ctx.frame, x, y, color)
+    fmt = ctx.fmt(y, bars.data["value"])
+    flat = spec.kind == "barh"
+    hover = f"%{{{'y' if flat else 'x'}}}: {hover_value('x' if flat else 'y', fmt, ctx.locale)}"
+    figure = go.Figure()
+    for name, part in _series(bars.data):
+        text = None if name else [format_value(v, fmt, ctx.locale) for v in part["value"]]
+        cats, values = part["label"], part["value"]
+        figure.add_trace(
+            go.Bar(
+                x=values if flat else cats,
+                y=cats if flat else values,
+                name=name,
+                orientation="h" if flat else "v",
+                text=text,
+                textposition="auto",
+                hovertemplate=hover + f"<extra>{name or ''}</extra>",
+            )
+        )
+    order = list(dict.fromkeys(bars.data["label"]))
+    category_axis = {"type": "category", "categoryorder": "array", "categoryarray": order}
+    value_axis = {**axis_format(fmt, ctx.locale), "title_text": humanise(y)}
+    if flat:
+        figure.update_yaxes(title_text=humanise(x.name), autorange="reversed", **category_axis)
+        figure.update_xaxes(**value_axis)
+    else:
+        figure.update_xaxes(title_text=humanise(x.name), **category_axis)
+        figure.update_yaxes(**value_axis)
+    figure.update_layout(barmode="stack" if bars.additive else "group")
+    return figure
+
+
+def _donut(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
+    x, y = ctx.need(spec.x), ctx.need(spec.y).name
+    bars = bar_data(ctx.frame, x, y)
+    fmt = ctx.fmt(y, bars.data["value"])
+    hover = f"%{{label}}: {hover_value('value', fmt, ctx.locale)} (%{{percent}})<extra></extra>"
+    pie = go.Pie(
+        labels=bars.data["label"],
+        values=bars.data["value"],
+        hole=0.5,
+        sort=False,
+        direction="clockwise",
+        textinfo="percent",
+        hovertemplate=hover,
+    )
+    return go.Figure(pie).update_layout(legend_title_text=humanise(x.name))
+
+
+def _scatter(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
+    x, y, color = ctx.need(spec.x).name, ctx.need(spec.y).name, ctx.column(spec.color)
+    data = pd.DataFrame({"x": as_numbers(ctx.frame[x]), "y": as_numbers(ctx.frame[y])})
+    if color is not None:
+        data["series"] = labels(ctx.frame[color.name], color)
+    data = data.dropna(subset=["x", "y"])
+    x_fmt, y_fmt = ctx.fmt(x, data["x"]), ctx.fmt(y, data["y"])
+    large = len(data) >= LARGE
+    trace = go.Scattergl if large else go.Scatter
+    hover = (
+        f"{humanise(x)}: {hover_value('x', x_fmt, ctx.locale)}<br>"
+        f"{humanise(y)}: {hover_value('y', y_fmt, ctx.locale)}"
+    )
+    figure = go.Figure()
+    for name, part in _series(data):
+        figure.add_trace(
+            trace(
+                x=part["x"],
+                y=part["y"],
+                name=name,
+                mode="markers",
+                marker={"opacity": 0.5 if large else 0.8},
+                showlegend=name is not None,
+                hovertemplate=hover + f"<extra>{name or ''}</extra>",
+            )
+        )
+    figure.update_xaxes(title_text=humanise(x), **axis_format(x_fmt, ctx.locale))
+    figure.update_yaxes(title_text=humanise(y), **axis_format(y_fmt, ctx.locale))
+    return figure
+
+
+def _histogram(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
+    x = ctx.need(spec.x).name
+    values = as_numbers(ctx.frame[x]).dropna()
+    fmt = ctx.fmt(x, values)
+    if len(values) >= LARGE:
+        counts, edges = np.histogram(values, bins=min(MAX_BINS, int(np.sqrt(len(values)))))
+        trace: go.Bar | go.Histogram = go.Bar(
+            x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges), name=""
+        )
+    else:
+        trace = go.Histogram(x=values, nbinsx=MAX_BINS, name="")
+    figure = go.Figure(trace).update_layout(bargap=0.02)
+    figure.update_xaxes(title_text=humanise(x), **axis_format(fmt, ctx.locale))
+    figure.update_yaxes(title_text="Rows", tickformat=",d")
+    return figure
+
+
+def _series(data: pd.DataFrame) -> Iterator[tuple[str | None, pd.DataFrame]]:
+    """(name, rows) per colour series; one unnamed group when there is no colour."""
+    if "series" not in data.columns:
+        yield None, data
+        return
+    for name, part in data.groupby("series", sort=False):
+        yield str(name), part
+
+
+_DRAWERS: dict[str, Callable[[_Ctx, ChartSpec], go.Figure]] = {
+    "line": _line,
+    "bar": _bar,
+    "barh": _bar,
+    "donut": _donut,
+    "scatter": _scatter,
+    "histogram": _histogram,
+}

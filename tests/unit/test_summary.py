@@ -1,0 +1,190 @@
+"""summarise: one or two deterministic sentences per chart kind, numbers as the chart shows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from backend.charts import ChartSpec, choose_chart
+from backend.summary import summarise
+
+
+def text(values: list[str]) -> pd.Series:
+    return pd.Series(values, dtype="str")
+
+
+def say(frame: pd.DataFrame, spec: ChartSpec | None = None, **options: str) -> str:
+    return summarise(frame, spec or choose_chart(frame), **options)
+
+
+COUNTRIES = [
+    "Germany",
+    "France",
+    "Italy",
+    "Spain",
+    "Austria",
+    "Belgium",
+    "Poland",
+    "Sweden",
+    "Finland",
+    "Norway",
+    "Denmark",
+    "Ireland",
+]
+
+
+def test_kpi_states_the_value() -> None:
+    assert say(pd.DataFrame({"total_revenue": [1_234_567.0]})) == "Total revenue is €1.2M."
+
+
+def test_kpi_mentions_other_measures_of_the_row() -> None:
+    frame = pd.DataFrame(
+        {
+            "total_revenue": [1_234_567.0],
+            "orders": pd.Series([3400], dtype="Int64"),
+            "avg_basket": [35.2],
+        }
+    )
+    assert say(frame) == "Total revenue is €1.2M. Also: orders 3,400, average basket 35.2."
+
+
+def test_kpi_mentions_at_most_two_other_measures() -> None:
+    frame = pd.DataFrame(
+        {"revenue": [5.0], "refunds": [1.0], "fees": [np.nan], "visits": [7.0], "orders": [2.0]}
+    )
+    assert say(frame) == "Revenue is €5. Also: refunds 1, visits 7."
+
+
+def test_a_null_total_is_a_table_not_a_kpi() -> None:
+    frame = pd.DataFrame({"SUM(amount)": pd.Series([None], dtype=object)})
+    assert say(frame) == "1 row."
+
+
+def test_bar_names_the_leader_the_runner_up_and_the_count() -> None:
+    revenue = [310_000.0, 250_000.0, *np.linspace(100_000, 10_000, 10)]
+    frame = pd.DataFrame({"country": text(COUNTRIES), "revenue": revenue})
+    assert say(frame) == (
+        "Germany leads with €310K in revenue, followed by France (€250K); 12 countries in total."
+    )
+
+
+def test_bar_of_averages_says_highest() -> None:
+    frame = pd.DataFrame({"country": text(["FR", "DE", "IT"]), "avg_price": [48.0, 52.0, 30.0]})
+    assert say(frame) == (
+        "DE has the highest average price (€52), followed by FR (€48); 3 countries in total."
+    )
+
+
+def test_bar_with_two_categories_skips_the_count() -> None:
+    frame = pd.DataFrame({"plan": text(["basic", "pro"]), "customers": [120.0, 80.0]})
+    assert say(frame) == "Basic leads with 120 in customers, followed by pro (80)."
+
+
+def test_stacked_bar_ranks_category_totals() -> None:
+    frame = pd.DataFrame(
+        {
+            "country": text(["DE", "DE", "FR", "FR", "IT"]),
+            "channel": text(["web", "shop", "web", "shop", "web"]),
+            "revenue": [1.0, 2.0, 3.0, 4.0, 1.0],
+        }
+    )
+    assert say(frame).startswith("FR leads with €7 in revenue, followed by DE (€3)")
+
+
+def test_donut_gives_the_largest_share() -> None:
+    frame = pd.DataFrame(
+        {
+            "status": text(["delivered", "returned", "open"]),
+            "COUNT(*)": pd.Series([1240, 260, 500], dtype="Int64"),
+        }
+    )
+    assert say(frame) == (
+        "Delivered makes up the largest share: 62% (1,240 of 2,000); 3 statuses in total."
+    )
+
+
+def test_donut_of_shares_states_only_the_percent() -> None:
+    frame = pd.DataFrame({"channel": text(["web", "shop"]), "revenue_share": [0.7, 0.3]})
+    assert say(frame) == "Web makes up the largest share: 70%; 2 channels in total."
+
+
+def test_line_gives_start_end_change_and_peak() -> None:
+    frame = pd.DataFrame(
+        {
+            "month": text(["2024-01", "2024-06", "2025-12", "2026-09"]),
+            "revenue": [80_000.0, 100_000.0, 150_000.0, 120_000.0],
+        }
+    )
+    assert say(frame) == (
+        "Revenue went from €80K in Jan 2024 to €120K in Sep 2026 (+50%), "
+        "peaking at €150K in Dec 2025."
+    )
+
+
+def test_line_of_a_rate_changes_in_points() -> None:
+    frame = pd.DataFrame(
+        {
+            "day": pd.Series(pd.date_range("2024-03-01", periods=3), dtype="datetime64[us]"),
+            "conversion_rate": [0.031, 0.025, 0.021],
+        }
+    )
+    assert (
+        say(frame) == "Conversion rate went from 3.1% in 1 Mar 2024 to 2.1% in 3 Mar 2024 (-1 pp)."
+    )
+
+
+def test_line_with_series_sums_them_and_names_the_leader() -> None:
+    frame = pd.DataFrame(
+        {
+            "year": pd.Series([2023, 2023, 2024, 2024], dtype="Int64"),
+            "channel": text(["web", "shop"] * 2),
+            "revenue": [100_000.0, 200_000.0, 300_000.0, 150_000.0],
+        }
+    )
+    assert say(frame) == (
+        "Revenue across all channels went from €300K in 2023 to €450K in 2024 (+50%). "
+        "Web is highest in 2024 (€300K)."
+    )
+
+
+def test_line_of_averages_with_series_only_names_the_leader() -> None:
+    frame = pd.DataFrame(
+        {
+            "month": pd.Series([1, 1, 2, 2], dtype="Int64"),
+            "channel": text(["web", "shop"] * 2),
+            "avg_basket": [10.0, 20.0, 30.0, 25.0],
+        }
+    )
+    assert say(frame) == "Web is highest in Feb (30)."
+
+
+def test_scatter_describes_the_relation() -> None:
+    x = np.arange(50, dtype="float64")
+    frame = pd.DataFrame({"price": x, "units": 100 - 2 * x})
+    assert say(frame) == "Units falls strongly as price rises across 50 rows (correlation -1)."
+
+
+def test_histogram_gives_range_and_median() -> None:
+    frame = pd.DataFrame({"amount": np.arange(1, 101, dtype="float64")})
+    assert say(frame) == (
+        "Amount ranges from €1.00 to €100.00, with a median of €50.50, across 100 rows."
+    )
+
+
+def test_empty_result_and_plain_table() -> None:
+    assert say(pd.DataFrame({"name": text([])})) == "The query returned no rows."
+    assert say(pd.DataFrame({"name": text(["a"] * 12)})) == "12 rows."
+    assert say(pd.DataFrame({"name": text(["a"])})) == "1 row."
+
+
+def test_a_spec_that_does_not_fit_is_summarised_as_a_table() -> None:
+    frame = pd.DataFrame({"country": text(["DE", "FR"]), "revenue": [1.0, 2.0]})
+    assert say(frame, ChartSpec("line", "country", "revenue")) == "2 rows."
+
+
+def test_summary_uses_locale_and_currency_and_ignores_the_question() -> None:
+    frame = pd.DataFrame({"total_revenue": [1_234_567.0]})
+    spec = choose_chart(frame)
+    assert summarise(frame, spec, "Wie viel Umsatz?", locale="de", currency="CHF") == (
+        "Total revenue is 1,2M\u00a0CHF."
+    )
