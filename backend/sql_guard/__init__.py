@@ -1,0 +1,82 @@
+"""The SQL guard: turns model-written SQL into one safe, capped, policy-checked SELECT.
+
+`check_sql` parses the text with sqlglot, refuses anything that is not a single read
+query (writes, DDL, SET, CALL, locks, INTO, variables, dangerous functions, executable
+comments, system schemas, unknown tables), applies the caller's access policy (allowed
+tables, denied columns, row filters), caps the row count and returns sqlglot's
+regenerated SQL. That regenerated text — comments dropped, row filters built into the
+tree — is what gets executed, never the model's own text.
+
+Refusals raise `SqlRejected` with one sentence a business user, or the model on a retry,
+can act on.
+
+Decisions worth knowing:
+- `SELECT *` over a table with a denied column is refused (naming the column and listing
+  the allowed ones), not narrowed to the allowed columns.
+- Column attribution (sqlglot's `qualify`) runs only when the query reads a table that has
+  denied columns; otherwise unknown or ambiguous columns are left to the database.
+- Every database-qualified table name (`shop.orders`, `main.orders`) is refused: the guard
+  does not know the current database's name, and the prefix is never needed.
+- `CheckedSql.limit_applied` is the cap when the guard added or lowered the LIMIT, and
+  None when the query's own LIMIT (at most `row_limit`) was kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ErrorLevel, SqlglotError
+
+from backend.dialects import canonical_dialect, sqlglot_dialect
+from backend.domain import UNRESTRICTED, AccessPolicy, CheckedSql
+from backend.sql_guard.columns import check_columns
+from backend.sql_guard.limits import apply_row_limit
+from backend.sql_guard.row_filters import apply_row_filters
+from backend.sql_guard.statements import check_nodes, drop_hints, parse_statement, reject
+from backend.sql_guard.tables import KnownTables, find_table_reads
+
+__all__ = ["check_sql"]
+
+
+def check_sql(
+    sql: str,
+    *,
+    schema: Mapping[str, Sequence[str]],
+    dialect: str,
+    row_limit: int,
+    policy: AccessPolicy = UNRESTRICTED,
+    user_attributes: Mapping[str, str] | None = None,
+) -> CheckedSql:
+    """Check `sql` and return the statement to run, or raise `SqlRejected` saying why not.
+
+    `schema` maps each known table to its column names in ordinal order; `dialect` is
+    "mysql" (MySQL or MariaDB) or "sqlite"; `user_attributes` fill the `:user.<name>`
+    placeholders of the policy's row filters.
+    """
+    if row_limit < 1:
+        raise ValueError("row_limit must be at least 1")
+    target = sqlglot_dialect(dialect)
+    tree = parse_statement(sql, target)
+    check_nodes(tree)
+    drop_hints(tree)
+    known = KnownTables.from_schema(schema)
+    reads = find_table_reads(tree, known, policy, canonical_dialect(dialect))
+    check_columns(tree, reads, known, policy, target)
+    apply_row_filters(reads, known, policy, user_attributes or {}, target)
+    limit_applied = apply_row_limit(tree, row_limit)
+    return CheckedSql(
+        sql=_generate(tree, target),
+        tables=frozenset(read.name for read in reads),
+        limit_applied=limit_applied,
+    )
+
+
+def _generate(tree: exp.Expr, target: Dialect) -> str:
+    try:
+        return tree.sql(dialect=target, comments=False, unsupported_level=ErrorLevel.RAISE)
+    except SqlglotError as error:
+        raise reject(
+            f"the query uses syntax this database does not support ({error}); rewrite it"
+        ) from error

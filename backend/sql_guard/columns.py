@@ -1,0 +1,176 @@
+"""Denied columns: find every column a query reads and the real table it comes from.
+
+The check runs on a lower-cased copy of the tree qualified by sqlglot's optimizer with
+the indexed schema, so each column is attributed to its source through aliases,
+subqueries, WITH queries, USING/NATURAL joins and correlated references; unresolvable or
+ambiguous columns are refused. `SELECT *` (and `t.*`) over a table with a denied column is
+refused with its own message rather than silently narrowed: the user sees why, and the
+model learns to list the columns it needs.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import OptimizeError, SqlglotError
+from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.scope import Scope, traverse_scope, walk_in_scope
+
+from backend.domain import AccessPolicy
+from backend.sql_guard.statements import reject
+from backend.sql_guard.tables import KnownTables, TableRead
+
+
+def check_columns(
+    tree: exp.Expr,
+    reads: list[TableRead],
+    known: KnownTables,
+    policy: AccessPolicy,
+    dialect: Dialect,
+) -> None:
+    """Reject the query if it reads a column `policy` denies, in any shape."""
+    guarded = {table for table, _ in policy.denied_columns}
+    if not any(read.name.lower() in guarded for read in reads):
+        return
+    _check_stars(reads, known, policy)
+    _check_aliases(tree, reads, known, policy)
+    qualified = _qualified_copy(tree, known, dialect)
+    scopes = _scope_of_columns(qualified)
+    for column in qualified.find_all(exp.Column):
+        if isinstance(column.this, exp.Star):
+            continue
+        scope = scopes.get(id(column))
+        if scope is None:  # fail closed: every column must belong to a scope we understand
+            raise reject(f"the column {column.sql()} could not be checked")
+        _check_column(column, scope, policy, known)
+
+
+def _scope_of_columns(tree: exp.Expr) -> dict[int, Scope]:
+    found: dict[int, Scope] = {}
+    for scope in traverse_scope(tree):
+        for node in walk_in_scope(scope.expression):
+            if isinstance(node, exp.Column):
+                found.setdefault(id(node), scope)
+    return found
+
+
+def _check_stars(reads: list[TableRead], known: KnownTables, policy: AccessPolicy) -> None:
+    for read in reads:
+        hidden = _denied(read.name, known, policy)
+        select = read.node.parent.parent if read.node.parent else None
+        if not hidden or not isinstance(select, exp.Select) or _under_exists(select):
+            continue
+        if _selects_all_of(select, read.node):
+            allowed = [c for c in known.columns[read.name.lower()] if c not in hidden]
+            raise reject(
+                f"SELECT * on {read.name} would read {read.name}.{hidden[0]}, which your role "
+                f"can't see; list the columns you need instead (allowed: {', '.join(allowed)})"
+            )
+
+
+def _check_aliases(
+    tree: exp.Expr, reads: list[TableRead], known: KnownTables, policy: AccessPolicy
+) -> None:
+    # Engines differ on whether GROUP BY / HAVING / ORDER BY names mean the alias or the
+    # column; an alias that shadows a denied column would make the answer depend on it.
+    denied = {c.lower(): f"{r.name}.{c}" for r in reads for c in _denied(r.name, known, policy)}
+    names = [a.alias for a in tree.find_all(exp.Alias)]
+    names += [i.name for t in tree.find_all(exp.TableAlias) for i in t.columns]
+    for name in names:
+        if name.lower() in denied:
+            raise reject(
+                f"the alias {name} has the name of a column your role can't see "
+                f"({denied[name.lower()]}); choose another alias"
+            )
+
+
+def _denied(table: str, known: KnownTables, policy: AccessPolicy) -> list[str]:
+    return [c for c in known.columns[table.lower()] if not policy.allows_column(table, c)]
+
+
+def _selects_all_of(select: exp.Select, table: exp.Table) -> bool:
+    for projection in select.expressions:
+        if isinstance(projection, exp.Star):
+            return True
+        if (
+            isinstance(projection, exp.Column)
+            and isinstance(projection.this, exp.Star)
+            and projection.table.lower() == table.alias_or_name.lower()
+        ):
+            return True
+    return False
+
+
+def _under_exists(select: exp.Select) -> bool:
+    return isinstance(select.parent, exp.Exists) or isinstance(
+        select.parent and select.parent.parent, exp.Exists
+    )
+
+
+def _qualified_copy(tree: exp.Expr, known: KnownTables, dialect: Dialect) -> exp.Expr:
+    copy = tree.copy()
+    for identifier in copy.find_all(exp.Identifier):
+        identifier.set("this", identifier.name.lower())
+    for select in copy.find_all(exp.Select):
+        if _under_exists(select):  # EXISTS (SELECT * ...) reads no columns through its *
+            select.set("expressions", [exp.Literal.number(1)])
+    schema: dict[str, object] = {
+        table: {column.lower(): "TEXT" for column in columns}
+        for table, columns in known.columns.items()
+    }
+    try:
+        return qualify(
+            copy,
+            dialect=dialect,
+            schema=schema,
+            validate_qualify_columns=True,
+            quote_identifiers=False,
+        )
+    except OptimizeError as error:
+        raise reject(_unresolved(error)) from error
+    except SqlglotError as error:
+        raise reject(f"the query's columns could not be checked ({error})") from error
+
+
+def _unresolved(error: OptimizeError) -> str:
+    message = str(error).split(". Line:")[0]
+    if "could not be resolved" in message or "Ambiguous" in message:
+        return (
+            f"{message}: the column is missing from the tables the query reads or is "
+            "ambiguous; prefix it with its table name and check it against the schema"
+        )
+    return f"the query's columns could not be checked ({message})"
+
+
+def _check_column(
+    column: exp.Column, scope: Scope, policy: AccessPolicy, known: KnownTables
+) -> None:
+    if not column.table:
+        if not _is_output_alias(column):
+            raise reject(f"the column {column.name} could not be attributed to a table")
+        return
+    source = _source(scope, column.table)
+    if source is None:
+        raise reject(f"the column {column.sql()} could not be attributed to a table")
+    if isinstance(source, exp.Table) and not policy.allows_column(source.name, column.name):
+        table = known.names.get(source.name, source.name)
+        spelling = next(
+            (c for c in known.columns.get(source.name, ()) if c.lower() == column.name),
+            column.name,
+        )
+        raise reject(
+            f"that query reads {table}.{spelling}, which your role can't see; leave that column out"
+        )
+
+
+def _source(scope: Scope | None, name: str) -> exp.Table | Scope | None:
+    while scope is not None:
+        if name in scope.sources:
+            return scope.sources[name]
+        scope = scope.parent
+    return None
+
+
+def _is_output_alias(column: exp.Column) -> bool:
+    query = column.find_ancestor(exp.Query)
+    return isinstance(query, exp.Query) and column.name in query.named_selects
