@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from backend.domain import Completion, QueryResult
+from backend.domain import (
+    AccessPolicy,
+    Completion,
+    Example,
+    Note,
+    QueryResult,
+    Retrieval,
+    TableDoc,
+)
 
 
 class ChatModel(Protocol):
@@ -39,3 +47,31 @@ class SqlRunner(Protocol):
     def run(self, sql: str, *, row_limit: int) -> QueryResult:
         """Raises `QueryFailed`, `QueryTimeout` or `DatabaseUnavailable`."""
         ...
+
+
+class SchemaIndex(Protocol):
+    """Where the schema, examples and notes are indexed and retrieved (Qdrant)."""
+
+    def load_tables(self, database: str) -> list[TableDoc]:
+        """Every indexed table of `database`, as indexed."""
+        ...
+
+    def search_tables(
+        self, database: str, question: str, *, k: int = 5, policy: AccessPolicy | None = None
+    ) -> Retrieval:
+        """The `k` tables most relevant to `question` that `policy` allows, best first."""
+        ...
+
+    def search_examples(self, database: str, question: str, *, k: int = 3) -> list[Example]: ...
+
+    def search_notes(self, database: str, question: str, *, k: int = 3) -> list[Note]: ...
+
+
+class AnswerCache(Protocol):
+    """Question → SQL that already worked, per database and role."""
+
+    def lookup(self, database: str, role: str, question: str) -> str | None: ...
+
+    def store(self, database: str, role: str, question: str, sql: str) -> None: ...
+
+    def evict(self, database: str, role: str, question: str) -> None: ...

@@ -15,7 +15,11 @@ from collections.abc import Sequence
 
 from backend.errors import KeskinubeError
 
-COMMAND_MODULES: tuple[str, ...] = ("backend.cli.demo_db",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "backend.cli.demo_db",
+    "backend.cli.engine_cmds",
+    "backend.cli.users",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

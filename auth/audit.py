@@ -1,0 +1,253 @@
+"""The audit log: every login, logout, SQL run and admin action, with queries and CSV export.
+
+Rows hold who, when, what happened and, for SQL runs, the question, the final SQL, the row
+count, the status and the duration. Passwords are never passed in, so never stored. Long
+texts are cut to `TEXT_LIMIT` characters so that MySQL's TEXT columns always fit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TextIO
+
+import sqlalchemy as sa
+
+from auth.clock import Clock, to_utc_naive, utc_now
+from auth.db import TEXT_LIMIT, USERNAME_LENGTH, audit_log
+
+if TYPE_CHECKING:
+    from backend.domain import Answer
+
+LOGIN_SUCCESS = "login_success"
+LOGIN_FAILURE = "login_failure"
+LOCKOUT = "lockout"  # a lock starts
+LOGIN_LOCKED = "login_locked"  # an attempt refused during a lock
+LOGOUT = "logout"
+SQL_RUN = "sql_run"
+ADMIN_ACTION = "admin_action"
+EVENTS = (LOGIN_SUCCESS, LOGIN_FAILURE, LOCKOUT, LOGIN_LOCKED, LOGOUT, SQL_RUN, ADMIN_ACTION)
+
+OK, FAILED, REFUSED, REJECTED, ERROR, TIMEOUT = (
+    "ok", "failed", "refused", "rejected", "error", "timeout",
+)  # fmt: skip
+STATUSES = (OK, FAILED, REFUSED, REJECTED, ERROR, TIMEOUT)
+
+CSV_COLUMNS = (
+    "id", "at", "username", "event", "status", "question", "sql", "row_count", "duration_s",
+    "detail",
+)  # fmt: skip
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audit row; `at` is naive UTC."""
+
+    id: int
+    at: datetime
+    username: str | None
+    event: str
+    status: str
+    question: str | None = None
+    sql: str | None = None
+    row_count: int | None = None
+    duration_s: float | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which rows to show; every field left None matches everything.
+
+    `since` is inclusive and `until` exclusive; `text` searches the username, question, SQL
+    and detail, case-insensitively.
+    """
+
+    username: str | None = None
+    event: str | None = None
+    status: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of matching rows, newest first, and how many rows match in all."""
+
+    entries: tuple[AuditEntry, ...]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.entries) < self.total
+
+
+class AuditLog:
+    """Writes and reads the `audit_log` table."""
+
+    def __init__(self, engine: sa.Engine, *, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def record(self, event: str, *, username: str | None, status: str = OK, **fields: Any) -> None:
+        """Append one row; `fields` are the optional AuditEntry fields (question, sql, ...)."""
+        unknown = set(fields) - {"question", "sql", "row_count", "duration_s", "detail"}
+        if unknown:
+            raise TypeError(f"unknown audit fields: {sorted(unknown)}")
+        values = {key: _clip(value) for key, value in fields.items()}
+        name = username[:USERNAME_LENGTH] if username else None
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.insert(audit_log).values(
+                    at=self.clock(), username=name, event=event, status=status, **values
+                )
+            )
+
+    def record_login(self, username: str, event: str, *, detail: str | None = None) -> None:
+        """A login event (LOGIN_SUCCESS, LOGIN_FAILURE, LOCKOUT, LOGIN_LOCKED, LOGOUT)."""
+        status = OK if event in (LOGIN_SUCCESS, LOGOUT) else REFUSED
+        self.record(event, username=username, status=status, detail=detail)
+
+    def record_sql(
+        self,
+        username: str,
+        question: str | None,
+        sql: str | None,
+        row_count: int | None,
+        status: str,
+        duration_s: float | None,
+        detail: str | None = None,
+    ) -> None:
+        """One SQL run: `sql` is the final statement run (or refused); status one of STATUSES."""
+        self.record(
+            SQL_RUN, username=username, status=status, question=question, sql=sql,
+            row_count=row_count, duration_s=duration_s, detail=detail,
+        )  # fmt: skip
+
+    def record_answer(self, username: str, answer: Answer) -> None:
+        """Record an `Engine.ask`/`run_sql` answer: status from its error and last stage."""
+        status = OK
+        if not answer.ok:
+            stage = answer.attempts[-1].stage if answer.attempts else "execute"
+            status = REJECTED if stage == "check" else ERROR
+        detail = answer.error or ("answered from cache" if answer.cached else None)
+        self.record_sql(
+            username, answer.question, answer.sql,
+            answer.result.row_count if answer.result is not None else None,
+            status, round(sum(answer.timings.values()), 4), detail,
+        )  # fmt: skip
+
+    def record_admin(self, by: str, detail: str) -> None:
+        """An admin's change to users or access rules, described in `detail`."""
+        self.record(ADMIN_ACTION, username=by, status=OK, detail=detail)
+
+    def query(
+        self, filters: AuditFilter | None = None, *, limit: int = 50, offset: int = 0
+    ) -> AuditPage:
+        """One page of matching rows, newest first."""
+        if limit < 1 or offset < 0:
+            raise ValueError("limit must be positive and offset not negative")
+        conditions = _conditions(filters or AuditFilter())
+        rows_query = (
+            sa.select(audit_log)
+            .where(*conditions)
+            .order_by(audit_log.c.at.desc(), audit_log.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        count_query = sa.select(sa.func.count()).select_from(audit_log).where(*conditions)
+        with self.engine.connect() as conn:
+            total = int(conn.execute(count_query).scalar() or 0)
+            entries = tuple(_to_entry(row) for row in conn.execute(rows_query).mappings())
+        return AuditPage(entries=entries, total=total, offset=offset, limit=limit)
+
+    def iter_entries(
+        self, filters: AuditFilter | None = None, *, batch: int = 1000
+    ) -> Iterator[AuditEntry]:
+        """Every matching row, oldest first, fetched `batch` rows at a time."""
+        query = (
+            sa.select(audit_log)
+            .where(*_conditions(filters or AuditFilter()))
+            .order_by(audit_log.c.at, audit_log.c.id)
+        )
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
+            for row in result.mappings():
+                yield _to_entry(row)
+
+    def iter_csv(self, filters: AuditFilter | None = None) -> Iterator[str]:
+        """The CSV export, a header line then one line per row (for a download button)."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_COLUMNS)
+        for entry in self.iter_entries(filters):
+            writer.writerow(_csv_row(entry))
+            yield _drain(buffer)
+        if buffer.tell():
+            yield _drain(buffer)
+
+    def write_csv(self, out: TextIO, filters: AuditFilter | None = None) -> int:
+        """Stream the CSV export into `out` (open it with newline=""); returns the row count."""
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        count = 0
+        for entry in self.iter_entries(filters):
+            writer.writerow(_csv_row(entry))
+            count += 1
+        return count
+
+
+def _conditions(filters: AuditFilter) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.username:
+        conditions.append(audit_log.c.username == filters.username.strip().lower())
+    if filters.event:
+        conditions.append(audit_log.c.event == filters.event)
+    if filters.status:
+        conditions.append(audit_log.c.status == filters.status)
+    if filters.since is not None:
+        conditions.append(audit_log.c.at >= to_utc_naive(filters.since))
+    if filters.until is not None:
+        conditions.append(audit_log.c.at < to_utc_naive(filters.until))
+    if filters.text and filters.text.strip():
+        needle = filters.text.strip()
+        columns = (audit_log.c.username, audit_log.c.question, audit_log.c.sql, audit_log.c.detail)
+        conditions.append(sa.or_(*(col.icontains(needle, autoescape=True) for col in columns)))
+    return conditions
+
+
+def _to_entry(row: sa.RowMapping) -> AuditEntry:
+    return AuditEntry(**{key: row[key] for key in CSV_COLUMNS})
+
+
+def _csv_row(entry: AuditEntry) -> list[object]:
+    values = [getattr(entry, column) for column in CSV_COLUMNS]
+    values[1] = entry.at.isoformat(sep=" ")
+    return ["" if value is None else _defuse(value) for value in values]
+
+
+def _defuse(value: object) -> object:
+    """Keep a spreadsheet from running a cell as a formula (CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def _clip(value: object) -> object:
+    if isinstance(value, str) and len(value) > TEXT_LIMIT:
+        return value[: TEXT_LIMIT - 1] + "…"
+    return value

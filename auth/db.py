@@ -1,0 +1,172 @@
+"""The app database: one SQLAlchemy `MetaData` for users, lockouts, policies and audit.
+
+The same code runs on SQLite (the default `APP_DATABASE_URL`) and MySQL/MariaDB. Other
+modules (conversations, dashboards) add their tables to `metadata` by defining them with
+it; `ensure_schema` creates every table registered at the time it is called, so import
+those modules first. Timestamps are naive UTC (see `auth.clock`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.pool import StaticPool
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Microseconds on MySQL too, so attempts within one second keep their order.
+Timestamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+# BIGINT does not auto-increment on SQLite (only INTEGER PRIMARY KEY does).
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+USERNAME_LENGTH = 64
+ROLE_LENGTH = 16
+TEXT_LIMIT = 20_000  # longest question/SQL/detail kept in the audit log (MySQL TEXT: 64 KB)
+
+app_meta = sa.Table(
+    "app_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(USERNAME_LENGTH), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(254), nullable=False, default=""),
+    sa.Column("password_hash", sa.String(128), nullable=False),
+    sa.Column("role", sa.String(ROLE_LENGTH), nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("last_login_at", Timestamp, nullable=True),
+    sa.Column("language", sa.String(16), nullable=True),
+    # Values for row-filter placeholders, e.g. {"region_id": "3"}.
+    sa.Column("attributes", sa.JSON(none_as_null=True), nullable=True),
+)
+
+login_attempts = sa.Table(
+    "login_attempts",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("username", sa.String(USERNAME_LENGTH), nullable=False),
+    sa.Column("attempted_at", Timestamp, nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),  # success | failure | locked
+    sa.Index(None, "username", "attempted_at"),
+)
+
+lockouts = sa.Table(
+    "lockouts",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("username", sa.String(USERNAME_LENGTH), nullable=False),
+    sa.Column("locked_at", Timestamp, nullable=False),
+    sa.Column("locked_until", Timestamp, nullable=False),
+    sa.Index(None, "username", "locked_until"),
+)
+
+role_policies = sa.Table(
+    "role_policies",
+    metadata,
+    sa.Column("role", sa.String(ROLE_LENGTH), primary_key=True),
+    # NULL: every table; otherwise a list of lower-case table names.
+    sa.Column("allowed_tables", sa.JSON(none_as_null=True), nullable=True),
+    # A list of [table, column] pairs, lower-case.
+    sa.Column("denied_columns", sa.JSON(none_as_null=True), nullable=True),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Column("updated_by", sa.String(USERNAME_LENGTH), nullable=True),
+)
+
+row_filters = sa.Table(
+    "row_filters",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("role", sa.String(ROLE_LENGTH), nullable=True),
+    sa.Column("username", sa.String(USERNAME_LENGTH), nullable=True),
+    sa.Column("table_name", sa.String(128), nullable=False),
+    sa.Column("predicate", sa.Text, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("created_by", sa.String(USERNAME_LENGTH), nullable=True),
+    sa.CheckConstraint(
+        "(role IS NULL AND username IS NOT NULL) OR (role IS NOT NULL AND username IS NULL)",
+        name="role_or_user",
+    ),
+    sa.Index(None, "role"),
+    sa.Index(None, "username"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("at", Timestamp, nullable=False),
+    sa.Column("username", sa.String(USERNAME_LENGTH), nullable=True),
+    sa.Column("event", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("question", sa.Text, nullable=True),
+    sa.Column("sql", sa.Text, nullable=True),
+    sa.Column("row_count", sa.Integer, nullable=True),
+    sa.Column("duration_s", sa.Float, nullable=True),
+    sa.Column("detail", sa.Text, nullable=True),
+    sa.Index(None, "at"),
+    sa.Index(None, "username", "at"),
+    sa.Index(None, "event", "at"),
+)
+
+
+def create_app_engine(url: str, **kwargs: Any) -> sa.Engine:
+    """An engine for the app database; creates the folder of a SQLite file if needed.
+
+    SQLite connections may be used from Streamlit's script threads; an in-memory SQLite
+    database is shared by every connection of the engine.
+    """
+    parsed = sa.make_url(url)
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if parsed.get_backend_name() == "sqlite":
+        options["connect_args"] = {"check_same_thread": False}
+        database = parsed.database or ""
+        if database in {"", ":memory:"}:
+            options["poolclass"] = StaticPool
+        elif not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    options.update(kwargs)
+    return sa.create_engine(parsed, **options)
+
+
+def ensure_schema(engine: sa.Engine, *, seed_defaults: bool = True) -> None:
+    """Create every table of `metadata` that is missing (idempotent).
+
+    With `seed_defaults` the demo's default access rules are written once per database
+    (see `auth.policies.seed_default_policies`); later edits by an admin are kept.
+    """
+    metadata.create_all(engine)
+    if seed_defaults:
+        from auth.policies import seed_default_policies
+
+        seed_default_policies(engine)
+
+
+def meta_value(conn: sa.Connection, key: str) -> str | None:
+    """The `app_meta` value stored under `key`, if any."""
+    return conn.execute(sa.select(app_meta.c.value).where(app_meta.c.key == key)).scalar()
+
+
+def set_meta_value(conn: sa.Connection, key: str, value: str) -> None:
+    """Store `value` under `key` in `app_meta` (insert or update)."""
+    updated = conn.execute(
+        sa.update(app_meta).where(app_meta.c.key == key).values(value=value)
+    ).rowcount
+    if not updated:
+        conn.execute(sa.insert(app_meta).values(key=key, value=value))

@@ -1,0 +1,155 @@
+"""Logging in without Streamlit: `LoginService` and the credentials dict for the library.
+
+Two ways for the Streamlit adapter to use it:
+
+* its own form calls `LoginService.attempt(username, password)` and shows `message`;
+* or streamlit-authenticator's form checks the password against
+  `credentials_for_authenticator(store, lockout=...)` (locked and disabled users left out)
+  and the adapter then reports the outcome with `record_success` / `record_failure`.
+
+Either way lockout, `last_login_at` and the audit log are kept here. Every refusal of a
+wrong password or unknown username reads `INVALID_CREDENTIALS`, and unknown usernames are
+counted and locked like real ones, so no answer reveals which usernames exist.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from auth import audit
+from auth.audit import AuditLog
+from auth.lockout import LockoutTracker, attempt_key
+from auth.users import User, UserStore
+
+INVALID_CREDENTIALS = "Incorrect username or password."
+DISABLED_ACCOUNT = "This account is disabled. Ask an administrator."
+
+LoginStatus = Literal["success", "failure", "locked", "disabled"]
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """The outcome of one login; `message` is what the login form shows."""
+
+    status: LoginStatus
+    message: str
+    user: User | None = None
+    locked_until: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+
+def locked_message(minutes: int) -> str:
+    """The refusal shown while a username is locked (identical for unknown usernames)."""
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"Too many failed logins. Try again in {minutes} {unit}."
+
+
+class LoginService:
+    """Checks passwords and keeps lockout, last login and the audit log up to date."""
+
+    def __init__(self, store: UserStore, lockout: LockoutTracker, audit_log: AuditLog) -> None:
+        self.store = store
+        self.lockout = lockout
+        self.audit = audit_log
+
+    def attempt(self, username: str, password: str) -> LoginResult:
+        """The whole login: lock check, password check, then recording the outcome."""
+        key = attempt_key(username)
+        if not key or not password:
+            return LoginResult("failure", INVALID_CREDENTIALS)
+        refused = self.check_locked(key)
+        if refused is not None:
+            return refused
+        user = self.store.find_user(key)
+        if user is None:
+            self.store.hasher.waste_time(password)
+            return self.record_failure(key)
+        if not self.store.hasher.verify(password, user.password_hash):
+            return self.record_failure(key)
+        return self._succeed(user)
+
+    def check_locked(self, username: str) -> LoginResult | None:
+        """The refusal when `username` is locked now (recorded), else None."""
+        key = attempt_key(username)
+        until = self.lockout.locked_until(key)
+        if until is None:
+            return None
+        self.lockout.record_refused(key)
+        self.audit.record_login(key, audit.LOGIN_LOCKED, detail=f"locked until {until:%H:%M} UTC")
+        return LoginResult("locked", self._locked_text(until), locked_until=until)
+
+    def record_failure(self, username: str, *, detail: str | None = None) -> LoginResult:
+        """A wrong password or unknown username; may start a lock. Lock-aware."""
+        key = attempt_key(username)
+        refused = self.check_locked(key)
+        if refused is not None:
+            return refused
+        until = self.lockout.record_failure(key)
+        self.audit.record_login(key, audit.LOGIN_FAILURE, detail=detail)
+        if until is None:
+            return LoginResult("failure", INVALID_CREDENTIALS)
+        self.audit.record_login(key, audit.LOCKOUT, detail=f"locked until {until:%H:%M} UTC")
+        return LoginResult("locked", self._locked_text(until), locked_until=until)
+
+    def record_success(self, username: str) -> LoginResult:
+        """The password was right (checked by the library): lock-aware, refuses disabled."""
+        key = attempt_key(username)
+        refused = self.check_locked(key)
+        if refused is not None:
+            return refused
+        user = self.store.find_user(key)
+        if user is None:  # deleted between the check and now
+            return self.record_failure(key)
+        return self._succeed(user)
+
+    def _succeed(self, user: User) -> LoginResult:
+        key = user.username
+        if user.disabled:
+            self.audit.record_login(key, audit.LOGIN_FAILURE, detail="account disabled")
+            return LoginResult("disabled", DISABLED_ACCOUNT)
+        self.lockout.record_success(key)
+        self.store.record_login(key)
+        self.audit.record_login(key, audit.LOGIN_SUCCESS)
+        return LoginResult("success", f"Welcome, {user.name}.", user=self.store.get_user(key))
+
+    def record_logout(self, username: str) -> None:
+        """Note a logout in the audit log (the adapter clears the session itself)."""
+        self.audit.record_login(attempt_key(username), audit.LOGOUT)
+
+    def _locked_text(self, until: datetime) -> str:
+        seconds = (until - self.lockout.clock()).total_seconds()
+        return locked_message(max(1, math.ceil(seconds / 60)))
+
+
+def credentials_for_authenticator(
+    store: UserStore, *, lockout: LockoutTracker | None = None
+) -> dict[str, Any]:
+    """A new credentials dict for streamlit-authenticator 0.4.2, built on every call.
+
+    `{"usernames": {username: {"email", "first_name", "last_name", "password", "roles"}}}`
+    with disabled users (and, given `lockout`, locked usernames) left out. The library
+    mutates the dict in place, so never cache or share it between sessions. Leaving locked
+    users out also makes the library refuse their re-login cookie ("User not authorized")
+    until the lock ends; without `lockout`, call `LoginService.record_success` after the
+    library's form login, which refuses a locked username.
+    """
+    excluded = lockout.locked_usernames() if lockout is not None else set()
+    entries: dict[str, Any] = {}
+    for user in store.list_users():
+        if user.disabled or user.username in excluded:
+            continue
+        first, _, last = user.name.partition(" ")
+        entries[user.username] = {
+            "email": user.email,
+            "first_name": first,
+            "last_name": last,
+            "password": user.password_hash,
+            "roles": [user.role],
+        }
+    return {"usernames": entries}

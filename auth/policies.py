@@ -1,0 +1,240 @@
+"""Who may see what: per-role allowed tables and denied columns, and row filters.
+
+A role without a stored policy may read every table and column. Row filters belong to a
+role or to one user; a user's `AccessPolicy` holds both kinds, and the SQL guard applies
+them all (ANDed per table), filling `:user.<attr>` placeholders from `Actor.attributes`.
+Predicates are parsed here only to refuse obvious mistakes early; the guard stays the
+authority that compiles them on every query.
+
+Default for the demo: analysts may not read `employees.salary`. `seed_default_policies`
+writes that once per app database (remembered in `app_meta`), so an admin who changes or
+removes the rule later is never overridden; `ensure_schema` calls it unless told not to.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from auth import roles
+from auth.clock import Clock, utc_now
+from auth.db import meta_value, role_policies, row_filters, set_meta_value
+from auth.errors import InvalidPolicy
+from auth.users import User
+from auth.validation import normalise_username, valid_role
+from backend.domain import AccessPolicy, Actor, RowFilter
+
+DEFAULT_POLICIES: Mapping[str, Mapping[str, Any]] = {
+    roles.ANALYST: {"allowed_tables": None, "denied_columns": [["employees", "salary"]]},
+}
+_SEEDED_KEY = "default_policies_seeded"
+_NAME = re.compile(r"[^\s.`'\"]+")
+
+
+@dataclass(frozen=True)
+class RolePolicy:
+    """A role's table and column rules; `allowed_tables=None` means every table."""
+
+    role: str
+    allowed_tables: frozenset[str] | None = None
+    denied_columns: frozenset[tuple[str, str]] = frozenset()
+
+
+@dataclass(frozen=True)
+class StoredRowFilter:
+    """A row filter as stored: attached to `role` or to `username` (exactly one is set)."""
+
+    id: int
+    table: str
+    predicate: str
+    role: str | None
+    username: str | None
+    created_at: datetime
+    created_by: str | None
+
+    def as_row_filter(self) -> RowFilter:
+        return RowFilter(table=self.table, predicate=self.predicate)
+
+
+class PolicyStore:
+    """Reads and edits access rules; builds the `AccessPolicy`/`Actor` the engine uses."""
+
+    def __init__(self, engine: sa.Engine, *, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def role_policy(self, role: str) -> RolePolicy:
+        """The stored rules of `role` (everything allowed when none are stored)."""
+        role = valid_role(role)
+        query = sa.select(role_policies).where(role_policies.c.role == role)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        if row is None:
+            return RolePolicy(role=role)
+        allowed = row["allowed_tables"]
+        return RolePolicy(
+            role=role,
+            allowed_tables=None if allowed is None else frozenset(allowed),
+            denied_columns=frozenset((t, c) for t, c in row["denied_columns"] or ()),
+        )
+
+    def set_allowed_tables(
+        self, role: str, tables: Iterable[str] | None, *, by: str | None = None
+    ) -> RolePolicy:
+        """Allow only `tables` to `role`; None allows every table."""
+        cleaned = None if tables is None else sorted({_valid_name(t, "table") for t in tables})
+        self._save(valid_role(role), by, allowed_tables=cleaned)
+        return self.role_policy(role)
+
+    def set_denied_columns(
+        self, role: str, columns: Iterable[tuple[str, str] | str], *, by: str | None = None
+    ) -> RolePolicy:
+        """Deny `columns` to `role`: (table, column) pairs or "table.column" strings."""
+        cleaned = sorted({_valid_column(column) for column in columns})
+        self._save(valid_role(role), by, denied_columns=[list(pair) for pair in cleaned])
+        return self.role_policy(role)
+
+    def add_row_filter(
+        self,
+        table: str,
+        predicate: str,
+        *,
+        role: str | None = None,
+        username: str | None = None,
+        by: str | None = None,
+    ) -> StoredRowFilter:
+        """Attach a filter such as `region_id = :user.region_id` to a role or to one user."""
+        if (role is None) == (username is None):
+            raise InvalidPolicy("A row filter belongs to a role or to a user: give exactly one.")
+        values = {
+            "table_name": _valid_name(table, "table"),
+            "predicate": _valid_predicate(predicate),
+            "role": None if role is None else valid_role(role),
+            "username": None if username is None else normalise_username(username),
+            "created_at": self.clock(),
+            "created_by": by,
+        }
+        with self.engine.begin() as conn:
+            inserted = conn.execute(sa.insert(row_filters).values(**values)).inserted_primary_key
+            assert inserted is not None
+            query = sa.select(row_filters).where(row_filters.c.id == inserted[0])
+            row = conn.execute(query).mappings().one()
+        return _to_filter(row)
+
+    def remove_row_filter(self, filter_id: int) -> None:
+        """Delete one row filter; an unknown id is an error."""
+        with self.engine.begin() as conn:
+            deleted = conn.execute(sa.delete(row_filters).where(row_filters.c.id == filter_id))
+        if not deleted.rowcount:
+            raise InvalidPolicy(f"There is no row filter #{filter_id}.")
+
+    def row_filters(
+        self, *, role: str | None = None, username: str | None = None
+    ) -> list[StoredRowFilter]:
+        """Filters of `role`, of `username`, of either when both are given, or all."""
+        query = sa.select(row_filters).order_by(row_filters.c.id)
+        owners = []
+        if role is not None:
+            owners.append(row_filters.c.role == role.strip().lower())
+        if username is not None:
+            owners.append(row_filters.c.username == normalise_username(username))
+        if owners:
+            query = query.where(sa.or_(*owners))
+        with self.engine.connect() as conn:
+            return [_to_filter(row) for row in conn.execute(query).mappings()]
+
+    def policy_for_role(self, role: str) -> AccessPolicy:
+        """The policy of `role` alone: its table/column rules and its own row filters."""
+        return self._policy(self.role_policy(role), self.row_filters(role=role))
+
+    def policy_for(self, user: User) -> AccessPolicy:
+        """The policy of `user`: the role's rules plus the role's and the user's row filters."""
+        filters = self.row_filters(role=user.role, username=user.username)
+        return self._policy(self.role_policy(user.role), filters)
+
+    def actor_for(self, user: User) -> Actor:
+        """What the engine needs to answer for `user`: role, policy and attributes."""
+        return Actor(
+            username=user.username,
+            role=user.role,
+            policy=self.policy_for(user),
+            attributes=tuple(sorted(user.attributes.items())),
+        )
+
+    def _policy(self, stored: RolePolicy, filters: list[StoredRowFilter]) -> AccessPolicy:
+        return AccessPolicy(
+            allowed_tables=stored.allowed_tables,
+            denied_columns=stored.denied_columns,
+            row_filters=tuple(item.as_row_filter() for item in filters),
+        )
+
+    def _save(self, role: str, by: str | None, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            _upsert_policy(conn, role, updated_at=self.clock(), updated_by=by, **values)
+
+
+def seed_default_policies(engine: sa.Engine) -> bool:
+    """Write `DEFAULT_POLICIES` once per database; True when written by this call."""
+    with engine.begin() as conn:
+        if meta_value(conn, _SEEDED_KEY) is not None:
+            return False
+        existing = set(conn.execute(sa.select(role_policies.c.role)).scalars())
+        for role, values in DEFAULT_POLICIES.items():
+            if role not in existing:
+                _upsert_policy(conn, role, updated_at=utc_now(), updated_by=None, **values)
+        set_meta_value(conn, _SEEDED_KEY, json.dumps(sorted(DEFAULT_POLICIES)))
+    return True
+
+
+def _upsert_policy(conn: sa.Connection, role: str, **values: Any) -> None:
+    where = role_policies.c.role == role
+    if conn.execute(sa.select(role_policies.c.role).where(where)).first() is None:
+        conn.execute(sa.insert(role_policies).values(role=role, **values))
+    else:
+        conn.execute(sa.update(role_policies).where(where).values(**values))
+
+
+def _to_filter(row: sa.RowMapping) -> StoredRowFilter:
+    return StoredRowFilter(
+        id=row["id"], table=row["table_name"], predicate=row["predicate"], role=row["role"],
+        username=row["username"], created_at=row["created_at"], created_by=row["created_by"],
+    )  # fmt: skip
+
+
+def _valid_name(name: str, kind: str) -> str:
+    cleaned = name.strip().lower()
+    if not _NAME.fullmatch(cleaned) or len(cleaned) > 128:
+        raise InvalidPolicy(f"{name!r} is not a {kind} name.")
+    return cleaned
+
+
+def _valid_column(column: tuple[str, str] | str) -> tuple[str, str]:
+    parts = column.split(".") if isinstance(column, str) else list(column)
+    if len(parts) != 2:
+        raise InvalidPolicy(f"{column!r} is not a column: write it as table.column.")
+    return _valid_name(parts[0], "table"), _valid_name(parts[1], "column")
+
+
+def _valid_predicate(predicate: str) -> str:
+    """Refuse what the guard would refuse anyway: not one condition, or a subquery."""
+    cleaned = predicate.strip().rstrip(";").strip()
+    try:
+        trees = [tree for tree in sqlglot.parse(cleaned, read="mysql") if tree is not None]
+    except SqlglotError:
+        trees = []
+    if len(trees) != 1 or not isinstance(trees[0], exp.Condition):
+        raise InvalidPolicy(
+            f"{predicate!r} is not a single condition such as `region_id = :user.region_id`."
+        )
+    if trees[0].find(exp.Query, exp.Table):
+        raise InvalidPolicy("A row filter may not contain a subquery.")
+    return cleaned

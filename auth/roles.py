@@ -1,0 +1,44 @@
+"""Roles and the pages each may open: plain data for the navigation and the page guards.
+
+The UI builds its navigation from `pages_for_role` and each page calls `can_open` (or the
+adapter does it once for the page list), so a page a role may not open is neither shown nor
+reachable by a direct visit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+ADMIN = "admin"
+MANAGER = "manager"
+ANALYST = "analyst"
+ROLES: tuple[str, ...] = (ADMIN, MANAGER, ANALYST)
+
+# Page identifiers; the UI maps each to a page file.
+PAGE_CHAT = "chat"
+PAGE_DASHBOARDS = "dashboards"
+PAGE_ADMIN_USERS = "admin_users"
+PAGE_ADMIN_ACCESS = "admin_access"
+PAGE_ADMIN_AUDIT = "admin_audit"
+ADMIN_PAGES: tuple[str, ...] = (PAGE_ADMIN_USERS, PAGE_ADMIN_ACCESS, PAGE_ADMIN_AUDIT)
+
+PAGES_BY_ROLE: Mapping[str, tuple[str, ...]] = {
+    ANALYST: (PAGE_CHAT,),
+    MANAGER: (PAGE_CHAT, PAGE_DASHBOARDS),
+    ADMIN: (PAGE_CHAT, PAGE_DASHBOARDS, *ADMIN_PAGES),
+}
+
+
+def is_role(role: str) -> bool:
+    """True when `role` is one of `ROLES` (exact, lower-case)."""
+    return role in PAGES_BY_ROLE
+
+
+def pages_for_role(role: str) -> tuple[str, ...]:
+    """The pages `role` may open, in navigation order; none for an unknown role."""
+    return PAGES_BY_ROLE.get(role, ())
+
+
+def can_open(role: str, page: str) -> bool:
+    """True when `role` may open `page`."""
+    return page in pages_for_role(role)

@@ -1,0 +1,303 @@
+"""The user store: accounts in the app database, with last-active-admin protection.
+
+Usernames are stored lower-case (streamlit-authenticator lower-cases them too). Passwords
+pass `auth.passwords.check_password` and are kept only as bcrypt hashes; a password left
+out is generated and returned once, to be shown to the admin and never stored in clear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from auth import roles
+from auth.clock import Clock, utc_now
+from auth.db import row_filters, users
+from auth.errors import (
+    LastAdminError,
+    PasswordRejected,
+    UserExists,
+    UserNotFound,
+)
+from auth.passwords import PasswordHasher, check_password, generate_password
+from auth.validation import (
+    normalise_username,
+    valid_attributes,
+    valid_email,
+    valid_language,
+    valid_name,
+    valid_role,
+    valid_username,
+)
+
+
+@dataclass(frozen=True)
+class User:
+    """One account as stored; times are naive UTC."""
+
+    id: int
+    username: str
+    name: str
+    email: str
+    role: str
+    disabled: bool
+    created_at: datetime
+    last_login_at: datetime | None
+    language: str | None
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    password_hash: str = field(default="", repr=False, compare=False)
+
+    @property
+    def active(self) -> bool:
+        return not self.disabled
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == roles.ADMIN
+
+
+@dataclass(frozen=True)
+class CreatedUser:
+    """A new account; `generated_password` is set when none was given: show it once."""
+
+    user: User
+    generated_password: str | None = field(default=None, repr=False)
+
+
+class UserStore:
+    """Create, read and change accounts. Every method is one transaction."""
+
+    def __init__(
+        self, engine: sa.Engine, *, hasher: PasswordHasher | None = None, clock: Clock = utc_now
+    ) -> None:
+        self.engine = engine
+        self.hasher = hasher or PasswordHasher()
+        self.clock = clock
+
+    # -- reading ---------------------------------------------------------------------------
+    def list_users(self) -> list[User]:
+        """Every account, disabled ones included, by username."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(users).order_by(users.c.username)).mappings()
+            return [_to_user(row) for row in rows]
+
+    def find_user(self, username: str) -> User | None:
+        """The account named `username` (any case), or None."""
+        with self.engine.connect() as conn:
+            return _find(conn, normalise_username(username))
+
+    def get_user(self, username: str) -> User:
+        """The account named `username`; `UserNotFound` when there is none."""
+        user = self.find_user(username)
+        if user is None:
+            raise UserNotFound(f"There is no user {normalise_username(username)!r}.")
+        return user
+
+    def has_admin(self) -> bool:
+        """True when at least one admin account exists (active or not)."""
+        query = sa.select(sa.func.count()).where(users.c.role == roles.ADMIN)
+        with self.engine.connect() as conn:
+            return bool(conn.execute(query).scalar())
+
+    # -- creating --------------------------------------------------------------------------
+    def create_user(
+        self,
+        username: str,
+        *,
+        role: str,
+        name: str = "",
+        email: str = "",
+        password: str | None = None,
+        language: str | None = None,
+        attributes: Mapping[str, object] | None = None,
+    ) -> CreatedUser:
+        """Add an account; with no `password` one is generated and returned once."""
+        username = valid_username(username)
+        values: dict[str, Any] = {
+            "username": username,
+            "role": valid_role(role),
+            "name": valid_name(name, username),
+            "email": valid_email(email),
+            "language": valid_language(language),
+            "attributes": valid_attributes(attributes or {}),
+            "disabled": False,
+            "created_at": self.clock(),
+        }
+        secret, generated = _chosen_password(password, username)
+        values["password_hash"] = self.hasher.hash(secret)
+        with self.engine.begin() as conn:
+            if _find(conn, username) is not None:
+                raise UserExists(f"A user {username!r} already exists.")
+            try:
+                conn.execute(sa.insert(users).values(**values))
+            except sa.exc.IntegrityError:  # a concurrent create of the same name
+                raise UserExists(f"A user {username!r} already exists.") from None
+            user = _find(conn, username)
+        assert user is not None
+        return CreatedUser(user=user, generated_password=generated)
+
+    # -- changing --------------------------------------------------------------------------
+    def set_role(self, username: str, role: str) -> User:
+        """Change the role; demoting the last active admin raises `LastAdminError`."""
+        role = valid_role(role)
+        with self.engine.begin() as conn:
+            user = _require(conn, username)
+            if user.is_admin and role != roles.ADMIN:
+                _protect_last_admin(conn, user, "change the role of")
+            return _update(conn, user, role=role)
+
+    def disable(self, username: str) -> User:
+        """Refuse future logins; disabling the last active admin raises `LastAdminError`."""
+        with self.engine.begin() as conn:
+            user = _require(conn, username)
+            _protect_last_admin(conn, user, "disable")
+            return _update(conn, user, disabled=True)
+
+    def enable(self, username: str) -> User:
+        """Allow logins again."""
+        with self.engine.begin() as conn:
+            return _update(conn, _require(conn, username), disabled=False)
+
+    def delete(self, username: str) -> None:
+        """Remove the account and its own row filters (its audit rows stay)."""
+        with self.engine.begin() as conn:
+            user = _require(conn, username)
+            _protect_last_admin(conn, user, "delete")
+            conn.execute(sa.delete(row_filters).where(row_filters.c.username == user.username))
+            conn.execute(sa.delete(users).where(users.c.id == user.id))
+
+    def reset_password(self, username: str, password: str | None = None) -> str | None:
+        """Set a new password; with none given, generate one and return it (show it once)."""
+        user = self.get_user(username)
+        secret, generated = _chosen_password(password, user.username)
+        with self.engine.begin() as conn:
+            _update(conn, _require(conn, user.username), password_hash=self.hasher.hash(secret))
+        return generated
+
+    def change_password(self, username: str, current: str, new: str) -> None:
+        """A user's own change: `current` must match, `new` must pass the rules."""
+        user = self.get_user(username)
+        if not self.hasher.verify(current, user.password_hash):
+            raise PasswordRejected("The current password is not correct.")
+        if new == current:
+            raise PasswordRejected("The new password must differ from the current one.")
+        self.reset_password(user.username, new)
+
+    def update_profile(
+        self,
+        username: str,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        language: str | None = None,
+    ) -> User:
+        """Change the display name, e-mail or language; None leaves a field as it is."""
+        changes: dict[str, Any] = {}
+        if name is not None:
+            changes["name"] = valid_name(name, normalise_username(username))
+        if email is not None:
+            changes["email"] = valid_email(email)
+        if language is not None:
+            changes["language"] = valid_language(language)
+        with self.engine.begin() as conn:
+            return _update(conn, _require(conn, username), **changes)
+
+    def set_attributes(self, username: str, attributes: Mapping[str, object]) -> User:
+        """Replace the attributes row filters read (`:user.region_id` → {"region_id": "3"})."""
+        cleaned = valid_attributes(attributes)
+        with self.engine.begin() as conn:
+            return _update(conn, _require(conn, username), attributes=cleaned)
+
+    def record_login(self, username: str) -> None:
+        """Stamp `last_login_at` with the clock's time."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(users)
+                .where(users.c.username == normalise_username(username))
+                .values(last_login_at=self.clock())
+            )
+
+
+def ensure_first_admin(store: UserStore, username: str | None, password: str | None) -> User | None:
+    """Create the first admin from ADMIN_USERNAME/ADMIN_PASSWORD when no admin exists yet.
+
+    Returns the new admin, or None when nothing was done (no values given, or an admin
+    exists). A password that breaks the rules is refused like any other.
+    """
+    if not username or not password or store.has_admin():
+        return None
+    try:
+        return store.create_user(username, role=roles.ADMIN, password=password).user
+    except PasswordRejected as error:
+        raise PasswordRejected(f"ADMIN_PASSWORD: {error}") from None
+    except UserExists:
+        raise UserExists(
+            f"ADMIN_USERNAME {normalise_username(username)!r} is an existing user who is not an "
+            "admin; promote them with `keskinube users set-role` or choose another name."
+        ) from None
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _chosen_password(password: str | None, username: str) -> tuple[str, str | None]:
+    """The password to hash and, when it was generated, the same to show once."""
+    if password is None:
+        generated = generate_password(username=username)
+        return generated, generated
+    check_password(password, username=username)
+    return password, None
+
+
+def _find(conn: sa.Connection, username: str) -> User | None:
+    row = conn.execute(sa.select(users).where(users.c.username == username)).mappings().first()
+    return None if row is None else _to_user(row)
+
+
+def _require(conn: sa.Connection, username: str) -> User:
+    user = _find(conn, normalise_username(username))
+    if user is None:
+        raise UserNotFound(f"There is no user {normalise_username(username)!r}.")
+    return user
+
+
+def _update(conn: sa.Connection, user: User, **values: Any) -> User:
+    if values:
+        conn.execute(sa.update(users).where(users.c.id == user.id).values(**values))
+    updated = _find(conn, user.username)
+    assert updated is not None
+    return updated
+
+
+def _protect_last_admin(conn: sa.Connection, user: User, action: str) -> None:
+    """Raise when `user` is the only active admin. FOR UPDATE serialises rival changes."""
+    if not (user.is_admin and user.active):
+        return
+    others = conn.execute(
+        sa.select(users.c.id)
+        .where(users.c.role == roles.ADMIN, users.c.disabled.is_(False), users.c.id != user.id)
+        .with_for_update()
+    ).all()
+    if not others:
+        raise LastAdminError(
+            f"Can't {action} {user.username}: they are the last active admin. "
+            "Make another user an admin first."
+        )
+
+
+def _to_user(row: sa.RowMapping) -> User:
+    return User(
+        id=row["id"],
+        username=row["username"],
+        name=row["name"],
+        email=row["email"] or "",
+        role=row["role"],
+        disabled=bool(row["disabled"]),
+        created_at=row["created_at"],
+        last_login_at=row["last_login_at"],
+        language=row["language"],
+        attributes=dict(row["attributes"] or {}),
+        password_hash=row["password_hash"],
+    )

@@ -1,0 +1,213 @@
+"""`keskinube index | ask | schema search | sql check`: the engine from the terminal.
+
+Every command takes the business database from `DATABASE_URL` (or `--db URL`), so it
+works on any MySQL/MariaDB or SQLite schema, not only the demo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from backend.domain import Actor, Answer
+    from backend.wiring import Services
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    index = subparsers.add_parser("index", help="index the business schema in Qdrant")
+    _add_db(index)
+    index.add_argument("--no-progress", action="store_true", help="no progress bar")
+    index.set_defaults(handler=_index)
+
+    ask = subparsers.add_parser("ask", help="answer one question (SQL, table, timings)")
+    _add_db(ask)
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.set_defaults(handler=_ask)
+
+    schema = subparsers.add_parser("schema", help="schema retrieval tools")
+    schema_sub = schema.add_subparsers(dest="schema_command", required=True, metavar="COMMAND")
+    search = schema_sub.add_parser("search", help="rank tables for a question (no LLM)")
+    _add_db(search)
+    search.add_argument("question", nargs="?")
+    search.add_argument("--questions", type=Path, help='JSONL file of {"id", "question"}')
+    search.add_argument("--k", type=int, default=5)
+    search.add_argument("--json", action="store_true")
+    search.add_argument("--sparse-only", action="store_true", help="skip dense embeddings")
+    search.set_defaults(handler=_schema_search)
+
+    sql = subparsers.add_parser("sql", help="SQL tools")
+    sql_sub = sql.add_subparsers(dest="sql_command", required=True, metavar="COMMAND")
+    check = sql_sub.add_parser("check", help='run the guard on a JSONL file of {"id", "sql"}')
+    _add_db(check)
+    check.add_argument("--file", type=Path, required=True)
+    check.add_argument("--role", help="apply this role's access policy")
+    check.set_defaults(handler=_sql_check)
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="URL", help="business database (default: DATABASE_URL)")
+
+
+@contextmanager
+def _services(args: argparse.Namespace) -> Iterator[Services]:
+    from backend.config import get_settings
+    from backend.wiring import build_services
+
+    services = build_services(get_settings(), database_url=args.db)
+    try:
+        yield services
+    finally:
+        services.close()
+
+
+def _cli_actor(services: Services, role: str | None = None) -> Actor:
+    from backend.domain import Actor
+
+    return Actor(username="cli", role=role or "admin")
+
+
+def _index(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from backend.wiring import index_database
+
+    with _services(args) as services:
+        bar = tqdm(total=0, unit="table", disable=args.no_progress or not sys.stderr.isatty())
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        stats = index_database(services, progress=progress)
+        bar.close()
+    print(
+        f"indexed {services.database}: {stats.added} added, {stats.updated} updated, "
+        f"{stats.unchanged} unchanged, {stats.removed} removed in {stats.seconds:.1f} s"
+    )
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    with _services(args) as services:
+        answer = services.engine.ask(args.question, _cli_actor(services))
+    if args.json:
+        print(json.dumps(answer_to_json(answer), ensure_ascii=False, default=str))
+    else:
+        _print_answer(answer)
+    return 0 if answer.ok else 1
+
+
+def answer_to_json(answer: Answer) -> dict[str, Any]:
+    """A JSON-ready view of an Answer (rows capped to keep output readable)."""
+    frame = answer.result.frame if answer.result is not None else None
+    return {
+        "question": answer.question,
+        "ok": answer.ok,
+        "error": answer.error,
+        "sql": answer.sql,
+        "cached": answer.cached,
+        "columns": list(frame.columns) if frame is not None else [],
+        "rows": frame.head(50).astype(object).where(frame.notna(), None).values.tolist()
+        if frame is not None
+        else [],
+        "row_count": answer.result.row_count if answer.result else 0,
+        "truncated": answer.result.truncated if answer.result else False,
+        "retrieval": None
+        if answer.retrieval is None
+        else {
+            "mode": answer.retrieval.mode,
+            "tables": [t.name for t in answer.retrieval.tables],
+            "added_for_joins": list(answer.retrieval.added_for_joins),
+            "warning": answer.retrieval.warning,
+        },
+        "attempts": [{"sql": a.sql, "error": a.error, "stage": a.stage} for a in answer.attempts],
+        "timings": {k: round(v, 4) for k, v in answer.timings.items()},
+        "prompt_tokens": answer.prompt_tokens,
+        "completion_tokens": answer.completion_tokens,
+    }
+
+
+def _print_answer(answer: Answer) -> None:
+    if answer.sql:
+        print(f"SQL:\n{answer.sql}\n")
+    if answer.retrieval is not None and answer.retrieval.warning:
+        print(f"note: {answer.retrieval.warning}")
+    if answer.error:
+        print(f"Couldn't answer: {answer.error}", file=sys.stderr)
+    if answer.result is not None:
+        frame = answer.result.frame
+        print(frame.head(50).to_string(index=False) if len(frame) else "(no rows)")
+        more = " (more rows exist)" if answer.result.truncated else ""
+        print(f"\n{answer.result.row_count} rows{more}")
+    timings = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in answer.timings.items())
+    cached = " [from cache]" if answer.cached else ""
+    print(f"timings: {timings}{cached}; tokens: {answer.prompt_tokens}+{answer.completion_tokens}")
+
+
+def _schema_search(args: argparse.Namespace) -> int:
+    if not args.question and not args.questions:
+        raise SystemExit("keskinube schema search: give a question or --questions FILE")
+    with _services(args) as services:
+        if args.sparse_only:
+            services.store.embedder = None
+        if args.questions:
+            for item in _read_jsonl(args.questions):
+                ranked = _search(services, item["question"], args.k)
+                print(json.dumps({"id": item.get("id"), **ranked}, ensure_ascii=False))
+            return 0
+        ranked = _search(services, args.question, args.k)
+    if args.json:
+        print(json.dumps(ranked, ensure_ascii=False))
+    else:
+        for position, table in enumerate(ranked["tables"], start=1):
+            print(f"{position}. {table['name']}  ({table['score']:.4f})")
+        print(f"mode: {ranked['mode']}")
+    return 0
+
+
+def _search(services: Services, question: str, k: int) -> dict[str, Any]:
+    retrieval = services.store.search_tables(services.database, question, k=k)
+    return {
+        "tables": [{"name": t.name, "score": round(t.score, 6)} for t in retrieval.tables],
+        "mode": retrieval.mode,
+    }
+
+
+def _sql_check(args: argparse.Namespace) -> int:
+    from backend.errors import SqlRejected
+    from backend.sql_guard import check_sql
+
+    with _services(args) as services:
+        actor = _cli_actor(services, args.role)
+        schema = {name: list(t.column_names) for name, t in services.engine.tables().items()}
+        dialect = services.engine.runner.dialect
+        for item in _read_jsonl(args.file):
+            try:
+                check_sql(
+                    item["sql"],
+                    schema=schema,
+                    dialect=dialect,
+                    row_limit=services.settings.row_limit,
+                    policy=actor.policy,
+                    user_attributes=dict(actor.attributes),
+                )
+                verdict = {"id": item.get("id"), "allowed": True, "reason": None}
+            except SqlRejected as exc:
+                verdict = {"id": item.get("id"), "allowed": False, "reason": str(exc)}
+            print(json.dumps(verdict, ensure_ascii=False))
+    return 0
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)

@@ -1,0 +1,227 @@
+"""`keskinube users ...`: create the first admin and manage accounts from the terminal.
+
+Every command uses the app database of `APP_DATABASE_URL` (or `--app-db URL`), creating
+its tables when missing. `add` and `reset-password` print a generated password once
+unless `--password-stdin` reads one from standard input; `create-admin` prompts twice.
+Changes are written to the audit log as actions of "cli".
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from backend.errors import KeskinubeError
+
+if TYPE_CHECKING:
+    from auth.services import AuthServices
+    from auth.users import User
+
+CLI_ACTOR = "cli"
+
+
+class PasswordsDiffer(KeskinubeError):
+    """The two typed passwords are not the same."""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    users = subparsers.add_parser("users", help="manage user accounts in the app database")
+    sub = users.add_subparsers(dest="users_command", required=True, metavar="COMMAND")
+
+    admin = _command(sub, "create-admin", "create an admin, prompting for the password", _admin)
+    admin.add_argument("username", nargs="?", help="asked for when left out")
+    _add_profile(admin)
+
+    _command(sub, "list", "list accounts", _list).add_argument(
+        "--json", action="store_true", help="print a JSON array"
+    )
+
+    add = _command(sub, "add", "add an account (prints a generated password once)", _add)
+    add.add_argument("username")
+    add.add_argument("--role", required=True, help="admin, manager or analyst")
+    _add_profile(add)
+    _add_password_stdin(add)
+
+    set_role = _command(sub, "set-role", "change an account's role", _set_role)
+    set_role.add_argument("username")
+    set_role.add_argument("role", help="admin, manager or analyst")
+
+    for name, help_text, handler in (
+        ("disable", "refuse an account's logins", _disable),
+        ("enable", "allow an account's logins again", _enable),
+        ("delete", "delete an account", _delete),
+        ("unlock", "end a login lockout now", _unlock),
+    ):
+        _command(sub, name, help_text, handler).add_argument("username")
+
+    reset = _command(sub, "reset-password", "set a new password (generated unless given)", _reset)
+    reset.add_argument("username")
+    _add_password_stdin(reset)
+
+
+def _command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help_text: str,
+    handler: Callable[[argparse.Namespace], int],
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
+    parser.add_argument("--app-db", metavar="URL", help="app database (default: APP_DATABASE_URL)")
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _add_profile(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--name", default="", help="display name (default: the username)")
+    parser.add_argument("--email", default="", help="e-mail address")
+
+
+def _add_password_stdin(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+
+
+@contextmanager
+def _services(args: argparse.Namespace) -> Iterator[AuthServices]:
+    from auth.services import open_auth
+    from backend.config import get_settings
+
+    services = open_auth(args.app_db or get_settings().app_db_url)
+    try:
+        yield services
+    finally:
+        services.close()
+
+
+def _admin(args: argparse.Namespace) -> int:
+    username = args.username or input("Username: ").strip()
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Password (again): ") != password:
+        raise PasswordsDiffer("The two passwords differ; nothing was changed.")
+    with _services(args) as services:
+        created = services.users.create_user(
+            username, role="admin", name=args.name, email=args.email, password=password
+        )
+        services.audit.record_admin(CLI_ACTOR, f"created admin {created.user.username}")
+    print(f"Created admin {created.user.username}.")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    with _services(args) as services:
+        users = services.users.list_users()
+    if args.json:
+        print(json.dumps([_as_json(user) for user in users], indent=2))
+        return 0
+    rows = [("USERNAME", "NAME", "ROLE", "STATUS", "LAST LOGIN (UTC)")]
+    rows += [
+        (
+            u.username,
+            u.name,
+            u.role,
+            "disabled" if u.disabled else "active",
+            f"{u.last_login_at:%Y-%m-%d %H:%M}" if u.last_login_at else "never",
+        )
+        for u in users
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    password = _stdin_password() if args.password_stdin else None
+    with _services(args) as services:
+        created = services.users.create_user(
+            args.username, role=args.role, name=args.name, email=args.email, password=password
+        )
+        user = created.user
+        services.audit.record_admin(CLI_ACTOR, f"created {user.role} {user.username}")
+    print(f"Created {user.role} {user.username}.")
+    _show_once(created.generated_password)
+    return 0
+
+
+def _set_role(args: argparse.Namespace) -> int:
+    with _services(args) as services:
+        user = services.users.set_role(args.username, args.role)
+        services.audit.record_admin(CLI_ACTOR, f"set the role of {user.username} to {user.role}")
+    print(f"{user.username} is now {user.role}.")
+    return 0
+
+
+def _disable(args: argparse.Namespace) -> int:
+    with _services(args) as services:
+        user = services.users.disable(args.username)
+        services.audit.record_admin(CLI_ACTOR, f"disabled {user.username}")
+    print(f"Disabled {user.username}.")
+    return 0
+
+
+def _enable(args: argparse.Namespace) -> int:
+    with _services(args) as services:
+        user = services.users.enable(args.username)
+        services.audit.record_admin(CLI_ACTOR, f"enabled {user.username}")
+    print(f"Enabled {user.username}.")
+    return 0
+
+
+def _delete(args: argparse.Namespace) -> int:
+    with _services(args) as services:
+        username = services.users.get_user(args.username).username
+        services.users.delete(username)
+        services.audit.record_admin(CLI_ACTOR, f"deleted {username}")
+    print(f"Deleted {username}.")
+    return 0
+
+
+def _unlock(args: argparse.Namespace) -> int:
+    with _services(args) as services:
+        services.lockout.unlock(args.username)
+        services.audit.record_admin(CLI_ACTOR, f"ended the lockout of {args.username.lower()}")
+    print(f"{args.username.lower()} may log in again.")
+    return 0
+
+
+def _reset(args: argparse.Namespace) -> int:
+    password = _stdin_password() if args.password_stdin else None
+    with _services(args) as services:
+        username = services.users.get_user(args.username).username
+        generated = services.users.reset_password(username, password)
+        services.audit.record_admin(CLI_ACTOR, f"reset the password of {username}")
+    print(f"Password of {username} changed.")
+    _show_once(generated)
+    return 0
+
+
+def _stdin_password() -> str:
+    line = sys.stdin.readline()
+    return line.removesuffix("\n").removesuffix("\r")
+
+
+def _show_once(password: str | None) -> None:
+    if password is not None:
+        print(f"Generated password (shown only now): {password}")
+
+
+def _as_json(user: User) -> dict[str, object]:
+    return {
+        "username": user.username,
+        "name": user.name,
+        "email": user.email,
+        "role": user.role,
+        "disabled": user.disabled,
+        "created_at": user.created_at.isoformat(),
+        "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+        "language": user.language,
+        "attributes": dict(user.attributes),
+    }

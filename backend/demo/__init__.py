@@ -1,0 +1,35 @@
+"""The demo business database: a deterministic European sales company.
+
+Public entry points:
+
+- `build_demo_database(url, orders=..., seed=..., ...)` creates and fills the demo tables
+  on MySQL/MariaDB or SQLite; `demo_tables_exist(url)` checks for them.
+- `write_sql_dump(path, DemoSpec(...))` writes the same data as a MySQL dump.
+- `metadata` / `DEMO_TABLE_NAMES`: the schema, with a comment on every table and column
+  (SQLite does not store comments: read them from here for the demo database).
+- `load_examples()` / `load_notes()`: reviewed question → SQL pairs and business notes.
+"""
+
+from __future__ import annotations
+
+from backend.demo.content import load_examples, load_notes
+from backend.demo.dump import write_sql_dump
+from backend.demo.loader import DemoBuild, DemoTablesExist, build_demo_database, demo_tables_exist
+from backend.demo.schema import DEMO_TABLE_NAMES, metadata
+from backend.demo.spec import DEFAULT_END_DATE, DEFAULT_ORDERS, DEFAULT_SEED, DemoSpec
+
+__all__ = [
+    "DEFAULT_END_DATE",
+    "DEFAULT_ORDERS",
+    "DEFAULT_SEED",
+    "DEMO_TABLE_NAMES",
+    "DemoBuild",
+    "DemoSpec",
+    "DemoTablesExist",
+    "build_demo_database",
+    "demo_tables_exist",
+    "load_examples",
+    "load_notes",
+    "metadata",
+    "write_sql_dump",
+]

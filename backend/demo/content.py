@@ -1,0 +1,30 @@
+"""Hand-written knowledge about the demo database: example questions and business notes.
+
+`examples.yaml` holds reviewed question → SQL pairs (few-shot examples for the model);
+`notes.yaml` short notes on how the business defines its numbers. Both are portable SQL
+that runs on MySQL/MariaDB and SQLite alike.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from backend.domain import Example, Note
+
+FOLDER = Path(__file__).resolve().parent
+EXAMPLES_FILE = FOLDER / "examples.yaml"
+NOTES_FILE = FOLDER / "notes.yaml"
+
+
+def load_examples(path: Path = EXAMPLES_FILE) -> tuple[Example, ...]:
+    """The demo's question → SQL examples, in file order."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]
+    return tuple(Example(question=e["question"].strip(), sql=e["sql"].strip()) for e in entries)
+
+
+def load_notes(path: Path = NOTES_FILE) -> tuple[Note, ...]:
+    """The demo's business notes, in file order."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))["notes"]
+    return tuple(Note(title=e["title"].strip(), text=" ".join(e["text"].split())) for e in entries)

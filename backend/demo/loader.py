@@ -1,0 +1,210 @@
+"""Writes the generated demo data into a database through SQLAlchemy, fast.
+
+Rows go in with the driver's `executemany` (PyMySQL turns it into multi-row INSERTs), one
+transaction per chunk. On MySQL/MariaDB foreign-key and unique checks are off during the
+load; on SQLite the journal is kept in memory without fsyncs, and a new file is built
+beside its final path and renamed into place only when complete. A failed or interrupted
+load drops the tables it created, so a half-built demo database is never left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from tqdm import tqdm
+
+from backend.demo.dimensions import Row
+from backend.demo.generator import generate
+from backend.demo.schema import DEMO_TABLE_NAMES, DEMO_TABLES, metadata
+from backend.demo.spec import DEFAULT_END_DATE, DEFAULT_ORDERS, DEFAULT_SEED, DemoSpec
+from backend.errors import DatabaseUnavailable, KeskinubeError
+
+CHUNK_ORDERS = 10_000
+PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+class DemoTablesExist(KeskinubeError):
+    """The target already holds demo tables and neither replace nor if-missing was asked."""
+
+
+@dataclass(frozen=True)
+class DemoBuild:
+    """What `build_demo_database` did: `created` is False when it found the tables there."""
+
+    url: str
+    created: bool
+    row_counts: Mapping[str, int] = field(default_factory=dict)
+    elapsed_s: float = 0.0
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        if not self.created:
+            return f"Demo database already present at {self.url}; nothing to do."
+        counts = ", ".join(f"{count:,} {table}" for table, count in self.row_counts.items())
+        return f"Built the demo database at {self.url} in {self.elapsed_s:.1f} s: {counts}."
+
+
+def build_demo_database(
+    url: str,
+    *,
+    orders: int = DEFAULT_ORDERS,
+    seed: int = DEFAULT_SEED,
+    end_date: date = DEFAULT_END_DATE,
+    replace: bool = False,
+    if_missing: bool = False,
+    progress: bool = False,
+    chunk_orders: int = CHUNK_ORDERS,
+) -> DemoBuild:
+    """Create the demo tables in the database at `url` and fill them deterministically.
+
+    `replace` drops existing demo tables first; `if_missing` returns at once when all of
+    them exist already. Raises `DemoTablesExist` when some exist and neither is set, and
+    `DatabaseUnavailable` when the database cannot be reached. `progress` shows a progress
+    bar on a terminal.
+    """
+    spec = DemoSpec(orders=orders, seed=seed, end_date=end_date)
+    shown = sa.make_url(url).render_as_string(hide_password=True)
+    started = time.perf_counter()
+    with _sqlite_staging(url) as (target, staged):
+        engine = sa.create_engine(target, poolclass=sa.pool.NullPool)
+        try:
+            if staged:
+                counts = _load(engine, spec, progress=progress, chunk_orders=chunk_orders)
+            else:
+                existing = _existing_tables(engine, shown)
+                if if_missing and len(existing) == len(DEMO_TABLE_NAMES):
+                    return DemoBuild(url=shown, created=False)
+                if existing and not replace:
+                    raise DemoTablesExist(_exists_message(shown, existing))
+                counts = _load(engine, spec, progress=progress, chunk_orders=chunk_orders)
+        finally:
+            engine.dispose()
+    return DemoBuild(shown, True, counts, time.perf_counter() - started)
+
+
+def demo_tables_exist(url: str) -> bool:
+    """True when every demo table exists in the database at `url`."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        shown = sa.make_url(url).render_as_string(hide_password=True)
+        return len(_existing_tables(engine, shown)) == len(DEMO_TABLE_NAMES)
+    finally:
+        engine.dispose()
+
+
+def _exists_message(shown: str, existing: list[str]) -> str:
+    return (
+        f"{shown} already has demo tables ({', '.join(existing)}): pass --replace to rebuild "
+        "them, or --if-missing to keep them"
+    )
+
+
+def _existing_tables(engine: sa.Engine, shown: str) -> list[str]:
+    try:
+        present = set(sa.inspect(engine).get_table_names())
+    except sa.exc.OperationalError as exc:
+        raise DatabaseUnavailable(f"Cannot connect to {shown}: {exc.orig}") from exc
+    return [name for name in DEMO_TABLE_NAMES if name in present]
+
+
+@contextmanager
+def _sqlite_staging(url: str) -> Iterator[tuple[str, bool]]:
+    """For a new SQLite file, yield a temporary file's URL and rename it into place after.
+
+    Yields (url to write to, whether it is a fresh staging file). Other URLs pass through.
+    """
+    parsed = sa.make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in {"", ":memory:"}:
+        yield url, False
+        return
+    if database.startswith("file:"):
+        yield url, False
+        return
+    final = Path(database)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():
+        yield url, False
+        return
+    staging = final.with_name(f"{final.name}.partial-{os.getpid()}")
+    staging.unlink(missing_ok=True)
+    try:
+        yield parsed.set(database=str(staging)).render_as_string(hide_password=False), True
+        os.replace(staging, final)
+    finally:
+        staging.unlink(missing_ok=True)
+
+
+def _load(
+    engine: sa.Engine, spec: DemoSpec, *, progress: bool, chunk_orders: int
+) -> dict[str, int]:
+    counts = dict.fromkeys(DEMO_TABLE_NAMES, 0)
+    try:
+        with engine.connect() as conn:
+            _fast_session(conn, on=True)
+            metadata.drop_all(conn, tables=list(DEMO_TABLES), checkfirst=True)
+            metadata.create_all(conn, tables=list(DEMO_TABLES))
+            conn.commit()
+            bar = tqdm(total=spec.orders, unit="orders", disable=None if progress else True,
+                       file=sys.stderr, desc="demo data")  # fmt: skip
+            with bar:
+                for batch in generate(spec, chunk_orders=chunk_orders):
+                    _insert_batch(conn, batch, counts)
+                    conn.commit()
+                    bar.update(len(batch.get("orders", ())))
+            _fast_session(conn, on=False)
+    except BaseException:
+        _drop_quietly(engine)
+        raise
+    return counts
+
+
+def _fast_session(conn: sa.Connection, *, on: bool) -> None:
+    """Session settings that make bulk loading fast (and put them back afterwards)."""
+    dialect = conn.dialect.name
+    if dialect in {"mysql", "mariadb"}:
+        flag = 0 if on else 1
+        conn.exec_driver_sql(f"SET SESSION foreign_key_checks = {flag}, unique_checks = {flag}")
+    elif dialect == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA journal_mode = {'MEMORY' if on else 'DELETE'}")
+        conn.exec_driver_sql(f"PRAGMA synchronous = {'OFF' if on else 'FULL'}")
+
+
+def _insert_batch(
+    conn: sa.Connection, batch: Mapping[str, list[Row]], counts: dict[str, int]
+) -> None:
+    for name in DEMO_TABLE_NAMES:  # parents before children
+        rows = batch.get(name)
+        if not rows:
+            continue
+        table = metadata.tables[name]
+        placeholder = PLACEHOLDERS.get(conn.dialect.paramstyle)
+        if placeholder is None:  # other drivers: SQLAlchemy's generic path
+            keys = [column.name for column in table.columns]
+            conn.execute(table.insert(), [dict(zip(keys, row, strict=True)) for row in rows])
+        else:
+            conn.exec_driver_sql(_insert_sql(conn, table, placeholder), rows)
+        counts[name] += len(rows)
+
+
+def _insert_sql(conn: sa.Connection, table: sa.Table, placeholder: str) -> str:
+    quote = conn.dialect.identifier_preparer.quote
+    columns = ", ".join(quote(column.name) for column in table.columns)
+    values = ", ".join([placeholder] * len(table.columns))
+    return f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({values})"
+
+
+def _drop_quietly(engine: sa.Engine) -> None:
+    """Best-effort removal of a half-loaded demo schema."""
+    with suppress(Exception), engine.connect() as conn:
+        _fast_session(conn, on=True)
+        metadata.drop_all(conn, tables=list(DEMO_TABLES), checkfirst=True)
+        conn.commit()

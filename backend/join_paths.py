@@ -1,0 +1,101 @@
+"""Join-path closure: the tables a query needs to join the tables retrieval picked.
+
+Retrieval finds `customers` and `products` for "which customers bought product X", but
+the SQL also needs `orders` and `order_items` to connect them. The foreign keys form an
+undirected graph; starting from the first picked table, the nearest still-unconnected
+picked table is joined in along a shortest path (breadth-first search, neighbours visited
+in name order so the answer never depends on dict order), until all are connected or the
+budget of added tables is spent.
+
+Pass only the tables the caller may see: a path never goes through a table not in
+`tables`, so a policy-filtered mapping cannot add a forbidden table.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping, Sequence
+
+from backend.domain import TableDoc
+
+Graph = dict[str, list[str]]
+
+
+def fk_graph(tables: Mapping[str, TableDoc]) -> Graph:
+    """Undirected adjacency (sorted neighbour lists) over the foreign keys among `tables`."""
+    by_lower = {name.lower(): name for name in tables}
+    edges: dict[str, set[str]] = {name: set() for name in tables}
+    for name, table in tables.items():
+        for fk in table.foreign_keys:
+            target = by_lower.get(fk.ref_table.lower())
+            if target is not None and target != name:
+                edges[name].add(target)
+                edges[target].add(name)
+    return {name: sorted(neighbours) for name, neighbours in edges.items()}
+
+
+def _paths_from(graph: Graph, sources: list[str]) -> dict[str, str | None]:
+    """BFS parents from a set of sources (a source's parent is None)."""
+    parent: dict[str, str | None] = dict.fromkeys(sources)
+    queue = deque(sources)
+    while queue:
+        node = queue.popleft()
+        for neighbour in graph[node]:
+            if neighbour not in parent:
+                parent[neighbour] = node
+                queue.append(neighbour)
+    return parent
+
+
+def _intermediates(parent: Mapping[str, str | None], target: str) -> list[str]:
+    """Nodes strictly between the source set and `target`, nearest the sources first."""
+    path = []
+    node = parent[target]
+    while node is not None and parent[node] is not None:
+        path.append(node)
+        node = parent[node]
+    return path[::-1]
+
+
+def _nearest(graph: Graph, tree: list[str], targets: list[str]) -> tuple[str, list[str]] | None:
+    """The reachable target with the shortest path from `tree` (ties: earliest in targets)."""
+    parent = _paths_from(graph, tree)
+    best: tuple[str, list[str]] | None = None
+    for target in targets:
+        if target in parent:
+            middle = _intermediates(parent, target)
+            if best is None or len(middle) < len(best[1]):
+                best = (target, middle)
+    return best
+
+
+def expand_join_paths(
+    selected: Sequence[str], tables: Mapping[str, TableDoc], *, max_added: int = 3
+) -> tuple[str, ...]:
+    """Extra tables on the shortest FK paths connecting `selected`, in the order added.
+
+    Names are matched case-insensitively; unknown names are ignored. At most `max_added`
+    tables are added: a connection needing more than the remaining budget is skipped.
+    """
+    graph = fk_graph(tables)
+    by_lower = {name.lower(): name for name in tables}
+    wanted = list(dict.fromkeys(by_lower[s.lower()] for s in selected if s.lower() in by_lower))
+    added: list[str] = []
+    tree: list[str] = []
+    remaining = wanted
+    while remaining:
+        if not tree:
+            tree, remaining = [remaining[0]], remaining[1:]
+            continue
+        found = _nearest(graph, tree, remaining)
+        if found is None:  # the rest is not connected to this tree: start another one
+            tree = []
+            continue
+        target, middle = found
+        remaining = [t for t in remaining if t != target]
+        if len(added) + len(middle) > max_added:
+            continue
+        new = [t for t in middle if t not in tree]
+        added.extend(t for t in new if t not in wanted and t not in added)
+        tree.extend([*new, target])
+    return tuple(added)

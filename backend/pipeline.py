@@ -1,0 +1,286 @@
+"""The question → answer pipeline: retrieve → prompt → generate → guard → run → (repair).
+
+`Engine.ask` is the one call the UI, the CLI and the evaluation harness share. It never
+raises for a bad question, bad SQL, a dead model or a dead database: every outcome is an
+`Answer`, with the attempts made and a message a user can act on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from backend.domain import (
+    Actor,
+    Answer,
+    Attempt,
+    Completion,
+    QueryResult,
+    Retrieval,
+    ScoredTable,
+    TableDoc,
+    Turn,
+)
+from backend.errors import (
+    KeskinubeError,
+    QueryFailed,
+    QueryTimeout,
+    SqlRejected,
+)
+from backend.join_paths import expand_join_paths
+from backend.ports import AnswerCache, ChatModel, SchemaIndex, SqlRunner
+from backend.prompts import PromptParts, build_prompt, estimate_tokens, retry_message
+from backend.schema_render import render_table
+from backend.sql_extract import extract_sql
+from backend.sql_guard import check_sql
+
+log = logging.getLogger(__name__)
+
+StepCallback = Callable[[str], None]
+SchemaMode = Literal["auto", "retrieve", "full"]
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Per-database knobs of the engine, taken from Settings by the wiring."""
+
+    database: str
+    row_limit: int = 1000
+    max_retries: int = 2
+    retrieval_k: int = 5
+    num_ctx: int = 8192
+    answer_reserve_tokens: int = 768
+    schema_mode: SchemaMode = "auto"
+    full_schema_max_tokens: int = 3000
+    examples_k: int = 3
+    notes_k: int = 3
+
+
+@dataclass
+class _Run:
+    """Mutable bookkeeping of one `ask`, turned into an immutable Answer at the end."""
+
+    question: str
+    attempts: list[Attempt] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    retrieval: Retrieval | None = None
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - started
+
+    def answer(self, *, sql: str | None = None, result: QueryResult | None = None,
+               error: str | None = None, cached: bool = False) -> Answer:  # fmt: skip
+        return Answer(
+            question=self.question, sql=sql, result=result, attempts=tuple(self.attempts),
+            retrieval=self.retrieval, timings=dict(self.timings),
+            prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens,
+            cached=cached, error=error,
+        )  # fmt: skip
+
+
+class Engine:
+    """Answers questions about one business database."""
+
+    def __init__(
+        self,
+        *,
+        model: ChatModel,
+        runner: SqlRunner,
+        index: SchemaIndex,
+        config: EngineConfig,
+        cache: AnswerCache | None = None,
+    ) -> None:
+        self.model = model
+        self.runner = runner
+        self.index = index
+        self.config = config
+        self.cache = cache
+        self._tables: dict[str, TableDoc] | None = None
+
+    # -- public API ---------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        actor: Actor,
+        conversation: Sequence[Turn] = (),
+        on_step: StepCallback | None = None,
+    ) -> Answer:
+        """Answer `question` for `actor`; `conversation` holds earlier turns for follow-ups."""
+        step = on_step or (lambda _name: None)
+        run = _Run(question=question.strip())
+        if not run.question:
+            return run.answer(error="Type a question about your data, e.g. “orders per month”.")
+        try:
+            cached = self._from_cache(run, actor, step)
+            if cached is not None:
+                return cached
+            return self._generate_and_run(run, actor, conversation, step)
+        except KeskinubeError as exc:
+            return run.answer(error=str(exc))
+
+    def run_sql(self, sql: str, actor: Actor, on_step: StepCallback | None = None) -> Answer:
+        """Run SQL a user wrote or edited, through the same guard as the model's SQL."""
+        step = on_step or (lambda _name: None)
+        run = _Run(question="")
+        try:
+            checked, result = self._check_and_run(run, sql, actor, step)
+            return run.answer(sql=checked, result=result)
+        except (SqlRejected, QueryFailed) as exc:
+            run.attempts.append(Attempt(sql, str(exc), _stage_of(exc)))
+            return run.answer(sql=sql, error=str(exc))
+        except KeskinubeError as exc:
+            return run.answer(sql=sql, error=str(exc))
+
+    def forget(self, question: str, actor: Actor) -> None:
+        """Thumbs-down: never serve this question's SQL from the cache again."""
+        if self.cache is not None:
+            self.cache.evict(self.config.database, actor.role, question.strip())
+
+    def tables(self) -> dict[str, TableDoc]:
+        """The indexed schema, loaded once per engine (call `refresh` after re-indexing)."""
+        if self._tables is None:
+            loaded = self.index.load_tables(self.config.database)
+            self._tables = {table.name: table for table in loaded}
+        return self._tables
+
+    def refresh(self) -> None:
+        self._tables = None
+
+    # -- steps ---------------------------------------------------------------------
+
+    def _from_cache(self, run: _Run, actor: Actor, step: StepCallback) -> Answer | None:
+        if self.cache is None:
+            return None
+        with run.timed("cache"):
+            sql = self.cache.lookup(self.config.database, actor.role, run.question)
+        if sql is None:
+            return None
+        try:
+            checked, result = self._check_and_run(run, sql, actor, step)
+        except (SqlRejected, QueryFailed) as exc:
+            log.info("cached SQL no longer works, asking the model: %s", exc)
+            self.cache.evict(self.config.database, actor.role, run.question)
+            return None
+        run.attempts.append(Attempt(sql, None, "ok"))
+        return run.answer(sql=checked, result=result, cached=True)
+
+    def _generate_and_run(
+        self, run: _Run, actor: Actor, conversation: Sequence[Turn], step: StepCallback
+    ) -> Answer:
+        step("retrieve")
+        with run.timed("retrieve"):
+            messages = list(self._prompt(run, actor, conversation))
+        for attempt_no in range(self.config.max_retries + 1):
+            step("generate")
+            completion = self._complete(run, messages)
+            sql = extract_sql(completion.text)
+            if sql is None:
+                error = "the answer contained no SQL query"
+                run.attempts.append(Attempt(None, error, "generate"))
+            else:
+                try:
+                    checked, result = self._check_and_run(run, sql, actor, step)
+                except (SqlRejected, QueryFailed) as exc:
+                    if isinstance(exc, QueryTimeout):
+                        run.attempts.append(Attempt(sql, str(exc), "execute"))
+                        return run.answer(sql=sql, error=str(exc))
+                    error = str(exc)
+                    run.attempts.append(Attempt(sql, error, _stage_of(exc)))
+                else:
+                    run.attempts.append(Attempt(sql, None, "ok"))
+                    if self.cache is not None:
+                        self.cache.store(self.config.database, actor.role, run.question, sql)
+                    return run.answer(sql=checked, result=result)
+            if attempt_no < self.config.max_retries:
+                messages += [("assistant", completion.text), ("user", retry_message(error))]
+        # The most telling failure is the last one that got as far as SQL.
+        telling = next((a for a in reversed(run.attempts) if a.sql), run.attempts[-1])
+        return run.answer(
+            sql=telling.sql,
+            error=f"Couldn't answer that after {len(run.attempts)} tries "
+            f"({telling.error}). Try rephrasing, or name the tables or columns you mean.",
+        )
+
+    def _prompt(
+        self, run: _Run, actor: Actor, conversation: Sequence[Turn]
+    ) -> tuple[tuple[str, str], ...]:
+        tables = self.tables()
+        if not tables:
+            raise KeskinubeError(
+                "The schema isn't indexed yet — run `keskinube index` or re-index from the "
+                "admin page."
+            )
+        run.retrieval = self._retrieve(run.question, actor, tables)
+        chosen = [tables[t.name] for t in run.retrieval.tables if t.name in tables]
+        chosen += [tables[name] for name in run.retrieval.added_for_joins if name in tables]
+        database = self.config.database
+        parts = PromptParts(
+            dialect=self.runner.dialect,
+            schema_blocks=[render_table(t, policy=actor.policy) for t in chosen],
+            examples=self.index.search_examples(database, run.question, k=self.config.examples_k),
+            notes=self.index.search_notes(database, run.question, k=self.config.notes_k),
+            conversation=conversation,
+            question=run.question,
+        )
+        budget = self.config.num_ctx - self.config.answer_reserve_tokens
+        return build_prompt(parts, budget_tokens=budget).messages
+
+    def _retrieve(self, question: str, actor: Actor, tables: dict[str, TableDoc]) -> Retrieval:
+        visible = [t for t in tables.values() if actor.policy.allows_table(t.name)]
+        if self._use_full_schema(visible, actor):
+            ranked = tuple(ScoredTable(t.name, 1.0) for t in sorted(visible, key=lambda t: t.name))
+            return Retrieval(tables=ranked, mode="full_schema")
+        retrieval = self.index.search_tables(
+            self.config.database, question, k=self.config.retrieval_k, policy=actor.policy
+        )
+        allowed = {t.name: t for t in visible}
+        extra = expand_join_paths([t.name for t in retrieval.tables], allowed)
+        return replace(retrieval, added_for_joins=tuple(extra))
+
+    def _use_full_schema(self, visible: Sequence[TableDoc], actor: Actor) -> bool:
+        if self.config.schema_mode != "auto":
+            return self.config.schema_mode == "full"
+        size = sum(estimate_tokens(render_table(t, policy=actor.policy)) for t in visible)
+        return size <= self.config.full_schema_max_tokens
+
+    def _complete(self, run: _Run, messages: Sequence[tuple[str, str]]) -> Completion:
+        with run.timed("generate"):
+            completion = self.model.complete(messages)
+        run.prompt_tokens += completion.prompt_tokens
+        run.completion_tokens += completion.completion_tokens
+        return completion
+
+    def _check_and_run(
+        self, run: _Run, sql: str, actor: Actor, step: StepCallback
+    ) -> tuple[str, QueryResult]:
+        step("check")
+        with run.timed("check"):
+            schema = {name: list(t.column_names) for name, t in self.tables().items()}
+            checked = check_sql(
+                sql,
+                schema=schema,
+                dialect=self.runner.dialect,
+                row_limit=self.config.row_limit + 1,
+                policy=actor.policy,
+                user_attributes=dict(actor.attributes),
+            )
+        step("execute")
+        with run.timed("execute"):
+            result = self.runner.run(checked.sql, row_limit=self.config.row_limit)
+        return checked.sql, result
+
+
+def _stage_of(exc: Exception) -> Literal["check", "execute"]:
+    return "check" if isinstance(exc, SqlRejected) else "execute"

@@ -1,0 +1,130 @@
+"""Prompts for the SQL-writing model, laid out from most stable to least.
+
+Ollama (llama.cpp underneath) reuses the cached prefix of a prompt that starts like the
+previous one, so the order is: fixed instructions and dialect notes, then the schema in a
+deterministic order, then examples and notes, then the conversation, and the question
+last. Everything must fit a token budget below `num_ctx`; the lowest-ranked context is
+dropped first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from backend.domain import Example, Note, Turn
+
+PROMPT_VERSION = "sql-v1"
+
+_DIALECT_NOTES = {
+    "mysql": (
+        "MySQL/MariaDB: quote identifiers with backticks only when needed; dates with "
+        "YEAR(d), MONTH(d), QUARTER(d), DATE_FORMAT(d, '%Y-%m'), CURDATE(), "
+        "DATE_SUB(CURDATE(), INTERVAL 3 MONTH); use LIMIT n for top-N."
+    ),
+    "sqlite": (
+        "SQLite: dates are text 'YYYY-MM-DD'; use strftime('%Y', d), strftime('%m', d), "
+        "date('now', '-3 months'); use LIMIT n for top-N."
+    ),
+}
+
+SYSTEM_TEMPLATE = """You write one SQL query that answers a business question.
+Rules:
+- Only a single read-only SELECT (WITH ... SELECT allowed). Never modify data.
+- Use only the tables and columns in the schema below; join on the FOREIGN KEY lines.
+- Give columns readable aliases (e.g. total_revenue). Prefer aggregates over raw rows.
+- Answer with the SQL in one ```sql fenced block and nothing else.
+Dialect: {dialect_notes}"""
+
+RETRY_TEMPLATE = (
+    "That query failed: {error}\n"
+    "Write a corrected query for the same question. Answer with one ```sql block."
+)
+
+
+@dataclass(frozen=True)
+class PromptParts:
+    """What goes into a prompt, each list ordered best first."""
+
+    dialect: str
+    schema_blocks: Sequence[str]
+    examples: Sequence[Example] = ()
+    notes: Sequence[Note] = ()
+    conversation: Sequence[Turn] = ()
+    question: str = ""
+
+
+@dataclass(frozen=True)
+class BuiltPrompt:
+    messages: tuple[tuple[str, str], ...]
+    estimated_tokens: int
+    dropped: tuple[str, ...]
+
+
+def estimate_tokens(text: str) -> int:
+    """A cheap, conservative token estimate (code-heavy text runs ~3.2 chars a token)."""
+    return len(text) // 3 + 1
+
+
+def template_hash() -> str:
+    """Identifies the prompt wording in evaluation runs."""
+    text = PROMPT_VERSION + SYSTEM_TEMPLATE + RETRY_TEMPLATE + "".join(_DIALECT_NOTES.values())
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def build_prompt(parts: PromptParts, *, budget_tokens: int) -> BuiltPrompt:
+    """Messages for the model, trimmed to `budget_tokens` (notes, examples, tables last first)."""
+    schema = list(parts.schema_blocks)
+    examples, notes = list(parts.examples), list(parts.notes)
+    turns = list(parts.conversation)[-2:]
+    dropped: list[str] = []
+    while True:
+        messages = _render(parts, schema, examples, notes, turns)
+        size = sum(estimate_tokens(content) for _, content in messages)
+        if size <= budget_tokens:
+            return BuiltPrompt(messages, size, tuple(dropped))
+        if notes:
+            dropped.append("note")
+            notes.pop()
+        elif examples:
+            dropped.append("example")
+            examples.pop()
+        elif len(turns) > 1:
+            dropped.append("turn")
+            turns.pop(0)
+        elif len(schema) > 1:
+            dropped.append("table")
+            schema.pop()
+        else:
+            return BuiltPrompt(messages, size, tuple(dropped))
+
+
+def _render(
+    parts: PromptParts,
+    schema: Sequence[str],
+    examples: Sequence[Example],
+    notes: Sequence[Note],
+    turns: Sequence[Turn],
+) -> tuple[tuple[str, str], ...]:
+    notes_text = _DIALECT_NOTES.get(parts.dialect, _DIALECT_NOTES["mysql"])
+    system = SYSTEM_TEMPLATE.format(dialect_notes=notes_text)
+    system += "\n\nSchema:\n" + "\n\n".join(sorted(schema))
+    context = []
+    if examples:
+        shown = "\n\n".join(f"Question: {e.question}\n```sql\n{e.sql}\n```" for e in examples)
+        context.append("Examples of questions and their SQL:\n" + shown)
+    if notes:
+        context.append("Business notes:\n" + "\n".join(f"- {n.text}" for n in notes))
+    if turns:
+        earlier = "\n\n".join(
+            f"Earlier question: {t.question}\nIts SQL:\n```sql\n{t.sql or '-- none'}\n```"
+            for t in turns
+        )
+        context.append("This question may follow up on the conversation so far:\n" + earlier)
+    context.append(f"Question: {parts.question}")
+    return (("system", system), ("user", "\n\n".join(context)))
+
+
+def retry_message(error: str) -> str:
+    return RETRY_TEMPLATE.format(error=error)

@@ -1,0 +1,187 @@
+"""Schema as text: compact CREATE TABLE statements for prompts, and retrieval documents.
+
+`render_table` writes the DDL a model reads: only the columns the caller's policy allows,
+with comments and a few sample values inline, so that a prompt holding ten tables stays
+small. `table_document` writes the text that is embedded and indexed for retrieval: names
+split into words ("order_items" → "order items") so that a question's words match them.
+Both are deterministic: the same `TableDoc` always gives the same text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from backend.domain import AccessPolicy, ColumnDoc, ForeignKey, TableDoc
+
+_SEPARATORS = re.compile(r"[\W_]+")
+_PLAIN_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_MAX_COMMENT = 160
+_MAX_SAMPLE = 40
+
+
+def _boundary(prev: str, char: str, following: str) -> bool:
+    """A word starts at `char`: aB, a1, 1a, and the B of ABc (acronym then word)."""
+    if prev.isdigit() != char.isdigit():
+        return True
+    if prev.islower() and char.isupper():
+        return True
+    return prev.isupper() and char.isupper() and following.islower()
+
+
+def _split_case(chunk: str) -> list[str]:
+    words, start = [], 0
+    for i in range(1, len(chunk)):
+        following = chunk[i + 1] if i + 1 < len(chunk) else ""
+        if _boundary(chunk[i - 1], chunk[i], following):
+            words.append(chunk[start:i])
+            start = i
+    words.append(chunk[start:])
+    return words
+
+
+def identifier_words(name: str) -> list[str]:
+    """Lower-cased words of an identifier: `OrderItems_2024` → ['order', 'items', '2024'].
+
+    Splits on punctuation and `_`, at camelCase humps, acronym ends (`HTTPServer`) and
+    letter/digit changes; works on any script (`categoríaId` → ['categoría', 'id']).
+    """
+    words: list[str] = []
+    for chunk in _SEPARATORS.split(name):
+        if chunk:
+            words.extend(word.lower() for word in _split_case(chunk))
+    return words
+
+
+def humanize(name: str) -> str:
+    """An identifier as words: `order_items` → 'order items', `unitPrice` → 'unit price'."""
+    return " ".join(identifier_words(name))
+
+
+def quote_identifier(name: str) -> str:
+    """Backtick-quote names that are not plain identifiers (MariaDB and SQLite accept it)."""
+    if _PLAIN_IDENTIFIER.match(name):
+        return name
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _one_line(text: str | None, limit: int = _MAX_COMMENT) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _sql_literal(value: str) -> str:
+    return "'" + _one_line(value, _MAX_SAMPLE).replace("'", "''") + "'"
+
+
+def _column_note(column: ColumnDoc, with_samples: bool) -> str:
+    parts = []
+    if column.comment:
+        parts.append(_one_line(column.comment))
+    if with_samples and column.sample_values:
+        parts.append("e.g. " + ", ".join(_sql_literal(v) for v in column.sample_values))
+    return "; ".join(parts)
+
+
+def _column_line(column: ColumnDoc, inline_pk: bool) -> str:
+    line = f"{quote_identifier(column.name)} {column.type}"
+    if not column.nullable and not (inline_pk and column.primary_key):
+        line += " NOT NULL"
+    if inline_pk and column.primary_key:
+        line += " PRIMARY KEY"
+    return line
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return ", ".join(quote_identifier(name) for name in names)
+
+
+def _fk_line(fk: ForeignKey) -> str:
+    return (
+        f"FOREIGN KEY ({_names(fk.columns)}) "
+        f"REFERENCES {quote_identifier(fk.ref_table)}({_names(fk.ref_columns)})"
+    )
+
+
+def visible_foreign_keys(table: TableDoc, policy: AccessPolicy | None) -> list[ForeignKey]:
+    """Foreign keys whose columns, referenced table and referenced columns the policy allows."""
+    if policy is None:
+        return list(table.foreign_keys)
+    return [
+        fk
+        for fk in table.foreign_keys
+        if policy.allows_table(fk.ref_table)
+        and all(policy.allows_column(table.name, c) for c in fk.columns)
+        and all(policy.allows_column(fk.ref_table, c) for c in fk.ref_columns)
+    ]
+
+
+def render_table(
+    table: TableDoc, *, policy: AccessPolicy | None = None, with_samples: bool = True
+) -> str:
+    """Compact `CREATE TABLE` text for a prompt; columns the policy denies are left out.
+
+    Raises `ValueError` for a table the policy does not allow: callers filter first.
+    """
+    if policy is not None and not policy.allows_table(table.name):
+        raise ValueError(f"table {table.name!r} is not allowed by the policy")
+    columns = [
+        c for c in table.columns if policy is None or policy.allows_column(table.name, c.name)
+    ]
+    pk = [c.name for c in columns if c.primary_key]
+    inline_pk = len(pk) == 1
+    items: list[tuple[str, str]] = [
+        (_column_line(c, inline_pk), _column_note(c, with_samples)) for c in columns
+    ]
+    if len(pk) > 1:
+        items.append((f"PRIMARY KEY ({_names(tuple(pk))})", ""))
+    items.extend((_fk_line(fk), "") for fk in visible_foreign_keys(table, policy))
+    header = f"CREATE TABLE {quote_identifier(table.name)} ("
+    if table.comment:
+        header += f" -- {_one_line(table.comment)}"
+    lines = [header]
+    for index, (text, note) in enumerate(items):
+        comma = "," if index < len(items) - 1 else ""
+        lines.append(f"  {text}{comma}" + (f" -- {note}" if note else ""))
+    lines.append(");")
+    return "\n".join(lines)
+
+
+def _named(name: str) -> str:
+    """`orders` → 'orders'; `OrderItems` → 'OrderItems (order items)': words once each."""
+    words = humanize(name)
+    return name if words == name else f"{name} ({words})"
+
+
+def _column_phrase(column: ColumnDoc) -> str:
+    phrase = humanize(column.name) or column.name
+    if column.comment:
+        phrase += f": {_one_line(column.comment)}"
+    if column.sample_values:
+        phrase += " e.g. " + ", ".join(_one_line(v, _MAX_SAMPLE) for v in column.sample_values)
+    return phrase
+
+
+def table_document(table: TableDoc) -> str:
+    """The text embedded and indexed for retrieval of `table` (all columns, no policy).
+
+    Column names appear split into words ("order_date" → "order date"), once each, so that
+    no word is counted twice. The index is shared by every role, so this names columns
+    some roles cannot see; search returns only table names, and prompts are rendered per
+    policy with `render_table`.
+    """
+    lines = [f"table {_named(table.name)}"]
+    if table.comment:
+        lines.append(_one_line(table.comment, 400))
+    lines.append("columns: " + "; ".join(_column_phrase(c) for c in table.columns))
+    targets = sorted({fk.ref_table for fk in table.foreign_keys})
+    if targets:
+        lines.append("references: " + ", ".join(humanize(t) or t for t in targets))
+    return "\n".join(lines)
+
+
+def column_document(table: TableDoc, column: ColumnDoc) -> str:
+    """The text indexed for one column of a wide table: the column with its table's name."""
+    text = f"column {_column_phrase(column)} of table {_named(table.name)}"
+    if table.comment:
+        text += f"\n{_one_line(table.comment)}"
+    return text

@@ -1,0 +1,132 @@
+"""The audit log on SQLite and MariaDB: SQL runs, filters, paging, CSV export."""
+# Fixtures come from test_auth_fixtures; test arguments that name them are not redefinitions.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pandas as pd
+
+from auth import audit
+from auth.audit import CSV_COLUMNS, AuditFilter
+from auth.services import AuthServices
+from backend.domain import Answer, Attempt, QueryResult
+from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
+    START,
+    ManualClock,
+    app_engine,
+    auth,
+    clock,
+    mariadb_app_engine,
+)
+
+
+def _seed(auth: AuthServices, clock: ManualClock) -> None:
+    """Six rows one minute apart: three SQL runs and three login events."""
+    log = auth.audit
+    log.record_sql("ann", "Revenue by month?", "SELECT 1", 12, audit.OK, 0.42)
+    clock.advance(minutes=1)
+    log.record_sql("ann", "Top 5% customers", "SELECT 2", None, audit.REJECTED, 0.01, "denied")
+    clock.advance(minutes=1)
+    log.record_sql("bob", "Orders in March", "SELECT 3", 0, audit.ERROR, 1.5, "Unknown column")
+    clock.advance(minutes=1)
+    log.record_login("bob", audit.LOGIN_FAILURE)
+    clock.advance(minutes=1)
+    log.record_login("bob", audit.LOGIN_SUCCESS)
+    clock.advance(minutes=1)
+    log.record_login("bob", audit.LOGOUT)
+
+
+def test_record_sql_stores_every_field(auth: AuthServices, clock: ManualClock) -> None:
+    auth.audit.record_sql("ann", "How many?", "SELECT COUNT(*) FROM t", 1, audit.OK, 0.25, None)
+    (entry,) = auth.audit.query().entries
+    assert (entry.at, entry.username, entry.event, entry.status) == (
+        START, "ann", audit.SQL_RUN, audit.OK,
+    )  # fmt: skip
+    assert (entry.question, entry.sql, entry.row_count, entry.duration_s) == (
+        "How many?", "SELECT COUNT(*) FROM t", 1, 0.25,
+    )  # fmt: skip
+
+
+def test_record_answer_maps_the_engine_answer(auth: AuthServices) -> None:
+    frame = pd.DataFrame({"n": [1, 2, 3]})
+    good = Answer(
+        question="q1", sql="SELECT n FROM t", result=QueryResult(frame, False, 0.1),
+        timings={"generate": 1.0, "execute": 0.25},
+    )  # fmt: skip
+    refused = Answer(
+        question="q2", sql="SELECT salary FROM employees", result=None,
+        attempts=(Attempt("SELECT salary FROM employees", "salary is not allowed", "check"),),
+        error="salary is not allowed",
+    )  # fmt: skip
+    auth.audit.record_answer("ann", good)
+    auth.audit.record_answer("ann", refused)
+    second, first = auth.audit.query().entries
+    assert (first.status, first.row_count, first.duration_s) == (audit.OK, 3, 1.25)
+    assert (second.status, second.detail) == (audit.REJECTED, "salary is not allowed")
+
+
+def test_query_filters_by_user_event_status_time_and_text(
+    auth: AuthServices, clock: ManualClock
+) -> None:
+    _seed(auth, clock)
+
+    def questions(**filters: object) -> list[str | None]:
+        page = auth.audit.query(AuditFilter(**filters))  # type: ignore[arg-type]
+        return [entry.question for entry in page.entries]
+
+    assert auth.audit.query().total == 6
+    assert len(questions(username="BOB")) == 4
+    assert questions(event=audit.SQL_RUN, status=audit.OK) == ["Revenue by month?"]
+    assert questions(event=audit.SQL_RUN, username="ann") == [
+        "Top 5% customers",
+        "Revenue by month?",
+    ]
+    window = {"since": START + timedelta(minutes=1), "until": START + timedelta(minutes=3)}
+    assert questions(**window) == ["Orders in March", "Top 5% customers"]
+    assert questions(text="march") == ["Orders in March"]
+    assert questions(text="5%") == ["Top 5% customers"]  # % is a literal, not a wildcard
+    assert questions(text="unknown COLUMN") == ["Orders in March"]  # searches detail too
+    assert questions(text="select 3") == ["Orders in March"]  # and the SQL
+
+
+def test_query_pages_newest_first(auth: AuthServices, clock: ManualClock) -> None:
+    _seed(auth, clock)
+    first = auth.audit.query(limit=4)
+    second = auth.audit.query(limit=4, offset=4)
+    assert (first.total, len(first.entries), first.has_more) == (6, 4, True)
+    assert (len(second.entries), second.has_more) == (2, False)
+    assert first.entries[0].event == audit.LOGOUT
+    assert second.entries[-1].question == "Revenue by month?"
+
+
+def test_csv_export_streams_matching_rows_oldest_first(
+    auth: AuthServices, clock: ManualClock
+) -> None:
+    _seed(auth, clock)
+    out = io.StringIO(newline="")
+    assert auth.audit.write_csv(out, AuditFilter(event=audit.SQL_RUN)) == 3
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [row["question"] for row in rows] == [
+        "Revenue by month?", "Top 5% customers", "Orders in March",
+    ]  # fmt: skip
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert (rows[0]["at"], rows[0]["row_count"], rows[1]["row_count"]) == (
+        "2026-03-02 09:00:00", "12", "",
+    )  # fmt: skip
+    assert "".join(auth.audit.iter_csv(AuditFilter(event=audit.SQL_RUN))) == out.getvalue()
+
+
+def test_csv_export_defuses_spreadsheet_formulas(auth: AuthServices) -> None:
+    auth.audit.record_sql("ann", '=HYPERLINK("http://x")', "SELECT 1", 1, audit.OK, 0.1)
+    (row,) = csv.DictReader(io.StringIO("".join(auth.audit.iter_csv())))
+    assert row["question"] == '\'=HYPERLINK("http://x")'
+
+
+def test_long_texts_are_cut_to_fit(auth: AuthServices) -> None:
+    auth.audit.record_sql("ann", "q" * 30_000, "SELECT 1", 1, audit.OK, 0.1)
+    (entry,) = auth.audit.query().entries
+    assert entry.question is not None and len(entry.question) == 20_000

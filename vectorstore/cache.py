@@ -1,0 +1,132 @@
+"""The semantic answer cache: question → SQL that already worked, per database and role.
+
+Two Qdrant collections: one without vectors for exact hits (the normalised question is
+the point id), and one per embedding model for near hits by cosine similarity. Only the
+SQL is cached — it is re-checked and re-run each time, so the data is always fresh and
+the asker's current access policy applies. A near hit must also mention the same numbers
+and quoted values, so "revenue in 2024" never reuses the SQL of "revenue in 2025".
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from qdrant_client import QdrantClient, models
+
+from backend.errors import EmbeddingsUnavailable
+from backend.normalise import normalise_question
+from backend.ports import Embedder
+
+log = logging.getLogger(__name__)
+
+_NAMESPACE = uuid.UUID("6f1d7a52-3c1e-4f0b-9d7e-2b8a4f6c1e10")
+_LITERALS = re.compile(r"\d+(?:[.,]\d+)?|'[^']*'|\"[^\"]*\"")
+
+
+def literal_signature(question: str) -> tuple[str, ...]:
+    """The numbers and quoted values of a question, which a reused SQL must share."""
+    return tuple(sorted(_LITERALS.findall(normalise_question(question))))
+
+
+class QdrantAnswerCache:
+    """The AnswerCache port on Qdrant (embedded or server)."""
+
+    def __init__(
+        self, client: QdrantClient, embedder: Embedder | None, *, similarity: float = 0.92
+    ) -> None:
+        self.client = client
+        self.embedder = embedder
+        self.similarity = similarity
+        self.exact_collection = "kk_answer_cache"
+        model = embedder.model_name if embedder is not None else "none"
+        self.dense_collection = "kk_answer_cache__" + re.sub(r"[^a-z0-9]+", "_", model.lower())
+
+    def lookup(self, database: str, role: str, question: str) -> str | None:
+        key = self._key(database, role, question)
+        if self.client.collection_exists(self.exact_collection):
+            found = self.client.retrieve(self.exact_collection, [key], with_payload=True)
+            if found and found[0].payload:
+                return str(found[0].payload["sql"])
+        hit = self._nearest(database, role, question)
+        return str(hit.payload["sql"]) if hit is not None and hit.payload else None
+
+    def store(self, database: str, role: str, question: str, sql: str) -> None:
+        key = self._key(database, role, question)
+        payload = {
+            "database": database,
+            "role": role,
+            "question": normalise_question(question),
+            "literals": list(literal_signature(question)),
+            "sql": sql,
+        }
+        if not self.client.collection_exists(self.exact_collection):
+            self.client.create_collection(self.exact_collection, vectors_config={})
+        self.client.upsert(
+            self.exact_collection, [models.PointStruct(id=key, vector={}, payload=payload)]
+        )
+        vector = self._embed(question)
+        if vector is not None:
+            self._ensure_dense(len(vector))
+            self.client.upsert(
+                self.dense_collection,
+                [models.PointStruct(id=key, vector={"dense": vector}, payload=payload)],
+            )
+
+    def evict(self, database: str, role: str, question: str) -> None:
+        keys = [self._key(database, role, question)]
+        hit = self._nearest(database, role, question)
+        if hit is not None:
+            keys.append(str(hit.id))
+        for collection in (self.exact_collection, self.dense_collection):
+            if self.client.collection_exists(collection):
+                self.client.delete(collection, points_selector=models.PointIdsList(points=keys))
+
+    def _nearest(self, database: str, role: str, question: str) -> models.ScoredPoint | None:
+        if not self.client.collection_exists(self.dense_collection):
+            return None
+        vector = self._embed(question)
+        if vector is None:
+            return None
+        must = [
+            models.FieldCondition(key="database", match=models.MatchValue(value=database)),
+            models.FieldCondition(key="role", match=models.MatchValue(value=role)),
+        ]
+        points = self.client.query_points(
+            self.dense_collection,
+            query=vector,
+            using="dense",
+            query_filter=models.Filter(must=must),
+            limit=3,
+            score_threshold=self.similarity,
+            with_payload=True,
+        ).points
+        wanted = list(literal_signature(question))
+        for point in points:
+            if point.payload and list(point.payload.get("literals", [])) == wanted:
+                return point
+        return None
+
+    def _embed(self, question: str) -> list[float] | None:
+        if self.embedder is None:
+            return None
+        try:
+            return self.embedder.embed([normalise_question(question)])[0]
+        except EmbeddingsUnavailable as exc:
+            log.info("answer cache: exact matches only (%s)", exc)
+            return None
+
+    def _ensure_dense(self, size: int) -> None:
+        if not self.client.collection_exists(self.dense_collection):
+            self.client.create_collection(
+                self.dense_collection,
+                vectors_config={
+                    "dense": models.VectorParams(size=size, distance=models.Distance.COSINE)
+                },
+            )
+
+    @staticmethod
+    def _key(database: str, role: str, question: str) -> str:
+        name = f"{database}\x1f{role}\x1f{normalise_question(question)}"
+        return str(uuid.uuid5(_NAMESPACE, name))

@@ -1,0 +1,176 @@
+"""`QdrantSchemaStore`: the schema, examples and notes of each database, in Qdrant.
+
+Three collections per database (`kk_schema_<db>`, `kk_examples_<db>`, `kk_notes_<db>`),
+all driven by the same `HybridCollection`: dense + sparse vectors, RRF fusion, and
+incremental, idempotent writes. Search falls back to keyword (sparse) search when the
+embedding model is missing or down, and says so in `Retrieval.warning`.
+
+Only reviewed examples may be indexed: callers (the admin page, the demo loader) ensure
+it; this module indexes whatever it is given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from qdrant_client import QdrantClient, models
+
+from backend.domain import AccessPolicy, Example, Note, Retrieval, ScoredTable, TableDoc
+from backend.ports import Embedder
+from vectorstore.collection import HybridCollection, QueryVectors
+from vectorstore.documents import (
+    example_item,
+    note_item,
+    table_from_payload,
+    table_items,
+)
+from vectorstore.writer import IndexStats, Progress
+
+__all__ = ["IndexStats", "QdrantSchemaStore", "collection_name"]
+
+_UNSAFE = re.compile(r"[^a-z0-9]+")
+
+
+def collection_name(kind: str, database: str) -> str:
+    """`kk_<kind>_<db>`; a database name that had to be changed also gets a short hash."""
+    slug = _UNSAFE.sub("_", database.lower()).strip("_")[:48] or "default"
+    if slug != database:
+        slug += "_" + hashlib.sha1(database.encode()).hexdigest()[:8]
+    return f"kk_{kind}_{slug}"
+
+
+def _policy_filter(policy: AccessPolicy | None) -> models.Filter | None:
+    """Only allowed tables; no column point of a denied column."""
+    if policy is None:
+        return None
+    must: list[models.Condition] = []
+    if policy.allowed_tables is not None:
+        allowed = sorted(policy.allowed_tables)
+        must.append(models.FieldCondition(key="table_lc", match=models.MatchAny(any=allowed)))
+    must_not: list[models.Condition] = [
+        models.Filter(
+            must=[
+                models.FieldCondition(key="table_lc", match=models.MatchValue(value=table)),
+                models.FieldCondition(key="column_lc", match=models.MatchValue(value=column)),
+            ]
+        )
+        for table, column in sorted(policy.denied_columns)
+    ]
+    if not must and not must_not:
+        return None
+    return models.Filter(must=must or None, must_not=must_not or None)
+
+
+class QdrantSchemaStore:
+    """Indexes and searches schema, examples and notes; one client shared per process."""
+
+    def __init__(self, client: QdrantClient, embedder: Embedder | None) -> None:
+        self.client = client
+        self.queries = QueryVectors(embedder)
+
+    def _collection(self, kind: str, database: str) -> HybridCollection:
+        return HybridCollection(self.client, self.queries, collection_name(kind, database))
+
+    # -- schema ------------------------------------------------------------------------
+
+    def index_tables(
+        self, database: str, tables: Sequence[TableDoc], *, progress: Progress | None = None
+    ) -> IndexStats:
+        """Bring the index in line with `tables`: embed only what changed, drop what's gone.
+
+        Statistics count tables (a wide table's column points ride along with it).
+        """
+        items = [item for table in tables for item in table_items(database, table)]
+        collection = self._collection("schema", database)
+        return collection.sync(items, remove_missing=True, progress=progress)
+
+    def search_tables(
+        self, database: str, question: str, *, k: int = 5, policy: AccessPolicy | None = None
+    ) -> Retrieval:
+        """The `k` tables most relevant to `question` that `policy` allows, best first.
+
+        Column points count for their table (its best hit). When the candidates hold fewer
+        than `k` tables (many columns of one wide table), the search is repeated deeper.
+        """
+        if policy is not None and policy.allowed_tables is not None and not policy.allowed_tables:
+            return Retrieval((), "sparse", warning="no table is allowed for this role")
+        collection = self._collection("schema", database)
+        allowed = _policy_filter(policy)
+        depth, fields = max(8 * k, 40), ["table", "column"]
+        while True:
+            hits = collection.search(question, limit=depth, query_filter=allowed, fields=fields)
+            scored = _best_per_table(hits.found, policy)
+            if len(scored) >= k or len(hits.found) < depth:
+                return Retrieval(tuple(scored[:k]), hits.mode, warning=hits.warning)
+            depth *= 4
+
+    def load_tables(self, database: str) -> list[TableDoc]:
+        """Every indexed table of `database`, sorted by name, exactly as indexed."""
+        only_tables = models.Filter(
+            must=[models.FieldCondition(key="kind", match=models.MatchValue(value="table"))]
+        )
+        records = self._collection("schema", database).scroll(["doc"], only_tables)
+        tables = [table_from_payload((r.payload or {})["doc"]) for r in records]
+        return sorted(tables, key=lambda t: t.name)
+
+    # -- examples and notes ------------------------------------------------------------
+
+    def index_examples(
+        self, database: str, examples: Sequence[Example], *, replace: bool = False
+    ) -> IndexStats:
+        """Add reviewed examples (idempotent); with `replace`, drop every other example."""
+        items = [example_item(database, e) for e in examples]
+        return self._collection("examples", database).sync(items, remove_missing=replace)
+
+    def search_examples(self, database: str, question: str, *, k: int = 3) -> list[Example]:
+        hits = self._collection("examples", database).search(question, limit=k)
+        return [Example(str(p["question"]), str(p["sql"])) for p, _ in hits.found]
+
+    def remove_example(self, database: str, example: Example) -> None:
+        self._collection("examples", database).delete([example_item(database, example).id])
+
+    def index_notes(
+        self, database: str, notes: Sequence[Note], *, replace: bool = False
+    ) -> IndexStats:
+        """Add notes (idempotent); with `replace`, drop every other note."""
+        items = [note_item(database, n) for n in notes]
+        return self._collection("notes", database).sync(items, remove_missing=replace)
+
+    def search_notes(self, database: str, question: str, *, k: int = 3) -> list[Note]:
+        hits = self._collection("notes", database).search(question, limit=k)
+        return [
+            Note(text=str(p["body"]), title=str(p.get("note_title", ""))) for p, _ in hits.found
+        ]
+
+    def remove_note(self, database: str, note: Note) -> None:
+        self._collection("notes", database).delete([note_item(database, note).id])
+
+    def drop(self, database: str) -> None:
+        """Delete every collection of `database` (the next index run starts from scratch)."""
+        for kind in ("schema", "examples", "notes"):
+            name = collection_name(kind, database)
+            if self.client.collection_exists(name):
+                self.client.delete_collection(name)
+
+
+def _best_per_table(
+    found: list[tuple[dict[str, Any], float]], policy: AccessPolicy | None
+) -> list[ScoredTable]:
+    """First (best) hit of each table, skipping anything the policy hides."""
+    scored: dict[str, ScoredTable] = {}
+    for payload, score in found:
+        table = str(payload.get("table", ""))
+        if table and table not in scored and _visible(policy, table, payload.get("column")):
+            scored[table] = ScoredTable(table, score)
+    return list(scored.values())
+
+
+def _visible(policy: AccessPolicy | None, table: str, column: object) -> bool:
+    if policy is None:
+        return True
+    if not policy.allows_table(table):
+        return False
+    return not isinstance(column, str) or policy.allows_column(table, column)
