@@ -17,15 +17,16 @@ ROLES: tuple[str, ...] = (ADMIN, MANAGER, ANALYST)
 # Page identifiers; the UI maps each to a page file.
 PAGE_CHAT = "chat"
 PAGE_DASHBOARDS = "dashboards"
+PAGE_EXAMPLES = "examples"
 PAGE_ADMIN_USERS = "admin_users"
 PAGE_ADMIN_ACCESS = "admin_access"
 PAGE_ADMIN_AUDIT = "admin_audit"
 ADMIN_PAGES: tuple[str, ...] = (PAGE_ADMIN_USERS, PAGE_ADMIN_ACCESS, PAGE_ADMIN_AUDIT)
 
 PAGES_BY_ROLE: Mapping[str, tuple[str, ...]] = {
-    ANALYST: (PAGE_CHAT,),
+    ANALYST: (PAGE_CHAT, PAGE_EXAMPLES),
     MANAGER: (PAGE_CHAT, PAGE_DASHBOARDS),
-    ADMIN: (PAGE_CHAT, PAGE_DASHBOARDS, *ADMIN_PAGES),
+    ADMIN: (PAGE_CHAT, PAGE_DASHBOARDS, PAGE_EXAMPLES, *ADMIN_PAGES),
 }
 
 

@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     auth_cookie_key: SecretStr | None = Field(
         None, description="Key signing the login cookie (>= 32 random bytes; required in prod)."
     )
+    login_sleep_s: float = Field(
+        0.7,
+        ge=0,
+        validation_alias="KESKINUBE_LOGIN_SLEEP_S",
+        description="Pause on each logged-out page run (slows password guessing).",
+    )
+    currency_symbol: str = Field("€", description="Currency shown for money columns.")
     admin_username: str | None = Field(
         None, description="First admin, created once when no admin exists."
     )
@@ -144,12 +151,15 @@ def get_settings() -> Settings:
     return load_settings()
 
 
+_ALIASES = {"DATA_DIR": "KESKINUBE_DATA_DIR", "LOGIN_SLEEP_S": "KESKINUBE_LOGIN_SLEEP_S"}
+
+
 def _describe(exc: ValidationError) -> str:
     problems = []
     for error in exc.errors():
         location = [str(part) for part in error.get("loc", ()) if part != "__root__"]
         variable = location[0].upper() if location else ""
-        variable = "KESKINUBE_DATA_DIR" if variable == "DATA_DIR" else variable
+        variable = _ALIASES.get(variable, variable)
         message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
         received = error.get("input")
         shown = "" if not variable or isinstance(received, dict) else f" (got {received!r})"

@@ -13,10 +13,10 @@ AUTH_DIR = Path(__file__).resolve().parents[2] / "auth"
 
 
 def test_each_role_sees_only_its_pages() -> None:
-    assert roles.pages_for_role("analyst") == ("chat",)
+    assert roles.pages_for_role("analyst") == ("chat", "examples")
     assert roles.pages_for_role("manager") == ("chat", "dashboards")
     assert roles.pages_for_role("admin") == (
-        "chat", "dashboards", "admin_users", "admin_access", "admin_audit",
+        "chat", "dashboards", "examples", "admin_users", "admin_access", "admin_audit",
     )  # fmt: skip
     assert roles.pages_for_role("intruder") == ()
 
@@ -28,6 +28,8 @@ def test_each_role_sees_only_its_pages() -> None:
         ("analyst", roles.PAGE_DASHBOARDS, False),
         ("analyst", roles.PAGE_ADMIN_USERS, False),
         ("manager", roles.PAGE_DASHBOARDS, True),
+        ("manager", roles.PAGE_EXAMPLES, False),
+        ("analyst", roles.PAGE_EXAMPLES, True),
         ("manager", roles.PAGE_ADMIN_AUDIT, False),
         ("admin", roles.PAGE_ADMIN_ACCESS, True),
         ("Admin", roles.PAGE_CHAT, False),  # roles are exact, lower-case

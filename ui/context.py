@@ -1,0 +1,66 @@
+"""Process-wide services for the pages, and who the current user is.
+
+`st.cache_resource` holds only shared infrastructure (database engines, the Qdrant
+client, the engine, the auth services) — never anything per user. Who is asking lives in
+`st.session_state`, set by the login gate in `ui/app.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from auth.services import AuthServices, open_auth
+from auth.users import User
+from backend.config import Settings, get_settings
+from backend.domain import Actor
+from backend.errors import KeskinubeError
+from backend.wiring import Services, build_services, index_database
+
+log = logging.getLogger(__name__)
+
+
+@st.cache_resource(show_spinner=False)
+def _services(_settings: Settings) -> Services:
+    services = build_services(_settings)
+    try:
+        # Incremental: touches nothing when the schema is unchanged since the last run.
+        index_database(services)
+    except KeskinubeError as exc:
+        log.warning("start-up indexing failed: %s", exc)
+    return services
+
+
+def get_services() -> Services:
+    """The engine and its adapters, built once per process (indexes on first use)."""
+    return _services(get_settings())
+
+
+@st.cache_resource(show_spinner=False)
+def _auth(_settings: Settings) -> AuthServices:
+    admin_password = _settings.admin_password
+    return open_auth(
+        _settings.app_db_url,
+        admin_username=_settings.admin_username,
+        admin_password=admin_password.get_secret_value() if admin_password else None,
+    )
+
+
+def get_auth() -> AuthServices:
+    """Users, policies, lockout and audit on the app database, built once per process."""
+    return _auth(get_settings())
+
+
+def current_user() -> User | None:
+    """The logged-in user, re-read from the app database (role changes apply at once)."""
+    username = st.session_state.get("username")
+    if not username or st.session_state.get("authentication_status") is not True:
+        return None
+    return get_auth().users.find_user(username)
+
+
+def current_actor() -> Actor | None:
+    """The logged-in user as the engine sees them: role, access policy, attributes."""
+    user = current_user()
+    return get_auth().policies.actor_for(user) if user is not None else None
