@@ -27,7 +27,8 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: install
-	$(BIN)/keskinube demo-db --if-missing
+	@if [ -z "$$DATABASE_URL" ]; then $(BIN)/keskinube demo-db --if-missing; fi
+	$(BIN)/keskinube index || echo "indexing failed; the app will retry at start-up"
 	$(BIN)/streamlit run ui/app.py --server.port $(PORT) --server.headless true
 
 system-deps:
