@@ -1,58 +1,18 @@
-"""The demo's reference tables (regions, offices, staff, customers, products) and the
-lookups the order generator needs from them, bundled as a `World`.
-
-Rows are tuples in the column order of `backend.demo.schema`; dates, times and money are
-already formatted as strings ('2026-09-30', '2026-09-30 14:05:00', '899.00'), which every
-supported database accepts and which keeps the output byte-identical.
-"""
+"""The demo's reference tables — regions, offices, staff, catalogue, customers — built
+into a `World` that the order generator draws from."""
 
 from __future__ import annotations
 
 import random
-import unicodedata
-from bisect import bisect_right
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
 
 from backend.demo import catalog, names
+from backend.demo.customers import HISTORY_START, add_customers
 from backend.demo.spec import DemoSpec
+from backend.demo.world import Row, World, ascii_slug, money, person_name
 
-Row = tuple[object, ...]
 COMPANY_DOMAIN = "nubeterra.example"
-SEGMENTS = (("Consumer", 58, 1.0), ("SMB", 34, 3.0), ("Enterprise", 8, 8.0))
-HISTORY_START = date(2019, 1, 1)
-
-
-def money(cents: int) -> str:
-    """'1234.50' from 123450 cents."""
-    return f"{cents // 100}.{cents % 100:02d}"
-
-
-def ascii_slug(text: str, sep: str = ".") -> str:
-    """'José Núñez' → 'jose.nunez': accents dropped, lower case, for emails and domains."""
-    plain = unicodedata.normalize("NFKD", text.replace("'", "")).encode("ascii", "ignore").decode()
-    words = "".join(ch if ch.isalnum() else " " for ch in plain.lower()).split()
-    return sep.join(words)
-
-
-@dataclass
-class World:
-    """Dimension rows plus the lookups used to generate orders."""
-
-    rows: dict[str, list[Row]] = field(default_factory=dict)
-    region_codes: dict[int, str] = field(default_factory=dict)
-    reps_by_region: dict[str, list[int]] = field(default_factory=dict)
-    customer_segment: list[str] = field(default_factory=list)
-    customer_region: list[str] = field(default_factory=list)
-    customer_manager: list[int | None] = field(default_factory=list)
-    customer_discount: list[int] = field(default_factory=list)
-    customer_cum_weight: list[float] = field(default_factory=list)
-    customers_before_day: list[int] = field(default_factory=list)
-    product_prices: list[tuple[int, ...]] = field(default_factory=list)
-    product_return_rate: list[int] = field(default_factory=list)
-    month_of_day: list[int] = field(default_factory=list)
-    month_products: list[tuple[list[int], list[float]]] = field(default_factory=list)
 
 
 def build_world(spec: DemoSpec) -> World:
@@ -62,7 +22,7 @@ def build_world(spec: DemoSpec) -> World:
     _add_regions_and_offices(world)
     _add_employees(world, rng, spec)
     _add_catalogue(world, rng, spec)
-    _add_customers(world, rng, spec)
+    add_customers(world, rng, spec)
     return world
 
 
@@ -105,7 +65,7 @@ class _Staff:
 
     def hire(self, title: str, office_id: int, manager_id: int | None, *, permanent: bool) -> int:
         rng = self.rng
-        first, last = _person_name(rng, self._office_region(office_id))
+        first, last = person_name(rng, self._office_region(office_id))
         department, (low, high), commission = TITLES[title]
         salary = rng.randrange(low, high + 1, 500)
         if self._office_region(office_id) in HIGH_COST_REGIONS:
@@ -167,20 +127,6 @@ def _add_employees(world: World, rng: random.Random, spec: DemoSpec) -> None:
         for office_id in office_ids:
             staff.hire(title, office_id, boss, permanent=False)
     world.rows["employees"] = staff.rows
-
-
-def _person_name(rng: random.Random, region: str) -> tuple[str, str]:
-    """A first and last name typical of `region`: mostly Spanish or English."""
-    roll = rng.random()
-    spanish = 0.8 if region == "IBE" else 0.1 if region == "UKI" else 0.3
-    english = 0.15 if region == "IBE" else 0.85 if region == "UKI" else 0.4
-    if roll < spanish:
-        pools = (names.SPANISH_FIRST_NAMES, names.SPANISH_LAST_NAMES)
-    elif roll < spanish + english:
-        pools = (names.ENGLISH_FIRST_NAMES, names.ENGLISH_LAST_NAMES)
-    else:
-        pools = (names.OTHER_FIRST_NAMES, names.OTHER_LAST_NAMES)
-    return rng.choice(pools[0]), rng.choice(pools[1])
 
 
 def _add_catalogue(world: World, rng: random.Random, spec: DemoSpec) -> None:
@@ -261,116 +207,3 @@ def _index_months(world: World, spec: DemoSpec, products: list[Row]) -> None:
         ]  # fmt: skip
         weights = [1.0 / (popularity[index] + 2) for index in on_sale]
         world.month_products.append((on_sale, list(accumulate(weights))))
-
-
-def _add_customers(world: World, rng: random.Random, spec: DemoSpec) -> None:
-    region_ids = {code: index for index, code in world.region_codes.items()}
-    drafts = [_draft_customer(world, rng, spec) for _ in range(spec.customers)]
-    drafts.sort(key=lambda draft: draft[0])  # customer ids follow creation time
-    used_names: set[str] = set()
-    rows: list[Row] = []
-    for customer_id, (created, segment, region, city, country, manager) in enumerate(
-        drafts, start=1
-    ):
-        first, last = _person_name(rng, region)
-        name = _customer_name(rng, segment, first, last, city, country, used_names)
-        rows.append(
-            (customer_id, name, segment, first, last,
-             _customer_email(rng, segment, first, last, name, country),
-             _phone(rng, segment, country), city, country, region_ids[region], manager,
-             _timestamp(spec, created))
-        )  # fmt: skip
-        world.customer_segment.append(segment)
-        world.customer_region.append(region)
-        world.customer_manager.append(manager)
-        world.customer_discount.append(rng.choice((0, 5, 8, 10)) if segment == "Enterprise" else 0)
-    world.rows["customers"] = rows
-    _index_customers(world, rng, spec, [draft[0] for draft in drafts])
-
-
-def _draft_customer(
-    world: World, rng: random.Random, spec: DemoSpec
-) -> tuple[int, str, str, str, str, int | None]:
-    """(created, in seconds from the window start; segment; region; city; country; manager)."""
-    segment = rng.choices([s[0] for s in SEGMENTS], [s[1] for s in SEGMENTS])[0]
-    region = rng.choices(list(names.REGION_SHARE), list(names.REGION_SHARE.values()))[0]
-    places = names.CITIES[region]
-    country, city, _ = rng.choices(places, [place[2] for place in places])[0]
-    if rng.random() < 0.55:
-        history = (spec.start_date - HISTORY_START).days
-        created_day = -1 - rng.randrange(history)
-    else:
-        created_day = rng.randrange(spec.days - 30)
-    created = created_day * 86400 + rng.randrange(7 * 3600, 21 * 3600)
-    managed = rng.random() < (0.9 if segment != "Consumer" else 0.04)
-    manager = rng.choice(world.reps_by_region[region]) if managed else None
-    return created, segment, region, city, country, manager
-
-
-def _customer_name(
-    rng: random.Random, segment: str, first: str, last: str, city: str, country: str,
-    used: set[str],
-) -> str:  # fmt: skip
-    if segment == "Consumer":
-        return f"{first} {last}"
-    root, sector = rng.choice(names.COMPANY_ROOTS), rng.choice(names.COMPANY_SECTORS)
-    form = rng.choice(names.COMPANY_FORMS[country])
-    name = f"{root} {sector} {form}"
-    if name in used:
-        name = f"{root} {sector} {city} {form}"
-    number = 1
-    while name in used:
-        number += 1
-        name = f"{root} {sector} {city} {number} {form}"
-    used.add(name)
-    return name
-
-
-TLDS = {
-    "United Kingdom": "co.uk", "Ireland": "ie", "Spain": "es", "Portugal": "pt", "France": "fr",
-    "Belgium": "be", "Netherlands": "nl", "Germany": "de", "Austria": "at", "Switzerland": "ch",
-    "Italy": "it", "Sweden": "se", "Denmark": "dk", "Norway": "no",
-}  # fmt: skip
-
-
-def _customer_email(
-    rng: random.Random, segment: str, first: str, last: str, name: str, country: str
-) -> str | None:
-    if rng.random() < (0.06 if segment == "Consumer" else 0.1):
-        return None
-    person = ascii_slug(f"{first} {last}")
-    if segment == "Consumer":
-        return f"{person}{rng.randrange(100)}@{rng.choice(names.PERSONAL_EMAIL_DOMAINS)}"
-    words = ascii_slug(name, " ").split()[:2]
-    return f"{person}@{'-'.join(words)}.{TLDS[country]}"
-
-
-def _phone(rng: random.Random, segment: str, country: str) -> str | None:
-    if rng.random() < (0.35 if segment == "Consumer" else 0.12):
-        return None
-    digits = f"{rng.randrange(10**8, 10**9)}"
-    return f"{names.PHONE_PREFIXES[country]} {digits[:3]} {digits[3:6]} {digits[6:]}"
-
-
-def _timestamp(spec: DemoSpec, seconds: int) -> str:
-    """'YYYY-MM-DD HH:MM:SS' for a time in seconds from the window's first midnight."""
-    day, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{spec.start_date + timedelta(days=day)} {hours:02d}:{minutes:02d}:{secs:02d}"
-
-
-def _index_customers(world: World, rng: random.Random, spec: DemoSpec, created: list[int]) -> None:
-    """Zipf-like buying weights, and how many customers exist before each day."""
-    ranks = list(range(1, len(created) + 1))
-    rng.shuffle(ranks)
-    offset = max(1, len(created) // 100)
-    base = {segment: weight for segment, _, weight in SEGMENTS}
-    weights = [
-        base[segment] / (rank + offset)
-        for segment, rank in zip(world.customer_segment, ranks, strict=True)
-    ]
-    world.customer_cum_weight = list(accumulate(weights))
-    world.customers_before_day = [
-        max(1, bisect_right(created, day * 86400 - 1)) for day in range(spec.days)
-    ]

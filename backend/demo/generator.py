@@ -21,8 +21,9 @@ from datetime import timedelta
 from itertools import accumulate
 
 from backend.demo import catalog
-from backend.demo.dimensions import Row, World, build_world, money
+from backend.demo.dimensions import build_world
 from backend.demo.spec import DemoSpec, allocate, day_weights
+from backend.demo.world import Row, World, money
 
 Batch = dict[str, list[Row]]
 Line = tuple[int, int, int, int]  # order_item_id, product index, quantity, total in cents

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-metadata = sa.MetaData()
+# Named constraints and indexes: the same names on every database, and the loader can add
+# them after the bulk insert.
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 _MYSQL = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
 
@@ -20,7 +29,10 @@ def _money(name: str, comment: str, *, nullable: bool = False) -> sa.Column[obje
 
 
 def _fk(name: str, target: str, comment: str, *, nullable: bool = False) -> sa.Column[object]:
-    return sa.Column(name, sa.Integer, sa.ForeignKey(target), nullable=nullable, comment=comment)
+    """A foreign-key column, indexed (SQLite does not index foreign keys by itself)."""
+    return sa.Column(
+        name, sa.Integer, sa.ForeignKey(target), nullable=nullable, index=True, comment=comment
+    )
 
 
 regions = sa.Table(

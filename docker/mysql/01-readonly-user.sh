@@ -1,6 +1,6 @@
 #!/bin/bash
-# Creates keskinube_ro, the account the app reads the demo database with: SELECT on
-# $MYSQL_DATABASE and nothing else, password $KESKINUBE_RO_PASSWORD. The mysql image
+# Creates keskinube_ro (or $KESKINUBE_RO_USER), the account the app reads the demo database
+# with: SELECT on $MYSQL_DATABASE and nothing else, password $KESKINUBE_RO_PASSWORD. The image
 # *sources* this file (it is not executable), so docker_process_sql and mysql_error are
 # defined; the SQL is readonly_user.sql.in beside it, with the values escaped here.
 if [ -z "${KESKINUBE_RO_PASSWORD:-}" ]; then
@@ -11,10 +11,11 @@ if [ -z "${MYSQL_DATABASE:-}" ]; then
 fi
 _kk_literal() { local value=${1//\\/\\\\}; printf '%s' "${value//\'/\'\'}"; }
 _kk_sql=$(grep -v '^--' "$(dirname "${BASH_SOURCE[0]}")/readonly_user.sql.in")
-_kk_sql=${_kk_sql//'{{user}}'/keskinube_ro}
+_kk_user=${KESKINUBE_RO_USER:-keskinube_ro}
+_kk_sql=${_kk_sql//'{{user}}'/"$(_kk_literal "$_kk_user")"}
 _kk_sql=${_kk_sql//'{{host}}'/%}
 _kk_sql=${_kk_sql//'{{password}}'/"$(_kk_literal "$KESKINUBE_RO_PASSWORD")"}
 _kk_sql=${_kk_sql//'{{database}}'/"${MYSQL_DATABASE//\`/\`\`}"}
 docker_process_sql --database=mysql <<<"$_kk_sql"
 unset -f _kk_literal
-unset _kk_sql
+unset _kk_sql _kk_user
