@@ -27,7 +27,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: install
-	@if [ -z "$$DATABASE_URL" ]; then $(BIN)/keskinube demo-db --if-missing; fi
+	$(BIN)/keskinube demo-db --if-missing
 	$(BIN)/keskinube index || echo "indexing failed; the app will retry at start-up"
 	$(BIN)/streamlit run ui/app.py --server.port $(PORT) --server.headless true
 

@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from backend.errors import KeskinubeError
+
 # Kept in step with backend.demo.spec (a test checks), which is not imported here so that
 # `keskinube --help` stays instant.
 MIN_ORDERS, MAX_ORDERS, DEFAULT_ORDERS = 100, 10_000_000, 50_000
@@ -56,6 +58,10 @@ def _orders(text: str) -> int:
     return value
 
 
+class DemoRefused(KeskinubeError):
+    """The demo would be written into a database the user did not name for it."""
+
+
 def handle(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
     if args.sql_dump:
@@ -63,7 +69,16 @@ def handle(args: argparse.Namespace) -> int:
     from backend.config import get_settings
     from backend.demo import build_demo_database
 
-    url = args.url or get_settings().business_database_url
+    settings = get_settings()
+    if args.url is None and not settings.uses_demo_database:
+        # Never fill someone's own database with demo tables by default.
+        if args.if_missing:
+            print("DATABASE_URL names your own database; not building the demo.")
+            return 0
+        raise DemoRefused(
+            "DATABASE_URL names your own database; pass --url explicitly to build the demo there"
+        )
+    url = args.url or settings.business_database_url
     build = build_demo_database(
         url,
         orders=args.orders,

@@ -440,3 +440,17 @@ def test_missing_mysql_database_is_created(mysql_server_url: str) -> None:
         with admin.begin() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
         admin.dispose()
+
+
+def test_demo_db_never_writes_into_the_configured_business_database(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from backend.cli import main
+
+    own = tmp_path / "own.sqlite"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{own}")
+    assert main(["demo-db", "--if-missing", "--no-progress"]) == 0
+    assert "not building the demo" in capsys.readouterr().out
+    assert main(["demo-db", "--no-progress"]) == 2
+    assert "pass --url" in capsys.readouterr().err
+    assert not own.exists()
