@@ -67,6 +67,17 @@ class Settings(BaseSettings):
     query_timeout_s: float = Field(30.0, gt=0, description="Time limit of one SQL query.")
     max_retries: int = Field(2, ge=0, le=5, description="Self-corrections after a failure.")
     retrieval_k: int = Field(5, ge=1, le=50, description="Tables retrieved per question.")
+    schema_mode: Literal["auto", "retrieve", "full"] = Field(
+        "auto",
+        description="`full` sends the whole visible schema, `retrieve` the top tables; `auto` "
+        "sends the whole schema when it fits FULL_SCHEMA_MAX_TOKENS.",
+    )
+    full_schema_max_tokens: int = Field(
+        3000, ge=0, description="Largest schema (estimated tokens) sent whole in `auto` mode."
+    )
+    cache_similarity: float = Field(
+        0.92, gt=0, le=1, description="Cosine similarity for reusing a cached answer's SQL."
+    )
     auth_cookie_key: SecretStr | None = Field(
         None, description="Key signing the login cookie (>= 32 random bytes; required in prod)."
     )

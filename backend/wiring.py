@@ -88,13 +88,15 @@ def build_services(
         max_retries=settings.max_retries,
         retrieval_k=settings.retrieval_k,
         num_ctx=settings.ollama_num_ctx,
+        schema_mode=settings.schema_mode,
+        full_schema_max_tokens=settings.full_schema_max_tokens,
     )
     engine = Engine(
         model=chat_model,
         runner=SqlAlchemySqlRunner(db_engine, timeout_s=settings.query_timeout_s),
         index=store,
         config=config,
-        cache=QdrantAnswerCache(client, embedder),
+        cache=QdrantAnswerCache(client, embedder, similarity=settings.cache_similarity),
     )
     return Services(settings, database, db_engine, client, store, chat_model, embedder, engine)
 
