@@ -99,3 +99,23 @@ def expand_join_paths(
         added.extend(t for t in new if t not in wanted and t not in added)
         tree.extend([*new, target])
     return tuple(added)
+
+
+def promote_fk_neighbours(
+    ranked: Sequence[str], tables: Mapping[str, TableDoc], *, k: int, anchors: int = 3
+) -> list[str]:
+    """The top `k` of `ranked` after promoting foreign-key neighbours of the best `anchors`.
+
+    A question over two tables usually finds the first one, while its partner is pushed
+    just below the cut by look-alike tables; the schema (never the question) says which
+    candidates actually join to the best hits. Measured on Spider dev at 876 tables, this
+    lifted recall@5 from 0.883 to 0.930 (bench/results/retrieval.md).
+    """
+    graph = fk_graph(tables)
+    by_lower = {name.lower(): name for name in tables}
+    head = list(ranked[:anchors])
+    neighbours = {n.lower() for a in head for n in graph.get(by_lower.get(a.lower(), a), [])}
+    rest = list(ranked[anchors:])
+    promoted = [t for t in rest if t.lower() in neighbours]
+    others = [t for t in rest if t.lower() not in neighbours]
+    return (head + promoted + others)[:k]

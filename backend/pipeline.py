@@ -31,7 +31,7 @@ from backend.errors import (
     QueryTimeout,
     SqlRejected,
 )
-from backend.join_paths import expand_join_paths
+from backend.join_paths import expand_join_paths, promote_fk_neighbours
 from backend.ports import AnswerCache, ChatModel, SchemaIndex, SqlRunner
 from backend.prompts import PromptParts, build_prompt, estimate_tokens, retry_message
 from backend.schema_render import render_table
@@ -242,18 +242,30 @@ class Engine:
         if self._use_full_schema(visible, actor):
             ranked = tuple(ScoredTable(t.name, 1.0) for t in sorted(visible, key=lambda t: t.name))
             return Retrieval(tables=ranked, mode="full_schema")
-        retrieval = self.index.search_tables(
-            self.config.database, question, k=self.config.retrieval_k, policy=actor.policy
-        )
+        retrieval = self.rank_tables(question, actor, k=self.config.retrieval_k)
         allowed = {t.name: t for t in visible}
         extra = expand_join_paths([t.name for t in retrieval.tables], allowed)
         return replace(retrieval, added_for_joins=tuple(extra))
 
+    def rank_tables(self, question: str, actor: Actor, *, k: int) -> Retrieval:
+        """The `k` tables most relevant to `question` that `actor` may read (no LLM)."""
+        deep = self.index.search_tables(
+            self.config.database, question, k=max(4 * k, 20), policy=actor.policy
+        )
+        scores = {t.name: t for t in deep.tables}
+        order = promote_fk_neighbours(list(scores), self.tables(), k=k)
+        return replace(deep, tables=tuple(scores[name] for name in order))
+
     def _use_full_schema(self, visible: Sequence[TableDoc], actor: Actor) -> bool:
         if self.config.schema_mode != "auto":
             return self.config.schema_mode == "full"
-        size = sum(estimate_tokens(render_table(t, policy=actor.policy)) for t in visible)
-        return size <= self.config.full_schema_max_tokens
+        # Stop rendering once over the limit: a large schema costs a few tables, not all.
+        size = 0
+        for table in visible:
+            size += estimate_tokens(render_table(table, policy=actor.policy))
+            if size > self.config.full_schema_max_tokens:
+                return False
+        return True
 
     def _complete(self, run: _Run, messages: Sequence[tuple[str, str]]) -> Completion:
         with run.timed("generate"):

@@ -21,6 +21,7 @@ from backend.adapters.ollama import OllamaChatModel, OllamaEmbedder
 from backend.adapters.sql_runner import SqlAlchemySqlRunner, create_database_engine
 from backend.config import Settings
 from backend.domain import TableDoc
+from backend.embedding_memo import MemoEmbedder
 from backend.pipeline import Engine, EngineConfig
 from backend.schema import SampleCache, introspect
 from vectorstore.cache import QdrantAnswerCache
@@ -42,7 +43,7 @@ class Services:
     qdrant: QdrantClient
     store: QdrantSchemaStore
     chat_model: OllamaChatModel
-    embedder: OllamaEmbedder
+    embedder: MemoEmbedder
     engine: Engine
 
     def close(self) -> None:
@@ -67,11 +68,13 @@ def build_services(
     url = database_url or settings.business_database_url
     db_engine = create_database_engine(url)
     client = qdrant or open_qdrant(url=settings.qdrant_url, path=settings.qdrant_location)
-    embedder = OllamaEmbedder(
-        base_url=settings.ollama_base_url,
-        model=settings.ollama_embed_model,
-        timeout_s=min(settings.ollama_timeout_s, 30.0),
-        keep_alive=settings.ollama_keep_alive,
+    embedder = MemoEmbedder(
+        OllamaEmbedder(
+            base_url=settings.ollama_base_url,
+            model=settings.ollama_embed_model,
+            timeout_s=min(settings.ollama_timeout_s, 30.0),
+            keep_alive=settings.ollama_keep_alive,
+        )
     )
     chat_model = OllamaChatModel(
         base_url=settings.ollama_base_url,

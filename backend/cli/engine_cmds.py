@@ -174,7 +174,7 @@ def _schema_search(args: argparse.Namespace) -> int:
 
 
 def _search(services: Services, question: str, k: int) -> dict[str, Any]:
-    retrieval = services.store.search_tables(services.database, question, k=k)
+    retrieval = services.engine.rank_tables(question, _cli_actor(services), k=k)
     return {
         "tables": [{"name": t.name, "score": round(t.score, 6)} for t in retrieval.tables],
         "mode": retrieval.mode,

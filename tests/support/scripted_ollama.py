@@ -349,6 +349,9 @@ class _Handler(BaseHTTPRequestHandler):
     """Routes Ollama's endpoints; the answers come from the owning `ScriptedOllama`."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two sends: with Nagle's algorithm on, every keep-alive
+    # request then waits ~40 ms for the client's delayed ACK. Ollama (Go) sets TCP_NODELAY.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:

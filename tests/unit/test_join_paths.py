@@ -76,3 +76,19 @@ def test_paths_never_go_through_tables_missing_from_the_mapping() -> None:
 def test_graph_is_undirected_and_ignores_foreign_keys_to_unknown_tables() -> None:
     graph = fk_graph({"a": _table("a", "b", "zzz"), "b": _table("b")})
     assert graph == {"a": ["b"], "b": ["a"]}
+
+
+def test_promote_fk_neighbours_fills_the_tail_with_tables_joined_to_the_best_hits() -> None:
+    from backend.domain import ColumnDoc, ForeignKey, TableDoc
+    from backend.join_paths import promote_fk_neighbours
+
+    def table(name: str, *refs: str) -> TableDoc:
+        fks = tuple(ForeignKey((f"{r}_id",), r, ("id",)) for r in refs)
+        return TableDoc(name, (ColumnDoc("id", "INT", primary_key=True),), foreign_keys=fks)
+
+    tables = {t.name: t for t in [table("orders", "customers"), table("customers"),
+                                   table("a"), table("b"), table("c"), table("d")]}  # fmt: skip
+    ranked = ["orders", "a", "b", "c", "d", "customers"]
+    assert promote_fk_neighbours(ranked, tables, k=5) == ["orders", "a", "b", "customers", "c"]
+    assert promote_fk_neighbours(ranked, tables, k=2) == ["orders", "a"]
+    assert promote_fk_neighbours(["x", "y"], {}, k=5) == ["x", "y"]
