@@ -1,0 +1,39 @@
+"""`python -m bench [name ...] [-- args]`: run benchmarks by name (all of them by default).
+
+python -m bench                       # every benchmark, default settings
+python -m bench overhead --quick      # one benchmark, with its own options
+python -m bench --list
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHMARKS = {
+    "overhead": "pipeline overhead p50/p95, ours vs LangChain (scripted model)",
+    "prompt_tokens": "prompt tokens per question at 10/100/1,000 tables, ours vs LangChain",
+    "indexing": "indexing 1,000 tables x 15 columns, :memory: and path; unchanged re-index",
+    "retrieval": "recall@5 of gold tables on Spider dev, per database and at 876 tables",
+}
+
+
+def main(argv: list[str]) -> None:
+    if argv and argv[0] in {"-h", "--help", "--list"}:
+        print(__doc__)
+        for name, what in BENCHMARKS.items():
+            print(f"  {name:<14} {what}")
+        return
+    if argv and argv[0] in BENCHMARKS:
+        module = importlib.import_module(f"bench.{argv[0]}")
+        module.main(argv[1:])
+        return
+    if argv:
+        sys.exit(f"unknown benchmark {argv[0]!r}; choose from {', '.join(BENCHMARKS)}")
+    for name in BENCHMARKS:
+        print(f"\n=== {name} ===", flush=True)
+        importlib.import_module(f"bench.{name}").main([])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
