@@ -1,15 +1,16 @@
 """Why retrieval missed: each miss of the Spider benchmark sorted into failure patterns.
 
-For every question whose gold tables were not all in the top 5, the missed tables are
-checked for patterns that a generic fix could address (never for the question's wording
-alone, so nothing is tuned to Spider's questions):
+For every question whose gold tables were not all in the top 5 of the production ranking
+(`Engine.rank_tables`), the missed tables are checked for patterns that a generic fix
+could address (never for the question's wording alone, so nothing is tuned to Spider's
+questions):
 
 - `link_table`: a missed table is a junction/link table (≥ 2 foreign keys, at most one
   other non-key column) — questions rarely name it; the join-path closure should add it;
 - `name_not_in_question`: no word of a missed table's name (split and stemmed as the sparse
   tokenizer does) occurs in the question — only columns or synonyms could find it;
-- `near_miss`: every missed table ranked 6–10 (a larger k would find it);
-- `beyond_20`: some missed table is not even in the top 20;
+- `near_miss`: every missed table ranked 6–10 in the raw store ranking;
+- `beyond_20`: some missed table is not even in the raw top 20 (the re-rank's pool);
 - `other_databases_in_top5` (at scale): the top 5 hold tables of other databases;
 - `same_name_elsewhere` (at scale): a table of the same name from another database
   outranked the missed one;

@@ -1,4 +1,4 @@
-"""Smoke tests of the benchmark helpers (bench/): synthetic schemas, questions, re-ranking."""
+"""Smoke tests of the benchmark helpers (bench/): synthetic schemas, questions, retrieval."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ import sqlite3
 from pathlib import Path
 
 import sqlalchemy as sa
+from qdrant_client import QdrantClient
 
 from backend.domain import ColumnDoc, ForeignKey, TableDoc
+from backend.join_paths import promote_fk_neighbours
 from backend.schema import introspect
 from bench.common import percentile
-from bench.rerank import fk_rerank
+from bench.retrieval import ACTOR, DEEP, production_engine
 from bench.synthetic import build_schema, design_schema, questions_for
+from vectorstore.store import QdrantSchemaStore
 
 
 def test_percentile_interpolates_between_ranks() -> None:
@@ -50,7 +53,22 @@ def _table(name: str, *refs: str) -> TableDoc:
     return TableDoc(name, (ColumnDoc("id", "INTEGER", primary_key=True),), foreign_keys=fks)
 
 
-def test_fk_rerank_promotes_neighbours_of_the_anchors() -> None:
-    tables = {t.name: t for t in (_table("a"), _table("b", "a"), _table("c"), _table("d"))}
-    ranked = ["a", "c", "d", "x", "b"]
-    assert fk_rerank(ranked, tables, k=4, anchors=1) == ["a", "b", "c", "d"]
+def test_production_ranking_is_the_engines_deep_search_plus_fk_promotion() -> None:
+    tables = [
+        _table("orders", "customers"),
+        _table("customers"),
+        _table("order_notes"),
+        _table("order_archive"),
+        _table("order_history"),
+        _table("order_totals"),
+        _table("order_flags"),
+    ]
+    store = QdrantSchemaStore(QdrantClient(location=":memory:"), None)  # sparse only
+    store.index_tables("shop", tables)
+    engine = production_engine(store, "shop")
+    question = "orders by id"  # every table has an id; customers ranks last on words
+    ranked = [t.name for t in engine.rank_tables(question, ACTOR, k=5).tables]
+    deep = [t.name for t in store.search_tables("shop", question, k=DEEP).tables]
+    assert ranked == promote_fk_neighbours(deep, engine.tables(), k=5)
+    assert "orders" in deep[:3] and "customers" not in deep[:5]
+    assert "customers" in ranked  # promoted: joined to an anchor by a foreign key
