@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from backend.errors import KeskinubeError
+
 if TYPE_CHECKING:
     from backend.domain import Actor, Answer
     from backend.wiring import Services
@@ -68,9 +70,21 @@ def _services(args: argparse.Namespace) -> Iterator[Services]:
 
 
 def _cli_actor(services: Services, role: str | None = None) -> Actor:
+    """The terminal user: unrestricted, or with `role`'s access policy from the app DB."""
     from backend.domain import Actor
 
-    return Actor(username="cli", role=role or "admin")
+    if role is None:
+        return Actor(username="cli", role="admin")
+    from auth.roles import is_role
+    from auth.services import open_auth
+
+    if not is_role(role):
+        raise KeskinubeError(f"unknown role {role!r} (admin, manager or analyst)")
+    auth = open_auth(services.settings.app_db_url)
+    try:
+        return Actor(username="cli", role=role, policy=auth.policies.policy_for_role(role))
+    finally:
+        auth.close()
 
 
 def _index(args: argparse.Namespace) -> int:

@@ -300,3 +300,35 @@ def test_cli_index_ask_and_search(
     ranked = json.loads(capsys.readouterr().out)
     scores = [table["score"] for table in ranked["tables"]]
     assert len(scores) == 3 and scores == sorted(scores, reverse=True)
+
+
+def test_cli_sql_check_applies_a_roles_policy(
+    demo_sqlite: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    from backend.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", demo_sqlite)
+    monkeypatch.setenv("OLLAMA_BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("QDRANT_PATH", str(tmp_path / "qdrant"))
+    assert main(["index", "--no-progress"]) == 0
+    statements = tmp_path / "statements.jsonl"
+    lines = [
+        {"id": "avg-salary", "sql": "SELECT AVG(salary) FROM employees"},
+        {"id": "names", "sql": "SELECT first_name FROM employees"},
+        {"id": "write", "sql": "DELETE FROM employees"},
+    ]
+    statements.write_text("\n".join(json.dumps(line) for line in lines))
+    capsys.readouterr()
+    assert main(["sql", "check", "--file", str(statements), "--role", "analyst"]) == 0
+    verdicts = {v["id"]: v for v in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert not verdicts["avg-salary"]["allowed"]
+    assert "employees.salary" in verdicts["avg-salary"]["reason"]
+    assert verdicts["names"]["allowed"] and not verdicts["write"]["allowed"]
+    assert main(["sql", "check", "--file", str(statements)]) == 0
+    unrestricted = [json.loads(v) for v in capsys.readouterr().out.splitlines()]
+    assert [v["allowed"] for v in unrestricted] == [True, True, False]
