@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backend.cli.demo_db",
     "backend.cli.engine_cmds",
     "backend.cli.users",
+    "backend.cli.eval_cmd",
 )
 
 

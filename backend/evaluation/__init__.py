@@ -1,0 +1,10 @@
+"""The evaluation harness: golden question sets, execution-accuracy scoring, eval runs.
+
+- `sets`: load our JSONL sets and Spider-style JSON/JSONL sets, hash them, pick questions.
+- `values` / `scoring` / `ordering`: compare a predicted result with the gold result.
+- `gold`: run a gold query and learn how its rows are ordered.
+- `runner`: ask every question through the engine (and optionally a baseline) and score it.
+- `summary` / `report` / `tracking`: totals, the terminal table, the JSON file, MLflow.
+
+`keskinube eval` (backend.cli.eval_cmd) is the command-line entry point.
+"""

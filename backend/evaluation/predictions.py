@@ -1,0 +1,104 @@
+"""Turning what a system answered into a scored `Prediction`.
+
+The engine's `Answer` already holds its SQL, result, attempts, tokens and timings; the
+baseline's output is SQL text, run here through the same read-only runner (no guard).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+from backend.domain import Answer
+from backend.errors import KeskinubeError
+from backend.evaluation.baseline_langchain import BaselineOutput
+from backend.evaluation.gold import GoldResult
+from backend.evaluation.records import Prediction
+from backend.evaluation.scoring import ResultTable, Verdict, compare_results
+from backend.ports import SqlRunner
+
+NO_SQL = "the answer contained no SQL query"
+
+
+def score(gold: GoldResult | None, predicted: ResultTable, *, rounding: bool) -> Verdict:
+    """Execution accuracy of one result against the gold result."""
+    if gold is None:
+        return Verdict(False, "the gold SQL failed")
+    return compare_results(gold.table, predicted, gold.order, rounding=rounding)
+
+
+def engine_prediction(
+    answer: Answer, latency_s: float, gold: GoldResult | None, *, rounding: bool
+) -> Prediction:
+    """The engine's answer, scored; `valid_sql` means its final SQL ran."""
+    result = answer.result
+    if answer.ok and result is not None:
+        verdict = score(gold, ResultTable.from_frame(result.frame), rounding=rounding)
+    else:
+        verdict = Verdict(False, answer.error or "no result")
+    retrieval = answer.retrieval
+    tables: tuple[str, ...] = ()
+    if retrieval is not None:
+        tables = (*(t.name for t in retrieval.tables), *retrieval.added_for_joins)
+    return Prediction(
+        sql=answer.sql,
+        correct=verdict.correct,
+        valid_sql=answer.ok,
+        reason=verdict.reason,
+        rows=result.row_count if result is not None else None,
+        error=answer.error,
+        retries=max(0, len(answer.attempts) - 1),
+        prompt_tokens=answer.prompt_tokens,
+        completion_tokens=answer.completion_tokens,
+        latency_s=latency_s,
+        timings=dict(answer.timings),
+        cached=answer.cached,
+        retrieval_mode=retrieval.mode if retrieval is not None else None,
+        tables=tables,
+    )
+
+
+def baseline_prediction(
+    output: BaselineOutput,
+    runner: SqlRunner,
+    gold: GoldResult | None,
+    *,
+    row_limit: int,
+    rounding: bool,
+) -> Prediction:
+    """Run the baseline's SQL read-only and score it; no retries, as in LangChain's chain."""
+    failed = Prediction(
+        sql=output.sql,
+        correct=False,
+        valid_sql=False,
+        reason=output.error or NO_SQL,
+        error=output.error or NO_SQL,
+        prompt_tokens=output.prompt_tokens,
+        completion_tokens=output.completion_tokens,
+        latency_s=output.seconds,
+        timings={"generate": output.seconds},
+    )
+    if output.error is not None or output.sql is None:
+        return failed
+    started = time.perf_counter()
+    try:
+        result = runner.run(output.sql, row_limit=row_limit)
+    except KeskinubeError as exc:
+        return _executed(failed, time.perf_counter() - started, reason=str(exc), error=str(exc))
+    seconds = time.perf_counter() - started
+    verdict = score(gold, ResultTable.from_frame(result.frame), rounding=rounding)
+    return _executed(
+        failed, seconds, reason=verdict.reason, error=None, correct=verdict.correct,
+        valid_sql=True, rows=result.row_count,
+    )  # fmt: skip
+
+
+def _executed(base: Prediction, seconds: float, **changes: Any) -> Prediction:
+    timings = {**base.timings, "execute": seconds}
+    return replace(base, timings=timings, latency_s=sum(timings.values()), **changes)
+
+
+def unavailable(reason: str) -> Prediction:
+    """A prediction for a system that could not run at all on this database."""
+    return Prediction(None, correct=False, valid_sql=False, reason=reason, error=reason)

@@ -1,0 +1,210 @@
+"""Runs a question set through the full engine (and optionally the LangChain baseline).
+
+Per database: build the production services (`backend.wiring`) on an in-memory Qdrant,
+index the schema, and switch the answer cache off so no question is answered from an
+earlier one. Then, question by question: run the gold SQL, ask the engine — a follow-up
+gets its earlier questions and the engine's *predicted* SQL for them as the
+conversation, as in the chat — and score the result by execution accuracy.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import sqlalchemy as sa
+from qdrant_client import QdrantClient
+
+from backend.config import Settings
+from backend.domain import Actor, Turn
+from backend.errors import KeskinubeError
+from backend.evaluation import baseline_langchain as lc
+from backend.evaluation.gold import GoldResult, run_gold
+from backend.evaluation.predictions import baseline_prediction, engine_prediction, unavailable
+from backend.evaluation.records import Prediction, QuestionRecord
+from backend.evaluation.sets import GoldQuestion, Selected, ancestors, database_url
+from backend.pipeline import EngineConfig, SchemaMode
+from backend.ports import SqlRunner
+from backend.wiring import Services, build_services, index_database
+
+log = logging.getLogger(__name__)
+
+EVAL_ACTOR = Actor(username="eval", role="eval")
+Progress = Callable[[QuestionRecord], None]
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """How to run: `database` is a URL or a template with `{db}`; see `keskinube eval`."""
+
+    database: str
+    schema_mode: SchemaMode | None = None
+    rounding: bool = True
+    baseline: bool = False
+
+
+@dataclass(frozen=True)
+class EvalResults:
+    """The records in set order, and the engine configuration the first database ran with."""
+
+    records: tuple[QuestionRecord, ...]
+    engine_config: EngineConfig | None
+
+
+def run_evaluation(
+    selected: Sequence[Selected],
+    settings: Settings,
+    options: EvalOptions,
+    *,
+    progress: Progress | None = None,
+) -> EvalResults:
+    """Ask and score every selected question, database by database."""
+    by_id = {s.question.id: s.question for s in selected}
+    records: dict[str, QuestionRecord] = {}
+    config: EngineConfig | None = None
+    for url, group in _by_database(selected, options.database):
+        run = _DatabaseRun(url, settings, options, by_id, records)
+        for record in run.run(group):
+            records[record.question.id] = record
+            if progress is not None:
+                progress(record)
+        config = config or run.engine_config
+    return EvalResults(tuple(records[s.question.id] for s in selected), config)
+
+
+def _by_database(selected: Sequence[Selected], template: str) -> list[tuple[str, list[Selected]]]:
+    groups: dict[str, list[Selected]] = {}
+    for item in selected:
+        url = database_url(template, item.question.db, question_id=item.question.id)
+        groups.setdefault(url, []).append(item)
+    return list(groups.items())
+
+
+class _DatabaseRun:
+    """The questions of one database, with its services open."""
+
+    def __init__(
+        self,
+        url: str,
+        settings: Settings,
+        options: EvalOptions,
+        by_id: dict[str, GoldQuestion],
+        records: dict[str, QuestionRecord],
+    ) -> None:
+        self.url = url
+        self.settings = settings
+        self.options = options
+        self.by_id = by_id
+        self.records = records
+        self.baseline: lc.LangChainBaseline | None = None
+        self.baseline_error: str | None = None
+        self.engine_config: EngineConfig | None = None
+
+    def run(self, group: Sequence[Selected]) -> list[QuestionRecord]:
+        try:
+            services = self._open()
+        except (KeskinubeError, sa.exc.SQLAlchemyError) as exc:
+            log.warning("skipping %s: %s", _shown(self.url), exc)
+            reason = f"database unavailable: {exc}"
+            return [QuestionRecord(s.question, s.scored, skipped=reason) for s in group]
+        try:
+            if self.options.baseline:
+                self._open_baseline()
+            done = []
+            for item in group:
+                record = self._question(services, item)
+                self.records[item.question.id] = record
+                done.append(record)
+            return done
+        finally:
+            services.close()
+            if self.baseline is not None:
+                self.baseline.close()
+
+    def _open(self) -> Services:
+        services = build_services(self.settings, database_url=self.url, qdrant=_memory_qdrant())
+        try:
+            services.engine.cache = None  # each question is answered from scratch
+            if self.options.schema_mode is not None:
+                config = replace(services.engine.config, schema_mode=self.options.schema_mode)
+                services.engine.config = config
+            index_database(services)
+            self.engine_config = services.engine.config
+        except BaseException:
+            services.close()
+            raise
+        return services
+
+    def _open_baseline(self) -> None:
+        s = self.settings
+        model = lc.ModelSettings(
+            base_url=s.ollama_base_url, model=s.ollama_model, num_ctx=s.ollama_num_ctx,
+            timeout_s=s.ollama_timeout_s, keep_alive=s.ollama_keep_alive,
+        )  # fmt: skip
+        try:
+            self.baseline = lc.LangChainBaseline(
+                database_url=self.url, model=model, top_k=s.row_limit
+            )
+        except Exception as exc:  # reflection errors of any kind: record, score the engine
+            log.warning("LangChain baseline unavailable for %s: %s", _shown(self.url), exc)
+            self.baseline_error = f"baseline unavailable: {exc}"
+
+    def _question(self, services: Services, item: Selected) -> QuestionRecord:
+        question = item.question
+        runner = services.engine.runner
+        gold, gold_error = self._gold(runner, question)
+        started = time.perf_counter()
+        answer = services.engine.ask(question.question, EVAL_ACTOR, self._conversation(question))
+        latency = time.perf_counter() - started
+        engine = engine_prediction(answer, latency, gold, rounding=self.options.rounding)
+        baseline = None
+        if self.options.baseline:
+            baseline = self._baseline_prediction(runner, question, gold)
+        return QuestionRecord(
+            question=question,
+            scored=item.scored,
+            gold_rows=len(gold.table.rows) if gold is not None else None,
+            gold_error=gold_error,
+            engine=engine,
+            baseline=baseline,
+        )
+
+    def _gold(
+        self, runner: SqlRunner, question: GoldQuestion
+    ) -> tuple[GoldResult | None, str | None]:
+        limit = self.settings.row_limit
+        try:
+            gold = run_gold(runner, question.gold_sql, dialect=runner.dialect, row_limit=limit)
+        except KeskinubeError as exc:
+            log.warning("gold SQL of %s failed: %s", question.id, exc)
+            return None, str(exc)
+        return gold, None
+
+    def _conversation(self, question: GoldQuestion) -> list[Turn]:
+        turns = []
+        for earlier in ancestors(question, self.by_id):
+            record = self.records.get(earlier.id)
+            sql = record.engine.sql if record is not None and record.engine is not None else None
+            turns.append(Turn(earlier.question, sql))
+        return turns
+
+    def _baseline_prediction(
+        self, runner: SqlRunner, question: GoldQuestion, gold: GoldResult | None
+    ) -> Prediction:
+        if self.baseline is None:
+            return unavailable(self.baseline_error or "baseline unavailable")
+        earlier = [q.question for q in ancestors(question, self.by_id)]
+        output = self.baseline.generate(lc.question_text(question.question, earlier))
+        return baseline_prediction(
+            output, runner, gold, row_limit=self.settings.row_limit, rounding=self.options.rounding
+        )
+
+
+def _memory_qdrant() -> QdrantClient:
+    return QdrantClient(":memory:")
+
+
+def _shown(url: str) -> str:
+    return sa.make_url(url).render_as_string(hide_password=True)
