@@ -1,0 +1,100 @@
+"""In the browser, the chat page answers a question with the real model: a table and a chart.
+
+A real `streamlit run ui/app.py` (the browser harness of tests/e2e, with its own session
+fixtures here) runs on the demo database with the live server's models, and headless
+Chromium asks one question whose answer is a monthly series. The app builds and indexes
+its services on the first login, and the model then writes the SQL, so the waits are
+long; they are on DOM state, never on sleeps. Also marked `e2e`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from backend.demo import build_demo_database
+from tests.e2e.helpers import login, wait_idle
+from tests.live.helpers import DEMO_ORDERS, LIVE_TIMEOUT_S, product_env_cleared
+from tests.support.app_server import AppServer
+from tests.support.live_llm import LiveOllama
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "e2e" / "artifacts"
+ADMIN = ("admin", "Adm1n-live-Passw0rd")
+COOKIE_KEY = "live-cookie-key-0123456789abcdefghijklmnopqrstuvwxyz"
+QUESTION = "How many orders did we get each month in 2026?"
+TURNS = "[class*='st-key-chat_turn_']"
+ANSWER_MS = (LIVE_TIMEOUT_S * 3 + 60) * 1000  # up to three model calls, then drawing
+
+
+@pytest.fixture(scope="module")
+def live_app(
+    live_ollama: LiveOllama, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AppServer]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is missing: `sudo apt-get install -y chromium` (make test does it)")
+    data = tmp_path_factory.mktemp("live-app-data")
+    build_demo_database(f"sqlite:///{data / 'demo.sqlite'}", orders=DEMO_ORDERS)
+    env = {
+        "KESKINUBE_DATA_DIR": str(data),
+        "OLLAMA_BASE_URL": live_ollama.url,
+        "OLLAMA_MODEL": live_ollama.chat_model,
+        "OLLAMA_EMBED_MODEL": live_ollama.embed_model,
+        "OLLAMA_TIMEOUT_S": str(LIVE_TIMEOUT_S),
+        "AUTH_COOKIE_KEY": COOKIE_KEY,
+        "ADMIN_USERNAME": ADMIN[0],
+        "ADMIN_PASSWORD": ADMIN[1],
+        "KESKINUBE_LOGIN_SLEEP_S": "0",
+    }
+    with product_env_cleared(tmp_path_factory.mktemp("live-app-cwd")):
+        server = AppServer(env, tmp_path_factory.mktemp("live-app-log") / "streamlit.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_app: AppServer, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    new_page = context.new_page()
+    new_page.set_default_timeout(20_000)
+    yield new_page
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        new_page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_chat_answers_with_a_table_and_a_chart(page: Page, live_app: AppServer) -> None:
+    login(page, live_app, *ADMIN)
+    expect(page.get_by_role("heading", name="Ask your data")).to_be_visible()
+    turns = page.locator(TURNS)
+    before = turns.count()
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(QUESTION)
+    expect(box).to_have_value(QUESTION)
+    box.press("Enter")
+    expect(turns).to_have_count(before + 1, timeout=ANSWER_MS)
+    wait_idle(page, timeout_ms=ANSWER_MS)
+    answer = turns.nth(before)
+    expect(answer.get_by_text(QUESTION).first).to_be_visible()
+    expect(answer.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(answer.get_by_test_id("stPlotlyChart")).to_be_visible()

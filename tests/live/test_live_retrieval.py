@@ -1,0 +1,67 @@
+"""Hybrid schema retrieval with real embeddings, on questions phrased as business users ask.
+
+The questions use everyday words ("couriers", "refund", "branch"), not column names, so
+the dense half of the hybrid search has to carry them. Expected tables are the ones that
+hold what is asked about; tables that only bridge a join are left out, because the engine
+adds those itself (`expand_join_paths`). No chat model is called here.
+
+Known misses are marked `xfail` with the reason found when they were investigated; an
+XPASS means retrieval got better and the mark can go.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.wiring import Services
+
+TOP_K = 5
+
+
+def _miss(reason: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(reason=f"known retrieval miss with all-minilm: {reason}")
+
+
+QUESTIONS = [
+    ("how much did we refund last year", {"returns"}),
+    ("which couriers are slowest to deliver", {"shipments"}),
+    ("how long do parcels take to arrive", {"shipments"}),
+    ("which vendors do we buy the most products from", {"suppliers", "products"}),
+    ("what are our best-selling items", {"products", "order_items"}),
+    ("how many people work in each branch", {"employees", "offices"}),
+    ("which payment options do buyers prefer", {"payments"}),
+    ("why do customers send stuff back", {"returns"}),
+    ("which territories have the most accounts", {"regions", "customers"}),
+    ("how many purchases are still waiting to be paid", {"orders", "payments"}),
+    ("which salespeople closed the most deals", {"employees", "orders"}),
+    ("average order value per month", {"orders", "order_items"}),
+    pytest.param(
+        "which sales reps brought in the most money",
+        {"employees", "order_items"},
+        marks=_miss("'money' ranks payments, not the revenue lines in order_items"),
+        id="reps-money",
+    ),
+    pytest.param(
+        "what's the turnover per product line",
+        {"product_categories", "order_items"},
+        marks=_miss("'product line' does not reach product_categories (rank 6+)"),
+        id="product-line",
+    ),
+    pytest.param(
+        "our biggest clients in Spain",
+        {"customers", "order_items"},
+        marks=_miss("'biggest' is not read as revenue: order_items is not retrieved"),
+        id="biggest-clients",
+    ),
+]
+
+
+@pytest.mark.parametrize(("question", "expected"), QUESTIONS)
+def test_hybrid_search_ranks_the_right_tables_in_the_top_5(
+    live_services: Services, question: str, expected: set[str]
+) -> None:
+    retrieval = live_services.store.search_tables(live_services.database, question, k=TOP_K)
+    ranked = [table.name for table in retrieval.tables]
+    assert retrieval.mode == "hybrid", retrieval.warning
+    assert retrieval.warning is None
+    assert expected <= set(ranked), f"{question!r}: missing {expected - set(ranked)} in {ranked}"
