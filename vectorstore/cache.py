@@ -3,8 +3,9 @@
 Two Qdrant collections: one without vectors for exact hits (the normalised question is
 the point id), and one per embedding model for near hits by cosine similarity. Only the
 SQL is cached — it is re-checked and re-run each time, so the data is always fresh and
-the asker's current access policy applies. A near hit must also mention the same numbers
-and quoted values, so "revenue in 2024" never reuses the SQL of "revenue in 2025".
+the asker's current access policy applies. A near hit must also share the numbers, quoted
+values and meaning-flipping words (last/this, top/bottom, ...), so "revenue in 2024" never
+reuses the SQL of "revenue in 2025", nor "this year" that of "last year".
 """
 
 from __future__ import annotations
@@ -23,11 +24,22 @@ log = logging.getLogger(__name__)
 
 _NAMESPACE = uuid.UUID("6f1d7a52-3c1e-4f0b-9d7e-2b8a4f6c1e10")
 _LITERALS = re.compile(r"\d+(?:[.,]\d+)?|'[^']*'|\"[^\"]*\"")
+# Words that flip a question's meaning while barely moving its embedding ("this year" vs
+# "last year" scores 0.97 with all-MiniLM): a reused SQL must share them too.
+_PIVOT_WORDS = (
+    "last this next previous current past today yesterday tomorrow day week month quarter "
+    "year top bottom most least highest lowest best worst first min max minimum maximum "
+    "paid unpaid not no without never except only ascending descending average total "
+    "ultimo último este esta próximo anterior mes trimestre año semana mayor menor sin"
+)
+_PIVOTS = frozenset(_PIVOT_WORDS.split())
 
 
 def literal_signature(question: str) -> tuple[str, ...]:
-    """The numbers and quoted values of a question, which a reused SQL must share."""
-    return tuple(sorted(_LITERALS.findall(normalise_question(question))))
+    """Numbers, quoted values and meaning-flipping words, which a reused SQL must share."""
+    text = normalise_question(question)
+    words = [w for w in re.findall(r"[^\W\d_]+", text) if w in _PIVOTS]
+    return tuple(sorted(_LITERALS.findall(text))) + tuple(sorted(set(words)))
 
 
 class QdrantAnswerCache:

@@ -272,10 +272,6 @@ FAR = [
     "Which carrier delivers the fastest?",  # unrelated
     pytest.param(
         "What was total revenue this year?",  # 0.97 with "... last year?", no literal
-        marks=pytest.mark.xfail(
-            reason="cache bug: relative periods are not part of the literal signature, so "
-            "'this year' reuses the SQL cached for 'last year' (cosine 0.97 > 0.92)"
-        ),
         id="this-year-vs-last-year",
     ),
 ]
