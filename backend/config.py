@@ -73,7 +73,7 @@ class Settings(BaseSettings):
         "sends the whole schema when it fits FULL_SCHEMA_MAX_TOKENS.",
     )
     full_schema_max_tokens: int = Field(
-        3000, ge=0, description="Largest schema (estimated tokens) sent whole in `auto` mode."
+        4000, ge=0, description="Largest schema (estimated tokens) sent whole in `auto` mode."
     )
     cache_similarity: float = Field(
         0.92, gt=0, le=1, description="Cosine similarity for reusing a cached answer's SQL."

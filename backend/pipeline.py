@@ -7,7 +7,9 @@ raises for a bad question, bad SQL, a dead model or a dead database: every outco
 
 from __future__ import annotations
 
+import difflib
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -55,7 +57,7 @@ class EngineConfig:
     num_ctx: int = 8192
     answer_reserve_tokens: int = 768
     schema_mode: SchemaMode = "auto"
-    full_schema_max_tokens: int = 3000
+    full_schema_max_tokens: int = 4000
     examples_k: int = 3
     notes_k: int = 3
 
@@ -182,36 +184,52 @@ class Engine:
         step("retrieve")
         with run.timed("retrieve"):
             messages = list(self._prompt(run, actor, conversation))
+        failed: set[str] = set()
         for attempt_no in range(self.config.max_retries + 1):
             step("generate")
             completion = self._complete(run, messages)
             sql = extract_sql(completion.text)
-            if sql is None:
-                error = "the answer contained no SQL query"
-                run.attempts.append(Attempt(None, error, "generate"))
-            else:
-                try:
-                    checked, result = self._check_and_run(run, sql, actor, step)
-                except (SqlRejected, QueryFailed) as exc:
-                    if isinstance(exc, QueryTimeout):
-                        run.attempts.append(Attempt(sql, str(exc), "execute"))
-                        return run.answer(sql=sql, error=str(exc))
-                    error = str(exc)
-                    run.attempts.append(Attempt(sql, error, _stage_of(exc)))
-                else:
-                    run.attempts.append(Attempt(sql, None, "ok"))
-                    if self.cache is not None:
-                        self.cache.store(self.config.database, actor.role, run.question, sql)
-                    return run.answer(sql=checked, result=result)
+            if sql is not None and _canonical(sql) in failed:
+                # A small model that repeats a failed query will repeat it again: stop.
+                run.attempts.append(Attempt(sql, "the same query was written again", "generate"))
+                break
+            answer, error = self._try(run, sql, actor, step)
+            if answer is not None:
+                return answer
+            if sql is not None:
+                failed.add(_canonical(sql))
             if attempt_no < self.config.max_retries:
-                messages += [("assistant", completion.text), ("user", retry_message(error))]
-        # The most telling failure is the last one that got as far as SQL.
-        telling = next((a for a in reversed(run.attempts) if a.sql), run.attempts[-1])
+                hint = column_hint(error, sql or "", self.tables())
+                messages += [("assistant", completion.text), ("user", retry_message(error, hint))]
+        # The most telling failure is the last one that got as far as running SQL.
+        telling = next((a for a in reversed(run.attempts) if a.stage in {"check", "execute"}),
+                       run.attempts[-1])  # fmt: skip
         return run.answer(
             sql=telling.sql,
             error=f"Couldn't answer that after {len(run.attempts)} tries "
             f"({telling.error}). Try rephrasing, or name the tables or columns you mean.",
         )
+
+    def _try(
+        self, run: _Run, sql: str | None, actor: Actor, step: StepCallback
+    ) -> tuple[Answer | None, str]:
+        """One attempt: an Answer when it worked (or cannot be retried), else the error."""
+        if sql is None:
+            error = "the answer contained no SQL query"
+            run.attempts.append(Attempt(None, error, "generate"))
+            return None, error
+        try:
+            checked, result = self._check_and_run(run, sql, actor, step)
+        except QueryTimeout as exc:
+            run.attempts.append(Attempt(sql, str(exc), "execute"))
+            return run.answer(sql=sql, error=str(exc)), str(exc)
+        except (SqlRejected, QueryFailed) as exc:
+            run.attempts.append(Attempt(sql, str(exc), _stage_of(exc)))
+            return None, str(exc)
+        run.attempts.append(Attempt(sql, None, "ok"))
+        if self.cache is not None:
+            self.cache.store(self.config.database, actor.role, run.question, sql)
+        return run.answer(sql=checked, result=result), ""
 
     def _prompt(
         self, run: _Run, actor: Actor, conversation: Sequence[Turn]
@@ -292,6 +310,32 @@ class Engine:
         with run.timed("execute"):
             result = self.runner.run(checked.sql, row_limit=self.config.row_limit)
         return checked.sql, result
+
+
+def _canonical(sql: str) -> str:
+    return " ".join(sql.lower().rstrip("; \n").split())
+
+
+_UNKNOWN_COLUMN = re.compile(
+    r"(?:no such column|unknown column|column not found)[:\s]*['`\"]?(?:\w+\.)?(\w+)", re.I
+)
+
+
+def column_hint(error: str, sql: str, tables: dict[str, TableDoc]) -> str | None:
+    """For an unknown column, the closest real columns of the tables the query names."""
+    match = _UNKNOWN_COLUMN.search(error)
+    if match is None:
+        return None
+    wanted = match.group(1).lower()
+    words = set(re.findall(r"\w+", sql.lower()))
+    named = [t for name, t in tables.items() if name.lower() in words]
+    candidates = {c.name: t.name for t in named for c in t.columns}
+    close = difflib.get_close_matches(wanted, list(candidates), n=3, cutoff=0.5)
+    close += [c for c in candidates if wanted in c.lower() and c not in close]
+    if not close:
+        return None
+    shown = ", ".join(f"{candidates[c]}.{c}" for c in close[:3])
+    return f"There is no column {wanted}; did you mean {shown}?"
 
 
 def _stage_of(exc: Exception) -> Literal["check", "execute"]:

@@ -126,5 +126,6 @@ def _render(
     return (("system", system), ("user", "\n\n".join(context)))
 
 
-def retry_message(error: str) -> str:
-    return RETRY_TEMPLATE.format(error=error)
+def retry_message(error: str, hint: str | None = None) -> str:
+    message = RETRY_TEMPLATE.format(error=error)
+    return f"{message}\n{hint}" if hint else message

@@ -133,7 +133,13 @@ def test_guard_rejection_is_fed_back_and_never_runs(
             "delete old customers",
             reply="```sql\nDELETE FROM customers\n```",
         ),
-        when("That query failed", reply="```sql\nDROP TABLE customers\n```"),
+        when(
+            "That query failed",
+            replies=[
+                "```sql\nDROP TABLE customers\n```",
+                "```sql\nUPDATE customers SET segment = 'x'\n```",
+            ],
+        ),
     )
     answer = services.engine.ask("delete old customers", ANALYST)
     assert not answer.ok
@@ -332,3 +338,17 @@ def test_cli_sql_check_applies_a_roles_policy(
     assert main(["sql", "check", "--file", str(statements)]) == 0
     unrestricted = [json.loads(v) for v in capsys.readouterr().out.splitlines()]
     assert [v["allowed"] for v in unrestricted] == [True, True, False]
+
+
+def test_a_repeated_failed_query_ends_the_run_with_a_column_hint_given(
+    services: Services, scripted_ollama: ScriptedOllama
+) -> None:
+    bad = "```sql\nSELECT c.name FROM customers c WHERE c.country = 'Germany'\n```"
+    scripted_ollama.add(when("German customers", reply=bad), when("That query failed", reply=bad))
+    answer = services.engine.ask("Names of our German customers", ANALYST)
+    assert not answer.ok
+    assert [a.stage for a in answer.attempts] == ["execute", "generate"]
+    assert scripted_ollama.chat_count == 2
+    assert "no such column" in (answer.error or "")
+    retry = scripted_ollama.last_chat["messages"][-1]["content"]
+    assert "did you mean customers.customer_name" in retry
