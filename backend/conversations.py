@@ -1,0 +1,451 @@
+"""Chat history: each user's conversations and every answer in them, in the app database.
+
+Tables `conversations` and `conversation_turns` are defined on `auth.db.metadata`, so
+`auth.db.ensure_schema` creates them with the rest of the app database (SQLite by
+default, MySQL/MariaDB in compose); `ensure_tables` creates just these two for callers
+that opened the app database before importing this module. Rows keep the username (as
+`audit_log` does) rather than a foreign key, so history survives nothing but its owner's
+own delete.
+
+A turn stores enough to redraw the answer after a logout or a restart without running the
+SQL again: the question, the SQL as written (model or user) and as run, the attempts,
+timings, the result rows (at most the row limit) with their dtypes, the chart spec and the
+summary. Every read and write takes the username: one user never sees another's history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import math
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+
+from auth.clock import Clock, utc_now
+from auth.db import TEXT_LIMIT, USERNAME_LENGTH, BigId, Timestamp, metadata
+from backend.charts import CHART_KINDS, ChartSpec
+from backend.domain import Answer, Attempt, QueryResult, Turn
+from backend.errors import KeskinubeError
+
+TurnKind = Literal["question", "sql"]
+TITLE_LENGTH = 120
+DEFAULT_TITLE = "New conversation"
+HISTORY_TURNS = 5  # earlier turns given to the model for a follow-up
+
+LongText = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("username", sa.String(USERNAME_LENGTH), nullable=False),
+    sa.Column("title", sa.String(TITLE_LENGTH), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Index(None, "username", "updated_at"),
+)
+
+conversation_turns = sa.Table(
+    "conversation_turns",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("conversation_id", sa.BigInteger, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("written_sql", sa.Text, nullable=True),  # as the model or the user wrote it
+    sa.Column("sql", sa.Text, nullable=True),  # as the guard regenerated and ran it
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("payload", LongText, nullable=False),  # JSON: result, chart, summary, ...
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Index(None, "conversation_id", "id"),
+)
+
+
+class ConversationNotFound(KeskinubeError):
+    """No conversation (or turn) with that id belongs to this user."""
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """One conversation's header; times are naive UTC."""
+
+    id: int
+    username: str
+    title: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, eq=False)
+class ChatTurn:
+    """One question (or hand-written SQL) and its answer, as stored."""
+
+    id: int
+    conversation_id: int
+    kind: TurnKind
+    answer: Answer
+    written_sql: str | None
+    chart: ChartSpec | None
+    summary: str
+    created_at: datetime
+
+    @property
+    def question(self) -> str:
+        return self.answer.question
+
+
+def ensure_tables(engine: sa.Engine) -> None:
+    """Create the conversation tables if missing (idempotent)."""
+    metadata.create_all(engine, tables=[conversations, conversation_turns])
+
+
+def written_sql(answer: Answer) -> str | None:
+    """The SQL the model wrote for `answer`, before the guard capped and rewrote it.
+
+    This is what gets re-run (edited, exported, pinned, proposed as an example): the
+    guard's output carries the page's row cap and the asker's row filters.
+    """
+    ok = [attempt.sql for attempt in answer.attempts if attempt.stage == "ok" and attempt.sql]
+    return ok[-1] if ok else answer.sql
+
+
+class ConversationStore:
+    """Create, list, rename and delete conversations; append and read their turns."""
+
+    def __init__(self, engine: sa.Engine, *, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    # -- conversations -----------------------------------------------------------------
+
+    def create(self, username: str, title: str = DEFAULT_TITLE) -> Conversation:
+        now = self.clock()
+        values = {"username": username, "title": _title(title), "created_at": now}
+        with self.engine.begin() as conn:
+            new_id = conn.execute(
+                sa.insert(conversations).values(**values, updated_at=now)
+            ).inserted_primary_key[0]
+            return self._get(conn, username, int(new_id))
+
+    def list_for(self, username: str) -> list[Conversation]:
+        """The user's conversations, most recently used first."""
+        query = (
+            sa.select(conversations)
+            .where(conversations.c.username == username)
+            .order_by(conversations.c.updated_at.desc(), conversations.c.id.desc())
+        )
+        with self.engine.connect() as conn:
+            return [_to_conversation(row) for row in conn.execute(query).mappings()]
+
+    def get(self, username: str, conversation_id: int) -> Conversation:
+        with self.engine.connect() as conn:
+            return self._get(conn, username, conversation_id)
+
+    def rename(self, username: str, conversation_id: int, title: str) -> Conversation:
+        with self.engine.begin() as conn:
+            self._get(conn, username, conversation_id)
+            conn.execute(
+                sa.update(conversations)
+                .where(conversations.c.id == conversation_id)
+                .values(title=_title(title))
+            )
+            return self._get(conn, username, conversation_id)
+
+    def delete(self, username: str, conversation_id: int) -> None:
+        """Delete the conversation and every turn in it."""
+        with self.engine.begin() as conn:
+            self._get(conn, username, conversation_id)
+            conn.execute(
+                sa.delete(conversation_turns).where(
+                    conversation_turns.c.conversation_id == conversation_id
+                )
+            )
+            conn.execute(sa.delete(conversations).where(conversations.c.id == conversation_id))
+
+    # -- turns -------------------------------------------------------------------------
+
+    def append(
+        self,
+        username: str,
+        conversation_id: int,
+        answer: Answer,
+        *,
+        kind: TurnKind = "question",
+        written: str | None = None,
+        chart: ChartSpec | None = None,
+        summary: str = "",
+    ) -> ChatTurn:
+        """Store one answer; the first question also names a still-untitled conversation."""
+        now = self.clock()
+        values = {
+            "conversation_id": conversation_id,
+            "kind": kind,
+            "question": _clip(answer.question),
+            "written_sql": _clip(written if written is not None else written_sql(answer)),
+            "sql": _clip(answer.sql),
+            "error": _clip(answer.error),
+            "payload": json.dumps(_payload(answer, chart, summary), allow_nan=False),
+            "created_at": now,
+        }
+        with self.engine.begin() as conn:
+            conversation = self._get(conn, username, conversation_id)
+            changes: dict[str, Any] = {"updated_at": now}
+            if conversation.title == DEFAULT_TITLE and answer.question.strip():
+                changes["title"] = _title(answer.question)
+            conn.execute(
+                sa.update(conversations)
+                .where(conversations.c.id == conversation_id)
+                .values(**changes)
+            )
+            new_id = conn.execute(sa.insert(conversation_turns).values(**values))
+            turn_id = int(new_id.inserted_primary_key[0])
+        return self.turn(username, turn_id)
+
+    def turns(self, username: str, conversation_id: int) -> list[ChatTurn]:
+        """Every turn of the conversation, oldest first."""
+        query = (
+            sa.select(conversation_turns)
+            .where(conversation_turns.c.conversation_id == conversation_id)
+            .order_by(conversation_turns.c.id)
+        )
+        with self.engine.connect() as conn:
+            self._get(conn, username, conversation_id)
+            return [_to_turn(row) for row in conn.execute(query).mappings()]
+
+    def turn(self, username: str, turn_id: int) -> ChatTurn:
+        query = (
+            sa.select(conversation_turns)
+            .join(conversations, conversations.c.id == conversation_turns.c.conversation_id)
+            .where(conversation_turns.c.id == turn_id, conversations.c.username == username)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        if row is None:
+            raise ConversationNotFound("That answer no longer exists.")
+        return _to_turn(row)
+
+    def set_chart(self, username: str, turn_id: int, chart: ChartSpec, summary: str) -> None:
+        """Keep the chart the user switched to (and its sentence) for the next visit."""
+        current = self.turn(username, turn_id)
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                sa.select(conversation_turns.c.payload).where(conversation_turns.c.id == turn_id)
+            ).scalar_one()
+            payload = json.loads(row)
+            payload["chart"], payload["summary"] = _spec_json(chart), summary
+            conn.execute(
+                sa.update(conversation_turns)
+                .where(conversation_turns.c.id == current.id)
+                .values(payload=json.dumps(payload, allow_nan=False))
+            )
+
+    def history(
+        self, username: str, conversation_id: int, *, limit: int = HISTORY_TURNS
+    ) -> list[Turn]:
+        """The last `limit` questions with the SQL that answered them, for follow-ups."""
+        turns = [t for t in self.turns(username, conversation_id) if t.question.strip()]
+        return [
+            Turn(t.question, t.written_sql if t.answer.error is None else None)
+            for t in turns[-limit:]
+        ]
+
+    def _get(self, conn: sa.Connection, username: str, conversation_id: int) -> Conversation:
+        row = (
+            conn.execute(
+                sa.select(conversations).where(
+                    conversations.c.id == conversation_id,
+                    conversations.c.username == username,
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise ConversationNotFound("That conversation no longer exists.")
+        return _to_conversation(row)
+
+
+# -- (de)serialisation -------------------------------------------------------------------
+
+
+def _payload(answer: Answer, chart: ChartSpec | None, summary: str) -> dict[str, Any]:
+    result = answer.result
+    return {
+        "result": None
+        if result is None
+        else {
+            "frame": encode_frame(result.frame),
+            "truncated": result.truncated,
+            "elapsed_s": result.elapsed_s,
+        },
+        "chart": _spec_json(chart),
+        "summary": summary,
+        "attempts": [asdict(attempt) for attempt in answer.attempts],
+        "timings": {key: round(value, 4) for key, value in answer.timings.items()},
+        "cached": answer.cached,
+        "prompt_tokens": answer.prompt_tokens,
+        "completion_tokens": answer.completion_tokens,
+    }
+
+
+def _to_turn(row: sa.RowMapping) -> ChatTurn:
+    payload = json.loads(row["payload"])
+    stored = payload.get("result")
+    result = None
+    if stored is not None:
+        frame = decode_frame(stored["frame"])
+        result = QueryResult(frame, bool(stored["truncated"]), float(stored["elapsed_s"]))
+    answer = Answer(
+        question=row["question"],
+        sql=row["sql"],
+        result=result,
+        attempts=tuple(Attempt(**attempt) for attempt in payload.get("attempts", [])),
+        timings=dict(payload.get("timings", {})),
+        prompt_tokens=int(payload.get("prompt_tokens", 0)),
+        completion_tokens=int(payload.get("completion_tokens", 0)),
+        cached=bool(payload.get("cached", False)),
+        error=row["error"],
+    )
+    return ChatTurn(
+        id=int(row["id"]),
+        conversation_id=int(row["conversation_id"]),
+        kind="sql" if row["kind"] == "sql" else "question",
+        answer=answer,
+        written_sql=row["written_sql"],
+        chart=spec_from_json(payload.get("chart")),
+        summary=str(payload.get("summary", "")),
+        created_at=row["created_at"],
+    )
+
+
+def _spec_json(spec: ChartSpec | None) -> dict[str, Any] | None:
+    return None if spec is None else asdict(spec)
+
+
+def spec_from_json(data: object) -> ChartSpec | None:
+    """A stored chart spec, or None when it is missing or not of our vocabulary."""
+    if not isinstance(data, dict) or data.get("kind") not in CHART_KINDS:
+        return None
+    text = {key: data.get(key) for key in ("x", "y", "color")}
+    axes = {key: value if isinstance(value, str) else None for key, value in text.items()}
+    return ChartSpec(
+        kind=data["kind"],
+        title=str(data.get("title") or ""),
+        reason=str(data.get("reason") or ""),
+        **axes,
+    )
+
+
+def _to_conversation(row: sa.RowMapping) -> Conversation:
+    return Conversation(
+        id=int(row["id"]),
+        username=row["username"],
+        title=row["title"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _title(text: str) -> str:
+    cleaned = re.sub(r"\s+", " ", text).strip()
+    if not cleaned:
+        raise KeskinubeError("Give the conversation a name.")
+    return cleaned if len(cleaned) <= TITLE_LENGTH else cleaned[: TITLE_LENGTH - 1] + "…"
+
+
+def _clip(text: str | None) -> str | None:
+    if text is None or len(text) <= TEXT_LIMIT:
+        return text
+    return text[: TEXT_LIMIT - 1] + "…"
+
+
+# -- result frames as JSON ---------------------------------------------------------------
+
+
+def encode_frame(frame: pd.DataFrame) -> dict[str, Any]:
+    """A JSON-safe form of a result frame: column names, dtypes and rows of plain values.
+
+    Datetimes become ISO strings, NaN/NA/NaT become null; `decode_frame` restores each
+    column's dtype (int64, Int64, float64, bool, string, str, datetime64 with its unit and
+    zone) and `datetime.date` values in object columns.
+    """
+    columns = [str(name) for name in frame.columns]
+    dtypes = [str(dtype) for dtype in frame.dtypes]
+    values = [[_json_value(v) for v in frame.iloc[:, i].tolist()] for i in range(len(columns))]
+    tags = [_object_tag(frame.iloc[:, i]) for i in range(len(columns))]
+    rows = [list(row) for row in zip(*values, strict=True)] if columns else []
+    return {"columns": columns, "dtypes": dtypes, "tags": tags, "rows": rows}
+
+
+def decode_frame(data: dict[str, Any]) -> pd.DataFrame:
+    """The frame `encode_frame` stored, with its dtypes."""
+    columns: list[str] = list(data["columns"])
+    rows: list[list[Any]] = data["rows"]
+    series = {}
+    for i, name in enumerate(columns):
+        values = [row[i] for row in rows]
+        series[name] = _typed(
+            values, data["dtypes"][i], (data.get("tags") or [None] * len(columns))[i]
+        )
+    frame = pd.DataFrame(series, columns=columns)
+    return frame if columns else pd.DataFrame(index=range(len(rows)))
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value) if value.is_finite() else None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    item = getattr(value, "item", None)  # numpy scalars
+    if callable(item):
+        return _json_value(item())
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _object_tag(series: pd.Series) -> str | None:
+    """For object columns: 'date' when every value is a `datetime.date`."""
+    if series.dtype != object:
+        return None
+    values = series.dropna()
+    dates = len(values) > 0 and all(
+        isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in values
+    )
+    return "date" if dates else None
+
+
+def _typed(values: list[Any], dtype: str, tag: str | None) -> pd.Series:
+    if dtype.startswith("datetime64"):
+        parsed = pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601", utc="," in dtype)
+        try:
+            return parsed.astype(dtype)
+        except (TypeError, ValueError):
+            return parsed
+    if tag == "date":
+        return pd.Series(
+            [None if v is None else dt.date.fromisoformat(v) for v in values], dtype=object
+        )
+    plain = pd.Series(values, dtype=object)
+    try:
+        return plain.astype(dtype)
+    except (TypeError, ValueError):
+        return plain

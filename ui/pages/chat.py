@@ -1,0 +1,112 @@
+"""Chat: ask questions in plain language; answers come with SQL, a chart and a table.
+
+Conversations are kept per user in the app database (sidebar: new, open, rename, delete).
+A question runs under a live status (tables → SQL → check → run → chart), is audited and
+stored, then the page redraws the conversation from the store. Without a model, the
+"Write SQL yourself" box still gives tables and charts.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from auth import roles
+from backend import demo
+from backend.config import get_settings
+from backend.conversations import TurnKind
+from backend.domain import Answer
+from backend.errors import KeskinubeError
+from backend.feedback import APPROVED, suggested_questions
+from ui.components.answer import AnswerContext, render_turn
+from ui.components.conversations import app_stores, ask, conversation_sidebar, keep, run_own_sql
+from ui.context import current_actor, get_auth, get_services
+from ui.navigation import require_page
+
+log = logging.getLogger(__name__)
+
+user = require_page(roles.PAGE_CHAT)
+actor = current_actor()
+try:
+    settings, services, auth = get_settings(), get_services(), get_auth()
+    stores = app_stores()
+    conversation = conversation_sidebar(stores.conversations, user.username)
+    conversation_id = conversation.id if conversation else None
+    turns = stores.conversations.turns(user.username, conversation_id) if conversation_id else []
+except KeskinubeError as exc:
+    st.error(str(exc))
+    st.stop()
+if actor is None:
+    st.stop()
+engine = services.engine
+
+
+def suggestions() -> list[str]:
+    """Three questions for an empty conversation, from examples or the schema itself."""
+    try:
+        tables = engine.tables()
+    except KeskinubeError as exc:
+        log.info("no suggestions: %s", exc)
+        return []
+    examples = [p.example for p in stores.feedback.proposals(APPROVED)]
+    if set(demo.DEMO_TABLE_NAMES) <= set(tables):
+        examples = [*demo.load_examples(), *examples]
+    return suggested_questions(
+        list(tables.values()), examples, actor=actor, dialect=engine.runner.dialect
+    )
+
+
+def remember(answer: Answer, kind: TurnKind = "question", written: str | None = None) -> None:
+    """Audit and store the answer (errors too), then redraw the page from the store."""
+    try:
+        keep(answer, store=stores.conversations, audit=auth.audit, settings=settings,
+             username=user.username, conversation_id=conversation_id, kind=kind,
+             written=written)  # fmt: skip
+    except KeskinubeError as exc:
+        st.error(str(exc))
+        return
+    st.rerun()
+
+
+st.title(conversation.title if conversation else "Ask your data")
+question = st.chat_input("Ask a question about your data…", key="chat_question")
+if not turns:
+    st.markdown(
+        "Ask a question in plain words — Keskinube writes the SQL, runs it read-only and "
+        "draws the chart. New here? Try one of these:"
+    )
+    for n, suggestion in enumerate(suggestions()):
+        if st.button(suggestion, key=f"chat_suggestion_{n}", icon=":material/lightbulb:"):
+            question = suggestion
+
+context = AnswerContext(
+    actor=actor,
+    engine=engine,
+    settings=settings,
+    stores=stores,
+    audit=auth.audit,
+    conversation_id=conversation_id or 0,
+    can_pin=roles.can_open(actor.role, roles.PAGE_DASHBOARDS),
+)
+for turn in turns:
+    render_turn(turn, context)
+
+if question and question.strip():
+    with st.chat_message("user"):
+        st.text(question)
+    with st.chat_message("assistant"):
+        history = (
+            stores.conversations.history(user.username, conversation_id) if conversation_id else []
+        )
+        answer = ask(question, engine=engine, actor=actor, history=history)
+    remember(answer)
+
+last_failed = bool(turns) and turns[-1].answer.error is not None
+with st.expander("Write SQL yourself", icon=":material/edit_note:", expanded=last_failed):
+    with st.form("chat_own_sql", border=False):
+        own_sql = st.text_area("SQL", placeholder="SELECT … FROM … LIMIT 100", height=120)
+        run_sql = st.form_submit_button("Run SQL", icon=":material/play_arrow:")
+    st.caption("Your SQL goes through the same checks: read-only, your access rules, a row cap.")
+if run_sql and own_sql.strip():
+    remember(run_own_sql(own_sql, engine=engine, actor=actor), kind="sql", written=own_sql)

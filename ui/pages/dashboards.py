@@ -1,0 +1,113 @@
+"""Dashboards: the charts a user pinned from the chat, in a two-column grid.
+
+Each tile re-runs its saved SQL through the guard as the viewer (their role and access
+rules now), cached for five minutes per role and policy; "Refresh" fetches fresh data.
+Tiles can be moved up or down and unpinned. Dashboards belong to the user who made them.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from auth import roles
+from backend.charts import choose_chart
+from backend.charts.columns import profile
+from backend.charts.options import fits
+from backend.config import get_settings
+from backend.dashboards import DashboardStore, Tile
+from backend.errors import KeskinubeError
+from ui.components.charts import TILE_TTL_S, render_chart, render_table, run_tile
+from ui.components.conversations import app_stores
+from ui.context import current_actor, get_auth, get_services
+from ui.navigation import require_page
+
+user = require_page(roles.PAGE_DASHBOARDS)
+actor = current_actor()
+try:
+    settings, services, auth = get_settings(), get_services(), get_auth()
+    store: DashboardStore = app_stores().dashboards
+    boards = store.list_for(user.username)
+except KeskinubeError as exc:
+    st.error(str(exc))
+    st.stop()
+if actor is None:
+    st.stop()
+
+st.title("Dashboards")
+if not boards:
+    st.info(
+        "No dashboards yet. Ask a question on the **Chat** page, then use **Pin to "
+        "dashboard** under its answer: the chart appears here and stays up to date."
+    )
+    st.stop()
+
+
+def act(change: str, tile_id: int) -> None:
+    """Button callback: move a tile up/down or unpin it."""
+    try:
+        if change == "unpin":
+            store.unpin(user.username, tile_id)
+        else:
+            store.move(user.username, tile_id, -1 if change == "up" else 1)
+    except KeskinubeError as exc:
+        st.warning(str(exc))
+
+
+def draw(tile: Tile, first: bool, last: bool) -> float:
+    """One tile: title, chart or table, and its buttons; returns when its data was fetched."""
+    result = run_tile(tile.sql, actor=actor, engine=services.engine, audit=auth.audit,
+                      nonce=st.session_state.get(f"dash_nonce_{board.id}", 0.0))  # fmt: skip
+    st.markdown(f"**{tile.title}**")
+    if result.error is not None or result.frame is None:
+        st.warning(result.error or "No result.", icon=":material/lightbulb:")
+    else:
+        frame = result.frame
+        spec = tile.chart if fits(tile.chart, profile(frame)) else choose_chart(frame)
+        key, currency = f"tile_{tile.id}", settings.currency_symbol
+        if not render_chart(frame, spec, key=key, currency=currency, title=False):
+            render_table(frame, key=f"{key}_table", currency=currency)
+        if result.truncated:
+            st.caption(f"First {len(frame):,} rows.")
+    with st.container(horizontal=True):
+        for change, icon, label, disabled in (
+            ("up", ":material/arrow_upward:", "Move up", first),
+            ("down", ":material/arrow_downward:", "Move down", last),
+            ("unpin", ":material/push_pin:", "Unpin", False),
+        ):
+            st.button(label, icon=icon, key=f"tile_{tile.id}_{change}", disabled=disabled,
+                      type="tertiary", on_click=act, args=(change, tile.id))  # fmt: skip
+    return result.refreshed_at
+
+
+names = {b.id: b.name for b in boards}
+choose, refresh, _ = st.columns([3, 1, 2], vertical_alignment="bottom")
+board_id = choose.selectbox("Dashboard", list(names), format_func=names.__getitem__)
+board = next(b for b in boards if b.id == board_id)
+if refresh.button("Refresh", icon=":material/refresh:"):
+    st.session_state[f"dash_nonce_{board.id}"] = time.time()
+as_of = st.empty()
+
+tiles = store.tiles(user.username, board.id)
+if not tiles:
+    st.info("This dashboard is empty: pin charts to it from the Chat page.")
+fetched = []
+with st.container(key="dashboard_grid"):
+    for start in range(0, len(tiles), 2):
+        row = range(start, min(start + 2, len(tiles)))
+        for column, index in zip(st.columns(2), row, strict=False):
+            with column, st.container(border=True):
+                fetched.append(draw(tiles[index], index == 0, index == len(tiles) - 1))
+if fetched:
+    oldest = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(min(fetched)))
+    as_of.caption(
+        f"Last refreshed {oldest} UTC · data is kept for {TILE_TTL_S // 60} minutes, "
+        "or press Refresh"
+    )
+
+with st.expander("Delete this dashboard", icon=":material/delete:"):
+    st.caption(f"Removes “{board.name}” and its {len(tiles)} pinned charts.")
+    if st.button("Delete dashboard", key=f"dash_delete_{board.id}"):
+        store.delete(user.username, board.id)
+        st.rerun()
