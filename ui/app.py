@@ -1,28 +1,56 @@
-"""Keskinube's Streamlit entry point: page frame, configuration check, navigation."""
+"""Keskinube's Streamlit entry point, the frame of every page.
+
+Page config, the configuration check, the login gate (`ui.auth_gate`), then the
+navigation built from the user's role (`ui.navigation`) and the sidebar. A logged-out
+visitor gets only the login page, whatever the URL.
+"""
 
 from __future__ import annotations
 
 import logging
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from backend.config import get_settings
-from backend.errors import SettingsError
+from backend.errors import KeskinubeError, SettingsError
+from ui import auth_gate, navigation
+from ui.components.sidebar import render_sidebar
+from ui.context import get_auth
 
 log = logging.getLogger(__name__)
 
 st.set_page_config(page_title="Keskinube", page_icon="🧊", layout="wide")
 
+if PagesManager.uses_pages_directory:
+    # Until the process's first st.navigation call, Streamlit treats ui/pages/ as an
+    # old-style pages folder and runs this script as one page among them: widgets drawn
+    # in that first run do not match the next run's, so the first login on a fresh server
+    # would be lost. Start over in st.navigation mode (once per process; a private flag of
+    # the pinned Streamlit). The pages also guard themselves (`require_page`): a first
+    # visit straight to a page's URL runs that file alone.
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
 try:
     settings = get_settings()
+    auth = get_auth()
 except SettingsError as exc:
     st.error(str(exc))
     st.stop()
+except KeskinubeError as exc:  # e.g. an ADMIN_PASSWORD that breaks the password rules
+    log.warning("start-up refused: %s", exc)
+    st.error(str(exc))
+    st.stop()
+except Exception:
+    log.exception("the app database could not be opened")
+    st.error("Keskinube can't open its app database (APP_DATABASE_URL); see the server log.")
+    st.stop()
 
-st.title("Keskinube")
-st.caption("Ask your database questions in plain language.")
-st.info(
-    "The chat is on its way. The business database is "
-    f"`{settings.business_database_url.split('@')[-1]}`; "
-    f"questions will be answered by `{settings.ollama_model}` on {settings.ollama_base_url}."
-)
+session = auth_gate.open_session(settings, auth)
+if session.user is None:
+    navigation.login_navigation(lambda: auth_gate.login_form(auth)).run()
+else:
+    page = navigation.navigation_for(session.user)
+    render_sidebar(session.user, settings, auth, session.authenticator)
+    page.run()

@@ -1,0 +1,254 @@
+"""Browser tests of the chat: answers with a table and a chart, edited SQL, CSV download,
+history after logout, thumbs up → Examples review, and help when Ollama is down."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from backend.demo import load_examples
+from tests.e2e.conftest import ADMIN
+from tests.e2e.helpers import ensure_user, login, logout, wait_idle
+from tests.support.app_server import AppServer
+from tests.support.scripted_ollama import Rule, ScriptedOllama, when
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+ANALYST = ("e2e-chat-analyst", "Analyst-chat-Passw0rd")
+MONTHLY_SQL = (
+    "SELECT SUBSTR(order_date, 1, 7) AS month, COUNT(*) AS orders FROM orders "
+    "WHERE order_date >= '2025-10-01' GROUP BY SUBSTR(order_date, 1, 7) ORDER BY month"
+)
+CHANNEL_SQL = "SELECT channel, COUNT(*) AS orders FROM orders GROUP BY channel ORDER BY orders DESC"
+ALL_ORDERS_SQL = "SELECT order_id, order_date, status FROM orders ORDER BY order_id"
+
+
+def answers(question_start: str, sql: str) -> Rule:
+    """A scripted reply to a question (not to a follow-up that quotes it as history)."""
+    last_line = rf"(?m)^Question: {re.escape(question_start)}[^\n]*\s*\Z"
+    return when(regex=last_line, reply=f"```sql\n{sql}\n```")
+
+
+TURNS = "[class*='st-key-chat_turn_']"
+ANSWER_TIMEOUT_MS = 30_000
+QUIET_MS = 500
+# True once the app has been idle (no script run, no status widget) for QUIET_MS: the login
+# cookie component triggers a second run right after most runs, and input typed during
+# that run can be lost.
+_QUIET = """(quietMs) => {
+  const app = document.querySelector("[data-testid='stApp']");
+  const idle = app && app.getAttribute("data-test-script-state") === "notRunning"
+    && !document.querySelector("[data-testid='stStatusWidget']");
+  if (!idle) { window.__kkIdleSince = null; return false; }
+  window.__kkIdleSince = window.__kkIdleSince ?? performance.now();
+  return performance.now() - window.__kkIdleSince >= quietMs;
+}"""
+
+
+def settle(page: Page) -> None:
+    """Wait until the app has stayed idle for a moment (DOM state, polled; no sleep)."""
+    wait_idle(page)
+    page.evaluate("() => { window.__kkIdleSince = null; }")
+    page.wait_for_function(_QUIET, arg=QUIET_MS, timeout=ANSWER_TIMEOUT_MS)
+
+
+def turns(page: Page) -> Locator:
+    """Every stored question and answer on the page, oldest first."""
+    return page.locator(TURNS)
+
+
+def new_turn(page: Page, before: int) -> Locator:
+    """Wait until the page shows the turn stored after `before` turns; return it."""
+    expect(turns(page)).to_have_count(before + 1, timeout=ANSWER_TIMEOUT_MS)
+    settle(page)
+    return turns(page).nth(before)
+
+
+def ask(page: Page, question: str) -> Locator:
+    """Type a question into the chat box; return its stored turn once drawn."""
+    settle(page)
+    before = turns(page).count()
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(question)
+    expect(box).to_have_value(question)
+    box.press("Enter")
+    turn = new_turn(page, before)
+    expect(turn.get_by_text(question).first).to_be_visible()
+    return turn
+
+
+def open_sql(answer: Locator) -> None:
+    """Expand the answer's SQL expander."""
+    answer.get_by_test_id("stExpander").filter(has_text="SQL").locator("summary").click()
+    expect(answer.locator("textarea")).to_be_visible()
+
+
+def count(data_dir: str, sql: str) -> int:
+    with sqlite3.connect(Path(data_dir) / "demo.sqlite") as conn:
+        return int(conn.execute(f"SELECT COUNT(*) FROM ({sql})").fetchone()[0])
+
+
+def open_page(page: Page, title: str) -> None:
+    page.locator("[data-testid='stSidebarNavLink']", has_text=title).click()
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+    settle(page)
+
+
+@pytest.fixture
+def ollama_rules(e2e_ollama: ScriptedOllama) -> ScriptedOllama:
+    e2e_ollama.add(
+        answers("How many orders per month since October", MONTHLY_SQL),
+        answers("How many orders per sales channel", CHANNEL_SQL),
+        answers("List every order", ALL_ORDERS_SQL),
+        answers("What do our staff earn", "SELECT last_name, salary FROM employees"),
+    )
+    return e2e_ollama
+
+
+def test_question_gets_a_sentence_chart_table_and_full_csv(
+    page: Page, app: AppServer, ollama_rules: ScriptedOllama
+) -> None:
+    login(page, app, *ADMIN)
+    expect(page.get_by_role("heading", name="Ask your data")).to_be_visible()
+    suggestions = page.locator("[class*='st-key-chat_suggestion_'] button")
+    expect(suggestions).to_have_count(3)
+    # An empty conversation suggests questions from the schema's examples; click one.
+    example = next(e for e in load_examples() if "month by month" in e.question)
+    ollama_rules.add(answers(example.question, example.sql))
+    settle(page)
+    suggestions.filter(has_text=example.question).click()
+    answer = new_turn(page, 0)
+    expect(answer.get_by_test_id("stPlotlyChart")).to_be_visible()
+    expect(answer.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(answer.get_by_text("Revenue went from €")).to_be_visible()
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_role("button", name=example.question)).to_be_visible()
+    answer.evaluate("turn => turn.scrollIntoView({block: 'start'})")
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "screenshot-chat.png"))
+
+    # A list longer than the page's row cap: the page shows 1,000, the CSV holds them all.
+    answer = ask(page, "List every order with its date and status")
+    expect(answer.get_by_text("Showing the first 1,000 rows")).to_be_visible()
+    with page.expect_download() as download_info:
+        answer.get_by_role("button", name="Download CSV").click()
+    data = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data)))
+    assert rows[0] == ["order_id", "order_date", "status"]
+    assert len(rows) - 1 == count(app.env["KESKINUBE_DATA_DIR"], ALL_ORDERS_SQL) > 1_000
+
+
+def test_edited_sql_runs_through_the_guard_again(
+    page: Page, app: AppServer, ollama_rules: ScriptedOllama
+) -> None:
+    login(page, app, *ADMIN)
+    page.get_by_role("button", name="New conversation").click()
+    settle(page)
+    answer = ask(page, "How many orders per sales channel?")
+    open_sql(answer)
+    editor = answer.locator("textarea")
+    editor.fill("SELECT status, COUNT(*) AS orders FROM orders GROUP BY status")
+    before = turns(page).count()
+    answer.get_by_role("button", name="Run edited SQL").click()
+    edited = new_turn(page, before)
+    expect(edited.get_by_text("SQL for: How many orders per sales channel?")).to_be_visible()
+    expect(edited.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(edited.get_by_text("rows ·")).to_be_visible()
+
+    open_sql(edited)
+    edited.locator("textarea").fill("DELETE FROM orders")
+    edited.get_by_role("button", name="Run edited SQL").click()
+    refused = new_turn(page, before + 1)
+    expect(refused.get_by_text("read", exact=False).first).to_be_visible()
+    expect(refused.get_by_test_id("stDataFrame")).to_have_count(0)
+
+
+def test_conversation_is_there_after_logout_and_login(
+    page: Page, app: AppServer, ollama_rules: ScriptedOllama
+) -> None:
+    login(page, app, *ADMIN)
+    page.get_by_role("button", name="New conversation").click()
+    settle(page)
+    ask(page, "How many orders per sales channel, again?")
+    settle(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_role("button", name="Rename or delete").click()
+    page.get_by_role("textbox", name="Name").fill("Channels e2e")
+    page.get_by_role("button", name="Rename", exact=True).click()
+    settle(page)
+    expect(page.get_by_role("heading", name="Channels e2e")).to_be_visible()
+    logout(page)
+    login(page, app, *ADMIN)
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Channels e2e").click()
+    settle(page)
+    answer = turns(page).last
+    expect(answer.get_by_test_id("stPlotlyChart")).to_be_visible()
+    expect(answer.get_by_test_id("stDataFrame")).to_be_visible()
+
+
+def test_thumbs_up_is_reviewed_on_the_examples_page(
+    page: Page, app: AppServer, ollama_rules: ScriptedOllama
+) -> None:
+    question = "How many orders per month since October, for the examples?"
+    login(page, app, *ADMIN)
+    page.get_by_role("button", name="New conversation").click()
+    settle(page)
+    answer = ask(page, question)
+    answer.get_by_role("button", name="thumb_up icon").click()
+    expect(page.get_by_text("proposed as an example")).to_be_visible()
+    open_page(page, "Examples")
+    cards = page.locator("[class*='st-key-ex_pending_']")
+    expect(cards.first).to_be_visible()
+    [card] = [c for c in cards.all() if c.get_by_label("Question").input_value() == question]
+    expect(card.get_by_label("SQL")).to_have_value(MONTHLY_SQL)
+    card.get_by_role("button", name="Approve").click()
+    settle(page)
+    expect(page.get_by_text(f"Approved “{question}”")).to_be_visible()
+    approved = page.locator("[class*='st-key-ex_approved_']").filter(has_text=question)
+    expect(approved).to_have_count(1)
+
+
+def test_policy_refusal_reads_as_help(
+    page: Page, app: AppServer, ollama_rules: ScriptedOllama
+) -> None:
+    ensure_user(app, ANALYST[0], "analyst", ANALYST[1])
+    login(page, app, *ANALYST)
+    answer = ask(page, "What do our staff earn?")
+    expect(answer.get_by_text("employees.salary")).to_be_visible()
+    expect(answer.get_by_test_id("stException")).to_have_count(0)
+
+
+@pytest.fixture
+def ollama_down(e2e_ollama: ScriptedOllama) -> Iterator[ScriptedOllama]:
+    e2e_ollama.stop()
+    try:
+        yield e2e_ollama
+    finally:
+        e2e_ollama.start()
+
+
+def test_without_ollama_the_help_says_what_to_do_and_own_sql_works(
+    page: Page, app: AppServer, ollama_down: ScriptedOllama
+) -> None:
+    login(page, app, *ADMIN)
+    page.get_by_role("button", name="New conversation").click()
+    settle(page)
+    answer = ask(page, "Which products sell best while the model is away?")
+    expect(answer.get_by_text("Ollama isn't reachable")).to_be_visible()
+    expect(answer.get_by_text("ollama pull", exact=False)).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    own = page.get_by_test_id("stExpander").filter(has_text="Write SQL yourself")
+    own.get_by_role("textbox", name="SQL").fill(CHANNEL_SQL)
+    before = turns(page).count()
+    own.get_by_role("button", name="Run SQL").click()
+    mine = new_turn(page, before)
+    expect(mine.get_by_test_id("stPlotlyChart")).to_be_visible()
+    expect(mine.get_by_test_id("stDataFrame")).to_be_visible()
+    # The failed question is still in the conversation.
+    expect(answer.get_by_text("Ollama isn't reachable")).to_be_visible()

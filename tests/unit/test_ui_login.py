@@ -1,0 +1,238 @@
+"""The app's frame in AppTest: the login form, lockout, each role's navigation, logout,
+disabled users, and the start-up messages.
+
+Each test gets its own app database (SQLite in a temporary folder), in-memory Qdrant and
+an Ollama address nobody listens on; Streamlit's caches are cleared between tests so the
+cached services follow the test's settings.
+
+The app runs from a copy of ui/app.py's source (`AppTest.from_string`): next to the real
+file lies ui/pages/, and AppTest re-detects an old-style `pages/` folder on every run, so
+every run after the first would execute the current page file alone, without the frame.
+A real server does that only until its first st.navigation call (the browser tests check
+that the pages guard themselves then).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Button
+
+from auth import audit
+from auth.audit import AuditFilter
+from auth.passwords import PasswordHasher
+from auth.services import AuthServices, open_auth
+from backend.config import get_settings, load_settings
+from ui import auth_gate
+from ui.navigation import PAGE_SPECS, PAGES_DIR
+
+APP_SOURCE = (Path(__file__).resolve().parents[2] / "ui" / "app.py").read_text(encoding="utf-8")
+PASSWORDS = {
+    "boss": "Chief-unit-Passw0rd",
+    "mia": "Manager-unit-Passw0rd",
+    "ana": "Analyst-unit-Passw0rd",
+}
+ROLES = {"boss": "admin", "mia": "manager", "ana": "analyst"}
+REFUSED = "Incorrect username or password."
+
+
+@pytest.fixture
+def ui_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    """Settings for the app under test; yields the app database URL."""
+    app_db = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    monkeypatch.setenv("APP_DATABASE_URL", app_db)
+    monkeypatch.setenv("KESKINUBE_LOGIN_SLEEP_S", "0")
+    monkeypatch.setenv("QDRANT_PATH", ":memory:")
+    monkeypatch.setenv("OLLAMA_BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AUTH_COOKIE_KEY", "unit-cookie-key-0123456789abcdefghijklmnopqrstuvwxyz")
+    clear_caches()
+    yield app_db
+    clear_caches()
+
+
+@pytest.fixture
+def auth(ui_env: str) -> Iterator[AuthServices]:
+    """The test's app database with one user per role (fast hashes)."""
+    services = open_auth(ui_env, hasher=PasswordHasher(rounds=4))
+    for username, role in ROLES.items():
+        services.users.create_user(username, role=role, password=PASSWORDS[username])
+    yield services
+    services.close()
+
+
+def clear_caches() -> None:
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def start() -> AppTest:
+    return AppTest.from_string(APP_SOURCE, default_timeout=60).run()
+
+
+def log_in(at: AppTest, username: str, password: str) -> AppTest:
+    username_box, password_box = at.text_input[0], at.text_input[1]
+    assert (username_box.label, password_box.label) == ("Username", "Password")
+    username_box.input(username)
+    password_box.input(password)
+    return button(at, "Log in").click().run()
+
+
+def button(at: AppTest, label: str) -> Button:
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button {label!r} among {[b.label for b in at.button]}"
+    return matches[0]
+
+
+def errors(at: AppTest) -> list[str]:
+    return [element.value for element in at.error]
+
+
+def openable_pages(at: AppTest) -> set[str]:
+    """The page ids whose files the navigation registered (switch_page refuses others)."""
+    found = set()
+    for page_id, spec in PAGE_SPECS.items():
+        try:
+            at.switch_page(str(PAGES_DIR / spec.file))
+        except ValueError:
+            continue
+        found.add(page_id)
+    if found:  # back to the default page for the next run
+        at.switch_page(str(PAGES_DIR / "chat.py"))
+    return found
+
+
+def events(services: AuthServices, username: str) -> list[str]:
+    page = services.audit.query(AuditFilter(username=username), limit=100)
+    return [entry.event for entry in reversed(page.entries)]
+
+
+def test_logged_out_visitor_gets_only_the_login_form(auth: AuthServices) -> None:
+    at = start()
+    assert not at.exception
+    assert [box.label for box in at.text_input] == ["Username", "Password"]
+    assert openable_pages(at) == set()
+    assert at.session_state["authentication_status"] is not True
+
+
+def test_wrong_password_and_unknown_user_read_the_same(auth: AuthServices) -> None:
+    at = log_in(start(), "ana", "not-her-password")
+    assert errors(at) == [REFUSED]
+    at = log_in(at, "nobody-here", "not-her-password")
+    assert errors(at) == [REFUSED]
+    assert at.session_state["authentication_status"] is not True
+    assert events(auth, "ana") == [audit.LOGIN_FAILURE]
+    assert events(auth, "nobody-here") == [audit.LOGIN_FAILURE]
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password(auth: AuthServices) -> None:
+    at = start()
+    for _ in range(4):
+        assert errors(log_in(at, "mia", "wrong-password-1")) == [REFUSED]
+    assert errors(log_in(at, "mia", "wrong-password-1")) == [
+        "Too many failed logins. Try again in 15 minutes."
+    ]
+    at = log_in(at, "mia", PASSWORDS["mia"])
+    assert errors(at)[0].startswith("Too many failed logins.")
+    assert at.session_state["authentication_status"] is not True
+    assert events(auth, "mia")[-3:] == [audit.LOGIN_FAILURE, audit.LOCKOUT, audit.LOGIN_LOCKED]
+
+
+def test_an_unknown_username_is_locked_like_a_real_one(auth: AuthServices) -> None:
+    at = start()
+    for _ in range(5):
+        log_in(at, "ghost", "wrong-password-1")
+    assert errors(at) == ["Too many failed logins. Try again in 15 minutes."]
+
+
+@pytest.mark.parametrize(
+    ("username", "pages"),
+    [
+        ("boss", {"chat", "dashboards", "examples", "admin_users", "admin_access", "admin_audit"}),
+        ("mia", {"chat", "dashboards"}),
+        ("ana", {"chat", "examples"}),
+    ],
+)
+def test_login_shows_the_roles_navigation_and_sidebar(
+    auth: AuthServices, username: str, pages: set[str]
+) -> None:
+    at = log_in(start(), username, PASSWORDS[username])
+    assert at.session_state["authentication_status"] is True
+    assert at.session_state["username"] == username
+    assert at.session_state["roles"] == [ROLES[username]]
+    assert not at.text_input or at.text_input[0].label != "Username"  # the form is gone
+    assert f"{username} · {ROLES[username]}" in [c.value for c in at.sidebar.caption]
+    assert any(b.label == "Log out" for b in at.sidebar.button)
+    assert openable_pages(at) == pages
+    assert events(auth, username) == [audit.LOGIN_SUCCESS]
+    assert auth.users.get_user(username).last_login_at is not None
+
+
+def test_analyst_cannot_switch_to_an_admin_page(auth: AuthServices) -> None:
+    at = log_in(start(), "ana", PASSWORDS["ana"])
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(str(PAGES_DIR / "admin_users.py"))
+
+
+def test_logout_clears_the_whole_session(auth: AuthServices) -> None:
+    at = log_in(start(), "ana", PASSWORDS["ana"])
+    at.session_state["chat_history"] = ["a question", "an answer"]
+    at = button(at, "Log out").click().run()
+    assert [box.label for box in at.text_input] == ["Username", "Password"]
+    assert "chat_history" not in at.session_state
+    assert at.session_state["authentication_status"] is None
+    assert at.session_state["username"] is None
+    assert at.session_state["logout"] is True
+    assert events(auth, "ana") == [audit.LOGIN_SUCCESS, audit.LOGOUT]
+
+
+def test_a_disabled_user_is_logged_out_on_the_next_run(auth: AuthServices) -> None:
+    at = log_in(start(), "ana", PASSWORDS["ana"])
+    auth.users.disable("ana")
+    at.run()
+    assert at.session_state["authentication_status"] is None
+    assert [w.value for w in at.warning] == [auth_gate.DISABLED_NOTICE]
+    assert [box.label for box in at.text_input] == ["Username", "Password"]
+
+
+def test_a_role_change_applies_on_the_next_run(auth: AuthServices) -> None:
+    at = log_in(start(), "ana", PASSWORDS["ana"])
+    auth.users.set_role("ana", "manager")
+    at.run()
+    assert at.session_state["roles"] == ["manager"]
+    assert openable_pages(at) == {"chat", "dashboards"}
+
+
+def test_without_an_admin_the_login_page_says_how_to_create_one(ui_env: str) -> None:
+    at = start()
+    assert any("keskinube users create-admin" in info.value for info in at.info)
+
+
+def test_a_settings_error_is_one_line_and_stops(
+    monkeypatch: pytest.MonkeyPatch, ui_env: str
+) -> None:
+    monkeypatch.setenv("OLLAMA_BASE_URL", "not-a-url")
+    clear_caches()
+    at = start()
+    assert not at.exception
+    assert len(at.error) == 1
+    assert at.error[0].value.startswith("Invalid configuration — OLLAMA_BASE_URL")
+    assert not at.text_input
+
+
+def test_dev_cookie_key_is_random_per_process_and_warned_about(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    auth_gate._process_cookie_key.cache_clear()
+    with caplog.at_level(logging.WARNING, logger="ui.auth_gate"):
+        first = auth_gate.cookie_key(load_settings())
+        second = auth_gate.cookie_key(load_settings())
+    assert first == second and len(first) >= 32
+    assert sum("AUTH_COOKIE_KEY is not set" in r.message for r in caplog.records) == 1
+    monkeypatch.setenv("AUTH_COOKIE_KEY", "k" * 40)
+    assert auth_gate.cookie_key(load_settings()) == "k" * 40

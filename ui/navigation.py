@@ -1,0 +1,82 @@
+"""Which pages a user gets: the page ids of `auth.roles` mapped to page files.
+
+The navigation is built from `pages_for_role(role)`, so a page a role may not open is not
+registered at all: a direct visit to its URL is answered "page not found" and the
+default page is shown instead. Each page also starts with `require_page(page_id)`, as a
+second lock: Streamlit runs a file under `ui/pages/` directly, without `app.py`, when the
+first visit to a freshly started server asks for that page's URL (its old `pages/`
+folder convention applies until the first `st.navigation` call of the process).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+from auth import roles
+from auth.users import User
+from ui.context import current_user
+
+PAGES_DIR = Path(__file__).resolve().parent / "pages"
+WORKSPACE, ADMIN = "Workspace", "Admin"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """Where a page id's script lives and how the navigation shows it."""
+
+    file: str
+    title: str
+    icon: str
+
+
+PAGE_SPECS: dict[str, PageSpec] = {
+    roles.PAGE_CHAT: PageSpec("chat.py", "Chat", ":material/chat:"),
+    roles.PAGE_DASHBOARDS: PageSpec("dashboards.py", "Dashboards", ":material/dashboard:"),
+    roles.PAGE_EXAMPLES: PageSpec("examples.py", "Examples", ":material/fact_check:"),
+    roles.PAGE_ADMIN_USERS: PageSpec("admin_users.py", "Users", ":material/group:"),
+    roles.PAGE_ADMIN_ACCESS: PageSpec("admin_access.py", "Access rules", ":material/shield:"),
+    roles.PAGE_ADMIN_AUDIT: PageSpec("admin_audit.py", "Audit log", ":material/history:"),
+}
+
+
+def page_sections(role: str) -> dict[str, list[StreamlitPage]]:
+    """The pages `role` may open, grouped into the Workspace and Admin sections."""
+    sections: dict[str, list[StreamlitPage]] = {}
+    for page_id in roles.pages_for_role(role):
+        spec = PAGE_SPECS[page_id]
+        section = ADMIN if page_id in roles.ADMIN_PAGES else WORKSPACE
+        page = st.Page(PAGES_DIR / spec.file, title=spec.title, icon=spec.icon, url_path=page_id)
+        sections.setdefault(section, []).append(page)
+    return sections
+
+
+def navigation_for(user: User) -> StreamlitPage:
+    """Register `user`'s pages and return the one to run (the first page by default)."""
+    sections = page_sections(user.role)
+    if not sections:  # a role without pages: stored data outside `roles.ROLES`
+        st.error(f"The role {user.role!r} may not open any page. Ask an administrator.")
+        st.stop()
+    return st.navigation(sections, position="sidebar", expanded=True)
+
+
+def login_navigation(render: Callable[[], None]) -> StreamlitPage:
+    """The only page of a logged-out visitor; any other URL is answered "not found"."""
+    page = st.Page(render, title="Log in", icon=":material/login:", url_path="login")
+    return st.navigation([page], position="hidden")
+
+
+def require_page(page_id: str) -> User:
+    """The logged-in user when their role may open `page_id`; otherwise stop the page."""
+    user = current_user()
+    if user is None or user.disabled:
+        st.warning("Please [log in](/) to see this page.")
+        st.stop()
+    if not roles.can_open(user.role, page_id):
+        st.error("Your role can't open this page.")
+        st.stop()
+    return user
