@@ -19,7 +19,8 @@ from tests.e2e.helpers import ensure_user, login, logout, wait_idle
 from tests.support.app_server import AppServer
 from tests.support.scripted_ollama import Rule, ScriptedOllama, when
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+# Copied by hand to docs/screenshot-chat.png for the README; tests never write to docs/.
+SHOTS = Path(__file__).resolve().parent / "artifacts"
 ANALYST = ("e2e-chat-analyst", "Analyst-chat-Passw0rd")
 MONTHLY_SQL = (
     "SELECT SUBSTR(order_date, 1, 7) AS month, COUNT(*) AS orders FROM orders "
@@ -130,8 +131,8 @@ def test_question_gets_a_sentence_chart_table_and_full_csv(
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_role("button", name=example.question)).to_be_visible()
     answer.evaluate("turn => turn.scrollIntoView({block: 'start'})")
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "screenshot-chat.png"))
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "chat-answer-for-docs.png"))
 
     # A list longer than the page's row cap: the page shows 1,000, the CSV holds them all.
     answer = ask(page, "List every order with its date and status")
