@@ -10,7 +10,7 @@ import pytest
 from backend.config import get_settings
 from tests.support.mariadb import scratch_database, throwaway_server
 
-pytest_plugins = ["tests.support.fixtures_ollama"]
+pytest_plugins = ["tests.support.fixtures_ollama", "tests.support.fixtures_browser"]
 
 
 @pytest.fixture(scope="session")

@@ -229,7 +229,9 @@ def test_failed_sql_is_fed_back_and_the_run_ends_clearly(
         # each retry: the original prompt, then the failed answer and its error
         assert retry[: len(calls[0])] == calls[0]
         assert retry[-2][0] == "assistant"
-        assert retry[-1] == ("user", RETRY_TEMPLATE.format(error=attempt.error))
+        # The retry quotes the error; a "did you mean" hint may follow it.
+        assert retry[-1][0] == "user"
+        assert retry[-1][1].startswith(RETRY_TEMPLATE.format(error=attempt.error))
     if answer.ok:
         # a retry that worked changed the SQL (correctness is the easy questions' job)
         assert answer.result is not None
