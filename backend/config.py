@@ -88,6 +88,12 @@ class Settings(BaseSettings):
         description="Pause on each logged-out page run (slows password guessing).",
     )
     currency_symbol: str = Field("€", description="Currency shown for money columns.")
+    language: Literal["en", "es"] | None = Field(
+        None,
+        validation_alias="KESKINUBE_LANGUAGE",
+        description="Default language of the app (`en` or `es`) for users who have not "
+        "chosen one; unset: the browser's preferred language, else English.",
+    )
     admin_username: str | None = Field(
         None, description="First admin, created once when no admin exists."
     )

@@ -10,6 +10,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from backend.i18n.message import Message
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -134,6 +136,8 @@ class Actor:
     role: str
     policy: AccessPolicy = UNRESTRICTED
     attributes: tuple[tuple[str, str], ...] = ()
+    # The reader's language ('en'/'es'): what the engine's messages are meant to be read in.
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -198,6 +202,9 @@ class Answer:
     completion_tokens: int = 0
     cached: bool = False
     error: str | None = None
+    # The same error as a catalogue message, for the page to show in the reader's
+    # language; `error` stays English for logs, the CLI and stored history.
+    error_message: Message | None = None
 
     @property
     def ok(self) -> bool:

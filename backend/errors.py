@@ -1,10 +1,24 @@
-"""Domain exceptions. Each carries the message a user should read; detail goes to the log."""
+"""Domain exceptions. Each carries the message a user should read; detail goes to the log.
+
+A message is either plain text (English only) or a `backend.i18n.Message`, which the
+page renders in the reader's language; `str(error)` is English either way.
+"""
 
 from __future__ import annotations
+
+from backend.i18n.message import Message
 
 
 class KeskinubeError(Exception):
     """Base class: `str(error)` is safe to show in the page or the terminal."""
+
+    def __init__(self, message: str | Message = "", /) -> None:
+        self.message: Message | None = message if isinstance(message, Message) else None
+        super().__init__(str(message))
+
+    def render(self, language: str | None) -> str:
+        """The message in `language` when it is a catalogue message, else as written."""
+        return self.message.render(language) if self.message is not None else str(self)
 
 
 class SettingsError(KeskinubeError):

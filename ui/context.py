@@ -16,9 +16,14 @@ from auth.users import User
 from backend.config import Settings, get_settings
 from backend.domain import Actor
 from backend.errors import KeskinubeError
+from backend.i18n import DEFAULT_LANGUAGE, Language, Translator, normalise_language
 from backend.wiring import Services, build_services, index_database
 
 log = logging.getLogger(__name__)
+
+# Session key of the reader's language: set from the user's saved choice at login and by
+# the language picker; read on every run, so a switch applies at once.
+LANGUAGE_KEY = "language"
 
 
 @st.cache_resource(show_spinner=False)
@@ -64,3 +69,25 @@ def current_actor() -> Actor | None:
     """The logged-in user as the engine sees them: role, access policy, attributes."""
     user = current_user()
     return get_auth().policies.actor_for(user) if user is not None else None
+
+
+def _browser_language() -> Language | None:
+    try:
+        return normalise_language(st.context.locale)
+    except Exception:  # outside a browser session (AppTest, bare mode)
+        return None
+
+
+def current_language() -> Language:
+    """The user's own choice, else KESKINUBE_LANGUAGE, else the browser's, else English."""
+    return (
+        normalise_language(st.session_state.get(LANGUAGE_KEY))
+        or get_settings().language
+        or _browser_language()
+        or DEFAULT_LANGUAGE
+    )
+
+
+def translator() -> Translator:
+    """`tr('key', **params)` in the current reader's language."""
+    return Translator(current_language())
