@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from tests.support.app_server import AppServer
+from tests.support.fixtures_browser import app_env as browser_app_env
+from tests.support.fixtures_browser import open_page
 from tests.support.scripted_ollama import ScriptedOllama
 
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 ADMIN = ("admin", "Adm1n-e2e-Passw0rd")
 COOKIE_KEY = "e2e-cookie-key-0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -46,17 +47,9 @@ def e2e_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def app_env(e2e_data: Path, e2e_ollama: ScriptedOllama) -> dict[str, str]:
-    return {
-        "KESKINUBE_DATA_DIR": str(e2e_data),
-        "OLLAMA_BASE_URL": e2e_ollama.url,
-        "OLLAMA_MODEL": e2e_ollama.chat_model,
-        "OLLAMA_EMBED_MODEL": e2e_ollama.embed_model,
-        "OLLAMA_TIMEOUT_S": "10",
-        "AUTH_COOKIE_KEY": COOKIE_KEY,
-        "ADMIN_USERNAME": ADMIN[0],
-        "ADMIN_PASSWORD": ADMIN[1],
-        "KESKINUBE_LOGIN_SLEEP_S": "0",
-    }
+    return browser_app_env(
+        e2e_data, e2e_ollama, admin=ADMIN, cookie_key=COOKIE_KEY, ollama_timeout_s=10
+    )
 
 
 @pytest.fixture(scope="session")
@@ -71,12 +64,4 @@ def app(app_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
 
 @pytest.fixture
 def page(browser: object, app: AppServer, request: pytest.FixtureRequest) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    new_page = context.new_page()
-    new_page.set_default_timeout(20_000)
-    yield new_page
-    ARTIFACTS.mkdir(exist_ok=True)
-    try:
-        new_page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    finally:
-        context.close()
+    yield from open_page(browser, request)

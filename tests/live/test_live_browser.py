@@ -19,12 +19,12 @@ from backend.demo import build_demo_database
 from tests.e2e.helpers import login, wait_idle
 from tests.live.helpers import DEMO_ORDERS, LIVE_TIMEOUT_S, product_env_cleared
 from tests.support.app_server import AppServer
+from tests.support.fixtures_browser import app_env, open_page
 from tests.support.live_llm import LiveOllama
 
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "e2e" / "artifacts"
 ADMIN = ("admin", "Adm1n-live-Passw0rd")
 COOKIE_KEY = "live-cookie-key-0123456789abcdefghijklmnopqrstuvwxyz"
 QUESTION = "How many orders did we get each month in 2026?"
@@ -40,17 +40,9 @@ def live_app(
         pytest.skip("Chromium is missing: `sudo apt-get install -y chromium` (make test does it)")
     data = tmp_path_factory.mktemp("live-app-data")
     build_demo_database(f"sqlite:///{data / 'demo.sqlite'}", orders=DEMO_ORDERS)
-    env = {
-        "KESKINUBE_DATA_DIR": str(data),
-        "OLLAMA_BASE_URL": live_ollama.url,
-        "OLLAMA_MODEL": live_ollama.chat_model,
-        "OLLAMA_EMBED_MODEL": live_ollama.embed_model,
-        "OLLAMA_TIMEOUT_S": str(LIVE_TIMEOUT_S),
-        "AUTH_COOKIE_KEY": COOKIE_KEY,
-        "ADMIN_USERNAME": ADMIN[0],
-        "ADMIN_PASSWORD": ADMIN[1],
-        "KESKINUBE_LOGIN_SLEEP_S": "0",
-    }
+    env = app_env(
+        data, live_ollama, admin=ADMIN, cookie_key=COOKIE_KEY, ollama_timeout_s=LIVE_TIMEOUT_S
+    )
     with product_env_cleared(tmp_path_factory.mktemp("live-app-cwd")):
         server = AppServer(env, tmp_path_factory.mktemp("live-app-log") / "streamlit.log")
     server.start()
@@ -60,15 +52,7 @@ def live_app(
 
 @pytest.fixture
 def page(browser: Browser, live_app: AppServer, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    new_page = context.new_page()
-    new_page.set_default_timeout(20_000)
-    yield new_page
-    ARTIFACTS.mkdir(exist_ok=True)
-    try:
-        new_page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    finally:
-        context.close()
+    yield from open_page(browser, request)
 
 
 def test_chat_answers_with_a_table_and_a_chart(page: Page, live_app: AppServer) -> None:

@@ -29,3 +29,41 @@ def browser() -> Iterator[Any]:
         )
         yield launched
         launched.close()
+
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "e2e" / "artifacts"
+
+
+def app_env(
+    data_dir: Path,
+    ollama: Any,
+    *,
+    admin: tuple[str, str],
+    cookie_key: str,
+    ollama_timeout_s: float,
+) -> dict[str, str]:
+    """The environment of an app under test: its data folder, an Ollama, the first admin."""
+    return {
+        "KESKINUBE_DATA_DIR": str(data_dir),
+        "OLLAMA_BASE_URL": ollama.url,
+        "OLLAMA_MODEL": ollama.chat_model,
+        "OLLAMA_EMBED_MODEL": ollama.embed_model,
+        "OLLAMA_TIMEOUT_S": str(ollama_timeout_s),
+        "AUTH_COOKIE_KEY": cookie_key,
+        "ADMIN_USERNAME": admin[0],
+        "ADMIN_PASSWORD": admin[1],
+        "KESKINUBE_LOGIN_SLEEP_S": "0",
+    }
+
+
+def open_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A page in a fresh context (no shared cookies); a screenshot is kept at the end."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    finally:
+        context.close()
