@@ -9,8 +9,9 @@ own delete.
 
 A turn stores enough to redraw the answer after a logout or a restart without running the
 SQL again: the question, the SQL as written (model or user) and as run, the attempts,
-timings, the result rows (at most the row limit) with their dtypes, the chart spec and the
-summary. Every read and write takes the username: one user never sees another's history.
+timings, the result rows (at most the row limit) with their dtypes, the chart spec, the
+summary and the error as a catalogue message (shown in the reader's language when the turn
+is reopened). Every read and write takes the username: one user never sees another's history.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from auth.db import TEXT_LIMIT, USERNAME_LENGTH, BigId, Timestamp, metadata
 from backend.charts import CHART_KINDS, ChartSpec
 from backend.domain import Answer, Attempt, QueryResult, Turn
 from backend.errors import KeskinubeError
+from backend.i18n.message import Message
 
 TurnKind = Literal["question", "sql"]
 TITLE_LENGTH = 120
@@ -228,7 +230,7 @@ class ConversationStore:
         with self.engine.connect() as conn:
             row = conn.execute(query).mappings().first()
         if row is None:
-            raise ConversationNotFound("That answer no longer exists.")
+            raise ConversationNotFound(Message.of("engine.conversations.answer_gone"))
         return _to_turn(row)
 
     def set_chart(self, username: str, turn_id: int, chart: ChartSpec, summary: str) -> None:
@@ -268,7 +270,7 @@ class ConversationStore:
             .first()
         )
         if row is None:
-            raise ConversationNotFound("That conversation no longer exists.")
+            raise ConversationNotFound(Message.of("engine.conversations.gone"))
         return _to_conversation(row)
 
 
@@ -292,6 +294,8 @@ def _payload(answer: Answer, chart: ChartSpec | None, summary: str) -> dict[str,
         "cached": answer.cached,
         "prompt_tokens": answer.prompt_tokens,
         "completion_tokens": answer.completion_tokens,
+        # The error as a catalogue message, so a reopened answer reads in today's language.
+        "error_message": None if answer.error_message is None else answer.error_message.to_dict(),
     }
 
 
@@ -312,6 +316,7 @@ def _to_turn(row: sa.RowMapping) -> ChatTurn:
         completion_tokens=int(payload.get("completion_tokens", 0)),
         cached=bool(payload.get("cached", False)),
         error=row["error"],
+        error_message=_message(payload.get("error_message")),
     )
     return ChatTurn(
         id=int(row["id"]),
@@ -323,6 +328,16 @@ def _to_turn(row: sa.RowMapping) -> ChatTurn:
         summary=str(payload.get("summary", "")),
         created_at=row["created_at"],
     )
+
+
+def _message(data: object) -> Message | None:
+    """A stored catalogue message; None for older turns, or anything unreadable."""
+    if not isinstance(data, dict) or not isinstance(data.get("key"), str):
+        return None
+    try:
+        return Message.from_dict(data)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _spec_json(spec: ChartSpec | None) -> dict[str, Any] | None:
@@ -356,7 +371,7 @@ def _to_conversation(row: sa.RowMapping) -> Conversation:
 def _title(text: str) -> str:
     cleaned = re.sub(r"\s+", " ", text).strip()
     if not cleaned:
-        raise KeskinubeError("Give the conversation a name.")
+        raise KeskinubeError(Message.of("engine.conversations.name_required"))
     return cleaned if len(cleaned) <= TITLE_LENGTH else cleaned[: TITLE_LENGTH - 1] + "…"
 
 

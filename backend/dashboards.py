@@ -26,6 +26,7 @@ from backend.charts import ChartSpec
 from backend.conversations import spec_from_json
 from backend.domain import Actor
 from backend.errors import KeskinubeError
+from backend.i18n.message import Message
 
 NAME_LENGTH = 80
 TITLE_LENGTH = 200
@@ -114,7 +115,7 @@ class DashboardStore:
         name = _name(name)
         with self.engine.begin() as conn:
             if self._find(conn, owner, name) is not None:
-                raise DashboardError(f"You already have a dashboard called “{name}”.")
+                raise DashboardError(Message.of("engine.dashboards.exists", name=name))
             values = {"owner": owner, "name": name, "created_at": self.clock()}
             new_id = conn.execute(sa.insert(dashboards).values(**values))
             return self._get(conn, owner, int(new_id.inserted_primary_key[0]))
@@ -148,7 +149,7 @@ class DashboardStore:
         """Add a chart at the end of the dashboard."""
         sql = sql.strip()
         if not sql or len(sql) > TEXT_LIMIT:
-            raise DashboardError("Only an answer with SQL can be pinned.")
+            raise DashboardError(Message.of("engine.dashboards.needs_sql"))
         shown = re.sub(r"\s+", " ", title or chart.title or question).strip() or "Chart"
         with self.engine.begin() as conn:
             self._get(conn, owner, dashboard_id)
@@ -214,7 +215,7 @@ class DashboardStore:
         )
         row = conn.execute(query).mappings().first()
         if row is None:
-            raise DashboardError("That dashboard no longer exists.")
+            raise DashboardError(Message.of("engine.dashboards.gone"))
         return _to_dashboard(row)
 
     def _tile(self, conn: sa.Connection, owner: str, tile_id: int) -> Tile:
@@ -225,16 +226,16 @@ class DashboardStore:
         )
         row = conn.execute(query).mappings().first()
         if row is None:
-            raise DashboardError("That chart is no longer pinned.")
+            raise DashboardError(Message.of("engine.dashboards.tile_gone"))
         return _to_tile(row)
 
 
 def _name(name: str) -> str:
     cleaned = re.sub(r"\s+", " ", name).strip()
     if not cleaned:
-        raise DashboardError("Give the dashboard a name.")
+        raise DashboardError(Message.of("engine.dashboards.name_required"))
     if len(cleaned) > NAME_LENGTH:
-        raise DashboardError(f"Keep the dashboard name under {NAME_LENGTH} characters.")
+        raise DashboardError(Message.of("engine.dashboards.name_too_long", limit=NAME_LENGTH))
     return cleaned
 
 

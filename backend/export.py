@@ -21,6 +21,7 @@ import pandas as pd
 
 from backend.domain import Actor, Answer
 from backend.errors import KeskinubeError
+from backend.i18n.message import Message
 from backend.pipeline import Engine
 
 CHUNK_ROWS = 5_000
@@ -29,7 +30,8 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportFailed(KeskinubeError):
-    """The export could not run; the message is the guard's or the database's."""
+    """The export could not run; the message is the guard's or the database's (in the
+    reader's language where the engine gave a catalogue message)."""
 
 
 def run_export(engine: Engine, sql: str, actor: Actor, *, limit: int) -> Answer:
@@ -65,7 +67,9 @@ def export_csv(engine: Engine, sql: str, actor: Actor, *, limit: int) -> tuple[b
     """
     answer = run_export(engine, sql, actor, limit=limit)
     if answer.error is not None or answer.result is None:
-        raise ExportFailed(answer.error or "the export returned no result")
+        raise ExportFailed(
+            answer.error_message or answer.error or Message.of("engine.export.no_result")
+        )
     data = "".join(iter_csv(answer.result.frame)).encode("utf-8")
     return data, answer
 

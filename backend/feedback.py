@@ -29,12 +29,20 @@ from auth.db import TEXT_LIMIT, USERNAME_LENGTH, BigId, Timestamp, metadata
 from backend.charts.names import in_sentence
 from backend.domain import Actor, Answer, Example, TableDoc
 from backend.errors import KeskinubeError, SqlRejected
+from backend.i18n import Translator
+from backend.i18n.message import Message
 from backend.sql_guard import check_sql
 
 log = logging.getLogger(__name__)
 
 Status = Literal["pending", "approved", "rejected"]
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+# A status inside a sentence, in the reader's language ('already approved' / 'ya aprobado').
+_STATUS_WORDS: dict[str, Message] = {
+    PENDING: Message.of("engine.feedback.status.pending"),
+    APPROVED: Message.of("engine.feedback.status.approved"),
+    REJECTED: Message.of("engine.feedback.status.rejected"),
+}
 SqlCheck = Callable[[str], Answer]
 """Runs SQL through the guard for the reviewer (e.g. `Engine.run_sql` bound to an actor)."""
 
@@ -149,7 +157,7 @@ class FeedbackStore:
     # -- proposals -----------------------------------------------------------------------
 
     def propose(self, username: str, question: str, sql: str) -> Proposal:
-        question, sql = _required(question, "question"), _required(sql, "SQL")
+        question, sql = _required(question, "question"), _required(sql, "sql")
         same = self._where(
             example_proposals.c.question == question,
             example_proposals.c.proposed_sql == sql,
@@ -189,13 +197,14 @@ class FeedbackStore:
         """Check the (edited) SQL with `check`, then index the example and mark it approved."""
         current = self.get(proposal_id)
         _require_status(current, PENDING, "approve")
-        final_sql = _required(sql if sql is not None else current.sql, "SQL")
+        final_sql = _required(sql if sql is not None else current.sql, "sql")
         final_question = _required(
             question if question is not None else current.question, "question"
         )
         answer = check(final_sql)
         if not answer.ok:
-            raise SqlRejected(f"Not approved — the SQL doesn't pass: {answer.error}")
+            reason = answer.error_message or answer.error or ""
+            raise SqlRejected(Message.of("engine.feedback.sql_fails", reason=reason))
         with self._reviewing(proposal_id, PENDING, "approve") as conn:
             conn.execute(
                 self._review(proposal_id, APPROVED, reviewer).values(
@@ -229,7 +238,7 @@ class FeedbackStore:
     def _get(self, conn: sa.Connection, proposal_id: int) -> Proposal:
         row = conn.execute(self._where(example_proposals.c.id == proposal_id)).mappings().first()
         if row is None:
-            raise ProposalError("That example proposal no longer exists.")
+            raise ProposalError(Message.of("engine.feedback.proposal_gone"))
         return _to_proposal(row)
 
     def _review(self, proposal_id: int, status: Status, reviewer: str) -> sa.Update:
@@ -261,19 +270,21 @@ class FeedbackStore:
 
 def _require_status(proposal: Proposal, expected: Status, action: str) -> None:
     if proposal.status != expected:
-        raise ProposalError(f"Can't {action} this example: it is already {proposal.status}.")
+        raise ProposalError(
+            Message.of(f"engine.feedback.cannot_{action}", status=_STATUS_WORDS[proposal.status])
+        )
 
 
 def _to_proposal(row: sa.RowMapping) -> Proposal:
     return Proposal(**{field: row[field] for field in Proposal.__dataclass_fields__})
 
 
-def _required(text: str, what: str) -> str:
+def _required(text: str, what: Literal["sql", "question"]) -> str:
     cleaned = text.strip()
     if not cleaned:
-        raise ProposalError(f"An example needs a {what}.")
+        raise ProposalError(Message.of(f"engine.feedback.{what}_required"))
     if len(cleaned) > TEXT_LIMIT:
-        raise ProposalError(f"That {what} is too long for an example.")
+        raise ProposalError(Message.of(f"engine.feedback.{what}_too_long"))
     return cleaned
 
 
@@ -296,12 +307,14 @@ def suggested_questions(
     actor: Actor | None = None,
     dialect: str = "sqlite",
     count: int = 3,
+    language: str | None = "en",
 ) -> list[str]:
     """Up to `count` questions a new user could ask, deterministic for the same input.
 
     Reviewed examples come first, in order, when their SQL passes the guard for `actor`;
     then questions made from the visible tables' names and columns, one table at a time
-    (largest first), so any connected schema gets sensible suggestions.
+    (largest first), so any connected schema gets sensible suggestions. Those are written
+    in `language` ('¿Cuántos registros de orders hay?'); examples stay as reviewed.
     """
     schema = {t.name: list(t.column_names) for t in tables}
     picked: list[str] = []
@@ -309,7 +322,7 @@ def suggested_questions(
         fresh = len(picked) < count and example.question not in picked
         if fresh and _passes_guard(example.sql, schema, actor, dialect):
             picked.append(example.question)
-    for question in _schema_questions(tables, actor):
+    for question in _schema_questions(tables, actor, Translator(language)):
         if len(picked) < count and question not in picked:
             picked.append(question)
     return picked
@@ -331,18 +344,20 @@ def _passes_guard(
     return True
 
 
-def _schema_questions(tables: Sequence[TableDoc], actor: Actor | None) -> Iterator[str]:
+def _schema_questions(
+    tables: Sequence[TableDoc], actor: Actor | None, tr: Translator
+) -> Iterator[str]:
     """Round robin over the visible tables: each table's best question first."""
     visible = [t for t in tables if actor is None or actor.policy.allows_table(t.name)]
     visible.sort(key=lambda t: (-(t.row_estimate or 0), t.name))
-    per_table = [list(_table_questions(t, actor)) for t in visible]
+    per_table = [list(_table_questions(t, actor, tr)) for t in visible]
     for rank in range(max((len(q) for q in per_table), default=0)):
         for questions in per_table:
             if rank < len(questions):
                 yield questions[rank]
 
 
-def _table_questions(table: TableDoc, actor: Actor | None) -> Iterator[str]:
+def _table_questions(table: TableDoc, actor: Actor | None, tr: Translator) -> Iterator[str]:
     noun = table.name.replace("_", " ").strip()
     allowed = [
         c for c in table.columns if actor is None or actor.policy.allows_column(table.name, c.name)
@@ -361,10 +376,14 @@ def _table_questions(table: TableDoc, actor: Actor | None) -> Iterator[str]:
     ]  # fmt: skip
     measures = [c for c in plain if _NUMBER_TYPE.search(c.type)]
     if dates:
-        yield f"How many {noun} were there per month?"
-    per = f"per {in_sentence(categories[0].name)}" if categories else ""
-    if measures and categories:
-        yield f"What is the total {in_sentence(measures[0].name)} {per}?"
+        yield tr("engine.suggest.per_month", table=noun)
     if categories:
-        yield f"How many {noun} are there {per}?"
-    yield f"How many {noun} are there?"
+        per = in_sentence(categories[0].name, tr.language)
+        if measures:
+            yield tr(
+                "engine.suggest.total_per",
+                measure=in_sentence(measures[0].name, tr.language),
+                per=per,
+            )
+        yield tr("engine.suggest.count_per", table=noun, per=per)
+    yield tr("engine.suggest.count", table=noun)

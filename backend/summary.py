@@ -2,7 +2,9 @@
 
 Deterministic and model-free: the numbers come from the same aggregation the chart draws
 (`backend.charts.prepare`) and are written by the same formatter (`€1.2M`, `12.5%`), so
-the sentence, the KPI card and the chart never disagree.
+the sentence, the KPI card and the chart never disagree. Sentences come from the message
+catalogue (`summary.*` keys) in the reader's language: English or Spanish, with numbers,
+months and column labels as that language writes them ('Ingresos totales: 1,2 M€.').
 """
 
 from __future__ import annotations
@@ -20,22 +22,25 @@ from backend.charts.formatting import (
     format_value,
     number_format,
 )
-from backend.charts.names import humanise, in_sentence, is_additive, plural
+from backend.charts.names import humanise, in_sentence, is_additive, plural, plural_label
 from backend.charts.options import fits
-from backend.charts.prepare import OTHER, bar_data, line_data
+from backend.charts.prepare import bar_data, line_data
 from backend.charts.spec import ChartSpec
+from backend.i18n import Translator
 
-NO_ROWS = "The query returned no rows."
 MAX_KPI_EXTRAS = 2
 _PERCENT = NumberFormat("percent", fraction=True)
 
 
 class _Writer:
-    """Formats values of one frame for sentences."""
+    """Formats values of one frame for sentences, in one language."""
 
     def __init__(self, frame: pd.DataFrame, locale: str, currency: str) -> None:
         self.frame, self.locale, self.currency = frame, locale, currency
         self.shape: Profile = profile(frame)
+        self.t = Translator(locale)
+        # Labels follow the sentence's language, numbers the full locale ('es_MX').
+        self.language = self.t.language
 
     def fmt(self, name: str, values: pd.Series) -> NumberFormat:
         return number_format(name, values, currency=self.currency)
@@ -50,8 +55,25 @@ class _Writer:
             raise ValueError(f"the chart needs column {name!r}")
         return column
 
-    def count(self, count: int, noun: str) -> str:
-        return f"{format_count(count, self.locale)} {noun if count == 1 else plural(noun)}"
+    def label(self, name: str) -> str:
+        return humanise(name, self.language)
+
+    def word(self, name: str) -> str:
+        return in_sentence(name, self.language)
+
+    def rows(self, count: int) -> str:
+        """'12 rows' / '12 filas'."""
+        key = "summary.rows.one" if count == 1 else "summary.rows.other"
+        return self.t(key, count=format_count(count, self.locale))
+
+    def count(self, count: int, name: str) -> str:
+        """'12 countries' / '12 países'; '12 valores de X' where Spanish lacks the plural."""
+        number = format_count(count, self.locale)
+        many = plural_label(name, self.language)
+        if many is None:
+            key = "summary.values_of.one" if count == 1 else "summary.values_of.other"
+            return self.t(key, count=number, noun=self.word(name))
+        return f"{number} {self.word(name) if count == 1 else many}"
 
 
 def summarise(
@@ -69,7 +91,7 @@ def summarise(
     """
     del question  # see docstring
     if frame.empty:
-        return NO_ROWS
+        return Translator(locale)("summary.no_rows")
     writer = _Writer(frame, locale, currency)
     if spec.kind == "table" or not fits(spec, writer.shape):
         return _table(writer)
@@ -77,7 +99,7 @@ def summarise(
 
 
 def _table(writer: _Writer) -> str:
-    return writer.count(writer.shape.rows, "row") + "."
+    return writer.rows(writer.shape.rows) + "."
 
 
 def _kpi(writer: _Writer, spec: ChartSpec) -> str:
@@ -88,37 +110,40 @@ def _kpi(writer: _Writer, spec: ChartSpec) -> str:
         card = ChartSpec("kpi", y=name)
         return kpi_value(writer.frame, card, locale=writer.locale, currency=writer.currency)
 
-    extras = ", ".join(f"{in_sentence(name)} {value(name)}" for name in others)
-    return f"{humanise(y)} is {value(y)}." + (f" Also: {extras}." if extras else "")
+    text = writer.t("summary.kpi", label=writer.label(y), value=value(y))
+    if not others:
+        return text
+    extras = ", ".join(f"{writer.word(name)} {value(name)}" for name in others)
+    return f"{text} {writer.t('summary.kpi.also', values=extras)}"
 
 
 def _bars(writer: _Writer, spec: ChartSpec) -> str:
     x, y = writer.need(spec.x), writer.need(spec.y).name
-    bars = bar_data(writer.frame, x, y, writer.shape.get(spec.color))
+    bars = bar_data(writer.frame, x, y, writer.shape.get(spec.color), writer.locale)
     fmt = writer.fmt(y, bars.data["value"])
-    grouped = bars.data[bars.data["label"] != OTHER].groupby("label", sort=False)["value"]
+    grouped = bars.data[bars.data["label"] != bars.other].groupby("label", sort=False)["value"]
     totals = (grouped.sum(min_count=1) if bars.additive else grouped.max()).dropna()
     ranked = totals.sort_values(ascending=False, kind="stable")
-    total = writer.count(bars.categories, in_sentence(x.name))
+    total = writer.count(bars.categories, x.name)
+    measure = writer.word(y)
     if ranked.empty:
-        return f"No values for {in_sentence(y)}; {total}."
+        return writer.t("summary.bars.no_values", measure=measure, total=total)
     top, top_value = _start(str(ranked.index[0])), writer.value(ranked.iloc[0], fmt)
-    first = (
-        f"{top} leads with {top_value} in {in_sentence(y)}"
-        if bars.additive
-        else f"{top} has the highest {in_sentence(y)} ({top_value})"
-    )
+    key = "summary.bars.leads" if bars.additive else "summary.bars.highest"
+    first = writer.t(key, top=top, value=top_value, measure=measure)
     if len(ranked) == 1:
         return first + "."
-    second = f"followed by {ranked.index[1]} ({writer.value(ranked.iloc[1], fmt)})"
+    second = writer.t(
+        "summary.bars.followed", label=ranked.index[1], value=writer.value(ranked.iloc[1], fmt)
+    )
     if bars.categories <= 2:  # both named already
         return f"{first}, {second}."
-    return f"{first}, {second}; {total} in total."
+    return f"{first}, {second}; {writer.t('summary.in_total', count=total)}."
 
 
 def _donut(writer: _Writer, spec: ChartSpec) -> str:
     x, y = writer.need(spec.x), writer.need(spec.y).name
-    bars = bar_data(writer.frame, x, y)
+    bars = bar_data(writer.frame, x, y, None, writer.locale)
     fmt = writer.fmt(y, bars.data["value"])
     ranked = bars.data.sort_values("value", ascending=False, kind="stable")
     total = float(ranked["value"].sum())
@@ -126,33 +151,39 @@ def _donut(writer: _Writer, spec: ChartSpec) -> str:
         return _bars(writer, spec)
     label, value = ranked["label"].iloc[0], float(ranked["value"].iloc[0])
     share = writer.value(value / total, _PERCENT)
-    of = (
-        ""
-        if fmt.kind == "percent"
-        else f" ({writer.value(value, fmt)} of {writer.value(total, fmt)})"
-    )
-    parts = writer.count(bars.categories, in_sentence(x.name))
-    return f"{_start(label)} makes up the largest share: {share}{of}; {parts} in total."
+    text = writer.t("summary.donut.largest", label=_start(label), share=share)
+    if fmt.kind != "percent":
+        of = writer.t(
+            "summary.donut.of", value=writer.value(value, fmt), total=writer.value(total, fmt)
+        )
+        text += f" ({of})"
+    parts = writer.count(bars.categories, x.name)
+    return f"{text}; {writer.t('summary.in_total', count=parts)}."
 
 
 def _line(writer: _Writer, spec: ChartSpec) -> str:
     x, y = writer.need(spec.x), writer.need(spec.y).name
     color = writer.shape.get(spec.color)
-    data = line_data(writer.frame, x, y, color).dropna(subset=["value"])
+    data = line_data(writer.frame, x, y, color, writer.locale).dropna(subset=["value"])
     if data.empty:
-        return f"No values for {in_sentence(y)}."
+        return writer.t("summary.no_values", measure=writer.word(y))
     fmt = writer.fmt(y, data["value"])
     if color is None:
-        return _trend(writer, humanise(y), data, fmt)
+        return _trend(writer, writer.label(y), data, fmt)
     last = data[data["key"] == data["key"].max()].sort_values("value", ascending=False)
-    leader = (
-        f"{_start(last['series'].iloc[0])} is highest in {last['label'].iloc[0]} "
-        f"({writer.value(last['value'].iloc[0], fmt)})."
+    leader = writer.t(
+        "summary.line.highest",
+        series=_start(last["series"].iloc[0]),
+        period=last["label"].iloc[0],
+        value=writer.value(last["value"].iloc[0], fmt),
     )
     if not is_additive(y):
         return leader
     total = data.groupby(["key", "label"], sort=True)["value"].sum().reset_index()
-    label = f"{humanise(y)} across all {plural(in_sentence(color.name))}"
+    # English says 'across all channels', Spanish 'suma de cada canal' (singular).
+    name = writer.word(color.name)
+    series = plural(name) if writer.language == "en" else name
+    label = writer.t("summary.line.all_series", measure=writer.label(y), series=series)
     return f"{_trend(writer, label, total, fmt)} {leader}"
 
 
@@ -160,14 +191,23 @@ def _trend(writer: _Writer, label: str, data: pd.DataFrame, fmt: NumberFormat) -
     """'Revenue went from €80K in Jan 2024 to €120K in Sep 2026 (+50%), peaking at …'."""
     values, labels = data["value"].reset_index(drop=True), data["label"].reset_index(drop=True)
     if len(values) == 1:
-        return f"{label} is {writer.value(values[0], fmt)} in {labels[0]}."
+        value = writer.value(values[0], fmt)
+        return writer.t("summary.trend.single", label=label, value=value, period=labels[0])
     first, last, peak = values.iloc[0], values.iloc[-1], int(values.idxmax())
-    text = (
-        f"{label} went from {writer.value(first, fmt)} in {labels.iloc[0]} "
-        f"to {writer.value(last, fmt)} in {labels.iloc[-1]}{_change(writer, first, last, fmt)}"
+    text = writer.t(
+        "summary.trend",
+        label=label,
+        first=writer.value(first, fmt),
+        start=labels.iloc[0],
+        last=writer.value(last, fmt),
+        end=labels.iloc[-1],
     )
+    text += _change(writer, first, last, fmt)
     if 0 < peak < len(values) - 1:
-        text += f", peaking at {writer.value(values[peak], fmt)} in {labels[peak]}"
+        peaked = writer.t(
+            "summary.trend.peak", value=writer.value(values[peak], fmt), period=labels[peak]
+        )
+        text += f", {peaked}"
     return text + "."
 
 
@@ -175,7 +215,7 @@ def _change(writer: _Writer, first: float, last: float, fmt: NumberFormat) -> st
     if fmt.kind == "percent":
         points = (last - first) * (100 if fmt.fraction else 1)
         shown = format_value(points, NumberFormat(), writer.locale)
-        return f" ({'+' if points > 0 else ''}{shown} pp)"
+        return f" ({'+' if points > 0 else ''}{writer.t('summary.points', value=shown)})"
     if first == 0:
         return ""
     change = (last - first) / abs(first)
@@ -187,25 +227,25 @@ def _scatter(writer: _Writer, spec: ChartSpec) -> str:
     data = pd.DataFrame(
         {"x": as_numbers(writer.frame[x]), "y": as_numbers(writer.frame[y])}
     ).dropna()
-    rows = writer.count(len(data), "row")
+    rows = writer.rows(len(data))
     r = data["x"].corr(data["y"]) if len(data) >= 3 else float("nan")
     if pd.isna(r):
-        return f"{humanise(y)} against {in_sentence(x)} across {rows}."
-    phrase = _relation(float(r)).format(x=in_sentence(x))
+        return writer.t("summary.scatter.plain", y=writer.label(y), x=writer.word(x), rows=rows)
+    relation = writer.t(_relation(float(r)), x=writer.word(x))
     strength = format_value(round(float(r), 2), NumberFormat(), writer.locale)
-    return f"{humanise(y)} {phrase} across {rows} (correlation {strength})."
+    return writer.t("summary.scatter", y=writer.label(y), relation=relation, rows=rows, r=strength)
 
 
 def _relation(r: float) -> str:
     if r >= 0.7:
-        return "rises strongly with {x}"
+        return "summary.relation.strong_up"
     if r >= 0.3:
-        return "tends to rise with {x}"
+        return "summary.relation.up"
     if r > -0.3:
-        return "shows no clear relation to {x}"
+        return "summary.relation.none"
     if r > -0.7:
-        return "tends to fall as {x} rises"
-    return "falls strongly as {x} rises"
+        return "summary.relation.down"
+    return "summary.relation.strong_down"
 
 
 def _histogram(writer: _Writer, spec: ChartSpec) -> str:
@@ -214,8 +254,14 @@ def _histogram(writer: _Writer, spec: ChartSpec) -> str:
     stats = values.agg(["min", "max", "median"])
     fmt = writer.fmt(x, stats)  # a median of whole numbers may have decimals
     low, high, median = (writer.value(v, fmt) for v in stats)
-    rows = writer.count(len(values), "row")
-    return f"{humanise(x)} ranges from {low} to {high}, with a median of {median}, across {rows}."
+    return writer.t(
+        "summary.histogram",
+        x=writer.label(x),
+        low=low,
+        high=high,
+        median=median,
+        rows=writer.rows(len(values)),
+    )
 
 
 def _start(label: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from backend.config import get_settings
+from backend.config import Settings, get_settings
 from tests.support.mariadb import scratch_database, throwaway_server
 
 pytest_plugins = ["tests.support.fixtures_ollama", "tests.support.fixtures_browser"]
@@ -31,22 +31,22 @@ def mysql_url(mysql_server_url: str) -> Iterator[str]:
         yield url
 
 
+# Every setting's variable, and the locale variables the CLI reads its language from.
+_PRODUCT_VARIABLES = frozenset(
+    {str(field.validation_alias or name).upper() for name, field in Settings.model_fields.items()}
+    | {"LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"}
+)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[None]:
     """Tests never read the developer's .env or data folder."""
     for name in list(os.environ):
-        if name.startswith(("KESKINUBE_", "OLLAMA_", "QDRANT_")) or name in {
-            "DATABASE_URL",
-            "APP_DATABASE_URL",
-            "ROW_LIMIT",
-            "QUERY_TIMEOUT_S",
-            "AUTH_COOKIE_KEY",
-            "ADMIN_USERNAME",
-            "ADMIN_PASSWORD",
-            "MAX_RETRIES",
-        }:
+        if name.upper() in _PRODUCT_VARIABLES or name.startswith(
+            ("KESKINUBE_", "OLLAMA_", "QDRANT_")
+        ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KESKINUBE_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))

@@ -3,7 +3,8 @@
 `OllamaChatModel` and `OllamaEmbedder` implement the `ChatModel` and `Embedder` ports.
 Every failure of the HTTP conversation with Ollama (down, model not pulled, too slow, an
 HTTP error, an unreadable answer) becomes `ModelUnavailable` / `EmbeddingsUnavailable`
-whose message tells the user what to do; the full detail goes to the log.
+whose message tells the user what to do, as a catalogue `Message` (`engine.ollama.*`:
+English and Spanish; `str()` is English); the full detail goes to the log.
 
 `check_ollama` answers "is Ollama up, and are these models pulled?" for the UI sidebar
 and records the model digests for evaluation runs.
@@ -31,6 +32,7 @@ from ollama import Client, ResponseError
 
 from backend.domain import Completion
 from backend.errors import EmbeddingsUnavailable, ModelUnavailable
+from backend.i18n.message import Message
 
 _log = logging.getLogger(__name__)
 
@@ -127,7 +129,7 @@ class OllamaChatModel:
             raise ValueError("Ollama sent an empty stream")
         return reply
 
-    def _explain(self, exc: BaseException) -> str:
+    def _explain(self, exc: BaseException) -> Message:
         return _explain(
             exc, base_url=self._base_url, model=self.model_name, timeout_s=self._timeout_s
         )
@@ -172,7 +174,7 @@ class OllamaHealth:
     version: str | None
     models: dict[str, bool]
     digests: dict[str, str | None]
-    message: str | None = None
+    message: Message | None = None  # what is wrong and what to do; `str()` is English
 
     @property
     def ok(self) -> bool:
@@ -244,69 +246,54 @@ def _log_failure(action: str, model: str, base_url: str, exc: BaseException) -> 
     )
 
 
-def _explain(exc: BaseException, *, base_url: str, model: str, timeout_s: float) -> str:
+def _explain(exc: BaseException, *, base_url: str, model: str, timeout_s: float) -> Message:
     """The message a user can act on, for a failed chat or embed call."""
-    unreachable = (
-        f"Ollama isn't reachable at {base_url} — start it (`ollama serve`) "
-        f"and run `ollama pull {model}`"
-    )
+    unreachable = Message.of("engine.ollama.unreachable", url=base_url, model=model)
+    seconds = f"{timeout_s:g}"
     if isinstance(exc, httpx.ConnectTimeout):
-        return f"{unreachable} (no answer within {timeout_s:g}s)"
+        return Message.of("engine.ollama.no_answer_within", problem=unreachable, seconds=seconds)
     if isinstance(exc, httpx.TimeoutException | _Overdue):
-        return (
-            f"Ollama took longer than {timeout_s:g}s to answer with {model} at {base_url} — "
-            "the model may still be loading or be too slow for this machine; try again, "
-            "or raise OLLAMA_TIMEOUT_S"
-        )
+        return Message.of("engine.ollama.too_slow", url=base_url, model=model, seconds=seconds)
     if isinstance(exc, httpx.ConnectError | ConnectionError):
         return unreachable
     if isinstance(exc, ResponseError):
         return _explain_response_error(exc, base_url=base_url, model=model)
     if isinstance(exc, httpx.TransportError):
-        return (
-            f"The connection to Ollama at {base_url} broke off during the answer — "
-            "check that Ollama is still running and try again"
-        )
-    return (
-        f"Ollama at {base_url} sent an answer that could not be read — check that "
-        "OLLAMA_BASE_URL points at Ollama, and see the Ollama log"
-    )
+        return Message.of("engine.ollama.broke_off", url=base_url)
+    return Message.of("engine.ollama.unreadable", url=base_url)
 
 
-def _explain_response_error(exc: ResponseError, *, base_url: str, model: str) -> str:
+def _explain_response_error(exc: ResponseError, *, base_url: str, model: str) -> Message:
     detail = _short(str(exc.error))
     status = exc.status_code
+    where = {"url": base_url, "model": model}
     if status == 404 and "not found" in detail.lower() and "model" in detail.lower():
-        return f"The model {model} isn't pulled on {base_url} — run `ollama pull {model}`"
+        return Message.of("engine.ollama.not_pulled", **where)
     if status == 404:
-        return (
-            f"{base_url} answered 404 ({detail}) — check that OLLAMA_BASE_URL points at "
-            "Ollama itself"
-        )
+        return Message.of("engine.ollama.http_404", url=base_url, detail=detail)
     if status < 0:
-        return f"Ollama at {base_url} reported an error while running {model}: {detail}"
+        return Message.of("engine.ollama.model_error", **where, detail=detail)
     if status >= 500:
-        return (
-            f"Ollama at {base_url} failed while running {model} (HTTP {status}: {detail}) — "
-            "see the Ollama log; the machine may lack memory for this model"
-        )
-    return f"Ollama at {base_url} refused the request for {model} (HTTP {status}: {detail})"
+        return Message.of("engine.ollama.server_error", **where, status=status, detail=detail)
+    return Message.of("engine.ollama.refused", **where, status=status, detail=detail)
 
 
-def _explain_health(exc: BaseException, *, base_url: str, timeout_s: float) -> str:
+def _explain_health(exc: BaseException, *, base_url: str, timeout_s: float) -> Message:
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | ConnectionError):
-        return f"Ollama isn't reachable at {base_url} — start it (`ollama serve`)"
+        return Message.of("engine.ollama.health.unreachable", url=base_url)
     if isinstance(exc, httpx.TimeoutException):
-        return f"Ollama at {base_url} didn't answer within {timeout_s:g}s"
+        return Message.of("engine.ollama.health.timeout", url=base_url, seconds=f"{timeout_s:g}")
     if isinstance(exc, httpx.HTTPStatusError):
         status = exc.response.status_code
-        return f"{base_url} answered HTTP {status} — is OLLAMA_BASE_URL an Ollama server?"
-    return f"Something answers at {base_url}, but not like Ollama — check OLLAMA_BASE_URL"
+        return Message.of("engine.ollama.health.http", url=base_url, status=status)
+    return Message.of("engine.ollama.health.not_ollama", url=base_url)
 
 
-def _missing_message(missing: Sequence[str], base_url: str) -> str:
-    pulls = " and ".join(f"`ollama pull {name}`" for name in missing)
-    return f"Not pulled on {base_url}: {', '.join(missing)} — run {pulls}"
+def _missing_message(missing: Sequence[str], base_url: str) -> Message:
+    pulls = " && ".join(f"ollama pull {name}" for name in missing)
+    return Message.of(
+        "engine.ollama.health.missing", url=base_url, models=", ".join(missing), pulls=pulls
+    )
 
 
 def _get_json(client: httpx.Client, path: str) -> dict[str, Any]:

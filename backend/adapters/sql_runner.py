@@ -3,6 +3,10 @@
 Read-only in layers (the guard is the first): a read-only transaction, a server-side
 time limit chosen by dialect, and a row cap enforced while streaming, so a runaway query
 neither writes, nor runs forever, nor fills memory.
+
+A timeout and a lost server become catalogue messages (`engine.db.*`) in the reader's
+language; any other database error keeps the database's own text, which the model reads
+to repair its SQL.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import sqlalchemy as sa
 
 from backend.domain import QueryResult
 from backend.errors import DatabaseUnavailable, QueryFailed, QueryTimeout
+from backend.i18n.message import Message
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +124,13 @@ class SqlAlchemySqlRunner:
         if code in _TIMEOUT_CODES or (
             isinstance(exc, sqlite3.OperationalError) and "interrupted" in message
         ):
-            return QueryTimeout(f"the database took longer than {self.timeout_s:g} s")
+            return QueryTimeout(Message.of("engine.db.timeout", seconds=f"{self.timeout_s:g}"))
         if code in _CONNECTION_CODES:
             log.warning("database unreachable: %s", message)
             host = self.engine.url.host or self.engine.url.database
-            return DatabaseUnavailable(f"the database at {host} isn't reachable ({message})")
+            return DatabaseUnavailable(
+                Message.of("engine.db.unreachable", host=host, detail=message)
+            )
         log.info("query failed: %s", message)
         return QueryFailed(message)
 

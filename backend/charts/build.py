@@ -4,6 +4,10 @@ Figures are built from data only (`plotly.graph_objects`), never from code a mod
 Axis titles are humanised, values carry thousands separators, a currency symbol or a
 percent sign (see `formatting`). From 10,000 points on, line and scatter traces switch to
 WebGL (`Scattergl`) and histograms are binned here, so the page stays fast.
+
+Every text is in the reader's language (`locale`): titles and axis titles (common
+analytics words translated, see `glossary`), the 'Other' bar, hover texts, separators
+(Plotly's `separators`) and, outside English, date ticks (see `time_ticks`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from backend.charts.choose import chart_title
 from backend.charts.columns import Column, Profile, as_numbers, profile
 from backend.charts.formatting import (
     DEFAULT_CURRENCY,
@@ -29,6 +34,8 @@ from backend.charts.names import humanise
 from backend.charts.options import fits
 from backend.charts.prepare import bar_data, labels, line_data
 from backend.charts.spec import ChartSpec
+from backend.charts.time_ticks import date_ticks
+from backend.i18n import normalise_language, t
 
 LARGE = 10_000  # points from which traces use WebGL and histograms are pre-binned
 MAX_BINS = 50
@@ -43,6 +50,14 @@ class _Ctx:
     shape: Profile
     locale: str
     currency: str
+
+    @property
+    def language(self) -> str:
+        """The language of the texts ('en'/'es'); `locale` may be finer ('es_MX')."""
+        return normalise_language(self.locale) or "en"
+
+    def label(self, name: str) -> str:
+        return humanise(name, self.language)
 
     def column(self, name: str | None) -> Column | None:
         return self.shape.get(name)
@@ -71,14 +86,20 @@ def build_figure(
     shape = profile(frame)
     if not fits(spec, shape):
         return None
-    figure = _DRAWERS[spec.kind](_Ctx(frame, shape, locale, currency), spec)
+    ctx = _Ctx(frame, shape, locale, currency)
+    figure = _DRAWERS[spec.kind](ctx, spec)
     figure.update_layout(
-        title={"text": spec.title},
+        title={"text": chart_title(spec, ctx.language)},
         separators=plotly_separators(locale),
         margin={"l": 16, "r": 16, "t": 56, "b": 16},
-        legend_title_text=humanise(spec.color) if spec.color else None,
+        legend_title_text=ctx.label(spec.color) if spec.color else None,
     )
     return figure
+
+
+def kpi_label(spec: ChartSpec, locale: str = "en") -> str:
+    """The KPI card's label: 'Total revenue' / 'Ingresos totales'."""
+    return humanise(spec.y or "", locale)
 
 
 def kpi_value(
@@ -99,10 +120,10 @@ def kpi_value(
 
 def _line(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
     x, y, color = ctx.need(spec.x), ctx.need(spec.y).name, ctx.column(spec.color)
-    data = line_data(ctx.frame, x, y, color)
+    data = line_data(ctx.frame, x, y, color, ctx.locale)
     fmt = ctx.fmt(y, data["value"])
     trace = go.Scattergl if len(data) >= LARGE else go.Scatter
-    hover = f"%{{customdata}}<br>{humanise(y)}: {hover_value('y', fmt, ctx.locale)}"
+    hover = f"%{{customdata}}<br>{ctx.label(y)}: {hover_value('y', fmt, ctx.locale)}"
     figure = go.Figure()
     for name, part in _series(data):
         mode = "lines+markers" if len(part) <= MARKERS_UP_TO else "lines"
@@ -117,23 +138,33 @@ def _line(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
                 showlegend=name is not None,
             )
         )
-    figure.update_xaxes(title_text=humanise(x.name), **_time_axis(x, data))
-    figure.update_yaxes(title_text=humanise(y), **axis_format(fmt, ctx.locale))
+    figure.update_xaxes(title_text=ctx.label(x.name), **_time_axis(x, data, ctx.language))
+    figure.update_yaxes(title_text=ctx.label(y), **axis_format(fmt, ctx.locale))
     return figure
 
 
-def _time_axis(x: Column, data: pd.DataFrame) -> dict[str, object]:
+def _time_axis(x: Column, data: pd.DataFrame, language: str) -> dict[str, object]:
     if x.time_kind in {"quarter", "week"}:
         order = list(dict.fromkeys(data["x"]))
         return {"type": "category", "categoryorder": "array", "categoryarray": order}
+    if x.time_kind == "ordinal" and x.unit in {"month", "quarter"}:
+        # 'Jan'…'Dec' / 'ene'…'dic' rather than 1…12.
+        points = data.drop_duplicates("x").sort_values("x")
+        return {
+            "tickmode": "array",
+            "tickvals": list(points["x"]),
+            "ticktext": list(points["label"]),
+        }
     if x.time_kind in {"year", "ordinal"}:
         return {"tickformat": "d", "dtick": 1} if x.distinct <= 24 else {"tickformat": "d"}
+    if language != "en":  # Plotly's own date ticks are English only
+        return date_ticks(data["x"], language)
     return {}
 
 
 def _bar(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
     x, y, color = ctx.need(spec.x), ctx.need(spec.y).name, ctx.column(spec.color)
-    bars = bar_data(ctx.frame, x, y, color)
+    bars = bar_data(ctx.frame, x, y, color, ctx.locale)
     fmt = ctx.fmt(y, bars.data["value"])
     flat = spec.kind == "barh"
     hover = f"%{{{'y' if flat else 'x'}}}: {hover_value('x' if flat else 'y', fmt, ctx.locale)}"
@@ -154,12 +185,12 @@ def _bar(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
         )
     order = list(dict.fromkeys(bars.data["label"]))
     category_axis = {"type": "category", "categoryorder": "array", "categoryarray": order}
-    value_axis = {**axis_format(fmt, ctx.locale), "title_text": humanise(y)}
+    value_axis = {**axis_format(fmt, ctx.locale), "title_text": ctx.label(y)}
     if flat:
-        figure.update_yaxes(title_text=humanise(x.name), autorange="reversed", **category_axis)
+        figure.update_yaxes(title_text=ctx.label(x.name), autorange="reversed", **category_axis)
         figure.update_xaxes(**value_axis)
     else:
-        figure.update_xaxes(title_text=humanise(x.name), **category_axis)
+        figure.update_xaxes(title_text=ctx.label(x.name), **category_axis)
         figure.update_yaxes(**value_axis)
     figure.update_layout(barmode="stack" if bars.additive else "group")
     return figure
@@ -167,7 +198,7 @@ def _bar(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
 
 def _donut(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
     x, y = ctx.need(spec.x), ctx.need(spec.y).name
-    bars = bar_data(ctx.frame, x, y)
+    bars = bar_data(ctx.frame, x, y, None, ctx.locale)
     fmt = ctx.fmt(y, bars.data["value"])
     hover = f"%{{label}}: {hover_value('value', fmt, ctx.locale)} (%{{percent}})<extra></extra>"
     pie = go.Pie(
@@ -179,21 +210,21 @@ def _donut(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
         textinfo="percent",
         hovertemplate=hover,
     )
-    return go.Figure(pie).update_layout(legend_title_text=humanise(x.name))
+    return go.Figure(pie).update_layout(legend_title_text=ctx.label(x.name))
 
 
 def _scatter(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
     x, y, color = ctx.need(spec.x).name, ctx.need(spec.y).name, ctx.column(spec.color)
     data = pd.DataFrame({"x": as_numbers(ctx.frame[x]), "y": as_numbers(ctx.frame[y])})
     if color is not None:
-        data["series"] = labels(ctx.frame[color.name], color)
+        data["series"] = labels(ctx.frame[color.name], color, ctx.locale)
     data = data.dropna(subset=["x", "y"])
     x_fmt, y_fmt = ctx.fmt(x, data["x"]), ctx.fmt(y, data["y"])
     large = len(data) >= LARGE
     trace = go.Scattergl if large else go.Scatter
     hover = (
-        f"{humanise(x)}: {hover_value('x', x_fmt, ctx.locale)}<br>"
-        f"{humanise(y)}: {hover_value('y', y_fmt, ctx.locale)}"
+        f"{ctx.label(x)}: {hover_value('x', x_fmt, ctx.locale)}<br>"
+        f"{ctx.label(y)}: {hover_value('y', y_fmt, ctx.locale)}"
     )
     figure = go.Figure()
     for name, part in _series(data):
@@ -208,8 +239,8 @@ def _scatter(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
                 hovertemplate=hover + f"<extra>{name or ''}</extra>",
             )
         )
-    figure.update_xaxes(title_text=humanise(x), **axis_format(x_fmt, ctx.locale))
-    figure.update_yaxes(title_text=humanise(y), **axis_format(y_fmt, ctx.locale))
+    figure.update_xaxes(title_text=ctx.label(x), **axis_format(x_fmt, ctx.locale))
+    figure.update_yaxes(title_text=ctx.label(y), **axis_format(y_fmt, ctx.locale))
     return figure
 
 
@@ -225,8 +256,8 @@ def _histogram(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
     else:
         trace = go.Histogram(x=values, nbinsx=MAX_BINS, name="")
     figure = go.Figure(trace).update_layout(bargap=0.02)
-    figure.update_xaxes(title_text=humanise(x), **axis_format(fmt, ctx.locale))
-    figure.update_yaxes(title_text="Rows", tickformat=",d")
+    figure.update_xaxes(title_text=ctx.label(x), **axis_format(fmt, ctx.locale))
+    figure.update_yaxes(title_text=t("charts.axis.rows", ctx.language), tickformat=",d")
     return figure
 
 

@@ -30,6 +30,7 @@ from backend.charts.columns import Column, Profile, as_numbers, profile
 from backend.charts.names import humanise, in_sentence, is_count, is_share
 from backend.charts.prepare import MAX_BARS
 from backend.charts.spec import ChartKind, ChartSpec
+from backend.i18n import t
 
 MAX_SERIES = 10
 MAX_DONUT_PARTS = 8
@@ -66,21 +67,39 @@ def make_spec(
 
 
 def table_spec(reason: str) -> ChartSpec:
-    return ChartSpec("table", title="Result", reason=reason)
+    return ChartSpec("table", title=title_for("table", None, None, None), reason=reason)
 
 
-def title_for(kind: ChartKind, x: str | None, y: str | None, color: str | None) -> str:
+def title_for(
+    kind: ChartKind, x: str | None, y: str | None, color: str | None, locale: str | None = "en"
+) -> str:
     """'Total revenue by country', 'Price vs quantity', 'Distribution of amount'."""
     if kind == "table":
-        return "Result"
+        return t("charts.title.table", locale)
     if kind == "kpi":
-        return humanise(y or "")
+        return humanise(y or "", locale)
     if kind == "histogram":
-        return f"Distribution of {in_sentence(x or '')}"
+        return t("charts.title.distribution", locale, x=in_sentence(x or "", locale))
     if kind == "scatter":
-        return f"{humanise(y or '')} vs {in_sentence(x or '')}"
-    title = f"{humanise(y or '')} by {in_sentence(x or '')}"
-    return f"{title} and {in_sentence(color)}" if color else title
+        return t(
+            "charts.title.vs", locale, y=humanise(y or "", locale), x=in_sentence(x or "", locale)
+        )
+    parts = {"y": humanise(y or "", locale), "x": in_sentence(x or "", locale)}
+    if color:
+        return t("charts.title.by_and", locale, **parts, color=in_sentence(color, locale))
+    return t("charts.title.by", locale, **parts)
+
+
+def chart_title(spec: ChartSpec, locale: str | None = "en") -> str:
+    """The title to show: the standard title in the reader's language, or the model's own.
+
+    Specs keep the English standard title (they are stored and shared); a title a model
+    proposed is shown as it was written.
+    """
+    standard = title_for(spec.kind, spec.x, spec.y, spec.color)
+    if not spec.title or spec.title == standard:
+        return title_for(spec.kind, spec.x, spec.y, spec.color, locale)
+    return spec.title
 
 
 def series_column(column: Column | None) -> bool:

@@ -1,7 +1,9 @@
 """Numbers for people: '€1.2M', '12.5%', '8,456', and the matching Plotly tick formats.
 
 One place decides how a measure is written, so the KPI card, the chart's axes and the
-summary sentence always agree. Charts and `backend.summary` both import from here.
+summary sentence always agree. Charts and `backend.summary` both import from here. The
+separators, symbol placement and compact units of each language come from CLDR through
+`backend.i18n.formats` ('€1.2M' in English, '1,2 M€' in Spanish).
 """
 
 from __future__ import annotations
@@ -13,37 +15,17 @@ from typing import Literal
 import pandas as pd
 
 from backend.charts.names import currency_symbol, is_money, is_percent
+from backend.i18n.formats import (
+    currency_after,
+    format_compact,
+    format_money,
+    format_number,
+    format_percent,
+    separators,
+)
 
 DEFAULT_CURRENCY = "€"
 COMPACT_FROM = 10_000  # below this a number is written in full: '8,456'
-_UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
-_NBSP = "\u00a0"
-
-
-@dataclass(frozen=True)
-class Locale:
-    """Separators and where a currency symbol goes; sentences stay English."""
-
-    decimal: str = "."
-    thousands: str = ","
-    symbol_after: bool = False
-
-
-_LOCALES = {
-    "en": Locale(),
-    "de": Locale(",", ".", True),
-    "es": Locale(",", ".", True),
-    "it": Locale(",", ".", True),
-    "nl": Locale(",", "."),
-    "fi": Locale(",", _NBSP, True),
-    "sv": Locale(",", _NBSP, True),
-    "fr": Locale(",", _NBSP, True),
-}
-
-
-def get_locale(code: str) -> Locale:
-    """'de_DE', 'de-AT' and 'de' read the same; unknown languages fall back to English."""
-    return _LOCALES.get(code.replace("_", "-").split("-")[0].lower(), _LOCALES["en"])
 
 
 @dataclass(frozen=True)
@@ -78,34 +60,30 @@ def format_value(
     number = _as_float(value)
     if number is None:
         return "–"
-    loc = get_locale(locale)
     if fmt.kind == "percent":
         points = number * 100 if fmt.fraction else number
-        text = _plain(points, 1 if abs(points) < 100 else 0, loc, trim=True)
-        return f"{text}{_NBSP if loc.symbol_after else ''}%"
+        return format_percent(points, locale, decimals=1 if abs(points) < 100 else 0)
+    symbol = fmt.symbol if fmt.kind == "currency" else None
     size = abs(number)
-    if compact and size >= COMPACT_FROM:
-        body = _compact(size, loc)
-    else:
+    body = format_compact(size, locale, symbol=symbol) if compact and size >= COMPACT_FROM else None
+    if body is None:
         decimals, trim = _decimals(size, fmt)
-        body = _plain(size, decimals, loc, trim=trim)
-    sign = "-" if number < 0 and body.strip("0.,") else ""
-    if fmt.kind != "currency":
-        return sign + body
-    if loc.symbol_after:
-        return f"{sign}{body}{_NBSP}{fmt.symbol}"
-    return f"{sign}{fmt.symbol}{body}"
+        if symbol is None:
+            body = format_number(size, locale, decimals=decimals, trim=trim)
+        else:
+            body = format_money(size, symbol, locale, decimals=decimals, trim=trim)
+    return ("-" if number < 0 and any(c in "123456789" for c in body) else "") + body
 
 
 def format_count(count: int, locale: str = "en") -> str:
-    """A row or category count in full: '12,345'."""
-    return _plain(float(count), 0, get_locale(locale), trim=False)
+    """A row or category count in full: '12,345' (en), '12.345' (es)."""
+    return format_number(count, locale)
 
 
 def plotly_separators(locale: str) -> str:
     """Plotly's `layout.separators`: decimal mark then thousands mark."""
-    loc = get_locale(locale)
-    return loc.decimal + loc.thousands
+    decimal, group = separators(locale)
+    return decimal + group
 
 
 def axis_format(fmt: NumberFormat, locale: str = "en") -> dict[str, str]:
@@ -114,7 +92,7 @@ def axis_format(fmt: NumberFormat, locale: str = "en") -> dict[str, str]:
         return {"tickformat": ".0%"} if fmt.fraction else {"tickformat": ",~r", "ticksuffix": "%"}
     ticks = {"tickformat": ",~r"}
     if fmt.kind == "currency":
-        after = get_locale(locale).symbol_after
+        after = currency_after(locale)
         ticks["ticksuffix" if after else "tickprefix"] = (" " if after else "") + fmt.symbol
     return ticks
 
@@ -127,7 +105,7 @@ def hover_value(field: str, fmt: NumberFormat, locale: str = "en") -> str:
     text = f"%{{{field}:{digits}}}"
     if fmt.kind != "currency":
         return text
-    return f"{text} {fmt.symbol}" if get_locale(locale).symbol_after else fmt.symbol + text
+    return f"{text} {fmt.symbol}" if currency_after(locale) else fmt.symbol + text
 
 
 def _decimals(size: float, fmt: NumberFormat) -> tuple[int, bool]:
@@ -141,26 +119,6 @@ def _decimals(size: float, fmt: NumberFormat) -> tuple[int, bool]:
     if 0 < size < 0.01:
         return 1 - math.floor(math.log10(size)), True  # two significant digits
     return 2, True
-
-
-def _compact(size: float, loc: Locale) -> str:
-    for index, (unit, suffix) in enumerate(_UNITS):
-        if size < unit:
-            continue
-        scaled = size / unit
-        digits = 1 if scaled < 100 else 0
-        if round(scaled, digits) >= 1000 and index > 0:
-            unit, suffix = _UNITS[index - 1]
-            scaled, digits = size / unit, 1
-        return _plain(scaled, digits, loc, trim=True) + suffix
-    return _plain(size, 0, loc, trim=False)
-
-
-def _plain(number: float, decimals: int, loc: Locale, trim: bool) -> str:
-    text = f"{number:,.{decimals}f}"
-    if trim and "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(",", "\0").replace(".", loc.decimal).replace("\0", loc.thousands)
 
 
 def _as_float(value: object) -> float | None:

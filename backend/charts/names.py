@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 
+from backend.charts.glossary import spanish_label, spanish_plural
+from backend.i18n.catalogue import normalise_language
+
 CURRENCY_WORDS = frozenset(
     {
         "revenue",
@@ -187,22 +190,38 @@ def ordinal_unit(name: str) -> str | None:
     return None
 
 
-def humanise(name: str) -> str:
-    """A label for people: `total_revenue` → 'Total revenue', `AVG(price)` → 'Average price'."""
+def humanise(name: str, locale: str | None = "en") -> str:
+    """A label for people: `total_revenue` → 'Total revenue', `AVG(price)` → 'Average price'.
+
+    In Spanish, common analytics words are translated ('Ingresos totales', see
+    `glossary`); other names keep the English label.
+    """
     call = _CALL.match(name)
     if call:
         func, inner = call.group(1).lower(), call.group(2).strip()
         prefix = _AGGREGATES.get(func, func.capitalize())
         inner_words = [] if inner in {"*", "1", ""} else list(words(inner))
-        return _sentence([*words(prefix), *inner_words]) or name
-    return _sentence(list(words(name))) or name
+        label = _sentence([*words(prefix), *inner_words]) or name
+    else:
+        label = _sentence(list(words(name))) or name
+    if normalise_language(locale) == "es":
+        return spanish_label(list(words(label))) or label
+    return label
 
 
-def in_sentence(name: str) -> str:
+def in_sentence(name: str, locale: str | None = "en") -> str:
     """The label inside a sentence: 'total revenue', but 'ID' and 'VAT' keep their capitals."""
-    label = humanise(name)
+    label = humanise(name, locale)
     first = label.split(" ", 1)[0]
     return label if first.isupper() and len(first) > 1 else label[:1].lower() + label[1:]
+
+
+def plural_label(name: str, locale: str | None = "en") -> str | None:
+    """The plural of a column's label in a sentence ('countries', 'países'); None in
+    Spanish when the glossary does not know the word (the caller rephrases)."""
+    if normalise_language(locale) == "es":
+        return spanish_plural(list(words(humanise(name))))
+    return plural(in_sentence(name))
 
 
 def _sentence(parts: list[str]) -> str:

@@ -2,7 +2,8 @@
 
 Each module defines `register(subparsers)`, which adds its parser and sets `handler`,
 a function taking the parsed arguments and returning an exit status. Handlers import
-heavy dependencies lazily so that `keskinube --help` stays instant.
+heavy dependencies lazily so that `keskinube --help` stays instant. Lines for people are
+in the CLI's language (`backend.cli.language`); help texts and `--json` stay English.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from backend.cli.language import cli_translator
 from backend.errors import KeskinubeError
 
 COMMAND_MODULES: tuple[str, ...] = (
@@ -44,10 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except KeskinubeError as exc:
-        print(f"keskinube: {exc}", file=sys.stderr)
+        print(f"keskinube: {exc.render(cli_translator().language)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("keskinube: interrupted", file=sys.stderr)
+        tr = cli_translator()
+        print(f"keskinube: {tr('cli.interrupted')}", file=sys.stderr)
         return 130
 
 

@@ -8,7 +8,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from backend.cli.language import cli_translator
 from backend.errors import KeskinubeError
+from backend.i18n.formats import format_number
+from backend.i18n.message import Message
 
 # Kept in step with backend.demo.spec (a test checks), which is not imported here so that
 # `keskinube --help` stays instant.
@@ -73,11 +76,10 @@ def handle(args: argparse.Namespace) -> int:
     if args.url is None and not settings.uses_demo_database:
         # Never fill someone's own database with demo tables by default.
         if args.if_missing:
-            print("DATABASE_URL names your own database; not building the demo.")
+            tr = cli_translator()
+            print(tr("cli.demo.own_database_skipped"))
             return 0
-        raise DemoRefused(
-            "DATABASE_URL names your own database; pass --url explicitly to build the demo there"
-        )
+        raise DemoRefused(Message.of("cli.demo.own_database_refused"))
     url = args.url or settings.business_database_url
     build = build_demo_database(
         url,
@@ -98,6 +100,8 @@ def _dump(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     spec = DemoSpec(orders=args.orders, seed=args.seed, end_date=args.end_date)
     counts = write_sql_dump(args.sql_dump, spec)
-    rows = ", ".join(f"{count:,} {table}" for table, count in counts.items())
-    print(f"Wrote {args.sql_dump} in {time.perf_counter() - started:.1f} s: {rows}.")
+    tr = cli_translator()
+    rows = ", ".join(f"{format_number(n, tr.language)} {table}" for table, n in counts.items())
+    seconds = format_number(time.perf_counter() - started, tr.language, decimals=1, trim=False)
+    print(tr("cli.demo.dump_written", path=args.sql_dump, seconds=seconds, rows=rows))
     return 0

@@ -1,7 +1,8 @@
 """`keskinube index | ask | schema search | sql check`: the engine from the terminal.
 
 Every command takes the business database from `DATABASE_URL` (or `--db URL`), so it
-works on any MySQL/MariaDB or SQLite schema, not only the demo.
+works on any MySQL/MariaDB or SQLite schema, not only the demo. What `ask` and `index`
+print for people is in the CLI's language; `--json` and JSONL output stay as they are.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from backend.cli.language import cli_translator
 from backend.errors import KeskinubeError
+from backend.i18n import render
+from backend.i18n.message import Message
 
 if TYPE_CHECKING:
     from backend.domain import Actor, Answer
@@ -79,7 +83,7 @@ def _cli_actor(services: Services, role: str | None = None) -> Actor:
     from auth.services import open_auth
 
     if not is_role(role):
-        raise KeskinubeError(f"unknown role {role!r} (admin, manager or analyst)")
+        raise KeskinubeError(Message.of("cli.unknown_role", role=role))
     auth = open_auth(services.settings.app_db_url)
     try:
         return Actor(username="cli", role=role, policy=auth.policies.policy_for_role(role))
@@ -102,9 +106,17 @@ def _index(args: argparse.Namespace) -> int:
 
         stats = index_database(services, progress=progress)
         bar.close()
+    tr = cli_translator()
     print(
-        f"indexed {services.database}: {stats.added} added, {stats.updated} updated, "
-        f"{stats.unchanged} unchanged, {stats.removed} removed in {stats.seconds:.1f} s"
+        tr(
+            "cli.index.done",
+            database=services.database,
+            added=stats.added,
+            updated=stats.updated,
+            unchanged=stats.unchanged,
+            removed=stats.removed,
+            seconds=f"{stats.seconds:.1f}",
+        )
     )
     return 0
 
@@ -150,25 +162,29 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
 
 
 def _print_answer(answer: Answer) -> None:
+    tr = cli_translator()
     if answer.sql:
         print(f"SQL:\n{answer.sql}\n")
     if answer.retrieval is not None and answer.retrieval.warning:
-        print(f"note: {answer.retrieval.warning}")
+        print(tr("cli.ask.note", note=render(answer.retrieval.warning, tr.language)))
     if answer.error:
-        print(f"Couldn't answer: {answer.error}", file=sys.stderr)
+        error = render(answer.error_message or answer.error, tr.language)
+        print(tr("cli.ask.failed", error=error), file=sys.stderr)
     if answer.result is not None:
         frame = answer.result.frame
-        print(frame.head(50).to_string(index=False) if len(frame) else "(no rows)")
-        more = " (more rows exist)" if answer.result.truncated else ""
-        print(f"\n{answer.result.row_count} rows{more}")
+        print(frame.head(50).to_string(index=False) if len(frame) else tr("cli.ask.no_rows"))
+        key = "cli.ask.rows_more" if answer.result.truncated else "cli.ask.rows"
+        print("\n" + tr(key, count=answer.result.row_count))
     timings = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in answer.timings.items())
-    cached = " [from cache]" if answer.cached else ""
-    print(f"timings: {timings}{cached}; tokens: {answer.prompt_tokens}+{answer.completion_tokens}")
+    key = "cli.ask.timings_cached" if answer.cached else "cli.ask.timings"
+    tokens = f"{answer.prompt_tokens}+{answer.completion_tokens}"
+    print(tr(key, timings=timings, tokens=tokens))
 
 
 def _schema_search(args: argparse.Namespace) -> int:
     if not args.question and not args.questions:
-        raise SystemExit("keskinube schema search: give a question or --questions FILE")
+        tr = cli_translator()
+        raise SystemExit(f"keskinube schema search: {tr('cli.schema.need_question')}")
     with _services(args) as services:
         if args.sparse_only:
             services.store.embedder = None
@@ -181,9 +197,10 @@ def _schema_search(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(ranked, ensure_ascii=False))
     else:
+        tr = cli_translator()
         for position, table in enumerate(ranked["tables"], start=1):
             print(f"{position}. {table['name']}  ({table['score']:.4f})")
-        print(f"mode: {ranked['mode']}")
+        print(tr("cli.schema.mode", mode=ranked["mode"]))
     return 0
 
 

@@ -3,7 +3,8 @@
 Every command uses the app database of `APP_DATABASE_URL` (or `--app-db URL`), creating
 its tables when missing. `add` and `reset-password` print a generated password once
 unless `--password-stdin` reads one from standard input; `create-admin` prompts twice.
-Changes are written to the audit log as actions of "cli".
+Changes are written to the audit log as actions of "cli" (in English, like the rest of
+the audit log); what the command prints for people is in the CLI's language.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from backend.cli.language import cli_translator
 from backend.errors import KeskinubeError
+from backend.i18n.message import Message
 
 if TYPE_CHECKING:
     from auth.services import AuthServices
@@ -100,16 +103,17 @@ def _services(args: argparse.Namespace) -> Iterator[AuthServices]:
 
 
 def _admin(args: argparse.Namespace) -> int:
-    username = args.username or input("Username: ").strip()
-    password = getpass.getpass("Password: ")
-    if getpass.getpass("Password (again): ") != password:
-        raise PasswordsDiffer("The two passwords differ; nothing was changed.")
+    tr = cli_translator()
+    username = args.username or input(tr("cli.users.prompt.username") + " ").strip()
+    password = getpass.getpass(tr("cli.users.prompt.password") + " ")
+    if getpass.getpass(tr("cli.users.prompt.password_again") + " ") != password:
+        raise PasswordsDiffer(Message.of("cli.users.passwords_differ"))
     with _services(args) as services:
         created = services.users.create_user(
             username, role="admin", name=args.name, email=args.email, password=password
         )
         services.audit.record_admin(CLI_ACTOR, f"created admin {created.user.username}")
-    print(f"Created admin {created.user.username}.")
+    print(tr("cli.users.created_admin", username=created.user.username))
     return 0
 
 
@@ -119,14 +123,16 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([_as_json(user) for user in users], indent=2))
         return 0
-    rows = [("USERNAME", "NAME", "ROLE", "STATUS", "LAST LOGIN (UTC)")]
+    tr = cli_translator()
+    headers = ("username", "name", "role", "status", "last_login")
+    rows = [tuple(tr(f"cli.users.list.{header}") for header in headers)]
     rows += [
         (
             u.username,
             u.name,
             u.role,
-            "disabled" if u.disabled else "active",
-            f"{u.last_login_at:%Y-%m-%d %H:%M}" if u.last_login_at else "never",
+            tr("cli.users.list.disabled") if u.disabled else tr("cli.users.list.active"),
+            f"{u.last_login_at:%Y-%m-%d %H:%M}" if u.last_login_at else tr("cli.users.list.never"),
         )
         for u in users
     ]
@@ -146,7 +152,8 @@ def _add(args: argparse.Namespace) -> int:
         )
         user = created.user
         services.audit.record_admin(CLI_ACTOR, f"created {user.role} {user.username}")
-    print(f"Created {user.role} {user.username}.")
+    tr = cli_translator()
+    print(tr("cli.users.created", role=user.role, username=user.username))
     _show_once(created.generated_password)
     return 0
 
@@ -155,7 +162,8 @@ def _set_role(args: argparse.Namespace) -> int:
     with _services(args) as services:
         user = services.users.set_role(args.username, args.role)
         services.audit.record_admin(CLI_ACTOR, f"set the role of {user.username} to {user.role}")
-    print(f"{user.username} is now {user.role}.")
+    tr = cli_translator()
+    print(tr("cli.users.role_set", username=user.username, role=user.role))
     return 0
 
 
@@ -163,7 +171,8 @@ def _disable(args: argparse.Namespace) -> int:
     with _services(args) as services:
         user = services.users.disable(args.username)
         services.audit.record_admin(CLI_ACTOR, f"disabled {user.username}")
-    print(f"Disabled {user.username}.")
+    tr = cli_translator()
+    print(tr("cli.users.disabled", username=user.username))
     return 0
 
 
@@ -171,7 +180,8 @@ def _enable(args: argparse.Namespace) -> int:
     with _services(args) as services:
         user = services.users.enable(args.username)
         services.audit.record_admin(CLI_ACTOR, f"enabled {user.username}")
-    print(f"Enabled {user.username}.")
+    tr = cli_translator()
+    print(tr("cli.users.enabled", username=user.username))
     return 0
 
 
@@ -180,7 +190,8 @@ def _delete(args: argparse.Namespace) -> int:
         username = services.users.get_user(args.username).username
         services.users.delete(username)
         services.audit.record_admin(CLI_ACTOR, f"deleted {username}")
-    print(f"Deleted {username}.")
+    tr = cli_translator()
+    print(tr("cli.users.deleted", username=username))
     return 0
 
 
@@ -188,7 +199,8 @@ def _unlock(args: argparse.Namespace) -> int:
     with _services(args) as services:
         services.lockout.unlock(args.username)
         services.audit.record_admin(CLI_ACTOR, f"ended the lockout of {args.username.lower()}")
-    print(f"{args.username.lower()} may log in again.")
+    tr = cli_translator()
+    print(tr("cli.users.unlocked", username=args.username.lower()))
     return 0
 
 
@@ -198,7 +210,8 @@ def _reset(args: argparse.Namespace) -> int:
         username = services.users.get_user(args.username).username
         generated = services.users.reset_password(username, password)
         services.audit.record_admin(CLI_ACTOR, f"reset the password of {username}")
-    print(f"Password of {username} changed.")
+    tr = cli_translator()
+    print(tr("cli.users.password_changed", username=username))
     _show_once(generated)
     return 0
 
@@ -210,7 +223,8 @@ def _stdin_password() -> str:
 
 def _show_once(password: str | None) -> None:
     if password is not None:
-        print(f"Generated password (shown only now): {password}")
+        tr = cli_translator()
+        print(tr("cli.users.generated_password", password=password))
 
 
 def _as_json(user: User) -> dict[str, object]:

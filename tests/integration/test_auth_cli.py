@@ -23,6 +23,14 @@ def _fast_bcrypt(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(auth.passwords, "BCRYPT_ROUNDS", 4)
 
 
+@pytest.fixture(autouse=True)
+def _english_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI speaks the terminal's language: these tests read English."""
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 @pytest.fixture
 def app_db(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'app.sqlite'}"
@@ -156,3 +164,28 @@ def test_the_app_database_comes_from_settings_by_default(
     get_settings.cache_clear()
     assert _run(capsys, "users", "add", "ann", "--role", "analyst")[0] == 0
     assert (tmp_path / "configured.sqlite").exists()
+
+
+def test_the_cli_speaks_spanish_when_the_terminal_or_the_setting_does(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], app_db: str
+) -> None:
+    monkeypatch.setenv("LANG", "es_ES.UTF-8")
+    assert _run(capsys, "users", "add", "ana", "--role", "analyst", "--app-db", app_db)[1]
+    assert _run(capsys, "users", "set-role", "ana", "manager", "--app-db", app_db)[1] == (
+        "ana tiene ahora el rol manager.\n"
+    )
+    assert _run(capsys, "users", "list", "--app-db", app_db)[1].splitlines() == [
+        "USUARIO  NOMBRE  ROL      ESTADO  ÚLTIMO ACCESO (UTC)",
+        "ana      ana     manager  activo  nunca",
+    ]
+    listed = json.loads(_run(capsys, "users", "list", "--json", "--app-db", app_db)[1])
+    assert listed[0]["disabled"] is False  # --json is for machines: unchanged
+    monkeypatch.setenv("LC_ALL", "C")  # LC_ALL beats LANG: English again
+    assert _run(capsys, "users", "delete", "ana", "--app-db", app_db)[1] == "Deleted ana.\n"
+    monkeypatch.setenv("KESKINUBE_LANGUAGE", "es")  # the app's setting beats the terminal
+    get_settings.cache_clear()
+    _typed(monkeypatch, PASSWORD, PASSWORD + "x")
+    status, _, err = _run(capsys, "users", "create-admin", "root", "--app-db", app_db)
+    assert (status, err) == (
+        2, "keskinube: Las dos contraseñas no coinciden; no se ha cambiado nada.\n",
+    )  # fmt: skip

@@ -158,6 +158,20 @@ def test_nothing_listening_is_reported_unreachable() -> None:
     assert f"Ollama isn't reachable at {url}" in ask(chat_model(url))
 
 
+def test_model_errors_are_catalogue_messages_in_both_languages() -> None:
+    url = free_port_url()
+    with pytest.raises(ModelUnavailable) as caught:
+        chat_model(url).complete([("user", QUESTION)])
+
+    error = caught.value
+    assert error.message is not None and error.message.key == "engine.ollama.unreachable"
+    assert error.render("en") == str(error)
+    assert error.render("es") == (
+        f"No se puede conectar con Ollama en {url}: arráncalo (`ollama serve`) "
+        "y ejecuta `ollama pull qwen2.5-coder:7b`"
+    )
+
+
 def test_unknown_model_says_to_pull_it(server: ScriptedOllama) -> None:
     message = ask(chat_model(server.url, model="llama9:70b"))
 
@@ -276,8 +290,8 @@ def test_check_ollama_reports_version_models_and_digests(server: ScriptedOllama)
     assert health.digests["nomic-embed-text"]
     assert health.digests["llama9:70b"] is None
     assert not health.ok
-    assert (
-        health.message == f"Not pulled on {server.url}: llama9:70b — run `ollama pull llama9:70b`"
+    assert str(health.message) == (
+        f"Not pulled on {server.url}: llama9:70b — run `ollama pull llama9:70b`"
     )
 
 
@@ -299,7 +313,11 @@ def test_check_ollama_handles_a_down_server() -> None:
     assert health.version is None
     assert health.models == {"qwen2.5-coder:7b": False}
     assert health.digests == {"qwen2.5-coder:7b": None}
-    assert health.message == f"Ollama isn't reachable at {url} — start it (`ollama serve`)"
+    assert str(health.message) == f"Ollama isn't reachable at {url} — start it (`ollama serve`)"
+    assert health.message is not None
+    assert health.message.render("es") == (
+        f"No se puede conectar con Ollama en {url}: arráncalo (`ollama serve`)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -317,7 +335,7 @@ def test_check_ollama_reports_a_broken_server(
 
     assert not health.reachable
     assert health.message is not None
-    assert expected in health.message
+    assert expected in str(health.message)
 
 
 # -- a real model --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from backend.charts import ChartSpec, build_figure, choose_chart, kpi_value
+from backend.charts import ChartSpec, build_figure, choose_chart, kpi_label, kpi_value
 
 BIG = 12_000
 
@@ -204,6 +204,77 @@ def test_kpi_value_formats_the_single_value(column: str, value: object, expected
 
 def test_kpi_value_uses_locale_and_currency() -> None:
     frame = pd.DataFrame({"revenue": [1_234_567.0]})
-    assert kpi_value(frame, ChartSpec("kpi", y="revenue"), locale="de", currency="CHF") == (
-        "1,2M\u00a0CHF"
+    kpi = ChartSpec("kpi", y="revenue")
+    assert kpi_value(frame, kpi, locale="de", currency="CHF") == "1,2\u00a0Mio.\u00a0CHF"
+    assert kpi_value(frame, kpi, locale="es") == "1,2\u00a0M€"
+    assert kpi_value(frame, kpi, locale="es", currency="CHF") == "1,2\u00a0M\u00a0CHF"
+
+
+# -- Spanish -------------------------------------------------------------------------------
+
+
+def test_spanish_chart_has_spanish_titles_separators_and_other_bucket() -> None:
+    values = np.arange(30, 0, -1, dtype="float64") * 1000
+    frame = pd.DataFrame({"country": text([f"c{i}" for i in range(30)]), "total_revenue": values})
+    figure = draw(frame, locale="es")
+    bar = figure.data[0]
+    assert figure.layout.title.text == "Ingresos totales por país"
+    assert figure.layout.xaxis.title.text == "Ingresos totales"
+    assert figure.layout.yaxis.title.text == "País"
+    assert figure.layout.separators == ",."
+    assert figure.layout.xaxis.ticksuffix == " €"
+    assert bar.y[-1] == "Otros" and bar.text[0] == "30\u00a0mil\u00a0€"
+    assert "Ingresos totales" not in bar.hovertemplate  # bars name the category only
+    assert "%{x:,.0f} €" in bar.hovertemplate
+
+
+def test_spanish_date_axis_has_spanish_month_ticks_and_hover_labels() -> None:
+    frame = pd.DataFrame(
+        {"month": text([f"2024-{m:02d}" for m in range(1, 13)]), "revenue": noise(12)}
     )
+    figure = draw(frame, locale="es")
+    axis, line = figure.layout.xaxis, figure.data[0]
+    assert axis.title.text == "Mes" and figure.layout.yaxis.title.text == "Ingresos"
+    assert axis.tickmode == "array" and len(axis.tickvals) == len(axis.ticktext) <= 8
+    assert axis.ticktext[0] == "ene 2024" and all("2024" in tick for tick in axis.ticktext)
+    assert list(line.customdata[:2]) == ["enero 2024", "febrero 2024"]
+    assert line.hovertemplate.startswith("%{customdata}<br>Ingresos: ")
+    assert draw(frame).layout.xaxis.tickvals is None  # English keeps Plotly's own ticks
+
+
+def test_month_numbers_tick_as_month_names() -> None:
+    frame = pd.DataFrame({"month": pd.Series([1, 2, 3], dtype="Int64"), "revenue": noise(3)})
+    assert draw(frame).layout.xaxis.ticktext == ("Jan", "Feb", "Mar")
+    assert draw(frame, locale="es").layout.xaxis.ticktext == ("enero", "febrero", "marzo")
+
+
+def test_spanish_quarters_histogram_and_legend() -> None:
+    quarters = pd.DataFrame({"quarter": text(["2024-Q1", "2024-Q2"]), "revenue": noise(2)})
+    assert list(draw(quarters, ChartSpec("bar", "quarter", "revenue"), locale="es").data[0].x) == [
+        "T1 2024",
+        "T2 2024",
+    ]
+    histogram = draw(pd.DataFrame({"amount": noise(500)}), locale="es")
+    assert histogram.layout.title.text == "Distribución de importe"
+    assert histogram.layout.yaxis.title.text == "Filas"
+    stacked = pd.DataFrame(
+        {
+            "country": text(["DE", "DE", "FR"]),
+            "channel": text(["web", "shop", "web"]),
+            "revenue": [1.0, 2.0, 3.0],
+        }
+    )
+    figure = draw(stacked, locale="es")
+    assert figure.layout.legend.title.text == "Canal"
+    assert figure.layout.title.text == "Ingresos por país y canal"
+
+
+def test_a_models_own_title_is_kept_in_every_language() -> None:
+    frame = pd.DataFrame({"country": text(["DE", "FR"]), "revenue": [1.0, 2.0]})
+    spec = ChartSpec("bar", "country", "revenue", title="Umsatz je Land")
+    assert draw(frame, spec, locale="es").layout.title.text == "Umsatz je Land"
+
+
+def test_kpi_label_follows_the_language() -> None:
+    spec = ChartSpec("kpi", y="total_revenue")
+    assert kpi_label(spec) == "Total revenue" and kpi_label(spec, "es") == "Ingresos totales"

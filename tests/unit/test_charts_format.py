@@ -16,7 +16,7 @@ from backend.charts.formatting import (
     number_format,
     plotly_separators,
 )
-from backend.charts.names import humanise, is_additive, plural
+from backend.charts.names import humanise, in_sentence, is_additive, plural, plural_label
 
 EUR = NumberFormat("currency", "€")
 
@@ -144,3 +144,48 @@ def test_plural_of_labels() -> None:
         "boxes",
         "product IDs",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("revenue", "Ingresos"),
+        ("total_revenue", "Ingresos totales"),
+        ("avg_price", "Precio medio"),
+        ("AVG(quantity)", "Cantidad media"),
+        ("max_quantity", "Cantidad máxima"),
+        ("avg_revenue", "Ingresos medios"),
+        ("COUNT(*)", "Recuento"),
+        ("n_orders", "Número de pedidos"),
+        ("order_count", "Número de pedidos"),
+        ("month", "Mes"),
+        ("year", "Año"),
+        ("date", "Fecha"),
+        ("country", "País"),
+        # Anything the glossary does not cover keeps its honest English label.
+        ("customer_id", "Customer ID"),
+        ("AVG(unit_price)", "Average unit price"),
+        ("conversion_rate", "Conversion rate"),
+        ("warehouse", "Warehouse"),
+    ],
+)
+def test_spanish_labels_translate_only_common_analytics_words(name: str, label: str) -> None:
+    assert humanise(name, "es") == label
+    assert humanise(name, "en") == humanise(name)  # English labels are unchanged
+
+
+def test_labels_in_sentences_and_plurals_per_language() -> None:
+    assert in_sentence("total_revenue", "es") == "ingresos totales"
+    assert in_sentence("VAT", "es") == "VAT"
+    assert plural_label("country") == "countries" and plural_label("country", "es") == "países"
+    assert plural_label("warehouse", "es") is None  # the summary rephrases
+
+
+def test_spanish_numbers_and_ticks() -> None:
+    assert format_value(1234.5, EUR, "es") == "1.234,50\u00a0€"
+    assert format_value(1234.56, NumberFormat(), "es") == "1.235"
+    assert format_value(234.5, NumberFormat(), "es") == "234,5"
+    assert format_value(0.125, NumberFormat("percent", fraction=True), "es") == "12,5\u00a0%"
+    assert format_count(12_345, "es") == "12.345"
+    assert plotly_separators("es") == ",."
+    assert axis_format(EUR, "es") == {"tickformat": ",~r", "ticksuffix": " €"}

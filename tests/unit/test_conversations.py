@@ -22,6 +22,7 @@ from backend.conversations import (
 )
 from backend.domain import Answer, Attempt, QueryResult, Turn
 from backend.errors import KeskinubeError
+from backend.i18n import Message, render
 from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
     ManualClock,
     app_engine,
@@ -199,3 +200,29 @@ def test_set_chart_keeps_the_users_choice(store: ConversationStore) -> None:
 def test_written_sql_prefers_the_successful_attempt() -> None:
     assert written_sql(make_answer()) == MODEL_SQL
     assert written_sql(Answer(question="q", sql="SELECT 1", result=None)) == "SELECT 1"
+
+
+def test_an_error_turn_keeps_its_catalogue_message_for_any_language(
+    store: ConversationStore,
+) -> None:
+    conversation = store.create("ana")
+    message = Message.of("engine.db.timeout", seconds="30")
+    failed = Answer(
+        question="Everything?", sql="SELECT 1", result=None, error=str(message),
+        error_message=message,
+    )  # fmt: skip
+    store.append("ana", conversation.id, failed)
+    [turn] = store.turns("ana", conversation.id)
+    assert turn.answer.error == "the database took longer than 30 s"
+    assert turn.answer.error_message == message
+    assert render(turn.answer.error_message, "es") == "la base de datos ha tardado más de 30 s"
+
+
+def test_conversation_errors_read_in_the_readers_language(store: ConversationStore) -> None:
+    with pytest.raises(ConversationNotFound) as gone:
+        store.get("ana", 404)
+    assert gone.value.render("es") == "Esa conversación ya no existe."
+    conversation = store.create("ana")
+    with pytest.raises(KeskinubeError) as unnamed:
+        store.rename("ana", conversation.id, " ")
+    assert unnamed.value.render("es") == "Ponle un nombre a la conversación."

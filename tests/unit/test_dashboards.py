@@ -127,3 +127,20 @@ def test_access_key_separates_anything_that_changes_the_rows() -> None:
     ]
     keys = {access_key(actor) for actor in [manager, *others]}
     assert len(keys) == len(others) + 1
+
+
+def test_dashboard_errors_read_in_the_readers_language(store: DashboardStore) -> None:
+    store.create("meg", "Ventas")
+    with pytest.raises(DashboardError) as duplicate:
+        store.create("meg", "Ventas")
+    assert str(duplicate.value) == "You already have a dashboard called “Ventas”."
+    assert duplicate.value.render("es") == "Ya tienes un panel llamado «Ventas»."
+    with pytest.raises(DashboardError) as long_name:
+        store.create("meg", "x" * 100)
+    assert long_name.value.render("es") == "El nombre del panel debe tener menos de 80 caracteres."
+    with pytest.raises(DashboardError) as gone:
+        store.tiles("meg", 999)
+    assert (str(gone.value), gone.value.render("es")) == (
+        "That dashboard no longer exists.",
+        "Ese panel ya no existe.",
+    )

@@ -289,3 +289,51 @@ def test_suggestions_from_the_schema_alone_are_deterministic() -> None:
     assert suggested_questions(list(reversed(TABLES)), actor=ANALYST) == questions
     hidden = Actor("m", "manager", AccessPolicy(allowed_tables=frozenset({"staff"})))
     assert suggested_questions(TABLES, actor=hidden, count=5) == ["How many staff are there?"]
+
+
+def test_suggestions_are_written_in_the_readers_language() -> None:
+    questions = suggested_questions(TABLES, actor=ANALYST, language="es")
+    assert questions == [
+        "¿Cuántos registros de orders hubo por mes?",
+        "¿Cuántos registros de staff hay?",
+        "¿Cuál es el total de importe por estado?",
+    ]
+
+
+def test_review_errors_read_in_the_readers_language(
+    feedback: FeedbackStore, engine: Engine
+) -> None:
+    proposal = feedback.thumbs_up("ana", QUESTION, SQL)
+    feedback.reject(proposal.id, "root")
+    for action in (
+        lambda: feedback.approve(proposal.id, "root", check=as_reviewer(engine)),
+        lambda: feedback.reject(proposal.id, "root"),
+    ):
+        with pytest.raises(ProposalError) as refused:
+            action()
+        assert refused.value.render("es").endswith(": ya está rechazado.")
+    with pytest.raises(ProposalError) as not_approved:
+        feedback.remove(proposal.id, "root")
+    assert not_approved.value.render("es") == (
+        "No se puede retirar este ejemplo: ya está rechazado."
+    )
+    with pytest.raises(ProposalError) as empty:
+        feedback.thumbs_up("ana", "  ", SQL)
+    assert (str(empty.value), empty.value.render("es")) == (
+        "An example needs a question.",
+        "Un ejemplo necesita una pregunta.",
+    )
+    with pytest.raises(ProposalError) as no_sql:
+        feedback.thumbs_up("ana", QUESTION, " ")
+    assert no_sql.value.render("es") == "Un ejemplo necesita una consulta SQL."
+
+
+def test_sql_that_fails_review_says_why_in_spanish(feedback: FeedbackStore, engine: Engine) -> None:
+    proposal = feedback.thumbs_up("ana", QUESTION, SQL)
+    with pytest.raises(SqlRejected) as caught:
+        feedback.approve(
+            proposal.id, "root", check=as_reviewer(engine), sql="SELECT nope FROM customers"
+        )
+    assert caught.value.render("es").startswith(
+        "No se ha aprobado: el SQL no pasa la comprobación: "
+    )

@@ -186,5 +186,104 @@ def test_summary_uses_locale_and_currency_and_ignores_the_question() -> None:
     frame = pd.DataFrame({"total_revenue": [1_234_567.0]})
     spec = choose_chart(frame)
     assert summarise(frame, spec, "Wie viel Umsatz?", locale="de", currency="CHF") == (
-        "Total revenue is 1,2M\u00a0CHF."
+        "Total revenue is 1,2\u00a0Mio.\u00a0CHF."  # German numbers, English sentence
+    )
+
+
+# -- Spanish -------------------------------------------------------------------------------
+
+
+def diga(frame: pd.DataFrame, spec: ChartSpec | None = None) -> str:
+    return say(frame, spec, locale="es").replace("\u00a0", " ")
+
+
+def test_spanish_kpi_uses_the_glossary_and_spanish_numbers() -> None:
+    frame = pd.DataFrame(
+        {
+            "total_revenue": [1_234_567.0],
+            "orders": pd.Series([3400], dtype="Int64"),
+            "avg_basket": [35.2],
+        }
+    )
+    assert diga(frame) == "Ingresos totales: 1,2 M€. También: pedidos 3.400, cesta media 35,2."
+
+
+def test_spanish_bars_name_leader_runner_up_and_count() -> None:
+    revenue = [310_000.0, 250_000.0, *np.linspace(100_000, 10_000, 10)]
+    frame = pd.DataFrame({"country": text(COUNTRIES), "revenue": revenue})
+    assert diga(frame) == (
+        "Germany lidera con 310 mil € en ingresos, seguido de France (250 mil €); "
+        "12 países en total."
+    )
+
+
+def test_spanish_counts_of_unknown_words_say_values() -> None:
+    frame = pd.DataFrame({"warehouse": text(["A", "B", "C"]), "avg_price": [3.0, 2.0, 1.0]})
+    assert diga(frame) == (
+        "A tiene el valor más alto de precio medio (3 €), seguido de B (2 €); "
+        "3 valores de warehouse en total."
+    )
+
+
+def test_spanish_line_has_month_names_and_spanish_percent() -> None:
+    frame = pd.DataFrame(
+        {
+            "month": text(["2024-01", "2024-06", "2025-12", "2026-09"]),
+            "revenue": [80_000.0, 100_000.0, 150_000.0, 120_000.0],
+        }
+    )
+    assert diga(frame) == (
+        "Ingresos: de 80 mil € en enero 2024 a 120 mil € en septiembre 2026 (+50 %), "
+        "con un máximo de 150 mil € en diciembre 2025."
+    )
+
+
+def test_spanish_line_with_series_and_points() -> None:
+    series = pd.DataFrame(
+        {
+            "year": pd.Series([2023, 2023, 2024, 2024], dtype="Int64"),
+            "channel": text(["web", "shop"] * 2),
+            "revenue": [100_000.0, 200_000.0, 300_000.0, 150_000.0],
+        }
+    )
+    assert diga(series) == (
+        "Ingresos (suma de cada canal): de 300 mil € en 2023 a 450 mil € en 2024 (+50 %). "
+        "Web tiene el valor más alto en 2024 (300 mil €)."
+    )
+    rate = pd.DataFrame(
+        {
+            "day": pd.Series(pd.date_range("2024-03-01", periods=3), dtype="datetime64[us]"),
+            "conversion_rate": [0.031, 0.025, 0.021],
+        }
+    )
+    assert diga(rate) == "Conversion rate: de 3,1 % en 1 mar 2024 a 2,1 % en 3 mar 2024 (-1 p. p.)."
+
+
+def test_spanish_donut_scatter_histogram_and_tables() -> None:
+    donut = pd.DataFrame(
+        {
+            "status": text(["delivered", "returned", "open"]),
+            "COUNT(*)": pd.Series([1240, 260, 500], dtype="Int64"),
+        }
+    )
+    assert diga(donut) == (
+        "Delivered representa la mayor parte: 62 % (1.240 de 2.000); 3 estados en total."
+    )
+    x = np.arange(50, dtype="float64")
+    scatter = pd.DataFrame({"price": x, "units": 100 - 2 * x})
+    assert diga(scatter) == (
+        "Unidades: baja claramente cuando precio sube, en 50 filas (correlación -1)."
+    )
+    amounts = pd.DataFrame({"amount": np.arange(1, 101, dtype="float64")})
+    assert diga(amounts) == (
+        "Importe: de 1,00 € a 100,00 €, con una mediana de 50,50 €, en 100 filas."
+    )
+    assert diga(pd.DataFrame({"name": text(["a"])})) == "1 fila."
+    assert diga(pd.DataFrame({"name": text([])})) == "La consulta no ha devuelto ninguna fila."
+
+
+def test_a_language_we_do_not_write_gets_english_sentences() -> None:
+    frame = pd.DataFrame({"total_revenue": [1_234_567.0]})
+    assert (
+        summarise(frame, choose_chart(frame), locale="fr") == "Total revenue is 1,2\u00a0M\u00a0€."
     )
