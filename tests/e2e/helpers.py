@@ -21,6 +21,7 @@ SIDEBAR_NAV = "[data-testid='stSidebarNav']"
 
 
 SUBMIT_MS = 6_000  # then a click the app never took: idle, password still typed
+LOAD_MS = 60_000
 SLOW_RUN_MS = 180_000  # the first login of a fresh server indexes the schema (slow when busy)
 
 
@@ -39,7 +40,8 @@ def wait_idle(page: Page, timeout_ms: float = 20_000) -> None:
 def open_app(page: Page, app: AppServer, path: str = "") -> None:
     """Load the app (optionally a page URL such as "admin_users") and wait for it."""
     page.goto(f"{app.url}/{path}")
-    wait_idle(page)
+    # A page load starts a fresh session (imports, first run): slow on a busy machine.
+    wait_idle(page, timeout_ms=LOAD_MS)
 
 
 def submit_login(page: Page, username: str, password: str, *, attempts: int = 3) -> None:

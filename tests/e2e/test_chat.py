@@ -253,3 +253,70 @@ def test_without_ollama_the_help_says_what_to_do_and_own_sql_works(
     expect(mine.get_by_test_id("stDataFrame")).to_be_visible()
     # The failed question is still in the conversation.
     expect(answer.get_by_text("Ollama isn't reachable")).to_be_visible()
+
+
+SPANISH_USER = ("e2e-chat-lucia", "Lucia-chat-Passw0rd")
+LANGUAGE_PICKER = ".st-key-keskinube_language"  # ui.components.language.SIDEBAR_PICKER_KEY
+REVENUE_SQL = "SELECT SUM(amount) AS revenue FROM payments"
+MONTHLY_REVENUE_SQL = (
+    "SELECT SUBSTR(paid_at, 1, 7) AS month, SUM(amount) AS revenue FROM payments "
+    "WHERE paid_at >= '2025-10-01' GROUP BY SUBSTR(paid_at, 1, 7) ORDER BY month"
+)
+
+
+def spanish_kpi(data_dir: str) -> str:
+    """The KPI card's value for REVENUE_SQL, as Spanish writes it ('1,2 M€')."""
+    import pandas as pd
+
+    from backend.charts import ChartSpec, kpi_value
+
+    with sqlite3.connect(Path(data_dir) / "demo.sqlite") as conn:
+        frame = pd.read_sql(REVENUE_SQL, conn)
+    return kpi_value(frame, ChartSpec("kpi", y="revenue"), locale="es", currency="€")
+
+
+def test_in_spanish_the_chat_its_numbers_and_charts_follow(
+    page: Page, app: AppServer, e2e_ollama: ScriptedOllama
+) -> None:
+    from auth.services import open_auth
+    from tests.e2e.helpers import app_db_url, click_until
+
+    ensure_user(app, SPANISH_USER[0], "admin", SPANISH_USER[1])
+    services = open_auth(app_db_url(app))
+    try:
+        services.users.set_language(SPANISH_USER[0], None)  # English until the switch
+    finally:
+        services.close()
+    e2e_ollama.add(
+        answers("¿Cuánto hemos ingresado en total", REVENUE_SQL),
+        answers("¿Cuánto hemos ingresado cada mes", MONTHLY_REVENUE_SQL),
+    )
+    login(page, app, *SPANISH_USER)
+    expect(page.get_by_role("heading", name="Ask your data")).to_be_visible()
+    spanish = page.locator(LANGUAGE_PICKER).get_by_role("radio", name="Español")
+    click_until(page, spanish, page.get_by_role("heading", name="Pregunta a tus datos"))
+    settle(page)
+    box = page.get_by_test_id("stChatInputTextArea")
+    expect(box).to_have_attribute("placeholder", "Haz una pregunta sobre tus datos…")
+    expect(page.get_by_test_id("stExpander").filter(has_text="Escribe tú el SQL")).to_be_visible()
+    expect(page.get_by_test_id("stSidebar").get_by_text("Conversaciones")).to_be_visible()
+
+    total = ask(page, "¿Cuánto hemos ingresado en total?")
+    card = total.get_by_test_id("stMetric")
+    expect(card.get_by_test_id("stMetricLabel")).to_have_text("Ingresos")
+    expect(card.get_by_test_id("stMetricValue")).to_have_text(
+        spanish_kpi(app.env["KESKINUBE_DATA_DIR"])
+    )
+    expect(total.get_by_text("1 fila · ", exact=False)).to_be_visible()
+    expect(total.get_by_role("button", name="Descargar CSV")).to_be_visible()
+
+    monthly = ask(page, "¿Cuánto hemos ingresado cada mes desde octubre?")
+    chart = monthly.get_by_test_id("stPlotlyChart")
+    expect(chart).to_be_visible()
+    expect(monthly.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(monthly.get_by_text("Tipo de gráfico")).to_be_visible()
+    y_ticks = chart.locator(".ytick text").all_text_contents()
+    x_ticks = chart.locator(".xtick text").all_text_contents()
+    assert y_ticks and all(tick.endswith("€") for tick in y_ticks if tick.strip("0 €")), y_ticks
+    assert any("." in tick for tick in y_ticks), y_ticks  # thousands: '100.000 €'
+    assert any(month in " ".join(x_ticks).lower() for month in ("oct", "nov", "dic")), x_ticks

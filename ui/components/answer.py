@@ -17,19 +17,20 @@ import streamlit as st
 
 from auth.audit import AuditLog
 from backend.charts import ChartSpec, choose_chart
+from backend.charts.formatting import format_count
 from backend.config import Settings
 from backend.conversations import ChatTurn
 from backend.domain import Actor, QueryResult
 from backend.errors import KeskinubeError
 from backend.export import export_csv
+from backend.i18n import Translator, render
 from backend.pipeline import Engine
 from backend.summary import summarise
 from ui.components.charts import chart_switcher, render_chart, render_table
 from ui.components.conversations import AppStores, keep, run_own_sql
+from ui.components.formats import format_number
 
 log = logging.getLogger(__name__)
-
-NEW_DASHBOARD = "New dashboard…"
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,11 @@ class AnswerContext:
     audit: AuditLog
     conversation_id: int
     can_pin: bool
+    tr: Translator  # the reader's language
+
+    @property
+    def language(self) -> str:
+        return self.tr.language
 
 
 def render_turn(turn: ChatTurn, ctx: AnswerContext) -> None:
@@ -52,9 +58,11 @@ def render_turn(turn: ChatTurn, ctx: AnswerContext) -> None:
 
 
 def _render(turn: ChatTurn, ctx: AnswerContext) -> None:
+    tr = ctx.tr
     with st.chat_message("user"):
         if turn.kind == "sql":
-            st.caption(f"SQL for: {turn.question}" if turn.question else "Your SQL")
+            mine = tr("answer.sql_for", question=turn.question) if turn.question else None
+            st.caption(mine or tr("answer.your_sql"))
             st.code(turn.written_sql or "", language="sql", wrap_lines=True)
         else:
             st.text(turn.question)
@@ -62,7 +70,8 @@ def _render(turn: ChatTurn, ctx: AnswerContext) -> None:
         answer = turn.answer
         spec: ChartSpec | None = None
         if answer.error is not None:
-            st.warning(answer.error, icon=":material/lightbulb:")
+            error = render(answer.error_message or answer.error, ctx.language)
+            st.warning(error or answer.error, icon=":material/lightbulb:")
         elif answer.result is not None:
             spec = _result(turn, answer.result, ctx)
         if turn.written_sql:
@@ -72,35 +81,38 @@ def _render(turn: ChatTurn, ctx: AnswerContext) -> None:
 
 
 def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpec:
-    """Sentence, chart (with its switcher) and table; returns the chart shown."""
-    frame, currency = result.frame, ctx.settings.currency_symbol
+    """Sentence, chart (with its switcher) and table; returns the chart shown.
+
+    The sentence is written anew from the stored rows on every run, in the reader's
+    language, so an old answer reads right after a language switch.
+    """
+    frame, currency, tr, language = result.frame, ctx.settings.currency_symbol, ctx.tr, ctx.language
     sentence = st.empty()
     spec = turn.chart or choose_chart(frame)
-    picked = chart_switcher(frame, spec, key=f"turn_{turn.id}")
-    summary = turn.summary
+    picked = chart_switcher(frame, spec, key=f"turn_{turn.id}", tr=tr)
+    summary = summarise(frame, picked, turn.question, locale=language, currency=currency)
     if picked.axes != spec.axes:
-        summary = summarise(frame, picked, turn.question, currency=currency)
         try:
             ctx.stores.conversations.set_chart(ctx.actor.username, turn.id, picked, summary)
         except KeskinubeError as exc:
             log.info("chart choice not kept: %s", exc)
-    sentence.markdown(summary or summarise(frame, picked, turn.question, currency=currency))
-    render_chart(frame, picked, key=f"turn_{turn.id}_chart", currency=currency)
+    sentence.markdown(summary)
+    key = f"turn_{turn.id}"
+    render_chart(frame, picked, key=f"{key}_chart", currency=currency, language=language)
+    shown = format_count(len(frame), language)
     if result.truncated:
-        st.caption(
-            f"Showing the first {len(frame):,} rows — the query returned more. The CSV "
-            f"download holds up to {ctx.settings.export_row_limit:,} rows."
-        )
+        limit = format_count(ctx.settings.export_row_limit, language)
+        st.caption(tr("answer.rows_capped", shown=shown, limit=limit))
     if not frame.empty:
-        render_table(frame, key=f"turn_{turn.id}_table", currency=currency)
-    timing = sum(turn.answer.timings.values())
-    cached = " · reused an earlier answer's SQL" if turn.answer.cached else ""
-    st.caption(f"{len(frame):,} rows · {timing:.1f} s{cached}")
+        render_table(frame, key=f"{key}_table", currency=currency, language=language)
+    seconds = format_number(sum(turn.answer.timings.values()), language, decimals=1)
+    footer = tr.count("answer.footer", len(frame), rows=shown, seconds=seconds)
+    st.caption(" · ".join([footer, tr("answer.cached")] if turn.answer.cached else [footer]))
     return picked
 
 
 def _sql_editor(turn: ChatTurn, ctx: AnswerContext) -> None:
-    failed = turn.answer.error is not None
+    failed, tr = turn.answer.error is not None, ctx.tr
     with st.expander("SQL", icon=":material/code:", expanded=failed):
         edited = st.text_area(
             "SQL", value=turn.written_sql or "", key=f"turn_{turn.id}_sql", height=160,
@@ -108,31 +120,34 @@ def _sql_editor(turn: ChatTurn, ctx: AnswerContext) -> None:
         )  # fmt: skip
         ran = turn.answer.sql
         if ran and not failed and _squash(ran) != _squash(turn.written_sql or ""):
-            st.caption("What ran, after the access rules and the row cap were applied:")
+            st.caption(tr("answer.sql.ran"))
             st.code(ran, language="sql", wrap_lines=True)
-        if st.button("Run edited SQL", key=f"turn_{turn.id}_rerun", icon=":material/play_arrow:"):
+        if st.button(
+            tr("answer.sql.rerun"), key=f"turn_{turn.id}_rerun", icon=":material/play_arrow:"
+        ):
             answer = run_own_sql(edited, engine=ctx.engine, actor=ctx.actor)
             keep(
                 replace(answer, question=turn.question), store=ctx.stores.conversations,
                 audit=ctx.audit, settings=ctx.settings, username=ctx.actor.username,
                 conversation_id=ctx.conversation_id, kind="sql", written=edited,
+                language=ctx.language,
             )  # fmt: skip
             st.rerun()
 
 
 def _actions(turn: ChatTurn, spec: ChartSpec, ctx: AnswerContext) -> None:
-    sql = turn.written_sql or ""
+    sql, tr = turn.written_sql or "", ctx.tr
     with st.container(horizontal=True, vertical_alignment="center"):
         st.download_button(
-            "Download CSV", data=_csv_maker(turn, ctx), file_name=_file_name(turn),
+            tr("answer.download_csv"), data=_csv_maker(turn, ctx), file_name=_file_name(turn),
             mime="text/csv", on_click="ignore", icon=":material/download:",
             key=f"turn_{turn.id}_csv",
         )  # fmt: skip
         if turn.question and st.button(
-            "", icon=":material/thumb_up:", key=f"turn_{turn.id}_up", help="Good answer"
+            "", icon=":material/thumb_up:", key=f"turn_{turn.id}_up", help=tr("answer.good")
         ):
             ctx.stores.feedback.thumbs_up(ctx.actor.username, turn.question, sql)
-            st.toast("Thanks! The question and its SQL were proposed as an example.")
+            st.toast(tr("answer.good.thanks"))
         if turn.question:
             _thumbs_down(turn, sql, ctx)
         if ctx.can_pin:
@@ -140,38 +155,43 @@ def _actions(turn: ChatTurn, spec: ChartSpec, ctx: AnswerContext) -> None:
 
 
 def _thumbs_down(turn: ChatTurn, sql: str, ctx: AnswerContext) -> None:
-    with st.popover("", icon=":material/thumb_down:", help="Wrong answer"):
-        comment = st.text_input("What was wrong? (optional)", key=f"turn_{turn.id}_comment")
-        if st.button("Send", key=f"turn_{turn.id}_down"):
+    tr = ctx.tr
+    with st.popover("", icon=":material/thumb_down:", help=tr("answer.bad")):
+        comment = st.text_input(tr("answer.bad.comment"), key=f"turn_{turn.id}_comment")
+        if st.button(tr("answer.bad.send"), key=f"turn_{turn.id}_down"):
             ctx.stores.feedback.thumbs_down(
                 ctx.actor, turn.question, sql, comment, forget=ctx.engine.forget
             )
-            st.toast("Thanks. This answer won't be reused for the same question.")
+            st.toast(tr("answer.bad.thanks"))
 
 
 def _pin(turn: ChatTurn, spec: ChartSpec, sql: str, ctx: AnswerContext) -> None:
-    owner = ctx.actor.username
-    with st.popover("Pin to dashboard", icon=":material/push_pin:"):
-        names = [d.name for d in ctx.stores.dashboards.list_for(owner)]
-        choice = st.selectbox("Dashboard", [*names, NEW_DASHBOARD], key=f"turn_{turn.id}_board")
-        name = choice
-        if choice == NEW_DASHBOARD:
-            name = st.text_input("Name", value="My dashboard", key=f"turn_{turn.id}_new_board")
-        if st.button("Pin", type="primary", key=f"turn_{turn.id}_pin"):
+    owner, tr = ctx.actor.username, ctx.tr
+    with st.popover(tr("answer.pin"), icon=":material/push_pin:"):
+        names: list[str | None] = [d.name for d in ctx.stores.dashboards.list_for(owner)]
+        choice = st.selectbox(
+            tr("answer.pin.dashboard"), [*names, None], key=f"turn_{turn.id}_board",
+            format_func=lambda name: tr("answer.pin.new_dashboard") if name is None else name,
+        )  # fmt: skip
+        name = choice if choice is not None else st.text_input(
+            tr("answer.pin.name"), value=tr("answer.pin.default_name"),
+            key=f"turn_{turn.id}_new_board",
+        )  # fmt: skip
+        if st.button(tr("answer.pin.button"), type="primary", key=f"turn_{turn.id}_pin"):
             try:
                 board = ctx.stores.dashboards.get_or_create(owner, name)
                 ctx.stores.dashboards.pin(
                     owner, board.id, question=turn.question, sql=sql, chart=spec
                 )
             except KeskinubeError as exc:
-                st.warning(str(exc))
+                st.warning(exc.render(ctx.language))
             else:
-                st.toast(f"Pinned to “{board.name}”. Open it from Dashboards.")
+                st.toast(tr("answer.pin.done", name=board.name))
 
 
 def _csv_maker(turn: ChatTurn, ctx: AnswerContext) -> Callable[[], bytes]:
     """What the download button calls on click: re-run up to the export cap, audited."""
-    engine, actor, audit = ctx.engine, ctx.actor, ctx.audit
+    engine, actor, audit, language = ctx.engine, ctx.actor, ctx.audit, ctx.language
     sql, limit, question = turn.written_sql or "", ctx.settings.export_row_limit, turn.question
 
     def make() -> bytes:
@@ -179,8 +199,10 @@ def _csv_maker(turn: ChatTurn, ctx: AnswerContext) -> Callable[[], bytes]:
             data, run = export_csv(engine, sql, actor, limit=limit)
         except KeskinubeError as exc:
             log.info("export refused for %s: %s", actor.username, exc)
-            return f"error\n{exc}\n".encode()
-        audit.record_answer(actor.username, replace(run, question=f"CSV export: {question}"))
+            return f"error\n{exc.render(language)}\n".encode()
+        # The audit log is a record, written in one language whoever reads it.
+        exported = f"CSV export: {question}"  # i18n: not prose
+        audit.record_answer(actor.username, replace(run, question=exported))
         return data
 
     return make

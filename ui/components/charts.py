@@ -1,8 +1,9 @@
 """Drawing a result: the chart (or KPI card), the chart-type/axes switcher, the table, and
 the cached, per-access run behind a dashboard tile.
 
-Everything is decided in `backend.charts` (which chart fits, the figure, the KPI text);
-this module only puts it on the page. Figures are built from data, never from code.
+Everything is decided in `backend.charts` (which chart fits, the figure, the KPI text) and,
+for the table's numbers and dates, in `ui.components.formats`; this module only puts it on
+the page, in the reader's language. Figures are built from data, never from code.
 """
 
 from __future__ import annotations
@@ -16,51 +17,66 @@ import pandas as pd
 import streamlit as st
 
 from auth.audit import AuditLog
-from backend.charts import ChartSpec, build_figure, chart_options, kpi_value
+from backend.charts import ChartSpec, build_figure, chart_options, kpi_label, kpi_value
 from backend.charts.columns import profile
-from backend.charts.names import humanise, is_money
+from backend.charts.names import humanise, in_sentence
 from backend.dashboards import access_key
 from backend.domain import Actor
+from backend.i18n import Message, Translator
 from backend.pipeline import Engine
+from ui.components.formats import styled
 
 log = logging.getLogger(__name__)
 
-KIND_LABELS = {
-    "kpi": "Number",
-    "line": "Line",
-    "bar": "Bars",
-    "barh": "Horizontal bars",
-    "donut": "Donut",
-    "scatter": "Scatter",
-    "histogram": "Histogram",
-    "table": "Table only",
+# The chart-type switcher's names, as catalogue keys (chat.po).
+KIND_KEYS = {
+    "kpi": "answer.chart.kind.kpi",
+    "line": "answer.chart.kind.line",
+    "bar": "answer.chart.kind.bar",
+    "barh": "answer.chart.kind.barh",
+    "donut": "answer.chart.kind.donut",
+    "scatter": "answer.chart.kind.scatter",
+    "histogram": "answer.chart.kind.histogram",
+    "table": "answer.chart.kind.table",
 }
 TABLE_ROW_PX = 35
 TABLE_MAX_PX = 360
 
 
-def spec_label(spec: ChartSpec) -> str:
+def spec_label(spec: ChartSpec, tr: Translator) -> str:
     """How the axes switcher names a choice: 'Revenue by month, split by region'."""
+    language = tr.language
     if spec.kind == "table":
-        return "Rows"
+        return tr("answer.chart.axes.rows")
     if spec.kind == "kpi":
-        return humanise(spec.y or "")
+        return humanise(spec.y or "", language)
     if spec.kind == "histogram":
-        return humanise(spec.x or "")
-    label = f"{humanise(spec.y or '')} by {humanise(spec.x or '').lower()}"
-    return f"{label}, split by {humanise(spec.color).lower()}" if spec.color else label
+        return humanise(spec.x or "", language)
+    y, x = humanise(spec.y or "", language), in_sentence(spec.x or "", language)
+    label = tr("answer.chart.axes.by", y=y, x=x)
+    if not spec.color:
+        return label
+    return tr("answer.chart.axes.split", chart=label, color=in_sentence(spec.color, language))
 
 
 def render_chart(
-    frame: pd.DataFrame, spec: ChartSpec, *, key: str, currency: str, title: bool = True
+    frame: pd.DataFrame,
+    spec: ChartSpec,
+    *,
+    key: str,
+    currency: str,
+    language: str,
+    title: bool = True,
 ) -> bool:
-    """Draw `spec` (a KPI card or a Plotly chart); False when there is nothing to draw."""
+    """Draw `spec` (a KPI card or a Plotly chart) in `language`; False when there is nothing
+    to draw."""
     if spec.kind == "table" or frame.empty:
         return False
     if spec.kind == "kpi":
-        st.metric(humanise(spec.y or ""), kpi_value(frame, spec, currency=currency), border=True)
+        value = kpi_value(frame, spec, locale=language, currency=currency)
+        st.metric(kpi_label(spec, language), value, border=True)
         return True
-    figure = build_figure(frame, spec, currency=currency)
+    figure = build_figure(frame, spec, locale=language, currency=currency)
     if figure is None:
         return False
     figure.update_layout(height=380)
@@ -70,7 +86,9 @@ def render_chart(
     return True
 
 
-def chart_switcher(frame: pd.DataFrame, current: ChartSpec, *, key: str) -> ChartSpec:
+def chart_switcher(
+    frame: pd.DataFrame, current: ChartSpec, *, key: str, tr: Translator
+) -> ChartSpec:
     """Two small selects, chart type then axes, among the charts that fit the frame.
 
     Returns the spec to draw: `current` unless the user picked another.
@@ -81,52 +99,47 @@ def chart_switcher(frame: pd.DataFrame, current: ChartSpec, *, key: str) -> Char
     kinds = list(dict.fromkeys(spec.kind for spec in options))
     kind_col, axes_col, _ = st.columns([1, 2, 2])
     kind = kind_col.selectbox(
-        "Chart type",
+        tr("answer.chart.switcher.kind"),
         kinds,
         index=kinds.index(current.kind) if current.kind in kinds else 0,
-        format_func=lambda k: KIND_LABELS.get(k, k),
+        format_func=lambda k: tr(KIND_KEYS[k]) if k in KIND_KEYS else k,
         key=f"{key}_kind",
     )
     same_kind = [spec for spec in options if spec.kind == kind]
-    labels = [spec_label(spec) for spec in same_kind]
+    labels = [spec_label(spec, tr) for spec in same_kind]
     index = next((i for i, s in enumerate(same_kind) if s.axes == current.axes), 0)
     with axes_col:
         chosen = st.selectbox(
-            "Axes", range(len(same_kind)), index=index, format_func=labels.__getitem__,
-            key=f"{key}_axes_{kind}", disabled=len(same_kind) < 2,
+            tr("answer.chart.switcher.axes"), range(len(same_kind)), index=index,
+            format_func=labels.__getitem__, key=f"{key}_axes_{kind}",
+            disabled=len(same_kind) < 2,
         )  # fmt: skip
     return same_kind[chosen]
 
 
-def render_table(frame: pd.DataFrame, *, key: str, currency: str) -> None:
-    """The rows with humanised headers and number formats by column role."""
+def render_table(frame: pd.DataFrame, *, key: str, currency: str, language: str) -> None:
+    """The rows with humanised headers, numbers and dates written in `language`."""
     height = min(TABLE_MAX_PX, TABLE_ROW_PX * (len(frame) + 1) + 3)
     st.dataframe(
-        frame,
+        styled(frame, language, currency),
         hide_index=True,
         width="stretch",
         height=height,
-        column_config=column_config(frame, currency),
+        column_config=column_config(frame, language),
         key=key,
     )
 
 
-def column_config(frame: pd.DataFrame, currency: str) -> dict[str, Any]:
-    """Headers for people, thousands separators on measures, plain ids, money in currency."""
-    money_formats = {"€": "euro", "$": "dollar", "¥": "yen"}
-    config: dict[str, Any] = {}
-    for column in profile(frame).columns:
-        label = humanise(column.name)
-        if column.role == "measure":
-            integer = pd.api.types.is_integer_dtype(frame[column.name].dtype)
-            money = is_money(column.name, integer_typed=integer)
-            fmt = money_formats.get(currency, "localized") if money else "localized"
-            config[column.name] = st.column_config.NumberColumn(label, format=fmt)
-        elif column.role == "id" or column.time_kind in {"year", "ordinal"}:
-            config[column.name] = st.column_config.NumberColumn(label, format="plain")
-        else:
-            config[column.name] = st.column_config.Column(label)
-    return config
+def column_config(frame: pd.DataFrame, language: str) -> dict[str, Any]:
+    """Headers for people, in `language`.
+
+    No column gets a `format`: Streamlit would then ignore the display values that
+    `styled` wrote in the reader's language.
+    """
+    return {
+        column.name: st.column_config.Column(humanise(column.name, language))
+        for column in profile(frame).columns
+    }
 
 
 # -- dashboard tiles -----------------------------------------------------------------------
@@ -140,7 +153,7 @@ class TileResult:
 
     frame: pd.DataFrame | None
     truncated: bool
-    error: str | None
+    error: str | Message | None  # rendered in the viewer's language by the page
     refreshed_at: float
 
 
@@ -169,13 +182,15 @@ def _run_tile(
     del role, access, nonce  # cache key only
     answer = _engine.run_sql(sql, _actor)
     try:
-        _audit.record_answer(_actor.username, replace(answer, question="Dashboard tile"))
+        # The audit log is a record, written in one language whoever reads it.
+        tile = "Dashboard tile"  # i18n: not prose
+        _audit.record_answer(_actor.username, replace(answer, question=tile))
     except Exception:
         log.exception("could not write the audit log")
     result = answer.result
     return TileResult(
         frame=None if result is None else result.frame,
         truncated=bool(result is not None and result.truncated),
-        error=answer.error,
+        error=answer.error_message or answer.error,
         refreshed_at=time.time(),
     )

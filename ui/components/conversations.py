@@ -22,24 +22,26 @@ from backend import dashboards as dashboard_tables
 from backend import feedback as feedback_tables
 from backend.charts import ChartSpec, choose_chart
 from backend.config import Settings
-from backend.conversations import Conversation, ConversationStore, TurnKind
+from backend.conversations import DEFAULT_TITLE, Conversation, ConversationStore, TurnKind
 from backend.dashboards import DashboardStore
 from backend.domain import Actor, Answer, Turn
 from backend.errors import KeskinubeError
 from backend.feedback import ExampleIndex, FeedbackStore
+from backend.i18n import Translator
 from backend.pipeline import Engine
 from backend.summary import summarise
-from ui.context import get_auth, get_services
+from ui.context import get_auth, get_services, translator
 
 log = logging.getLogger(__name__)
 
 CURRENT_KEY = "chat_conversation_id"
 SIDEBAR_LIMIT = 30
-STEP_LABELS = {
-    "retrieve": "Finding the tables that matter…",
-    "generate": "Writing SQL…",
-    "check": "Checking the SQL against your access rules…",
-    "execute": "Running the query…",
+# What the live status says at each step of `Engine.ask`, as catalogue keys (chat.po).
+STEP_KEYS = {
+    "retrieve": "chat.step.retrieve",
+    "generate": "chat.step.generate",
+    "check": "chat.step.check",
+    "execute": "chat.step.execute",
 }
 
 
@@ -77,15 +79,16 @@ def conversation_sidebar(store: ConversationStore, username: str) -> Conversatio
     history = store.list_for(username)
     current = next((c for c in history if c.id == st.session_state.get(CURRENT_KEY)), None)
     st.session_state[CURRENT_KEY] = current.id if current else None
+    tr = translator()
     with st.sidebar:
-        st.caption("Conversations")
+        st.caption(tr("conversations.heading"))
         st.button(
-            "New conversation", icon=":material/add:", width="stretch", key="chat_new",
+            tr("conversations.new"), icon=":material/add:", width="stretch", key="chat_new",
             on_click=_open, args=(None,),
         )  # fmt: skip
         for conversation in history[:SIDEBAR_LIMIT]:
             st.button(
-                conversation.title,
+                conversation_title(conversation, tr),
                 key=f"chat_open_{conversation.id}",
                 type="primary" if current and conversation.id == current.id else "tertiary",
                 width="stretch",
@@ -93,31 +96,43 @@ def conversation_sidebar(store: ConversationStore, username: str) -> Conversatio
                 args=(conversation.id,),
             )
         if current is not None:
-            _manage(store, username, current)
+            _manage(store, username, current, tr)
     return current
+
+
+def conversation_title(conversation: Conversation, tr: Translator) -> str:
+    """The conversation's name; a still-untitled one is named in the reader's language."""
+    if conversation.title == DEFAULT_TITLE:
+        return tr("conversations.new")
+    return conversation.title
 
 
 def _open(conversation_id: int | None) -> None:
     st.session_state[CURRENT_KEY] = conversation_id
 
 
-def _manage(store: ConversationStore, username: str, conversation: Conversation) -> None:
+def _manage(
+    store: ConversationStore, username: str, conversation: Conversation, tr: Translator
+) -> None:
     conversation_id = conversation.id
-    with st.popover("Rename or delete", icon=":material/edit:", width="stretch"):
+    with st.popover(tr("conversations.manage"), icon=":material/edit:", width="stretch"):
         new_title = st.text_input(
-            "Name", value=conversation.title, key=f"chat_title_{conversation_id}"
-        )
+            tr("conversations.name"), value=conversation_title(conversation, tr),
+            key=f"chat_title_{conversation_id}",
+        )  # fmt: skip
         rename, delete = st.columns(2)
         try:
-            if rename.button("Rename", key=f"chat_rename_{conversation_id}", type="primary"):
+            if rename.button(
+                tr("conversations.rename"), key=f"chat_rename_{conversation_id}", type="primary"
+            ):
                 store.rename(username, conversation_id, new_title)
                 st.rerun()
-            if delete.button("Delete", key=f"chat_delete_{conversation_id}"):
+            if delete.button(tr("common.delete"), key=f"chat_delete_{conversation_id}"):
                 store.delete(username, conversation_id)
                 _open(None)
                 st.rerun()
         except KeskinubeError as exc:
-            st.warning(str(exc))
+            st.warning(exc.render(tr.language))
 
 
 # -- asking --------------------------------------------------------------------------------
@@ -131,23 +146,24 @@ def ask(
     history: Sequence[Turn],
 ) -> Answer:
     """`Engine.ask` under an `st.status` that lists each step as it happens."""
-    with st.status("Working on your question…", expanded=True) as status:
+    tr = translator()
+    with st.status(tr("chat.step.working"), expanded=True) as status:
         tries = {"generate": 0}
 
         def step(name: str) -> None:
-            label = STEP_LABELS.get(name, name)
+            label = tr(STEP_KEYS[name]) if name in STEP_KEYS else name
             if name == "generate":
                 tries["generate"] += 1
                 if tries["generate"] > 1:
-                    label = f"Fixing the SQL (try {tries['generate']})…"
+                    label = tr("chat.step.repair", attempt=tries["generate"])
             status.update(label=label)
             st.write(label)
 
         answer = engine.ask(question, actor, conversation=history, on_step=step)
         if answer.ok:
-            st.write("Drawing the chart…")
+            st.write(tr("chat.step.chart"))
         status.update(
-            label="Done" if answer.ok else "Couldn't answer that",
+            label=tr("chat.step.done") if answer.ok else tr("chat.step.failed"),
             state="complete" if answer.ok else "error",
             expanded=False,
         )
@@ -156,7 +172,7 @@ def ask(
 
 def run_own_sql(sql: str, *, engine: Engine, actor: Actor) -> Answer:
     """SQL the user wrote or edited, through the same guard (`Engine.run_sql`)."""
-    with st.spinner("Checking and running your SQL…"):
+    with st.spinner(translator()("chat.own_sql.running")):
         return engine.run_sql(sql, actor)
 
 
@@ -170,8 +186,10 @@ def keep(
     conversation_id: int | None,
     kind: TurnKind = "question",
     written: str | None = None,
+    language: str = "en",
 ) -> int:
-    """Audit the run, choose its chart and sentence, store it; returns the conversation id."""
+    """Audit the run, choose its chart and sentence (in `language`), store it; returns the
+    conversation id. The page writes the sentence anew in the reader's language anyway."""
     try:
         audit.record_answer(username, answer)
     except Exception:  # the answer is still worth keeping and showing
@@ -181,7 +199,9 @@ def keep(
     if answer.result is not None:
         frame = answer.result.frame
         chart = choose_chart(frame)
-        summary = summarise(frame, chart, answer.question, currency=settings.currency_symbol)
+        summary = summarise(
+            frame, chart, answer.question, locale=language, currency=settings.currency_symbol
+        )
     if conversation_id is None:
         conversation_id = store.create(username).id
     store.append(

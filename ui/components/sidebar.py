@@ -2,7 +2,8 @@
 
 Health (business database, Qdrant, Ollama with its models pulled) is checked at most
 every 30 s per process: `st.cache_data` keyed on the settings that name the services,
-never on anything about the user.
+never on anything about the user. What a check found is kept as catalogue messages and
+written in the reader's language when the sidebar is drawn.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import sqlalchemy as sa
 import streamlit as st
 import streamlit_authenticator as stauth
 
+from auth import roles
 from auth.services import AuthServices
 from auth.users import User
 from backend.adapters.ollama import check_ollama
 from backend.config import Settings
 from backend.errors import KeskinubeError
+from backend.i18n import Message, render
 from ui.auth_gate import logout_button
-from ui.context import get_services
+from ui.context import get_services, translator
 
 log = logging.getLogger(__name__)
 
@@ -30,27 +33,30 @@ HEALTH_TTL_S = 30
 
 @dataclass(frozen=True)
 class Health:
-    """One service's state as the sidebar shows it."""
+    """One service's state as the sidebar shows it; text is plain or a catalogue message."""
 
-    name: str
+    name: str | Message
     ok: bool
-    detail: str
+    detail: str | Message
 
 
 def render_sidebar(
     user: User, settings: Settings, auth: AuthServices, authenticator: stauth.Authenticate
 ) -> None:
     """The user box with the logout button, then the services and the model in use."""
+    tr = translator()
     with st.sidebar:
         with st.container(border=True):
             st.markdown(f"**{user.name}**")
-            st.caption(f"{user.username} · {user.role}")
+            role = tr(f"auth.role.{user.role}") if roles.is_role(user.role) else user.role
+            st.caption(f"{user.username} · {role}")
             logout_button(auth, authenticator)
-        st.caption("Services")
+        st.caption(tr("sidebar.services"))
         for item in service_health(settings):
             dot = ":green[●]" if item.ok else ":red[●]"
-            st.markdown(f"{dot} **{item.name}** · {item.detail}")
-        st.caption(f"Model: `{settings.ollama_model}`")
+            name, detail = render(item.name, tr.language), render(item.detail, tr.language)
+            st.markdown(f"{dot} **{name}** · {detail}")
+        st.caption(tr("sidebar.model", model=settings.ollama_model))
 
 
 def service_health(settings: Settings) -> tuple[Health, ...]:
@@ -71,35 +77,40 @@ def _check_health(
 
 
 def _database(url: str) -> Health:
-    label = _describe_database(url)
+    name, label = Message.of("sidebar.health.database"), _describe_database(url)
     try:
         with get_services().db_engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
     except KeskinubeError as exc:
-        return Health("Database", False, str(exc))
+        return Health(name, False, exc.message or str(exc))
     except Exception:
         log.exception("database health check failed")
-        return Health("Database", False, f"{label} can't be reached")
-    return Health("Database", True, label)
+        return Health(name, False, Message.of("sidebar.health.unreachable", service=label))
+    return Health(name, True, label)
 
 
 def _qdrant(location: str) -> Health:
-    label = location if location.startswith("http") else "embedded"
+    name = "Qdrant"  # i18n: not prose (a product name)
+    label: str | Message = location
+    if not location.startswith("http"):
+        label = Message.of("sidebar.health.embedded")
     try:
         get_services().qdrant.get_collections()
     except KeskinubeError as exc:
-        return Health("Qdrant", False, str(exc))
+        return Health(name, False, exc.message or str(exc))
     except Exception:
         log.exception("Qdrant health check failed")
-        return Health("Qdrant", False, f"{label}: not reachable")
-    return Health("Qdrant", True, label)
+        return Health(name, False, Message.of("sidebar.health.unreachable", service=label))
+    return Health(name, True, label)
 
 
 def _ollama(base_url: str, models: tuple[str, ...]) -> Health:
+    name = "Ollama"  # i18n: not prose (a product name)
     found = check_ollama(base_url=base_url, models=models, timeout_s=2.0)
     if found.ok:
-        return Health("Ollama", True, f"{base_url}, models pulled")
-    return Health("Ollama", False, found.message or f"{base_url} is not ready")
+        return Health(name, True, Message.of("sidebar.health.models_pulled", url=base_url))
+    problem = found.message or Message.of("sidebar.health.not_ready", url=base_url)
+    return Health(name, False, problem)
 
 
 def _describe_database(url: str) -> str:

@@ -3,7 +3,8 @@
 Conversations are kept per user in the app database (sidebar: new, open, rename, delete).
 A question runs under a live status (tables → SQL → check → run → chart), is audited and
 stored, then the page redraws the conversation from the store. Without a model, the
-"Write SQL yourself" box still gives tables and charts.
+"Write SQL yourself" box still gives tables and charts. Every text comes from the
+message catalogue (chat.po) in the reader's language.
 """
 
 from __future__ import annotations
@@ -20,14 +21,22 @@ from backend.domain import Answer
 from backend.errors import KeskinubeError
 from backend.feedback import APPROVED, suggested_questions
 from ui.components.answer import AnswerContext, render_turn
-from ui.components.conversations import app_stores, ask, conversation_sidebar, keep, run_own_sql
-from ui.context import current_actor, get_auth, get_services
+from ui.components.conversations import (
+    app_stores,
+    ask,
+    conversation_sidebar,
+    conversation_title,
+    keep,
+    run_own_sql,
+)
+from ui.context import current_actor, get_auth, get_services, translator
 from ui.navigation import require_page
 
 log = logging.getLogger(__name__)
 
 user = require_page(roles.PAGE_CHAT)
 actor = current_actor()
+tr = translator()
 try:
     settings, services, auth = get_settings(), get_services(), get_auth()
     stores = app_stores()
@@ -35,7 +44,7 @@ try:
     conversation_id = conversation.id if conversation else None
     turns = stores.conversations.turns(user.username, conversation_id) if conversation_id else []
 except KeskinubeError as exc:
-    st.error(str(exc))
+    st.error(exc.render(tr.language))
     st.stop()
 if actor is None:
     st.stop()
@@ -62,20 +71,17 @@ def remember(answer: Answer, kind: TurnKind = "question", written: str | None = 
     try:
         keep(answer, store=stores.conversations, audit=auth.audit, settings=settings,
              username=user.username, conversation_id=conversation_id, kind=kind,
-             written=written)  # fmt: skip
+             written=written, language=tr.language)  # fmt: skip
     except KeskinubeError as exc:
-        st.error(str(exc))
+        st.error(exc.render(tr.language))
         return
     st.rerun()
 
 
-st.title(conversation.title if conversation else "Ask your data")
-question = st.chat_input("Ask a question about your data…", key="chat_question")
+st.title(conversation_title(conversation, tr) if conversation else tr("chat.title"))
+question = st.chat_input(tr("chat.input.placeholder"), key="chat_question")
 if not turns:
-    st.markdown(
-        "Ask a question in plain words — Keskinube writes the SQL, runs it read-only and "
-        "draws the chart. New here? Try one of these:"
-    )
+    st.markdown(tr("chat.empty.intro"))
     for n, suggestion in enumerate(suggestions()):
         if st.button(suggestion, key=f"chat_suggestion_{n}", icon=":material/lightbulb:"):
             question = suggestion
@@ -88,6 +94,7 @@ context = AnswerContext(
     audit=auth.audit,
     conversation_id=conversation_id or 0,
     can_pin=roles.can_open(actor.role, roles.PAGE_DASHBOARDS),
+    tr=tr,
 )
 for turn in turns:
     render_turn(turn, context)
@@ -103,10 +110,10 @@ if question and question.strip():
     remember(answer)
 
 last_failed = bool(turns) and turns[-1].answer.error is not None
-with st.expander("Write SQL yourself", icon=":material/edit_note:", expanded=last_failed):
+with st.expander(tr("chat.own_sql"), icon=":material/edit_note:", expanded=last_failed):
     with st.form("chat_own_sql", border=False):
         own_sql = st.text_area("SQL", placeholder="SELECT … FROM … LIMIT 100", height=120)
-        run_sql = st.form_submit_button("Run SQL", icon=":material/play_arrow:")
-    st.caption("Your SQL goes through the same checks: read-only, your access rules, a row cap.")
+        run_sql = st.form_submit_button(tr("chat.own_sql.run"), icon=":material/play_arrow:")
+    st.caption(tr("chat.own_sql.help"))
 if run_sql and own_sql.strip():
     remember(run_own_sql(own_sql, engine=engine, actor=actor), kind="sql", written=own_sql)

@@ -7,40 +7,43 @@ Tiles can be moved up or down and unpinned. Dashboards belong to the user who ma
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import streamlit as st
 
 from auth import roles
-from backend.charts import choose_chart
+from backend.charts import chart_title, choose_chart
 from backend.charts.columns import profile
+from backend.charts.formatting import format_count
 from backend.charts.options import fits
 from backend.config import get_settings
 from backend.dashboards import DashboardStore, Tile
 from backend.errors import KeskinubeError
+from backend.i18n import render
 from ui.components.charts import TILE_TTL_S, render_chart, render_table, run_tile
 from ui.components.conversations import app_stores
-from ui.context import current_actor, get_auth, get_services
+from ui.components.formats import format_when
+from ui.context import current_actor, get_auth, get_services, translator
 from ui.navigation import require_page
 
 user = require_page(roles.PAGE_DASHBOARDS)
 actor = current_actor()
+tr = translator()
+lang = tr.language
 try:
     settings, services, auth = get_settings(), get_services(), get_auth()
     store: DashboardStore = app_stores().dashboards
     boards = store.list_for(user.username)
 except KeskinubeError as exc:
-    st.error(str(exc))
+    st.error(exc.render(lang))
     st.stop()
 if actor is None:
     st.stop()
 
-st.title("Dashboards")
+st.title(tr("dashboards.title"))
 if not boards:
-    st.info(
-        "No dashboards yet. Ask a question on the **Chat** page, then use **Pin to "
-        "dashboard** under its answer: the chart appears here and stays up to date."
-    )
+    st.info(tr("dashboards.none"))
     st.stop()
 
 
@@ -52,29 +55,32 @@ def act(change: str, tile_id: int) -> None:
         else:
             store.move(user.username, tile_id, -1 if change == "up" else 1)
     except KeskinubeError as exc:
-        st.warning(str(exc))
+        st.warning(exc.render(lang))
 
 
 def draw(tile: Tile, first: bool, last: bool) -> float:
     """One tile: title, chart or table, and its buttons; returns when its data was fetched."""
     result = run_tile(tile.sql, actor=actor, engine=services.engine, audit=auth.audit,
                       nonce=st.session_state.get(f"dash_nonce_{board.id}", 0.0))  # fmt: skip
-    st.markdown(f"**{tile.title}**")
+    # A tile named after its chart is named in the reader's language; a chosen name stays.
+    title = chart_title(tile.chart, lang) if tile.title == tile.chart.title else tile.title
+    st.markdown(f"**{title}**")
     if result.error is not None or result.frame is None:
-        st.warning(result.error or "No result.", icon=":material/lightbulb:")
+        error = render(result.error, lang) or tr("dashboards.tile.no_result")
+        st.warning(error, icon=":material/lightbulb:")
     else:
         frame = result.frame
         spec = tile.chart if fits(tile.chart, profile(frame)) else choose_chart(frame)
         key, currency = f"tile_{tile.id}", settings.currency_symbol
-        if not render_chart(frame, spec, key=key, currency=currency, title=False):
-            render_table(frame, key=f"{key}_table", currency=currency)
+        if not render_chart(frame, spec, key=key, currency=currency, language=lang, title=False):
+            render_table(frame, key=f"{key}_table", currency=currency, language=lang)
         if result.truncated:
-            st.caption(f"First {len(frame):,} rows.")
+            st.caption(tr("dashboards.tile.first_rows", rows=format_count(len(frame), lang)))
     with st.container(horizontal=True):
         for change, icon, label, disabled in (
-            ("up", ":material/arrow_upward:", "Move up", first),
-            ("down", ":material/arrow_downward:", "Move down", last),
-            ("unpin", ":material/push_pin:", "Unpin", False),
+            ("up", ":material/arrow_upward:", tr("dashboards.tile.up"), first),
+            ("down", ":material/arrow_downward:", tr("dashboards.tile.down"), last),
+            ("unpin", ":material/push_pin:", tr("dashboards.tile.unpin"), False),
         ):
             st.button(label, icon=icon, key=f"tile_{tile.id}_{change}", disabled=disabled,
                       type="tertiary", on_click=act, args=(change, tile.id))  # fmt: skip
@@ -83,15 +89,17 @@ def draw(tile: Tile, first: bool, last: bool) -> float:
 
 names = {b.id: b.name for b in boards}
 choose, refresh, _ = st.columns([3, 1, 2], vertical_alignment="bottom")
-board_id = choose.selectbox("Dashboard", list(names), format_func=names.__getitem__)
+board_id = choose.selectbox(
+    tr("dashboards.choose"), list(names), format_func=names.__getitem__, key="dash_board"
+)
 board = next(b for b in boards if b.id == board_id)
-if refresh.button("Refresh", icon=":material/refresh:"):
+if refresh.button(tr("common.refresh"), icon=":material/refresh:"):
     st.session_state[f"dash_nonce_{board.id}"] = time.time()
 as_of = st.empty()
 
 tiles = store.tiles(user.username, board.id)
 if not tiles:
-    st.info("This dashboard is empty: pin charts to it from the Chat page.")
+    st.info(tr("dashboards.empty"))
 fetched = []
 with st.container(key="dashboard_grid"):
     for start in range(0, len(tiles), 2):
@@ -100,14 +108,12 @@ with st.container(key="dashboard_grid"):
             with column, st.container(border=True):
                 fetched.append(draw(tiles[index], index == 0, index == len(tiles) - 1))
 if fetched:
-    oldest = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(min(fetched)))
-    as_of.caption(
-        f"Last refreshed {oldest} UTC · data is kept for {TILE_TTL_S // 60} minutes, "
-        "or press Refresh"
-    )
+    oldest = dt.datetime.fromtimestamp(min(fetched), dt.UTC)
+    when = format_when(oldest, lang, seconds=True)
+    as_of.caption(tr("dashboards.refreshed", when=when, minutes=TILE_TTL_S // 60))
 
-with st.expander("Delete this dashboard", icon=":material/delete:"):
-    st.caption(f"Removes “{board.name}” and its {len(tiles)} pinned charts.")
-    if st.button("Delete dashboard", key=f"dash_delete_{board.id}"):
+with st.expander(tr("dashboards.delete"), icon=":material/delete:"):
+    st.caption(tr.count("dashboards.delete.help", len(tiles), name=board.name))
+    if st.button(tr("dashboards.delete.button"), key=f"dash_delete_{board.id}"):
         store.delete(user.username, board.id)
         st.rerun()
