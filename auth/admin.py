@@ -2,7 +2,8 @@
 
 The admin pages call these instead of the stores directly, so that every change is
 recorded the same way (as an `admin_action` by the acting admin) and the pages stay thin.
-Errors are the stores' own `AuthError`s, whose messages are meant for the admin.
+Errors are the stores' own `AuthError`s, whose messages are meant for the admin. Audit
+details are records, written once in English (like the log), not messages.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from auth.errors import InvalidUserData
 from auth.services import AuthServices
 from auth.users import CreatedUser
+from backend.i18n import Message
 
 
 class AdminActions:
@@ -30,18 +32,30 @@ class AdminActions:
         name: str = "",
         email: str = "",
         password: str | None = None,
+        language: str | None = None,
     ) -> CreatedUser:
         """Add an account; with no password one is generated (show it once)."""
         created = self.services.users.create_user(
-            username, role=role, name=name, email=email, password=password or None
+            username,
+            role=role,
+            name=name,
+            email=email,
+            password=password or None,
+            language=language or None,
         )
-        self.record(f"created {created.user.role} {created.user.username}")
+        user = created.user
+        self.record(f"created {user.role} {user.username}" + _language_note(user.language))
         return created
 
     def set_role(self, username: str, role: str) -> None:
         """Change the role (the last active admin can't be demoted)."""
         user = self.services.users.set_role(username, role)
         self.record(f"set the role of {user.username} to {user.role}")
+
+    def set_language(self, username: str, language: str | None) -> None:
+        """Set the user's language; None goes back to the app's default."""
+        user = self.services.users.set_language(username, language)
+        self.record(f"set the language of {user.username} to {user.language or 'the default'}")
 
     def disable(self, username: str) -> None:
         """Refuse the user's logins; their open sessions end on their next click."""
@@ -102,13 +116,17 @@ class AdminActions:
         self.services.policies.remove_row_filter(filter_id)
         self.record(f"removed row filter #{filter_id}")
 
+    def record_reindex(self, summary: str) -> None:
+        """Note a re-index of the schema, with its counts, in the audit log."""
+        self.record(f"re-indexed the schema: {summary}")
+
     def record(self, detail: str) -> None:
-        """Note another admin action (e.g. a re-index) in the audit log."""
+        """Note another admin action in the audit log."""
         self.services.audit.record_admin(self.by, detail)
 
 
 def format_attributes(attributes: Mapping[str, str]) -> str:
-    """`region_id=3, team=north` (sorted), or "none"."""
+    """`region_id=3, team=north` (sorted), or "none" (for the audit log)."""
     return ", ".join(f"{key}={value}" for key, value in sorted(attributes.items())) or "none"
 
 
@@ -120,6 +138,10 @@ def parse_attributes(text: str) -> dict[str, str]:
             continue
         name, sep, value = line.partition("=")
         if not sep or not name.strip():
-            raise InvalidUserData(f"Write each attribute as name=value, not {line.strip()!r}.")
+            raise InvalidUserData(Message.of("auth.attribute.syntax", line=line.strip()))
         parsed[name.strip()] = value.strip()
     return parsed
+
+
+def _language_note(language: str | None) -> str:
+    return f" (language {language})" if language else ""

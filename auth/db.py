@@ -3,17 +3,22 @@
 The same code runs on SQLite (the default `APP_DATABASE_URL`) and MySQL/MariaDB. Other
 modules (conversations, dashboards) add their tables to `metadata` by defining them with
 it; `ensure_schema` creates every table registered at the time it is called, so import
-those modules first. Timestamps are naive UTC (see `auth.clock`).
+those modules first, and adds the nullable columns a newer release added to a table that an
+older one created (`ALTER TABLE ... ADD COLUMN`, e.g. `users.language`). Timestamps are
+naive UTC (see `auth.clock`).
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.pool import StaticPool
+
+log = logging.getLogger(__name__)
 
 metadata = sa.MetaData(
     naming_convention={
@@ -52,6 +57,8 @@ users = sa.Table(
     sa.Column("disabled", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("last_login_at", Timestamp, nullable=True),
+    # 'en' or 'es' (backend.i18n.LANGUAGES); NULL: the app's default. Added after the first
+    # release: `ensure_schema` adds it to older databases.
     sa.Column("language", sa.String(16), nullable=True),
     # Values for row-filter placeholders, e.g. {"region_id": "3"}.
     sa.Column("attributes", sa.JSON(none_as_null=True), nullable=True),
@@ -146,16 +153,53 @@ def create_app_engine(url: str, **kwargs: Any) -> sa.Engine:
 
 
 def ensure_schema(engine: sa.Engine, *, seed_defaults: bool = True) -> None:
-    """Create every table of `metadata` that is missing (idempotent).
+    """Create every table of `metadata` that is missing and add missing columns (idempotent).
 
     With `seed_defaults` the demo's default access rules are written once per database
     (see `auth.policies.seed_default_policies`); later edits by an admin are kept.
     """
     metadata.create_all(engine)
+    add_missing_columns(engine)
     if seed_defaults:
         from auth.policies import seed_default_policies
 
         seed_default_policies(engine)
+
+
+def add_missing_columns(engine: sa.Engine) -> list[str]:
+    """Add the columns of `metadata` that existing tables lack; returns "table.column"s.
+
+    Only nullable columns can be added to a table that has rows, so a newer release adds
+    nothing else; a missing NOT NULL column is a bug in the release and stops the start.
+    """
+    inspector = sa.inspect(engine)
+    existing = set(inspector.get_table_names())
+    added: list[str] = []
+    for table in metadata.sorted_tables:
+        if table.name not in existing:
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                _add_column(engine, table, column)
+                added.append(f"{table.name}.{column.name}")
+    return added
+
+
+def _add_column(engine: sa.Engine, table: sa.Table, column: sa.Column[Any]) -> None:
+    if not column.nullable:
+        raise RuntimeError(f"can't add the NOT NULL column {table.name}.{column.name}")
+    spec = sa.schema.CreateColumn(column).compile(dialect=engine.dialect)
+    name = engine.dialect.identifier_preparer.format_table(table)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"ALTER TABLE {name} ADD COLUMN {spec}")
+    except sa.exc.DBAPIError:
+        # Another process starting at the same moment may have added it first.
+        columns = {c["name"] for c in sa.inspect(engine).get_columns(table.name)}
+        if column.name not in columns:
+            raise
+    log.info("app database upgraded: added %s.%s", table.name, column.name)
 
 
 def meta_value(conn: sa.Connection, key: str) -> str | None:

@@ -9,7 +9,8 @@ Two ways for the Streamlit adapter to use it:
 
 Either way lockout, `last_login_at` and the audit log are kept here. Every refusal of a
 wrong password or unknown username reads `INVALID_CREDENTIALS`, and unknown usernames are
-counted and locked like real ones, so no answer reveals which usernames exist.
+counted and locked like real ones, so no answer reveals which usernames exist. Messages
+are catalogue `Message`s: the form shows them in the visitor's language.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from auth import audit
 from auth.audit import AuditLog
 from auth.lockout import LockoutTracker, attempt_key
 from auth.users import User, UserStore
+from backend.i18n import Message
 
-INVALID_CREDENTIALS = "Incorrect username or password."
-DISABLED_ACCOUNT = "This account is disabled. Ask an administrator."
+INVALID_CREDENTIALS = Message.of("auth.login.invalid")
+DISABLED_ACCOUNT = Message.of("auth.login.disabled")
 
 LoginStatus = Literal["success", "failure", "locked", "disabled"]
 
@@ -35,7 +37,7 @@ class LoginResult:
     """The outcome of one login; `message` is what the login form shows."""
 
     status: LoginStatus
-    message: str
+    message: Message
     user: User | None = None
     locked_until: datetime | None = None
 
@@ -44,10 +46,10 @@ class LoginResult:
         return self.status == "success"
 
 
-def locked_message(minutes: int) -> str:
+def locked_message(minutes: int) -> Message:
     """The refusal shown while a username is locked (identical for unknown usernames)."""
-    unit = "minute" if minutes == 1 else "minutes"
-    return f"Too many failed logins. Try again in {minutes} {unit}."
+    form = "one" if minutes == 1 else "other"
+    return Message.of(f"auth.login.locked.{form}", count=minutes)
 
 
 class LoginService:
@@ -116,13 +118,14 @@ class LoginService:
         self.lockout.record_success(key)
         self.store.record_login(key)
         self.audit.record_login(key, audit.LOGIN_SUCCESS)
-        return LoginResult("success", f"Welcome, {user.name}.", user=self.store.get_user(key))
+        welcome = Message.of("auth.login.welcome", name=user.name)
+        return LoginResult("success", welcome, user=self.store.get_user(key))
 
     def record_logout(self, username: str) -> None:
         """Note a logout in the audit log (the adapter clears the session itself)."""
         self.audit.record_login(attempt_key(username), audit.LOGOUT)
 
-    def _locked_text(self, until: datetime) -> str:
+    def _locked_text(self, until: datetime) -> Message:
         seconds = (until - self.lockout.clock()).total_seconds()
         return locked_message(max(1, math.ceil(seconds / 60)))
 

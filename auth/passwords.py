@@ -19,6 +19,7 @@ import bcrypt
 import yaml  # type: ignore[import-untyped, unused-ignore]
 
 from auth.errors import PasswordRejected
+from backend.i18n import Message
 
 BCRYPT_ROUNDS = 12
 MIN_LENGTH = 10
@@ -66,16 +67,14 @@ class PasswordHasher:
 def check_password(password: str, *, username: str) -> None:
     """Raise `PasswordRejected` naming the first rule `password` breaks."""
     if len(password) < MIN_LENGTH:
-        raise PasswordRejected(f"The password must have at least {MIN_LENGTH} characters.")
+        raise PasswordRejected(Message.of("auth.password.too_short", min=MIN_LENGTH))
     if len(password.encode()) > MAX_BYTES:
         raise PasswordRejected(_too_long())
     folded, name = password.casefold(), username.strip().casefold()
     if name and (folded == name or (len(name) >= MIN_USERNAME_TO_SEARCH and name in folded)):
-        raise PasswordRejected("The password must not be or contain the username.")
+        raise PasswordRejected(Message.of("auth.password.contains_username"))
     if folded.strip() in common_passwords():
-        raise PasswordRejected(
-            "This password is too common and easy to guess; choose a less predictable one."
-        )
+        raise PasswordRejected(Message.of("auth.password.too_common"))
 
 
 def generate_password(*, username: str = "", length: int = GENERATED_LENGTH) -> str:
@@ -96,5 +95,5 @@ def common_passwords() -> frozenset[str]:
     return frozenset(str(entry).strip().casefold() for entry in yaml.safe_load(text))
 
 
-def _too_long() -> str:
-    return f"The password must be at most {MAX_BYTES} bytes long (fewer with accented letters)."
+def _too_long() -> Message:
+    return Message.of("auth.password.too_long", max=MAX_BYTES)

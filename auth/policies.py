@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 import sqlglot
@@ -32,6 +32,7 @@ from auth.errors import InvalidPolicy
 from auth.users import User
 from auth.validation import normalise_username, valid_role
 from backend.domain import AccessPolicy, Actor, RowFilter
+from backend.i18n import DEFAULT_LANGUAGE, Message, normalise_language
 
 DEFAULT_POLICIES: Mapping[str, Mapping[str, Any]] = {
     roles.ANALYST: {"allowed_tables": None, "denied_columns": [["employees", "salary"]]},
@@ -114,7 +115,7 @@ class PolicyStore:
     ) -> StoredRowFilter:
         """Attach a filter such as `region_id = :user.region_id` to a role or to one user."""
         if (role is None) == (username is None):
-            raise InvalidPolicy("A row filter belongs to a role or to a user: give exactly one.")
+            raise InvalidPolicy(Message.of("auth.policy.one_owner"))
         values = {
             "table_name": _valid_name(table, "table"),
             "predicate": _valid_predicate(predicate),
@@ -135,7 +136,7 @@ class PolicyStore:
         with self.engine.begin() as conn:
             deleted = conn.execute(sa.delete(row_filters).where(row_filters.c.id == filter_id))
         if not deleted.rowcount:
-            raise InvalidPolicy(f"There is no row filter #{filter_id}.")
+            raise InvalidPolicy(Message.of("auth.policy.no_filter", id=filter_id))
 
     def row_filters(
         self, *, role: str | None = None, username: str | None = None
@@ -161,13 +162,18 @@ class PolicyStore:
         filters = self.row_filters(role=user.role, username=user.username)
         return self._policy(self.role_policy(user.role), filters)
 
-    def actor_for(self, user: User) -> Actor:
-        """What the engine needs to answer for `user`: role, policy and attributes."""
+    def actor_for(self, user: User, *, default_language: str | None = None) -> Actor:
+        """What the engine needs to answer for `user`: role, policy, attributes, language.
+
+        The language is the user's own choice, else `default_language` (the reader's
+        language as the UI worked it out: KESKINUBE_LANGUAGE, the browser's), else English.
+        """
         return Actor(
             username=user.username,
             role=user.role,
             policy=self.policy_for(user),
             attributes=tuple(sorted(user.attributes.items())),
+            language=user.language or normalise_language(default_language) or DEFAULT_LANGUAGE,
         )
 
     def _policy(self, stored: RolePolicy, filters: list[StoredRowFilter]) -> AccessPolicy:
@@ -210,17 +216,18 @@ def _to_filter(row: sa.RowMapping) -> StoredRowFilter:
     )  # fmt: skip
 
 
-def _valid_name(name: str, kind: str) -> str:
+def _valid_name(name: str, kind: Literal["table", "column"]) -> str:
     cleaned = name.strip().lower()
     if not _NAME.fullmatch(cleaned) or len(cleaned) > 128:
-        raise InvalidPolicy(f"{name!r} is not a {kind} name.")
+        key = "auth.policy.bad_table" if kind == "table" else "auth.policy.bad_column_name"
+        raise InvalidPolicy(Message.of(key, name=name))
     return cleaned
 
 
 def _valid_column(column: tuple[str, str] | str) -> tuple[str, str]:
     parts = column.split(".") if isinstance(column, str) else list(column)
     if len(parts) != 2:
-        raise InvalidPolicy(f"{column!r} is not a column: write it as table.column.")
+        raise InvalidPolicy(Message.of("auth.policy.bad_column", column=str(column)))
     return _valid_name(parts[0], "table"), _valid_name(parts[1], "column")
 
 
@@ -232,9 +239,7 @@ def _valid_predicate(predicate: str) -> str:
     except SqlglotError:
         trees = []
     if len(trees) != 1 or not isinstance(trees[0], exp.Condition):
-        raise InvalidPolicy(
-            f"{predicate!r} is not a single condition such as `region_id = :user.region_id`."
-        )
+        raise InvalidPolicy(Message.of("auth.policy.not_condition", predicate=predicate))
     if trees[0].find(exp.Query, exp.Table):
-        raise InvalidPolicy("A row filter may not contain a subquery.")
+        raise InvalidPolicy(Message.of("auth.policy.subquery"))
     return cleaned

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -33,6 +33,7 @@ from auth.validation import (
     valid_role,
     valid_username,
 )
+from backend.i18n import Language, Message, normalise_language
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,8 @@ class User:
     disabled: bool
     created_at: datetime
     last_login_at: datetime | None
-    language: str | None
+    # The user's own choice of language ('en'/'es'); None: the app's default applies.
+    language: Language | None
     attributes: Mapping[str, str] = field(default_factory=dict)
     password_hash: str = field(default="", repr=False, compare=False)
 
@@ -94,7 +96,7 @@ class UserStore:
         """The account named `username`; `UserNotFound` when there is none."""
         user = self.find_user(username)
         if user is None:
-            raise UserNotFound(f"There is no user {normalise_username(username)!r}.")
+            raise _not_found(username)
         return user
 
     def has_admin(self) -> bool:
@@ -131,11 +133,11 @@ class UserStore:
         values["password_hash"] = self.hasher.hash(secret)
         with self.engine.begin() as conn:
             if _find(conn, username) is not None:
-                raise UserExists(f"A user {username!r} already exists.")
+                raise UserExists(Message.of("auth.user.exists", username=username))
             try:
                 conn.execute(sa.insert(users).values(**values))
             except sa.exc.IntegrityError:  # a concurrent create of the same name
-                raise UserExists(f"A user {username!r} already exists.") from None
+                raise UserExists(Message.of("auth.user.exists", username=username)) from None
             user = _find(conn, username)
         assert user is not None
         return CreatedUser(user=user, generated_password=generated)
@@ -147,7 +149,7 @@ class UserStore:
         with self.engine.begin() as conn:
             user = _require(conn, username)
             if user.is_admin and role != roles.ADMIN:
-                _protect_last_admin(conn, user, "change the role of")
+                _protect_last_admin(conn, user, "set_role")
             return _update(conn, user, role=role)
 
     def disable(self, username: str) -> User:
@@ -182,9 +184,9 @@ class UserStore:
         """A user's own change: `current` must match, `new` must pass the rules."""
         user = self.get_user(username)
         if not self.hasher.verify(current, user.password_hash):
-            raise PasswordRejected("The current password is not correct.")
+            raise PasswordRejected(Message.of("auth.password.wrong_current"))
         if new == current:
-            raise PasswordRejected("The new password must differ from the current one.")
+            raise PasswordRejected(Message.of("auth.password.same"))
         self.reset_password(user.username, new)
 
     def update_profile(
@@ -195,7 +197,8 @@ class UserStore:
         email: str | None = None,
         language: str | None = None,
     ) -> User:
-        """Change the display name, e-mail or language; None leaves a field as it is."""
+        """Change the display name, e-mail or language; None leaves a field as it is
+        (`set_language` can also clear the language)."""
         changes: dict[str, Any] = {}
         if name is not None:
             changes["name"] = valid_name(name, normalise_username(username))
@@ -205,6 +208,12 @@ class UserStore:
             changes["language"] = valid_language(language)
         with self.engine.begin() as conn:
             return _update(conn, _require(conn, username), **changes)
+
+    def set_language(self, username: str, language: str | None) -> User:
+        """Set the user's language ('en', 'es'); None or "" goes back to the app's default."""
+        cleaned = valid_language(language)
+        with self.engine.begin() as conn:
+            return _update(conn, _require(conn, username), language=cleaned)
 
     def set_attributes(self, username: str, attributes: Mapping[str, object]) -> User:
         """Replace the attributes row filters read (`:user.region_id` → {"region_id": "3"})."""
@@ -233,12 +242,11 @@ def ensure_first_admin(store: UserStore, username: str | None, password: str | N
     try:
         return store.create_user(username, role=roles.ADMIN, password=password).user
     except PasswordRejected as error:
-        raise PasswordRejected(f"ADMIN_PASSWORD: {error}") from None
+        reason = error.message or str(error)
+        raise PasswordRejected(Message.of("auth.first_admin.password", reason=reason)) from None
     except UserExists:
-        raise UserExists(
-            f"ADMIN_USERNAME {normalise_username(username)!r} is an existing user who is not an "
-            "admin; promote them with `keskinube users set-role` or choose another name."
-        ) from None
+        name = normalise_username(username)
+        raise UserExists(Message.of("auth.first_admin.not_admin", username=name)) from None
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -259,8 +267,12 @@ def _find(conn: sa.Connection, username: str) -> User | None:
 def _require(conn: sa.Connection, username: str) -> User:
     user = _find(conn, normalise_username(username))
     if user is None:
-        raise UserNotFound(f"There is no user {normalise_username(username)!r}.")
+        raise _not_found(username)
     return user
+
+
+def _not_found(username: str) -> UserNotFound:
+    return UserNotFound(Message.of("auth.user.not_found", username=normalise_username(username)))
 
 
 def _update(conn: sa.Connection, user: User, **values: Any) -> User:
@@ -271,7 +283,9 @@ def _update(conn: sa.Connection, user: User, **values: Any) -> User:
     return updated
 
 
-def _protect_last_admin(conn: sa.Connection, user: User, action: str) -> None:
+def _protect_last_admin(
+    conn: sa.Connection, user: User, action: Literal["set_role", "disable", "delete"]
+) -> None:
     """Raise when `user` is the only active admin. FOR UPDATE serialises rival changes."""
     if not (user.is_admin and user.active):
         return
@@ -281,10 +295,7 @@ def _protect_last_admin(conn: sa.Connection, user: User, action: str) -> None:
         .with_for_update()
     ).all()
     if not others:
-        raise LastAdminError(
-            f"Can't {action} {user.username}: they are the last active admin. "
-            "Make another user an admin first."
-        )
+        raise LastAdminError(Message.of(f"auth.last_admin.{action}", username=user.username))
 
 
 def _to_user(row: sa.RowMapping) -> User:
@@ -297,7 +308,7 @@ def _to_user(row: sa.RowMapping) -> User:
         disabled=bool(row["disabled"]),
         created_at=row["created_at"],
         last_login_at=row["last_login_at"],
-        language=row["language"],
+        language=normalise_language(row["language"]),
         attributes=dict(row["attributes"] or {}),
         password_hash=row["password_hash"],
     )

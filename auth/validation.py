@@ -1,7 +1,7 @@
 """Checks and clean-ups of what admins type about users: names, roles, attributes.
 
 Each function returns the stored form of its input or raises `InvalidUserData` with a
-message for the person who typed it.
+catalogue message (`auth.*`) for the person who typed it, shown in their language.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from typing import Any
 from auth import roles
 from auth.db import USERNAME_LENGTH
 from auth.errors import InvalidUserData
+from backend.i18n import LANGUAGES, Language, Message, normalise_language
 
 _USERNAME = re.compile(rf"[a-z0-9][a-z0-9._@-]{{1,{USERNAME_LENGTH - 1}}}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _ATTRIBUTE = re.compile(r"[a-z_][a-z0-9_]{0,63}")
+NAME_LENGTH = 200
 
 
 def normalise_username(username: str) -> str:
@@ -29,8 +31,7 @@ def valid_username(username: str) -> str:
     cleaned = normalise_username(username)
     if not _USERNAME.fullmatch(cleaned):
         raise InvalidUserData(
-            f"Invalid username {cleaned!r}: use 2 to {USERNAME_LENGTH} letters, digits, "
-            "dots, dashes, underscores or @, starting with a letter or digit."
+            Message.of("auth.username.invalid", username=cleaned, max=USERNAME_LENGTH)
         )
     return cleaned
 
@@ -39,15 +40,17 @@ def valid_role(role: str) -> str:
     """One of `roles.ROLES`, lower-cased."""
     cleaned = role.strip().lower()
     if not roles.is_role(cleaned):
-        raise InvalidUserData(f"Unknown role {role!r}: choose one of {', '.join(roles.ROLES)}.")
+        raise InvalidUserData(
+            Message.of("auth.role.unknown", role=role, choices=", ".join(roles.ROLES))
+        )
     return cleaned
 
 
 def valid_name(name: str, username: str) -> str:
     """Whitespace collapsed; the username when empty."""
     cleaned = " ".join(name.split()) or username
-    if len(cleaned) > 200:
-        raise InvalidUserData("The name must be at most 200 characters long.")
+    if len(cleaned) > NAME_LENGTH:
+        raise InvalidUserData(Message.of("auth.name.too_long", max=NAME_LENGTH))
     return cleaned
 
 
@@ -55,16 +58,21 @@ def valid_email(email: str) -> str:
     """Empty, or something shaped like an e-mail address."""
     cleaned = email.strip()
     if cleaned and (len(cleaned) > 254 or not _EMAIL.fullmatch(cleaned)):
-        raise InvalidUserData(f"{cleaned!r} is not an e-mail address.")
+        raise InvalidUserData(Message.of("auth.email.invalid", email=cleaned))
     return cleaned
 
 
-def valid_language(language: str | None) -> str | None:
-    """A short language code such as `fi`, or None."""
+def valid_language(language: str | None) -> Language | None:
+    """One of `backend.i18n.LANGUAGES` ("es-ES" → "es"), or None for "the app's default"."""
     cleaned = (language or "").strip()
-    if len(cleaned) > 16:
-        raise InvalidUserData("The language code must be at most 16 characters long.")
-    return cleaned or None
+    if not cleaned:
+        return None
+    code = normalise_language(cleaned)
+    if code is None:
+        raise InvalidUserData(
+            Message.of("auth.language.unknown", language=cleaned, choices=", ".join(LANGUAGES))
+        )
+    return code
 
 
 def valid_attributes(attributes: Mapping[str, Any]) -> dict[str, str]:
@@ -73,10 +81,8 @@ def valid_attributes(attributes: Mapping[str, Any]) -> dict[str, str]:
     for key, value in attributes.items():
         name = str(key).strip().lower()
         if not _ATTRIBUTE.fullmatch(name):
-            raise InvalidUserData(
-                f"Invalid attribute name {key!r}: use lower-case letters, digits and underscores."
-            )
+            raise InvalidUserData(Message.of("auth.attribute.invalid_name", name=str(key)))
         if value is None or isinstance(value, dict | list):
-            raise InvalidUserData(f"The attribute {name} needs a plain value.")
+            raise InvalidUserData(Message.of("auth.attribute.plain_value", name=name))
         cleaned[name] = str(value)
     return cleaned

@@ -1,8 +1,9 @@
 """Keskinube's Streamlit entry point, the frame of every page.
 
 Page config, the configuration check, the login gate (`ui.auth_gate`), then the
-navigation built from the user's role (`ui.navigation`) and the sidebar. A logged-out
-visitor gets only the login page, whatever the URL.
+navigation built from the user's role (`ui.navigation`), the sidebar and its language
+picker. A logged-out visitor gets only the login page, whatever the URL. Every text comes
+from the catalogue in the reader's language (`ui.context.current_language`).
 """
 
 from __future__ import annotations
@@ -14,13 +15,24 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from backend.config import get_settings
 from backend.errors import KeskinubeError, SettingsError
+from backend.i18n import Language, normalise_language, t
 from ui import auth_gate, navigation
+from ui.components.language import sidebar_language_picker
 from ui.components.sidebar import render_sidebar
-from ui.context import get_auth
+from ui.context import LANGUAGE_KEY, current_language, get_auth
 
 log = logging.getLogger(__name__)
 
-st.set_page_config(page_title="Keskinube", page_icon="🧊", layout="wide")
+st.set_page_config(page_title="Keskinube", page_icon="🧊", layout="wide")  # i18n: not prose
+
+
+def startup_language() -> Language | None:
+    """The reader's language even when the settings themselves are broken."""
+    try:
+        return current_language()
+    except KeskinubeError:  # current_language reads the settings
+        return normalise_language(st.session_state.get(LANGUAGE_KEY))
+
 
 if PagesManager.uses_pages_directory:
     # Until the process's first st.navigation call, Streamlit treats ui/pages/ as an
@@ -36,15 +48,15 @@ try:
     settings = get_settings()
     auth = get_auth()
 except SettingsError as exc:
-    st.error(str(exc))
+    st.error(exc.render(startup_language()))
     st.stop()
 except KeskinubeError as exc:  # e.g. an ADMIN_PASSWORD that breaks the password rules
     log.warning("start-up refused: %s", exc)
-    st.error(str(exc))
+    st.error(exc.render(startup_language()))
     st.stop()
 except Exception:
     log.exception("the app database could not be opened")
-    st.error("Keskinube can't open its app database (APP_DATABASE_URL); see the server log.")
+    st.error(t("app.error.app_database", startup_language()))
     st.stop()
 
 session = auth_gate.open_session(settings, auth)
@@ -53,4 +65,5 @@ if session.user is None:
 else:
     page = navigation.navigation_for(session.user)
     render_sidebar(session.user, settings, auth, session.authenticator)
+    sidebar_language_picker(auth, session.user)
     page.run()

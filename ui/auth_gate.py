@@ -23,6 +23,10 @@ ask for a rerun after each page load, and Streamlit drops a button click whose r
 a rerun interrupts: so login and logout happen in widget callbacks, which run before the
 script body (and make the library's missing rerun after a login unnecessary). The
 logout button's key is not "logout", which the library uses itself.
+
+Language: a logged-in user's saved language is put in the session on every run (so an
+admin's change applies at once); without one, the session keeps what the visitor chose on
+the login page. A logout keeps the session's language, so the login page does not switch.
 """
 
 from __future__ import annotations
@@ -43,6 +47,9 @@ from auth.login import credentials_for_authenticator
 from auth.services import AuthServices
 from auth.users import User
 from backend.config import Settings
+from backend.i18n import Message
+from ui.components.language import login_language_picker
+from ui.context import LANGUAGE_KEY, translator
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +61,10 @@ LIBRARY_KEYS = ("name", "authentication_status", "username", "email", "roles")
 _NOTICE_KEY = "keskinube_login_notice"
 _USERNAME_KEY, _PASSWORD_KEY = "keskinube_login_username", "keskinube_login_password"
 _LOGIN_ERROR_KEY = "keskinube_login_error"
-# The cookie manager's own components (extra_streamlit_components keys): kept on logout.
-_COOKIE_COMPONENT_KEYS = frozenset({"init", "set", "delete"})
-DISABLED_NOTICE = "Your account has been disabled or removed. Ask an administrator."
-NO_ADMIN_HELP = (
-    "No admin account exists yet. On the server, run `keskinube users create-admin`, "
-    "or set `ADMIN_USERNAME` and `ADMIN_PASSWORD` and restart the app."
-)
+# Kept on logout: the cookie manager's own components (extra_streamlit_components keys)
+# and the session's language.
+_KEPT_ON_LOGOUT = frozenset({"init", "set", "delete", LANGUAGE_KEY})
+DISABLED_NOTICE = Message.of("app.login.notice.disabled")
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,8 @@ def open_session(settings: Settings, auth: AuthServices) -> Session:
     if st.session_state.get("authentication_status") is True:
         user = _active_user(auth)
         if user is not None:
+            if user.language:
+                st.session_state[LANGUAGE_KEY] = user.language
             # Re-written on every authenticated run: the login run's write is often lost.
             authenticator.cookie_controller.set_cookie()
             return Session(authenticator, user)
@@ -119,25 +125,36 @@ def open_session(settings: Settings, auth: AuthServices) -> Session:
 
 def login_form(auth: AuthServices) -> None:
     """The login page: title, notices and the form (the login itself is `_submit_login`)."""
+    tr = translator()
     _, middle, _ = st.columns([1, 1.3, 1])
     with middle, st.container(key=LOGIN_BOX_KEY):
-        st.title("Keskinube")
-        st.caption("Ask your database questions in plain language.")
+        title, picker = st.columns([3, 2], vertical_alignment="center")
+        title.title("Keskinube")  # i18n: not prose
+        with picker:
+            login_language_picker()
+        st.caption(tr("app.login.tagline"))
         notice = st.session_state.pop(_NOTICE_KEY, None)
-        if notice:
-            st.warning(notice)
+        if isinstance(notice, Message):
+            st.warning(notice.render(tr.language))
         if not auth.users.has_admin():
-            st.info(NO_ADMIN_HELP)
+            st.info(tr("app.login.no_admin"))
         with st.form("keskinube_login"):
-            st.text_input("Username", key=_USERNAME_KEY, autocomplete="username")
+            st.text_input(tr("app.login.username"), key=_USERNAME_KEY, autocomplete="username")
             st.text_input(
-                "Password", type="password", key=_PASSWORD_KEY, autocomplete="current-password"
+                tr("app.login.password"),
+                type="password",
+                key=_PASSWORD_KEY,
+                autocomplete="current-password",
             )
             st.form_submit_button(
-                "Log in", type="primary", width="stretch", on_click=_submit_login, args=(auth,)
+                tr("app.login.submit"),
+                type="primary",
+                width="stretch",
+                on_click=_submit_login,
+                args=(auth,),
             )
-        if message := st.session_state.get(_LOGIN_ERROR_KEY):
-            st.error(message)
+        if isinstance(message := st.session_state.get(_LOGIN_ERROR_KEY), Message):
+            st.error(message.render(tr.language))
 
 
 def _submit_login(auth: AuthServices) -> None:
@@ -173,7 +190,12 @@ def start_session(user: User) -> None:
 
 def logout_button(auth: AuthServices, authenticator: stauth.Authenticate) -> None:
     """The logout button (key not "logout"); its callback ends the session before the run."""
-    st.button("Log out", key=LOGOUT_BUTTON_KEY, on_click=_submit_logout, args=(auth, authenticator))
+    st.button(
+        translator()("app.logout"),
+        key=LOGOUT_BUTTON_KEY,
+        on_click=_submit_logout,
+        args=(auth, authenticator),
+    )
 
 
 def _submit_logout(auth: AuthServices, authenticator: stauth.Authenticate) -> None:
@@ -186,9 +208,10 @@ def end_session(
     auth: AuthServices,
     *,
     username: str | None = None,
-    notice: str | None = None,
+    notice: Message | None = None,
 ) -> None:
-    """Forget everything this session held (chat state too) and audit the logout.
+    """Forget everything this session held (chat state too, not the language) and audit
+    the logout.
 
     The `logout` flag left behind makes `open_session` delete the cookie on every later
     run of this session (and stops the library from logging in with it meanwhile).
@@ -197,7 +220,7 @@ def end_session(
     if username:
         auth.login.record_logout(username)
     for key in list(st.session_state.keys()):
-        if key not in _COOKIE_COMPONENT_KEYS:
+        if key not in _KEPT_ON_LOGOUT:
             del st.session_state[key]
     st.session_state.update(dict.fromkeys(LIBRARY_KEYS), logout=True)
     if notice:

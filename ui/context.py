@@ -68,7 +68,9 @@ def current_user() -> User | None:
 def current_actor() -> Actor | None:
     """The logged-in user as the engine sees them: role, access policy, attributes."""
     user = current_user()
-    return get_auth().policies.actor_for(user) if user is not None else None
+    if user is None:
+        return None
+    return get_auth().policies.actor_for(user, default_language=current_language())
 
 
 def _browser_language() -> Language | None:

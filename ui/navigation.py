@@ -6,6 +6,9 @@ default page is shown instead. Each page also starts with `require_page(page_id)
 second lock: Streamlit runs a file under `ui/pages/` directly, without `app.py`, when the
 first visit to a freshly started server asks for that page's URL (its old `pages/`
 folder convention applies until the first `st.navigation` call of the process).
+
+Titles and section names come from the catalogue on every run, so the navigation follows
+the reader's language at once; URLs are the page ids and never change with it.
 """
 
 from __future__ import annotations
@@ -19,38 +22,43 @@ from streamlit.navigation.page import StreamlitPage
 
 from auth import roles
 from auth.users import User
-from ui.context import current_user
+from ui.context import current_user, translator
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
-WORKSPACE, ADMIN = "Workspace", "Admin"
+WORKSPACE, ADMIN = "app.nav.section.workspace", "app.nav.section.admin"
 
 
 @dataclass(frozen=True)
 class PageSpec:
-    """Where a page id's script lives and how the navigation shows it."""
+    """Where a page id's script lives and how the navigation shows it (title: a key)."""
 
     file: str
-    title: str
+    title_key: str
     icon: str
 
 
 PAGE_SPECS: dict[str, PageSpec] = {
-    roles.PAGE_CHAT: PageSpec("chat.py", "Chat", ":material/chat:"),
-    roles.PAGE_DASHBOARDS: PageSpec("dashboards.py", "Dashboards", ":material/dashboard:"),
-    roles.PAGE_EXAMPLES: PageSpec("examples.py", "Examples", ":material/fact_check:"),
-    roles.PAGE_ADMIN_USERS: PageSpec("admin_users.py", "Users", ":material/group:"),
-    roles.PAGE_ADMIN_ACCESS: PageSpec("admin_access.py", "Access rules", ":material/shield:"),
-    roles.PAGE_ADMIN_AUDIT: PageSpec("admin_audit.py", "Audit log", ":material/history:"),
+    roles.PAGE_CHAT: PageSpec("chat.py", "app.nav.chat", ":material/chat:"),
+    roles.PAGE_DASHBOARDS: PageSpec("dashboards.py", "app.nav.dashboards", ":material/dashboard:"),
+    roles.PAGE_EXAMPLES: PageSpec("examples.py", "app.nav.examples", ":material/fact_check:"),
+    roles.PAGE_ADMIN_USERS: PageSpec("admin_users.py", "app.nav.admin_users", ":material/group:"),
+    roles.PAGE_ADMIN_ACCESS: PageSpec(
+        "admin_access.py", "app.nav.admin_access", ":material/shield:"
+    ),
+    roles.PAGE_ADMIN_AUDIT: PageSpec("admin_audit.py", "app.nav.admin_audit", ":material/history:"),
 }
 
 
 def page_sections(role: str) -> dict[str, list[StreamlitPage]]:
     """The pages `role` may open, grouped into the Workspace and Admin sections."""
+    tr = translator()
     sections: dict[str, list[StreamlitPage]] = {}
     for page_id in roles.pages_for_role(role):
         spec = PAGE_SPECS[page_id]
-        section = ADMIN if page_id in roles.ADMIN_PAGES else WORKSPACE
-        page = st.Page(PAGES_DIR / spec.file, title=spec.title, icon=spec.icon, url_path=page_id)
+        section = tr(ADMIN if page_id in roles.ADMIN_PAGES else WORKSPACE)
+        page = st.Page(
+            PAGES_DIR / spec.file, title=tr(spec.title_key), icon=spec.icon, url_path=page_id
+        )
         sections.setdefault(section, []).append(page)
     return sections
 
@@ -59,24 +67,26 @@ def navigation_for(user: User) -> StreamlitPage:
     """Register `user`'s pages and return the one to run (the first page by default)."""
     sections = page_sections(user.role)
     if not sections:  # a role without pages: stored data outside `roles.ROLES`
-        st.error(f"The role {user.role!r} may not open any page. Ask an administrator.")
+        st.error(translator()("app.nav.no_pages", role=user.role))
         st.stop()
     return st.navigation(sections, position="sidebar", expanded=True)
 
 
 def login_navigation(render: Callable[[], None]) -> StreamlitPage:
     """The only page of a logged-out visitor; any other URL is answered "not found"."""
-    page = st.Page(render, title="Log in", icon=":material/login:", url_path="login")
+    title = translator()("app.login.page_title")
+    page = st.Page(render, title=title, icon=":material/login:", url_path="login")
     return st.navigation([page], position="hidden")
 
 
 def require_page(page_id: str) -> User:
     """The logged-in user when their role may open `page_id`; otherwise stop the page."""
     user = current_user()
+    tr = translator()
     if user is None or user.disabled:
-        st.warning("Please [log in](/) to see this page.")
+        st.warning(tr("app.guard.log_in"))
         st.stop()
     if not roles.can_open(user.role, page_id):
-        st.error("Your role can't open this page.")
+        st.error(tr("app.guard.role"))
         st.stop()
     return user

@@ -20,6 +20,7 @@ from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
     mariadb_app_engine,
 )
 
+INVALID = str(INVALID_CREDENTIALS)  # messages read in English by default
 LOCKED = "Too many failed logins. Try again in 15 minutes."
 
 
@@ -33,7 +34,7 @@ def _fail(auth: AuthServices, clock: ManualClock, times: int, username: str = "b
     messages = []
     for _ in range(times):
         clock.advance(seconds=10)
-        messages.append(auth.login.attempt(username, "wrong-password-1").message)
+        messages.append(str(auth.login.attempt(username, "wrong-password-1").message))
     return messages
 
 
@@ -50,10 +51,10 @@ def test_five_failures_lock_and_even_the_right_password_is_refused(
     bob: AuthServices, clock: ManualClock
 ) -> None:
     messages = _fail(bob, clock, 5)
-    assert messages == [INVALID_CREDENTIALS] * 4 + [LOCKED]
+    assert messages == [INVALID] * 4 + [LOCKED]
     clock.advance(minutes=14, seconds=50)
     result = bob.login.attempt("bob", GOOD_PASSWORD)
-    assert (result.status, result.message) == (
+    assert (result.status, str(result.message)) == (
         "locked",
         "Too many failed logins. Try again in 1 minute.",
     )
@@ -66,20 +67,20 @@ def test_failures_older_than_fifteen_minutes_do_not_count(
 ) -> None:
     _fail(bob, clock, 4)
     clock.advance(minutes=15)
-    assert _fail(bob, clock, 4) == [INVALID_CREDENTIALS] * 4
+    assert _fail(bob, clock, 4) == [INVALID] * 4
     assert bob.login.attempt("bob", GOOD_PASSWORD).ok
 
 
 def test_a_success_resets_the_count(bob: AuthServices, clock: ManualClock) -> None:
     _fail(bob, clock, 4)
     assert bob.login.attempt("bob", GOOD_PASSWORD).ok
-    assert _fail(bob, clock, 4) == [INVALID_CREDENTIALS] * 4
+    assert _fail(bob, clock, 4) == [INVALID] * 4
 
 
 def test_after_a_lock_ends_the_count_starts_again(bob: AuthServices, clock: ManualClock) -> None:
     _fail(bob, clock, 5)
     clock.advance(minutes=15)
-    assert _fail(bob, clock, 4) == [INVALID_CREDENTIALS] * 4
+    assert _fail(bob, clock, 4) == [INVALID] * 4
     assert _fail(bob, clock, 1) == [LOCKED]
 
 
@@ -97,7 +98,7 @@ def test_unknown_usernames_get_the_same_answers_and_lock_too(
 ) -> None:
     known = _fail(bob, clock, 6, "bob")
     unknown = _fail(bob, clock, 6, "nobody")
-    assert known == unknown == [INVALID_CREDENTIALS] * 4 + [LOCKED] * 2
+    assert known == unknown == [INVALID] * 4 + [LOCKED] * 2
     assert bob.lockout.locked_until("nobody") is not None
 
 

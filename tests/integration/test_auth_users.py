@@ -44,13 +44,13 @@ def test_create_user_stores_a_bcrypt_hash_and_normalises_the_username(
 ) -> None:
     created = auth.users.create_user(
         "  Alice ", role="Analyst", name="Alice  Martin", email="alice@example.com",
-        password=GOOD_PASSWORD, language="fi", attributes={"Region_ID": 3},
+        password=GOOD_PASSWORD, language="es-ES", attributes={"Region_ID": 3},
     )  # fmt: skip
     user = created.user
     assert created.generated_password is None
     assert (user.username, user.role, user.name) == ("alice", "analyst", "Alice Martin")
     assert user.attributes == {"region_id": "3"}
-    assert user.language == "fi"
+    assert user.language == "es"
     assert user.created_at == START
     assert user.last_login_at is None
     assert user.active

@@ -196,7 +196,7 @@ def test_a_disabled_user_is_logged_out_on_the_next_run(auth: AuthServices) -> No
     auth.users.disable("ana")
     at.run()
     assert at.session_state["authentication_status"] is None
-    assert [w.value for w in at.warning] == [auth_gate.DISABLED_NOTICE]
+    assert [w.value for w in at.warning] == [str(auth_gate.DISABLED_NOTICE)]
     assert [box.label for box in at.text_input] == ["Username", "Password"]
 
 

@@ -15,17 +15,24 @@ import streamlit as st
 from auth import roles
 from auth.admin import AdminActions, format_attributes, parse_attributes
 from backend.errors import KeskinubeError
+from backend.i18n import render, t
 from backend.wiring import index_database
-from ui.context import get_auth, get_services
+from ui.context import get_auth, get_services, translator
 from ui.navigation import require_page
 
 log = logging.getLogger(__name__)
 FLASH_KEY = "admin_access_flash"
 REINDEX_KEY = "admin_access_reindex"
+OWNERS = ("role", "user")
 
 admin = require_page(roles.PAGE_ADMIN_ACCESS)
 auth = get_auth()
 actions = AdminActions(auth, by=admin.username)
+tr = translator()
+
+
+def role_label(role: str) -> str:
+    return tr(f"auth.role.{role}")
 
 
 def act(change: Callable[[], object], message: str) -> None:
@@ -34,24 +41,29 @@ def act(change: Callable[[], object], message: str) -> None:
         change()
     except KeskinubeError as exc:
         log.info("admin %s: refused: %s", admin.username, exc)
-        st.error(str(exc))
+        st.error(exc.render(tr.language))
         return
     st.session_state[FLASH_KEY] = message
     st.rerun()
 
 
-st.title("Access rules")
+st.title(tr("app.nav.admin_access"))
 if flash := st.session_state.pop(FLASH_KEY, None):
     st.success(flash)
 try:
     tables = get_services().engine.tables()
 except KeskinubeError as exc:
     log.warning("schema unavailable on the access page: %s", exc)
-    st.error(f"The indexed schema can't be read: {exc}")
+    st.error(tr("admin.access.schema_error", error=exc.render(tr.language)))
     tables = {}
 
-st.subheader("Tables and columns")
-role = st.selectbox("Role", roles.ROLES, index=roles.ROLES.index(roles.ANALYST))
+st.subheader(tr("admin.access.tables.title"))
+role = st.selectbox(
+    tr("admin.access.field.role"),
+    roles.ROLES,
+    index=roles.ROLES.index(roles.ANALYST),
+    format_func=role_label,
+)
 policy = auth.policies.role_policy(role)
 table_options = sorted(set(tables) | set(policy.allowed_tables or ()))
 stored_denied = {f"{table}.{column}" for table, column in policy.denied_columns}
@@ -59,100 +71,129 @@ column_options = sorted(
     {f"{t.name}.{name}" for t in tables.values() for name in t.column_names} | stored_denied
 )
 with st.form(f"table_rules_{role}"):
-    every_table = st.checkbox(
-        "All tables, including tables indexed later", value=policy.allowed_tables is None
-    )
+    every_table = st.checkbox(tr("admin.access.all_tables"), value=policy.allowed_tables is None)
     allowed = st.multiselect(
-        "Allowed tables (used when “All tables” is off)",
+        tr("admin.access.allowed_tables"),
         table_options,
         default=sorted(policy.allowed_tables or ()),
     )
     denied = st.multiselect(
-        "Denied columns", column_options, default=sorted(stored_denied), placeholder="none"
+        tr("admin.access.denied_columns"),
+        column_options,
+        default=sorted(stored_denied),
+        placeholder=tr("admin.access.none"),
     )
-    if st.form_submit_button("Save rules", type="primary"):
+    if st.form_submit_button(tr("admin.access.rules.submit"), type="primary"):
         act(
             lambda: actions.set_table_rules(
                 role, allowed_tables=None if every_table else allowed, denied_columns=denied
             ),
-            f"Saved the rules of {role}.",
+            tr("admin.access.rules.saved", role=role_label(role)),
         )
 
-st.subheader("Row filters")
-st.caption(
-    "A condition on one table, added to every query that reads it. "
-    "`:user.<name>` is replaced by that user attribute, e.g. `region_id = :user.region_id`."
-)
+st.subheader(tr("admin.access.filters.title"))
+st.caption(tr("admin.access.filters.help"))
 filters = auth.policies.row_filters()
 if filters:
     st.dataframe(
         [
-            {"#": f.id, "Table": f.table, "Condition": f.predicate,
-             "Applies to": f"role {f.role}" if f.role else f"user {f.username}"}
+            {
+                "#": f.id,
+                tr("admin.access.column.table"): f.table,
+                tr("admin.access.column.condition"): f.predicate,
+                tr("admin.access.column.applies_to"): (
+                    tr("admin.access.owner.role_named", role=role_label(f.role))
+                    if f.role
+                    else tr("admin.access.owner.user_named", username=f.username)
+                ),
+            }
             for f in filters
         ],
         hide_index=True,
-    )  # fmt: skip
+    )
 usernames = [u.username for u in auth.users.list_users()]
 with st.form("add_row_filter"):
     owner_col, who_col, table_col = st.columns(3)
-    owner = owner_col.radio("Applies to", ["a role", "a user"], horizontal=True)
-    who_role = who_col.selectbox("Role", roles.ROLES, index=roles.ROLES.index(roles.MANAGER))
-    who_user = who_col.selectbox("User", usernames)
-    table = table_col.selectbox("Table", table_options, accept_new_options=True)
-    predicate = st.text_input("Condition", placeholder="region_id = :user.region_id")
-    if st.form_submit_button("Add filter"):
-        owned_by = {"role": who_role} if owner == "a role" else {"username": who_user}
+    owner = owner_col.radio(
+        tr("admin.access.column.applies_to"),
+        OWNERS,
+        format_func=lambda owner: tr(f"admin.access.owner.{owner}"),
+        horizontal=True,
+    )
+    who_role = who_col.selectbox(
+        tr("admin.access.field.role"),
+        roles.ROLES,
+        index=roles.ROLES.index(roles.MANAGER),
+        format_func=role_label,
+    )
+    who_user = who_col.selectbox(tr("admin.access.field.user"), usernames)
+    table = table_col.selectbox(
+        tr("admin.access.column.table"), table_options, accept_new_options=True
+    )
+    predicate = st.text_input(
+        tr("admin.access.column.condition"), placeholder="region_id = :user.region_id"
+    )
+    if st.form_submit_button(tr("admin.access.filters.add")):
+        owned_by = {"role": who_role} if owner == "role" else {"username": who_user}
         act(
             lambda: actions.add_row_filter(table or "", predicate, **owned_by),
-            f"Added a row filter on {table}.",
+            tr("admin.access.filters.added", table=table),
         )
 if filters:
     remove_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
     doomed = remove_col.selectbox(
-        "Filter to remove", [f.id for f in filters], format_func="#{}".format
+        tr("admin.access.filters.to_remove"), [f.id for f in filters], format_func="#{}".format
     )
-    if button_col.button("Remove filter"):
-        act(lambda: actions.remove_row_filter(doomed), f"Removed row filter #{doomed}.")
+    if button_col.button(tr("admin.access.filters.remove")):
+        act(
+            lambda: actions.remove_row_filter(doomed),
+            tr("admin.access.filters.removed", id=doomed),
+        )
 
-st.subheader("User attributes")
-holder = st.selectbox("User", usernames, key="attributes_user")
+st.subheader(tr("admin.access.attributes.title"))
+holder = st.selectbox(tr("admin.access.field.user"), usernames, key="attributes_user")
 if holder:
     current = auth.users.get_user(holder).attributes
     with st.form(f"attributes_{holder}"):
         text = st.text_area(
-            "One `name=value` per line",
+            tr("admin.access.attributes.field"),
             value="\n".join(f"{k}={v}" for k, v in sorted(current.items())),
             placeholder="region_id=3",
         )
-        if st.form_submit_button("Save attributes"):
+        if st.form_submit_button(tr("admin.access.attributes.submit")):
             act(
                 lambda: actions.set_attributes(holder, parse_attributes(text)),
-                f"Saved the attributes of {holder}.",
+                tr("admin.access.attributes.saved", username=holder),
             )
-    st.caption(f"Now: {format_attributes(current)}")
+    shown = format_attributes(current) if current else tr("admin.access.none")
+    st.caption(tr("admin.access.attributes.now", attributes=shown))
 
-st.subheader("Schema index")
-st.caption(f"{len(tables)} tables indexed. Re-index after the database's schema changes.")
+st.subheader(tr("admin.access.index.title"))
+st.caption(tr.count("admin.access.index.help", len(tables)))
 
 
-def reindex() -> None:
+def reindex(language: str) -> None:
     """Button callback: it runs before the page, so a rerun can't swallow its result."""
     try:
         stats = index_database(get_services())
     except KeskinubeError as exc:
         log.warning("re-index failed: %s", exc)
-        st.session_state[REINDEX_KEY] = ("error", str(exc), None)
+        st.session_state[REINDEX_KEY] = ("error", exc.render(language), None)
         return
-    summary = (
-        f"{stats.added} added, {stats.updated} updated, {stats.unchanged} unchanged, "
-        f"{stats.removed} removed in {stats.seconds:.1f} s"
-    )
-    actions.record(f"re-indexed the schema: {summary}")
-    st.session_state[REINDEX_KEY] = ("success", f"Re-indexed: {summary}.", stats.warning)
+    counts = {
+        "added": stats.added,
+        "updated": stats.updated,
+        "unchanged": stats.unchanged,
+        "removed": stats.removed,
+        "seconds": f"{stats.seconds:.1f}",
+    }
+    actions.record_reindex(t("admin.access.index.summary", "en", **counts))
+    summary = t("admin.access.index.summary", language, **counts)
+    message = t("admin.access.index.done", language, summary=summary)
+    st.session_state[REINDEX_KEY] = ("success", message, render(stats.warning, language))
 
 
-st.button("Re-index schema now", on_click=reindex)
+st.button(tr("admin.access.index.submit"), on_click=reindex, args=(tr.language,))
 if outcome := st.session_state.pop(REINDEX_KEY, None):
     kind, message, warning = outcome
     (st.error if kind == "error" else st.success)(message)

@@ -2,7 +2,8 @@
 
 Rows come newest first from `auth.audit.AuditLog.query`; the CSV export streams every
 matching row (oldest first) from `AuditLog.iter_csv`, built only when the button is
-clicked. Times are UTC, as stored.
+clicked. Times are UTC, as stored. Events and statuses are shown in the reader's
+language; the details are records, kept as written (in English).
 """
 
 from __future__ import annotations
@@ -14,25 +15,55 @@ import streamlit as st
 
 from auth import audit, roles
 from auth.audit import AuditFilter
-from ui.context import get_auth
+from ui.context import get_auth, translator
 from ui.navigation import require_page
 
 PAGE_SIZE = 50
-ANY = "(any)"
+ANY = "any"
 
 require_page(roles.PAGE_ADMIN_AUDIT)
 audit_log = get_auth().audit
+tr = translator()
 
-st.title("Audit log")
-st.caption("Every login, logout, SQL run and admin action. Times are UTC.")
+
+def event_label(event: str) -> str:
+    return tr(f"admin.audit.event.{event}") if event in audit.EVENTS else event
+
+
+def status_label(status: str) -> str:
+    return tr(f"admin.audit.status.{status}") if status in audit.STATUSES else status
+
+
+def number(value: int) -> str:
+    """Thousands grouped the reader's way: 12,345 or 12.345."""
+    grouped = f"{value:,}"
+    return grouped.replace(",", ".") if tr.language == "es" else grouped
+
+
+st.title(tr("app.nav.admin_audit"))
+st.caption(tr("admin.audit.caption"))
 
 user_col, event_col, status_col, dates_col, text_col = st.columns([2, 2, 1.5, 2.5, 3])
-username = user_col.text_input("User", placeholder="anyone")
-event = event_col.selectbox("Event", [ANY, *audit.EVENTS])
-status = status_col.selectbox("Status", [ANY, *audit.STATUSES])
+username = user_col.text_input(
+    tr("admin.audit.column.user"), placeholder=tr("admin.audit.user.placeholder")
+)
+event = event_col.selectbox(
+    tr("admin.audit.column.event"),
+    [ANY, *audit.EVENTS],
+    format_func=lambda e: tr("admin.audit.any") if e == ANY else event_label(e),
+)
+status = status_col.selectbox(
+    tr("admin.audit.column.status"),
+    [ANY, *audit.STATUSES],
+    format_func=lambda s: tr("admin.audit.any") if s == ANY else status_label(s),
+)
 today = datetime.now(UTC).date()
-dates = dates_col.date_input("Dates", value=(today - timedelta(days=30), today), max_value=today)
-text = text_col.text_input("Search", placeholder="question, SQL, detail…")
+dates = dates_col.date_input(
+    tr("admin.audit.dates"), value=(today - timedelta(days=30), today), max_value=today
+)
+text = text_col.text_input(
+    tr("admin.audit.search"), placeholder=tr("admin.audit.search.placeholder")
+)
 
 picked = [d for d in (dates if isinstance(dates, tuple) else (dates,)) if isinstance(d, date)]
 filters = AuditFilter(
@@ -47,14 +78,21 @@ filters = AuditFilter(
 total = audit_log.query(filters, limit=1).total
 pages = max(1, math.ceil(total / PAGE_SIZE))
 page_col, info_col, export_col = st.columns([1, 4, 1.4], vertical_alignment="bottom")
-number = int(page_col.number_input("Page", min_value=1, max_value=pages, value=1, step=1))
-result = audit_log.query(filters, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+page_number = int(
+    page_col.number_input(tr("admin.audit.page"), min_value=1, max_value=pages, value=1, step=1)
+)
+result = audit_log.query(filters, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
 first = result.offset + 1 if result.entries else 0
 info_col.caption(
-    f"Rows {first:,}–{result.offset + len(result.entries):,} of {total:,}, newest first."
+    tr(
+        "admin.audit.rows",
+        first=number(first),
+        last=number(result.offset + len(result.entries)),
+        total=number(total),
+    )
 )
 export_col.download_button(
-    "Download CSV",
+    tr("admin.audit.download"),
     data=lambda: "".join(audit_log.iter_csv(filters)),
     file_name=f"keskinube-audit-{today:%Y%m%d}.csv",
     mime="text/csv",
@@ -64,26 +102,30 @@ export_col.download_button(
 )
 
 if not result.entries:
-    st.info("No audit rows match these filters.")
+    st.info(tr("admin.audit.empty"))
 else:
+    columns = ("at", "user", "event", "status", "question", "sql", "rows", "seconds", "detail")
+    headers = {name: tr(f"admin.audit.column.{name}") for name in columns}
     st.dataframe(
         [
             {
-                "Time (UTC)": entry.at,
-                "User": entry.username,
-                "Event": entry.event,
-                "Status": entry.status,
-                "Question": entry.question,
-                "SQL": entry.sql,
-                "Rows": entry.row_count,
-                "Seconds": entry.duration_s,
-                "Detail": entry.detail,
+                headers["at"]: entry.at,
+                headers["user"]: entry.username,
+                headers["event"]: event_label(entry.event),
+                headers["status"]: status_label(entry.status),
+                headers["question"]: entry.question,
+                headers["sql"]: entry.sql,
+                headers["rows"]: entry.row_count,
+                headers["seconds"]: entry.duration_s,
+                headers["detail"]: entry.detail,
             }
             for entry in result.entries
         ],
         hide_index=True,
         column_config={
-            "Time (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-            "Seconds": st.column_config.NumberColumn(format="%.2f"),
+            headers["at"]: st.column_config.DatetimeColumn(
+                format="YYYY-MM-DD HH:mm:ss"  # i18n: not prose
+            ),
+            headers["seconds"]: st.column_config.NumberColumn(format="%.2f"),
         },
     )

@@ -1,8 +1,9 @@
-"""Admin: user accounts — list, create, change role, disable/enable, reset password, delete.
+"""Admin: user accounts — list, create, change role or language, disable/enable, reset
+password, delete.
 
 Every change goes through `auth.admin.AdminActions` (which writes the audit log); refusals
-(password rules, last active admin, ...) are shown as the store words them. A generated
-password is shown once, on the run right after the change.
+(password rules, last active admin, ...) are the store's messages, shown in the admin's
+language. A generated password is shown once, on the run right after the change.
 """
 
 from __future__ import annotations
@@ -15,16 +16,27 @@ import streamlit as st
 from auth import roles
 from auth.admin import AdminActions
 from backend.errors import KeskinubeError
-from ui.context import get_auth
+from backend.i18n import LANGUAGES, language_name
+from ui.context import get_auth, translator
 from ui.navigation import require_page
 
 log = logging.getLogger(__name__)
 FLASH_KEY = "admin_users_flash"
 FORM_KEY = "admin_users_form_round"
+LANGUAGE_CHOICES: tuple[str | None, ...] = (None, *LANGUAGES)  # None: the app's default
 
 admin = require_page(roles.PAGE_ADMIN_USERS)
 auth = get_auth()
 actions = AdminActions(auth, by=admin.username)
+tr = translator()
+
+
+def role_label(role: str) -> str:
+    return tr(f"auth.role.{role}")
+
+
+def language_label(language: str | None) -> str:
+    return language_name(language) if language in LANGUAGES else tr("admin.users.language.default")
 
 
 def act(change: Callable[[], str | None], message: str) -> None:
@@ -33,32 +45,40 @@ def act(change: Callable[[], str | None], message: str) -> None:
         password = change()
     except KeskinubeError as exc:
         log.info("admin %s: refused: %s", admin.username, exc)
-        st.error(str(exc))
+        st.error(exc.render(tr.language))
         return
     st.session_state[FLASH_KEY] = (message, password)
     st.session_state[FORM_KEY] = st.session_state.get(FORM_KEY, 0) + 1  # fresh, empty forms
     st.rerun()
 
 
-st.title("Users")
+st.title(tr("app.nav.admin_users"))
 if flash := st.session_state.get(FLASH_KEY):
     st.success(flash[0])
     if flash[1]:
         st.code(flash[1], language=None)
-        st.caption("Copy this password now and hand it over safely: it is shown only once.")
+        st.caption(tr("admin.users.password.shown_once"))
     del st.session_state[FLASH_KEY]  # after drawing it: an interrupted run shows it again
 
 users = auth.users.list_users()
 locked = auth.lockout.locked_usernames()
+
+
+def status_of(username: str, disabled: bool) -> str:
+    state = "disabled" if disabled else "locked" if username in locked else "active"
+    return tr(f"admin.users.status.{state}")
+
+
 st.dataframe(
     [
         {
-            "Username": u.username,
-            "Name": u.name,
-            "Role": u.role,
-            "Status": "disabled" if u.disabled else "locked" if u.username in locked else "active",
-            "Last login (UTC)": u.last_login_at,
-            "Created (UTC)": u.created_at,
+            tr("admin.users.column.username"): u.username,
+            tr("admin.users.column.name"): u.name,
+            tr("admin.users.column.role"): role_label(u.role),
+            tr("admin.users.column.language"): language_label(u.language),
+            tr("admin.users.column.status"): status_of(u.username, u.disabled),
+            tr("admin.users.column.last_login"): u.last_login_at,
+            tr("admin.users.column.created"): u.created_at,
         }
         for u in users
     ],
@@ -66,53 +86,89 @@ st.dataframe(
 )
 round_ = st.session_state.get(FORM_KEY, 0)
 
-st.subheader("Create a user")
+st.subheader(tr("admin.users.create.title"))
 with st.form(f"create_user_{round_}"):
     left, right = st.columns(2)
-    username = left.text_input("Username")
-    role = right.selectbox("Role", roles.ROLES, index=roles.ROLES.index(roles.ANALYST))
-    name = left.text_input("Full name (optional)")
-    email = right.text_input("E-mail (optional)")
-    password = st.text_input(
-        "Password (leave empty to generate one)",
-        type="password",
-        help="At least 10 characters, not the username, not a common password.",
+    username = left.text_input(tr("admin.users.field.username"))
+    role = right.selectbox(
+        tr("admin.users.field.role"),
+        roles.ROLES,
+        index=roles.ROLES.index(roles.ANALYST),
+        format_func=role_label,
     )
-    if st.form_submit_button("Create user", type="primary"):
+    name = left.text_input(tr("admin.users.field.name"))
+    email = right.text_input(tr("admin.users.field.email"))
+    password = left.text_input(
+        tr("admin.users.field.password"),
+        type="password",
+        help=tr("admin.users.field.password.help"),
+    )
+    language = right.selectbox(tr("common.language"), LANGUAGE_CHOICES, format_func=language_label)
+    if st.form_submit_button(tr("admin.users.create.submit"), type="primary"):
         act(
             lambda: (
                 actions.create_user(
-                    username, role=role, name=name, email=email, password=password or None
+                    username,
+                    role=role,
+                    name=name,
+                    email=email,
+                    password=password or None,
+                    language=language,
                 ).generated_password
             ),
-            f"Created {role} {username.strip().lower()}.",
+            tr("admin.users.created", role=role_label(role), username=username.strip().lower()),
         )
 
-st.subheader("Change a user")
-chosen = st.selectbox("User", [u.username for u in users], key="admin_users_pick")
+st.subheader(tr("admin.users.change.title"))
+chosen = st.selectbox(
+    tr("admin.users.field.user"), [u.username for u in users], key="admin_users_pick"
+)
 user = next((u for u in users if u.username == chosen), None)
 if user is not None:
     name_ = user.username
-    role_col, status_col, password_col = st.columns(3)
+    role_col, language_col, status_col, password_col = st.columns(4)
     with role_col:
         new_role = st.selectbox(
-            "New role", roles.ROLES, index=roles.ROLES.index(user.role), key=f"role_{name_}"
+            tr("admin.users.field.new_role"),
+            roles.ROLES,
+            index=roles.ROLES.index(user.role),
+            format_func=role_label,
+            key=f"role_{name_}",
         )
-        if st.button("Change role", disabled=new_role == user.role):
-            act(lambda: actions.set_role(name_, new_role), f"{name_} is now {new_role}.")
+        if st.button(tr("admin.users.role.submit"), disabled=new_role == user.role):
+            act(
+                lambda: actions.set_role(name_, new_role),
+                tr("admin.users.role.done", username=name_, role=role_label(new_role)),
+            )
+    with language_col:
+        new_language = st.selectbox(
+            tr("common.language"),
+            LANGUAGE_CHOICES,
+            index=LANGUAGE_CHOICES.index(user.language),
+            format_func=language_label,
+            key=f"language_{name_}",
+        )
+        if st.button(tr("admin.users.language.submit"), disabled=new_language == user.language):
+            act(
+                lambda: actions.set_language(name_, new_language),
+                tr("admin.users.language.done", username=name_),
+            )
     with status_col:
-        st.markdown(f"Status: **{'disabled' if user.disabled else 'active'}**")
-        if user.disabled and st.button("Enable"):
-            act(lambda: actions.enable(name_), f"Enabled {name_}.")
-        if not user.disabled and st.button("Disable"):
-            act(lambda: actions.disable(name_), f"Disabled {name_}.")
-        if name_ in locked and st.button("Unlock"):
-            act(lambda: actions.unlock(name_), f"{name_} may log in again.")
+        st.markdown(tr("admin.users.status.now", status=status_of(name_, user.disabled)))
+        if user.disabled and st.button(tr("admin.users.enable")):
+            act(lambda: actions.enable(name_), tr("admin.users.enabled", username=name_))
+        if not user.disabled and st.button(tr("admin.users.disable")):
+            act(lambda: actions.disable(name_), tr("admin.users.disabled", username=name_))
+        if name_ in locked and st.button(tr("admin.users.unlock")):
+            act(lambda: actions.unlock(name_), tr("admin.users.unlocked", username=name_))
     with password_col:
-        st.markdown("Password")
-        if st.button("Reset password"):
-            act(lambda: actions.reset_password(name_), f"New password for {name_}:")
-    with st.expander(f"Delete {name_}"):
-        sure = st.checkbox(f"Yes, delete {name_} permanently", key=f"sure_{name_}")
-        if st.button("Delete user", type="primary", disabled=not sure):
-            act(lambda: actions.delete(name_), f"Deleted {name_}.")
+        st.markdown(tr("admin.users.field.password.title"))
+        if st.button(tr("admin.users.password.reset")):
+            act(
+                lambda: actions.reset_password(name_),
+                tr("admin.users.password.new", username=name_),
+            )
+    with st.expander(tr("admin.users.delete.title", username=name_)):
+        sure = st.checkbox(tr("admin.users.delete.confirm", username=name_), key=f"sure_{name_}")
+        if st.button(tr("admin.users.delete.submit"), type="primary", disabled=not sure):
+            act(lambda: actions.delete(name_), tr("admin.users.deleted", username=name_))
