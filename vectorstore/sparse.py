@@ -12,6 +12,13 @@ A document may have a title (a table's or column's name). The whole title become
 extra term, and a query carries every run of up to `MAX_TITLE_WORDS` consecutive words as
 a title term, so "orders per month" matches the title "orders" exactly and ranks the
 `orders` table above `order_items`, whose words merely contain "order" too.
+
+Questions may be Spanish while identifiers are English. A `SparseEncoder` built with a
+`Glossary` (`vectorstore.glossary`) adds, to a query only, the English words of the
+Spanish business terms it finds ("facturación por región" also searches `revenue`,
+`region`): documents stay as they are, so the index is language-independent and a
+glossary can change without re-indexing. Glossary lookups undo Spanish plurals
+(`singular_es`: "regiones" → "region"), which the English stemmer does not.
 """
 
 from __future__ import annotations
@@ -20,10 +27,14 @@ import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from qdrant_client import models
 
 from backend.schema_render import identifier_words
+
+if TYPE_CHECKING:
+    from vectorstore.glossary import Glossary
 
 # BM25 constants. Documents are short (one table); AVERAGE_LENGTH is a fixed guess, as the
 # vectors are computed one at a time — long documents (very wide tables) weigh each term
@@ -71,6 +82,28 @@ def stem(word: str) -> str:
     return word
 
 
+def singular_es(word: str) -> str:
+    """Light Spanish plural undoing: regiones → region, países → pais, ventas → venta.
+
+    For glossary lookups (which see both sides through it), so an imperfect singular
+    ("tenemos" → "tenemo") costs nothing; singular words ending in -s are kept when they
+    end in -is/-us ("pais", "status") or are short ("mes").
+    """
+    if len(word) > 4 and word.endswith("ces"):
+        return word[:-3] + "z"  # veces → vez
+    if len(word) > 4 and word.endswith("es") and word[-3] in "dlnrsjy":
+        return word[:-2]  # proveedores → proveedor, paises → pais, unidades → unidad
+    if len(word) > 3 and word.endswith(("as", "es", "os")):
+        return word[:-1]  # ventas → venta, clientes → cliente, pedidos → pedido
+    return word
+
+
+def query_words(text: str) -> list[str]:
+    """Folded, lower-cased words of `text` without stopwords, not stemmed (glossary input)."""
+    folded = (_fold(word) for word in identifier_words(text))
+    return [word for word in folded if word not in STOPWORDS]
+
+
 def tokenize(text: str) -> list[str]:
     """Search terms of `text`, in order, repeats kept (document term frequencies need them)."""
     tokens = []
@@ -116,11 +149,35 @@ def encode_document(text: str, title: str = "") -> models.SparseVector:
     return _vector(weights)
 
 
-def encode_query(text: str) -> models.SparseVector:
-    """Query side: weight 1 per distinct term and title term (empty when only stopwords)."""
-    tokens = tokenize(text)
+def _query_terms(tokens: Sequence[str]) -> Counter[str]:
     terms = Counter(tokens)
     for size in range(1, MAX_TITLE_WORDS + 1):
         for start in range(len(tokens) - size + 1):
             terms[title_term(tokens[start : start + size])] += 1
-    return _vector(dict.fromkeys(_merge(terms), 1.0))
+    return terms
+
+
+def encode_query(text: str) -> models.SparseVector:
+    """Query side: weight 1 per distinct term and title term (empty when only stopwords)."""
+    return _vector(dict.fromkeys(_merge(_query_terms(tokenize(text))), 1.0))
+
+
+class SparseEncoder:
+    """Sparse query vectors; a glossary, if given, widens them (documents never are).
+
+    Each English phrase the glossary gives for a question's terms adds its words as terms
+    and the whole phrase as a title term ("líneas de pedido" → `order item` and
+    `=order item`, the title of `order_items`), all at the weight of the question's own
+    terms. Without a glossary it encodes exactly like `encode_query`.
+    """
+
+    def __init__(self, glossary: Glossary | None = None) -> None:
+        self.glossary = glossary
+
+    def query(self, text: str) -> models.SparseVector:
+        terms = _query_terms(tokenize(text))
+        if self.glossary is not None:
+            for phrase in self.glossary.expand(query_words(text)):
+                terms.update(phrase)
+                terms[title_term(phrase)] += 1
+        return _vector(dict.fromkeys(_merge(terms), 1.0))

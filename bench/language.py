@@ -1,0 +1,294 @@
+"""Spanish vs English on the demo schema: retrieval recall@5, and eval accuracy side by side.
+
+The demo golden set (`bench/golden/demo.jsonl`, 75 questions) and its hand translation
+(`demo_es.jsonl`: same ids, gold SQL and tags) are asked of the demo schema — English
+table and column names, comments and sample values — built with `build_demo_database`
+(what `keskinube demo-db` runs) into a scratch SQLite file, introspected and indexed as
+`backend.wiring.index_database` does (sample values, the demo's column comments).
+
+A question counts as found when ALL its gold tables (every table its gold SQL reads,
+via sqlglot) are in the top 5 of the production ranking, `Engine.rank_tables` (see
+`bench/retrieval.py`, whose `production_engine` is reused, `schema_mode="retrieve"`:
+with the default "auto" the 12 demo tables are sent whole and retrieval does not
+matter). Follow-ups are searched by their own text, as the engine does; the table
+also gives the 67 stand-alone questions alone. Runs: English and Spanish × sparse-only
+and hybrid (real embeddings on Ollama's API when the model is served, else skipped and
+said so) × without and with the demo glossary (`backend/demo/glossary.yaml`,
+`vectorstore.glossary`), which widens sparse queries only.
+
+With `--eval-en`/`--eval-es` (reports of `keskinube eval --set ... --out FILE`) the
+markdown also puts the real model's execution accuracy side by side, per difficulty and
+per question where the languages differ.
+
+    python -m bench language [--embed-url URL] [--embed-model all-minilm] [--sparse-only]
+        [--orders 5000] [--eval-en FILE --eval-es FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import sqlglot
+from qdrant_client import QdrantClient
+from sqlglot import exp
+
+import vectorstore.collection
+from backend.adapters.ollama import OllamaEmbedder, check_ollama
+from backend.adapters.sql_runner import create_database_engine
+from backend.demo import build_demo_database
+from backend.domain import TableDoc
+from backend.evaluation.sets import GoldQuestion, load_set
+from backend.join_paths import expand_join_paths
+from backend.schema import introspect
+from backend.wiring import demo_comments
+from bench.common import REPO_ROOT, md_table, quiet_logs, write_results
+from bench.retrieval import ACTOR, K, MemoEmbedder, production_engine
+from vectorstore.glossary import Glossary, load_glossary
+from vectorstore.sparse import SparseEncoder
+from vectorstore.store import QdrantSchemaStore
+
+SETS = {"en": REPO_ROOT / "bench/golden/demo.jsonl", "es": REPO_ROOT / "bench/golden/demo_es.jsonl"}
+GLOSSARY = REPO_ROOT / "backend/demo/glossary.yaml"
+DATABASE = "demo"
+
+
+def gold_tables(sql: str) -> frozenset[str]:
+    """Tables the query reads (lower-cased), CTE names left out."""
+    tree = sqlglot.parse_one(sql, read="sqlite")
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    return frozenset(t.name.lower() for t in tree.find_all(exp.Table) if t.name.lower() not in ctes)
+
+
+def demo_schema(orders: int) -> list[TableDoc]:
+    """The demo tables as the product indexes them, from a scratch SQLite database."""
+    with tempfile.TemporaryDirectory(prefix="kk-language-") as folder:
+        url = f"sqlite:///{Path(folder) / 'demo.sqlite'}"
+        build_demo_database(url, orders=orders)
+        engine = create_database_engine(url)
+        try:
+            return [demo_comments(t) for t in introspect(engine)]
+        finally:
+            engine.dispose()
+
+
+@contextmanager
+def sparse_queries(encoder: SparseEncoder) -> Iterator[None]:
+    """Searches encode queries with `encoder`: the collections call `encode_query` by name.
+
+    Stands in for the constructor argument proposed in bench/proposals/
+    glossary_wiring.patch; documents are encoded as always either way.
+    """
+    with mock.patch.object(vectorstore.collection, "encode_query", encoder.query):
+        yield
+
+
+def score(tables: list[TableDoc], questions: tuple[GoldQuestion, ...],
+          embedder: MemoEmbedder | None, glossary: Glossary | None) -> dict[str, Any]:  # fmt: skip
+    """Index the schema, rank every question's tables, and score recall@K."""
+    client = QdrantClient(location=":memory:")
+    store = QdrantSchemaStore(client, embedder)
+    stats = store.index_tables(DATABASE, tables)
+    if embedder is not None and stats.sparse_only:
+        raise RuntimeError(f"embeddings failed while indexing: {stats.warning}")
+    engine = production_engine(store, DATABASE)
+    records = []
+    with sparse_queries(SparseEncoder(glossary)):
+        for q in questions:
+            top = [t.name for t in engine.rank_tables(q.question, ACTOR, k=K).tables]
+            raw = [t.name for t in store.search_tables(DATABASE, q.question, k=K).tables]
+            gold = gold_tables(q.gold_sql)
+            joined = top + list(expand_join_paths(top, engine.tables()))
+            records.append({
+                "id": q.id, "follow_up": q.previous_id is not None, "gold": sorted(gold),
+                "top": top, "hit": gold <= set(top), "raw_hit": gold <= set(raw),
+                "hit_with_joins": gold <= set(joined),
+            })  # fmt: skip
+    client.close()
+    return summarise(records)
+
+
+def _recall(records: list[dict[str, Any]], key: str = "hit") -> float:
+    return round(sum(r[key] for r in records) / len(records), 4) if records else float("nan")
+
+
+def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
+    alone = [r for r in records if not r["follow_up"]]
+    return {
+        "questions": len(records),
+        "recall_at_5": _recall(records),
+        "standalone_questions": len(alone),
+        "standalone_recall_at_5": _recall(alone),
+        "recall_with_join_paths": _recall(records, "hit_with_joins"),
+        "raw_recall_at_5": _recall(records, "raw_hit"),
+        "misses": [{k: r[k] for k in ("id", "gold", "top")} for r in records if not r["hit"]],
+    }
+
+
+def _embedder(args: argparse.Namespace) -> tuple[MemoEmbedder | None, str]:
+    if args.sparse_only:
+        return None, "hybrid skipped (--sparse-only)"
+    health = check_ollama(base_url=args.embed_url, models=[args.embed_model])
+    if not health.ok:
+        return None, f"hybrid skipped: {health.message}"
+    inner = OllamaEmbedder(
+        base_url=args.embed_url, model=args.embed_model, timeout_s=120, keep_alive="30m"
+    )
+    return MemoEmbedder(inner), f"real embeddings: {args.embed_model} at {args.embed_url}"
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    sets = {language: load_set(path).questions for language, path in SETS.items()}
+    glossary = load_glossary(GLOSSARY)
+    embedder, note = _embedder(args)
+    print(note, flush=True)
+    started = time.perf_counter()
+    tables = demo_schema(args.orders)
+    print(f"demo schema: {len(tables)} tables in {time.perf_counter() - started:.1f}s", flush=True)
+    runs = []
+    for mode, emb in (("sparse", None), ("hybrid", embedder)):
+        if mode == "hybrid" and emb is None:
+            continue
+        for with_glossary in (False, True):
+            for language, questions in sets.items():
+                result = score(tables, questions, emb, glossary if with_glossary else None)
+                runs.append({"language": language, "mode": mode, "glossary": with_glossary,
+                             **result})  # fmt: skip
+                print(f"{language} {mode} glossary={with_glossary}: {result['recall_at_5']}")
+    return {
+        "k": K,
+        "embed_model": args.embed_model if embedder else None,
+        "embedding": note,
+        "orders": args.orders,
+        "glossary_terms": len(glossary),
+        "runs": runs,
+        "eval": compare_evals(args.eval_en, args.eval_es),
+    }
+
+
+def compare_evals(en: Path | None, es: Path | None) -> dict[str, Any] | None:
+    """Execution accuracy of two `keskinube eval` reports, overall, per difficulty, per id."""
+    if en is None or es is None:
+        return None
+    reports = {"en": json.loads(en.read_text()), "es": json.loads(es.read_text())}
+    correct = {
+        lang: {q["id"]: q["correct"] for q in r["questions"] if q["counted"]}
+        for lang, r in reports.items()
+    }
+    return {
+        "files": {"en": str(en), "es": str(es)},
+        "model": {lang: r["meta"].get("model") for lang, r in reports.items()},
+        "settings": {lang: r["meta"].get("settings") for lang, r in reports.items()},
+        "totals": {lang: r["engine"]["totals"] for lang, r in reports.items()},
+        "by_difficulty": {lang: r["engine"]["by_difficulty"] for lang, r in reports.items()},
+        "only_en": sorted(i for i, ok in correct["en"].items() if ok and not correct["es"].get(i)),
+        "only_es": sorted(i for i, ok in correct["es"].items() if ok and not correct["en"].get(i)),
+    }
+
+
+def _side_by_side(runs: list[dict[str, Any]]) -> str:
+    """One row per retrieval × glossary: English and Spanish recall, and who missed what."""
+    rows = []
+    for mode, glossary in dict.fromkeys((r["mode"], r["glossary"]) for r in runs):
+        pair = {r["language"]: r for r in runs if (r["mode"], r["glossary"]) == (mode, glossary)}
+        en, es = pair["en"], pair["es"]
+        missed = {lang: {m["id"] for m in r["misses"]} for lang, r in pair.items()}
+        rows.append([
+            mode, "on" if glossary else "off", en["recall_at_5"], es["recall_at_5"],
+            round(es["recall_at_5"] - en["recall_at_5"], 4),
+            _ids(missed["es"] - missed["en"]), _ids(missed["en"] - missed["es"]),
+        ])  # fmt: skip
+    return md_table(
+        ["retrieval", "glossary", "English @5", "Spanish @5", "es − en", "missed in Spanish only",
+         "missed in English only"],
+        rows,
+    )  # fmt: skip
+
+
+def _ids(ids: set[str]) -> str:
+    return "-" if not ids else " ".join(sorted(ids)) if len(ids) <= 15 else f"{len(ids)} questions"
+
+
+def markdown(data: dict[str, Any]) -> str:
+    rows = [
+        [r["mode"], "on" if r["glossary"] else "off", r["language"], r["questions"],
+         r["recall_at_5"], r["standalone_recall_at_5"], r["recall_with_join_paths"],
+         r["raw_recall_at_5"], _ids({m["id"] for m in r["misses"]})]
+        for r in data["runs"]
+    ]  # fmt: skip
+    table = md_table(
+        ["retrieval", "glossary", "language", "questions", "recall@5", "stand-alone @5 (67)",
+         "top 5 + join path", "raw store @5", "missed (production)"],
+        rows,
+    )  # fmt: skip
+    text = (
+        "# Spanish vs English — demo schema (75 golden questions, translated by hand)\n\n"
+        f"Recall@{data['k']} of all gold tables, production ranking (`Engine.rank_tables`, "
+        '`schema_mode="retrieve"`; with the default "auto" the 12 demo tables are sent '
+        "whole); follow-ups searched by their own text, as the engine does. Schema, comments "
+        f"and sample values in English. {data['embedding']}. Glossary: "
+        f"`backend/demo/glossary.yaml` ({data['glossary_terms']} terms), applied to sparse "
+        "queries only.\n\n"
+        + _side_by_side(data["runs"])
+        + "\n\nDetails (stand-alone: the 67 questions that are not follow-ups; top 5 + join "
+        "path: with the tables the engine adds to join them; raw store: `search_tables(k=5)` "
+        "without the engine's re-rank):\n\n" + table + "\n"
+    )
+    if data["embed_model"] == "all-minilm":
+        text += (
+            "\nThe dense side here is all-MiniLM-L6-v2, an English model: it reads Spanish "
+            "questions poorly. A multilingual embedder (README: `bge-m3`) is the remedy; none "
+            "can be served on the benchmark machine, so it is not measured.\n"
+        )
+    if data["eval"]:
+        text += "\n" + _eval_markdown(data["eval"])
+    return text
+
+
+def _eval_markdown(ev: dict[str, Any]) -> str:
+    def cell(figures: dict[str, Any]) -> str:
+        return f"{figures['correct']}/{figures['questions']} = {figures['accuracy']:.1%}"
+
+    totals = ev["totals"]
+    rows = [["all", cell(totals["en"]), cell(totals["es"])]]
+    for level in ("easy", "medium", "hard"):
+        if level in ev["by_difficulty"]["en"]:
+            rows.append([level, cell(ev["by_difficulty"]["en"][level]),
+                         cell(ev["by_difficulty"]["es"][level])])  # fmt: skip
+    rows.append(["valid SQL", f"{totals['en']['valid_sql_rate']:.1%}",
+                 f"{totals['es']['valid_sql_rate']:.1%}"])  # fmt: skip
+    model = (ev["model"]["es"] or {}).get("name", "?")
+    mode = (ev["settings"]["es"] or {}).get("schema_mode", "?")
+    return (
+        f"## Execution accuracy, real model ({model}, schema mode {mode})\n\n"
+        + md_table(["", "English", "Spanish"], rows)
+        + f"\n\nRight in English only: {', '.join(ev['only_en']) or '-'}. "
+        f"Right in Spanish only: {', '.join(ev['only_es']) or '-'}.\n"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench language", description=__doc__)
+    parser.add_argument("--embed-url", default="http://127.0.0.1:11434")
+    parser.add_argument("--embed-model", default="all-minilm")
+    parser.add_argument("--sparse-only", action="store_true")
+    parser.add_argument("--orders", type=int, default=5000, help="demo orders (sample values)")
+    parser.add_argument("--eval-en", type=Path, help="keskinube eval report, English set")
+    parser.add_argument("--eval-es", type=Path, help="keskinube eval report, Spanish set")
+    args = parser.parse_args(argv)
+    quiet_logs()
+    started = time.perf_counter()
+    data = run(args)
+    data["total_seconds"] = round(time.perf_counter() - started, 1)
+    write_results("language", data, markdown(data))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Spanish questions over the English demo schema, keyword (sparse-only) retrieval.
+
+The demo database is built and indexed as the product does (sample values, the demo's
+comments) in embedded Qdrant with no embedding model, so only the sparse side searches:
+without the glossary a Spanish question shares no word with the schema; with it, the
+right tables come back. English questions rank exactly as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from qdrant_client import QdrantClient
+
+import vectorstore.collection
+from backend.demo import build_demo_database
+from backend.schema import introspect
+from backend.wiring import demo_comments
+from vectorstore.glossary import load_glossary
+from vectorstore.sparse import SparseEncoder
+from vectorstore.store import QdrantSchemaStore
+
+DEMO_GLOSSARY = Path(__file__).resolve().parents[2] / "backend" / "demo" / "glossary.yaml"
+DB = "demo"
+
+# Not the benchmark's questions (bench/golden/demo_es.jsonl): these are only for the tests.
+SPANISH = {
+    "¿Qué transportistas tardan más en entregar los paquetes?": {"shipments"},
+    "Reembolsos por motivo de devolución": {"returns"},
+    "¿Cuántos empleados tiene cada oficina?": {"employees", "offices"},
+    "Facturación por familia de producto": {"order_items", "product_categories"},
+    "Proveedores con el plazo de entrega más largo": {"suppliers"},
+    "Pagos con tarjeta del último trimestre": {"payments"},
+    "Clientes sin gestor de cuenta asignado": {"customers"},
+    "Sueldo medio de los comerciales por región": {"employees", "regions"},
+}
+ENGLISH = [
+    "Which carriers take longest to deliver parcels?",
+    "Refunds by return reason",
+    "Average salary of sales reps per region",
+]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QdrantSchemaStore]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('spanish') / 'demo.sqlite'}"
+    build_demo_database(url, orders=1500)
+    engine = sa.create_engine(url)
+    tables = [demo_comments(t) for t in introspect(engine)]
+    engine.dispose()
+    client = QdrantClient(location=":memory:")
+    schema_store = QdrantSchemaStore(client, None)  # no embedder: sparse only
+    schema_store.index_tables(DB, tables)
+    yield schema_store
+    client.close()
+
+
+@pytest.fixture
+def with_glossary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Searches use the demo glossary (the wiring proposal passes it to the store instead)."""
+    encoder = SparseEncoder(load_glossary(DEMO_GLOSSARY))
+    monkeypatch.setattr(vectorstore.collection, "encode_query", encoder.query)
+
+
+def _top(store: QdrantSchemaStore, question: str) -> list[str]:
+    retrieval = store.search_tables(DB, question, k=5)
+    assert retrieval.mode == "sparse"
+    return [t.name for t in retrieval.tables]
+
+
+@pytest.mark.parametrize(("question", "gold"), sorted(SPANISH.items()))
+def test_spanish_question_finds_its_tables_through_the_glossary(
+    store: QdrantSchemaStore, with_glossary: None, question: str, gold: set[str]
+) -> None:
+    top = _top(store, question)
+    assert gold <= set(top), top
+
+
+def test_without_the_glossary_spanish_questions_find_almost_nothing(
+    store: QdrantSchemaStore,
+) -> None:
+    found = [q for q, gold in SPANISH.items() if gold <= set(_top(store, q))]
+    assert len(found) <= 1, found
+
+
+def test_english_questions_rank_the_same_with_the_glossary(
+    store: QdrantSchemaStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = {q: _top(store, q) for q in ENGLISH}
+    encoder = SparseEncoder(load_glossary(DEMO_GLOSSARY))
+    monkeypatch.setattr(vectorstore.collection, "encode_query", encoder.query)
+    assert {q: _top(store, q) for q in ENGLISH} == before
+    assert all(before.values())

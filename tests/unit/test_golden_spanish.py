@@ -1,0 +1,26 @@
+"""The Spanish demo golden set is a translation: same ids, gold SQL, tags and follow-ups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from backend.evaluation.sets import load_set
+from backend.i18n.detect import detect_language
+
+GOLDEN = Path(__file__).resolve().parents[2] / "bench" / "golden"
+
+
+def test_spanish_golden_set_matches_the_english_one_but_for_the_question() -> None:
+    english = load_set(GOLDEN / "demo.jsonl").questions
+    spanish = load_set(GOLDEN / "demo_es.jsonl").questions
+    assert len(spanish) == len(english) == 75
+    for en, es in zip(english, spanish, strict=True):
+        assert (es.id, es.gold_sql, es.tags, es.previous_id, es.db) == (
+            en.id, en.gold_sql, en.tags, en.previous_id, en.db,
+        )  # fmt: skip
+        assert es.question != en.question
+
+
+def test_spanish_golden_questions_read_as_spanish() -> None:
+    spanish = load_set(GOLDEN / "demo_es.jsonl").questions
+    assert [q.id for q in spanish if detect_language(q.question) != "es"] == []
