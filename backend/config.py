@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     full_schema_max_tokens: int = Field(
         4000, ge=0, description="Largest schema (estimated tokens) sent whole in `auto` mode."
     )
+    retrieved_schema_max_tokens: int = Field(
+        1500,
+        ge=100,
+        description="Most schema (estimated tokens) a prompt carries when tables are "
+        "retrieved: the lowest-ranked tables are shortened, then left out, to fit.",
+    )
     cache_similarity: float = Field(
         0.92, gt=0, le=1, description="Cosine similarity for reusing a cached answer's SQL."
     )

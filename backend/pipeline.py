@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from backend.domain import (
+    AccessPolicy,
     Actor,
     Answer,
     Attempt,
@@ -33,10 +34,10 @@ from backend.errors import (
     QueryTimeout,
     SqlRejected,
 )
-from backend.join_paths import expand_join_paths, promote_fk_neighbours
+from backend.join_paths import promote_fk_neighbours
 from backend.ports import AnswerCache, ChatModel, SchemaIndex, SqlRunner
-from backend.prompts import PromptParts, build_prompt, estimate_tokens, retry_message
-from backend.schema_render import render_table
+from backend.prompts import PromptParts, build_prompt, retry_message
+from backend.schema_view import SchemaView
 from backend.sql_extract import extract_sql
 from backend.sql_guard import check_sql
 
@@ -58,6 +59,7 @@ class EngineConfig:
     answer_reserve_tokens: int = 768
     schema_mode: SchemaMode = "auto"
     full_schema_max_tokens: int = 4000
+    retrieved_schema_max_tokens: int = 1500
     examples_k: int = 3
     notes_k: int = 3
 
@@ -108,7 +110,7 @@ class Engine:
         self.index = index
         self.config = config
         self.cache = cache
-        self._tables: dict[str, TableDoc] | None = None
+        self._view: SchemaView | None = None
 
     # -- public API ---------------------------------------------------------------
 
@@ -152,13 +154,17 @@ class Engine:
 
     def tables(self) -> dict[str, TableDoc]:
         """The indexed schema, loaded once per engine (call `refresh` after re-indexing)."""
-        if self._tables is None:
-            loaded = self.index.load_tables(self.config.database)
-            self._tables = {table.name: table for table in loaded}
-        return self._tables
+        return self.schema().tables
+
+    def schema(self) -> SchemaView:
+        """The indexed schema with what is derived from it once (FK graph, DDL, guard)."""
+        view = self._view
+        if view is None:
+            view = self._view = SchemaView(self.index.load_tables(self.config.database))
+        return view
 
     def refresh(self) -> None:
-        self._tables = None
+        self._view = None
 
     # -- steps ---------------------------------------------------------------------
 
@@ -234,19 +240,17 @@ class Engine:
     def _prompt(
         self, run: _Run, actor: Actor, conversation: Sequence[Turn]
     ) -> tuple[tuple[str, str], ...]:
-        tables = self.tables()
-        if not tables:
+        view = self.schema()
+        if not view.tables:
             raise KeskinubeError(
                 "The schema isn't indexed yet — run `keskinube index` or re-index from the "
                 "admin page."
             )
-        run.retrieval = self._retrieve(run.question, actor, tables)
-        chosen = [tables[t.name] for t in run.retrieval.tables if t.name in tables]
-        chosen += [tables[name] for name in run.retrieval.added_for_joins if name in tables]
+        run.retrieval, blocks = self._retrieve(run.question, actor, view)
         database = self.config.database
         parts = PromptParts(
             dialect=self.runner.dialect,
-            schema_blocks=[render_table(t, policy=actor.policy) for t in chosen],
+            schema_blocks=blocks,
             examples=self.index.search_examples(database, run.question, k=self.config.examples_k),
             notes=self.index.search_notes(database, run.question, k=self.config.notes_k),
             conversation=conversation,
@@ -255,15 +259,28 @@ class Engine:
         budget = self.config.num_ctx - self.config.answer_reserve_tokens
         return build_prompt(parts, budget_tokens=budget).messages
 
-    def _retrieve(self, question: str, actor: Actor, tables: dict[str, TableDoc]) -> Retrieval:
-        visible = [t for t in tables.values() if actor.policy.allows_table(t.name)]
-        if self._use_full_schema(visible, actor):
-            ranked = tuple(ScoredTable(t.name, 1.0) for t in sorted(visible, key=lambda t: t.name))
-            return Retrieval(tables=ranked, mode="full_schema")
+    def _retrieve(
+        self, question: str, actor: Actor, view: SchemaView
+    ) -> tuple[Retrieval, list[str]]:
+        """The tables for the prompt and their DDL: the whole schema, or retrieved + fitted."""
+        policy = actor.policy
+        if self._use_full_schema(view, policy):
+            names = sorted(view.visible(policy))
+            ranked = tuple(ScoredTable(name, 1.0) for name in names)
+            blocks = [view.block(name, policy).text for name in names]
+            return Retrieval(tables=ranked, mode="full_schema"), blocks
         retrieval = self.rank_tables(question, actor, k=self.config.retrieval_k)
-        allowed = {t.name: t for t in visible}
-        extra = expand_join_paths([t.name for t in retrieval.tables], allowed)
-        return replace(retrieval, added_for_joins=tuple(extra))
+        fit = view.fit(
+            [t.name for t in retrieval.tables],
+            policy,
+            question=question,
+            budget_tokens=self.config.retrieved_schema_max_tokens,
+        )
+        if fit.dropped or fit.compacted:
+            log.debug("schema fitted to %d tokens: compacted %s, dropped %s",
+                      fit.tokens, fit.compacted, fit.dropped)  # fmt: skip
+        kept = tuple(t for t in retrieval.tables if t.name in fit.tables)
+        return replace(retrieval, tables=kept, added_for_joins=fit.joins), list(fit.blocks)
 
     def rank_tables(self, question: str, actor: Actor, *, k: int) -> Retrieval:
         """The `k` tables most relevant to `question` that `actor` may read (no LLM)."""
@@ -271,19 +288,14 @@ class Engine:
             self.config.database, question, k=max(4 * k, 20), policy=actor.policy
         )
         scores = {t.name: t for t in deep.tables}
-        order = promote_fk_neighbours(list(scores), self.tables(), k=k)
+        view = self.schema()
+        order = promote_fk_neighbours(list(scores), view.tables, k=k, graph=view.graph)
         return replace(deep, tables=tuple(scores[name] for name in order))
 
-    def _use_full_schema(self, visible: Sequence[TableDoc], actor: Actor) -> bool:
+    def _use_full_schema(self, view: SchemaView, policy: AccessPolicy) -> bool:
         if self.config.schema_mode != "auto":
             return self.config.schema_mode == "full"
-        # Stop rendering once over the limit: a large schema costs a few tables, not all.
-        size = 0
-        for table in visible:
-            size += estimate_tokens(render_table(table, policy=actor.policy))
-            if size > self.config.full_schema_max_tokens:
-                return False
-        return True
+        return view.fits_whole(policy, self.config.full_schema_max_tokens)
 
     def _complete(self, run: _Run, messages: Sequence[tuple[str, str]]) -> Completion:
         with run.timed("generate"):
@@ -297,10 +309,9 @@ class Engine:
     ) -> tuple[str, QueryResult]:
         step("check")
         with run.timed("check"):
-            schema = {name: list(t.column_names) for name, t in self.tables().items()}
             checked = check_sql(
                 sql,
-                schema=schema,
+                schema=self.schema().known,
                 dialect=self.runner.dialect,
                 row_limit=self.config.row_limit + 1,
                 policy=actor.policy,

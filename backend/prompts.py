@@ -10,12 +10,16 @@ dropped first.
 from __future__ import annotations
 
 import hashlib
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from backend.domain import Example, Note, Turn
 
 PROMPT_VERSION = "sql-v1"
+_DIGIT = re.compile(r"\d")
+_PUNCTUATION = re.compile(r"[^\w\s]")
 
 _DIALECT_NOTES = {
     "mysql": (
@@ -63,8 +67,17 @@ class BuiltPrompt:
 
 
 def estimate_tokens(text: str) -> int:
-    """A cheap, conservative token estimate (code-heavy text runs ~3.2 chars a token)."""
-    return len(text) // 3 + 1
+    """A cheap, conservative token estimate, calibrated on the Qwen2.5 tokenizer.
+
+    Qwen writes each digit as a token and most punctuation as one; words run about four
+    characters a token. Measured on 308 texts (DDL of synthetic, demo and Spider tables,
+    questions, examples, notes): 1.14× the real count overall, below it for 5. Characters
+    / 3, used before, undercounted DDL full of numbered sample values by up to a third.
+    """
+    digits = len(_DIGIT.findall(text))
+    punctuation = len(_PUNCTUATION.findall(text))
+    words = len(text) - digits - punctuation
+    return math.ceil(words / 4 + digits + 0.8 * punctuation) + 1
 
 
 def template_hash() -> str:

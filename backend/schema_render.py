@@ -2,14 +2,18 @@
 
 `render_table` writes the DDL a model reads: only the columns the caller's policy allows,
 with comments and a few sample values inline, so that a prompt holding ten tables stays
-small. `table_document` writes the text that is embedded and indexed for retrieval: names
-split into words ("order_items" → "order items") so that a question's words match them.
-Both are deterministic: the same `TableDoc` always gives the same text.
+small. Under a tight prompt budget it can be shorter still: `compact` keeps every column
+and key but trims samples and comments and drops NOT NULL; `max_columns` (for very wide
+tables) writes full lines for the keys and the columns a question names, and only the
+names of the rest. `table_document` writes the text that is embedded and indexed for
+retrieval: names split into words ("order_items" → "order items") so that a question's
+words match them. All are deterministic: the same inputs always give the same text.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from backend.domain import AccessPolicy, ColumnDoc, ForeignKey, TableDoc
 
@@ -17,6 +21,11 @@ _SEPARATORS = re.compile(r"[\W_]+")
 _PLAIN_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MAX_COMMENT = 160
 _MAX_SAMPLE = 40
+# Compact rendering: the first few samples, short, and the gist of each comment.
+_COMPACT_COMMENT = 60
+_COMPACT_SAMPLE = 24
+_COMPACT_SAMPLES = 3
+_HIDDEN_NAMES_PER_SHOWN = 3  # a capped table lists at most this many hidden names per line
 
 
 def _boundary(prev: str, char: str, following: str) -> bool:
@@ -69,22 +78,24 @@ def _one_line(text: str | None, limit: int = _MAX_COMMENT) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def _sql_literal(value: str) -> str:
-    return "'" + _one_line(value, _MAX_SAMPLE).replace("'", "''") + "'"
+def _sql_literal(value: str, limit: int = _MAX_SAMPLE) -> str:
+    return "'" + _one_line(value, limit).replace("'", "''") + "'"
 
 
-def _column_note(column: ColumnDoc, with_samples: bool) -> str:
+def _column_note(column: ColumnDoc, with_samples: bool, compact: bool = False) -> str:
     parts = []
     if column.comment:
-        parts.append(_one_line(column.comment))
+        parts.append(_one_line(column.comment, _COMPACT_COMMENT if compact else _MAX_COMMENT))
     if with_samples and column.sample_values:
-        parts.append("e.g. " + ", ".join(_sql_literal(v) for v in column.sample_values))
+        samples = column.sample_values[:_COMPACT_SAMPLES] if compact else column.sample_values
+        limit = _COMPACT_SAMPLE if compact else _MAX_SAMPLE
+        parts.append("e.g. " + ", ".join(_sql_literal(v, limit) for v in samples))
     return "; ".join(parts)
 
 
-def _column_line(column: ColumnDoc, inline_pk: bool) -> str:
+def _column_line(column: ColumnDoc, inline_pk: bool, compact: bool = False) -> str:
     line = f"{quote_identifier(column.name)} {column.type}"
-    if not column.nullable and not (inline_pk and column.primary_key):
+    if not column.nullable and not (inline_pk and column.primary_key) and not compact:
         line += " NOT NULL"
     if inline_pk and column.primary_key:
         line += " PRIMARY KEY"
@@ -116,10 +127,19 @@ def visible_foreign_keys(table: TableDoc, policy: AccessPolicy | None) -> list[F
 
 
 def render_table(
-    table: TableDoc, *, policy: AccessPolicy | None = None, with_samples: bool = True
+    table: TableDoc,
+    *,
+    policy: AccessPolicy | None = None,
+    with_samples: bool = True,
+    compact: bool = False,
+    max_columns: int | None = None,
+    prefer: Collection[str] = (),
 ) -> str:
     """Compact `CREATE TABLE` text for a prompt; columns the policy denies are left out.
 
+    `compact` trims samples and comments and drops NOT NULL. `max_columns` caps the
+    columns written in full: key columns (primary and foreign) always are, then those in
+    `prefer`, then the rest in table order; the others are only named, in a comment.
     Raises `ValueError` for a table the policy does not allow: callers filter first.
     """
     if policy is not None and not policy.allows_table(table.name):
@@ -127,23 +147,68 @@ def render_table(
     columns = [
         c for c in table.columns if policy is None or policy.allows_column(table.name, c.name)
     ]
+    fks = visible_foreign_keys(table, policy)
+    shown, hidden = _cap_columns(columns, fks, max_columns, prefer)
     pk = [c.name for c in columns if c.primary_key]
     inline_pk = len(pk) == 1
     items: list[tuple[str, str]] = [
-        (_column_line(c, inline_pk), _column_note(c, with_samples)) for c in columns
+        (_column_line(c, inline_pk, compact), _column_note(c, with_samples, compact)) for c in shown
     ]
     if len(pk) > 1:
         items.append((f"PRIMARY KEY ({_names(tuple(pk))})", ""))
-    items.extend((_fk_line(fk), "") for fk in visible_foreign_keys(table, policy))
+    items.extend((_fk_line(fk), "") for fk in fks)
     header = f"CREATE TABLE {quote_identifier(table.name)} ("
     if table.comment:
-        header += f" -- {_one_line(table.comment)}"
+        limit = _COMPACT_COMMENT if compact else _MAX_COMMENT
+        header += f" -- {_one_line(table.comment, limit)}"
     lines = [header]
     for index, (text, note) in enumerate(items):
         comma = "," if index < len(items) - 1 else ""
         lines.append(f"  {text}{comma}" + (f" -- {note}" if note else ""))
+    if hidden:
+        lines.append("  -- " + _hidden_note(hidden, len(shown)))
     lines.append(");")
     return "\n".join(lines)
+
+
+def _cap_columns(
+    columns: list[ColumnDoc],
+    fks: list[ForeignKey],
+    max_columns: int | None,
+    prefer: Collection[str],
+) -> tuple[list[ColumnDoc], list[ColumnDoc]]:
+    """(columns written in full, in table order; columns only named)."""
+    if max_columns is None or len(columns) <= max_columns:
+        return columns, []
+    keys = {c.name for c in columns if c.primary_key} | {n for fk in fks for n in fk.columns}
+    wanted = {name.lower() for name in prefer}
+    ranked = sorted(
+        columns,
+        key=lambda c: (c.name not in keys, c.name.lower() not in wanted),
+    )  # stable: table order within each group
+    chosen = {c.name for c in ranked[: max(max_columns, len(keys))]} | keys
+    return [c for c in columns if c.name in chosen], [c for c in columns if c.name not in chosen]
+
+
+def _hidden_note(hidden: list[ColumnDoc], shown: int) -> str:
+    limit = max(1, shown) * _HIDDEN_NAMES_PER_SHOWN
+    names = ", ".join(quote_identifier(c.name) for c in hidden[:limit])
+    rest = len(hidden) - limit
+    return f"more columns: {names}" + (f" and {rest} others" if rest > 0 else "")
+
+
+def question_columns(table: TableDoc, question: str) -> frozenset[str]:
+    """Columns of `table` that share a word with `question` (plural-insensitive)."""
+    words = {_singular(word) for word in identifier_words(question)}
+    return frozenset(
+        column.name
+        for column in table.columns
+        if any(_singular(word) in words for word in identifier_words(column.name))
+    )
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
 def _named(name: str) -> str:

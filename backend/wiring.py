@@ -93,6 +93,7 @@ def build_services(
         num_ctx=settings.ollama_num_ctx,
         schema_mode=settings.schema_mode,
         full_schema_max_tokens=settings.full_schema_max_tokens,
+        retrieved_schema_max_tokens=settings.retrieved_schema_max_tokens,
     )
     engine = Engine(
         model=chat_model,

@@ -3,8 +3,9 @@
 Both pipelines send their prompts to the same scripted Ollama server, which records every
 request; the tokens of each recorded prompt are counted the same way for both (see
 `bench/tokens.py`: the Qwen2.5 tokenizer when the local llama.cpp server is up, and the
-product's chars/3 estimate). Ours runs with `schema_mode="auto"`: a schema small enough
-(≤ `full_schema_max_tokens`) is sent whole, a larger one is retrieved (top-k + join path).
+product's own estimate). Ours runs with `schema_mode="auto"`: a schema small enough
+(≤ `full_schema_max_tokens`) is sent whole, a larger one is retrieved (top-k + join path)
+and fitted to `retrieved_schema_max_tokens` (lowest-ranked tables shortened, then dropped).
 
 Target (issue 3): ≤ 2,000 tokens at 1,000 tables, flat as the schema grows.
 
@@ -83,6 +84,7 @@ def measure_size(
         "ours": {
             **_token_stats(ours, counter),
             "modes": dict(Counter(r.mode for r in ours)),
+            "retrieved_schema_max_tokens": services.engine.config.retrieved_schema_max_tokens,
             "tables_in_prompt": dict(sorted(Counter(r.prompt_tables for r in ours).items())),
         },
         "langchain": _token_stats(theirs, counter),
@@ -102,6 +104,7 @@ def markdown(data: dict[str, Any]) -> str:
                 ours.get(kind, {}).get("p50", "-"),
                 ours.get(kind, {}).get("max", "-"),
                 ours.get("estimate", {}).get("p50", "-"),
+                ours.get("estimate", {}).get("max", "-"),
                 lc.get(kind, {}).get("p50", "-"),
                 lc.get("estimate", {}).get("p50", "-"),
             ]
@@ -113,9 +116,10 @@ def markdown(data: dict[str, Any]) -> str:
             "our tables in prompt (count: questions)",
             f"ours p50 ({kind})",
             f"ours max ({kind})",
-            "ours p50 (chars/3)",
+            "ours p50 (estimate)",
+            "ours max (estimate)",
             f"LangChain p50 ({kind})",
-            "LangChain p50 (chars/3)",
+            "LangChain p50 (estimate)",
         ],
         rows,
     )
@@ -125,7 +129,9 @@ def markdown(data: dict[str, Any]) -> str:
         "Message contents only (no chat-template tokens). Synthetic ERP-like schemas "
         "(6-15 columns per table, FKs, 12 rows each; LangChain adds 3 sample rows per "
         "table). Ours indexed in steady state: every low-cardinality text column sampled "
-        "(a single index run samples at most 250 columns).\n\n" + table + "\n"
+        "(a single index run samples at most 250 columns); retrieved schema fitted to "
+        f"{data['retrieved_schema_max_tokens']:,} estimated tokens (`RETRIEVED_SCHEMA_MAX_TOKENS`)."
+        "\n\n" + table + "\n"
     )
 
 
@@ -154,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
         "tokenizer": counter.description,
         "tokenizer_available": counter.available,
         "sizes": sizes,
+        "retrieved_schema_max_tokens": sizes[-1]["ours"]["retrieved_schema_max_tokens"],
         "targets": {"max_tokens_at_1000_tables": TARGET_AT_1000},
     }
     write_results("prompt_tokens", data, markdown(data))

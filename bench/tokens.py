@@ -4,8 +4,8 @@ Two counts of the same text (the concatenated message contents a chat request ca
 
 - `qwen`: the real Qwen2.5 tokenizer, through the `/tokenize` endpoint of the llama.cpp
   server that `../shared/llm/start.sh` runs (port 18090); absent when it is not up.
-- `estimate`: `backend.prompts.estimate_tokens` (characters / 3), the product's own
-  conservative budget estimate — always available.
+- `estimate`: `backend.prompts.estimate_tokens` (words / 4 + digits + punctuation,
+  calibrated on Qwen2.5), the product's own conservative budget estimate — always available.
 
 Chat-template tokens (role markers, a few per message) are not included in either.
 """
@@ -50,5 +50,8 @@ class TokenCounter:
     @property
     def description(self) -> str:
         if self.available:
-            return f"Qwen2.5 tokenizer (llama.cpp /tokenize at {self.url}); estimate = chars/3"
-        return "estimate only (chars/3, backend.prompts.estimate_tokens): tokenizer not reachable"
+            return (
+                f"Qwen2.5 tokenizer (llama.cpp /tokenize at {self.url}); estimate = "
+                "`backend.prompts.estimate_tokens`"
+            )
+        return "estimate only (backend.prompts.estimate_tokens): tokenizer not reachable"

@@ -23,6 +23,7 @@ from backend.ports import Embedder
 log = logging.getLogger(__name__)
 
 _NAMESPACE = uuid.UUID("6f1d7a52-3c1e-4f0b-9d7e-2b8a4f6c1e10")
+_PROBE = 8  # entries read by the unfiltered first query (see `_close`)
 _LITERALS = re.compile(r"\d+(?:[.,]\d+)?|'[^']*'|\"[^\"]*\"")
 # Words that flip a question's meaning while barely moving its embedding ("this year" vs
 # "last year" scores 0.97 with all-MiniLM): a reused SQL must share them too.
@@ -101,30 +102,51 @@ class QdrantAnswerCache:
         vector = self._embed(question)
         if vector is None:
             return None
-        must = [
-            models.FieldCondition(key="database", match=models.MatchValue(value=database)),
-            models.FieldCondition(key="role", match=models.MatchValue(value=role)),
-        ]
-        points = self.client.query_points(
-            self.dense_collection,
-            query=vector,
-            using="dense",
-            query_filter=models.Filter(must=must),
-            limit=3,
-            score_threshold=self.similarity,
-            with_payload=True,
-        ).points
+        points = self._close(vector, database, role)
         wanted = list(literal_signature(question))
         for point in points:
             if point.payload and list(point.payload.get("literals", [])) == wanted:
                 return point
         return None
 
+    def _close(self, vector: list[float], database: str, role: str) -> list[models.ScoredPoint]:
+        """The 3 closest entries of `database` and `role` at `similarity` or more, best first.
+
+        Usually nothing cached is that close at all. Embedded Qdrant evaluates a payload
+        filter point by point in Python, so an unfiltered query comes first: when it
+        returns fewer than `_PROBE` points it has returned every point that close, and
+        filtering those here gives exactly what the filtered query would.
+        """
+        probe = self._query(vector, limit=_PROBE)
+        if len(probe) < _PROBE:
+            mine = [p for p in probe if _owned_by(p, database, role)]
+            return mine[:3]
+        must = [
+            models.FieldCondition(key="database", match=models.MatchValue(value=database)),
+            models.FieldCondition(key="role", match=models.MatchValue(value=role)),
+        ]
+        return self._query(vector, limit=3, query_filter=models.Filter(must=must))
+
+    def _query(
+        self, vector: list[float], *, limit: int, query_filter: models.Filter | None = None
+    ) -> list[models.ScoredPoint]:
+        return self.client.query_points(
+            self.dense_collection,
+            query=vector,
+            using="dense",
+            query_filter=query_filter,
+            limit=limit,
+            score_threshold=self.similarity,
+            with_payload=True,
+        ).points
+
     def _embed(self, question: str) -> list[float] | None:
+        """The question's vector: its text as asked (stripped), the very text that retrieval
+        embeds for the same question, so one embedding call serves both."""
         if self.embedder is None:
             return None
         try:
-            return self.embedder.embed([normalise_question(question)])[0]
+            return self.embedder.embed([question.strip()])[0]
         except EmbeddingsUnavailable as exc:
             log.info("answer cache: exact matches only (%s)", exc)
             return None
@@ -142,3 +164,8 @@ class QdrantAnswerCache:
     def _key(database: str, role: str, question: str) -> str:
         name = f"{database}\x1f{role}\x1f{normalise_question(question)}"
         return str(uuid.uuid5(_NAMESPACE, name))
+
+
+def _owned_by(point: models.ScoredPoint, database: str, role: str) -> bool:
+    payload = point.payload or {}
+    return payload.get("database") == database and payload.get("role") == role

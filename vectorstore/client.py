@@ -13,6 +13,7 @@ from pathlib import Path
 from qdrant_client import QdrantClient
 
 from backend.errors import IndexBusy, SettingsError
+from vectorstore import local_sparse
 
 MEMORY = ":memory:"
 
@@ -35,6 +36,7 @@ def open_qdrant(*, url: str | None, path: str | None, timeout_s: int = 30) -> Qd
         return QdrantClient(url=url, timeout=timeout_s)
     if not path:
         raise SettingsError("set QDRANT_URL (a Qdrant server) or QDRANT_PATH (a local folder)")
+    local_sparse.install()  # embedded mode scores sparse vectors in Python: speed it up
     if path == MEMORY:
         return QdrantClient(location=MEMORY)
     Path(path).mkdir(parents=True, exist_ok=True)

@@ -38,11 +38,15 @@ SearchMode = Literal["hybrid", "sparse"]
 
 @dataclass(frozen=True)
 class Hits:
-    """Search results, best first: (payload, fused score) pairs, and how they were found."""
+    """Search results, best first: (payload, fused score) pairs, and how they were found.
+
+    `ids` are the points' ids, in the same order.
+    """
 
     found: list[tuple[dict[str, Any], float]]
     mode: SearchMode
     warning: str | None = None
+    ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -258,10 +262,13 @@ class HybridCollection:
         limit: int,
         query_filter: models.Filter | None = None,
         fields: Sequence[str] | bool = True,
+        candidates: int | None = None,
     ) -> Hits:
         """Hybrid (dense + sparse, fused by RRF) search; sparse-only when dense is impossible.
 
-        Each branch fetches `limit` candidates; RRF fuses them and the best `limit` return.
+        Each branch fetches `candidates` points (default `limit`); RRF fuses them and the
+        best `limit` return, with the payload `fields` asked for (none: `False`). The
+        fused order depends on `candidates` only: a smaller `limit` returns a prefix.
         """
         if not self.exists():
             return Hits([], "sparse", "nothing has been indexed here yet")
@@ -276,13 +283,16 @@ class HybridCollection:
         if not branches:
             return Hits([], mode, warning)
         payload = list(fields) if not isinstance(fields, bool) else fields
-        points = self._query(branches, limit, query_filter, payload)
-        return Hits([(p.payload or {}, p.score) for p in points], mode, warning)
+        depth = max(limit, candidates or limit)
+        points = self._query(branches, limit, depth, query_filter, payload)
+        found = [(p.payload or {}, p.score) for p in points]
+        return Hits(found, mode, warning, tuple(str(p.id) for p in points))
 
     def _query(
         self,
         branches: list[models.Prefetch],
         limit: int,
+        depth: int,
         query_filter: models.Filter | None,
         payload: list[str] | bool,
     ) -> list[models.ScoredPoint]:
@@ -296,7 +306,7 @@ class HybridCollection:
                 limit=limit,
                 with_payload=payload,
             ).points
-        prefetch = [branch.model_copy(update={"limit": limit}) for branch in branches]
+        prefetch = [branch.model_copy(update={"limit": depth}) for branch in branches]
         return self.client.query_points(
             self.name,
             prefetch=prefetch,

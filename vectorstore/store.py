@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from qdrant_client import QdrantClient, models
 
 from backend.domain import AccessPolicy, Example, Note, Retrieval, ScoredTable, TableDoc
 from backend.ports import Embedder
+from vectorstore import local_sparse
 from vectorstore.collection import HybridCollection, QueryVectors
 from vectorstore.documents import (
     example_item,
@@ -68,8 +70,10 @@ class QdrantSchemaStore:
     """Indexes and searches schema, examples and notes; one client shared per process."""
 
     def __init__(self, client: QdrantClient, embedder: Embedder | None) -> None:
+        local_sparse.install()  # a no-op for a Qdrant server; see vectorstore.local_sparse
         self.client = client
         self.queries = QueryVectors(embedder)
+        self._labels = _PointLabels()
 
     def _collection(self, kind: str, database: str) -> HybridCollection:
         return HybridCollection(self.client, self.queries, collection_name(kind, database))
@@ -94,18 +98,32 @@ class QdrantSchemaStore:
 
         Column points count for their table (its best hit). When the candidates hold fewer
         than `k` tables (many columns of one wide table), the search is repeated deeper.
+        Each branch fetches `max(2k, 40)` candidates: deeper lists only add tail ranks to
+        the fusion (Spider dev, hybrid, 876 tables: recall@5 0.931 with 8k, 0.933 with 2k;
+        per database unchanged), and every candidate is materialised in Python in
+        embedded mode. Only the head of the fused ranking is read (longer when it names
+        too few tables): a smaller limit returns a prefix of the same ranking.
         """
         if policy is not None and policy.allowed_tables is not None and not policy.allowed_tables:
             return Retrieval((), "sparse", warning="no table is allowed for this role")
         collection = self._collection("schema", database)
         allowed = _policy_filter(policy)
-        depth, fields = max(8 * k, 40), ["table", "column"]
+        depth = max(2 * k, 40)
+        head = min(depth, k)
         while True:
-            hits = collection.search(question, limit=depth, query_filter=allowed, fields=fields)
-            scored = _best_per_table(hits.found, policy)
-            if len(scored) >= k or len(hits.found) < depth:
+            hits = collection.search(
+                question, limit=head, candidates=depth, query_filter=allowed, fields=False
+            )
+            labels = self._labels.of_all(collection, hits.ids)
+            found = [(label, score) for label, (_, score) in zip(labels, hits.found, strict=True)]
+            scored = _best_per_table(found, policy)
+            if len(scored) >= k or len(hits.found) < head:
                 return Retrieval(tuple(scored[:k]), hits.mode, warning=hits.warning)
-            depth *= 4
+            if head < depth:
+                head = min(depth, head * 4)
+            else:
+                depth *= 4
+                head = depth
 
     def load_tables(self, database: str) -> list[TableDoc]:
         """Every indexed table of `database`, sorted by name, exactly as indexed."""
@@ -154,6 +172,31 @@ class QdrantSchemaStore:
             name = collection_name(kind, database)
             if self.client.collection_exists(name):
                 self.client.delete_collection(name)
+
+
+class _PointLabels:
+    """Which table (and column) each schema point is, learned once per point.
+
+    Search asks for no payload: in local mode every payload returned is filtered and
+    deep-copied in Python, 160 of them per question. A point id is a hash of the database,
+    table and column names (`documents.point_id`), so the label of an id never changes and
+    is only looked up the first time it shows up.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str], dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def of_all(self, collection: HybridCollection, ids: Sequence[str]) -> list[dict[str, Any]]:
+        missing = [pid for pid in ids if (collection.name, pid) not in self._known]
+        if missing:
+            records = collection.client.retrieve(
+                collection.name, missing, with_payload=["table", "column"]
+            )
+            with self._lock:
+                for record in records:
+                    self._known[(collection.name, str(record.id))] = dict(record.payload or {})
+        return [self._known.get((collection.name, pid), {}) for pid in ids]
 
 
 def _best_per_table(

@@ -37,13 +37,13 @@ from backend.sql_guard.row_filters import apply_row_filters
 from backend.sql_guard.statements import check_nodes, drop_hints, parse_statement, reject
 from backend.sql_guard.tables import KnownTables, find_table_reads
 
-__all__ = ["check_sql"]
+__all__ = ["KnownTables", "check_sql"]
 
 
 def check_sql(
     sql: str,
     *,
-    schema: Mapping[str, Sequence[str]],
+    schema: Mapping[str, Sequence[str]] | KnownTables,
     dialect: str,
     row_limit: int,
     policy: AccessPolicy = UNRESTRICTED,
@@ -51,9 +51,10 @@ def check_sql(
 ) -> CheckedSql:
     """Check `sql` and return the statement to run, or raise `SqlRejected` saying why not.
 
-    `schema` maps each known table to its column names in ordinal order; `dialect` is
-    "mysql" (MySQL or MariaDB) or "sqlite"; `user_attributes` fill the `:user.<name>`
-    placeholders of the policy's row filters.
+    `schema` maps each known table to its column names in ordinal order, or is that
+    mapping already made a `KnownTables` (built once by callers that check many queries
+    against one schema); `dialect` is "mysql" (MySQL or MariaDB) or "sqlite";
+    `user_attributes` fill the `:user.<name>` placeholders of the policy's row filters.
     """
     if row_limit < 1:
         raise ValueError("row_limit must be at least 1")
@@ -61,7 +62,7 @@ def check_sql(
     tree = parse_statement(sql, target)
     check_nodes(tree)
     drop_hints(tree)
-    known = KnownTables.from_schema(schema)
+    known = schema if isinstance(schema, KnownTables) else KnownTables.from_schema(schema)
     reads = find_table_reads(tree, known, policy, canonical_dialect(dialect))
     check_columns(tree, reads, known, policy, target)
     apply_row_filters(reads, known, policy, user_attributes or {}, target)

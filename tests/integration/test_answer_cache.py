@@ -75,6 +75,18 @@ def test_roles_and_databases_do_not_share_answers(cache: QdrantAnswerCache) -> N
     assert cache.lookup("other", "analyst", "total revenue") is None
 
 
+def test_many_close_entries_of_other_roles_do_not_hide_this_roles_answer(
+    cache: QdrantAnswerCache,
+) -> None:
+    for number in range(12):  # more than the unfiltered first query reads
+        cache.store("demo", f"role{number}", "total revenue", f"SELECT {number}")
+    cache.store("demo", "analyst", "total revenue", "SELECT 'mine'")
+    asked = "what is the total revenue we made"
+    assert cache.lookup("demo", "analyst", asked) == "SELECT 'mine'"
+    assert cache.lookup("demo", "role3", asked) == "SELECT 3"
+    assert cache.lookup("demo", "nobody", asked) is None
+
+
 def test_evict_removes_exact_and_near_entries(cache: QdrantAnswerCache) -> None:
     cache.store("demo", "analyst", "total revenue", "SELECT 1")
     cache.evict("demo", "analyst", "what is the total revenue we made")

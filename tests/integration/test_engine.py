@@ -86,6 +86,42 @@ def test_prompt_carries_schema_num_ctx_and_the_question_last(
     assert user.rstrip().endswith("Question: What was the revenue per product category?")
 
 
+def test_a_question_is_embedded_once_for_cache_retrieval_examples_and_notes(
+    demo_sqlite: str, scripted_ollama: ScriptedOllama
+) -> None:
+    services = _services(demo_sqlite, scripted_ollama, schema_mode="retrieve")
+    scripted_ollama.add(when("how many customers", reply=f"```sql\n{COUNT_SQL}\n```"))
+    before = scripted_ollama.embed_count
+    answer = services.engine.ask("How many Customers do we have?", ANALYST)
+    services.close()
+    assert answer.ok and answer.retrieval is not None and answer.retrieval.mode == "hybrid"
+    assert scripted_ollama.embed_count - before == 1
+
+
+def test_retrieved_schema_is_kept_within_its_token_budget(
+    demo_sqlite: str, scripted_ollama: ScriptedOllama
+) -> None:
+    from backend.join_paths import expand_join_paths
+    from backend.prompts import estimate_tokens
+
+    budget = 450
+    services = _services(
+        demo_sqlite, scripted_ollama, schema_mode="retrieve", retrieved_schema_max_tokens=budget
+    )
+    scripted_ollama.add(when("revenue", reply=f"```sql\n{COUNT_SQL}\n```"))
+    answer = services.engine.ask("Revenue per product category and customer segment", ANALYST)
+    tables = services.engine.tables()
+    services.close()
+    assert answer.ok and answer.retrieval is not None
+    kept = [t.name for t in answer.retrieval.tables]
+    assert 1 <= len(kept) < 5  # some of the 5 retrieved did not fit
+    assert answer.retrieval.added_for_joins == expand_join_paths(kept, tables)
+    system = scripted_ollama.last_chat["messages"][0]["content"]
+    blocks = system.split("Schema:\n", 1)[1].split("\n\n")
+    assert len(blocks) == len(kept) + len(answer.retrieval.added_for_joins)
+    assert sum(estimate_tokens(block) for block in blocks) <= budget
+
+
 def test_follow_up_question_sees_the_previous_sql(
     services: Services, scripted_ollama: ScriptedOllama
 ) -> None:

@@ -134,6 +134,25 @@ def test_hybrid_retrieval_finds_the_right_table(
     assert scores == sorted(scores, reverse=True)
 
 
+def test_tables_indexed_after_a_search_are_found_by_the_next_one(
+    store: QdrantSchemaStore,
+) -> None:
+    store.index_tables("sales", SALES[:-1])
+    assert "promotions" not in _names(store, "discount codes used in orders", k=3)
+    store.index_tables("sales", SALES)
+    assert "promotions" in _names(store, "discount codes used in orders", k=3)
+
+
+def test_a_shallow_head_ranks_like_the_whole_fused_list(store: QdrantSchemaStore) -> None:
+    store.index_tables("sales", SALES)
+    collection = store._collection("schema", "sales")
+    for question in QUESTIONS:
+        whole = collection.search(question, limit=40, fields=["table"])
+        head = collection.search(question, limit=6, candidates=40, fields=False)
+        assert head.ids == whole.ids[:6]
+        assert [s for _, s in head.found] == [s for _, s in whole.found[:6]]
+
+
 def test_dense_side_finds_synonyms_keyword_search_misses(client: QdrantClient) -> None:
     QdrantSchemaStore(client, BagOfWordsEmbedder()).index_tables("sales", SALES)
     hybrid = QdrantSchemaStore(client, BagOfWordsEmbedder())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backend.domain import ColumnDoc, ForeignKey, TableDoc
-from backend.join_paths import expand_join_paths, fk_graph
+from backend.join_paths import expand_join_paths, fk_graph, restrict
 
 
 def _table(name: str, *refs: str) -> TableDoc:
@@ -92,3 +92,16 @@ def test_promote_fk_neighbours_fills_the_tail_with_tables_joined_to_the_best_hit
     assert promote_fk_neighbours(ranked, tables, k=5) == ["orders", "a", "b", "customers", "c"]
     assert promote_fk_neighbours(ranked, tables, k=2) == ["orders", "a"]
     assert promote_fk_neighbours(["x", "y"], {}, k=5) == ["x", "y"]
+
+
+def test_restricting_the_graph_equals_building_it_from_the_visible_tables() -> None:
+    graph = fk_graph(SALES)
+    for hidden in ({"orders"}, {"order_items", "regions"}, set()):
+        visible = {name: t for name, t in SALES.items() if name not in hidden}
+        assert restrict(graph, visible) == fk_graph(visible)
+
+
+def test_a_cached_graph_gives_the_same_paths() -> None:
+    graph = fk_graph(SALES)
+    selected = ["customers", "categories", "order_items"]
+    assert expand_join_paths(selected, SALES, graph=graph) == expand_join_paths(selected, SALES)

@@ -8,6 +8,7 @@ from backend.domain import AccessPolicy, ColumnDoc, ForeignKey, TableDoc
 from backend.schema_render import (
     humanize,
     identifier_words,
+    question_columns,
     render_table,
     table_document,
 )
@@ -106,3 +107,43 @@ def test_table_document_has_humanised_names_comments_references_and_samples() ->
 def test_outputs_are_deterministic() -> None:
     assert render_table(ORDERS) == render_table(ORDERS)
     assert table_document(ORDERS) == table_document(ORDERS)
+
+
+def test_compact_rendering_keeps_every_column_and_key_but_trims_the_rest() -> None:
+    samples = tuple(f"value number {i} with a long tail of words" for i in range(6))
+    table = TableDoc(
+        "orders",
+        (*ORDERS.columns, ColumnDoc("channel", "VARCHAR(20)", sample_values=samples)),
+        comment="One row per customer order, " + "with a very long explanation " * 5,
+        foreign_keys=ORDERS.foreign_keys,
+    )
+    full, compact = render_table(table), render_table(table, compact=True)
+    assert len(compact) < len(full)
+    for column in table.columns:
+        assert column.name.split()[0] in compact
+    assert "FOREIGN KEY (customer_id) REFERENCES customers(id)" in compact
+    assert "id INT PRIMARY KEY" in compact and "NOT NULL" not in compact
+    assert "'value number 2" in compact and "'value number 3" not in compact
+    assert len(compact.splitlines()[0]) < 100
+
+
+def test_capped_rendering_writes_keys_and_asked_columns_in_full_and_names_the_rest() -> None:
+    wide = TableDoc(
+        "events",
+        (
+            ColumnDoc("id", "INT", nullable=False, primary_key=True),
+            ColumnDoc("customer_id", "INT"),
+            *(ColumnDoc(f"metric_{i}", "INT") for i in range(40)),
+            ColumnDoc("revenue", "DECIMAL(12,2)", comment="Net revenue"),
+        ),
+        foreign_keys=(ForeignKey(("customer_id",), "customers", ("id",)),),
+    )
+    prefer = question_columns(wide, "Revenue per customer last month")
+    assert prefer == frozenset({"customer_id", "revenue"})
+    text = render_table(wide, compact=True, max_columns=4, prefer=prefer)
+    lines = text.splitlines()
+    assert "  id INT PRIMARY KEY," in lines and "  customer_id INT," in lines
+    assert "  revenue DECIMAL(12,2), -- Net revenue" in lines
+    assert "  metric_0 INT," in lines and "  metric_1 INT," not in lines
+    assert "-- more columns: metric_1, metric_2" in text and "others" in text
+    assert lines[-1] == ");" and "REFERENCES customers(id)" in text

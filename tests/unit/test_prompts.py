@@ -1,0 +1,49 @@
+"""The prompt's token estimate and its schema view helpers."""
+
+from __future__ import annotations
+
+from backend.domain import AccessPolicy, ColumnDoc, ForeignKey, TableDoc
+from backend.join_paths import fk_graph
+from backend.prompts import estimate_tokens
+from backend.schema_render import render_table
+from backend.schema_view import SchemaView
+
+
+def test_token_estimate_counts_each_digit_as_qwen_does() -> None:
+    assert estimate_tokens("") == 1
+    words = estimate_tokens("the quick brown fox jumps over the lazy dog")
+    numbers = estimate_tokens("'department 10', 'department 11', 'department 12'")
+    assert words == 12  # 43 characters / 4, + 1
+    assert numbers > len("'department 10', 'department 11', 'department 12'") // 3
+
+
+def _table(name: str, *refs: str) -> TableDoc:
+    columns = (
+        ColumnDoc("id", "INT", False, None, True),
+        *(ColumnDoc(f"{r}_id", "INT") for r in refs),
+    )
+    return TableDoc(
+        name, columns, foreign_keys=tuple(ForeignKey((f"{r}_id",), r, ("id",)) for r in refs)
+    )
+
+
+TABLES = [_table("customers"), _table("orders", "customers"), _table("payments", "orders")]
+
+
+def test_schema_view_derives_per_policy_what_direct_computation_gives() -> None:
+    view = SchemaView(TABLES)
+    policy = AccessPolicy(allowed_tables=frozenset({"customers", "payments"}))
+    visible = {t.name: t for t in TABLES if policy.allows_table(t.name)}
+    assert view.visible(policy) == visible
+    assert view.graph_for(policy) == fk_graph(visible) == {"customers": [], "payments": []}
+    block = view.block("payments", policy)
+    assert block.text == render_table(TABLES[2], policy=policy)
+    assert "REFERENCES" not in block.text and view.block("payments", policy) is block
+    assert view.known.columns["orders"] == ("id", "customers_id")
+
+
+def test_whole_schema_fits_when_its_tables_add_up_to_the_limit() -> None:
+    view = SchemaView(TABLES)
+    policy = AccessPolicy()
+    total = sum(view.block(t.name, policy).tokens for t in TABLES)
+    assert view.fits_whole(policy, total) and not view.fits_whole(policy, total - 1)
