@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from typing import Protocol
+
+import pandas as pd
 
 from backend.domain import (
     AccessPolicy,
@@ -46,6 +48,16 @@ class SqlRunner(Protocol):
 
     def run(self, sql: str, *, row_limit: int) -> QueryResult:
         """Raises `QueryFailed`, `QueryTimeout` or `DatabaseUnavailable`."""
+        ...
+
+    def stream(
+        self, sql: str, *, row_limit: int, chunk_rows: int
+    ) -> Generator[pd.DataFrame, None, bool]:
+        """The rows as frames of at most `chunk_rows` rows, fetched as they are consumed.
+
+        At most `row_limit` rows; returns whether more existed. A result without rows
+        yields one empty frame with the columns. Raises like `run`, while iterating too.
+        """
         ...
 
 

@@ -2,7 +2,8 @@
 
 Read-only in layers (the guard is the first): a read-only transaction, a server-side
 time limit chosen by dialect, and a row cap enforced while streaming, so a runaway query
-neither writes, nor runs forever, nor fills memory.
+neither writes, nor runs forever, nor fills memory. `run` returns one capped frame (the
+page); `stream` yields frames chunk by chunk from the same cursor setup (the CSV export).
 
 A timeout and a lost server become catalogue messages (`engine.db.*`) in the reader's
 language; any other database error keeps the database's own text, which the model reads
@@ -16,7 +17,8 @@ import decimal
 import logging
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -60,24 +62,61 @@ class SqlAlchemySqlRunner:
     def run(self, sql: str, *, row_limit: int) -> QueryResult:
         """Fetch at most `row_limit` rows; `truncated` says whether more existed."""
         started = time.perf_counter()
+        with self._executed(sql) as (columns, cursor):
+            rows = cursor.fetchmany(row_limit + 1)
+        truncated = len(rows) > row_limit
+        frame = rows_to_frame(columns, rows[:row_limit])
+        return QueryResult(frame, truncated, time.perf_counter() - started)
+
+    def stream(
+        self, sql: str, *, row_limit: int, chunk_rows: int
+    ) -> Generator[pd.DataFrame, None, bool]:
+        """The rows as frames of at most `chunk_rows`, read from the cursor as they are used.
+
+        At most `row_limit` rows in all; the generator returns (`StopIteration.value`)
+        whether more existed. A result without rows still yields one empty frame, so the
+        columns are always known. The connection stays open, read-only and under the
+        time limit until the generator is exhausted or closed: the limit covers the
+        consumer's time too. Typed like `run` (each chunk on its own).
+        """
+        if chunk_rows < 1:
+            raise ValueError("chunk_rows must be at least 1")
+        with self._executed(sql) as (columns, cursor):
+            left, sent = row_limit, False
+            while left > 0:
+                rows = cursor.fetchmany(min(chunk_rows, left))
+                if not rows:
+                    break
+                left -= len(rows)
+                sent = True
+                yield rows_to_frame(columns, rows)
+            if not sent:
+                yield rows_to_frame(columns, [])
+            truncated = left <= 0 and bool(cursor.fetchmany(1))
+        return truncated
+
+    @contextmanager
+    def _executed(self, sql: str) -> Iterator[tuple[list[str], Any]]:
+        """The column names and an executed cursor in a read-only, time-limited session.
+
+        `run` and `stream` share it, so both get the same layers. Database errors, raised
+        here or while fetching in the `with` body, become our errors (`_translate`).
+        """
         try:
             with self.engine.connect() as conn:
                 raw = conn.connection.dbapi_connection
-                if self.dialect == "mysql":
-                    columns, rows = self._run_mysql(raw, sql, row_limit)
-                else:
-                    columns, rows = self._run_sqlite(raw, sql, row_limit)
+                opened = self._mysql_cursor if self.dialect == "mysql" else self._sqlite_cursor
+                with opened(raw, sql) as cursor:
+                    yield [d[0] for d in cursor.description or ()], cursor
         except sa.exc.OperationalError as exc:
             raise self._translate(exc.orig) from exc
         except (QueryFailed, DatabaseUnavailable):
             raise
         except Exception as exc:
             raise self._translate(exc) from exc
-        truncated = len(rows) > row_limit
-        frame = rows_to_frame(columns, rows[:row_limit])
-        return QueryResult(frame, truncated, time.perf_counter() - started)
 
-    def _run_mysql(self, raw: Any, sql: str, row_limit: int) -> tuple[list[str], list[tuple]]:
+    @contextmanager
+    def _mysql_cursor(self, raw: Any, sql: str) -> Iterator[Any]:
         import pymysql.cursors
 
         with raw.cursor() as setup:
@@ -91,32 +130,30 @@ class SqlAlchemySqlRunner:
             # Session-level too: DDL commits implicitly and would escape a transaction.
             setup.execute("SET SESSION TRANSACTION READ ONLY")
             setup.execute("START TRANSACTION READ ONLY")
-        # An unbuffered cursor streams rows, so the cap bounds memory, not just the page.
+        # An unbuffered (server-side) cursor streams rows, so the cap bounds memory, not
+        # just the page. Closing it early reads the rest: the guard has clamped LIMIT.
         cursor = raw.cursor(pymysql.cursors.SSCursor)
         try:
             cursor.execute(sql)
-            columns = [d[0] for d in cursor.description or ()]
-            rows = list(cursor.fetchmany(row_limit + 1))
+            yield cursor
         finally:
             cursor.close()
             raw.rollback()
-        return columns, rows
 
-    def _run_sqlite(self, raw: Any, sql: str, row_limit: int) -> tuple[list[str], list[tuple]]:
+    @contextmanager
+    def _sqlite_cursor(self, raw: Any, sql: str) -> Iterator[Any]:
         deadline = time.monotonic() + self.timeout_s
         raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
-        cursor = raw.cursor()
+        cursor = raw.cursor()  # sqlite3 steps the statement as rows are fetched
         try:
             cursor.execute("PRAGMA query_only = ON")
             cursor.execute(sql)
-            columns = [d[0] for d in cursor.description or ()]
-            rows = list(cursor.fetchmany(row_limit + 1))
+            yield cursor
         finally:
             cursor.close()
             raw.set_progress_handler(None, 0)
             raw.rollback()
             raw.execute("PRAGMA query_only = OFF")
-        return columns, rows
 
     def _translate(self, exc: BaseException | None) -> Exception:
         code = _error_code(exc)

@@ -1,4 +1,5 @@
-"""CSV export on real SQLite and MariaDB: the whole result up to the export cap, guarded.
+"""CSV export on real SQLite and MariaDB: the whole result up to the export cap, guarded,
+streamed from the database cursor chunk by chunk.
 
 The engine is the production `Engine` with the real SQL runner and guard; its schema comes
 from introspecting the test database through a `SchemaIndex` port that holds the tables in
@@ -26,7 +27,8 @@ from backend.domain import (
     RowFilter,
     TableDoc,
 )
-from backend.export import BOM, ExportFailed, export_csv, iter_csv, run_export
+from backend.errors import QueryTimeout
+from backend.export import BOM, ExportFailed, export_csv
 from backend.pipeline import Engine, EngineConfig
 from backend.schema import introspect
 
@@ -129,6 +131,8 @@ def test_export_holds_the_whole_result_not_just_the_page(engine: Engine) -> None
     assert len(rows) == ROWS + 1
     assert rows[1] == ["1", "south", "1.5"]
     assert answer.result is not None and not answer.result.truncated
+    assert answer.result.row_count == ROWS
+    assert list(answer.result.frame.columns) == ["id", "region", "amount"]
 
 
 def test_export_stops_at_the_export_cap(engine: Engine) -> None:
@@ -136,6 +140,7 @@ def test_export_stops_at_the_export_cap(engine: Engine) -> None:
     rows = read_csv(data)
     assert len(rows) == 1_000 + 1 and rows[-1] == ["1000"]
     assert answer.result is not None and answer.result.truncated
+    assert answer.result.row_count == 1_000  # what the audit log records
     assert "LIMIT 1001" in (answer.sql or "")  # the guard clamped the statement itself
 
 
@@ -164,6 +169,11 @@ def test_export_applies_the_actors_row_filters(engine: Engine) -> None:
             Actor("ana", "analyst", AccessPolicy(denied_columns=frozenset({("sales", "margin")}))),
             "sales.margin",
         ),
+        (
+            "SELECT * FROM sales",
+            Actor("ana", "analyst", AccessPolicy(denied_columns=frozenset({("sales", "margin")}))),
+            "sales.margin",
+        ),
         ("SELECT id FROM secrets", ADMIN, "secrets"),
     ],
 )
@@ -172,29 +182,48 @@ def test_export_refuses_what_the_guard_refuses(
 ) -> None:
     with pytest.raises(ExportFailed, match=message):
         export_csv(engine, sql, actor, limit=10_000)
-    answer = run_export(engine, sql, actor, limit=10_000)
-    assert answer.error is not None and answer.result is None
 
 
-def test_cells_are_typed_nulls_empty_and_formulas_defused(engine: Engine) -> None:
-    data, _ = export_csv(
-        engine,
-        "SELECT id, sold_on, note, margin FROM sales WHERE id <= 10 ORDER BY id",
-        ADMIN,
-        limit=100,
+def test_export_of_an_empty_result_is_the_header_alone(engine: Engine) -> None:
+    data, answer = export_csv(engine, "SELECT id, note FROM sales WHERE id < 0", ADMIN, limit=10)
+    assert read_csv(data) == [["id", "note"]]
+    assert answer.result is not None and answer.result.row_count == 0
+
+
+def test_export_is_the_same_file_whatever_the_chunk_size(engine: Engine) -> None:
+    sql = "SELECT id, region, sold_on, amount, note, margin FROM sales ORDER BY id"
+    whole, _ = export_csv(engine, sql, ADMIN, limit=10_000, chunk_rows=10_000)
+    chunked, answer = export_csv(engine, sql, ADMIN, limit=10_000, chunk_rows=7)
+    assert chunked == whole
+    assert answer.result is not None and answer.result.row_count == ROWS
+
+
+def test_runner_streams_the_export_in_chunks_up_to_the_cap(engine: Engine) -> None:
+    chunks = engine.runner.stream(
+        "SELECT id FROM sales ORDER BY id LIMIT 1001", row_limit=1_000, chunk_rows=300
     )
-    rows = read_csv(data)
-    assert rows[1][0] == "1" and rows[1][1].startswith("2025-01-02")
-    assert rows[1][2] == '\'=HYPERLINK("http://x")'
-    assert rows[2][2] == "ünïcode €"
-    assert rows[3][2] == "" and rows[10][3] == ""  # NULLs
-    assert rows[1][3] == "1.25"
+    sizes = []
+    while True:
+        try:
+            sizes.append(len(next(chunks)))
+        except StopIteration as end:
+            truncated = end.value
+            break
+    assert sizes == [300, 300, 300, 100] and truncated is True
 
 
-def test_iter_csv_streams_a_header_then_chunks_of_rows(engine: Engine) -> None:
-    answer = engine.run_sql("SELECT id, region FROM sales ORDER BY id LIMIT 95", ADMIN)
-    assert answer.result is not None
-    chunks = list(iter_csv(answer.result.frame, chunk_rows=40, bom=False))
-    assert chunks[0] == "id,region\n"
-    assert [chunk.count("\n") for chunk in chunks[1:]] == [40, 40, 15]
-    assert "".join(chunks) == answer.result.frame.to_csv(index=False)
+def test_a_timeout_while_streaming_gives_the_time_limit_message(engine: Engine) -> None:
+    runner = engine.runner
+    assert isinstance(runner, SqlAlchemySqlRunner)
+    runner.timeout_s = 0.3
+    # Big enough that the server is still sending rows when the limit strikes.
+    sql = "SELECT a.id, b.region FROM sales a, sales b"
+    with pytest.raises(ExportFailed) as refused:
+        export_csv(engine, sql, ADMIN, limit=5_000_000, chunk_rows=1_000)
+    assert isinstance(refused.value.__cause__, QueryTimeout)
+    assert refused.value.message is not None
+    assert refused.value.message.key == "engine.db.timeout"
+    assert refused.value.render("en") == "the database took longer than 0.3 s"
+    runner.timeout_s = 10  # the connection is still good afterwards
+    data, _ = export_csv(engine, "SELECT COUNT(*) AS n FROM sales", ADMIN, limit=10)
+    assert read_csv(data) == [["n"], [str(ROWS)]]

@@ -23,7 +23,7 @@ from backend.conversations import ChatTurn
 from backend.domain import Actor, QueryResult
 from backend.errors import KeskinubeError
 from backend.export import export_csv
-from backend.i18n import Translator, render
+from backend.i18n import Translator, render, t
 from backend.pipeline import Engine
 from backend.summary import summarise
 from ui.components.charts import chart_switcher, render_chart, render_table
@@ -200,6 +200,9 @@ def _csv_maker(turn: ChatTurn, ctx: AnswerContext) -> Callable[[], bytes]:
         except KeskinubeError as exc:
             log.info("export refused for %s: %s", actor.username, exc)
             return f"error\n{exc.render(language)}\n".encode()
+        except OSError:  # e.g. a full disk under the spooled temporary file
+            log.exception("export failed for %s", actor.username)
+            return f"error\n{t('common.unexpected_error', language)}\n".encode()
         # The audit log is a record, written in one language whoever reads it.
         exported = f"CSV export: {question}"  # i18n: not prose
         audit.record_answer(actor.username, replace(run, question=exported))

@@ -1,0 +1,103 @@
+"""The CSV writer of the export, fed by stand-in streams: chunk by chunk, defused, closed.
+
+The database side (guard, runner, time limit) is in tests/integration/test_export.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Generator
+
+import pandas as pd
+import pytest
+
+from backend.export import BOM, ExportFailed, write_csv
+
+
+class Recorder(io.BytesIO):
+    """An output file that notes, at each write, how many chunks the stream had produced."""
+
+    def __init__(self, produced: list[int]) -> None:
+        super().__init__()
+        self.produced = produced
+        self.seen: list[int] = []
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.seen.append(len(self.produced))
+        return super().write(data)
+
+
+def chunks(
+    frames: list[pd.DataFrame], produced: list[int], *, truncated: bool = False
+) -> Generator[pd.DataFrame, None, bool]:
+    for number, frame in enumerate(frames, start=1):
+        produced.append(number)
+        yield frame
+    return truncated
+
+
+def rows_of(data: bytes) -> list[list[str]]:
+    text = data.decode("utf-8")
+    assert text.startswith(BOM)
+    return list(csv.reader(io.StringIO(text.removeprefix(BOM))))
+
+
+def test_each_chunk_is_written_before_the_next_is_fetched() -> None:
+    produced: list[int] = []
+    frames = [pd.DataFrame({"n": range(start, start + 3)}) for start in (0, 3, 6)]
+    out = Recorder(produced)
+    columns, rows, truncated = write_csv(chunks(frames, produced, truncated=True), out)
+    # header + rows of chunk 1 after chunk 1, rows of chunk 2 after chunk 2, ...
+    assert out.seen == [1, 1, 2, 3]
+    assert (rows, truncated, list(columns.columns), columns.empty) == (9, True, ["n"], True)
+    assert rows_of(out.getvalue()) == [["n"], *[[str(n)] for n in range(9)]]
+
+
+def test_formulas_in_cells_and_headers_are_defused() -> None:
+    frame = pd.DataFrame(
+        {
+            "=cmd()": ["=1+1", "+x", "-y", "@z", "plain", None, "\tTab"],
+            "n": [-1, 2, 3, 4, 5, 6, 7],
+            "mixed": ["=a", 1, None, "ok", "@b", 2.5, "x"],
+        }
+    ).astype({"=cmd()": "string"})
+    out = io.BytesIO()
+    write_csv(chunks([frame], []), out)
+    rows = rows_of(out.getvalue())
+    assert rows[0] == ["'=cmd()", "n", "mixed"]
+    assert [row[0] for row in rows[1:]] == ["'=1+1", "'+x", "'-y", "'@z", "plain", "", "'\tTab"]
+    assert [row[1] for row in rows[1:]] == ["-1", "2", "3", "4", "5", "6", "7"]  # numbers kept
+    assert [row[2] for row in rows[1:]] == ["'=a", "1", "", "ok", "'@b", "2.5", "x"]
+
+
+def test_an_empty_result_is_a_header_with_a_bom() -> None:
+    out = io.BytesIO()
+    _, rows, truncated = write_csv(chunks([pd.DataFrame(columns=["a", "b"])], []), out)
+    assert out.getvalue() == (BOM + "a,b\n").encode("utf-8")
+    assert (rows, truncated) == (0, False)
+
+
+def test_a_stream_without_frames_is_an_export_failure() -> None:
+    with pytest.raises(ExportFailed, match="no result"):
+        write_csv(chunks([], []), io.BytesIO())
+
+
+def test_the_stream_is_closed_when_writing_fails() -> None:
+    closed: list[bool] = []
+
+    def stream() -> Generator[pd.DataFrame, None, bool]:
+        try:
+            yield pd.DataFrame({"n": [1]})
+            yield pd.DataFrame({"n": [2]})
+        finally:
+            closed.append(True)  # the runner's cursor and connection are released here
+        return False
+
+    class Full(io.BytesIO):
+        def write(self, data: bytes) -> int:  # type: ignore[override]
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_csv(stream(), Full())
+    assert closed == [True]
