@@ -186,6 +186,8 @@ class Attempt:
     sql: str | None
     error: str | None = None
     stage: Literal["generate", "check", "execute", "ok"] = "ok"
+    # The error as a catalogue message, when it has one (for the reader's language).
+    message: Message | None = None
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from backend.errors import (
     QueryTimeout,
     SqlRejected,
 )
+from backend.i18n.message import Message
 from backend.join_paths import promote_fk_neighbours
 from backend.ports import AnswerCache, ChatModel, SchemaIndex, SqlRunner
 from backend.prompts import PromptParts, build_prompt, retry_message
@@ -84,12 +85,13 @@ class _Run:
             self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - started
 
     def answer(self, *, sql: str | None = None, result: QueryResult | None = None,
-               error: str | None = None, cached: bool = False) -> Answer:  # fmt: skip
+               error: str | Message | None = None, cached: bool = False) -> Answer:  # fmt: skip
         return Answer(
             question=self.question, sql=sql, result=result, attempts=tuple(self.attempts),
             retrieval=self.retrieval, timings=dict(self.timings),
             prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens,
-            cached=cached, error=error,
+            cached=cached, error=None if error is None else str(error),
+            error_message=error if isinstance(error, Message) else None,
         )  # fmt: skip
 
 
@@ -125,14 +127,14 @@ class Engine:
         step = on_step or (lambda _name: None)
         run = _Run(question=question.strip())
         if not run.question:
-            return run.answer(error="Type a question about your data, e.g. “orders per month”.")
+            return run.answer(error=Message.of("engine.ask.empty"))
         try:
             cached = self._from_cache(run, actor, step)
             if cached is not None:
                 return cached
             return self._generate_and_run(run, actor, conversation, step)
         except KeskinubeError as exc:
-            return run.answer(error=str(exc))
+            return run.answer(error=_message(exc))
 
     def run_sql(self, sql: str, actor: Actor, on_step: StepCallback | None = None) -> Answer:
         """Run SQL a user wrote or edited, through the same guard as the model's SQL."""
@@ -142,10 +144,10 @@ class Engine:
             checked, result = self._check_and_run(run, sql, actor, step)
             return run.answer(sql=checked, result=result)
         except (SqlRejected, QueryFailed) as exc:
-            run.attempts.append(Attempt(sql, str(exc), _stage_of(exc)))
-            return run.answer(sql=sql, error=str(exc))
+            run.attempts.append(Attempt(sql, str(exc), _stage_of(exc), exc.message))
+            return run.answer(sql=sql, error=_message(exc))
         except KeskinubeError as exc:
-            return run.answer(sql=sql, error=str(exc))
+            return run.answer(sql=sql, error=_message(exc))
 
     def forget(self, question: str, actor: Actor) -> None:
         """Thumbs-down: never serve this question's SQL from the cache again."""
@@ -197,7 +199,8 @@ class Engine:
             sql = extract_sql(completion.text)
             if sql is not None and _canonical(sql) in failed:
                 # A small model that repeats a failed query will repeat it again: stop.
-                run.attempts.append(Attempt(sql, "the same query was written again", "generate"))
+                repeated = Message.of("engine.ask.repeated")
+                run.attempts.append(Attempt(sql, str(repeated), "generate", repeated))
                 break
             answer, error = self._try(run, sql, actor, step)
             if answer is not None:
@@ -210,10 +213,10 @@ class Engine:
         # The most telling failure is the last one that got as far as running SQL.
         telling = next((a for a in reversed(run.attempts) if a.stage in {"check", "execute"}),
                        run.attempts[-1])  # fmt: skip
+        reason = telling.message or telling.error or ""
         return run.answer(
             sql=telling.sql,
-            error=f"Couldn't answer that after {len(run.attempts)} tries "
-            f"({telling.error}). Try rephrasing, or name the tables or columns you mean.",
+            error=Message.of("engine.ask.gave_up", tries=len(run.attempts), reason=reason),
         )
 
     def _try(
@@ -221,16 +224,16 @@ class Engine:
     ) -> tuple[Answer | None, str]:
         """One attempt: an Answer when it worked (or cannot be retried), else the error."""
         if sql is None:
-            error = "the answer contained no SQL query"
-            run.attempts.append(Attempt(None, error, "generate"))
-            return None, error
+            no_sql = Message.of("engine.ask.no_sql")
+            run.attempts.append(Attempt(None, str(no_sql), "generate", no_sql))
+            return None, str(no_sql)
         try:
             checked, result = self._check_and_run(run, sql, actor, step)
         except QueryTimeout as exc:
-            run.attempts.append(Attempt(sql, str(exc), "execute"))
-            return run.answer(sql=sql, error=str(exc)), str(exc)
+            run.attempts.append(Attempt(sql, str(exc), "execute", exc.message))
+            return run.answer(sql=sql, error=_message(exc)), str(exc)
         except (SqlRejected, QueryFailed) as exc:
-            run.attempts.append(Attempt(sql, str(exc), _stage_of(exc)))
+            run.attempts.append(Attempt(sql, str(exc), _stage_of(exc), exc.message))
             return None, str(exc)
         run.attempts.append(Attempt(sql, None, "ok"))
         if self.cache is not None:
@@ -242,10 +245,7 @@ class Engine:
     ) -> tuple[tuple[str, str], ...]:
         view = self.schema()
         if not view.tables:
-            raise KeskinubeError(
-                "The schema isn't indexed yet — run `keskinube index` or re-index from the "
-                "admin page."
-            )
+            raise KeskinubeError(Message.of("engine.schema.not_indexed"))
         run.retrieval, blocks = self._retrieve(run.question, actor, view)
         database = self.config.database
         parts = PromptParts(
@@ -347,6 +347,11 @@ def column_hint(error: str, sql: str, tables: dict[str, TableDoc]) -> str | None
         return None
     shown = ", ".join(f"{candidates[c]}.{c}" for c in close[:3])
     return f"There is no column {wanted}; did you mean {shown}?"
+
+
+def _message(exc: KeskinubeError) -> str | Message:
+    """The error as a catalogue message when it has one (shown in the reader's language)."""
+    return exc.message if exc.message is not None else str(exc)
 
 
 def _stage_of(exc: Exception) -> Literal["check", "execute"]:

@@ -183,6 +183,9 @@ def test_guard_rejection_is_fed_back_and_never_runs(
     assert "only read" in (answer.error or "").lower() or "read-only" in (answer.error or "")
     assert [a.stage for a in answer.attempts] == ["check", "check", "check"]
     assert _count(demo_sqlite, "SELECT COUNT(*) FROM customers") == before
+    # The page shows the same outcome in the reader's language.
+    assert answer.error_message is not None
+    assert answer.error_message.render("es").startswith("No he podido responder tras 3 intentos")
 
 
 def test_answer_without_sql_is_retried_then_reported(
