@@ -34,6 +34,7 @@ from backend.errors import (
     QueryTimeout,
     SqlRejected,
 )
+from backend.i18n import DEFAULT_LANGUAGE, Language, detect_language, normalise_language
 from backend.i18n.message import Message
 from backend.join_paths import promote_fk_neighbours
 from backend.ports import AnswerCache, ChatModel, SchemaIndex, SqlRunner
@@ -255,6 +256,7 @@ class Engine:
             notes=self.index.search_notes(database, run.question, k=self.config.notes_k),
             conversation=conversation,
             question=run.question,
+            question_language=detect_language(run.question, default=_language(actor)),
         )
         budget = self.config.num_ctx - self.config.answer_reserve_tokens
         return build_prompt(parts, budget_tokens=budget).messages
@@ -347,6 +349,10 @@ def column_hint(error: str, sql: str, tables: dict[str, TableDoc]) -> str | None
         return None
     shown = ", ".join(f"{candidates[c]}.{c}" for c in close[:3])
     return f"There is no column {wanted}; did you mean {shown}?"
+
+
+def _language(actor: Actor) -> Language:
+    return normalise_language(actor.language) or DEFAULT_LANGUAGE
 
 
 def _message(exc: KeskinubeError) -> str | Message:

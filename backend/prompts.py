@@ -41,6 +41,15 @@ Rules:
 - Answer with the SQL in one ```sql fenced block and nothing else.
 Dialect: {dialect_notes}"""
 
+# Last in the prompt, next to the question, so it never breaks the cached prefix.
+_LANGUAGE_NOTES = {
+    "es": (
+        "The question is in Spanish; table and column names may be in English. Match by "
+        "meaning (ventas → sales, cliente → customer) and compare text columns with values "
+        "as the schema shows them (a country may be stored in English)."
+    ),
+}
+
 RETRY_TEMPLATE = (
     "That query failed: {error}\n"
     "Write a corrected query for the same question. Answer with one ```sql block."
@@ -57,6 +66,8 @@ class PromptParts:
     notes: Sequence[Note] = ()
     conversation: Sequence[Turn] = ()
     question: str = ""
+    # The question's language ('en'/'es'); a non-English one gets a line just before it.
+    question_language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -135,6 +146,9 @@ def _render(
             for t in turns
         )
         context.append("This question may follow up on the conversation so far:\n" + earlier)
+    note = _LANGUAGE_NOTES.get(parts.question_language)
+    if note:
+        context.append(note)
     context.append(f"Question: {parts.question}")
     return (("system", system), ("user", "\n\n".join(context)))
 

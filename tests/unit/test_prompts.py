@@ -47,3 +47,21 @@ def test_whole_schema_fits_when_its_tables_add_up_to_the_limit() -> None:
     policy = AccessPolicy()
     total = sum(view.block(t.name, policy).tokens for t in TABLES)
     assert view.fits_whole(policy, total) and not view.fits_whole(policy, total - 1)
+
+
+def test_a_spanish_question_gets_a_language_line_next_to_it_and_the_prefix_stays() -> None:
+    from backend.prompts import PromptParts, build_prompt
+
+    schema = ["CREATE TABLE customers (id INT, country TEXT);"]
+    english = build_prompt(
+        PromptParts("mysql", schema, question="customers per country"), budget_tokens=4000
+    ).messages
+    spanish = build_prompt(
+        PromptParts("mysql", schema, question="clientes por país", question_language="es"),
+        budget_tokens=4000,
+    ).messages
+    assert english[0] == spanish[0]  # the system part (the cached prefix) is the same
+    assert "Spanish" not in english[1][1]
+    before, question = spanish[1][1].rsplit("\n\n", 1)
+    assert question == "Question: clientes por país"
+    assert before.startswith("The question is in Spanish")
