@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     cache_similarity: float = Field(
         0.92, gt=0, le=1, description="Cosine similarity for reusing a cached answer's SQL."
     )
+    glossary_path: str = Field(
+        "auto",
+        description="Spanish → English business glossary (YAML) that widens keyword search "
+        "of questions: `auto` = the bundled one (sales vocabulary of the demo), `off`, or a "
+        "file.",
+    )
     auth_cookie_key: SecretStr | None = Field(
         None, description="Key signing the login cookie (>= 32 random bytes; required in prod)."
     )

@@ -22,10 +22,13 @@ from backend.adapters.sql_runner import SqlAlchemySqlRunner, create_database_eng
 from backend.config import Settings
 from backend.domain import TableDoc
 from backend.embedding_memo import MemoEmbedder
+from backend.errors import SettingsError
 from backend.pipeline import Engine, EngineConfig
 from backend.schema import SampleCache, introspect
 from vectorstore.cache import QdrantAnswerCache
 from vectorstore.client import open_qdrant
+from vectorstore.glossary import Glossary, GlossaryError, load_glossary
+from vectorstore.sparse import SparseEncoder
 from vectorstore.store import IndexStats, QdrantSchemaStore
 
 log = logging.getLogger(__name__)
@@ -83,7 +86,7 @@ def build_services(
         timeout_s=settings.ollama_timeout_s,
         keep_alive=settings.ollama_keep_alive,
     )
-    store = QdrantSchemaStore(client, embedder)
+    store = QdrantSchemaStore(client, embedder, sparse=SparseEncoder(glossary_for(settings)))
     database = database_key(url)
     config = EngineConfig(
         database=database,
@@ -103,6 +106,23 @@ def build_services(
         cache=QdrantAnswerCache(client, embedder, similarity=settings.cache_similarity),
     )
     return Services(settings, database, db_engine, client, store, chat_model, embedder, engine)
+
+
+def glossary_for(settings: Settings) -> Glossary | None:
+    """The glossary that widens keyword search (GLOSSARY_PATH): `auto` is the bundled one.
+
+    The bundled glossary is the demo's sales vocabulary, used on every database: it only
+    adds English words to Spanish questions (English ones encode exactly as without it),
+    and words that no indexed document holds weigh nothing.
+    """
+    choice = settings.glossary_path.strip()
+    if choice.lower() == "off":
+        return None
+    path = demo.GLOSSARY_FILE if choice.lower() in {"", "auto"} else Path(choice)
+    try:
+        return load_glossary(path)
+    except GlossaryError as error:
+        raise SettingsError(f"GLOSSARY_PATH: {error}") from error
 
 
 def index_database(services: Services, *, progress: Progress | None = None) -> IndexStats:

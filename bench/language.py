@@ -30,17 +30,13 @@ import argparse
 import json
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import sqlglot
 from qdrant_client import QdrantClient
 from sqlglot import exp
 
-import vectorstore.collection
 from backend.adapters.ollama import OllamaEmbedder, check_ollama
 from backend.adapters.sql_runner import create_database_engine
 from backend.demo import build_demo_database
@@ -79,38 +75,26 @@ def demo_schema(orders: int) -> list[TableDoc]:
             engine.dispose()
 
 
-@contextmanager
-def sparse_queries(encoder: SparseEncoder) -> Iterator[None]:
-    """Searches encode queries with `encoder`: the collections call `encode_query` by name.
-
-    Stands in for the constructor argument proposed in bench/proposals/
-    glossary_wiring.patch; documents are encoded as always either way.
-    """
-    with mock.patch.object(vectorstore.collection, "encode_query", encoder.query):
-        yield
-
-
 def score(tables: list[TableDoc], questions: tuple[GoldQuestion, ...],
           embedder: MemoEmbedder | None, glossary: Glossary | None) -> dict[str, Any]:  # fmt: skip
     """Index the schema, rank every question's tables, and score recall@K."""
     client = QdrantClient(location=":memory:")
-    store = QdrantSchemaStore(client, embedder)
+    store = QdrantSchemaStore(client, embedder, sparse=SparseEncoder(glossary))
     stats = store.index_tables(DATABASE, tables)
     if embedder is not None and stats.sparse_only:
         raise RuntimeError(f"embeddings failed while indexing: {stats.warning}")
     engine = production_engine(store, DATABASE)
     records = []
-    with sparse_queries(SparseEncoder(glossary)):
-        for q in questions:
-            top = [t.name for t in engine.rank_tables(q.question, ACTOR, k=K).tables]
-            raw = [t.name for t in store.search_tables(DATABASE, q.question, k=K).tables]
-            gold = gold_tables(q.gold_sql)
-            joined = top + list(expand_join_paths(top, engine.tables()))
-            records.append({
-                "id": q.id, "follow_up": q.previous_id is not None, "gold": sorted(gold),
-                "top": top, "hit": gold <= set(top), "raw_hit": gold <= set(raw),
-                "hit_with_joins": gold <= set(joined),
-            })  # fmt: skip
+    for q in questions:
+        top = [t.name for t in engine.rank_tables(q.question, ACTOR, k=K).tables]
+        raw = [t.name for t in store.search_tables(DATABASE, q.question, k=K).tables]
+        gold = gold_tables(q.gold_sql)
+        joined = top + list(expand_join_paths(top, engine.tables()))
+        records.append({
+            "id": q.id, "follow_up": q.previous_id is not None, "gold": sorted(gold),
+            "top": top, "hit": gold <= set(top), "raw_hit": gold <= set(raw),
+            "hit_with_joins": gold <= set(joined),
+        })  # fmt: skip
     client.close()
     return summarise(records)
 

@@ -27,7 +27,7 @@ from qdrant_client import QdrantClient, models
 
 from backend.errors import EmbeddingsUnavailable
 from backend.ports import Embedder
-from vectorstore.sparse import SPARSE_VECTOR_PARAMS, encode_query
+from vectorstore.sparse import SPARSE_VECTOR_PARAMS, SparseEncoder
 from vectorstore.writer import DENSE, SPARSE, IndexStats, Item, PointWriter, Progress
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,15 @@ class QueryVectors:
 class HybridCollection:
     """A collection of points with dense + sparse vectors, synced incrementally."""
 
-    def __init__(self, client: QdrantClient, queries: QueryVectors, name: str) -> None:
+    def __init__(
+        self,
+        client: QdrantClient,
+        queries: QueryVectors,
+        name: str,
+        sparse: SparseEncoder | None = None,
+    ) -> None:
         self.client, self.queries, self.name = client, queries, name
+        self.sparse = sparse or SparseEncoder()  # queries only: documents are never expanded
         self.embedder = queries.embedder
         self.model = self.embedder.model_name if self.embedder is not None else None
         self._rebuilt = False
@@ -276,7 +283,7 @@ class HybridCollection:
         branches = []
         if dense is not None:
             branches.append(models.Prefetch(query=dense, using=DENSE, filter=dense_filter))
-        sparse = encode_query(text)
+        sparse = self.sparse.query(text)
         if sparse.indices:
             branches.append(models.Prefetch(query=sparse, using=SPARSE, filter=query_filter))
         mode: SearchMode = "sparse" if dense is None else "hybrid"

@@ -29,6 +29,7 @@ from vectorstore.documents import (
     table_from_payload,
     table_items,
 )
+from vectorstore.sparse import SparseEncoder
 from vectorstore.writer import IndexStats, Progress
 
 __all__ = ["IndexStats", "QdrantSchemaStore", "collection_name"]
@@ -67,16 +68,28 @@ def _policy_filter(policy: AccessPolicy | None) -> models.Filter | None:
 
 
 class QdrantSchemaStore:
-    """Indexes and searches schema, examples and notes; one client shared per process."""
+    """Indexes and searches schema, examples and notes; one client shared per process.
 
-    def __init__(self, client: QdrantClient, embedder: Embedder | None) -> None:
+    `sparse` encodes the keyword half of every search: give it a glossary
+    (`vectorstore.glossary`) so that Spanish questions search English names too.
+    """
+
+    def __init__(
+        self,
+        client: QdrantClient,
+        embedder: Embedder | None,
+        *,
+        sparse: SparseEncoder | None = None,
+    ) -> None:
         local_sparse.install()  # a no-op for a Qdrant server; see vectorstore.local_sparse
         self.client = client
         self.queries = QueryVectors(embedder)
+        self.sparse = sparse or SparseEncoder()
         self._labels = _PointLabels()
 
     def _collection(self, kind: str, database: str) -> HybridCollection:
-        return HybridCollection(self.client, self.queries, collection_name(kind, database))
+        name = collection_name(kind, database)
+        return HybridCollection(self.client, self.queries, name, self.sparse)
 
     # -- schema ------------------------------------------------------------------------
 

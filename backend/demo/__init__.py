@@ -7,13 +7,14 @@ Public entry points:
 - `write_sql_dump(path, DemoSpec(...))` writes the same data as a MySQL dump.
 - `metadata` / `DEMO_TABLE_NAMES`: the schema, with a comment on every table and column
   (SQLite does not store comments: read them from here for the demo database).
-- `load_examples()` / `load_notes()`: reviewed question → SQL pairs and business notes.
+- `load_examples()` / `load_notes()`: reviewed question → SQL pairs and business notes;
+  `GLOSSARY_FILE`: Spanish → English business terms for keyword search.
 - `render_readonly_user_sql(template, database=..., password=...)`: the SELECT-only account.
 """
 
 from __future__ import annotations
 
-from backend.demo.content import load_examples, load_notes
+from backend.demo.content import GLOSSARY_FILE, load_examples, load_notes
 from backend.demo.dump import write_sql_dump
 from backend.demo.loader import DemoBuild, DemoTablesExist, build_demo_database, demo_tables_exist
 from backend.demo.readonly import render_readonly_user_sql
@@ -26,6 +27,7 @@ __all__ = [
     "DEFAULT_ORDERS",
     "DEFAULT_SEED",
     "DEMO_TABLE_NAMES",
+    "GLOSSARY_FILE",
     "DemoBuild",
     "DemoSpec",
     "DemoTablesExist",

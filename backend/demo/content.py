@@ -2,7 +2,8 @@
 
 `examples.yaml` holds reviewed question → SQL pairs (few-shot examples for the model);
 `notes.yaml` short notes on how the business defines its numbers. Both are portable SQL
-that runs on MySQL/MariaDB and SQLite alike.
+that runs on MySQL/MariaDB and SQLite alike. `glossary.yaml` maps Spanish business terms
+to the schema's English words for keyword search (read by `vectorstore.glossary`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from backend.domain import Example, Note
 FOLDER = Path(__file__).resolve().parent
 EXAMPLES_FILE = FOLDER / "examples.yaml"
 NOTES_FILE = FOLDER / "notes.yaml"
+GLOSSARY_FILE = FOLDER / "glossary.yaml"
 
 
 def load_examples(path: Path = EXAMPLES_FILE) -> tuple[Example, ...]:

@@ -15,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 from qdrant_client import QdrantClient
 
-import vectorstore.collection
 from backend.demo import build_demo_database
 from backend.schema import introspect
 from backend.wiring import demo_comments
@@ -45,24 +44,27 @@ ENGLISH = [
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QdrantSchemaStore]:
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QdrantClient]:
     url = f"sqlite:///{tmp_path_factory.mktemp('spanish') / 'demo.sqlite'}"
     build_demo_database(url, orders=1500)
     engine = sa.create_engine(url)
     tables = [demo_comments(t) for t in introspect(engine)]
     engine.dispose()
-    client = QdrantClient(location=":memory:")
-    schema_store = QdrantSchemaStore(client, None)  # no embedder: sparse only
-    schema_store.index_tables(DB, tables)
-    yield schema_store
-    client.close()
+    qdrant = QdrantClient(location=":memory:")
+    QdrantSchemaStore(qdrant, None).index_tables(DB, tables)  # no embedder: sparse only
+    yield qdrant
+    qdrant.close()
 
 
-@pytest.fixture
-def with_glossary(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Searches use the demo glossary (the wiring proposal passes it to the store instead)."""
-    encoder = SparseEncoder(load_glossary(DEMO_GLOSSARY))
-    monkeypatch.setattr(vectorstore.collection, "encode_query", encoder.query)
+@pytest.fixture(scope="module")
+def store(client: QdrantClient) -> QdrantSchemaStore:
+    return QdrantSchemaStore(client, None)
+
+
+@pytest.fixture(scope="module")
+def glossary_store(client: QdrantClient) -> QdrantSchemaStore:
+    """The same index, searched with the demo glossary (documents are never expanded)."""
+    return QdrantSchemaStore(client, None, sparse=SparseEncoder(load_glossary(DEMO_GLOSSARY)))
 
 
 def _top(store: QdrantSchemaStore, question: str) -> list[str]:
@@ -73,9 +75,9 @@ def _top(store: QdrantSchemaStore, question: str) -> list[str]:
 
 @pytest.mark.parametrize(("question", "gold"), sorted(SPANISH.items()))
 def test_spanish_question_finds_its_tables_through_the_glossary(
-    store: QdrantSchemaStore, with_glossary: None, question: str, gold: set[str]
+    glossary_store: QdrantSchemaStore, question: str, gold: set[str]
 ) -> None:
-    top = _top(store, question)
+    top = _top(glossary_store, question)
     assert gold <= set(top), top
 
 
@@ -87,10 +89,8 @@ def test_without_the_glossary_spanish_questions_find_almost_nothing(
 
 
 def test_english_questions_rank_the_same_with_the_glossary(
-    store: QdrantSchemaStore, monkeypatch: pytest.MonkeyPatch
+    store: QdrantSchemaStore, glossary_store: QdrantSchemaStore
 ) -> None:
     before = {q: _top(store, q) for q in ENGLISH}
-    encoder = SparseEncoder(load_glossary(DEMO_GLOSSARY))
-    monkeypatch.setattr(vectorstore.collection, "encode_query", encoder.query)
-    assert {q: _top(store, q) for q in ENGLISH} == before
+    assert {q: _top(glossary_store, q) for q in ENGLISH} == before
     assert all(before.values())
