@@ -5,6 +5,12 @@ index the schema, and switch the answer cache off so no question is answered fro
 earlier one. Then, question by question: run the gold SQL, ask the engine — a follow-up
 gets its earlier questions and the engine's *predicted* SQL for them as the
 conversation, as in the chat — and score the result by execution accuracy.
+
+The LangChain baseline, when asked for, runs in a second pass over the same database
+after the engine has answered every question, not question by question beside it: a
+model server keeps the prompt prefix of the last request (llama.cpp and Ollama keep one
+per slot), so interleaving the two systems' prompts would throw both caches away on every
+question and slow both down by more than either costs alone.
 """
 
 from __future__ import annotations
@@ -65,11 +71,9 @@ def run_evaluation(
     records: dict[str, QuestionRecord] = {}
     config: EngineConfig | None = None
     for url, group in _by_database(selected, options.database):
-        run = _DatabaseRun(url, settings, options, by_id, records)
+        run = _DatabaseRun(url, settings, options, by_id, records, progress)
         for record in run.run(group):
             records[record.question.id] = record
-            if progress is not None:
-                progress(record)
         config = config or run.engine_config
     return EvalResults(tuple(records[s.question.id] for s in selected), config)
 
@@ -83,7 +87,11 @@ def _by_database(selected: Sequence[Selected], template: str) -> list[tuple[str,
 
 
 class _DatabaseRun:
-    """The questions of one database, with its services open."""
+    """The questions of one database, with its services open.
+
+    `progress` is called once per question, as soon as its record is final: after the
+    engine's answer, or, with the baseline, after the baseline's answer in the second pass.
+    """
 
     def __init__(
         self,
@@ -92,12 +100,14 @@ class _DatabaseRun:
         options: EvalOptions,
         by_id: dict[str, GoldQuestion],
         records: dict[str, QuestionRecord],
+        progress: Progress | None = None,
     ) -> None:
         self.url = url
         self.settings = settings
         self.options = options
         self.by_id = by_id
         self.records = records
+        self.progress = progress or (lambda _record: None)
         self.baseline: lc.LangChainBaseline | None = None
         self.baseline_error: str | None = None
         self.engine_config: EngineConfig | None = None
@@ -108,20 +118,35 @@ class _DatabaseRun:
         except (KeskinubeError, sa.exc.SQLAlchemyError) as exc:
             log.warning("skipping %s: %s", _shown(self.url), exc)
             reason = f"database unavailable: {exc}"
-            return [QuestionRecord(s.question, s.scored, skipped=reason) for s in group]
+            skipped = [QuestionRecord(s.question, s.scored, skipped=reason) for s in group]
+            for record in skipped:
+                self.progress(record)
+            return skipped
         try:
+            golds: dict[str, GoldResult | None] = {}
+            for item in group:
+                record, golds[item.question.id] = self._question(services, item)
+                self.records[item.question.id] = record
+                if not self.options.baseline:
+                    self.progress(record)
             if self.options.baseline:
                 self._open_baseline()
-            done = []
-            for item in group:
-                record = self._question(services, item)
-                self.records[item.question.id] = record
-                done.append(record)
-            return done
+                for item in group:
+                    self._baseline_pass(services.engine.runner, item.question, golds)
+            return [self.records[item.question.id] for item in group]
         finally:
             services.close()
             if self.baseline is not None:
                 self.baseline.close()
+
+    def _baseline_pass(
+        self, runner: SqlRunner, question: GoldQuestion, golds: dict[str, GoldResult | None]
+    ) -> None:
+        record = self.records[question.id]
+        prediction = self._baseline_prediction(runner, question, golds[question.id])
+        record = replace(record, baseline=prediction)
+        self.records[question.id] = record
+        self.progress(record)
 
     def _open(self) -> Services:
         services = build_services(self.settings, database_url=self.url, qdrant=_memory_qdrant())
@@ -151,25 +176,24 @@ class _DatabaseRun:
             log.warning("LangChain baseline unavailable for %s: %s", _shown(self.url), exc)
             self.baseline_error = f"baseline unavailable: {exc}"
 
-    def _question(self, services: Services, item: Selected) -> QuestionRecord:
+    def _question(
+        self, services: Services, item: Selected
+    ) -> tuple[QuestionRecord, GoldResult | None]:
+        """The engine's scored answer, and the gold result (kept for the baseline pass)."""
         question = item.question
-        runner = services.engine.runner
-        gold, gold_error = self._gold(runner, question)
+        gold, gold_error = self._gold(services.engine.runner, question)
         started = time.perf_counter()
         answer = services.engine.ask(question.question, EVAL_ACTOR, self._conversation(question))
         latency = time.perf_counter() - started
         engine = engine_prediction(answer, latency, gold, rounding=self.options.rounding)
-        baseline = None
-        if self.options.baseline:
-            baseline = self._baseline_prediction(runner, question, gold)
-        return QuestionRecord(
+        record = QuestionRecord(
             question=question,
             scored=item.scored,
             gold_rows=len(gold.table.rows) if gold is not None else None,
             gold_error=gold_error,
             engine=engine,
-            baseline=baseline,
         )
+        return record, gold
 
     def _gold(
         self, runner: SqlRunner, question: GoldQuestion
