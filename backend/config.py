@@ -81,6 +81,11 @@ class Settings(BaseSettings):
         description="Most schema (estimated tokens) a prompt carries when tables are "
         "retrieved: the lowest-ranked tables are shortened, then left out, to fit.",
     )
+    chart_suggestions: bool = Field(
+        False,
+        description="Ask the model to propose a chart (JSON, validated) after its SQL; off by "
+        "default because it costs output tokens, and the automatic choice is good.",
+    )
     cache_similarity: float = Field(
         0.92, gt=0, le=1, description="Cosine similarity for reusing a cached answer's SQL."
     )

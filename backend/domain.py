@@ -207,6 +207,9 @@ class Answer:
     # The same error as a catalogue message, for the page to show in the reader's
     # language; `error` stays English for logs, the CLI and stored history.
     error_message: Message | None = None
+    # The model's chart proposal (raw JSON text), when it made one; never trusted as is:
+    # `backend.charts.validate_spec` checks it against the result before it is drawn.
+    chart_proposal: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -40,7 +40,7 @@ from backend.join_paths import promote_fk_neighbours
 from backend.ports import AnswerCache, ChatModel, SchemaIndex, SqlRunner
 from backend.prompts import PromptParts, build_prompt, retry_message
 from backend.schema_view import SchemaView
-from backend.sql_extract import extract_sql
+from backend.sql_extract import extract_chart, extract_sql
 from backend.sql_guard import check_sql
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,8 @@ class EngineConfig:
     retrieved_schema_max_tokens: int = 1500
     examples_k: int = 3
     notes_k: int = 3
+    # Ask the model for a chart proposal after the SQL (a few more output tokens).
+    chart_suggestions: bool = False
 
 
 @dataclass
@@ -76,6 +78,7 @@ class _Run:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     retrieval: Retrieval | None = None
+    chart_proposal: str | None = None
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -93,6 +96,7 @@ class _Run:
             prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens,
             cached=cached, error=None if error is None else str(error),
             error_message=error if isinstance(error, Message) else None,
+            chart_proposal=self.chart_proposal if result is not None else None,
         )  # fmt: skip
 
 
@@ -198,6 +202,7 @@ class Engine:
             step("generate")
             completion = self._complete(run, messages)
             sql = extract_sql(completion.text)
+            run.chart_proposal = extract_chart(completion.text)
             if sql is not None and _canonical(sql) in failed:
                 # A small model that repeats a failed query will repeat it again: stop.
                 repeated = Message.of("engine.ask.repeated")
@@ -257,6 +262,7 @@ class Engine:
             conversation=conversation,
             question=run.question,
             question_language=detect_language(run.question, default=_language(actor)),
+            chart_suggestions=self.config.chart_suggestions,
         )
         budget = self.config.num_ctx - self.config.answer_reserve_tokens
         return build_prompt(parts, budget_tokens=budget).messages

@@ -41,6 +41,14 @@ Rules:
 - Answer with the SQL in one ```sql fenced block and nothing else.
 Dialect: {dialect_notes}"""
 
+# In the fixed system part, so it costs no cached prefix; the reply is validated
+# (`backend.charts.validate_spec`), never executed.
+CHART_RULE = (
+    "\nAfter the SQL block you may add one ```json block proposing a chart of the result: "
+    '{"kind": "kpi|line|bar|donut|scatter|histogram|table", "x": "column", "y": "column", '
+    '"color": "column or null"}, using the query\'s column aliases.'
+)
+
 # Last in the prompt, next to the question, so it never breaks the cached prefix.
 _LANGUAGE_NOTES = {
     "es": (
@@ -68,6 +76,7 @@ class PromptParts:
     question: str = ""
     # The question's language ('en'/'es'); a non-English one gets a line just before it.
     question_language: str = "en"
+    chart_suggestions: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,6 +142,8 @@ def _render(
 ) -> tuple[tuple[str, str], ...]:
     notes_text = _DIALECT_NOTES.get(parts.dialect, _DIALECT_NOTES["mysql"])
     system = SYSTEM_TEMPLATE.format(dialect_notes=notes_text)
+    if parts.chart_suggestions:
+        system += CHART_RULE
     system += "\n\nSchema:\n" + "\n\n".join(sorted(schema))
     context = []
     if examples:

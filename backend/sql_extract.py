@@ -126,3 +126,23 @@ def _first_statement(sql: str) -> str:
             return sql[:index].rstrip()
         index += 1
     return sql.rstrip().rstrip(";").rstrip()
+
+
+def extract_chart(text: str) -> str | None:
+    """The JSON text of a chart proposal (a fenced object with a "kind"), if the model made one.
+
+    Only found here; whether it is usable is decided against the result by
+    `backend.charts.validate_spec`.
+    """
+    if not text:
+        return None
+    for language, body in _FENCE.findall(_without_thinking(text)):
+        if language.lower() not in {"json", "chart", ""}:
+            continue
+        try:
+            value = json.loads(body)
+        except ValueError:
+            continue
+        if isinstance(value, dict) and "kind" in value:
+            return body.strip()
+    return None

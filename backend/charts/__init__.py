@@ -17,13 +17,14 @@ from backend.charts.choose import chart_title, choose_chart
 from backend.charts.names import humanise
 from backend.charts.options import chart_options
 from backend.charts.spec import CHART_KINDS, ChartKind, ChartSpec
-from backend.charts.validate import validate_spec
+from backend.charts.validate import chart_for, validate_spec
 
 __all__ = [
     "CHART_KINDS",
     "ChartKind",
     "ChartSpec",
     "build_figure",
+    "chart_for",
     "chart_options",
     "chart_title",
     "choose_chart",

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from backend.charts.choose import title_for
+from backend.charts.choose import choose_chart, title_for
 from backend.charts.columns import profile
 from backend.charts.options import fits
 from backend.charts.spec import CHART_KINDS, ChartKind, ChartSpec
@@ -38,6 +38,12 @@ def validate_spec(raw: dict[str, Any] | str, frame: pd.DataFrame) -> ChartSpec |
     reason = _text(data.get("reason")) or "Proposed by the model."
     spec = ChartSpec(kind, x, y, color, title, reason)
     return spec if fits(spec, profile(frame)) else None
+
+
+def chart_for(frame: pd.DataFrame, proposal: str | None = None) -> ChartSpec:
+    """The model's proposal when it holds up against `frame`, else our own choice."""
+    proposed = validate_spec(proposal, frame) if proposal else None
+    return proposed or choose_chart(frame)
 
 
 def _kind(value: object) -> ChartKind | None:

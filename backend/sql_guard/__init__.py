@@ -8,7 +8,8 @@ regenerated SQL. That regenerated text — comments dropped, row filters built i
 tree — is what gets executed, never the model's own text.
 
 Refusals raise `SqlRejected` with one sentence a business user, or the model on a retry,
-can act on.
+can act on: a catalogue message (domain "guard") that the page shows in the reader's
+language, while `str()` stays English for the model, the logs and `keskinube sql check`.
 
 Decisions worth knowing:
 - `SELECT *` over a table with a denied column is refused (naming the column and listing
@@ -31,6 +32,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 
 from backend.dialects import canonical_dialect, sqlglot_dialect
 from backend.domain import UNRESTRICTED, AccessPolicy, CheckedSql
+from backend.i18n.message import Message
 from backend.sql_guard.columns import check_columns
 from backend.sql_guard.limits import apply_row_limit
 from backend.sql_guard.row_filters import apply_row_filters
@@ -78,6 +80,4 @@ def _generate(tree: exp.Expr, target: Dialect) -> str:
     try:
         return tree.sql(dialect=target, comments=False, unsupported_level=ErrorLevel.RAISE)
     except SqlglotError as error:
-        raise reject(
-            f"the query uses syntax this database does not support ({error}); rewrite it"
-        ) from error
+        raise reject(Message.of("guard.unsupported_syntax", problem=str(error))) from error

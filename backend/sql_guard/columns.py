@@ -10,6 +10,8 @@ model learns to list the columns it needs.
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import OptimizeError, SqlglotError
@@ -17,8 +19,14 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, traverse_scope, walk_in_scope
 
 from backend.domain import AccessPolicy
+from backend.i18n.message import Message
 from backend.sql_guard.statements import reject
 from backend.sql_guard.tables import KnownTables, TableRead
+
+# sqlglot's words for a column that no table of the query has.
+_NOT_FOUND = re.compile(
+    r"Column '(?P<column>.*)' could not be resolved(?: for table: '(?P<table>.*)')?"
+)
 
 
 def check_columns(
@@ -41,7 +49,7 @@ def check_columns(
             continue
         scope = scopes.get(id(column))
         if scope is None:  # fail closed: every column must belong to a scope we understand
-            raise reject(f"the column {column.sql()} could not be checked")
+            raise reject(Message.of("guard.column.unchecked", column=column.sql()))
         _check_column(column, scope, policy, known)
 
 
@@ -63,8 +71,12 @@ def _check_stars(reads: list[TableRead], known: KnownTables, policy: AccessPolic
         if _selects_all_of(select, read.node):
             allowed = [c for c in known.columns[read.name.lower()] if c not in hidden]
             raise reject(
-                f"SELECT * on {read.name} would read {read.name}.{hidden[0]}, which your role "
-                f"can't see; list the columns you need instead (allowed: {', '.join(allowed)})"
+                Message.of(
+                    "guard.column.star",
+                    table=read.name,
+                    column=hidden[0],
+                    allowed=", ".join(allowed),
+                )
             )
 
 
@@ -78,10 +90,7 @@ def _check_aliases(
     names += [i.name for t in tree.find_all(exp.TableAlias) for i in t.columns]
     for name in names:
         if name.lower() in denied:
-            raise reject(
-                f"the alias {name} has the name of a column your role can't see "
-                f"({denied[name.lower()]}); choose another alias"
-            )
+            raise reject(Message.of("guard.column.alias", alias=name, column=denied[name.lower()]))
 
 
 def _denied(table: str, known: KnownTables, policy: AccessPolicy) -> list[str]:
@@ -129,17 +138,26 @@ def _qualified_copy(tree: exp.Expr, known: KnownTables, dialect: Dialect) -> exp
     except OptimizeError as error:
         raise reject(_unresolved(error)) from error
     except SqlglotError as error:
-        raise reject(f"the query's columns could not be checked ({error})") from error
+        raise reject(Message.of("guard.column.check_failed", problem=str(error))) from error
 
 
-def _unresolved(error: OptimizeError) -> str:
+def _unresolved(error: OptimizeError) -> Message:
     message = str(error).split(". Line:")[0]
     if "could not be resolved" in message or "Ambiguous" in message:
-        return (
-            f"{message}: the column is missing from the tables the query reads or is "
-            "ambiguous; prefix it with its table name and check it against the schema"
-        )
-    return f"the query's columns could not be checked ({message})"
+        return Message.of("guard.column.unresolved", problem=_unresolved_problem(message))
+    return Message.of("guard.column.check_failed", problem=message)
+
+
+def _unresolved_problem(message: str) -> Message | str:
+    """sqlglot's sentence that opens the reason: a catalogue message where it is a column
+    that does not exist, else its own (English) words."""
+    found = _NOT_FOUND.fullmatch(message)
+    if found and found["table"] is not None:
+        return Message.of("guard.column.not_found_in", column=found["column"], table=found["table"])
+    if found:
+        return Message.of("guard.column.not_found", column=found["column"])
+    problem = message.strip()
+    return problem[:1].upper() + problem[1:]
 
 
 def _check_column(
@@ -147,20 +165,18 @@ def _check_column(
 ) -> None:
     if not column.table:
         if not _is_output_alias(column):
-            raise reject(f"the column {column.name} could not be attributed to a table")
+            raise reject(Message.of("guard.column.unattributed", column=column.name))
         return
     source = _source(scope, column.table)
     if source is None:
-        raise reject(f"the column {column.sql()} could not be attributed to a table")
+        raise reject(Message.of("guard.column.unattributed", column=column.sql()))
     if isinstance(source, exp.Table) and not policy.allows_column(source.name, column.name):
         table = known.names.get(source.name, source.name)
         spelling = next(
             (c for c in known.columns.get(source.name, ()) if c.lower() == column.name),
             column.name,
         )
-        raise reject(
-            f"that query reads {table}.{spelling}, which your role can't see; leave that column out"
-        )
+        raise reject(Message.of("guard.column.denied", table=table, column=spelling))
 
 
 def _source(scope: Scope | None, name: str) -> exp.Table | Scope | None:

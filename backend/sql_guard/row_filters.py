@@ -17,7 +17,8 @@ from sqlglot.errors import SqlglotError
 
 from backend.domain import AccessPolicy
 from backend.errors import SqlRejected
-from backend.sql_guard.statements import check_nodes, reject
+from backend.i18n.message import Message
+from backend.sql_guard.statements import node_problem, reject
 from backend.sql_guard.tables import KnownTables, TableRead
 
 USER_PLACEHOLDER = "user"
@@ -73,19 +74,18 @@ def compile_predicate(
     try:
         trees = [tree for tree in dialect.parse(predicate) if tree is not None]
     except SqlglotError as error:
-        raise _bad_rule(table, "it could not be parsed") from error
+        raise _bad_rule(table, Message.of("guard.rule.unparsable")) from error
     if len(trees) != 1 or not isinstance(trees[0], exp.Condition):
-        raise _bad_rule(table, "it must be a single condition")
+        raise _bad_rule(table, Message.of("guard.rule.not_a_condition"))
     tree = trees[0]
     for dot in list(tree.find_all(exp.Dot)):
         if isinstance(dot.this, exp.Placeholder) and dot.this.name == USER_PLACEHOLDER:
             dot.replace(exp.Literal.string(_attribute(dot.expression.name, table, attributes)))
     if tree.find(exp.Query, exp.Table):
-        raise _bad_rule(table, "it may not contain subqueries")
-    try:
-        check_nodes(tree)
-    except SqlRejected as error:
-        raise _bad_rule(table, str(error).rstrip(".")) from error
+        raise _bad_rule(table, Message.of("guard.rule.subquery"))
+    problem = node_problem(tree)
+    if problem is not None:
+        raise _bad_rule(table, problem)
     _check_predicate_columns(tree, table, columns)
     return tree
 
@@ -94,25 +94,22 @@ def _check_predicate_columns(tree: exp.Expr, table: str, columns: Sequence[str])
     known = {column.lower() for column in columns}
     for column in tree.find_all(exp.Column):
         if column.table and column.table.lower() != table.lower():
-            raise _bad_rule(table, f"{column.sql()} belongs to another table")
+            raise _bad_rule(table, Message.of("guard.rule.other_table", column=column.sql()))
         if column.name.lower() not in known:
-            raise _bad_rule(table, f"{table} has no column {column.name}")
+            raise _bad_rule(
+                table, Message.of("guard.rule.no_column", table=table, column=column.name)
+            )
 
 
 def _attribute(name: str, table: str, attributes: Mapping[str, str]) -> str:
     value = attributes.get(name)
     if value is None:
-        raise reject(
-            f"your account has no {name} attribute, which the access rule on {table} "
-            "needs; ask an administrator to set it"
-        )
+        raise reject(Message.of("guard.rule.attribute_missing", name=name, table=table))
     return value
 
 
-def _bad_rule(table: str, why: str) -> SqlRejected:
-    return reject(
-        f"the access rule on {table} is not valid ({why}); ask an administrator to fix it"
-    )
+def _bad_rule(table: str, why: Message) -> SqlRejected:
+    return reject(Message.of("guard.rule.invalid", table=table, problem=why))
 
 
 def _wrap(read: TableRead, predicate: exp.Expr) -> None:

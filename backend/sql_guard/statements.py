@@ -15,15 +15,20 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokenizer_core import Token, TokenType
 
 from backend.errors import SqlRejected
+from backend.i18n.message import Message
 
-_ONLY_SELECT = "only read-only SELECT queries can be run"
 _EXECUTABLE_COMMENT = re.compile(r"/\*M?!")
 
-_WRITES = "changes data"
-_DDL = "changes the database structure"
-_ADMIN = "is an administrative command"
-_TRANSACTION = "controls transactions"
-_METADATA = "reads server metadata instead of business data"
+# What a statement does, finishing "DELETE …", "that statement …" (catalogue domain "guard").
+_WRITES = Message.of("guard.does.writes")
+_DDL = Message.of("guard.does.ddl")
+_PERMISSIONS = Message.of("guard.does.permissions")
+_SETTINGS = Message.of("guard.does.settings")
+_SQLITE_SETTINGS = Message.of("guard.does.sqlite_settings")
+_FILES = Message.of("guard.does.load_files")
+_ADMIN = Message.of("guard.does.admin")
+_TRANSACTION = Message.of("guard.does.transactions")
+_METADATA = Message.of("guard.does.metadata")
 
 _ADMIN_WORDS = (
     "KILL", "FLUSH", "RESET", "PURGE", "SHUTDOWN", "INSTALL", "UNINSTALL", "PREPARE", "EXECUTE",
@@ -33,18 +38,18 @@ _ADMIN_WORDS = (
 
 # What a statement does, by its first word: used for a specific reason before parsing,
 # because several of these (DO, HANDLER, ATTACH) do not even parse.
-_LEADING_KEYWORDS: dict[str, str] = {
+_LEADING_KEYWORDS: dict[str, Message] = {
     **dict.fromkeys(("INSERT", "REPLACE", "UPDATE", "DELETE", "MERGE", "UPSERT"), _WRITES),
     **dict.fromkeys(("CREATE", "DROP", "ALTER", "TRUNCATE", "RENAME", "COMMENT"), _DDL),
-    **dict.fromkeys(("GRANT", "REVOKE"), "changes permissions"),
-    "SET": "changes session or server settings",
-    "CALL": "runs a stored procedure",
-    "DO": "evaluates expressions for their side effects",
-    "HANDLER": "reads tables row by row outside of SELECT",
-    **dict.fromkeys(("LOCK", "UNLOCK"), "locks or unlocks tables"),
-    "PRAGMA": "reads or changes SQLite settings",
-    **dict.fromkeys(("ATTACH", "DETACH"), "attaches or detaches database files"),
-    "LOAD": "loads data from files",
+    **dict.fromkeys(("GRANT", "REVOKE"), _PERMISSIONS),
+    "SET": _SETTINGS,
+    "CALL": Message.of("guard.does.procedure"),
+    "DO": Message.of("guard.does.side_effects"),
+    "HANDLER": Message.of("guard.does.handler"),
+    **dict.fromkeys(("LOCK", "UNLOCK"), Message.of("guard.does.locks")),
+    "PRAGMA": _SQLITE_SETTINGS,
+    **dict.fromkeys(("ATTACH", "DETACH"), Message.of("guard.does.attach_detach")),
+    "LOAD": _FILES,
     **dict.fromkeys(("SHOW", "DESCRIBE", "DESC", "EXPLAIN", "HELP", "USE"), _METADATA),
     **dict.fromkeys(
         ("BEGIN", "START", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "XA", "END"),
@@ -54,20 +59,20 @@ _LEADING_KEYWORDS: dict[str, str] = {
 }
 
 # Statement nodes that must not appear anywhere in the tree, with what they do.
-_FORBIDDEN_NODES: tuple[tuple[type[exp.Expr], str], ...] = (
+_FORBIDDEN_NODES: tuple[tuple[type[exp.Expr], Message], ...] = (
     (exp.Insert, _WRITES),
     (exp.DML, _WRITES),
     (exp.DDL, _DDL),
     (exp.Drop, _DDL),
     (exp.Alter, _DDL),
     (exp.TruncateTable, _DDL),
-    (exp.Grant, "changes permissions"),
-    (exp.Revoke, "changes permissions"),
-    (exp.Set, "changes session or server settings"),
-    (exp.Pragma, "reads or changes SQLite settings"),
-    (exp.Attach, "attaches database files"),
-    (exp.Detach, "detaches database files"),
-    (exp.LoadData, "loads data from files"),
+    (exp.Grant, _PERMISSIONS),
+    (exp.Revoke, _PERMISSIONS),
+    (exp.Set, _SETTINGS),
+    (exp.Pragma, _SQLITE_SETTINGS),
+    (exp.Attach, Message.of("guard.does.attach")),
+    (exp.Detach, Message.of("guard.does.detach")),
+    (exp.LoadData, _FILES),
     (exp.Transaction, _TRANSACTION),
     (exp.Commit, _TRANSACTION),
     (exp.Rollback, _TRANSACTION),
@@ -97,33 +102,41 @@ DANGEROUS_FUNCTIONS = frozenset((
 QUERY_ROOTS = (exp.Select, exp.SetOperation, exp.Subquery)
 
 
-def reject(reason: str) -> SqlRejected:
-    """A `SqlRejected` whose message is `reason` as one sentence."""
-    text = reason.strip()
-    return SqlRejected(text[0].upper() + text[1:] + ("" if text.endswith((".", "?")) else "."))
+def reject(reason: Message) -> SqlRejected:
+    """A `SqlRejected` saying `reason`, a clause from the "guard" domain, as one sentence.
+
+    Catalogue reasons are clauses (capitalised, no full stop) so that one can sit inside
+    another, as a row filter's does; the full stop is added here unless the clause already
+    ends in one or in a question mark.
+    """
+    if str(reason).endswith((".", "?")):
+        return SqlRejected(reason)
+    return SqlRejected(Message.of("guard.sentence", reason=reason))
+
+
+def _not_select(detail: Message) -> SqlRejected:
+    """'<detail>; only read-only SELECT queries can be run.'"""
+    return reject(Message.of("guard.only_select", detail=detail))
 
 
 def parse_statement(sql: str, dialect: Dialect) -> exp.Query:
     """Parse `sql` into exactly one read query, or raise `SqlRejected` saying why not."""
     if _EXECUTABLE_COMMENT.search(sql):
-        raise reject(
-            "the SQL contains a MySQL executable comment (/*! ... */ or /*M! ... */), "
-            "which the server would run as code; remove it"
-        )
+        raise reject(Message.of("guard.executable_comment"))
     tokens = _tokenize(sql, dialect)
     statements = _split_statements(tokens)
     if not statements:
-        raise reject("no SQL statement was found; write one SELECT query")
+        raise reject(Message.of("guard.no_statement"))
     if len(statements) > 1:
-        raise reject(f"the text holds {len(statements)} statements; send exactly one SELECT query")
+        raise reject(Message.of("guard.many_statements", count=len(statements)))
     _check_tokens(statements[0])
     try:
         trees = [tree for tree in dialect.parse(sql) if tree is not None]
     except (ParseError, TokenError) as error:
         problem = _parse_problem(error)
-        raise reject(f"the SQL could not be parsed ({problem}); {_ONLY_SELECT}") from error
+        raise _not_select(Message.of("guard.unparsable", problem=problem)) from error
     if len(trees) != 1:
-        raise reject("send exactly one SELECT query")
+        raise reject(Message.of("guard.one_statement"))
     return _as_query(trees[0])
 
 
@@ -131,7 +144,7 @@ def _tokenize(sql: str, dialect: Dialect) -> list[Token]:
     try:
         return dialect.tokenize(sql)
     except TokenError as error:
-        raise reject(f"the SQL could not be read ({error}); check quotes and brackets") from error
+        raise reject(Message.of("guard.unreadable", problem=str(error))) from error
 
 
 def _split_statements(tokens: list[Token]) -> list[list[Token]]:
@@ -149,72 +162,83 @@ def _check_tokens(tokens: list[Token]) -> None:
     word = first.text.upper().split()[0] if first.text.strip() else first.text
     if first.token_type not in (TokenType.SELECT, TokenType.WITH, TokenType.TABLE):
         what = _LEADING_KEYWORDS.get(word)
-        detail = f"{word} {what}" if what else f"that statement starts with {word}"
-        raise reject(f"{detail}; {_ONLY_SELECT}")
+        if what is not None:
+            raise _not_select(Message.of("guard.keyword_does", keyword=word, what=what))
+        raise _not_select(Message.of("guard.starts_with", keyword=word))
     for index, token in enumerate(tokens):
         if token.token_type == TokenType.INTO:
             target = tokens[index + 1].text.upper() if index + 1 < len(tokens) else ""
             raise reject(_into_reason(target))
 
 
-def _into_reason(target: str) -> str:
+def _into_reason(target: str) -> Message:
     if target in ("OUTFILE", "DUMPFILE"):
-        return f"SELECT ... INTO {target} writes files on the server; return the rows instead"
-    return "SELECT ... INTO stores results in variables or tables; return the rows instead"
+        return Message.of("guard.into_file", target=target)
+    return Message.of("guard.into")
 
 
-def _parse_problem(error: ParseError | TokenError) -> str:
+def _parse_problem(error: ParseError | TokenError) -> Message | str:
+    """sqlglot's own words (English) and, when it knows, where it stopped."""
     if isinstance(error, ParseError) and error.errors:
         first = error.errors[0]
-        where = f"line {first.get('line')}, column {first.get('col')}"
-        return f"{first.get('description')} near {where}"
+        return Message.of(
+            "guard.parse_position",
+            description=str(first.get("description")),
+            line=str(first.get("line")),
+            column=str(first.get("col")),
+        )
     return str(error).splitlines()[0]
 
 
 def _as_query(tree: exp.Expr) -> exp.Query:
     for node_type, what in _FORBIDDEN_NODES:
         if isinstance(tree, node_type):
-            raise reject(f"that statement {what}; {_ONLY_SELECT}")
+            raise _not_select(Message.of("guard.statement_does", what=what))
     if not isinstance(tree, QUERY_ROOTS):
-        raise reject(f"that statement is not a SELECT query; {_ONLY_SELECT}")
+        raise _not_select(Message.of("guard.not_a_select"))
     return tree
 
 
 def check_nodes(tree: exp.Expr) -> None:
     """Reject anything inside the query that writes, locks, waits or uses variables."""
+    problem = node_problem(tree)
+    if problem is not None:
+        raise reject(problem)
+
+
+def node_problem(tree: exp.Expr) -> Message | None:
+    """Why `check_nodes` would reject `tree`, as a clause; None when it would not."""
     for node in tree.walk():
         for node_type, what in _FORBIDDEN_NODES:
             if isinstance(node, node_type):
-                raise reject(f"the query contains a statement that {what}; {_ONLY_SELECT}")
-        _check_node(node)
+                return Message.of(
+                    "guard.only_select",
+                    detail=Message.of("guard.contains_statement", what=what),
+                )
+        problem = _node_problem(node)
+        if problem is not None:
+            return problem
+    return None
 
 
-def _check_node(node: exp.Expr) -> None:
+def _node_problem(node: exp.Expr) -> Message | None:
     if isinstance(node, exp.Into):
-        raise reject(_into_reason(""))
+        return _into_reason("")
     if isinstance(node, exp.Lock):
-        raise reject(
-            "FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE lock rows; remove the locking clause"
-        )
+        return Message.of("guard.locking_clause")
     if isinstance(node, (exp.Parameter, exp.PropertyEQ)):
-        raise reject(
-            "the query uses user variables (@name or :=), which are not allowed; "
-            "compute the value inside the query, for example with a subquery or WITH"
-        )
+        return Message.of("guard.user_variables")
     if isinstance(node, exp.SessionParameter):
-        raise reject("the query reads server variables (@@name), which are not allowed")
+        return Message.of("guard.server_variables")
     if isinstance(node, exp.Placeholder) or _is_bare_parameter(node):
-        raise reject(
-            "the query contains a parameter placeholder (? or :name); write the value itself"
-        )
+        return Message.of("guard.placeholder")
     if isinstance(node, exp.NextValueFor):
-        raise reject("NEXT VALUE FOR changes a sequence; it is not allowed")
+        return Message.of("guard.next_value_for")
     if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):
-        raise reject(
-            f"calling {node.sql()} by schema name is not allowed; use built-in functions only"
-        )
+        return Message.of("guard.schema_function", call=node.sql())
     if isinstance(node, exp.Func):
-        _check_function(node)
+        return _function_problem(node)
+    return None
 
 
 def _is_bare_parameter(node: exp.Expr) -> bool:
@@ -226,12 +250,12 @@ def _is_bare_parameter(node: exp.Expr) -> bool:
     )
 
 
-def _check_function(node: exp.Func) -> None:
+def _function_problem(node: exp.Func) -> Message | None:
     names = {node.name.upper() if isinstance(node, exp.Anonymous) else "", node.sql_name()}
     blocked = names & DANGEROUS_FUNCTIONS
     if blocked:
-        name = sorted(blocked)[0]
-        raise reject(f"the function {name}() is not allowed in questions to the database")
+        return Message.of("guard.function", name=sorted(blocked)[0])
+    return None
 
 
 def drop_hints(tree: exp.Expr) -> None:

@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from backend.dialects import MYSQL
 from backend.domain import AccessPolicy
+from backend.i18n.message import Message
 from backend.sql_guard.statements import reject
 
 SYSTEM_SCHEMAS = frozenset({"information_schema", "mysql", "performance_schema", "sys"})
@@ -68,8 +69,9 @@ def _check_cte_names(tree: exp.Expr, known: KnownTables) -> None:
     for cte in tree.find_all(exp.CTE):
         if cte.alias.lower() in known.names:
             raise reject(
-                f"the WITH query {cte.alias} has the same name as the table "
-                f"{known.names[cte.alias.lower()]}; give the WITH query a different name"
+                Message.of(
+                    "guard.table.cte_name", name=cte.alias, table=known.names[cte.alias.lower()]
+                )
             )
 
 
@@ -115,23 +117,18 @@ def _visible_in_with(with_: exp.With, child: exp.Expr) -> list[str]:
 def _checked_name(table: exp.Table, known: KnownTables, policy: AccessPolicy) -> str:
     if not isinstance(table.this, exp.Identifier):
         function = table.this.sql().split("(")[0]
-        raise reject(
-            f"table functions such as {function}(...) are not allowed; "
-            "read from the tables in the schema"
-        )
+        raise reject(Message.of("guard.table.function", function=function))
     lowered = table.name.lower()
     if lowered in SYSTEM_TABLES:
-        raise reject(
-            f"the query reads the system table {table.name}; ask about the business tables instead"
-        )
+        raise reject(Message.of("guard.table.system", name=table.name))
     _check_qualifier(table, known)
     if lowered not in known.names:
         raise reject(_unknown_table(table.name, known, policy))
     if any(table.args.get(key) for key in ("version", "system_time", "changes")):
-        raise reject("history queries (FOR SYSTEM_TIME) are not supported")
+        raise reject(Message.of("guard.table.history"))
     name = known.names[lowered]
     if not policy.allows_table(name):
-        raise reject(f"that query reads the table {name}, which your role can't see")
+        raise reject(Message.of("guard.table.denied", name=name))
     return name
 
 
@@ -141,23 +138,17 @@ def _check_qualifier(table: exp.Table, known: KnownTables) -> None:
         return
     for qualifier in qualifiers:
         if qualifier.name.lower() in SYSTEM_SCHEMAS:
-            raise reject(
-                f"the query reads the system schema {qualifier.name}; ask about the business "
-                "tables instead"
-            )
+            raise reject(Message.of("guard.table.system_schema", name=qualifier.name))
     if table.name.lower() in known.names:
         raise reject(
-            f"write the table name without a database prefix: {table.name} instead of "
-            f"{exp.table_name(table)}"
+            Message.of("guard.table.prefix", name=table.name, qualified=exp.table_name(table))
         )
-    raise reject(
-        f"the table {exp.table_name(table)} is in another database; only the tables of "
-        "this database can be read"
-    )
+    raise reject(Message.of("guard.table.other_database", name=exp.table_name(table)))
 
 
-def _unknown_table(name: str, known: KnownTables, policy: AccessPolicy) -> str:
+def _unknown_table(name: str, known: KnownTables, policy: AccessPolicy) -> Message:
     visible = [spelling for spelling in known.names.values() if policy.allows_table(spelling)]
     close = difflib.get_close_matches(name, visible, n=1)
-    hint = f"; did you mean {close[0]}?" if close else "; use only tables from the schema"
-    return f"there is no table named {name} in this database{hint}"
+    if close:
+        return Message.of("guard.table.unknown_close", name=name, suggestion=close[0])
+    return Message.of("guard.table.unknown", name=name)

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from qdrant_client import QdrantClient
 
+from backend.charts import chart_for
 from backend.config import load_settings
 from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, Turn
@@ -391,3 +392,38 @@ def test_a_repeated_failed_query_ends_the_run_with_a_column_hint_given(
     assert "no such column" in (answer.error or "")
     retry = scripted_ollama.last_chat["messages"][-1]["content"]
     assert "did you mean customers.customer_name" in retry
+
+
+def test_with_chart_suggestions_the_models_chart_proposal_comes_back_with_the_answer(
+    demo_sqlite: str, scripted_ollama: ScriptedOllama
+) -> None:
+    built = _services(demo_sqlite, scripted_ollama, chart_suggestions=True)
+    try:
+        scripted_ollama.add(
+            when(
+                "customers per segment",
+                reply="```sql\nSELECT segment, COUNT(*) AS customers FROM customers "
+                'GROUP BY segment\n```\n```json\n{"kind": "donut", "x": "segment", '
+                '"y": "customers"}\n```',
+            )
+        )
+        answer = built.engine.ask("How many customers per segment?", ANALYST)
+        assert answer.ok, answer.error
+        assert answer.chart_proposal is not None
+        assert answer.result is not None
+        assert chart_for(answer.result.frame, answer.chart_proposal).kind == "donut"
+        request = scripted_ollama.last_chat
+        assert request is not None
+        assert "proposing a chart" in request["messages"][0]["content"]
+    finally:
+        built.close()
+
+
+def test_without_chart_suggestions_the_prompt_does_not_ask_for_a_chart(
+    services: Services, scripted_ollama: ScriptedOllama
+) -> None:
+    scripted_ollama.add(when("how many customers", reply=f"```sql\n{COUNT_SQL}\n```"))
+    services.engine.ask("How many customers do we have?", ANALYST)
+    request = scripted_ollama.last_chat
+    assert request is not None
+    assert "chart" not in request["messages"][0]["content"]

@@ -144,3 +144,15 @@ def test_validate_spec_cleans_and_caps_the_title(frame: pd.DataFrame) -> None:
     assert spec is not None
     assert spec.title.startswith("Rows <b>") and len(spec.title) == 120
     assert spec.reason == "Proposed by the model."
+
+
+def test_chart_for_uses_a_proposal_that_holds_and_falls_back_otherwise(
+    frame: pd.DataFrame,
+) -> None:
+    from backend.charts import chart_for, choose_chart
+
+    proposal = '{"kind": "donut", "x": "country", "y": "revenue"}'
+    assert chart_for(frame, proposal).kind == "donut"
+    assert chart_for(frame, '{"kind": "bar", "x": "nope", "y": "revenue"}') == choose_chart(frame)
+    assert chart_for(frame, "not json") == choose_chart(frame)
+    assert chart_for(frame, None) == choose_chart(frame)

@@ -61,3 +61,19 @@ CASES: list[tuple[str, str | None]] = [
 @pytest.mark.parametrize(("text", "expected"), CASES)
 def test_extract_sql(text: str, expected: str | None) -> None:
     assert extract_sql(text) == expected
+
+
+def test_a_chart_proposal_after_the_sql_is_found_and_does_not_disturb_the_sql() -> None:
+    from backend.sql_extract import extract_chart
+
+    reply = (
+        "```sql\nSELECT country, SUM(total) AS revenue FROM orders GROUP BY country\n```\n"
+        '```json\n{"kind": "bar", "x": "country", "y": "revenue", "color": null}\n```'
+    )
+    assert extract_sql(reply) == (
+        "SELECT country, SUM(total) AS revenue FROM orders GROUP BY country"
+    )
+    assert extract_chart(reply) == '{"kind": "bar", "x": "country", "y": "revenue", "color": null}'
+    assert extract_chart("```sql\nSELECT 1\n```") is None
+    assert extract_chart('```json\n{"sql": "SELECT 1"}\n```') is None
+    assert extract_chart("```json\n{not json\n```") is None

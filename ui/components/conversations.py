@@ -20,7 +20,7 @@ from auth.audit import AuditLog
 from backend import conversations as conversation_tables
 from backend import dashboards as dashboard_tables
 from backend import feedback as feedback_tables
-from backend.charts import ChartSpec, choose_chart
+from backend.charts import ChartSpec, chart_for
 from backend.config import Settings
 from backend.conversations import DEFAULT_TITLE, Conversation, ConversationStore, TurnKind
 from backend.dashboards import DashboardStore
@@ -198,7 +198,7 @@ def keep(
     summary = ""
     if answer.result is not None:
         frame = answer.result.frame
-        chart = choose_chart(frame)
+        chart = chart_for(frame, answer.chart_proposal)
         summary = summarise(
             frame, chart, answer.question, locale=language, currency=settings.currency_symbol
         )
