@@ -57,7 +57,7 @@ def format_value(
     value: object, fmt: NumberFormat = NumberFormat(), locale: str = "en", *, compact: bool = True
 ) -> str:
     """One value as text: compact (K/M/B) from 10,000 up unless `compact=False`."""
-    number = _as_float(value)
+    number = as_float(value)
     if number is None:
         return "–"
     if fmt.kind == "percent":
@@ -121,7 +121,8 @@ def _decimals(size: float, fmt: NumberFormat) -> tuple[int, bool]:
     return 2, True
 
 
-def _as_float(value: object) -> float | None:
+def as_float(value: object) -> float | None:
+    """A finite float from a cell (Decimal, numpy scalar, int), or None."""
     if value is None or value is pd.NA or isinstance(value, bool | str):
         return None
     try:

@@ -25,6 +25,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from backend.charts.columns import Column, profile
+from backend.charts.formatting import as_float
 from backend.charts.names import currency_symbol, is_money
 from backend.i18n.formats import currency_after, format_date, format_date_pattern, separators
 
@@ -36,7 +37,7 @@ Formatter = Callable[[object], str]
 
 def format_number(value: object, language: str, *, decimals: int | None = None) -> str:
     """'1.234,5' (es) / '1,234.5' (en); exactly `decimals` places if given, else up to 3."""
-    number = _as_float(value)
+    number = as_float(value)
     if number is None:
         return NA
     if decimals is None:
@@ -55,7 +56,7 @@ def format_number(value: object, language: str, *, decimals: int | None = None) 
 def format_money(value: object, language: str, symbol: str) -> str:
     """'1.234,50 €' (es) / '€1,234.50' (en): two decimals, the symbol where the language
     puts it."""
-    number = _as_float(value)
+    number = as_float(value)
     if number is None:
         return NA
     body = format_number(abs(number), language, decimals=2)
@@ -96,7 +97,7 @@ def cell_formatters(frame: pd.DataFrame, language: str, currency: str) -> dict[s
 
 def plain_number(value: object) -> str:
     """An id or a year as its digits: 1001.0 → '1001'; no separators, no decimals."""
-    number = _as_float(value)
+    number = as_float(value)
     if number is None:
         return str(value) if isinstance(value, str) else NA
     return str(int(number)) if number.is_integer() else repr(number)
@@ -176,16 +177,6 @@ def _as_datetime(value: object) -> dt.datetime | None:
         except ValueError:
             return None
     return None
-
-
-def _as_float(value: object) -> float | None:
-    if value is None or value is pd.NA or isinstance(value, bool | str):
-        return None
-    try:
-        number = float(value)  # type: ignore[arg-type]  # Decimal, numpy scalars, ints
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _tiny(size: float) -> int:
