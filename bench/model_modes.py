@@ -11,7 +11,7 @@ server's prompt cache, and shared with the previous prompt.
     mysql -uroot -h127.0.0.1 -e 'CREATE DATABASE kkbench_demo'
     keskinube demo-db --url mysql+pymysql://root@127.0.0.1:3306/kkbench_demo --orders 5000
     DATABASE_URL=mysql+pymysql://root@127.0.0.1:3306/kkbench_demo \\
-        .venv/bin/python -m bench model_modes            # ~40-60 min on 2 cores
+        .venv/bin/python -m bench model_modes --every 4  # 19 questions: ~35 min on 2 cores
 
 Writes bench/results/model_modes.{json,md} and the `keskinube eval` reports
 bench/results/eval-demo-<mode>.json (the LangChain baseline inside eval-demo-full.json).
@@ -124,7 +124,8 @@ def main(argv: Sequence[str]) -> None:
                 runs.append(run)
     for run in runs:  # counting afterwards: the tokenizer must not slow the runs
         account_tokens(run["calls"], tokenizer)
-        run["rates"] = calibrate(tokenizer, run, args.calibrate) if args.calibrate else {}
+        calibrated = calibrate(tokenizer, run, args.calibrate) if args.calibrate else {}
+        run["rates"] = calibrated or run_rates(run)
     systems = [summarise(run, side, label) for run, side, label in _sides(runs)]
     common = set.intersection(*(_counted(run) for run in runs)) if runs else set()
     if any(_counted(run) != common for run in runs):  # runs over different subsets
@@ -180,21 +181,21 @@ def _run_facts(run: dict[str, Any]) -> dict[str, Any]:
             "max": round(max(loads), 2) if loads else None,
         },
         "sources": run.get("sources"),
-        "calibration": run.get("rates"),
+        "speeds": run.get("rates"),
     }
 
 
 METHOD = (
-    "Each run: the llama.cpp slot is filled with an unrelated prompt first, so the first "
-    "question is cold (its prompt never seen); then every question in set order through "
-    "backend.evaluation.runner (answer cache off, temperature 0, seed 0). LangChain's chain "
-    "runs after the engine's pass of the `full` run. Seconds per question: the engine's whole "
-    "ask() (retrieval, model calls incl. retries, guard, execution); the baseline's chain "
-    "call plus execution. Warm = every question after the first. p90 is nearest-rank. "
-    "Prompt tokens: the chat template rendered and tokenized by the server (Qwen2.5); "
-    "cached = full - prompt_eval_count (tokens the server did not evaluate); "
-    "'single-slot' = the prefix shared with the previous prompt+reply, i.e. what Ollama "
-    "with one slot could reuse (this llama.cpp also restores older prompts from RAM)."
+    "Each run: the llama.cpp slot is first filled with an unrelated prompt (its RAM cache "
+    "of older prompts may still serve the first question: see the projected cold column); "
+    "then every question in set order through backend.evaluation.runner (answer cache off, "
+    "temperature 0, seed 0). LangChain's chain runs after the engine's pass of the `full` "
+    "run. Seconds per question: the engine's whole ask() (retrieval, model calls incl. "
+    "retries, guard, execution); the baseline's chain call plus execution. Warm = every "
+    "question after the first; p90 nearest-rank. Prompt tokens: the chat template rendered "
+    "and tokenized by the server (Qwen2.5), first call of each question; evaluated = "
+    "Ollama's prompt_eval_count summed over a question's calls; cached = full - evaluated; "
+    "'1-slot reusable' = the prefix shared with the previous prompt and reply."
 )
 
 
@@ -442,7 +443,8 @@ def summarise(
     cached = sum(c.tokens.get("prompt_tokens_cached") or 0 for cs in per_q for c in cs)
     shared = sum(c.tokens.get("prefix_shared_with_previous") or 0 for cs in per_q for c in cs)
     evaluated = [sum(c.prompt_eval_count for c in cs) for cs in per_q]
-    projected = _projected(preds, per_q, run["rates"])
+    cold = _projected(preds[:1], per_q[:1], run["rates"], uncached=True)
+    one_slot = _projected(preds, per_q, run["rates"], single_slot=True)
     correct = sum(bool(p.get("correct")) for p in preds)
     return {
         "system": label,
@@ -467,9 +469,10 @@ def summarise(
         "seconds_warm_median": _median(seconds[1:]),
         "seconds_warm_p90": _nearest_rank(seconds[1:], 0.9),
         "seconds_all_median": _median(seconds),
-        "projected_cold": projected[0] if projected else None,
-        "projected_warm_median": _median(projected[1:]),
-        "projected_warm_p90": _nearest_rank(projected[1:], 0.9),
+        "projected_cold_uncached": cold[0] if cold else None,
+        "projected_warm_median_single_slot": _median(one_slot[1:]),
+        "projected_warm_p90_single_slot": _nearest_rank(one_slot[1:], 0.9),
+        "rates": run["rates"],
         "model_seconds_mean": _mean([sum(c.seconds for c in cs) for cs in per_q]),
         "queue_seconds_mean": _mean(
             [sum(max(0.0, c.seconds - c.prompt_eval_s - c.eval_s) for c in cs) for cs in per_q]
@@ -511,23 +514,44 @@ def calibrate(tokenizer: LlamaTokenizer, run: dict[str, Any], count: int) -> dic
     }
 
 
-def _projected(preds: list[dict[str, Any]], per_q: list[list[ChatCall]],
-               rates: dict[str, Any]) -> list[float]:  # fmt: skip
-    """Seconds per question had the model run at the calibrated (quiet machine) rates.
+def run_rates(run: dict[str, Any]) -> dict[str, Any]:
+    """The model's speeds over the run's own calls (prompt evaluation, generation)."""
+    calls = run["calls"]
+    prompt_s = sum(c.prompt_eval_s for c in calls)
+    gen_s = sum(c.eval_s for c in calls)
+    return {
+        "source": "the run's own calls",
+        "prompt_tok_per_s": round(sum(c.prompt_eval_count for c in calls) / prompt_s, 1)
+        if prompt_s else None,
+        "gen_tok_per_s": round(sum(c.eval_count for c in calls) / gen_s, 1) if gen_s else None,
+    }  # fmt: skip
 
-    Everything but the model (retrieval, guard, SQL) as measured, plus evaluated prompt
-    tokens / prompt rate + generated tokens / generation rate; queueing behind other
-    users of the shared server is left out.
+
+def _projected(preds: list[dict[str, Any]], per_q: list[list[ChatCall]], rates: dict[str, Any],
+               *, uncached: bool = False, single_slot: bool = False) -> list[float]:  # fmt: skip
+    """Seconds per question recomputed from token counts at `rates`, other time as measured.
+
+    `uncached`: the first call evaluates its whole prompt (a truly cold server; this
+    llama.cpp may restore a prompt seen in an earlier run from its RAM cache).
+    `single_slot`: each call evaluates all but the prefix it shares with the previous
+    prompt and reply, as Ollama with one slot would (no RAM cache of older prompts).
     """
     prompt_rate, gen_rate = rates.get("prompt_tok_per_s"), rates.get("gen_tok_per_s")
     if not prompt_rate or not gen_rate:
         return []
     out = []
     for pred, cs in zip(preds, per_q, strict=True):
-        model = sum(c.seconds for c in cs)
-        other = max(0.0, float(pred.get("latency_s", 0.0)) - model)
-        tokens = sum(c.prompt_eval_count / prompt_rate + c.eval_count / gen_rate for c in cs)
-        out.append(round(other + tokens, 2))
+        other = max(0.0, float(pred.get("latency_s", 0.0)) - sum(c.seconds for c in cs))
+        total = other
+        for i, c in enumerate(cs):
+            evaluated = c.prompt_eval_count
+            full = c.tokens.get("prompt_tokens_full") or evaluated
+            if uncached and i == 0:
+                evaluated = full
+            elif single_slot:
+                evaluated = full - (c.tokens.get("prefix_shared_with_previous") or 0)
+            total += evaluated / prompt_rate + c.eval_count / gen_rate
+        out.append(round(total, 2))
     return out
 
 
@@ -579,8 +603,8 @@ COLUMNS = (
     ("evaluated_tokens_per_question_p50", "evaluated tok/q p50"),
     ("cached_fraction", "cached"), ("single_slot_shared_fraction", "1-slot reusable"),
     ("seconds_cold", "cold s"), ("seconds_warm_median", "warm median s"),
-    ("seconds_warm_p90", "warm p90 s"), ("projected_cold", "proj. cold s"),
-    ("projected_warm_median", "proj. warm median s"), ("projected_warm_p90", "proj. warm p90 s"),
+    ("seconds_warm_p90", "warm p90 s"), ("projected_cold_uncached", "cold s, nothing cached*"),
+    ("projected_warm_median_single_slot", "warm median s, 1-slot server*"),
     ("load_1m_median", "load 1m"),
 )  # fmt: skip
 PERCENT = {"accuracy", "valid_sql_rate", "cached_fraction", "single_slot_shared_fraction"}
@@ -612,17 +636,24 @@ def render(data: dict[str, Any]) -> str:
     lines += [
         "",
         "| run | questions | started (UTC) | minutes | load 1m min/median/max | "
-        "calibrated prompt / generation tok/s (load) |",
+        "model speed: prompt / generation tok/s |",
         "|---|---|---|---|---|---|",
     ]
     for run in data["runs"]:
-        load, cal = run["load_1m_at_calls"], run.get("calibration") or {}
-        rates = (f"{cal['prompt_tok_per_s']} / {cal['gen_tok_per_s']} "
-                 f"({cal['load_1m_before']})" if cal else "-")  # fmt: skip
+        load, cal = run["load_1m_at_calls"], run.get("speeds") or {}
+        rates = f"{cal.get('prompt_tok_per_s')} / {cal.get('gen_tok_per_s')}" if cal else "-"
         lines.append(f"| {run['label']} | {run['questions_selected']} | {run['started_at']} | "
                      f"{run['duration_s'] / 60:.0f} | {load['min']} / {load['median']} / "
                      f"{load['max']} | {rates} |")  # fmt: skip
-    lines += ["", f"Method: {data['method']}"]
+    lines += [
+        "",
+        "\\* projected from the token counts at the run's measured speeds (below), other "
+        "time as measured: the first question with its whole prompt evaluated; every "
+        "question evaluating all but what it shares with the previous prompt (Ollama with "
+        "one slot, no RAM cache of older prompts).",
+        "",
+        f"Method: {data['method']}",
+    ]
     return "\n".join(lines) + "\n"
 
 
