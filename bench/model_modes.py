@@ -134,6 +134,7 @@ def main(argv: Sequence[str]) -> None:
     data = {
         "set": str(args.set_path),
         "database": _shown(database),
+        "database_label": _database_label(database),
         "experiment": {
             "examples_k": args.examples_k,
             "notes_k": args.notes_k,
@@ -141,7 +142,7 @@ def main(argv: Sequence[str]) -> None:
         }
         if suffix
         else None,
-        "ollama_timeout_s": settings.ollama_timeout_s,
+        "ollama_timeout_s": _run_timeout(runs, settings.ollama_timeout_s),
         "model": runs[0]["report"]["meta"]["model"] if runs else None,
         "machine": machine,
         "runs": [_run_facts(run) for run in runs],
@@ -247,14 +248,15 @@ def _run_mode(args: argparse.Namespace, proxied: Any, settings: Any, database: s
     print(f"wrote {path} ({total} answers)", flush=True)
     return {"mode": mode, "label": label, "baseline": baseline, "report": report, "path": path,
             "calls": recorder.since(start), "loads": loads, "flushed": flushed,
-            "sources": sources}  # fmt: skip
+            "sources": sources, "timeout_s": settings.ollama_timeout_s}  # fmt: skip
 
 
 def _keep(args: argparse.Namespace, run: dict[str, Any]) -> None:
     """The raw calls of a run, prompts and replies included (too big for bench/results)."""
     args.calls_dir.mkdir(parents=True, exist_ok=True)
     calls = [{**asdict(c), "tokens": {}} for c in run["calls"]]
-    extra = {key: run[key] for key in ("loads", "baseline", "mode", "flushed", "sources")}
+    keys = ("loads", "baseline", "mode", "flushed", "sources", "timeout_s")
+    extra = {key: run.get(key) for key in keys}
     path = args.calls_dir / f"{args.name}-{run['label']}.json"
     path.write_text(json.dumps({"calls": calls, **extra}) + "\n", encoding="utf-8")
 
@@ -266,7 +268,8 @@ def _reload(args: argparse.Namespace, mode: str, suffix: str) -> dict[str, Any]:
     return {"mode": kept["mode"], "label": label, "baseline": kept["baseline"],
             "report": json.loads(path.read_text()), "path": path,
             "calls": [ChatCall(**c) for c in kept["calls"]], "loads": kept["loads"],
-            "flushed": kept.get("flushed"), "sources": kept.get("sources")}  # fmt: skip
+            "flushed": kept.get("flushed"), "sources": kept.get("sources"),
+            "timeout_s": kept.get("timeout_s")}  # fmt: skip
 
 
 def _select(questions: Sequence[Any], *, limit: int | None, every: int | None) -> list[Any]:
@@ -395,6 +398,30 @@ def _cpu_model() -> str | None:
     except OSError:
         return None
     return None
+
+
+def _database_label(url: str) -> str:
+    """`MariaDB/MySQL `kkbench_demo` (5,000 orders)`: what the figures were measured on."""
+    import sqlalchemy as sa
+
+    parsed = sa.make_url(url)
+    kind = {"mysql": "MariaDB/MySQL", "sqlite": "SQLite"}.get(parsed.get_backend_name(), "")
+    label = f"{kind} `{Path(parsed.database or '').stem}`".strip()
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            orders = conn.exec_driver_sql("SELECT COUNT(*) FROM orders").scalar_one()
+        return f"{label} ({int(orders):,} orders)"
+    except sa.exc.SQLAlchemyError:
+        return label
+    finally:
+        engine.dispose()
+
+
+def _run_timeout(runs: list[dict[str, Any]], current: float) -> float:
+    """The model timeout the runs had (kept with their calls), else this process's."""
+    kept = {run.get("timeout_s") for run in runs} - {None}
+    return kept.pop() if len(kept) == 1 else current
 
 
 def _shown(url: str) -> str:
@@ -615,7 +642,7 @@ def render(data: dict[str, Any]) -> str:
     lines = [
         f"# Schema modes and LangChain with the real model ({model.get('name')})",
         "",
-        f"Set `{Path(data['set']).name}`; database `{data['database']}`; embeddings "
+        f"Set `{Path(data['set']).name}`; database {data['database_label']}; embeddings "
         f"`{model.get('embed_model')}`; {machine['nproc']} CPUs ({machine['cpu']}), shared "
         "with other jobs; model server timeout "
         f"{data['ollama_timeout_s']:.0f} s. Experiment: {data['experiment'] or 'none'}.",
