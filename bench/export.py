@@ -32,7 +32,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -42,11 +42,12 @@ import sqlalchemy as sa
 
 from backend.adapters.sql_runner import SqlAlchemySqlRunner, create_database_engine
 from backend.demo import build_demo_database
-from backend.domain import AccessPolicy, Actor, Completion, Example, Note, Retrieval, TableDoc
+from backend.domain import Actor
 from backend.export import BOM, export_csv
 from backend.pipeline import Engine, EngineConfig
 from backend.schema import introspect
 from bench.common import REPO_ROOT, md_table, quiet_logs, write_results
+from tests.support.stubs import SilentModel, TablesInMemory
 
 SQL = (
     "SELECT oi.order_item_id, o.order_id, o.order_date, o.status, o.channel,"
@@ -60,34 +61,6 @@ PATHS = ("buffered", "streamed")
 REPEATS = 3
 MARIADB_DATABASE = "keskinube_bench_export_{orders}"  # one per size: reused if there
 MiB = 1 << 20
-
-
-class _TablesInMemory:
-    """The SchemaIndex port over introspected tables: exports never retrieve."""
-
-    def __init__(self, tables: list[TableDoc]) -> None:
-        self.tables = tables
-
-    def load_tables(self, database: str) -> list[TableDoc]:
-        return self.tables
-
-    def search_tables(
-        self, database: str, question: str, *, k: int = 5, policy: AccessPolicy | None = None
-    ) -> Retrieval:
-        raise RuntimeError("exports never retrieve")
-
-    def search_examples(self, database: str, question: str, *, k: int = 3) -> list[Example]:
-        return []
-
-    def search_notes(self, database: str, question: str, *, k: int = 3) -> list[Note]:
-        return []
-
-
-class _NoModel:
-    model_name = "none"
-
-    def complete(self, messages: Sequence[tuple[str, str]]) -> Completion:
-        raise RuntimeError("exports never ask the model")
 
 
 # -- the buffered export, as it was before streaming (the baseline) -----------------------
@@ -163,9 +136,9 @@ def measure(url: str, path: str, *, rows: int, chunk_rows: int, trace: bool) -> 
     """Export `rows` rows with one path in this process: times and peak memory."""
     db = create_database_engine(url)
     engine = Engine(
-        model=_NoModel(),
+        model=SilentModel(),
         runner=SqlAlchemySqlRunner(db, timeout_s=600),
-        index=_TablesInMemory(introspect(db, sample_values=False)),
+        index=TablesInMemory(introspect(db, sample_values=False)),
         config=EngineConfig(database="demo", row_limit=1000),
     )
     export = _exporter(path, chunk_rows)

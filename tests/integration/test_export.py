@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -20,17 +20,13 @@ from backend.adapters.sql_runner import SqlAlchemySqlRunner, create_database_eng
 from backend.domain import (
     AccessPolicy,
     Actor,
-    Completion,
-    Example,
-    Note,
-    Retrieval,
     RowFilter,
-    TableDoc,
 )
 from backend.errors import QueryTimeout
 from backend.export import BOM, ExportFailed, export_csv
 from backend.pipeline import Engine, EngineConfig
 from backend.schema import introspect
+from tests.support.stubs import SilentModel, TablesInMemory
 
 ROWS = 2_500
 PAGE_LIMIT = 100
@@ -47,34 +43,6 @@ sales = sa.Table(
     sa.Column("note", sa.String(40), nullable=True),
     sa.Column("margin", sa.Numeric(10, 2), nullable=True),
 )
-
-
-class TablesInMemory:
-    """The `SchemaIndex` port over introspected tables (retrieval is not exercised)."""
-
-    def __init__(self, tables: list[TableDoc]) -> None:
-        self.tables = tables
-
-    def load_tables(self, database: str) -> list[TableDoc]:
-        return self.tables
-
-    def search_tables(
-        self, database: str, question: str, *, k: int = 5, policy: AccessPolicy | None = None
-    ) -> Retrieval:
-        raise AssertionError("exports never retrieve")
-
-    def search_examples(self, database: str, question: str, *, k: int = 3) -> list[Example]:
-        return []
-
-    def search_notes(self, database: str, question: str, *, k: int = 3) -> list[Note]:
-        return []
-
-
-class SilentModel:
-    model_name = "none"
-
-    def complete(self, messages: Sequence[tuple[str, str]]) -> Completion:
-        raise AssertionError("exports never ask the model")
 
 
 def fill(url: str) -> sa.Engine:
