@@ -86,6 +86,13 @@ class Settings(BaseSettings):
         description="Ask the model to propose a chart (JSON, validated) after its SQL; off by "
         "default because it costs output tokens, and the automatic choice is good.",
     )
+    stable_context_max_tokens: int = Field(
+        4000,
+        ge=0,
+        description="With the whole schema in the prompt, every business note and example "
+        "goes after it (and is served from the model's prompt cache) when they fit this many "
+        "estimated tokens; 0 retrieves a few per question instead.",
+    )
     cache_similarity: float = Field(
         0.92, gt=0, le=1, description="Cosine similarity for reusing a cached answer's SQL."
     )

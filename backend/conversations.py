@@ -16,24 +16,22 @@ is reopened). Every read and write takes the username: one user never sees anoth
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import json
-import math
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
 from auth.clock import Clock, utc_now
 from auth.db import TEXT_LIMIT, USERNAME_LENGTH, BigId, Timestamp, metadata
-from backend.charts import CHART_KINDS, ChartSpec
+from backend.charts import ChartSpec
+from backend.charts.spec import spec_from_json, spec_to_json
 from backend.domain import Answer, Attempt, QueryResult, Turn
 from backend.errors import KeskinubeError
+from backend.frame_json import decode_frame, encode_frame
 from backend.i18n.message import Message
 
 TurnKind = Literal["question", "sql"]
@@ -241,7 +239,7 @@ class ConversationStore:
                 sa.select(conversation_turns.c.payload).where(conversation_turns.c.id == turn_id)
             ).scalar_one()
             payload = json.loads(row)
-            payload["chart"], payload["summary"] = _spec_json(chart), summary
+            payload["chart"], payload["summary"] = spec_to_json(chart), summary
             conn.execute(
                 sa.update(conversation_turns)
                 .where(conversation_turns.c.id == current.id)
@@ -287,7 +285,7 @@ def _payload(answer: Answer, chart: ChartSpec | None, summary: str) -> dict[str,
             "truncated": result.truncated,
             "elapsed_s": result.elapsed_s,
         },
-        "chart": _spec_json(chart),
+        "chart": spec_to_json(chart),
         "summary": summary,
         "attempts": [asdict(attempt) for attempt in answer.attempts],
         "timings": {key: round(value, 4) for key, value in answer.timings.items()},
@@ -340,24 +338,6 @@ def _message(data: object) -> Message | None:
         return None
 
 
-def _spec_json(spec: ChartSpec | None) -> dict[str, Any] | None:
-    return None if spec is None else asdict(spec)
-
-
-def spec_from_json(data: object) -> ChartSpec | None:
-    """A stored chart spec, or None when it is missing or not of our vocabulary."""
-    if not isinstance(data, dict) or data.get("kind") not in CHART_KINDS:
-        return None
-    text = {key: data.get(key) for key in ("x", "y", "color")}
-    axes = {key: value if isinstance(value, str) else None for key, value in text.items()}
-    return ChartSpec(
-        kind=data["kind"],
-        title=str(data.get("title") or ""),
-        reason=str(data.get("reason") or ""),
-        **axes,
-    )
-
-
 def _to_conversation(row: sa.RowMapping) -> Conversation:
     return Conversation(
         id=int(row["id"]),
@@ -379,88 +359,3 @@ def _clip(text: str | None) -> str | None:
     if text is None or len(text) <= TEXT_LIMIT:
         return text
     return text[: TEXT_LIMIT - 1] + "…"
-
-
-# -- result frames as JSON ---------------------------------------------------------------
-
-
-def encode_frame(frame: pd.DataFrame) -> dict[str, Any]:
-    """A JSON-safe form of a result frame: column names, dtypes and rows of plain values.
-
-    Datetimes become ISO strings, NaN/NA/NaT become null; `decode_frame` restores each
-    column's dtype (int64, Int64, float64, bool, string, str, datetime64 with its unit and
-    zone) and `datetime.date` values in object columns.
-    """
-    columns = [str(name) for name in frame.columns]
-    dtypes = [str(dtype) for dtype in frame.dtypes]
-    values = [[_json_value(v) for v in frame.iloc[:, i].tolist()] for i in range(len(columns))]
-    tags = [_object_tag(frame.iloc[:, i]) for i in range(len(columns))]
-    rows = [list(row) for row in zip(*values, strict=True)] if columns else []
-    return {"columns": columns, "dtypes": dtypes, "tags": tags, "rows": rows}
-
-
-def decode_frame(data: dict[str, Any]) -> pd.DataFrame:
-    """The frame `encode_frame` stored, with its dtypes."""
-    columns: list[str] = list(data["columns"])
-    rows: list[list[Any]] = data["rows"]
-    series = {}
-    for i, name in enumerate(columns):
-        values = [row[i] for row in rows]
-        series[name] = _typed(
-            values, data["dtypes"][i], (data.get("tags") or [None] * len(columns))[i]
-        )
-    frame = pd.DataFrame(series, columns=columns)
-    return frame if columns else pd.DataFrame(index=range(len(rows)))
-
-
-def _json_value(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, bool | str | int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return float(value) if value.is_finite() else None
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    item = getattr(value, "item", None)  # numpy scalars
-    if callable(item):
-        return _json_value(item())
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
-
-
-def _object_tag(series: pd.Series) -> str | None:
-    """For object columns: 'date' when every value is a `datetime.date`."""
-    if series.dtype != object:
-        return None
-    values = series.dropna()
-    dates = len(values) > 0 and all(
-        isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in values
-    )
-    return "date" if dates else None
-
-
-def _typed(values: list[Any], dtype: str, tag: str | None) -> pd.Series:
-    if dtype.startswith("datetime64"):
-        parsed = pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601", utc="," in dtype)
-        try:
-            return parsed.astype(dtype)
-        except (TypeError, ValueError):
-            return parsed
-    if tag == "date":
-        return pd.Series(
-            [None if v is None else dt.date.fromisoformat(v) for v in values], dtype=object
-        )
-    plain = pd.Series(values, dtype=object)
-    try:
-        return plain.astype(dtype)
-    except (TypeError, ValueError):
-        return plain

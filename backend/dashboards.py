@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from auth.clock import Clock, utc_now
 from auth.db import TEXT_LIMIT, USERNAME_LENGTH, BigId, Timestamp, metadata
 from backend.charts import ChartSpec
-from backend.conversations import spec_from_json
+from backend.charts.spec import spec_from_json, spec_to_json
 from backend.domain import Actor
 from backend.errors import KeskinubeError
 from backend.i18n.message import Message
@@ -161,7 +161,7 @@ class DashboardStore:
             values = {
                 "dashboard_id": dashboard_id, "position": (last or 0) + 1,
                 "title": shown[:TITLE_LENGTH], "question": question[:TEXT_LIMIT], "sql": sql,
-                "chart": json.dumps(asdict(chart)), "created_at": self.clock(),
+                "chart": json.dumps(spec_to_json(chart)), "created_at": self.clock(),
             }  # fmt: skip
             new_id = conn.execute(sa.insert(dashboard_tiles).values(**values))
             return self._tile(conn, owner, int(new_id.inserted_primary_key[0]))

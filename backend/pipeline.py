@@ -38,7 +38,13 @@ from backend.i18n import DEFAULT_LANGUAGE, Language, detect_language, normalise_
 from backend.i18n.message import Message
 from backend.join_paths import promote_fk_neighbours
 from backend.ports import AnswerCache, ChatModel, SchemaIndex, SqlRunner
-from backend.prompts import PromptParts, build_prompt, retry_message
+from backend.prompts import (
+    PromptParts,
+    build_prompt,
+    estimate_tokens,
+    retry_message,
+    stable_context_tokens,
+)
 from backend.schema_view import SchemaView
 from backend.sql_extract import extract_chart, extract_sql
 from backend.sql_guard import check_sql
@@ -46,6 +52,8 @@ from backend.sql_guard import check_sql
 log = logging.getLogger(__name__)
 
 StepCallback = Callable[[str], None]
+# Kept free for the conversation and the question when notes and examples go after the schema.
+_QUESTION_ROOM = 1000
 SchemaMode = Literal["auto", "retrieve", "full"]
 
 
@@ -66,6 +74,9 @@ class EngineConfig:
     notes_k: int = 3
     # Ask the model for a chart proposal after the SQL (a few more output tokens).
     chart_suggestions: bool = False
+    # With the whole schema in the prompt, every note and example goes after it when they
+    # fit this many estimated tokens (0: never): see `Engine._context`.
+    stable_context_max_tokens: int = 4000
 
 
 @dataclass
@@ -253,19 +264,55 @@ class Engine:
         if not view.tables:
             raise KeskinubeError(Message.of("engine.schema.not_indexed"))
         run.retrieval, blocks = self._retrieve(run.question, actor, view)
-        database = self.config.database
         parts = PromptParts(
             dialect=self.runner.dialect,
             schema_blocks=blocks,
-            examples=self.index.search_examples(database, run.question, k=self.config.examples_k),
-            notes=self.index.search_notes(database, run.question, k=self.config.notes_k),
             conversation=conversation,
             question=run.question,
             question_language=detect_language(run.question, default=_language(actor)),
             chart_suggestions=self.config.chart_suggestions,
         )
+        parts = self._context(parts, actor.policy, full_schema=run.retrieval.mode == "full_schema")
         budget = self.config.num_ctx - self.config.answer_reserve_tokens
         return build_prompt(parts, budget_tokens=budget).messages
+
+    def _context(
+        self, parts: PromptParts, policy: AccessPolicy, *, full_schema: bool
+    ) -> PromptParts:
+        """Notes and examples: all of them after the schema, or the question's nearest.
+
+        With the whole schema in the system message, that message is the same for every
+        question and the model server's prompt cache serves it; notes and examples placed
+        after it, in a fixed order, are served with it. Retrieved per question, they sit in
+        the question's message and are evaluated again each time (measured on 2 cores with
+        the 1.5B model: ~540 tokens, most of a question's time; bench/results/model_modes.md).
+        A note or example that names a table or column the actor may not read is left out,
+        as the schema leaves them out: one cached prefix per access policy. They are listed
+        for every question (two small scrolls) so that an example approved a moment ago is
+        used by the next question.
+        """
+        database = self.config.database
+        if full_schema and self.config.stable_context_max_tokens > 0:
+            tables = list(self.schema().tables)
+            notes = [
+                n for n in self.index.list_notes(database) if _readable(n.text, policy, tables)
+            ]
+            examples = [
+                e
+                for e in self.index.list_examples(database)
+                if _readable(f"{e.question}\n{e.sql}", policy, tables)
+            ]
+            size = stable_context_tokens(notes, examples)
+            schema = sum(estimate_tokens(block) for block in parts.schema_blocks)
+            room = self.config.num_ctx - self.config.answer_reserve_tokens - _QUESTION_ROOM
+            if size <= self.config.stable_context_max_tokens and schema + size <= room:
+                return replace(parts, stable_notes=notes, stable_examples=examples)
+        question = parts.question
+        return replace(
+            parts,
+            examples=self.index.search_examples(database, question, k=self.config.examples_k),
+            notes=self.index.search_notes(database, question, k=self.config.notes_k),
+        )
 
     def _retrieve(
         self, question: str, actor: Actor, view: SchemaView
@@ -329,6 +376,14 @@ class Engine:
         with run.timed("execute"):
             result = self.runner.run(checked.sql, row_limit=self.config.row_limit)
         return checked.sql, result
+
+
+def _readable(text: str, policy: AccessPolicy, tables: Sequence[str]) -> bool:
+    """False when `text` names a table or a column that `policy` hides (whole words)."""
+    words = set(re.findall(r"\w+", text.lower()))
+    if any(t.lower() in words and not policy.allows_table(t) for t in tables):
+        return False
+    return not any(column in words for _table, column in policy.denied_columns)
 
 
 def _canonical(sql: str) -> str:

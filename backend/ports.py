@@ -78,6 +78,14 @@ class SchemaIndex(Protocol):
 
     def search_notes(self, database: str, question: str, *, k: int = 3) -> list[Note]: ...
 
+    def list_examples(self, database: str) -> list[Example]:
+        """Every indexed example of `database`, in a fixed order (by question)."""
+        ...
+
+    def list_notes(self, database: str) -> list[Note]:
+        """Every indexed note of `database`, in a fixed order (by title, then text)."""
+        ...
+
 
 class AnswerCache(Protocol):
     """Question → SQL that already worked, per database and role."""

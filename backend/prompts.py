@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from backend.domain import Example, Note, Turn
 
-PROMPT_VERSION = "sql-v1"
+PROMPT_VERSION = "sql-v2"
 _DIGIT = re.compile(r"\d")
 _PUNCTUATION = re.compile(r"[^\w\s]")
 
@@ -77,6 +77,12 @@ class PromptParts:
     # The question's language ('en'/'es'); a non-English one gets a line just before it.
     question_language: str = "en"
     chart_suggestions: bool = False
+    # The database's whole set of notes and examples, in a fixed order, sent after the
+    # schema in the system message: the same for every question, so the model server's
+    # prompt cache serves them with the schema. Per-question `examples`/`notes` are then
+    # usually empty.
+    stable_notes: Sequence[Note] = ()
+    stable_examples: Sequence[Example] = ()
 
 
 @dataclass(frozen=True)
@@ -145,12 +151,15 @@ def _render(
     if parts.chart_suggestions:
         system += CHART_RULE
     system += "\n\nSchema:\n" + "\n\n".join(sorted(schema))
+    if parts.stable_notes:
+        system += "\n\n" + _notes_block(parts.stable_notes)
+    if parts.stable_examples:
+        system += "\n\n" + _examples_block(parts.stable_examples)
     context = []
     if examples:
-        shown = "\n\n".join(f"Question: {e.question}\n```sql\n{e.sql}\n```" for e in examples)
-        context.append("Examples of questions and their SQL:\n" + shown)
+        context.append(_examples_block(examples))
     if notes:
-        context.append("Business notes:\n" + "\n".join(f"- {n.text}" for n in notes))
+        context.append(_notes_block(notes))
     if turns:
         earlier = "\n\n".join(
             f"Earlier question: {t.question}\nIts SQL:\n```sql\n{t.sql or '-- none'}\n```"
@@ -162,6 +171,22 @@ def _render(
         context.append(note)
     context.append(f"Question: {parts.question}")
     return (("system", system), ("user", "\n\n".join(context)))
+
+
+def _examples_block(examples: Sequence[Example]) -> str:
+    shown = "\n\n".join(f"Question: {e.question}\n```sql\n{e.sql}\n```" for e in examples)
+    return "Examples of questions and their SQL:\n" + shown
+
+
+def _notes_block(notes: Sequence[Note]) -> str:
+    return "Business notes:\n" + "\n".join(f"- {n.text}" for n in notes)
+
+
+def stable_context_tokens(notes: Sequence[Note], examples: Sequence[Example]) -> int:
+    """Estimated tokens the stable notes and examples add to the system message."""
+    return (estimate_tokens(_notes_block(notes)) if notes else 0) + (
+        estimate_tokens(_examples_block(examples)) if examples else 0
+    )
 
 
 def retry_message(error: str, hint: str | None = None) -> str:

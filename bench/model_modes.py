@@ -15,13 +15,11 @@ server's prompt cache, and shared with the previous prompt.
 
 Writes bench/results/model_modes.{json,md} and the `keskinube eval` reports
 bench/results/eval-demo-<mode>.json (the LangChain baseline inside eval-demo-full.json).
-Experiments (monkeypatches inside this process only, results suffixed with their name):
-`--examples-k N` / `--notes-k N` set the engine's few-shot examples / business notes per
-prompt (fields of `EngineConfig` with no setting); `--layout stable-notes` moves every
-business note into the system message after the schema (cached with it) and keeps the
-retrieved examples in the question's message; `--layout stable-all` moves every note and
-every example there, leaving only the conversation and the question after the cached
-prefix. Both mirror bench/proposals/stable_context.patch.
+Experiments (engine config changed inside this process only, results suffixed with their
+name): `--examples-k N` / `--notes-k N` set the few-shot examples / business notes retrieved
+per prompt (fields of `EngineConfig` with no setting); `--stable-context 0` turns off the
+stable context (`STABLE_CONTEXT_MAX_TOKENS`: with the whole schema, every note and example
+follows it in the cached system message) and retrieves notes and examples per question.
 """
 
 from __future__ import annotations
@@ -70,9 +68,11 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--examples-k", type=int, help="experiment: few-shot examples per prompt")
     parser.add_argument("--notes-k", type=int, help="experiment: business notes per prompt")
     parser.add_argument(
-        "--layout",
-        choices=("stable-notes", "stable-all"),
-        help="experiment: notes (and examples) in the cached system message",
+        "--stable-context",
+        type=int,
+        metavar="TOKENS",
+        help="experiment: STABLE_CONTEXT_MAX_TOKENS (0: notes and examples retrieved per "
+        "question, the layout before it)",
     )
     parser.add_argument("--llama-url", default=LLAMA_URL, help="llama.cpp server (tokenizer)")
     parser.add_argument("--name", default="model_modes", help="results name")
@@ -138,7 +138,7 @@ def main(argv: Sequence[str]) -> None:
         "experiment": {
             "examples_k": args.examples_k,
             "notes_k": args.notes_k,
-            "layout": args.layout,
+            "stable_context_max_tokens": args.stable_context,
         }
         if suffix
         else None,
@@ -294,7 +294,7 @@ def report_path(name: str, label: str) -> Path:
 
 
 def _suffix(args: argparse.Namespace) -> str:
-    parts = [f"-{args.layout}"] if args.layout else []
+    parts = [f"-stable{args.stable_context}"] if args.stable_context is not None else []
     if args.examples_k is not None:
         parts.append(f"-examples{args.examples_k}")
     if args.notes_k is not None:
@@ -304,11 +304,13 @@ def _suffix(args: argparse.Namespace) -> str:
 
 @contextmanager
 def _experiment(runner: Any, args: argparse.Namespace) -> Iterator[None]:
-    """Experiments only: engine config fields and the prompt layout, for this process."""
-    from backend import prompts
-
-    original_build, original_render = runner.build_services, prompts._render
-    changes = {"examples_k": args.examples_k, "notes_k": args.notes_k}
+    """Experiments only: engine config fields, for this process."""
+    original_build = runner.build_services
+    changes = {
+        "examples_k": args.examples_k,
+        "notes_k": args.notes_k,
+        "stable_context_max_tokens": args.stable_context,
+    }
     changes = {key: value for key, value in changes.items() if value is not None}
 
     def build(*a: Any, **kw: Any) -> Any:
@@ -317,50 +319,10 @@ def _experiment(runner: Any, args: argparse.Namespace) -> Iterator[None]:
         return services
 
     runner.build_services = build
-    if args.layout:
-        prompts._render = _stable_render(examples_too=args.layout == "stable-all")
     try:
         yield
     finally:
-        runner.build_services, prompts._render = original_build, original_render
-
-
-def _stable_render(*, examples_too: bool) -> Any:
-    """`backend.prompts._render` with the demo's notes (and examples) after the schema.
-
-    Every note (and example) the demo indexes, in file order, so the system message is the
-    same for every question and stays in the server's prompt cache.
-    """
-    from backend import demo, prompts
-
-    all_notes, all_examples = demo.load_notes(), demo.load_examples()
-
-    def render(parts: Any, schema: Any, examples: Any, notes: Any, turns: Any) -> Any:
-        notes_text = prompts._DIALECT_NOTES.get(parts.dialect, prompts._DIALECT_NOTES["mysql"])
-        system = prompts.SYSTEM_TEMPLATE.format(dialect_notes=notes_text)
-        system += "\n\nSchema:\n" + "\n\n".join(sorted(schema))
-        system += "\n\nBusiness notes:\n" + "\n".join(f"- {n.text}" for n in all_notes)
-        shown = all_examples if examples_too else examples
-        block = "\n\n".join(f"Question: {e.question}\n```sql\n{e.sql}\n```" for e in shown)
-        context = []
-        if examples_too:
-            system += "\n\nExamples of questions and their SQL:\n" + block
-        elif shown:
-            context.append("Examples of questions and their SQL:\n" + block)
-        if turns:
-            earlier = "\n\n".join(
-                f"Earlier question: {t.question}\nIts SQL:\n```sql\n{t.sql or '-- none'}\n```"
-                for t in turns
-            )
-            context.append("This question may follow up on the conversation so far:\n" + earlier)
-        language = getattr(prompts, "_LANGUAGE_NOTES", {})  # as _render does, where it does
-        note = language.get(getattr(parts, "question_language", None))
-        if note:
-            context.append(note)
-        context.append(f"Question: {parts.question}")
-        return (("system", system), ("user", "\n\n".join(context)))
-
-    return render
+        runner.build_services = original_build
 
 
 SOURCES = ("backend/pipeline.py", "backend/prompts.py", "backend/schema_render.py",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from qdrant_client import QdrantClient, models
@@ -160,6 +160,11 @@ class QdrantSchemaStore:
         hits = self._collection("examples", database).search(question, limit=k)
         return [Example(str(p["question"]), str(p["sql"])) for p, _ in hits.found]
 
+    def list_examples(self, database: str) -> list[Example]:
+        records = self._collection("examples", database).scroll(["question", "sql"])
+        found = [Example(str(p["question"]), str(p["sql"])) for p in _payloads(records)]
+        return sorted(found, key=lambda e: (e.question, e.sql))
+
     def remove_example(self, database: str, example: Example) -> None:
         self._collection("examples", database).delete([example_item(database, example).id])
 
@@ -175,6 +180,12 @@ class QdrantSchemaStore:
         return [
             Note(text=str(p["body"]), title=str(p.get("note_title", ""))) for p, _ in hits.found
         ]
+
+    def list_notes(self, database: str) -> list[Note]:
+        records = self._collection("notes", database).scroll(["body", "note_title"])
+        found = [Note(text=str(p["body"]), title=str(p.get("note_title", "")))
+                 for p in _payloads(records)]  # fmt: skip
+        return sorted(found, key=lambda n: (n.title, n.text))
 
     def remove_note(self, database: str, note: Note) -> None:
         self._collection("notes", database).delete([note_item(database, note).id])
@@ -230,3 +241,7 @@ def _visible(policy: AccessPolicy | None, table: str, column: object) -> bool:
     if not policy.allows_table(table):
         return False
     return not isinstance(column, str) or policy.allows_column(table, column)
+
+
+def _payloads(records: Iterable[models.Record]) -> list[dict[str, Any]]:
+    return [r.payload for r in records if r.payload]

@@ -15,13 +15,12 @@ from backend.conversations import (
     DEFAULT_TITLE,
     ConversationNotFound,
     ConversationStore,
-    decode_frame,
-    encode_frame,
     ensure_tables,
     written_sql,
 )
 from backend.domain import Answer, Attempt, QueryResult, Turn
 from backend.errors import KeskinubeError
+from backend.frame_json import decode_frame, encode_frame
 from backend.i18n import Message, render
 from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
     ManualClock,

@@ -1,0 +1,97 @@
+"""Stable context: with the whole schema, every note and example follows it, cached with it.
+
+Demo database, embedded Qdrant, scripted Ollama server, production wiring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from qdrant_client import QdrantClient
+
+from backend import demo
+from backend.config import load_settings
+from backend.demo import build_demo_database
+from backend.domain import AccessPolicy, Actor, Example
+from backend.wiring import Services, build_services, index_database
+from tests.support.scripted_ollama import ScriptedOllama, when
+
+ANALYST = Actor(username="ana", role="analyst")
+COUNT_SQL = "SELECT COUNT(*) AS customers FROM customers"
+
+
+@pytest.fixture(scope="module")
+def demo_sqlite(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('stable') / 'demo.sqlite'}"
+    build_demo_database(url, orders=200)
+    return url
+
+
+def _services(url: str, ollama: ScriptedOllama, **overrides: object) -> Iterator[Services]:
+    settings = load_settings(
+        ollama_base_url=ollama.url, ollama_model=ollama.chat_model,
+        ollama_embed_model=ollama.embed_model, ollama_timeout_s=5, **overrides,
+    )  # fmt: skip
+    services = build_services(settings, database_url=url, qdrant=QdrantClient(":memory:"))
+    index_database(services)
+    ollama.add(when("Question:", reply=f"```sql\n{COUNT_SQL}\n```"))
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def full(demo_sqlite: str, scripted_ollama: ScriptedOllama) -> Iterator[Services]:
+    yield from _services(demo_sqlite, scripted_ollama, schema_mode="full")
+
+
+def test_every_note_and_example_follows_the_schema_and_only_the_question_varies(
+    full: Services, scripted_ollama: ScriptedOllama
+) -> None:
+    for question in ("How many customers are there?", "What was the revenue in 2025?"):
+        assert full.engine.ask(question, ANALYST).ok
+    first, second = (r["messages"] for r in scripted_ollama.chat_requests)
+    assert first[0] == second[0]  # the same system message: one cached prefix
+    system = first[0]["content"]
+    assert all(note.text in system for note in demo.load_notes())
+    assert all(example.question in system for example in demo.load_examples())
+    assert second[-1]["content"] == "Question: What was the revenue in 2025?"
+
+
+def test_retrieved_schema_keeps_retrieving_notes_and_examples_per_question(
+    demo_sqlite: str, scripted_ollama: ScriptedOllama
+) -> None:
+    for services in _services(demo_sqlite, scripted_ollama, schema_mode="retrieve"):
+        assert services.engine.ask("What was the revenue in 2025?", ANALYST).ok
+    user = scripted_ollama.last_chat["messages"][-1]["content"]
+    assert "Business notes:" in user and "Examples of questions" in user
+
+
+def test_too_many_notes_and_examples_fall_back_to_retrieval(
+    demo_sqlite: str, scripted_ollama: ScriptedOllama
+) -> None:
+    for services in _services(demo_sqlite, scripted_ollama, schema_mode="full",
+                              stable_context_max_tokens=100):  # fmt: skip
+        assert services.engine.ask("What was the revenue in 2025?", ANALYST).ok
+    system, user = (m["content"] for m in scripted_ollama.last_chat["messages"])
+    assert "Business notes:" not in system and "Business notes:" in user
+
+
+def test_notes_and_examples_naming_a_hidden_column_are_left_out(
+    full: Services, scripted_ollama: ScriptedOllama
+) -> None:
+    policy = AccessPolicy(denied_columns=frozenset({("employees", "salary")}))
+    assert full.engine.ask("How many customers are there?", Actor("ana", "hr", policy=policy)).ok
+    system = scripted_ollama.last_chat["messages"][0]["content"]
+    assert "salary" not in system
+    assert "Business notes:" in system  # the others are still there
+
+
+def test_an_example_approved_between_questions_is_in_the_next_prompt(
+    full: Services, scripted_ollama: ScriptedOllama
+) -> None:
+    assert full.engine.ask("How many customers are there?", ANALYST).ok
+    approved = Example("Which zebra sold best?", "SELECT 1 AS zebra")
+    full.store.index_examples(full.database, [approved])
+    assert full.engine.ask("How many orders were placed?", ANALYST).ok
+    assert approved.question in scripted_ollama.last_chat["messages"][0]["content"]
