@@ -1,9 +1,10 @@
 """An admin's changes to users and access rules, each written to the audit log.
 
 The admin pages call these instead of the stores directly, so that every change is
-recorded the same way (as an `admin_action` by the acting admin) and the pages stay thin.
-Errors are the stores' own `AuthError`s, whose messages are meant for the admin. Audit
-details are records, written once in English (like the log), not messages.
+recorded the same way (as an `admin_action` by the acting admin) and the pages stay thin;
+the command line's `keskinube users` records through them too. Errors are the stores' own
+`AuthError`s, whose messages are meant for the admin. Audit details are catalogue messages:
+stored in English for search and export, shown in the reader's language (`auth.audit`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from auth.errors import InvalidUserData
+from auth.lockout import attempt_key
 from auth.services import AuthServices
 from auth.users import CreatedUser
 from backend.i18n import Message
@@ -44,49 +46,60 @@ class AdminActions:
             language=language or None,
         )
         user = created.user
-        self.record(f"created {user.role} {user.username}" + _language_note(user.language))
+        if user.language:
+            self.record(
+                "audit.detail.created_user_language",
+                role=user.role, username=user.username, language=user.language,
+            )  # fmt: skip
+        else:
+            self.record("audit.detail.created_user", role=user.role, username=user.username)
         return created
 
     def set_role(self, username: str, role: str) -> None:
         """Change the role (the last active admin can't be demoted)."""
         user = self.services.users.set_role(username, role)
-        self.record(f"set the role of {user.username} to {user.role}")
+        self.record("audit.detail.role_set", username=user.username, role=user.role)
 
     def set_language(self, username: str, language: str | None) -> None:
         """Set the user's language; None goes back to the app's default."""
         user = self.services.users.set_language(username, language)
-        self.record(f"set the language of {user.username} to {user.language or 'the default'}")
+        if user.language:
+            self.record("audit.detail.language_set", username=user.username, language=user.language)
+        else:
+            self.record("audit.detail.language_default", username=user.username)
 
     def disable(self, username: str) -> None:
         """Refuse the user's logins; their open sessions end on their next click."""
         user = self.services.users.disable(username)
-        self.record(f"disabled {user.username}")
+        self.record("audit.detail.disabled", username=user.username)
 
     def enable(self, username: str) -> None:
         user = self.services.users.enable(username)
-        self.record(f"enabled {user.username}")
+        self.record("audit.detail.enabled", username=user.username)
 
     def delete(self, username: str) -> None:
         name = self.services.users.get_user(username).username
         self.services.users.delete(name)
-        self.record(f"deleted {name}")
+        self.record("audit.detail.deleted", username=name)
 
     def reset_password(self, username: str, password: str | None = None) -> str | None:
         """Set a new password; returns the generated one (show it once) when none is given."""
         name = self.services.users.get_user(username).username
         generated = self.services.users.reset_password(name, password or None)
-        self.record(f"reset the password of {name}")
+        self.record("audit.detail.password_reset", username=name)
         return generated
 
     def unlock(self, username: str) -> None:
-        name = self.services.users.get_user(username).username
+        """End a lock, also one on a name that has no account (attempts lock any name)."""
+        name = attempt_key(username)
         self.services.lockout.unlock(name)
-        self.record(f"ended the lockout of {name}")
+        self.record("audit.detail.unlocked", username=name)
 
     def set_attributes(self, username: str, attributes: Mapping[str, object]) -> None:
         """Replace the attributes row filters read through `:user.<name>`."""
         user = self.services.users.set_attributes(username, attributes)
-        self.record(f"set the attributes of {user.username}: {format_attributes(user.attributes)}")
+        shown = format_attributes(user.attributes) or Message.of("audit.detail.none")
+        self.record("audit.detail.attributes_set", username=user.username, attributes=shown)
 
     # -- access rules ----------------------------------------------------------------------
     def set_table_rules(
@@ -98,10 +111,14 @@ class AdminActions:
         denied = list(denied_columns)
         policies.set_allowed_tables(role, allowed, by=self.by)
         policies.set_denied_columns(role, denied, by=self.by)
-        tables = "all tables" if allowed is None else ", ".join(sorted(allowed)) or "no tables"
-        self.record(
-            f"set the rules of {role}: {tables}; denied columns: {', '.join(denied) or 'none'}"
-        )
+        if allowed is None:
+            tables = Message.of("audit.detail.all_tables")
+        elif allowed:
+            tables = ", ".join(sorted(allowed))
+        else:
+            tables = Message.of("audit.detail.no_tables")
+        columns = ", ".join(denied) if denied else Message.of("audit.detail.none")
+        self.record("audit.detail.rules_set", role=role, tables=tables, columns=columns)
 
     def add_row_filter(
         self, table: str, predicate: str, *, role: str | None = None, username: str | None = None
@@ -109,25 +126,28 @@ class AdminActions:
         stored = self.services.policies.add_row_filter(
             table, predicate, role=role, username=username, by=self.by
         )
-        owner = f"role {stored.role}" if stored.role else f"user {stored.username}"
-        self.record(f"added row filter #{stored.id} on {stored.table} for {owner}: {predicate}")
+        key = "audit.detail.row_filter_role" if stored.role else "audit.detail.row_filter_user"
+        self.record(
+            key, id=stored.id, table=stored.table, owner=stored.role or stored.username,
+            predicate=predicate,
+        )  # fmt: skip
 
     def remove_row_filter(self, filter_id: int) -> None:
         self.services.policies.remove_row_filter(filter_id)
-        self.record(f"removed row filter #{filter_id}")
+        self.record("audit.detail.row_filter_removed", id=filter_id)
 
-    def record_reindex(self, summary: str) -> None:
+    def record_reindex(self, summary: Message) -> None:
         """Note a re-index of the schema, with its counts, in the audit log."""
-        self.record(f"re-indexed the schema: {summary}")
+        self.record("audit.detail.reindexed", summary=summary)
 
-    def record(self, detail: str) -> None:
-        """Note another admin action in the audit log."""
-        self.services.audit.record_admin(self.by, detail)
+    def record(self, key: str, /, **params: object) -> None:
+        """Note an admin action in the audit log: a catalogue key and its values."""
+        self.services.audit.record_admin(self.by, Message.of(key, **params))
 
 
 def format_attributes(attributes: Mapping[str, str]) -> str:
-    """`region_id=3, team=north` (sorted), or "none" (for the audit log)."""
-    return ", ".join(f"{key}={value}" for key, value in sorted(attributes.items())) or "none"
+    """`region_id=3, team=north` (sorted); empty when there are none."""
+    return ", ".join(f"{key}={value}" for key, value in sorted(attributes.items()))
 
 
 def parse_attributes(text: str) -> dict[str, str]:
@@ -141,7 +161,3 @@ def parse_attributes(text: str) -> dict[str, str]:
             raise InvalidUserData(Message.of("auth.attribute.syntax", line=line.strip()))
         parsed[name.strip()] = value.strip()
     return parsed
-
-
-def _language_note(language: str | None) -> str:
-    return f" (language {language})" if language else ""

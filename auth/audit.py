@@ -3,12 +3,17 @@
 Rows hold who, when, what happened and, for SQL runs, the question, the final SQL, the row
 count, the status and the duration. Passwords are never passed in, so never stored. Long
 texts are cut to `TEXT_LIMIT` characters so that MySQL's TEXT columns always fit.
+
+A detail given as a catalogue `Message` is stored twice: its English text (what the text
+search and the CSV export read, so records stay one language however they are viewed) and
+the message itself, which the audit page shows in the reader's language.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +23,7 @@ import sqlalchemy as sa
 
 from auth.clock import Clock, to_utc_naive, utc_now
 from auth.db import TEXT_LIMIT, USERNAME_LENGTH, audit_log
+from backend.i18n.message import Message
 
 if TYPE_CHECKING:
     from backend.domain import Answer
@@ -57,6 +63,11 @@ class AuditEntry:
     row_count: int | None = None
     duration_s: float | None = None
     detail: str | None = None
+    detail_message: Message | None = None
+
+    def detail_in(self, language: str | None) -> str | None:
+        """The detail in `language` when it was recorded as a message, else as written."""
+        return self.detail_message.render(language) if self.detail_message else self.detail
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,10 @@ class AuditLog:
         unknown = set(fields) - {"question", "sql", "row_count", "duration_s", "detail"}
         if unknown:
             raise TypeError(f"unknown audit fields: {sorted(unknown)}")
+        detail = fields.get("detail")
+        if isinstance(detail, Message):
+            fields["detail"] = str(detail)
+            fields["detail_message"] = json.dumps(detail.to_dict(), ensure_ascii=False)
         values = {key: _clip(value) for key, value in fields.items()}
         name = username[:USERNAME_LENGTH] if username else None
         with self.engine.begin() as conn:
@@ -110,7 +125,9 @@ class AuditLog:
                 )
             )
 
-    def record_login(self, username: str, event: str, *, detail: str | None = None) -> None:
+    def record_login(
+        self, username: str, event: str, *, detail: str | Message | None = None
+    ) -> None:
         """A login event (LOGIN_SUCCESS, LOGIN_FAILURE, LOCKOUT, LOGIN_LOCKED, LOGOUT)."""
         status = OK if event in (LOGIN_SUCCESS, LOGOUT) else REFUSED
         self.record(event, username=username, status=status, detail=detail)
@@ -123,7 +140,7 @@ class AuditLog:
         row_count: int | None,
         status: str,
         duration_s: float | None,
-        detail: str | None = None,
+        detail: str | Message | None = None,
     ) -> None:
         """One SQL run: `sql` is the final statement run (or refused); status one of STATUSES."""
         self.record(
@@ -137,14 +154,15 @@ class AuditLog:
         if not answer.ok:
             stage = answer.attempts[-1].stage if answer.attempts else "execute"
             status = REJECTED if stage == "check" else ERROR
-        detail = answer.error or ("answered from cache" if answer.cached else None)
+        cached = Message.of("audit.detail.cached") if answer.cached else None
+        detail = answer.error_message or answer.error or cached
         self.record_sql(
             username, answer.question, answer.sql,
             answer.result.row_count if answer.result is not None else None,
             status, round(sum(answer.timings.values()), 4), detail,
         )  # fmt: skip
 
-    def record_admin(self, by: str, detail: str) -> None:
+    def record_admin(self, by: str, detail: str | Message) -> None:
         """An admin's change to users or access rules, described in `detail`."""
         self.record(ADMIN_ACTION, username=by, status=OK, detail=detail)
 
@@ -224,7 +242,19 @@ def _conditions(filters: AuditFilter) -> list[sa.ColumnElement[bool]]:
 
 
 def _to_entry(row: sa.RowMapping) -> AuditEntry:
-    return AuditEntry(**{key: row[key] for key in CSV_COLUMNS})
+    return AuditEntry(
+        **{key: row[key] for key in CSV_COLUMNS}, detail_message=_message(row["detail_message"])
+    )
+
+
+def _message(stored: str | None) -> Message | None:
+    """The stored message; None for rows without one, or anything unreadable."""
+    if not stored:
+        return None
+    try:
+        return Message.from_dict(json.loads(stored))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _csv_row(entry: AuditEntry) -> list[object]:

@@ -126,7 +126,8 @@ audit_log = sa.Table(
     sa.Column("sql", sa.Text, nullable=True),
     sa.Column("row_count", sa.Integer, nullable=True),
     sa.Column("duration_s", sa.Float, nullable=True),
-    sa.Column("detail", sa.Text, nullable=True),
+    sa.Column("detail", sa.Text, nullable=True),  # English, as recorded: searched and exported
+    sa.Column("detail_message", sa.Text, nullable=True),  # JSON catalogue message, if any
     sa.Index(None, "at"),
     sa.Index(None, "username", "at"),
     sa.Index(None, "event", "at"),

@@ -83,10 +83,10 @@ class LoginService:
         if until is None:
             return None
         self.lockout.record_refused(key)
-        self.audit.record_login(key, audit.LOGIN_LOCKED, detail=f"locked until {until:%H:%M} UTC")
+        self.audit.record_login(key, audit.LOGIN_LOCKED, detail=_locked_until(until))
         return LoginResult("locked", self._locked_text(until), locked_until=until)
 
-    def record_failure(self, username: str, *, detail: str | None = None) -> LoginResult:
+    def record_failure(self, username: str, *, detail: str | Message | None = None) -> LoginResult:
         """A wrong password or unknown username; may start a lock. Lock-aware."""
         key = attempt_key(username)
         refused = self.check_locked(key)
@@ -96,7 +96,7 @@ class LoginService:
         self.audit.record_login(key, audit.LOGIN_FAILURE, detail=detail)
         if until is None:
             return LoginResult("failure", INVALID_CREDENTIALS)
-        self.audit.record_login(key, audit.LOCKOUT, detail=f"locked until {until:%H:%M} UTC")
+        self.audit.record_login(key, audit.LOCKOUT, detail=_locked_until(until))
         return LoginResult("locked", self._locked_text(until), locked_until=until)
 
     def record_success(self, username: str) -> LoginResult:
@@ -113,7 +113,8 @@ class LoginService:
     def _succeed(self, user: User) -> LoginResult:
         key = user.username
         if user.disabled:
-            self.audit.record_login(key, audit.LOGIN_FAILURE, detail="account disabled")
+            disabled = Message.of("audit.detail.account_disabled")
+            self.audit.record_login(key, audit.LOGIN_FAILURE, detail=disabled)
             return LoginResult("disabled", DISABLED_ACCOUNT)
         self.lockout.record_success(key)
         self.store.record_login(key)
@@ -156,3 +157,7 @@ def credentials_for_authenticator(
             "roles": [user.role],
         }
     return {"usernames": entries}
+
+
+def _locked_until(until: datetime) -> Message:
+    return Message.of("audit.detail.locked_until", time=f"{until:%H:%M}")

@@ -18,6 +18,7 @@ from auth.login import LoginService
 from auth.passwords import PasswordHasher
 from auth.policies import PolicyStore
 from auth.users import UserStore, ensure_first_admin
+from backend.i18n.message import Message
 
 
 @dataclass(frozen=True)
@@ -71,5 +72,6 @@ def open_auth(
         engine.dispose()
         raise
     if created is not None:
-        services.audit.record_admin("system", f"created the first admin {created.username}")
+        first = Message.of("audit.detail.first_admin", username=created.username)
+        services.audit.record_admin("system", first)
     return services

@@ -22,6 +22,7 @@ from backend.errors import KeskinubeError
 from backend.i18n.message import Message
 
 if TYPE_CHECKING:
+    from auth.admin import AdminActions
     from auth.services import AuthServices
     from auth.users import User
 
@@ -90,6 +91,13 @@ def _add_password_stdin(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _actions(services: AuthServices) -> AdminActions:
+    """Changes go through the admin pages' own actions: audited the same way."""
+    from auth.admin import AdminActions
+
+    return AdminActions(services, by=CLI_ACTOR)
+
+
 @contextmanager
 def _services(args: argparse.Namespace) -> Iterator[AuthServices]:
     from auth.services import open_auth
@@ -109,10 +117,9 @@ def _admin(args: argparse.Namespace) -> int:
     if getpass.getpass(tr("cli.users.prompt.password_again") + " ") != password:
         raise PasswordsDiffer(Message.of("cli.users.passwords_differ"))
     with _services(args) as services:
-        created = services.users.create_user(
+        created = _actions(services).create_user(
             username, role="admin", name=args.name, email=args.email, password=password
         )
-        services.audit.record_admin(CLI_ACTOR, f"created admin {created.user.username}")
     print(tr("cli.users.created_admin", username=created.user.username))
     return 0
 
@@ -147,11 +154,10 @@ def _list(args: argparse.Namespace) -> int:
 def _add(args: argparse.Namespace) -> int:
     password = _stdin_password() if args.password_stdin else None
     with _services(args) as services:
-        created = services.users.create_user(
+        created = _actions(services).create_user(
             args.username, role=args.role, name=args.name, email=args.email, password=password
         )
         user = created.user
-        services.audit.record_admin(CLI_ACTOR, f"created {user.role} {user.username}")
     tr = cli_translator()
     print(tr("cli.users.created", role=user.role, username=user.username))
     _show_once(created.generated_password)
@@ -160,8 +166,8 @@ def _add(args: argparse.Namespace) -> int:
 
 def _set_role(args: argparse.Namespace) -> int:
     with _services(args) as services:
-        user = services.users.set_role(args.username, args.role)
-        services.audit.record_admin(CLI_ACTOR, f"set the role of {user.username} to {user.role}")
+        _actions(services).set_role(args.username, args.role)
+        user = services.users.get_user(args.username)
     tr = cli_translator()
     print(tr("cli.users.role_set", username=user.username, role=user.role))
     return 0
@@ -169,8 +175,8 @@ def _set_role(args: argparse.Namespace) -> int:
 
 def _disable(args: argparse.Namespace) -> int:
     with _services(args) as services:
-        user = services.users.disable(args.username)
-        services.audit.record_admin(CLI_ACTOR, f"disabled {user.username}")
+        _actions(services).disable(args.username)
+        user = services.users.get_user(args.username)
     tr = cli_translator()
     print(tr("cli.users.disabled", username=user.username))
     return 0
@@ -178,8 +184,8 @@ def _disable(args: argparse.Namespace) -> int:
 
 def _enable(args: argparse.Namespace) -> int:
     with _services(args) as services:
-        user = services.users.enable(args.username)
-        services.audit.record_admin(CLI_ACTOR, f"enabled {user.username}")
+        _actions(services).enable(args.username)
+        user = services.users.get_user(args.username)
     tr = cli_translator()
     print(tr("cli.users.enabled", username=user.username))
     return 0
@@ -188,8 +194,7 @@ def _enable(args: argparse.Namespace) -> int:
 def _delete(args: argparse.Namespace) -> int:
     with _services(args) as services:
         username = services.users.get_user(args.username).username
-        services.users.delete(username)
-        services.audit.record_admin(CLI_ACTOR, f"deleted {username}")
+        _actions(services).delete(username)
     tr = cli_translator()
     print(tr("cli.users.deleted", username=username))
     return 0
@@ -197,8 +202,7 @@ def _delete(args: argparse.Namespace) -> int:
 
 def _unlock(args: argparse.Namespace) -> int:
     with _services(args) as services:
-        services.lockout.unlock(args.username)
-        services.audit.record_admin(CLI_ACTOR, f"ended the lockout of {args.username.lower()}")
+        _actions(services).unlock(args.username)
     tr = cli_translator()
     print(tr("cli.users.unlocked", username=args.username.lower()))
     return 0
@@ -208,8 +212,7 @@ def _reset(args: argparse.Namespace) -> int:
     password = _stdin_password() if args.password_stdin else None
     with _services(args) as services:
         username = services.users.get_user(args.username).username
-        generated = services.users.reset_password(username, password)
-        services.audit.record_admin(CLI_ACTOR, f"reset the password of {username}")
+        generated = _actions(services).reset_password(username, password)
     tr = cli_translator()
     print(tr("cli.users.password_changed", username=username))
     _show_once(generated)

@@ -11,9 +11,11 @@ from datetime import timedelta
 import pandas as pd
 
 from auth import audit
+from auth.admin import AdminActions
 from auth.audit import CSV_COLUMNS, AuditFilter
 from auth.services import AuthServices
 from backend.domain import Answer, Attempt, QueryResult
+from backend.i18n import Message
 from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
     START,
     ManualClock,
@@ -130,3 +132,40 @@ def test_long_texts_are_cut_to_fit(auth: AuthServices) -> None:
     auth.audit.record_sql("ann", "q" * 30_000, "SELECT 1", 1, audit.OK, 0.1)
     (entry,) = auth.audit.query().entries
     assert entry.question is not None and len(entry.question) == 20_000
+
+
+def test_a_message_detail_is_recorded_in_english_and_shown_in_the_readers_language(
+    auth: AuthServices,
+) -> None:
+    actions = AdminActions(auth, by="boss")
+    actions.create_user("newbie", role="analyst", password="Correct-horse-9")
+    actions.set_table_rules("analyst", allowed_tables=None, denied_columns=[])
+    auth.audit.record_admin("boss", "an older row, written before details were messages")
+    older, rules, created = auth.audit.query().entries
+    assert created.detail == "created analyst newbie"  # the record: searched and exported
+    assert created.detail_in("es") == "creó el usuario newbie con el rol analyst"
+    assert rules.detail == "set the rules of analyst: all tables; denied columns: none"
+    assert rules.detail_in("es") == (
+        "cambió las reglas de analyst: todas las tablas; columnas denegadas: ninguno"
+    )
+    assert older.detail_in("es") == older.detail  # no message: shown as written
+    assert [e.detail for e in auth.audit.query(AuditFilter(text="created analyst")).entries] == [
+        "created analyst newbie"
+    ]
+    exported = list(csv.DictReader(io.StringIO("".join(auth.audit.iter_csv()))))
+    assert exported[0]["detail"] == "created analyst newbie"
+
+
+def test_a_refused_answer_is_recorded_with_its_guard_reason_as_a_message(
+    auth: AuthServices,
+) -> None:
+    reason = Message.of("guard.only_select", detail="DELETE")
+    refused = Answer(
+        question="q", sql="DELETE FROM t", result=None,
+        attempts=(Attempt("DELETE FROM t", str(reason), "check"),),
+        error=str(reason), error_message=reason,
+    )  # fmt: skip
+    auth.audit.record_answer("ann", refused)
+    (entry,) = auth.audit.query().entries
+    assert entry.detail == str(reason)
+    assert entry.detail_in("es") == reason.render("es") != entry.detail

@@ -15,7 +15,7 @@ import streamlit as st
 from auth import roles
 from auth.admin import AdminActions, format_attributes, parse_attributes
 from backend.errors import KeskinubeError
-from backend.i18n import render, t
+from backend.i18n import Message, render, t
 from backend.wiring import index_database
 from ui.context import get_auth, get_services, translator
 from ui.navigation import require_page
@@ -187,8 +187,9 @@ def reindex(language: str) -> None:
         "removed": stats.removed,
         "seconds": f"{stats.seconds:.1f}",
     }
-    actions.record_reindex(t("admin.access.index.summary", "en", **counts))
-    summary = t("admin.access.index.summary", language, **counts)
+    summary_message = Message.of("admin.access.index.summary", **counts)
+    actions.record_reindex(summary_message)
+    summary = summary_message.render(language)
     message = t("admin.access.index.done", language, summary=summary)
     st.session_state[REINDEX_KEY] = ("success", message, render(stats.warning, language))
 

@@ -2,8 +2,9 @@
 
 Rows come newest first from `auth.audit.AuditLog.query`; the CSV export streams every
 matching row (oldest first) from `AuditLog.iter_csv`, built only when the button is
-clicked. Times are UTC, as stored. Events and statuses are shown in the reader's
-language; the details are records, kept as written (in English).
+clicked. Times are UTC, as stored. Events, statuses and details are shown in the reader's
+language (details recorded before they were catalogue messages stay as written); the text
+search and the CSV export read the English record.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ else:
                 headers["sql"]: entry.sql,
                 headers["rows"]: entry.row_count,
                 headers["seconds"]: entry.duration_s,
-                headers["detail"]: entry.detail,
+                headers["detail"]: entry.detail_in(tr.language),
             }
             for entry in result.entries
         ],
