@@ -11,67 +11,28 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button
 
 from auth import audit
 from auth.audit import AuditFilter
-from auth.passwords import PasswordHasher
-from auth.services import AuthServices, open_auth
-from backend.config import get_settings
-from backend.demo import build_demo_database
+from auth.services import AuthServices
+from tests.support.apptest import PAGES, open_page, page_services, texts
 
-PAGES = Path(__file__).resolve().parents[2] / "ui" / "pages"
 BOSS_PASSWORD = "Chief-unit-Passw0rd"
 
 
 @pytest.fixture
 def auth(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[AuthServices]:
     """The test's app database with one admin ("boss") and one analyst ("ana")."""
-    app_db = f"sqlite:///{tmp_path / 'app.sqlite'}"
-    business_db = f"sqlite:///{tmp_path / 'demo.sqlite'}"
-    build_demo_database(business_db, orders=100)
-    for name, value in {
-        "APP_DATABASE_URL": app_db,
-        "DATABASE_URL": business_db,
-        "QDRANT_PATH": ":memory:",
-        "OLLAMA_BASE_URL": "http://127.0.0.1:9",
-        "AUTH_COOKIE_KEY": "unit-cookie-key-0123456789abcdefghijklmnopqrstuvwxyz",
-    }.items():
-        monkeypatch.setenv(name, value)
-    clear_caches()
-    services = open_auth(app_db, hasher=PasswordHasher(rounds=4))
-    services.users.create_user("boss", role="admin", password=BOSS_PASSWORD)
-    services.users.create_user("ana", role="analyst", password="Analyst-unit-Passw0rd")
-    yield services
-    services.close()
-    clear_caches()
-
-
-def clear_caches() -> None:
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-def open_page(name: str, username: str = "boss", role: str = "admin") -> AppTest:
-    at = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["name"] = username
-    at.session_state["roles"] = [role]
-    return at.run()
+    users = {"boss": ("admin", BOSS_PASSWORD), "ana": ("analyst", "Analyst-unit-Passw0rd")}
+    yield from page_services(monkeypatch, tmp_path, users)
 
 
 def button(at: AppTest, label: str) -> Button:
     matches = [b for b in at.button if b.label == label]
     assert matches, f"no button {label!r} among {[b.label for b in at.button]}"
     return matches[0]
-
-
-def texts(elements: object) -> list[str]:
-    return [str(element.value) for element in elements]  # type: ignore[attr-defined]
 
 
 def admin_details(services: AuthServices) -> list[str]:

@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button
 
@@ -27,7 +26,8 @@ from auth import audit
 from auth.audit import AuditFilter
 from auth.passwords import PasswordHasher
 from auth.services import AuthServices, open_auth
-from backend.config import get_settings, load_settings
+from backend.config import load_settings
+from tests.support.apptest import clear_caches
 from ui import auth_gate
 from ui.navigation import PAGE_SPECS, PAGES_DIR
 
@@ -63,12 +63,6 @@ def auth(ui_env: str) -> Iterator[AuthServices]:
         services.users.create_user(username, role=role, password=PASSWORDS[username])
     yield services
     services.close()
-
-
-def clear_caches() -> None:
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def start() -> AppTest:
