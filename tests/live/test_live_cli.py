@@ -2,8 +2,8 @@
 
 Configuration travels the way it does for a user: environment variables (DATABASE_URL,
 KESKINUBE_DATA_DIR, OLLAMA_*) read by `get_settings`, embedded Qdrant on disk under the
-data folder, and the engine's defaults (`schema_mode="auto"`) — so `ask` here also
-covers the prompt built from retrieved tables rather than the full schema.
+data folder, and the engine's defaults (`schema_mode="auto"`: the whole demo schema,
+then every note and example, as for the engine tests).
 """
 
 from __future__ import annotations

@@ -1,11 +1,10 @@
 """`Engine.ask` with a real model: answers, self-correction and the semantic answer cache.
 
 One engine serves the whole module, built by the production wiring and pointed at the
-live server. It sends the full demo schema (`schema_mode="full"`): every prompt then
-starts with the same ~2.5k tokens, which llama.cpp keeps cached, so each question after
-the first costs only its short user message. (`auto` would retrieve tables for the demo,
-because its token estimate puts the schema just above `full_schema_max_tokens`; the CLI
-tests cover that default path.)
+live server. It sends the full demo schema (`schema_mode="full"`, what `auto` picks for
+the demo too) followed by every business note and example: every prompt then starts
+with the same ~5.4k tokens, which llama.cpp keeps cached, so each question after the
+first costs only its short user message.
 
 Results are compared with gold SQL run on the same database as multisets of values:
 column names, column order, row order and extra columns do not matter; the exact SQL
