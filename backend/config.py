@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     ollama_num_ctx: int = Field(8192, ge=512, description="Context window asked of Ollama.")
     ollama_timeout_s: float = Field(120.0, gt=0, description="Timeout of one Ollama call.")
     ollama_keep_alive: str = Field("30m", description="How long Ollama keeps the model loaded.")
+    ollama_warm_up: bool = Field(
+        True,
+        description="At login, have Ollama evaluate the start every prompt of the user's "
+        "role shares (the whole schema, notes and examples), in the background, so the "
+        "first question is as fast as the next.",
+    )
     row_limit: int = Field(1000, ge=1, description="Most rows a query returns to the page.")
     export_row_limit: int = Field(100_000, ge=1, description="Most rows a CSV export holds.")
     query_timeout_s: float = Field(30.0, gt=0, description="Time limit of one SQL query.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import pandas as pd
 
@@ -28,6 +28,17 @@ class ChatModel(Protocol):
 
         Raises `ModelUnavailable` when the model cannot be reached or is not pulled.
         """
+        ...
+
+
+@runtime_checkable
+class PromptPrefiller(Protocol):
+    """A chat model whose server caches the prompt prefix it has evaluated (Ollama does)."""
+
+    def prefill(self, messages: Sequence[tuple[str, str]]) -> None:
+        """Have the server evaluate `messages`, generating next to nothing, so that the
+        next prompt starting the same way is served from its cache. Raises
+        `ModelUnavailable` like `complete`."""
         ...
 
 

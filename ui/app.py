@@ -20,6 +20,7 @@ from ui import auth_gate, navigation
 from ui.components.language import sidebar_language_picker
 from ui.components.sidebar import render_sidebar
 from ui.context import LANGUAGE_KEY, current_language, get_auth
+from ui.warm_up import warm_up_session
 
 log = logging.getLogger(__name__)
 
@@ -66,4 +67,5 @@ else:
     page = navigation.navigation_for(session.user)
     render_sidebar(session.user, settings, auth, session.authenticator)
     sidebar_language_picker(auth, session.user)
+    warm_up_session()
     page.run()

@@ -67,7 +67,9 @@ class OllamaChatModel:
 
     `timeout_s` bounds the whole answer (the ollama client's own timeout only bounds each
     wait for the next chunk). `num_ctx` is always sent: Ollama silently truncates prompts
-    longer than its default context.
+    longer than its default context. `prefill` (the `PromptPrefiller` port) waits up to
+    `prefill_timeout_s`: a cold prompt of the whole schema with its notes and examples
+    takes minutes on a CPU, and nobody is waiting on it.
     """
 
     def __init__(
@@ -81,19 +83,19 @@ class OllamaChatModel:
         temperature: float = 0.0,
         seed: int = 0,
         num_predict: int = 512,
+        prefill_timeout_s: float = 900.0,
     ) -> None:
         self.model_name = model
         self._base_url = base_url.rstrip("/")
         self._timeout_s = timeout_s
+        common = {"model": model, "base_url": self._base_url, "num_ctx": num_ctx,
+                  "keep_alive": keep_alive, "temperature": temperature, "seed": seed}  # fmt: skip
         self._chat = ChatOllama(
-            model=model,
-            base_url=self._base_url,
-            num_ctx=num_ctx,
-            keep_alive=keep_alive,
-            temperature=temperature,
-            seed=seed,
-            num_predict=num_predict,
-            client_kwargs={"timeout": timeout_s},
+            **common, num_predict=num_predict, client_kwargs={"timeout": timeout_s}
+        )
+        self._prefill_timeout_s = prefill_timeout_s
+        self._prefill_chat = ChatOllama(
+            **common, num_predict=1, client_kwargs={"timeout": prefill_timeout_s}
         )
 
     def complete(self, messages: Sequence[tuple[str, str]]) -> Completion:
@@ -112,6 +114,17 @@ class OllamaChatModel:
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
         )
+
+    def prefill(self, messages: Sequence[tuple[str, str]]) -> None:
+        """Evaluate `messages` and generate one token: the server keeps the prompt cached."""
+        prompt = [_to_message(role, content) for role, content in messages]
+        try:
+            self._prefill_chat.invoke(prompt)
+        except _FAILURES as exc:
+            _log_failure("prefill", self.model_name, self._base_url, exc)
+            where = {"base_url": self._base_url, "model": self.model_name}
+            explained = _explain(exc, **where, timeout_s=self._prefill_timeout_s)
+            raise ModelUnavailable(explained) from exc
 
     def _collect(self, prompt: list[BaseMessage]) -> AIMessageChunk:
         """Stream the answer and join its chunks, giving up once the deadline passes."""

@@ -11,6 +11,7 @@ import pytest
 from qdrant_client import QdrantClient
 
 from backend import demo
+from backend.adapters.ollama import OllamaChatModel
 from backend.config import load_settings
 from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, Example
@@ -95,3 +96,33 @@ def test_an_example_approved_between_questions_is_in_the_next_prompt(
     full.store.index_examples(full.database, [approved])
     assert full.engine.ask("How many orders were placed?", ANALYST).ok
     assert approved.question in scripted_ollama.last_chat["messages"][0]["content"]
+
+
+def test_warm_up_has_the_server_evaluate_what_every_question_starts_with(
+    full: Services, scripted_ollama: ScriptedOllama
+) -> None:
+    assert full.engine.warm_up(ANALYST)
+    warm = scripted_ollama.last_chat
+    assert warm["options"]["num_predict"] == 1  # evaluate the prompt, write next to nothing
+    assert full.engine.ask("How many customers are there?", ANALYST).ok
+    assert scripted_ollama.last_chat["messages"][0] == warm["messages"][0]
+
+
+def test_no_warm_up_when_prompts_are_built_from_retrieved_tables(
+    demo_sqlite: str, scripted_ollama: ScriptedOllama
+) -> None:
+    for services in _services(demo_sqlite, scripted_ollama, schema_mode="retrieve"):
+        assert not services.engine.warm_up(ANALYST)
+    assert scripted_ollama.chat_requests == []
+
+
+def test_a_warm_up_that_fails_is_logged_and_changes_nothing(
+    full: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = full.settings
+    full.engine.model = OllamaChatModel(
+        base_url="http://127.0.0.1:9", model=settings.ollama_model, num_ctx=2048,
+        timeout_s=1, keep_alive="1m", prefill_timeout_s=1,
+    )  # fmt: skip
+    assert not full.engine.warm_up(ANALYST)
+    assert "model warm-up for role analyst failed" in caplog.text

@@ -3,8 +3,9 @@
 One engine serves the whole module, built by the production wiring and pointed at the
 live server. It sends the full demo schema (`schema_mode="full"`, what `auto` picks for
 the demo too) followed by every business note and example: every prompt then starts
-with the same ~5.4k tokens, which llama.cpp keeps cached, so each question after the
-first costs only its short user message.
+with the same ~5.4k tokens, which the fixture has the server evaluate once
+(`Engine.warm_up`, as the app does at login) and llama.cpp keeps cached, so each
+question costs only its short user message.
 
 Results are compared with gold SQL run on the same database as multisets of values:
 column names, column order, row order and extra columns do not matter; the exact SQL
@@ -54,6 +55,8 @@ class RecordingChatModel:
 def services(live_services: Services) -> Iterator[Services]:
     engine = live_services.engine
     engine.config = replace(engine.config, schema_mode="full")
+    # The real server evaluates the prompt start every question shares, once, as at login.
+    assert engine.warm_up(ANALYST)
     engine.model = RecordingChatModel(engine.model)
     yield live_services
 
