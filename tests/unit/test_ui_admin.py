@@ -18,6 +18,7 @@ from auth import audit
 from auth.audit import AuditFilter
 from auth.services import AuthServices
 from tests.support.apptest import PAGES, open_page, page_services, texts
+from ui.components.formats import NA
 
 BOSS_PASSWORD = "Chief-unit-Passw0rd"
 
@@ -205,6 +206,7 @@ def test_audit_page_filters_and_pages(auth: AuthServices) -> None:
     at = open_page("admin_audit")
     assert not at.exception
     assert len(at.dataframe[0].value) == 50
+    assert at.dataframe[0].proto.placeholder == NA  # rows without a question or SQL
     assert any("of 61, newest first" in c.value for c in at.caption)
     at.number_input[0].set_value(2).run()
     assert len(at.dataframe[0].value) == 11

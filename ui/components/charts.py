@@ -24,7 +24,7 @@ from backend.dashboards import access_key
 from backend.domain import Actor
 from backend.i18n import Message, Translator
 from backend.pipeline import Engine
-from ui.components.formats import styled
+from ui.components.formats import NA, styled
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,7 @@ def render_table(frame: pd.DataFrame, *, key: str, currency: str, language: str)
         width="stretch",
         height=height,
         column_config=column_config(frame, language),
+        placeholder=NA,  # not Streamlit's "None", in either language
         key=key,
     )
 

@@ -16,6 +16,7 @@ import streamlit as st
 
 from auth import audit, roles
 from auth.audit import AuditFilter
+from ui.components.formats import NA
 from ui.context import get_auth, translator
 from ui.navigation import require_page
 
@@ -123,6 +124,7 @@ else:
             for entry in result.entries
         ],
         hide_index=True,
+        placeholder=NA,
         column_config={
             headers["at"]: st.column_config.DatetimeColumn(
                 format="YYYY-MM-DD HH:mm:ss"  # i18n: not prose

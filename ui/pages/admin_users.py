@@ -17,6 +17,7 @@ from auth import roles
 from auth.admin import AdminActions
 from backend.errors import KeskinubeError
 from backend.i18n import LANGUAGES, language_name
+from ui.components.formats import NA
 from ui.context import get_auth, translator
 from ui.navigation import require_page
 
@@ -83,6 +84,7 @@ st.dataframe(
         for u in users
     ],
     hide_index=True,
+    placeholder=NA,
 )
 round_ = st.session_state.get(FORM_KEY, 0)
 
