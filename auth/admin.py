@@ -111,6 +111,7 @@ class AdminActions:
         denied = list(denied_columns)
         policies.set_allowed_tables(role, allowed, by=self.by)
         policies.set_denied_columns(role, denied, by=self.by)
+        tables: str | Message
         if allowed is None:
             tables = Message.of("audit.detail.all_tables")
         elif allowed:
