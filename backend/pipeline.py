@@ -171,8 +171,8 @@ class Engine:
         With the whole schema in the prompt, that shared start is nearly all of it (the
         demo: ~5.4k tokens with its notes and examples, 2.5 to 4 minutes on 2 CPU cores);
         done once, right after login, the first question is answered as fast as the next
-        ones. False when there is nothing worth it (retrieved prompts
-        differ from the schema on), the model cannot prefill, or it failed (logged).
+        ones. False when there is nothing worth it (retrieved prompts differ from the
+        schema on), the model cannot prefill, or it failed (logged).
         """
         if not isinstance(self.model, PromptPrefiller):
             return False
