@@ -18,11 +18,12 @@ BENCHMARKS = {
     "language": "Spanish vs English demo questions: recall@5, glossary on/off (+ eval reports)",
     "model_modes": "real model: demo golden set, schema retrieve vs full, and LangChain",
     "export": "CSV export of 200k rows: streamed vs buffered, time and peak memory",
+    "spider_sample": "the fixed Spider dev sample: choose, write as an eval set, load the dumps",
 }
 
 
 # Need the real model and a MariaDB demo database, and take most of an hour: by name only.
-REAL_MODEL = {"model_modes"}
+REAL_MODEL = {"model_modes", "spider_sample"}
 
 
 def main(argv: list[str]) -> None:

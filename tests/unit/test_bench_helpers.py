@@ -72,3 +72,34 @@ def test_production_ranking_is_the_engines_deep_search_plus_fk_promotion() -> No
     assert ranked == promote_fk_neighbours(deep, engine.tables(), k=5)
     assert "orders" in deep[:3] and "customers" not in deep[:5]
     assert "customers" in ranked  # promoted: joined to an anchor by a foreign key
+
+
+def _spider_like_rows() -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for db, count in (("alpha", 60), ("beta", 30), ("gamma", 6)):
+        for n in range(count):
+            tables = ["t1", "t2", "t3"][: 1 + n % 3]
+            # Every question has a paraphrase twin with the same gold query, as in Spider.
+            for _twin in range(2):
+                rows.append({
+                    "idx": len(rows), "db_id": db, "gold_tables": tables,
+                    "gold_sql_mysql": f"SELECT {n} FROM {db}",
+                })  # fmt: skip
+    return rows
+
+
+def test_spider_sample_is_reproducible_stratified_and_one_per_gold_query() -> None:
+    from bench.spider_sample import choose
+
+    rows = _spider_like_rows()
+    ids = choose(rows, {"alpha", "beta", "gamma"}, size=40)
+    assert ids == choose(rows, {"alpha", "beta", "gamma"}, size=40)
+    assert len(ids) == len(set(ids)) == 40
+    chosen = [rows[i] for i in ids]
+    assert len({(r["db_id"], r["gold_sql_mysql"]) for r in chosen}) == 40
+    per_db = {db: sum(r["db_id"] == db for r in chosen) for db in ("alpha", "beta", "gamma")}
+    assert per_db["alpha"] > per_db["beta"] >= per_db["gamma"] >= 4
+    widths = {len(r["gold_tables"]) for r in chosen if r["db_id"] == "alpha"}
+    assert widths == {1, 2, 3}
+    assert choose(rows, {"beta"}, size=10) == sorted(choose(rows, {"beta"}, size=10))
+    assert all(rows[i]["db_id"] == "beta" for i in choose(rows, {"beta"}, size=10))
