@@ -15,7 +15,7 @@ from backend.errors import KeskinubeError
 from backend.evaluation.baseline_langchain import BaselineOutput
 from backend.evaluation.gold import GoldResult
 from backend.evaluation.records import Prediction
-from backend.evaluation.scoring import ResultTable, Verdict, compare_results
+from backend.evaluation.scoring import ResultTable, Verdict, compare_fair, compare_results
 from backend.ports import SqlRunner
 
 NO_SQL = "the answer contained no SQL query"
@@ -28,13 +28,25 @@ def score(gold: GoldResult | None, predicted: ResultTable, *, rounding: bool) ->
     return compare_results(gold.table, predicted, gold.order, rounding=rounding)
 
 
+def score_fair(
+    gold: GoldResult | None, predicted: ResultTable, question: str, *, rounding: bool
+) -> bool:
+    """The fair reading of the question (`scoring.FAIR_RULE`): sets unless it asks an order."""
+    if gold is None:
+        return False
+    return compare_fair(gold.table, predicted, gold.order, question, rounding=rounding).correct
+
+
 def engine_prediction(
     answer: Answer, latency_s: float, gold: GoldResult | None, *, rounding: bool
 ) -> Prediction:
     """The engine's answer, scored; `valid_sql` means its final SQL ran."""
     result = answer.result
+    fair = False
     if answer.ok and result is not None:
-        verdict = score(gold, ResultTable.from_frame(result.frame), rounding=rounding)
+        table = ResultTable.from_frame(result.frame)
+        verdict = score(gold, table, rounding=rounding)
+        fair = score_fair(gold, table, answer.question, rounding=rounding)
     else:
         verdict = Verdict(False, answer.error or "no result")
     retrieval = answer.retrieval
@@ -44,6 +56,7 @@ def engine_prediction(
     return Prediction(
         sql=answer.sql,
         correct=verdict.correct,
+        correct_fair=fair,
         valid_sql=answer.ok,
         reason=verdict.reason,
         rows=result.row_count if result is not None else None,
@@ -66,6 +79,7 @@ def baseline_prediction(
     *,
     row_limit: int,
     rounding: bool,
+    question: str = "",
 ) -> Prediction:
     """Run the baseline's SQL read-only and score it; no retries, as in LangChain's chain."""
     failed = Prediction(
@@ -87,9 +101,11 @@ def baseline_prediction(
     except KeskinubeError as exc:
         return _executed(failed, time.perf_counter() - started, reason=str(exc), error=str(exc))
     seconds = time.perf_counter() - started
-    verdict = score(gold, ResultTable.from_frame(result.frame), rounding=rounding)
+    table = ResultTable.from_frame(result.frame)
+    verdict = score(gold, table, rounding=rounding)
     return _executed(
         failed, seconds, reason=verdict.reason, error=None, correct=verdict.correct,
+        correct_fair=score_fair(gold, table, question, rounding=rounding),
         valid_sql=True, rows=result.row_count,
     )  # fmt: skip
 

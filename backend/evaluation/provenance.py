@@ -17,7 +17,7 @@ from backend.adapters.ollama import OllamaHealth
 from backend.config import Settings
 from backend.evaluation import baseline_langchain
 from backend.evaluation.runner import EvalOptions
-from backend.evaluation.scoring import scoring_rule
+from backend.evaluation.scoring import FAIR_RULE, scoring_rule
 from backend.evaluation.sets import GoldSet
 from backend.pipeline import EngineConfig
 from backend.prompts import PROMPT_VERSION, template_hash
@@ -117,7 +117,11 @@ def run_record(
         "prompt": prompt_record(),
         "code": code_version(),
         "settings": engine,
-        "scoring": {"rule": scoring_rule(rounding=options.rounding), "rounding": options.rounding},
+        "scoring": {
+            "rule": scoring_rule(rounding=options.rounding),
+            "fair_rule": FAIR_RULE,
+            "rounding": options.rounding,
+        },
         "baseline": _baseline_record(settings) if options.baseline else None,
     }
 

@@ -14,12 +14,14 @@ class Prediction:
 
     `valid_sql`: the final SQL ran without error. `retries`: attempts beyond the first.
     `reason`: why it was scored so ("match", "3 rows, expected 5", or the error).
+    `correct_fair`: correct by the fair reading of the question (`scoring.FAIR_RULE`).
     """
 
     sql: str | None
     correct: bool
     valid_sql: bool
     reason: str
+    correct_fair: bool = False
     rows: int | None = None
     error: str | None = None
     retries: int = 0

@@ -58,7 +58,9 @@ def score_line(totals: dict[str, Any], label: str) -> str:
     count, correct = totals["questions"], totals["correct"]
     latency = totals["latency_s"]
     return (
-        f"execution accuracy ({label}): {correct}/{count} = {_pct(totals['accuracy'])}; "
+        f"execution accuracy ({label}): {correct}/{count} = {_pct(totals['accuracy'])}"
+        f" (fair reading {totals.get('correct_fair', 0)}/{count}"
+        f" = {_pct(totals.get('accuracy_fair'))}); "
         f"valid SQL {totals['valid_sql']}/{count}; retries {totals['retries']}; "
         f"tokens {totals['prompt_tokens']}+{totals['completion_tokens']}; "
         f"median {_secs(latency['median'])}, p90 {_secs(latency['p90'])}; "

@@ -222,8 +222,9 @@ class _DatabaseRun:
         earlier = [q.question for q in ancestors(question, self.by_id)]
         output = self.baseline.generate(lc.question_text(question.question, earlier))
         return baseline_prediction(
-            output, runner, gold, row_limit=self.settings.row_limit, rounding=self.options.rounding
-        )
+            output, runner, gold, row_limit=self.settings.row_limit,
+            rounding=self.options.rounding, question=question.question,
+        )  # fmt: skip
 
 
 def _memory_qdrant() -> QdrantClient:

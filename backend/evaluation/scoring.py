@@ -18,6 +18,7 @@ The rule (printed with every score, see `SCORING_RULE`):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -205,3 +206,47 @@ class _Matcher:
         if self.pool is None:
             return True
         return submultiset(projected[self.tail :], self.pool, rounding=self.rounding)
+
+
+# Words by which a question asks for its rows in an order (then the order is scored).
+_ORDER_WORDS = re.compile(
+    r"\b(?:order(?:ed|s)?|sort(?:ed|s)?|descending|ascending|alphabetical(?:ly)?|rank(?:ed)?"
+    r"|from (?:the )?(?:highest|lowest|largest|smallest|most|least|oldest|youngest|newest"
+    r"|earliest|latest|best|worst)\b.{0,30}\bto\b)",
+    re.IGNORECASE,
+)
+
+FAIR_RULE = (
+    "fair reading: as above, or the rows agree as sets (duplicates and order ignored) when "
+    "the question does not ask for an order"
+)
+
+
+def asks_for_order(question: str) -> bool:
+    """True when the question's own words ask for its rows in an order."""
+    return _ORDER_WORDS.search(question) is not None
+
+
+def compare_fair(
+    gold: ResultTable,
+    predicted: ResultTable,
+    order: OrderSpec,
+    question: str,
+    *,
+    rounding: bool = True,
+) -> Verdict:
+    """The fair reading of a question (see `FAIR_RULE`): never stricter than the rule.
+
+    A user asking "which countries have airports?" is answered right by each country once,
+    in any order, whatever the gold SQL's DISTINCT or ORDER BY; a user asking for a list
+    "from the oldest to the youngest" is not.
+    """
+    strict = compare_results(gold, predicted, order, rounding=rounding)
+    if strict.correct or asks_for_order(question):
+        return strict
+    as_sets = compare_results(_distinct(gold), _distinct(predicted), UNORDERED, rounding=rounding)
+    return as_sets if as_sets.correct else strict
+
+
+def _distinct(table: ResultTable) -> ResultTable:
+    return ResultTable(table.columns, tuple(dict.fromkeys(table.rows)))

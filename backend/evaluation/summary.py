@@ -38,6 +38,8 @@ def totals(records: Sequence[QuestionRecord], side: Side = "engine") -> dict[str
         "questions": count,
         "correct": correct,
         "accuracy": _ratio(correct, count),
+        "correct_fair": sum(p.correct_fair for p in preds),
+        "accuracy_fair": _ratio(sum(p.correct_fair for p in preds), count),
         "valid_sql": valid,
         "valid_sql_rate": _ratio(valid, count),
         "retries": sum(p.retries for p in preds),

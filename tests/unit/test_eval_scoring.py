@@ -14,6 +14,8 @@ from backend.evaluation.scoring import (
     UNORDERED,
     OrderSpec,
     ResultTable,
+    asks_for_order,
+    compare_fair,
     compare_results,
     scoring_rule,
     tie_groups,
@@ -203,3 +205,47 @@ def test_the_printed_rule_names_the_rules(rounding: bool) -> None:
     rule = scoring_rule(rounding=rounding)
     assert "multisets" in rule and "ORDER BY" in rule and "extra predicted columns" in rule
     assert ("rounded" in rule) is rounding
+
+
+# -- the fair reading -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "List the names ordered by age.",
+        "Show them sorted by price, descending",
+        "names in alphabetical order",
+        "Rank the teams by wins",
+        "from the oldest to the youngest",
+        "list in ascending order of weight",
+    ],
+)
+def test_questions_that_ask_for_an_order(question: str) -> None:
+    assert asks_for_order(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Which teams have won a match?", "How many players are there?", "the most common colour"],
+)
+def test_questions_that_do_not_ask_for_an_order(question: str) -> None:
+    assert not asks_for_order(question)
+
+
+def test_fair_reading_compares_sets_when_the_question_asks_no_order() -> None:
+    shuffled_with_repeats = table("name n", ("c", 3), ("a", 1), ("b", 2), ("a", 1))
+    order = ordered(GOLD, 1)
+    assert not correct(GOLD, shuffled_with_repeats, order)
+    assert compare_fair(GOLD, shuffled_with_repeats, order, "Which names are there?").correct
+    asked = compare_fair(GOLD, shuffled_with_repeats, order, "Names ordered by n")
+    assert not asked.correct
+
+
+def test_fair_reading_is_never_stricter_and_still_needs_the_same_rows() -> None:
+    order = ordered(GOLD, 1)
+    assert compare_fair(GOLD, GOLD, order, "names sorted by n").correct
+    missing = table("name n", ("a", 1), ("b", 2))
+    assert not compare_fair(GOLD, missing, UNORDERED, "Which names?").correct
+    other = table("name n", ("a", 1), ("b", 2), ("d", 4))
+    assert not compare_fair(GOLD, other, UNORDERED, "Which names?").correct
