@@ -6,8 +6,9 @@ with error 1142 on tables the account can only read some columns of (column gran
 would be thousands of round trips on a large database; `information_schema.columns` lists
 exactly the columns the account may read. Other dialects (SQLite, ...) use the inspector.
 
-Sample values ("e.g. 'EMEA', 'APAC'") are read only for low-cardinality text columns, with
-bounded queries, and kept in a `SampleCache` keyed by database, table and column, so that
+Sample values ("e.g. 'EMEA', 'APAC'") are read only for text columns whose values repeat —
+all of them when there are few, the most frequent few otherwise — with bounded queries,
+and kept in a `SampleCache` keyed by database, table and column, so that
 re-indexing a large database does not rescan it. Introspection runs at index time, never
 per question.
 """
@@ -51,6 +52,10 @@ class SampleLimits:
     max_queries: int = 250
     rows_scanned: int = 100_000
     max_value_length: int = 40
+    # Past `max_distinct` values, the most frequent few are shown when the top values hold
+    # this share of the rows (a long-tailed category, not names that rarely repeat).
+    frequent_values: int = 5
+    frequent_share: float = 0.5
 
 
 class SampleCache:
@@ -259,7 +264,7 @@ def _without_hidden_references(raw: list[_RawTable]) -> None:
 
 
 class _Sampler:
-    """Distinct values of low-cardinality text columns, bounded and cached."""
+    """Values of text columns whose values repeat, most frequent first; bounded and cached."""
 
     def __init__(
         self,
@@ -273,48 +278,88 @@ class _Sampler:
         self.cache, self.limits = cache, limits
         self.queries_left = limits.max_queries
 
-    def table(self, raw: _RawTable) -> TableDoc:
+    def table(self, raw: _RawTable, *, referenced: bool) -> TableDoc:
+        """`raw` with sample values; `referenced`: another table has a foreign key to it."""
         fk_columns = {c for fk in raw.doc.foreign_keys for c in fk.columns}
         candidates = [
             c for c in raw.doc.columns if c.name in raw.text_columns and _samplable(c, fk_columns)
         ][: self.limits.max_columns_per_table]
-        found = {c.name: self.column(raw.doc, c) for c in candidates}
+        # A lookup table's first text column is what its rows are called ('Rock', 'Jazz'):
+        # worth showing even though every value is unique.
+        label = candidates[0].name if referenced and candidates else None
+        found = {c.name: self.column(raw.doc, c, label=c.name == label) for c in candidates}
         columns = tuple(
             dataclasses.replace(c, sample_values=found.get(c.name) or ()) for c in raw.doc.columns
         )
         return dataclasses.replace(raw.doc, columns=columns)
 
-    def column(self, table: TableDoc, column: ColumnDoc) -> tuple[str, ...]:
+    def column(self, table: TableDoc, column: ColumnDoc, *, label: bool) -> tuple[str, ...]:
         size = "?" if table.row_estimate is None else str(int(math.log2(table.row_estimate + 1)))
-        fingerprint = f"{column.type}|{size}|{self.max_distinct}"
+        limits = self.limits
+        choice = f"{self.max_distinct}|{limits.frequent_values}|{limits.frequent_share}|{label}"
+        fingerprint = f"{column.type}|{size}|{choice}"
         cached = self.cache.get(self.database, table.name, column.name, fingerprint)
         if cached is not None:
             return cached
         if self.queries_left <= 0:
             return ()
         self.queries_left -= 1
-        values = self._query(table.name, column.name)
+        values = self._query(table.name, column.name, label=label)
         if values is not None:
             self.cache.put(self.database, table.name, column.name, fingerprint, values)
         return values or ()
 
-    def _query(self, table: str, column: str) -> tuple[str, ...] | None:
-        # SELECT DISTINCT c FROM (SELECT c FROM t WHERE c IS NOT NULL LIMIT rows) LIMIT n+1:
-        # the inner LIMIT bounds the scan on a huge table whatever the cardinality.
+    def _query(self, table: str, column: str, *, label: bool) -> tuple[str, ...] | None:
+        # The most frequent values first, within a bounded scan, with the rows scanned:
+        #   SELECT c, COUNT(*), SUM(COUNT(*)) OVER () FROM (SELECT c FROM t
+        #   WHERE c IS NOT NULL LIMIT rows) kk_sample GROUP BY c ORDER BY 2 DESC, c LIMIT n+1
         col: sa.ColumnClause[Any] = sa.column(column)
         inner = sa.select(col).select_from(sa.table(table)).where(col.is_not(None))
         sample = inner.limit(self.limits.rows_scanned).subquery("kk_sample")
-        query = sa.select(sample.c[column]).distinct().limit(self.max_distinct + 1)
+        value = sample.c[column]
+        count = sa.func.count().label("kk_count")
+        query = (
+            sa.select(value, count, sa.func.sum(sa.func.count()).over().label("kk_rows"))
+            .group_by(value)
+            .order_by(count.desc(), value)
+            .limit(self.max_distinct + 1)
+        )
         try:
-            rows = self.conn.execute(query).scalars().all()
+            rows = self.conn.execute(query).all()
         except sa.exc.DBAPIError as error:
             log.info("no sample values for %s.%s: %s", table, column, error.orig)
             return None
-        values = sorted({str(v) for v in rows})
-        too_long = any(len(v) > self.limits.max_value_length for v in values)
-        if len(rows) > self.max_distinct or too_long or not values:
-            return ()
-        return tuple(values)
+        scanned = int(rows[0][2]) if rows else 0
+        counted = [(str(v), int(n)) for v, n, _ in rows]
+        return _chosen_values(counted, scanned, self.max_distinct, self.limits, label=label)
+
+
+def _chosen_values(
+    counted: list[tuple[str, int]],
+    scanned: int,
+    max_distinct: int,
+    limits: SampleLimits,
+    *,
+    label: bool = False,
+) -> tuple[str, ...]:
+    """The values worth showing the model, from the `max_distinct + 1` most frequent.
+
+    Values that repeat are what users filter and group on (kinds, statuses, countries,
+    ratings): all of them when there are few (sorted, as a complete list reads), else the
+    most frequent few when those hold most of the rows, so the model sees their spelling.
+    Values that hardly repeat (names, phone, fax or postal codes) cost tokens and teach
+    nothing — except a lookup table's `label` column, whose rows users name ('Rock').
+    """
+    if not counted or any(len(v) > limits.max_value_length for v, _ in counted):
+        return ()
+    repeats = counted[0][1] > 1
+    if not repeats:
+        return tuple(v for v, _ in counted[: limits.frequent_values]) if label else ()
+    if len(counted) <= max_distinct:
+        return tuple(sorted(v for v, _ in counted))
+    if sum(n for _, n in counted) < limits.frequent_share * scanned:
+        return ()
+    return tuple(v for v, _ in counted[: limits.frequent_values])
 
 
 def introspect(
@@ -329,7 +374,8 @@ def introspect(
 
     Sample values are read for at most `limits.max_columns_per_table` text columns per
     table (not keys, not sensitive-looking names) and `limits.max_queries` uncached columns
-    per call; a column keeps its values only if it has at most `max_distinct` of them.
+    per call; a column keeps all its values when it has at most `max_distinct` of them,
+    else its `limits.frequent_values` most frequent ones when they repeat (`_chosen_values`).
     Pass a `SampleCache` with a path to keep samples between runs (saved at the end).
     """
     cache = sample_cache if sample_cache is not None else SampleCache()
@@ -342,6 +388,9 @@ def introspect(
         sampler = _Sampler(
             conn, database_identity(engine), max_distinct, cache, limits or SampleLimits()
         )
-        tables = [sampler.table(t) for t in raw]
+        referenced = {
+            fk.ref_table for t in raw for fk in t.doc.foreign_keys if fk.ref_table != t.doc.name
+        }
+        tables = [sampler.table(t, referenced=t.doc.name in referenced) for t in raw]
     cache.save()
     return tables

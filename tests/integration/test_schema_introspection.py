@@ -14,6 +14,8 @@ from backend.schema import SampleCache, SampleLimits, compact_type, introspect
 
 REGIONS = ["EMEA", "APAC", "LATAM"]
 STATUSES = [f"s{i:02d}" for i in range(13)]  # one more than max_distinct
+# Customers 1-40 get STATUSES[i % 13]: s01 four times, every other status three times.
+MOST_FREQUENT_STATUSES = ("s01", "s00", "s02", "s03", "s04")
 
 
 def _by_name(tables: list[TableDoc]) -> dict[str, TableDoc]:
@@ -70,7 +72,7 @@ class StatementLog:
 
     @property
     def sample_queries(self) -> list[str]:
-        return [s for s in self.statements if "DISTINCT" in s.upper()]
+        return [s for s in self.statements if "kk_sample" in s]
 
 
 def test_sqlite_tables_columns_types_keys(sqlite_engine: sa.Engine) -> None:
@@ -86,14 +88,51 @@ def test_sqlite_tables_columns_types_keys(sqlite_engine: sa.Engine) -> None:
     assert customers.comment is None
 
 
-def test_samples_only_for_low_cardinality_non_sensitive_text(sqlite_engine: sa.Engine) -> None:
+def test_samples_only_for_repeating_non_sensitive_text(sqlite_engine: sa.Engine) -> None:
     customers = _by_name(introspect(sqlite_engine))["customers"]
     samples = {c.name: c.sample_values for c in customers.columns}
-    assert samples["region"] == ("APAC", "EMEA", "LATAM")
-    assert samples["name"] == ()  # 40 distinct values
-    assert samples["status"] == ()  # 13 distinct > max_distinct
+    assert samples["region"] == ("APAC", "EMEA", "LATAM")  # few: all of them, sorted
+    # 40 distinct values, each once, but customers is a lookup table (orders refer to it)
+    # and name its first text column: what users call its rows, a few shown for their form.
+    assert samples["name"] == tuple(f"Customer {n}" for n in ("1", "10", "11", "12", "13"))
+    # 13 distinct > max_distinct, but they repeat: the most frequent five (s01 4x, others 3x)
+    assert samples["status"] == MOST_FREQUENT_STATUSES
     assert samples["email"] == ()  # one value, but never sampled: sensitive name
     assert samples["id"] == ()
+
+
+TOP = [(f"v{i:02d}", 50 - i) for i in range(13)]  # 13 values holding 572 rows
+
+
+@pytest.mark.parametrize(
+    ("counts", "scanned", "expected"),
+    [
+        ([("b", 3), ("a", 1)], 4, ("a", "b")),
+        (TOP, 600, ("v00", "v01", "v02", "v03", "v04")),
+        (TOP, 1144, ("v00", "v01", "v02", "v03", "v04")),
+        (TOP, 1145, ()),
+        ([(f"v{i:02d}", 1) for i in range(13)], 40, ()),
+        ([("b", 1), ("a", 1)], 2, ()),
+        ([(f"v{i:02d}", 2) for i in range(13)], 300, ()),
+        ([("x" * 41, 9), ("a", 9)], 18, ()),
+        ([], 0, ()),
+    ],
+)
+def test_which_values_are_worth_showing(
+    counts: list[tuple[str, int]], scanned: int, expected: tuple[str, ...]
+) -> None:
+    from backend.schema import _chosen_values
+
+    assert _chosen_values(counts, scanned, 12, SampleLimits()) == expected
+
+
+def test_a_lookup_tables_label_is_shown_though_every_value_is_unique() -> None:
+    from backend.schema import _chosen_values
+
+    unique = [(f"genre {i:02d}", 1) for i in range(13)]
+    shown = _chosen_values(unique, 25, 12, SampleLimits(), label=True)
+    assert shown == ("genre 00", "genre 01", "genre 02", "genre 03", "genre 04")
+    assert _chosen_values(unique, 25, 12, SampleLimits(), label=False) == ()
 
 
 def test_sampling_can_be_switched_off(sqlite_engine: sa.Engine) -> None:
@@ -186,7 +225,11 @@ def test_mariadb_types_keys_comments_and_samples(mariadb_engine: sa.Engine) -> N
     assert orders.foreign_keys == (ForeignKey(("customer_id",), "customers", ("id",)),)
     assert customers.primary_key == ("id",) and not customers.columns[1].nullable
     samples = {c.name: c.sample_values for c in customers.columns if c.sample_values}
-    assert samples == {"region": ("APAC", "EMEA", "LATAM")}
+    assert samples == {
+        "name": tuple(f"Customer {n}" for n in ("1", "10", "11", "12", "13")),
+        "region": ("APAC", "EMEA", "LATAM"),
+        "status": MOST_FREQUENT_STATUSES,
+    }
     assert customers.row_estimate == 40
 
 
