@@ -1,0 +1,173 @@
+"""Execution accuracy with the real model, ours beside LangChain's chain in the same run.
+
+    eval "$(bash ../shared/llm/start.sh)"
+    python -m bench accuracy run --label before            # Spider sample + demo golden set
+    python -m bench accuracy run --label after --sets spider --limit 60
+    python -m bench accuracy summary                        # every label → accuracy.md
+
+`run` drives `keskinube eval --baseline langchain` (the product's own harness, a
+subprocess each, so one label's settings never leak into the next) over:
+- `spider`: the fixed 240-question sample (`bench/golden/spider_dev_sample.json`) on the
+  MySQL dumps, loaded as `kkbench_<db>` (`python -m bench spider_sample --load`);
+- `demo`: our 75 golden questions on the demo database on MariaDB (`kkbench_demo`,
+  built with 5,000 orders when missing).
+Reports go to `bench/results/accuracy-<label>-<set>.json`; for Spider, question text and
+gold SQL are removed (ids stay), so nothing of Spider's is copied into the repository.
+`summary` puts every label side by side: strict and fair accuracy (`scoring.FAIR_RULE`),
+valid SQL, "couldn't answer" (no result shown), median and p90 seconds.
+
+Model runs must have the two cores to themselves: run nothing else meanwhile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench.spider_sample import main as spider_sample_main
+from bench.spider_sample import write_set
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+MYSQL = "mysql+pymysql://root@127.0.0.1:3306"
+DEMO_DB = "kkbench_demo"
+SETS = ("spider", "demo")
+
+
+def report_path(label: str, name: str) -> Path:
+    return RESULTS / f"accuracy-{label}-{name}.json"
+
+
+def _keskinube() -> str:
+    return str(Path(sys.executable).with_name("keskinube"))
+
+
+def _ensure_demo_database() -> None:
+    check = subprocess.run(
+        ["mysql", "-uroot", "-h127.0.0.1", "-N", "-e", f"SHOW TABLES FROM {DEMO_DB}"],
+        capture_output=True,
+        text=True,
+    )
+    if check.returncode == 0 and check.stdout.strip():
+        return
+    subprocess.run(
+        ["mysql", "-uroot", "-h127.0.0.1", "-e", f"CREATE DATABASE IF NOT EXISTS {DEMO_DB}"],
+        check=True,
+    )
+    subprocess.run(
+        [_keskinube(), "demo-db", "--url", f"{MYSQL}/{DEMO_DB}", "--orders", "5000",
+         "--no-progress"],
+        check=True,
+    )  # fmt: skip
+
+
+def _eval(label: str, name: str, args: argparse.Namespace) -> Path:
+    out = report_path(label, name)
+    if name == "spider":
+        spider_sample_main(["--load"])
+        question_set = Path("/tmp/kkbench_spider_sample.jsonl")
+        write_set(question_set)
+        database = f"{MYSQL}/kkbench_{{db}}"
+    else:
+        _ensure_demo_database()
+        question_set = ROOT / "bench" / "golden" / "demo.jsonl"
+        database = f"{MYSQL}/{DEMO_DB}"
+    command = [_keskinube(), "eval", "--set", str(question_set), "--db", database,
+               "--out", str(out), "--no-progress"]  # fmt: skip
+    if not args.no_baseline:
+        command += ["--baseline", "langchain"]
+    if args.limit:
+        command += ["--limit", str(args.limit)]
+    env = {**os.environ, "OLLAMA_TIMEOUT_S": os.environ.get("OLLAMA_TIMEOUT_S", "300")}
+    subprocess.run(command, check=True, env=env, cwd=ROOT)
+    if name == "spider":
+        _strip_text(out)
+    return out
+
+
+def _strip_text(path: Path) -> None:
+    report = json.loads(path.read_text())
+    for question in report["questions"]:
+        question.pop("question", None)
+        question.pop("gold_sql", None)
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
+
+def side_figures(report: dict[str, Any], side: str) -> dict[str, Any] | None:
+    """The headline figures of one side ("engine" or "baseline") of an eval report."""
+    block = report.get(side)
+    if not block:
+        return None
+    totals = block["totals"]
+    counted = [q for q in report["questions"] if q.get("counted")]
+    predictions = [q if side == "engine" else (q.get("baseline") or {}) for q in counted]
+    no_answer = sum(not p.get("valid_sql") for p in predictions)
+    count = totals["questions"]
+    return {
+        "questions": count,
+        "correct": totals["correct"],
+        "accuracy": totals["accuracy"],
+        "accuracy_fair": totals.get("accuracy_fair"),
+        "valid_sql_rate": totals["valid_sql_rate"],
+        "no_answer_rate": no_answer / count if count else None,
+        "median_s": totals["latency_s"]["median"],
+        "p90_s": totals["latency_s"]["p90"],
+    }
+
+
+def summary() -> Path:
+    rows = []
+    for path in sorted(RESULTS.glob("accuracy-*-*.json")):
+        label, name = path.stem.removeprefix("accuracy-").rsplit("-", 1)
+        report = json.loads(path.read_text())
+        for side, system in (("engine", "Keskinube"), ("baseline", "LangChain chain")):
+            figures = side_figures(report, side)
+            if figures is not None:
+                rows.append((name, label, system, figures))
+    lines = [
+        "# Execution accuracy, real model (`python -m bench accuracy`)",
+        "",
+        "| set | label | system | correct | strict | fair | valid SQL | couldn't answer "
+        "| median s | p90 s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, label, system, f in rows:
+        lines.append(
+            f"| {name} | {label} | {system} | {f['correct']}/{f['questions']} "
+            f"| {_pct(f['accuracy'])} | {_pct(f['accuracy_fair'])} | {_pct(f['valid_sql_rate'])} "
+            f"| {_pct(f['no_answer_rate'])} | {_num(f['median_s'])} | {_num(f['p90_s'])} |"
+        )
+    out = RESULTS / "accuracy.md"
+    out.write_text("\n".join(lines) + "\n")
+    return out
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def _num(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench accuracy")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="evaluate, ours and LangChain, with the real model")
+    run.add_argument("--label", required=True, help="names this run: before, after, ...")
+    run.add_argument("--sets", default=",".join(SETS), help="spider,demo (default both)")
+    run.add_argument("--limit", type=int, help="only the first N questions of each set")
+    run.add_argument("--no-baseline", action="store_true", help="ours only")
+    commands.add_parser("summary", help="write bench/results/accuracy.md")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        for name in (n.strip() for n in args.sets.split(",") if n.strip()):
+            if name not in SETS:
+                sys.exit(f"unknown set {name!r}; choose from {', '.join(SETS)}")
+            print(f"wrote {_eval(args.label, name, args)}", flush=True)
+    print(f"wrote {summary()}")
