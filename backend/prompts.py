@@ -190,5 +190,9 @@ def stable_context_tokens(notes: Sequence[Note], examples: Sequence[Example]) ->
 
 
 def retry_message(error: str, hint: str | None = None) -> str:
+    """The retry turn; an error of several lines (the schema check's facts) as a list."""
+    lines = [line for line in error.splitlines() if line.strip()]
+    if len(lines) > 1:
+        error = "\n" + "\n".join(f"- {line}" for line in lines)
     message = RETRY_TEMPLATE.format(error=error)
     return f"{message}\n{hint}" if hint else message

@@ -122,7 +122,10 @@ class Catalog:
     def close_columns(self, columns: Iterable[str], name: str, n: int = 3) -> list[str]:
         by_lower = {c.lower(): c for c in columns}
         close = difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.6)
-        return [by_lower[low] for low in close]
+        wanted = normalise(name)
+        if len(wanted) >= 3:  # `name` for `customer_name`, `total` for `OrderTotal`
+            close += [low for low in by_lower if wanted in normalise(low) and low not in close]
+        return [by_lower[low] for low in close[:n]]
 
     def is_key_pair(self, left: str, left_column: str, right: str, right_column: str) -> bool:
         """Whether `left.left_column = right.right_column` follows a foreign key, or both

@@ -124,10 +124,15 @@ def _unknown_column(
     else:
         reads = ", ".join(s.label() for s in candidates) or "nothing"
         text = f"No table in this part of the query has a column {name} (it reads {reads})."
+    close = [
+        f"{s.alias}.{c}" for s in candidates if s.table
+        for c in catalog.close_columns(catalog.tables[s.table], name)
+    ][:3]  # fmt: skip
+    sentences = [text, f"Did you mean {' or '.join(close)}?"] if close else [text]
     inside = _inside_subqueries(name, candidates, scopes)
-    sentences = [text, *inside]
-    if not inside:
-        sentences += _elsewhere(name, candidates, scopes, scope, catalog)
+    sentences += inside
+    if not inside:  # with a close name at hand, only tables the query already reads
+        sentences += _elsewhere(name, candidates, scopes, scope, catalog, joins=not close)
     for source in candidates[:3]:
         if source.table is not None:
             sentences.append(_columns_of(source.table, name, catalog))
@@ -155,7 +160,13 @@ def _inside_subqueries(name: str, candidates: tuple[Source, ...], scopes: Scopes
 
 
 def _elsewhere(
-    name: str, candidates: tuple[Source, ...], scopes: Scopes, scope: Scope, catalog: Catalog
+    name: str,
+    candidates: tuple[Source, ...],
+    scopes: Scopes,
+    scope: Scope,
+    catalog: Catalog,
+    *,
+    joins: bool,
 ) -> list[str]:
     """Where a column of that name does exist: a table already read, or how to join one."""
     here = {s.table for s in candidates if s.table}
@@ -169,7 +180,7 @@ def _elsewhere(
             sentences.append(
                 f"{spelling} is a column of {read.label()}: write {read.alias}.{spelling}."
             )
-        else:
+        elif joins:
             path = _path_from(here, table, catalog)
             join = f"; join {table} with {path_text(path)}" if path else ""
             sentences.append(f"{spelling} is a column of {table}{join}.")
@@ -185,12 +196,11 @@ def _path_from(tables: set[str], goal: str, catalog: Catalog) -> list | None:
 
 def _columns_of(table: str, name: str, catalog: Catalog) -> str:
     columns = catalog.tables[table]
-    close = catalog.close_columns(columns, name)
-    lead = f"Did you mean {table}.{close[0]}? " if close else ""
     if len(columns) <= _MAX_LISTED:
-        return f"{lead}The columns of {table} are: {', '.join(columns)}."
+        return f"The columns of {table} are: {', '.join(columns)}."
+    close = catalog.close_columns(columns, name, n=10)
     shown = list(dict.fromkeys([*close, *columns]))[:_MAX_LISTED]
-    return f"{lead}The columns of {table} include: {', '.join(shown)} ({len(columns)} in all)."
+    return f"The columns of {table} include: {', '.join(shown)} ({len(columns)} in all)."
 
 
 def _listed(names: tuple[str, ...]) -> str:
