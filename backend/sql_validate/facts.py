@@ -131,8 +131,8 @@ def _unknown_column(
     sentences = [text, f"Did you mean {' or '.join(close)}?"] if close else [text]
     inside = _inside_subqueries(name, candidates, scopes)
     sentences += inside
-    if not inside:  # with a close name at hand, only tables the query already reads
-        sentences += _elsewhere(name, candidates, scopes, scope, catalog, joins=not close)
+    if not inside:
+        sentences += _elsewhere(name, candidates, scopes, scope, catalog)
     for source in candidates[:3]:
         if source.table is not None:
             sentences.append(_columns_of(source.table, name, catalog))
@@ -165,8 +165,6 @@ def _elsewhere(
     scopes: Scopes,
     scope: Scope,
     catalog: Catalog,
-    *,
-    joins: bool,
 ) -> list[str]:
     """Where a column of that name does exist: a table already read, or how to join one."""
     here = {s.table for s in candidates if s.table}
@@ -180,7 +178,7 @@ def _elsewhere(
             sentences.append(
                 f"{spelling} is a column of {read.label()}: write {read.alias}.{spelling}."
             )
-        elif joins:
+        else:
             path = _path_from(here, table, catalog)
             join = f"; join {table} with {path_text(path)}" if path else ""
             sentences.append(f"{spelling} is a column of {table}{join}.")
