@@ -74,6 +74,7 @@ def main(argv: list[str]) -> None:
     dbs = sorted({q["db_id"] for q in questions})
     flagged: list[dict[str, Any]] = []
     changed_rows: list[dict[str, Any]] = []
+    still: list[dict[str, Any]] = []
     counts: Counter[str] = Counter()
     seconds: list[float] = []
     with _databases(dbs, args.host, args.port) as engines:
@@ -104,11 +105,13 @@ def main(argv: list[str]) -> None:
                 counts["raw_fails"] += 1
                 fixed = validate_sql(raw, view=views[db], dialect="mysql")
                 _, fixed_error = _rows(engines[db], fixed.sql)
-                counts["raw_fails_after_repair"] += fixed_error is not None
+                if fixed_error is not None:
+                    counts["raw_fails_after_repair"] += 1
+                    still.append({"idx": q["idx"], "sql": fixed.sql, "error": fixed_error})
                 counts["raw_flagged"] += bool(fixed.problems)
     timing = summarise_ms(seconds)
     data = {"counts": dict(counts), "timing": timing, "flagged": flagged,
-            "repair_changed_rows": changed_rows}  # fmt: skip
+            "repair_changed_rows": changed_rows, "raw_still_failing": still}  # fmt: skip
     rows = [
         ["gold queries checked (gold_sql_mysql)", counts["questions"]],
         ["flagged (false positives)", len(flagged)],

@@ -162,7 +162,7 @@ class Catalog:
             seen.add((table, column.lower()))
 
     def path(self, start: str, goal: str) -> list[Edge] | None:
-        """The shortest FK path from `start` to `goal` (at most 3 keys), neighbours in name order."""
+        """The shortest FK path from `start` to `goal` (at most 3 keys); ties in name order."""
         if start == goal:
             return []
         parent: dict[str, tuple[str, Edge] | None] = {start: None}

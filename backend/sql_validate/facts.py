@@ -53,7 +53,8 @@ def unknown_tables(tree: exp.Expr, catalog: Catalog) -> list[Problem] | None:
             text += f" The closest tables are: {', '.join(close)}."
         elif len(catalog.tables) <= _MAX_LISTED:
             text += f" The tables are: {', '.join(sorted(catalog.tables))}."
-        problems.setdefault(name.lower(), Problem(text, Message.of("engine.check.table", name=name)))
+        message = Message.of("engine.check.table", name=name)
+        problems.setdefault(name.lower(), Problem(text, message))
     return list(problems.values())
 
 

@@ -68,9 +68,9 @@ class Scopes:
                 if not isinstance(node, exp.Column) or id(node) in seen:
                     continue
                 seen.add(id(node))
-                if isinstance(node.this, exp.Identifier) and not node.args.get("db"):
-                    if node.find_ancestor(exp.Lambda) is None:
-                        yield node, scope
+                plain = isinstance(node.this, exp.Identifier) and not node.args.get("db")
+                if plain and node.find_ancestor(exp.Lambda) is None:
+                    yield node, scope
 
     def sources(self, scope: Scope) -> dict[str, Source]:
         """What `scope` selects from (FROM and JOIN), by the name the query uses."""

@@ -222,8 +222,8 @@ def test_unknown_table_names_the_closest_real_ones(
         (LIBRARY, "SELECT m.FullName, Genre FROM Members m JOIN Loans l ON l.MemberId = m.MemberId",
          ["Genre is a column of Titles; join Titles with",
           "Copies.TitleId → Titles.TitleId"]),
-        (CLINIC, "SELECT speciality, fee FROM visits", ["speciality is a column of doctors; "
-                                                        "join doctors with visits.doctor_id → doctors.id."]),
+        (CLINIC, "SELECT speciality, fee FROM visits",
+         ["speciality is a column of doctors; join doctors with visits.doctor_id → doctors.id."]),
         (BILLING, "SELECT RGN_DESC FROM CUST_MST", ["RGN_DESC is a column of RGN_REF"]),
     ],
 )  # fmt: skip
