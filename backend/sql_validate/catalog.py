@@ -19,13 +19,15 @@ from dataclasses import dataclass
 from backend.domain import AccessPolicy
 from backend.schema_view import SchemaView
 
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+# Only separators: anything else (`$id`, `@v`, `:name`) keeps a name distinct, so that a
+# placeholder or variable is never "repaired" into a column.
+_SEPARATORS = re.compile(r"[\s_\-]+")
 _MAX_PATH_EDGES = 3
 
 
 def normalise(name: str) -> str:
     """A name without case or separators: `customer_id`, `CustomerId`, `Customer-ID` agree."""
-    return _NOT_ALNUM.sub("", name.lower())
+    return _SEPARATORS.sub("", name.lower())
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,10 @@ class Catalog:
         self._by_lower: dict[str, list[str]] = {}
         for name in self.tables:
             self._by_lower.setdefault(name.lower(), []).append(name)
+        # Primary-key and foreign-key columns (lower-cased): what a join is usually made on.
+        self.keys: dict[str, set[str]] = {
+            name: {c.lower() for c in doc.primary_key} for name, doc in visible.items()
+        }
         self.edges: dict[str, list[Edge]] = {name: [] for name in self.tables}
         for name, doc in visible.items():
             for fk in doc.foreign_keys:
@@ -79,6 +85,8 @@ class Catalog:
                 if not all(c in self.tables[ref] for c in ref_columns):
                     continue
                 edge = Edge(name, fk.columns, ref, ref_columns)
+                self.keys[name].update(c.lower() for c in fk.columns)
+                self.keys[ref].update(c.lower() for c in ref_columns)
                 self.edges[name].append(edge)
                 self.edges[ref].append(edge)
 
@@ -144,6 +152,9 @@ class Catalog:
                 if here.lower() == left_column.lower() and there.lower() == right_column.lower():
                     return True
         return False
+
+    def is_key(self, table: str, column: str) -> bool:
+        return column.lower() in self.keys.get(table, set())
 
     def _key_root(self, table: str, column: str) -> tuple[str, str]:
         """The key a column ends at by following its foreign keys (itself when it has none)."""

@@ -71,16 +71,18 @@ def column_problems(tree: exp.Expr, catalog: Catalog, dialect: Dialect) -> list[
             problem = _unknown_qualifier(column, scope, scopes, catalog)
         elif resolved.outcome == "unknown_column":
             problem = _unknown_column(column, resolved.candidates, scopes, scope, catalog)
-        elif resolved.outcome == "ambiguous":
-            problem = _ambiguous(column, resolved.candidates, catalog)
+        elif resolved.outcome == "ambiguous" and _allowed(
+            column.name, resolved.candidates, catalog
+        ):
+            problem = _ambiguous(column, resolved.candidates)
         if problem is not None:
             problems.setdefault(problem.text, problem)
     return list(problems.values())[:_MAX_PROBLEMS]
 
 
 def join_problems(tree: exp.Expr, catalog: Catalog) -> list[Problem]:
-    """JOIN … ON between two tables on columns that are not a key pair, while a key path
-    joins them: the path is stated (through the table in between when there is one)."""
+    """JOIN … ON between two tables on key columns that are not a key pair, while a key
+    path joins them: the path is stated (through the table in between when there is one)."""
     scopes = Scopes(tree, catalog)
     problems: list[Problem] = []
     for scope in scopes.scopes:
@@ -247,7 +249,12 @@ def _defined_inside(alias: str, scopes: Scopes) -> Source | None:
     return None
 
 
-def _ambiguous(column: exp.Column, candidates: tuple[Source, ...], catalog: Catalog) -> Problem:
+def _allowed(name: str, candidates: tuple[Source, ...], catalog: Catalog) -> bool:
+    """False when a table among `candidates` has `name` as a denied column (the guard's)."""
+    return all(s.table is None or catalog.column(s.table, name) is not None for s in candidates)
+
+
+def _ambiguous(column: exp.Column, candidates: tuple[Source, ...]) -> Problem:
     name = column.name
     options = " or ".join(f"{s.alias}.{name}" for s in candidates)
     labels = ", ".join(s.label() for s in candidates)
@@ -273,9 +280,17 @@ def _join_problem(join: exp.Join, scope: Scope, scopes: Scopes, catalog: Catalog
             return None
         if not a.source.table or not b.source.table or a.source.table == b.source.table:
             continue
-        if catalog.is_key_pair(a.source.table, a.column or "", b.source.table, b.column or ""):
+        left_table, left_column = a.source.table, a.column or ""
+        right_table, right_column = b.source.table, b.column or ""
+        if not catalog.column(left_table, left_column) or not catalog.column(
+            right_table, right_column
+        ):
+            return None  # a denied column: the guard's refusal is the answer
+        if catalog.is_key_pair(left_table, left_column, right_table, right_column):
             return None
-        pairs.append((a.source.table, a.column, b.source.table, b.column))
+        # Two plain columns (namesakes, countries) are a deliberate join, not a key mistake.
+        if catalog.is_key(left_table, left_column) or catalog.is_key(right_table, right_column):
+            pairs.append((left_table, left_column, right_table, right_column))
     if not pairs:
         return None
     left_table, left_column, right_table, right_column = pairs[0]
