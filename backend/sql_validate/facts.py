@@ -60,8 +60,6 @@ def unknown_tables(tree: exp.Expr, catalog: Catalog) -> list[Problem] | None:
 
 def column_problems(tree: exp.Expr, catalog: Catalog, dialect: Dialect) -> list[Problem]:
     """Unknown columns, undefined aliases and ambiguous columns, when `qualify` agrees."""
-    if _qualifies(tree, catalog.qualify_schema, dialect):
-        return []
     scopes = Scopes(tree, catalog)
     problems: dict[str, Problem] = {}
     for column, scope in scopes.columns():
@@ -77,6 +75,8 @@ def column_problems(tree: exp.Expr, catalog: Catalog, dialect: Dialect) -> list[
             problem = _ambiguous(column, resolved.candidates)
         if problem is not None:
             problems.setdefault(problem.text, problem)
+    if not problems or _qualifies(tree, catalog.qualify_schema, dialect):
+        return []  # `qualify` runs only to confirm: most queries are fine and skip it
     return list(problems.values())[:_MAX_PROBLEMS]
 
 
