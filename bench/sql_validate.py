@@ -34,6 +34,8 @@ from bench.common import md_table, quiet_logs, summarise_ms, write_results
 from bench.spider_mysql import DUMPS_DIR, _mysql
 
 SET = DUMPS_DIR.parents[1] / "schema_linking" / "spider_dev_schema_linking.jsonl"
+# The fixed sample accuracy runs use (bench/spider_sample.py), when this tree has it.
+SAMPLE = Path(__file__).resolve().parent / "golden" / "spider_dev_sample.json"
 PREFIX = "kkval_"
 
 
@@ -68,7 +70,9 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench sql_validate")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3306)
+    parser.add_argument("--sample", type=Path, default=SAMPLE, help="the fixed sample's ids")
     args = parser.parse_args(argv)
+    sample = set(json.loads(args.sample.read_text())["ids"]) if args.sample.exists() else set()
     quiet_logs()
     questions = [json.loads(line) for line in Path(SET).read_text().splitlines() if line]
     dbs = sorted({q["db_id"] for q in questions})
@@ -85,11 +89,13 @@ def main(argv: list[str]) -> None:
                 counts["no_database"] += 1
                 continue
             counts["questions"] += 1
+            counts["sample_questions"] += q["idx"] in sample
             gold = q["gold_sql_mysql"]
             started = time.perf_counter()
             checked = validate_sql(gold, view=views[db], dialect="mysql")
             seconds.append(time.perf_counter() - started)
             if checked.problems:
+                counts["sample_flagged"] += q["idx"] in sample
                 flagged.append({"idx": q["idx"], "sql": gold,
                                 "problems": [p.text for p in checked.problems]})  # fmt: skip
             if checked.repaired:
@@ -115,6 +121,8 @@ def main(argv: list[str]) -> None:
     rows = [
         ["gold queries checked (gold_sql_mysql)", counts["questions"]],
         ["flagged (false positives)", len(flagged)],
+        ["of which in the fixed 240-question sample", counts["sample_flagged"]],
+        ["(sample questions checked)", counts["sample_questions"]],
         ["repaired", counts["gold_repaired"]],
         ["repaired with different rows", len(changed_rows)],
         ["raw SQLite gold failing on MariaDB", counts["raw_fails"]],
