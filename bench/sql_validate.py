@@ -10,7 +10,7 @@ put through `backend.sql_validate.validate_sql` — no model involved:
   MariaDB (case-sensitive table names) as written, and how many after the repair;
 - the time `validate_sql` takes per query (median, p95), measured on the gold queries.
 
-    python -m bench sql_validate [--mysql-url mysql+pymysql://root@127.0.0.1:3306]
+    python -m bench.sql_validate [--host 127.0.0.1] [--port 3306] [--sample FILE]
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def _rows(engine: sa.Engine, sql: str) -> tuple[list[Any] | None, str | None]:
 
 
 def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench sql_validate")
+    parser = argparse.ArgumentParser(prog="python -m bench.sql_validate")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3306)
     parser.add_argument("--sample", type=Path, default=SAMPLE, help="the fixed sample's ids")
