@@ -49,6 +49,7 @@ from backend.schema_view import SchemaView
 from backend.sql_extract import extract_chart, extract_sql
 from backend.sql_guard import check_sql
 from backend.sql_validate import validated_sql
+from backend.sql_validate.catalog import join_paths
 
 log = logging.getLogger(__name__)
 
@@ -296,6 +297,7 @@ class Engine:
             question=run.question,
             question_language=detect_language(run.question, default=_language(actor)),
             chart_suggestions=self.config.chart_suggestions,
+            join_paths=_join_paths(view, actor.policy, run.retrieval),
         )
         parts = self._context(parts, actor.policy, full_schema=run.retrieval.mode == "full_schema")
         budget = self.config.num_ctx - self.config.answer_reserve_tokens
@@ -405,6 +407,14 @@ class Engine:
         with run.timed("execute"):
             result = self.runner.run(checked.sql, row_limit=self.config.row_limit)
         return checked.sql, result
+
+
+def _join_paths(view: SchemaView, policy: AccessPolicy, retrieval: Retrieval) -> list[str]:
+    """Retrieved tables reached only through others: their key paths (issue 14, item 3)."""
+    if not retrieval.added_for_joins:
+        return []
+    needed = [t.name for t in retrieval.tables]
+    return join_paths(view, policy, needed, within=[*needed, *retrieval.added_for_joins])
 
 
 def _readable(text: str, policy: AccessPolicy, tables: Sequence[str]) -> bool:

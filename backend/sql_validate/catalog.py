@@ -13,7 +13,7 @@ import re
 import threading
 import weakref
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from backend.domain import AccessPolicy
@@ -172,8 +172,11 @@ class Catalog:
                 return table, column.lower()
             seen.add((table, column.lower()))
 
-    def path(self, start: str, goal: str) -> list[Edge] | None:
-        """The shortest FK path from `start` to `goal` (at most 3 keys); ties in name order."""
+    def path(
+        self, start: str, goal: str, *, within: Collection[str] | None = None
+    ) -> list[Edge] | None:
+        """The shortest FK path from `start` to `goal` (at most 3 keys), through tables in
+        `within` only when given; ties in name order."""
         if start == goal:
             return []
         parent: dict[str, tuple[str, Edge] | None] = {start: None}
@@ -184,7 +187,7 @@ class Catalog:
                 continue
             for edge in sorted(self.edges.get(node, ()), key=lambda e: (e.other(node), e.text())):
                 following = edge.other(node)
-                if following in parent:
+                if following in parent or (within is not None and following not in within):
                     continue
                 parent[following] = (node, edge)
                 if following == goal:
@@ -195,6 +198,22 @@ class Catalog:
 
 def path_text(path: list[Edge]) -> str:
     return ", ".join(edge.text() for edge in path)
+
+
+def join_paths(
+    view: SchemaView, policy: AccessPolicy, tables: Sequence[str], within: Collection[str]
+) -> list[str]:
+    """For the tables a question needs (`tables`, best first) that are not directly linked to
+    the first one: the foreign-key path to it through the tables of `within` (the prompt's),
+    one line each, at most three."""
+    catalog = catalog_for(view, policy)
+    names = [name for name in (catalog.table(t) for t in tables) if name is not None]
+    lines = []
+    for other in names[1:]:
+        path = catalog.path(names[0], other, within=set(within))
+        if path is not None and len(path) > 1:
+            lines.append(f"{names[0]} to {other}: {path_text(path)}")
+    return lines[:3]
 
 
 def _walk_back(parent: dict[str, tuple[str, Edge] | None], goal: str) -> list[Edge]:

@@ -155,3 +155,29 @@ def test_a_users_own_sql_gets_the_repair_but_not_the_facts(services: Services) -
     assert not failed.ok
     assert failed.attempts[0].stage == "execute"  # the database's own error, as before
     assert "customer_name" in (failed.error or "")
+
+
+def test_retrieved_tables_not_directly_linked_get_their_key_path_in_the_prompt(
+    billing: str, scripted_ollama: ScriptedOllama
+) -> None:
+    settings = load_settings(
+        ollama_base_url=scripted_ollama.url,
+        ollama_model=scripted_ollama.chat_model,
+        ollama_embed_model=scripted_ollama.embed_model,
+        ollama_timeout_s=5,
+        schema_mode="retrieve",
+        retrieval_k=2,
+    )
+    built = build_services(settings, database_url=billing, qdrant=QdrantClient(":memory:"))
+    try:
+        index_database(built)
+        scripted_ollama.add(when("AMT_DUE", reply="```sql\nSELECT 1\n```"))
+        answer = built.engine.ask("CUST_NM with AMT_DUE of each BILL_HDR for CUST_MST", ANALYST)
+    finally:
+        built.close()
+    assert answer.retrieval is not None
+    assert answer.retrieval.added_for_joins == ("MTR_MST",)
+    user = scripted_ollama.last_chat["messages"][-1]["content"]
+    assert "Join paths between the tables the question needs:" in user
+    assert "MTR_MST.CUST_NO → CUST_MST.CUST_NO" in user
+    assert "BILL_HDR.MTR_NO → MTR_MST.MTR_NO" in user

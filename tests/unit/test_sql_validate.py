@@ -18,6 +18,7 @@ from backend.errors import SqlRejected
 from backend.schema_view import SchemaView
 from backend.sql_guard import check_sql
 from backend.sql_validate import SqlInvalid, validate_sql, validated_sql
+from backend.sql_validate.catalog import join_paths
 
 
 def _table(name: str, columns: list[str], *fks: tuple[str, str, str]) -> TableDoc:
@@ -463,3 +464,23 @@ def test_what_the_guard_accepted_it_still_accepts(
     view = _view(schema)
     repaired = validated_sql(sql, view=view, dialect=dialect, policy=policy, report=False)
     check_sql(repaired, schema=view.known, dialect=dialect, row_limit=100, policy=policy)
+
+
+# -- join paths for the prompt (issue 14, item 3) -------------------------------------------
+
+
+def test_join_paths_name_the_tables_in_between() -> None:
+    lines = join_paths(LIBRARY, AccessPolicy(), ["Members", "Titles", "Loans"],
+                       within=["Members", "Titles", "Loans", "Copies"])  # fmt: skip
+    assert lines == [
+        "Members to Titles: Loans.MemberId → Members.MemberId, Loans.CopyId → Copies.CopyId, "
+        "Copies.TitleId → Titles.TitleId"
+    ]  # Loans is directly linked to Members: no line for it
+
+
+def test_join_paths_only_go_through_the_prompts_tables_and_what_the_policy_shows() -> None:
+    everything = ["patients", "doctors", "visits"]
+    assert join_paths(CLINIC, AccessPolicy(), ["patients", "doctors"], within=everything)
+    assert not join_paths(CLINIC, AccessPolicy(), ["patients", "doctors"],
+                          within=["patients", "doctors"])  # fmt: skip
+    assert not join_paths(CLINIC, NO_DOCTORS, ["patients", "doctors"], within=everything)
