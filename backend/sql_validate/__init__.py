@@ -27,7 +27,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
-from backend.dialects import sqlglot_dialect
+from backend.dialects import SQLITE, canonical_dialect, sqlglot_dialect
 from backend.domain import UNRESTRICTED, AccessPolicy
 from backend.errors import SqlRejected
 from backend.schema_view import SchemaView
@@ -74,9 +74,10 @@ def validate_sql(
     if tree is None:
         return Validation(sql)
     catalog = catalog_for(view, policy)
+    quoted_strings = canonical_dialect(dialect) == SQLITE
     try:
         repaired = repair_tables(tree, catalog)
-        repaired = repair_columns(tree, catalog) or repaired
+        repaired = repair_columns(tree, catalog, quoted_strings=quoted_strings) or repaired
         if repaired:
             sql = tree.sql(dialect=target, unsupported_level=ErrorLevel.RAISE)
             tree = _parse(sql, target)
@@ -86,7 +87,7 @@ def validate_sql(
         if problems is None:
             return Validation(sql, repaired)
         if not problems:
-            problems = column_problems(tree, catalog, target)
+            problems = column_problems(tree, catalog, target, quoted_strings=quoted_strings)
         if not problems:
             problems = join_problems(tree, catalog)
     except SqlglotError as error:

@@ -58,9 +58,11 @@ def unknown_tables(tree: exp.Expr, catalog: Catalog) -> list[Problem] | None:
     return list(problems.values())
 
 
-def column_problems(tree: exp.Expr, catalog: Catalog, dialect: Dialect) -> list[Problem]:
+def column_problems(
+    tree: exp.Expr, catalog: Catalog, dialect: Dialect, *, quoted_strings: bool = False
+) -> list[Problem]:
     """Unknown columns, undefined aliases and ambiguous columns, when `qualify` agrees."""
-    scopes = Scopes(tree, catalog)
+    scopes = Scopes(tree, catalog, quoted_strings=quoted_strings)
     problems: dict[str, Problem] = {}
     for column, scope in scopes.columns():
         resolved = scopes.resolve(column, scope)

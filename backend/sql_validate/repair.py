@@ -40,9 +40,9 @@ def repair_tables(tree: exp.Expr, catalog: Catalog) -> bool:
     return changed
 
 
-def repair_columns(tree: exp.Expr, catalog: Catalog) -> bool:
+def repair_columns(tree: exp.Expr, catalog: Catalog, *, quoted_strings: bool = False) -> bool:
     """Give qualifiers and columns the spelling of what they refer to; True on a change."""
-    scopes = Scopes(tree, catalog)
+    scopes = Scopes(tree, catalog, quoted_strings=quoted_strings)
     changed = False
     for column, scope in list(scopes.columns()):
         qualifier = column.args.get("table")

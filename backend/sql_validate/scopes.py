@@ -54,8 +54,10 @@ class Resolved:
 class Scopes:
     """The scopes of one parsed query, with each scope's sources resolved once."""
 
-    def __init__(self, tree: exp.Expr, catalog: Catalog) -> None:
+    def __init__(self, tree: exp.Expr, catalog: Catalog, *, quoted_strings: bool = False) -> None:
         self.catalog = catalog
+        # SQLite reads a double-quoted name that is no column as a string: never report it.
+        self.quoted_strings = quoted_strings
         self.scopes = traverse_scope(tree)
         self.ctes = {cte.alias.lower() for cte in tree.find_all(exp.CTE)}
         self._sources: dict[int, dict[str, Source]] = {}
@@ -127,6 +129,8 @@ class Scopes:
                 if _joins_by_name(level):
                     return Resolved("skip")
                 return Resolved("ambiguous", candidates=tuple(having))
+        if self.quoted_strings and column.this.quoted:
+            return Resolved("skip")
         return Resolved("unknown_column", candidates=tuple(self.sources(scope).values()))
 
     def outputs(self, scope: Scope) -> tuple[str, ...] | None:

@@ -414,6 +414,13 @@ def test_without_report_only_the_repair_is_applied() -> None:
     assert _same(sql, "SELECT p.name FROM patients AS p")
 
 
+def test_sqlite_double_quoted_text_that_is_no_column_is_left_to_sqlite() -> None:
+    checked = validate_sql('SELECT id FROM doctors WHERE speciality = "Cardiology"',
+                           view=CLINIC, dialect="sqlite")  # fmt: skip
+    assert checked.ok and not checked.repaired
+    assert not _check('SELECT id FROM doctors WHERE speciality = "Cardiology"', CLINIC).problems
+
+
 def test_sqlite_dialect_is_checked_too() -> None:
     checked = validate_sql("SELECT full_name FROM Patients WHERE birth_date > date('now', "
                            "'-30 years')", view=CLINIC, dialect="sqlite")  # fmt: skip
