@@ -48,6 +48,8 @@ from backend.prompts import (
 from backend.schema_view import SchemaView
 from backend.sql_extract import extract_chart, extract_sql
 from backend.sql_guard import check_sql
+from backend.sql_validate import validated_sql
+from backend.sql_validate.catalog import join_paths
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +159,7 @@ class Engine:
         step = on_step or (lambda _name: None)
         run = _Run(question="")
         try:
-            checked, result = self._check_and_run(run, sql, actor, step)
+            checked, result = self._check_and_run(run, sql, actor, step, facts=False)
             return run.answer(sql=checked, result=result)
         except (SqlRejected, QueryFailed) as exc:
             run.attempts.append(Attempt(sql, str(exc), _stage_of(exc), exc.message))
@@ -247,7 +249,9 @@ class Engine:
             if sql is not None:
                 failed.add(_canonical(sql))
             if attempt_no < self.config.max_retries:
-                hint = column_hint(error, sql or "", self.tables())
+                # The schema check's facts say more than a guess from the database's error.
+                stage = run.attempts[-1].stage
+                hint = column_hint(error, sql or "", self.tables()) if stage == "execute" else None
                 messages += [("assistant", completion.text), ("user", retry_message(error, hint))]
         # The most telling failure is the last one that got as far as running SQL.
         telling = next((a for a in reversed(run.attempts) if a.stage in {"check", "execute"}),
@@ -293,6 +297,7 @@ class Engine:
             question=run.question,
             question_language=detect_language(run.question, default=_language(actor)),
             chart_suggestions=self.config.chart_suggestions,
+            join_paths=_join_paths(view, actor.policy, run.retrieval),
         )
         parts = self._context(parts, actor.policy, full_schema=run.retrieval.mode == "full_schema")
         budget = self.config.num_ctx - self.config.answer_reserve_tokens
@@ -382,10 +387,14 @@ class Engine:
         return completion
 
     def _check_and_run(
-        self, run: _Run, sql: str, actor: Actor, step: StepCallback
+        self, run: _Run, sql: str, actor: Actor, step: StepCallback, *, facts: bool = True
     ) -> tuple[str, QueryResult]:
+        """Repair and check `sql` against the schema (with `facts`, a query that does not fit
+        raises SqlInvalid, stating why, without running), then guard and run it."""
         step("check")
         with run.timed("check"):
+            view, dialect = self.schema(), self.runner.dialect
+            sql = validated_sql(sql, view=view, dialect=dialect, policy=actor.policy, report=facts)
             checked = check_sql(
                 sql,
                 schema=self.schema().known,
@@ -398,6 +407,14 @@ class Engine:
         with run.timed("execute"):
             result = self.runner.run(checked.sql, row_limit=self.config.row_limit)
         return checked.sql, result
+
+
+def _join_paths(view: SchemaView, policy: AccessPolicy, retrieval: Retrieval) -> list[str]:
+    """Retrieved tables reached only through others: their key paths (issue 14, item 3)."""
+    if not retrieval.added_for_joins:
+        return []
+    needed = [t.name for t in retrieval.tables]
+    return join_paths(view, policy, needed, within=[*needed, *retrieval.added_for_joins])
 
 
 def _readable(text: str, policy: AccessPolicy, tables: Sequence[str]) -> bool:

@@ -83,6 +83,8 @@ class PromptParts:
     # usually empty.
     stable_notes: Sequence[Note] = ()
     stable_examples: Sequence[Example] = ()
+    # Foreign-key paths between retrieved tables that are not directly linked (one a line).
+    join_paths: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,9 @@ def _render(
             for t in turns
         )
         context.append("This question may follow up on the conversation so far:\n" + earlier)
+    if parts.join_paths:
+        paths = "\n".join(f"- {path}" for path in parts.join_paths)
+        context.append(f"Join paths between the tables the question needs:\n{paths}")
     note = _LANGUAGE_NOTES.get(parts.question_language)
     if note:
         context.append(note)
@@ -190,5 +195,9 @@ def stable_context_tokens(notes: Sequence[Note], examples: Sequence[Example]) ->
 
 
 def retry_message(error: str, hint: str | None = None) -> str:
+    """The retry turn; an error of several lines (the schema check's facts) as a list."""
+    lines = [line for line in error.splitlines() if line.strip()]
+    if len(lines) > 1:
+        error = "\n" + "\n".join(f"- {line}" for line in lines)
     message = RETRY_TEMPLATE.format(error=error)
     return f"{message}\n{hint}" if hint else message

@@ -1,0 +1,95 @@
+"""Deterministic repairs of identifiers: the schema's own spelling, not a job for the model.
+
+- A table spelled in another case (`orders` for `ORDERS`) is renamed to the schema's
+  spelling when exactly one visible table matches: MariaDB and MySQL on Linux compare
+  table names (and aliases) case-sensitively, so the model's spelling fails there.
+- A qualifier in another case (`O.total` for alias `o`) takes the alias's spelling.
+- A column that exists in another case takes the schema's spelling; one spelled with
+  other separators (`customer_id` for `CustomerId`) is renamed when exactly one column of
+  the tables it may come from matches once case and separators are ignored. A renamed
+  column that is itself a select-list item keeps its old name as its alias, so an outer
+  query, ORDER BY or the reader still finds the name the model gave it.
+
+Only tables the policy shows and columns it allows are ever renamed to; anything else is
+left as written, for the guard to refuse.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from backend.sql_validate.catalog import Catalog, normalise
+from backend.sql_validate.scopes import Scopes, Source
+
+
+def repair_tables(tree: exp.Expr, catalog: Catalog) -> bool:
+    """Rename tables to the schema's spelling; True when one was renamed."""
+    ctes = {cte.alias.lower() for cte in tree.find_all(exp.CTE)}
+    changed = False
+    for table in tree.find_all(exp.Table):
+        identifier = table.this
+        if not isinstance(identifier, exp.Identifier) or table.args.get("db"):
+            continue
+        name = identifier.name
+        if name.lower() in ctes or name in catalog.tables:
+            continue
+        real = catalog.table(name)
+        if real is not None:
+            identifier.set("this", real)
+            changed = True
+    return changed
+
+
+def repair_columns(tree: exp.Expr, catalog: Catalog, *, quoted_strings: bool = False) -> bool:
+    """Give qualifiers and columns the spelling of what they refer to; True on a change."""
+    scopes = Scopes(tree, catalog, quoted_strings=quoted_strings)
+    changed = False
+    for column, scope in list(scopes.columns()):
+        qualifier = column.args.get("table")
+        if isinstance(qualifier, exp.Identifier):
+            source = scopes.qualifier(scope, qualifier.name)
+            if source is not None and source.alias != qualifier.name:
+                qualifier.set("this", source.alias)
+                changed = True
+        resolved = scopes.resolve(column, scope)
+        if resolved.outcome == "ok" and resolved.source is not None:
+            changed |= _respell(column, resolved.source, resolved.column, catalog)
+        elif resolved.outcome == "unknown_column":
+            changed |= _rename(column, resolved.candidates, catalog)
+    return changed
+
+
+def _respell(column: exp.Column, source: Source, spelling: str | None, catalog: Catalog) -> bool:
+    """The schema's case for a column that exists (cosmetic on MySQL and SQLite, but exact)."""
+    if source.table is None or spelling is None or spelling == column.name:
+        return False
+    if spelling not in catalog.tables[source.table]:
+        return False
+    column.this.set("this", spelling)
+    return True
+
+
+def _rename(
+    column: exp.Column,
+    candidates: tuple[Source, ...],
+    catalog: Catalog,
+) -> bool:
+    """`customer_id` → `CustomerId` when exactly one column it may mean is spelled like it."""
+    name = column.name
+    if not column.table and any(s.columns is None or s.hidden for s in candidates):
+        return False
+    wanted = normalise(name)
+    matches: list[tuple[Source, str]] = []
+    for source in candidates:
+        names = source.columns or ()
+        matches += [(source, c) for c in names if normalise(c) == wanted]
+    if len(matches) != 1:
+        return False
+    source, spelling = matches[0]
+    if source.table is None or spelling not in catalog.tables[source.table]:
+        return False
+    original = column.copy()
+    column.this.set("this", spelling)
+    if column.arg_key == "expressions" and isinstance(column.parent, exp.Select):
+        column.replace(exp.alias_(column.copy(), original.this.copy()))
+    return True
