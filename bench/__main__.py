@@ -20,11 +20,12 @@ BENCHMARKS = {
     "export": "CSV export of 200k rows: streamed vs buffered, time and peak memory",
     "spider_sample": "the fixed Spider dev sample: choose, write as an eval set, load the dumps",
     "accuracy": "real model: Spider sample + demo golden set, ours vs LangChain, strict and fair",
+    "sql_validate": "schema check on gold SQL: false alarms, repairs, overhead (needs MariaDB)",
 }
 
 
 # Need the real model and a MariaDB demo database, and take most of an hour: by name only.
-REAL_MODEL = {"model_modes", "spider_sample", "accuracy"}
+REAL_MODEL = {"model_modes", "spider_sample", "accuracy", "sql_validate"}
 
 
 def main(argv: list[str]) -> None:
