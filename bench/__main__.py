@@ -24,7 +24,7 @@ BENCHMARKS = {
 }
 
 
-# Need the real model and a MariaDB demo database, and take most of an hour: by name only.
+# Need the real model, a MariaDB server or the shared benchmark data: run by name only.
 REAL_MODEL = {"model_modes", "spider_sample", "accuracy", "sql_validate"}
 
 
