@@ -23,12 +23,13 @@ from backend.conversations import ChatTurn
 from backend.domain import Actor, QueryResult
 from backend.errors import KeskinubeError
 from backend.export import export_csv
-from backend.i18n import Translator, render, t
+from backend.i18n import Translator, t
 from backend.pipeline import Engine
 from backend.summary import summarise
 from ui.components.charts import chart_switcher, render_chart, render_table
 from ui.components.conversations import AppStores, keep, run_own_sql
 from ui.components.formats import format_number
+from ui.components.markdown import escape_markdown, md_error, md_message, md_t
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def _render(turn: ChatTurn, ctx: AnswerContext) -> None:
     tr = ctx.tr
     with st.chat_message("user"):
         if turn.kind == "sql":
-            mine = tr("answer.sql_for", question=turn.question) if turn.question else None
+            mine = md_t(tr, "answer.sql_for", question=turn.question) if turn.question else None
             st.caption(mine or tr("answer.your_sql"))
             st.code(turn.written_sql or "", language="sql", wrap_lines=True)
         else:
@@ -70,8 +71,9 @@ def _render(turn: ChatTurn, ctx: AnswerContext) -> None:
         answer = turn.answer
         spec: ChartSpec | None = None
         if answer.error is not None:
-            error = render(answer.error_message or answer.error, ctx.language)
-            st.warning(error or answer.error, icon=":material/lightbulb:")
+            # A database's error can quote the SQL and the values it was about.
+            error = md_message(answer.error_message or answer.error, ctx.language)
+            st.warning(error or escape_markdown(answer.error), icon=":material/lightbulb:")
         elif answer.result is not None:
             spec = _result(turn, answer.result, ctx)
         if turn.written_sql:
@@ -96,7 +98,7 @@ def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpe
             ctx.stores.conversations.set_chart(ctx.actor.username, turn.id, picked, summary)
         except KeskinubeError as exc:
             log.info("chart choice not kept: %s", exc)
-    sentence.markdown(summary)
+    sentence.markdown(escape_markdown(summary))  # plain text made of data values
     key = f"turn_{turn.id}"
     render_chart(frame, picked, key=f"{key}_chart", currency=currency, language=language)
     shown = format_count(len(frame), language)
@@ -184,9 +186,9 @@ def _pin(turn: ChatTurn, spec: ChartSpec, sql: str, ctx: AnswerContext) -> None:
                     owner, board.id, question=turn.question, sql=sql, chart=spec
                 )
             except KeskinubeError as exc:
-                st.warning(exc.render(ctx.language))
+                st.warning(md_error(exc, ctx.language))
             else:
-                st.toast(tr("answer.pin.done", name=board.name))
+                st.toast(md_t(tr, "answer.pin.done", name=board.name))
 
 
 def _csv_maker(turn: ChatTurn, ctx: AnswerContext) -> Callable[[], bytes]:

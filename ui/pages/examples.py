@@ -20,6 +20,7 @@ from backend.feedback import APPROVED, PENDING, FeedbackStore, Proposal
 from backend.i18n import Message
 from ui.components.conversations import app_stores
 from ui.components.formats import format_when
+from ui.components.markdown import md_error
 from ui.context import current_actor, get_auth, get_services, translator
 from ui.navigation import require_page
 
@@ -35,7 +36,7 @@ try:
     feedback: FeedbackStore = app_stores().feedback
     pending, approved = feedback.proposals(PENDING), feedback.proposals(APPROVED)
 except KeskinubeError as exc:
-    st.error(exc.render(lang))
+    st.error(md_error(exc, lang))
     st.stop()
 if actor is None:
     st.stop()
@@ -62,7 +63,7 @@ def act(change: Callable[[], Proposal], message: Message) -> None:
         change()
     except KeskinubeError as exc:
         log.info("example review by %s refused: %s", reviewer.username, exc)
-        st.error(exc.render(lang))
+        st.error(md_error(exc, lang))
         return
     st.session_state[FLASH_KEY] = message
     st.rerun()
