@@ -37,7 +37,6 @@ from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
 )
 from tests.unit.test_feedback import (  # noqa: F401 - fixtures
     ADMIN,
-    DATABASE,
     QUESTION,
     SQL,
     as_reviewer,
@@ -203,4 +202,3 @@ def test_a_non_reviewer_lists_only_their_own_proposals(
     assert ids(Actor("nobody", "analyst"), PENDING) == []
     assert ids(ADMIN, PENDING) == [mine.id, theirs.id, admins.id]
     assert ids(ADMIN, APPROVED) == [approved_theirs.id]
-    assert DATABASE == feedback.database
