@@ -13,9 +13,11 @@ Cells are written as pandas writes them (ISO dates, `.` decimals, empty for NULL
 chunk by chunk as the page types a result. So a value's text can depend on its chunk
 (never its value): `3.0` for an integer in a chunk where that column has a NULL, `199`
 for a SQLite NUMERIC in a chunk where all of them are whole, a DATETIME date-only in a
-chunk where all of them are at midnight. A text cell, or a header, that a spreadsheet
-would run as a formula (`=`, `+`, `-`, `@`, ...) gets a leading `'`. The file is UTF-8
-with a byte-order mark so that Excel shows accents and `€` right.
+chunk where all of them are at midnight. Every cell is quoted; a text cell, or a header,
+that a spreadsheet could run as a formula is neutralised (`backend.csv_cells`: OWASP's
+advice, leading blanks, full-width forms and `;`-separated pieces included); numeric
+columns are written as numbers. The file is UTF-8 with a byte-order mark so that Excel
+shows accents and `€` right.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import IO
 
 import pandas as pd
 
+from backend.csv_cells import QUOTING, RISKY, neutralise
 from backend.domain import Actor, Answer, QueryResult
 from backend.errors import KeskinubeError
 from backend.i18n.message import Message
@@ -38,7 +41,6 @@ from backend.sql_guard import check_sql
 CHUNK_ROWS = 5_000
 SPOOL_BYTES = 1 << 20  # a CSV above 1 MiB is spooled to a temporary file on disk
 BOM = "\ufeff"
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportFailed(KeskinubeError):
@@ -118,7 +120,7 @@ def write_csv(
                 columns = frame.iloc[:0]
                 out.write(((BOM if bom else "") + header_line(frame.columns)).encode("utf-8"))
             if not frame.empty:
-                text = defuse(frame).to_csv(index=False, header=False)
+                text = defuse(frame).to_csv(index=False, header=False, quoting=QUOTING)
                 out.write(text.encode("utf-8"))
                 rows += len(frame)
     if columns is None:
@@ -128,25 +130,23 @@ def write_csv(
 
 def header_line(names: Iterable[object]) -> str:
     """The CSV header line, with names that look like formulas defused like the cells."""
-    defused = [_defuse(str(name)) for name in names]
-    return pd.DataFrame(columns=defused).to_csv(index=False)
+    defused = [neutralise(str(name)) for name in names]
+    return pd.DataFrame(columns=defused).to_csv(index=False, quoting=QUOTING)
 
 
 def defuse(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that start like a formula get a leading apostrophe (CSV injection).
+    """Text cells a spreadsheet could run as formulas, neutralised (`csv_cells.neutralise`).
 
-    Changes `frame` in place (a chunk of the stream, owned by the export) and returns it.
+    Only text: a numeric column keeps its numbers (-5 stays -5); in a mixed (object)
+    column only the strings change. Changes `frame` in place (a chunk of the stream,
+    owned by the export) and returns it.
     """
     for name in frame.columns:
         column = frame[name]
-        if column.dtype == object:  # mixed values: only the strings among them
-            frame[name] = column.map(lambda v: _defuse(v) if isinstance(v, str) else v)
-        elif pd.api.types.is_string_dtype(column.dtype):
-            risky = column.str.startswith(_FORMULA_STARTS, na=False)
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            text = column.map(lambda v: v if isinstance(v, str) else None).astype("string")
+            risky = text.str.contains(RISKY, na=False)
             if risky.any():
-                frame[name] = column.where(~risky, "'" + column)
+                changed = column[risky].map(neutralise)
+                frame[name] = column.astype(object).where(~risky, changed)
     return frame
-
-
-def _defuse(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value

@@ -74,7 +74,7 @@ def test_formulas_in_cells_and_headers_are_defused() -> None:
 def test_an_empty_result_is_a_header_with_a_bom() -> None:
     out = io.BytesIO()
     _, rows, truncated = write_csv(chunks([pd.DataFrame(columns=["a", "b"])], []), out)
-    assert out.getvalue() == (BOM + "a,b\n").encode("utf-8")
+    assert out.getvalue() == (BOM + '"a","b"\n').encode("utf-8")
     assert (rows, truncated) == (0, False)
 
 
