@@ -187,9 +187,7 @@ def test_sql_that_fails_the_guard_or_the_database_is_never_approved(
 ) -> None:
     proposal = feedback.thumbs_up("ana", QUESTION, SQL)
     with pytest.raises(SqlRejected, match="Not approved"):
-        feedback.approve(
-            proposal.id, reviewer, check=as_reviewer(engine, reviewer), sql=bad_sql
-        )
+        feedback.approve(proposal.id, reviewer, check=as_reviewer(engine, reviewer), sql=bad_sql)
     assert feedback.get(proposal.id).status == PENDING
     assert indexed(qdrant_store) == []
 

@@ -22,7 +22,7 @@ from backend.config import Settings
 from backend.conversations import ChatTurn
 from backend.domain import Actor, QueryResult
 from backend.errors import KeskinubeError
-from backend.export import export_csv
+from backend.export import export_csv, megabytes
 from backend.i18n import Translator, t
 from backend.pipeline import Engine
 from backend.summary import summarise
@@ -140,10 +140,14 @@ def _sql_editor(turn: ChatTurn, ctx: AnswerContext) -> None:
 def _actions(turn: ChatTurn, spec: ChartSpec, ctx: AnswerContext) -> None:
     sql, tr = turn.written_sql or "", ctx.tr
     with st.container(horizontal=True, vertical_alignment="center"):
+        limits = {
+            "rows": format_count(ctx.settings.export_row_limit, ctx.language),
+            "size": megabytes(ctx.settings.export_max_bytes),
+        }
         st.download_button(
             tr("answer.download_csv"), data=_csv_maker(turn, ctx), file_name=_file_name(turn),
             mime="text/csv", on_click="ignore", icon=":material/download:",
-            key=f"turn_{turn.id}_csv",
+            key=f"turn_{turn.id}_csv", help=tr("answer.download_csv.help", **limits),
         )  # fmt: skip
         if turn.question and st.button(
             "", icon=":material/thumb_up:", key=f"turn_{turn.id}_up", help=tr("answer.good")
@@ -192,13 +196,20 @@ def _pin(turn: ChatTurn, spec: ChartSpec, sql: str, ctx: AnswerContext) -> None:
 
 
 def _csv_maker(turn: ChatTurn, ctx: AnswerContext) -> Callable[[], bytes]:
-    """What the download button calls on click: re-run up to the export cap, audited."""
+    """What the download button calls on click: re-run up to the export caps, audited.
+
+    Deferred (Streamlit runs it on the click, not on each page run); what it returns is
+    held in Streamlit's memory until served, hence the byte cap (EXPORT_MAX_BYTES).
+    """
     engine, actor, audit, language = ctx.engine, ctx.actor, ctx.audit, ctx.language
     sql, limit, question = turn.written_sql or "", ctx.settings.export_row_limit, turn.question
+    max_bytes = ctx.settings.export_max_bytes
 
     def make() -> bytes:
         try:
-            data, run = export_csv(engine, sql, actor, limit=limit)
+            data, run = export_csv(
+                engine, sql, actor, limit=limit, max_bytes=max_bytes, language=language
+            )
         except KeskinubeError as exc:
             log.info("export refused for %s: %s", actor.username, exc)
             return f"error\n{exc.render(language)}\n".encode()

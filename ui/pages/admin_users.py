@@ -119,7 +119,9 @@ with st.form(f"create_user_{round_}"):
                     language=language,
                 ).generated_password
             ),
-            md_t(tr, "admin.users.created", role=role_label(role), username=username.strip().lower()),
+            md_t(
+                tr, "admin.users.created", role=role_label(role), username=username.strip().lower()
+            ),
         )
 
 st.subheader(tr("admin.users.change.title"))
@@ -172,6 +174,8 @@ if user is not None:
                 md_t(tr, "admin.users.password.new", username=name_),
             )
     with st.expander(md_t(tr, "admin.users.delete.title", username=name_)):
-        sure = st.checkbox(md_t(tr, "admin.users.delete.confirm", username=name_), key=f"sure_{name_}")
+        sure = st.checkbox(
+            md_t(tr, "admin.users.delete.confirm", username=name_), key=f"sure_{name_}"
+        )
         if st.button(tr("admin.users.delete.submit"), type="primary", disabled=not sure):
             act(lambda: actions.delete(name_), md_t(tr, "admin.users.deleted", username=name_))
