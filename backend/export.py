@@ -148,7 +148,7 @@ def write_csv(
             if frame.empty:
                 continue
             data = _csv_bytes(defuse(frame))
-            budget = None if max_bytes is None else max_bytes - written
+            budget = None if max_bytes is None else max(0, max_bytes - written)
             if budget is not None and len(data) > budget:
                 kept, data = _rows_within(frame, budget)
                 out.write(data)

@@ -166,3 +166,12 @@ def test_the_audit_export_is_cut_the_same_way(max_bytes: int) -> None:
     assert len(body) <= max_bytes < len(body) + 60
     assert body.decode().endswith("\r\n") and b"EXPORT_MAX_BYTES" in note
     assert bounded_csv(iter(lines[:3]), max_bytes=max_bytes) == "".join(lines[:3]).encode()
+
+
+def test_a_header_bigger_than_the_cap_is_kept_with_no_rows_and_the_note() -> None:
+    frame = pd.DataFrame({"c" * 5_000: [1, 2]})
+    out = io.BytesIO()
+    _, rows, truncated = write_csv(chunks([frame], []), out, max_bytes=4_096)
+    table = rows_of(out.getvalue())
+    assert (rows, truncated, len(table)) == (0, True, 2)
+    assert "EXPORT_MAX_BYTES" in table[1][0]
