@@ -231,3 +231,10 @@ def bounded_csv(lines: Iterable[str], *, max_bytes: int, language: str = "en") -
         parts.append(data)
         size += len(data)
     return b"".join(parts)
+
+
+def error_csv(message: str) -> bytes:
+    """What a download holds when the export could not run: an `error` column with the
+    message (which can quote the SQL or values), neutralised like any text cell."""
+    frame = pd.DataFrame({"error": [neutralise(message)]})
+    return frame.to_csv(index=False, quoting=QUOTING).encode("utf-8")

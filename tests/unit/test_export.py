@@ -12,7 +12,7 @@ from collections.abc import Generator
 import pandas as pd
 import pytest
 
-from backend.export import BOM, ExportFailed, bounded_csv, write_csv
+from backend.export import BOM, ExportFailed, bounded_csv, error_csv, write_csv
 
 
 class Recorder(io.BytesIO):
@@ -175,3 +175,10 @@ def test_a_header_bigger_than_the_cap_is_kept_with_no_rows_and_the_note() -> Non
     table = rows_of(out.getvalue())
     assert (rows, truncated, len(table)) == (0, True, 2)
     assert "EXPORT_MAX_BYTES" in table[1][0]
+
+
+@pytest.mark.parametrize("message", ["Unknown column '=cmd'", '=HYPERLINK("x")', "a;=1+1"])
+def test_an_export_error_is_a_neutralised_csv(message: str) -> None:
+    rows = list(csv.reader(io.StringIO(error_csv(message).decode())))
+    assert rows[0] == ["error"] and rows[1][0].replace("'", "") == message.replace("'", "")
+    assert not rows[1][0].startswith("=") and ";=" not in rows[1][0]

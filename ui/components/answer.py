@@ -22,7 +22,7 @@ from backend.config import Settings
 from backend.conversations import ChatTurn
 from backend.domain import Actor, QueryResult
 from backend.errors import KeskinubeError
-from backend.export import export_csv, megabytes
+from backend.export import error_csv, export_csv, megabytes
 from backend.i18n import Translator, t
 from backend.pipeline import Engine
 from backend.summary import summarise
@@ -212,10 +212,10 @@ def _csv_maker(turn: ChatTurn, ctx: AnswerContext) -> Callable[[], bytes]:
             )
         except KeskinubeError as exc:
             log.info("export refused for %s: %s", actor.username, exc)
-            return f"error\n{exc.render(language)}\n".encode()
+            return error_csv(exc.render(language))
         except OSError:  # e.g. a full disk under the spooled temporary file
             log.exception("export failed for %s", actor.username)
-            return f"error\n{t('common.unexpected_error', language)}\n".encode()
+            return error_csv(t("common.unexpected_error", language))
         # The audit log is a record, written in one language whoever reads it.
         exported = f"CSV export: {question}"  # i18n: not prose
         audit.record_answer(actor.username, replace(run, question=exported))
