@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from auth.clock import Clock, to_utc_naive, utc_now
 from auth.db import TEXT_LIMIT, USERNAME_LENGTH, audit_log
+from backend.csv_cells import QUOTING, neutralise_cell
 from backend.i18n.message import Message
 
 if TYPE_CHECKING:
@@ -46,7 +47,6 @@ CSV_COLUMNS = (
     "id", "at", "username", "event", "status", "question", "sql", "row_count", "duration_s",
     "detail",
 )  # fmt: skip
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ class AuditLog:
     def iter_csv(self, filters: AuditFilter | None = None) -> Iterator[str]:
         """The CSV export, a header line then one line per row (for a download button)."""
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv.writer(buffer, quoting=QUOTING)
         writer.writerow(CSV_COLUMNS)
         for entry in self.iter_entries(filters):
             writer.writerow(_csv_row(entry))
@@ -213,7 +213,7 @@ class AuditLog:
 
     def write_csv(self, out: TextIO, filters: AuditFilter | None = None) -> int:
         """Stream the CSV export into `out` (open it with newline=""); returns the row count."""
-        writer = csv.writer(out)
+        writer = csv.writer(out, quoting=QUOTING)
         writer.writerow(CSV_COLUMNS)
         count = 0
         for entry in self.iter_entries(filters):
@@ -260,14 +260,8 @@ def _message(stored: str | None) -> Message | None:
 def _csv_row(entry: AuditEntry) -> list[object]:
     values = [getattr(entry, column) for column in CSV_COLUMNS]
     values[1] = entry.at.isoformat(sep=" ")
-    return ["" if value is None else _defuse(value) for value in values]
-
-
-def _defuse(value: object) -> object:
-    """Keep a spreadsheet from running a cell as a formula (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+    # Text a spreadsheet could run as a formula is neutralised, as in result exports.
+    return ["" if value is None else neutralise_cell(value) for value in values]
 
 
 def _drain(buffer: io.StringIO) -> str:

@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     )
     row_limit: int = Field(1000, ge=1, description="Most rows a query returns to the page.")
     export_row_limit: int = Field(100_000, ge=1, description="Most rows a CSV export holds.")
+    export_max_bytes: int = Field(
+        50_000_000,
+        ge=4096,
+        description="Most bytes a CSV export holds: Streamlit keeps a download in memory, "
+        "so a bigger export is cut (after whole rows) and its last line says so.",
+    )
     query_timeout_s: float = Field(30.0, gt=0, description="Time limit of one SQL query.")
     max_retries: int = Field(2, ge=0, le=5, description="Self-corrections after a failure.")
     retrieval_k: int = Field(5, ge=1, le=50, description="Tables retrieved per question.")

@@ -13,9 +13,17 @@ Cells are written as pandas writes them (ISO dates, `.` decimals, empty for NULL
 chunk by chunk as the page types a result. So a value's text can depend on its chunk
 (never its value): `3.0` for an integer in a chunk where that column has a NULL, `199`
 for a SQLite NUMERIC in a chunk where all of them are whole, a DATETIME date-only in a
-chunk where all of them are at midnight. A text cell, or a header, that a spreadsheet
-would run as a formula (`=`, `+`, `-`, `@`, ...) gets a leading `'`. The file is UTF-8
-with a byte-order mark so that Excel shows accents and `€` right.
+chunk where all of them are at midnight. Every cell is quoted; a text cell, or a header,
+that a spreadsheet could run as a formula is neutralised (`backend.csv_cells`: OWASP's
+advice, leading blanks, full-width forms and `;`-separated pieces included); numeric
+columns are written as numbers. The file is UTF-8 with a byte-order mark so that Excel
+shows accents and `€` right.
+
+Bytes are bounded too (`max_bytes`, the EXPORT_MAX_BYTES setting): Streamlit 1.67 cannot
+stream a download to the browser. `st.download_button(data=callable)` defers the work
+to the click, but the callable's result (bytes, or a file object it reads whole) is put
+in Streamlit's in-memory media store and served from there. So an export stops after
+the last whole row that fits, and a last line says it was cut and why.
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ from typing import IO
 
 import pandas as pd
 
+from backend.charts.formatting import format_count
+from backend.csv_cells import QUOTING, RISKY, neutralise
 from backend.domain import Actor, Answer, QueryResult
 from backend.errors import KeskinubeError
 from backend.i18n.message import Message
@@ -38,7 +48,6 @@ from backend.sql_guard import check_sql
 CHUNK_ROWS = 5_000
 SPOOL_BYTES = 1 << 20  # a CSV above 1 MiB is spooled to a temporary file on disk
 BOM = "\ufeff"
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportFailed(KeskinubeError):
@@ -61,15 +70,23 @@ class ExportedResult(QueryResult):
 
 
 def export_csv(
-    engine: Engine, sql: str, actor: Actor, *, limit: int, chunk_rows: int = CHUNK_ROWS
+    engine: Engine,
+    sql: str,
+    actor: Actor,
+    *,
+    limit: int,
+    chunk_rows: int = CHUNK_ROWS,
+    max_bytes: int | None = None,
+    language: str = "en",
 ) -> tuple[bytes, Answer]:
     """The CSV file for a download button, and the run behind it (for the audit log).
 
-    At most `limit` rows. Raises `ExportFailed` with the guard's or the database's message.
-    The bytes are read back from the temporary file once it is complete: Streamlit copies
-    whatever `download_button` gets (bytes or a file object) into its in-memory media
-    store anyway, so a file object would not save that copy — what streaming saves is the
-    whole result as a DataFrame plus the whole CSV as a str and again as bytes.
+    At most `limit` rows and about `max_bytes` bytes (see `write_csv`). Raises
+    `ExportFailed` with the guard's or the database's message. The bytes are read back
+    from the temporary file once it is complete: Streamlit keeps whatever a download
+    button's callable returns (bytes, or a file object it reads whole) in its in-memory
+    media store anyway, so a file object would not save that copy — what streaming saves
+    is the whole result as a DataFrame plus the whole CSV as a str and again as bytes.
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -87,7 +104,9 @@ def export_csv(
         started = time.perf_counter()
         with SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+b") as out:
             chunks = engine.runner.stream(checked.sql, row_limit=limit, chunk_rows=chunk_rows)
-            columns, rows, truncated = write_csv(chunks, out)
+            columns, rows, truncated = write_csv(
+                chunks, out, max_bytes=max_bytes, language=language
+            )
             out.seek(0)
             data = out.read()
     except KeskinubeError as exc:
@@ -98,15 +117,23 @@ def export_csv(
 
 
 def write_csv(
-    chunks: Generator[pd.DataFrame, None, bool], out: IO[bytes], *, bom: bool = True
+    chunks: Generator[pd.DataFrame, None, bool],
+    out: IO[bytes],
+    *,
+    bom: bool = True,
+    max_bytes: int | None = None,
+    language: str = "en",
 ) -> tuple[pd.DataFrame, int, bool]:
     """Write the frames of a runner's `stream` to `out` as UTF-8 CSV, one chunk at a time.
 
-    Returns the columns (an empty frame), the number of rows written, and the stream's
-    return value (whether the cap cut the result). The stream is closed in every case.
+    With `max_bytes`, the rows stop at the last whole row that keeps the file within it
+    (header included) and a last line, in `language`, says the export was cut (a few
+    hundred bytes more). Returns the columns (an empty frame), the number of rows written,
+    and whether the result was cut (by the stream's row cap or by bytes). The stream is
+    closed in every case, early when the bytes ran out.
     """
     columns: pd.DataFrame | None = None
-    rows = 0
+    rows = written = 0
     with closing(chunks):
         while True:
             try:
@@ -116,37 +143,98 @@ def write_csv(
                 break
             if columns is None:
                 columns = frame.iloc[:0]
-                out.write(((BOM if bom else "") + header_line(frame.columns)).encode("utf-8"))
-            if not frame.empty:
-                text = defuse(frame).to_csv(index=False, header=False)
-                out.write(text.encode("utf-8"))
-                rows += len(frame)
+                head = ((BOM if bom else "") + header_line(frame.columns)).encode("utf-8")
+                written += out.write(head)
+            if frame.empty:
+                continue
+            data = _csv_bytes(defuse(frame))
+            budget = None if max_bytes is None else max(0, max_bytes - written)
+            if budget is not None and len(data) > budget:
+                kept, data = _rows_within(frame, budget)
+                out.write(data)
+                rows += kept
+                out.write(cut_line(max_bytes or 0, rows, language))
+                truncated = True
+                break
+            written += out.write(data)
+            rows += len(frame)
     if columns is None:
         raise ExportFailed(Message.of("engine.export.no_result"))
     return columns, rows, truncated
 
 
+def cut_line(max_bytes: int, rows: int, language: str, *, end: str = "\n") -> bytes:
+    """The CSV's last line when EXPORT_MAX_BYTES cut it: one quoted cell that says so."""
+    count = format_count(rows, language)
+    note = Message.of("engine.export.cut_bytes", size=megabytes(max_bytes), rows=count)
+    line = pd.DataFrame({"note": [neutralise(note.render(language))]})
+    return line.to_csv(index=False, header=False, quoting=QUOTING, lineterminator=end).encode()
+
+
+def megabytes(size: int) -> str:
+    """'50 MB', '0.5 MB' (decimal megabytes, as file managers show them)."""
+    return f"{size / 1_000_000:.3g} MB"
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False, header=False, quoting=QUOTING).encode("utf-8")
+
+
+def _rows_within(frame: pd.DataFrame, budget: int) -> tuple[int, bytes]:
+    """The most leading rows of `frame` (already defused) whose CSV fits `budget` bytes."""
+    low, high, best = 0, len(frame) - 1, b""
+    while low <= high:  # bisect on the row count: a dozen writes for 5,000 rows
+        middle = (low + high + 1) // 2
+        data = _csv_bytes(frame.iloc[:middle]) if middle else b""
+        if len(data) <= budget:
+            low, best = middle + 1, data
+        else:
+            high = middle - 1
+    return high, best
+
+
 def header_line(names: Iterable[object]) -> str:
     """The CSV header line, with names that look like formulas defused like the cells."""
-    defused = [_defuse(str(name)) for name in names]
-    return pd.DataFrame(columns=defused).to_csv(index=False)
+    defused = [neutralise(str(name)) for name in names]
+    return pd.DataFrame(columns=defused).to_csv(index=False, quoting=QUOTING)
 
 
 def defuse(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that start like a formula get a leading apostrophe (CSV injection).
+    """Text cells a spreadsheet could run as formulas, neutralised (`csv_cells.neutralise`).
 
-    Changes `frame` in place (a chunk of the stream, owned by the export) and returns it.
+    Only text: a numeric column keeps its numbers (-5 stays -5); in a mixed (object)
+    column only the strings change. Changes `frame` in place (a chunk of the stream,
+    owned by the export) and returns it.
     """
     for name in frame.columns:
         column = frame[name]
-        if column.dtype == object:  # mixed values: only the strings among them
-            frame[name] = column.map(lambda v: _defuse(v) if isinstance(v, str) else v)
-        elif pd.api.types.is_string_dtype(column.dtype):
-            risky = column.str.startswith(_FORMULA_STARTS, na=False)
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            text = column.map(lambda v: v if isinstance(v, str) else None).astype("string")
+            risky = text.str.contains(RISKY, na=False)
             if risky.any():
-                frame[name] = column.where(~risky, "'" + column)
+                changed = column[risky].map(neutralise)
+                frame[name] = column.astype(object).where(~risky, changed)
     return frame
 
 
-def _defuse(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+def bounded_csv(lines: Iterable[str], *, max_bytes: int, language: str = "en") -> bytes:
+    """A CSV given as lines (the audit log's `iter_csv`: the header with the first row, then
+    one row a line) as UTF-8, cut after the last whole line within `max_bytes`, with the
+    same last line as `write_csv` when it was cut."""
+    parts: list[bytes] = []
+    size = 0
+    for rows, line in enumerate(lines):
+        data = line.encode("utf-8")
+        if size + len(data) > max_bytes:
+            parts.append(cut_line(max_bytes, rows, language, end="\r\n"))  # as csv.writer
+            break
+        parts.append(data)
+        size += len(data)
+    return b"".join(parts)
+
+
+def error_csv(message: str) -> bytes:
+    """What a download holds when the export could not run: an `error` column with the
+    message (which can quote the SQL or values), neutralised like any text cell."""
+    frame = pd.DataFrame({"error": [neutralise(message)]})
+    return frame.to_csv(index=False, quoting=QUOTING).encode("utf-8")

@@ -24,6 +24,7 @@ from typing import Any, Literal, Protocol
 
 import sqlalchemy as sa
 
+from auth import roles
 from auth.clock import Clock, utc_now
 from auth.db import TEXT_LIMIT, USERNAME_LENGTH, BigId, Timestamp, metadata
 from backend.charts.names import in_sentence
@@ -43,6 +44,9 @@ _STATUS_WORDS: dict[str, Message] = {
     APPROVED: Message.of("engine.feedback.status.approved"),
     REJECTED: Message.of("engine.feedback.status.rejected"),
 }
+# Who may review (approve, reject, remove, add): an approved example reaches every role's
+# prompt, so reviewing is an admin's job; a new reviewer role would be added here.
+REVIEWER_ROLES: frozenset[str] = frozenset({roles.ADMIN})
 SqlCheck = Callable[[str], Answer]
 """Runs SQL through the guard for the reviewer (e.g. `Engine.run_sql` bound to an actor)."""
 
@@ -88,6 +92,15 @@ class ExampleIndex(Protocol):
 
 class ProposalError(KeskinubeError):
     """A proposal can't be made, found or reviewed; the message says why."""
+
+
+class ReviewRefused(ProposalError):
+    """The actor may not review this proposal: not a reviewer, or it is their own."""
+
+
+def can_review(actor: Actor) -> bool:
+    """Whether `actor` may review proposals (approve, reject, remove, add examples)."""
+    return isinstance(actor, Actor) and actor.role in REVIEWER_ROLES
 
 
 @dataclass(frozen=True)
@@ -176,8 +189,19 @@ class FeedbackStore:
             return self._get(conn, int(new_id.inserted_primary_key[0]))
 
     def proposals(self, status: Status) -> list[Proposal]:
-        """This database's proposals in `status`, oldest first."""
+        """This database's proposals in `status`, oldest first (for the system: retrieval,
+        suggestions; a page lists `visible_to` its reader)."""
         query = self._where(example_proposals.c.status == status).order_by(example_proposals.c.id)
+        with self.engine.connect() as conn:
+            return [_to_proposal(row) for row in conn.execute(query).mappings()]
+
+    def visible_to(self, viewer: Actor, status: Status) -> list[Proposal]:
+        """The proposals in `status` that `viewer` may see: all of them for a reviewer,
+        else only the viewer's own (a proposal's SQL names what its author can read)."""
+        mine = [] if can_review(viewer) else [example_proposals.c.proposed_by == viewer.username]
+        query = self._where(example_proposals.c.status == status, *mine).order_by(
+            example_proposals.c.id
+        )
         with self.engine.connect() as conn:
             return [_to_proposal(row) for row in conn.execute(query).mappings()]
 
@@ -188,14 +212,21 @@ class FeedbackStore:
     def approve(
         self,
         proposal_id: int,
-        reviewer: str,
+        reviewer: Actor,
         *,
         check: SqlCheck,
         sql: str | None = None,
         question: str | None = None,
     ) -> Proposal:
-        """Check the (edited) SQL with `check`, then index the example and mark it approved."""
+        """Check the (edited) SQL with `check`, then index the example and mark it approved.
+
+        Only a reviewer (`REVIEWER_ROLES`) may approve, and never their own proposal: an
+        admin's proposal waits for another admin (a lone admin adds examples directly,
+        `add_example`, recorded as their own work).
+        """
         current = self.get(proposal_id)
+        _require_reviewer(reviewer, "approve")
+        _require_not_own(current, reviewer)
         _require_status(current, PENDING, "approve")
         final_sql = _required(sql if sql is not None else current.sql, "sql")
         final_question = _required(
@@ -207,7 +238,7 @@ class FeedbackStore:
             raise SqlRejected(Message.of("engine.feedback.sql_fails", reason=reason))
         with self._reviewing(proposal_id, PENDING, "approve") as conn:
             conn.execute(
-                self._review(proposal_id, APPROVED, reviewer).values(
+                self._review(proposal_id, APPROVED, reviewer.username).values(
                     sql=final_sql, question=final_question
                 )
             )
@@ -215,18 +246,44 @@ class FeedbackStore:
             self.index.index_examples(self.database, [Example(final_question, final_sql)])
         return self.get(proposal_id)
 
-    def reject(self, proposal_id: int, reviewer: str) -> Proposal:
+    def reject(self, proposal_id: int, reviewer: Actor) -> Proposal:
+        """Mark a pending proposal rejected (a reviewer's; rejecting one's own is allowed:
+        it only ever keeps an example out)."""
+        _require_reviewer(reviewer, "reject")
         with self._reviewing(proposal_id, PENDING, "reject") as conn:
-            conn.execute(self._review(proposal_id, REJECTED, reviewer))
+            conn.execute(self._review(proposal_id, REJECTED, reviewer.username))
         return self.get(proposal_id)
 
-    def remove(self, proposal_id: int, reviewer: str) -> Proposal:
+    def remove(self, proposal_id: int, reviewer: Actor) -> Proposal:
         """Take an approved example out of retrieval (it is marked rejected)."""
+        _require_reviewer(reviewer, "remove")
         with self._reviewing(proposal_id, APPROVED, "remove") as conn:
             approved = self._get(conn, proposal_id)
-            conn.execute(self._review(proposal_id, REJECTED, reviewer))
+            conn.execute(self._review(proposal_id, REJECTED, reviewer.username))
             self.index.remove_example(self.database, approved.example)
         return self.get(proposal_id)
+
+    def add_example(self, author: Actor, question: str, sql: str, *, check: SqlCheck) -> Proposal:
+        """A reviewer's own example, approved at once and recorded as theirs
+        (`proposed_by` = `reviewed_by` = the author): no proposal of anyone else's is
+        approved under their name. The SQL must pass `check`, as for an approval."""
+        _require_reviewer(author, "add")
+        question, sql = _required(question, "question"), _required(sql, "sql")
+        answer = check(sql)
+        if not answer.ok:
+            reason = answer.error_message or answer.error or ""
+            raise SqlRejected(Message.of("engine.feedback.sql_fails", reason=reason))
+        now = self.clock()
+        values = {
+            "database": self.database, "question": question, "proposed_sql": sql, "sql": sql,
+            "status": APPROVED, "proposed_by": author.username, "proposed_at": now,
+            "reviewed_by": author.username, "reviewed_at": now,
+        }  # fmt: skip
+        with self.engine.begin() as conn:
+            new_id = conn.execute(sa.insert(example_proposals).values(**values))
+            # Inside the transaction: if Qdrant fails, nothing is recorded.
+            self.index.index_examples(self.database, [Example(question, sql)])
+            return self._get(conn, int(new_id.inserted_primary_key[0]))
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -266,6 +323,19 @@ class FeedbackStore:
         }  # fmt: skip
         with self.engine.begin() as conn:
             conn.execute(sa.insert(answer_feedback).values(**values))
+
+
+def _require_reviewer(actor: Actor, action: str) -> None:
+    if not can_review(actor):
+        name = getattr(actor, "username", actor)
+        log.warning("example %s refused: %r is not a reviewer", action, name)
+        raise ReviewRefused(Message.of("engine.feedback.not_reviewer"))
+
+
+def _require_not_own(proposal: Proposal, reviewer: Actor) -> None:
+    if proposal.proposed_by.strip().casefold() == reviewer.username.strip().casefold():
+        log.warning("self-approval refused: %s, proposal %s", reviewer.username, proposal.id)
+        raise ReviewRefused(Message.of("engine.feedback.own_proposal"))
 
 
 def _require_status(proposal: Proposal, expected: Status, action: str) -> None:

@@ -18,6 +18,7 @@ from backend.errors import KeskinubeError, SettingsError
 from backend.i18n import Language, normalise_language, t
 from ui import auth_gate, navigation
 from ui.components.language import sidebar_language_picker
+from ui.components.markdown import md_error
 from ui.components.sidebar import render_sidebar
 from ui.context import LANGUAGE_KEY, current_language, get_auth
 from ui.warm_up import warm_up_session
@@ -49,11 +50,11 @@ try:
     settings = get_settings()
     auth = get_auth()
 except SettingsError as exc:
-    st.error(exc.render(startup_language()))
+    st.error(md_error(exc, startup_language()))
     st.stop()
 except KeskinubeError as exc:  # e.g. an ADMIN_PASSWORD that breaks the password rules
     log.warning("start-up refused: %s", exc)
-    st.error(exc.render(startup_language()))
+    st.error(md_error(exc, startup_language()))
     st.stop()
 except Exception:
     log.exception("the app database could not be opened")

@@ -22,6 +22,7 @@ from streamlit.navigation.page import StreamlitPage
 
 from auth import roles
 from auth.users import User
+from ui.components.markdown import md_t
 from ui.context import current_user, translator
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
@@ -67,7 +68,7 @@ def navigation_for(user: User) -> StreamlitPage:
     """Register `user`'s pages and return the one to run (the first page by default)."""
     sections = page_sections(user.role)
     if not sections:  # a role without pages: stored data outside `roles.ROLES`
-        st.error(translator()("app.nav.no_pages", role=user.role))
+        st.error(md_t(translator(), "app.nav.no_pages", role=user.role))
         st.stop()
     return st.navigation(sections, position="sidebar", expanded=True)
 

@@ -8,12 +8,18 @@ WebGL (`Scattergl`) and histograms are binned here, so the page stays fast.
 Every text is in the reader's language (`locale`): titles and axis titles (common
 analytics words translated, see `glossary`), the 'Other' bar, hover texts, separators
 (Plotly's `separators`) and, outside English, date ticks (see `time_ticks`).
+
+Plotly draws a subset of HTML in every text (`<a href>` as a link, `<b>`, `<br>`,
+`<span style>`): each text that comes from data (titles, axis and legend titles from
+column names, categories, series names, hover labels) goes through `plotly_text`, which
+escapes `&`, `<` and `>`; Plotly turns the entities back into the characters it shows.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -57,7 +63,7 @@ class _Ctx:
         return normalise_language(self.locale) or "en"
 
     def label(self, name: str) -> str:
-        return humanise(name, self.language)
+        return plotly_text(humanise(name, self.language))
 
     def column(self, name: str | None) -> Column | None:
         return self.shape.get(name)
@@ -89,7 +95,7 @@ def build_figure(
     ctx = _Ctx(frame, shape, locale, currency)
     figure = _DRAWERS[spec.kind](ctx, spec)
     figure.update_layout(
-        title={"text": chart_title(spec, ctx.language)},
+        title={"text": plotly_text(chart_title(spec, ctx.language))},
         separators=plotly_separators(locale),
         margin={"l": 16, "r": 16, "t": 56, "b": 16},
         legend_title_text=ctx.label(spec.color) if spec.color else None,
@@ -120,7 +126,7 @@ def kpi_value(
 
 def _line(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
     x, y, color = ctx.need(spec.x), ctx.need(spec.y).name, ctx.column(spec.color)
-    data = line_data(ctx.frame, x, y, color, ctx.locale)
+    data = _plain(line_data(ctx.frame, x, y, color, ctx.locale), "x", "label", "series")
     fmt = ctx.fmt(y, data["value"])
     trace = go.Scattergl if len(data) >= LARGE else go.Scatter
     hover = f"%{{customdata}}<br>{ctx.label(y)}: {hover_value('y', fmt, ctx.locale)}"
@@ -165,6 +171,7 @@ def _time_axis(x: Column, data: pd.DataFrame, language: str) -> dict[str, object
 def _bar(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
     x, y, color = ctx.need(spec.x), ctx.need(spec.y).name, ctx.column(spec.color)
     bars = bar_data(ctx.frame, x, y, color, ctx.locale)
+    bars = replace(bars, data=_plain(bars.data, "label", "series"))
     fmt = ctx.fmt(y, bars.data["value"])
     flat = spec.kind == "barh"
     hover = f"%{{{'y' if flat else 'x'}}}: {hover_value('x' if flat else 'y', fmt, ctx.locale)}"
@@ -199,6 +206,7 @@ def _bar(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
 def _donut(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
     x, y = ctx.need(spec.x), ctx.need(spec.y).name
     bars = bar_data(ctx.frame, x, y, None, ctx.locale)
+    bars = replace(bars, data=_plain(bars.data, "label"))
     fmt = ctx.fmt(y, bars.data["value"])
     hover = f"%{{label}}: {hover_value('value', fmt, ctx.locale)} (%{{percent}})<extra></extra>"
     pie = go.Pie(
@@ -217,7 +225,7 @@ def _scatter(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
     x, y, color = ctx.need(spec.x).name, ctx.need(spec.y).name, ctx.column(spec.color)
     data = pd.DataFrame({"x": as_numbers(ctx.frame[x]), "y": as_numbers(ctx.frame[y])})
     if color is not None:
-        data["series"] = labels(ctx.frame[color.name], color, ctx.locale)
+        data["series"] = labels(ctx.frame[color.name], color, ctx.locale).map(plotly_text)
     data = data.dropna(subset=["x", "y"])
     x_fmt, y_fmt = ctx.fmt(x, data["x"]), ctx.fmt(y, data["y"])
     large = len(data) >= LARGE
@@ -259,6 +267,20 @@ def _histogram(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
     figure.update_xaxes(title_text=ctx.label(x), **axis_format(fmt, ctx.locale))
     figure.update_yaxes(title_text=t("charts.axis.rows", ctx.language), tickformat=",d")
     return figure
+
+
+def plotly_text(text: object) -> str:
+    """`text` as Plotly shows it, never as markup: `<a href=…>` stays those characters."""
+    return html.escape(str(text), quote=False)
+
+
+def _plain(data: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """A copy of `data` whose text values in `columns` (those present) are `plotly_text`."""
+    data = data.copy()
+    for name in columns:
+        if name in data.columns:
+            data[name] = data[name].map(lambda v: plotly_text(v) if isinstance(v, str) else v)
+    return data
 
 
 def _series(data: pd.DataFrame) -> Iterator[tuple[str | None, pd.DataFrame]]:

@@ -79,8 +79,8 @@ def test_audit_log_lists_logins_and_exports_csv(
     open_admin_page(page, app, admin_cookies, "admin_audit", "Audit log")
     expect(page.get_by_text("newest first")).to_be_visible()
     text = Path(download_csv(page)).read_text(encoding="utf-8")
-    assert text.splitlines()[0].startswith("id,at,username,event,status")
-    assert ",admin,login_success," in text
+    assert text.splitlines()[0].startswith('"id","at","username","event","status"')
+    assert ',"admin","login_success",' in text  # every cell quoted (CSV injection)
 
 
 def download_csv(page: Page, attempts: int = 3) -> str:

@@ -209,12 +209,19 @@ def test_thumbs_up_is_reviewed_on_the_examples_page(
     page: Page, app: AppServer, ollama_rules: ScriptedOllama
 ) -> None:
     question = "How many orders per month since October, for the examples?"
-    login(page, app, *ADMIN)
+    ensure_user(app, ANALYST[0], "analyst", ANALYST[1])
+    login(page, app, *ANALYST)
     page.get_by_role("button", name="New conversation").click()
     settle(page)
     answer = ask(page, question)
     answer.get_by_role("button", name="thumb_up icon").click()
     expect(page.get_by_text("proposed as an example")).to_be_visible()
+    open_page(page, "Examples")  # the analyst's own proposal, waiting; no review buttons
+    mine = page.locator("[class*='st-key-ex_pending_']").filter(has_text=question)
+    expect(mine).to_have_count(1)
+    expect(page.get_by_role("button", name="Approve")).to_have_count(0)
+    logout(page)
+    login(page, app, *ADMIN)  # an admin reviews it
     open_page(page, "Examples")
     cards = page.locator("[class*='st-key-ex_pending_']")
     expect(cards.first).to_be_visible()

@@ -195,3 +195,16 @@ def test_a_timeout_while_streaming_gives_the_time_limit_message(engine: Engine) 
     runner.timeout_s = 10  # the connection is still good afterwards
     data, _ = export_csv(engine, "SELECT COUNT(*) AS n FROM sales", ADMIN, limit=10)
     assert read_csv(data) == [["n"], [str(ROWS)]]
+
+
+def test_export_is_cut_at_the_byte_cap_and_audits_the_rows_it_holds(engine: Engine) -> None:
+    sql = "SELECT id, region, note FROM sales ORDER BY id"
+    whole, _ = export_csv(engine, sql, ADMIN, limit=10_000)
+    data, answer = export_csv(engine, sql, ADMIN, limit=10_000, max_bytes=len(whole) // 3)
+    rows = read_csv(data)
+    assert answer.result is not None and answer.result.truncated
+    kept = answer.result.row_count
+    assert 0 < kept < ROWS and len(rows) == kept + 2  # header, rows, the note
+    assert rows[1:-1] == read_csv(whole)[1 : kept + 1]
+    assert "EXPORT_MAX_BYTES" in rows[-1][0]
+    assert len(data) <= len(whole) // 3 + len(rows[-1][0].encode()) + 8

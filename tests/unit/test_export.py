@@ -12,7 +12,7 @@ from collections.abc import Generator
 import pandas as pd
 import pytest
 
-from backend.export import BOM, ExportFailed, write_csv
+from backend.export import BOM, ExportFailed, bounded_csv, error_csv, write_csv
 
 
 class Recorder(io.BytesIO):
@@ -74,7 +74,7 @@ def test_formulas_in_cells_and_headers_are_defused() -> None:
 def test_an_empty_result_is_a_header_with_a_bom() -> None:
     out = io.BytesIO()
     _, rows, truncated = write_csv(chunks([pd.DataFrame(columns=["a", "b"])], []), out)
-    assert out.getvalue() == (BOM + "a,b\n").encode("utf-8")
+    assert out.getvalue() == (BOM + '"a","b"\n').encode("utf-8")
     assert (rows, truncated) == (0, False)
 
 
@@ -101,3 +101,84 @@ def test_the_stream_is_closed_when_writing_fails() -> None:
     with pytest.raises(OSError, match="disk full"):
         write_csv(stream(), Full())
     assert closed == [True]
+
+
+# -- bytes (EXPORT_MAX_BYTES) -------------------------------------------------------------
+
+
+def big_frames(count: int, rows: int = 100) -> list[pd.DataFrame]:
+    return [
+        pd.DataFrame(
+            {
+                "n": range(start, start + rows),
+                "text": pd.Series([f"row {n} " + "x" * 90 for n in range(start, start + rows)]),
+            }
+        )
+        for start in range(0, count * rows, rows)
+    ]
+
+
+@pytest.mark.parametrize("max_bytes", [4_096, 10_000, 25_123, 60_000])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_an_export_is_cut_after_whole_rows_within_the_byte_cap(
+    max_bytes: int, language: str
+) -> None:
+    produced: list[int] = []
+    out = io.BytesIO()
+    _, rows, truncated = write_csv(
+        chunks(big_frames(20), produced), out, max_bytes=max_bytes, language=language
+    )
+    data = out.getvalue()
+    body, last = data.rsplit(b"\n", 2)[0] + b"\n", rows_of(data)[-1]
+    assert len(body) <= max_bytes < len(body) + 110  # the next row would not have fit
+    assert truncated and 0 < rows < 2_000
+    assert len(produced) < 20  # the stream was closed, not read to its end
+    table = rows_of(data)
+    assert table[0] == ["n", "text"] and len(table) == rows + 2
+    assert [int(row[0]) for row in table[1:-1]] == list(range(rows))  # whole rows, in order
+    assert len(last) == 1 and "EXPORT_MAX_BYTES" in last[0]
+    assert f"{rows:,}".replace(",", "." if language == "es" else ",") in last[0]
+    assert last[0].startswith("Export cut at" if language == "en" else "Exportación cortada")
+
+
+def test_an_export_within_the_byte_cap_is_whole_and_has_no_note() -> None:
+    out, capped = io.BytesIO(), io.BytesIO()
+    write_csv(chunks(big_frames(3), []), out)
+    _, rows, truncated = write_csv(chunks(big_frames(3), []), capped, max_bytes=len(out.getvalue()))
+    assert capped.getvalue() == out.getvalue()
+    assert (rows, truncated) == (300, False)
+
+
+def test_a_first_row_bigger_than_the_cap_leaves_the_header_and_the_note() -> None:
+    frame = pd.DataFrame({"blob": pd.Series(["y" * 10_000], dtype="string")})
+    out = io.BytesIO()
+    _, rows, truncated = write_csv(chunks([frame], []), out, max_bytes=4_096)
+    table = rows_of(out.getvalue())
+    assert (rows, truncated, table[0]) == (0, True, ["blob"])
+    assert len(table) == 2 and "EXPORT_MAX_BYTES" in table[1][0]
+
+
+@pytest.mark.parametrize("max_bytes", [4_096, 5_000, 9_999])
+def test_the_audit_export_is_cut_the_same_way(max_bytes: int) -> None:
+    lines = ['"id","question"\r\n"1","a"\r\n'] + [f'"{n}","{"q" * 50}"\r\n' for n in range(2, 500)]
+    data = bounded_csv(iter(lines), max_bytes=max_bytes)
+    body, note = data.rsplit(b"\r\n", 2)[0] + b"\r\n", data.rsplit(b"\r\n", 2)[1]
+    assert len(body) <= max_bytes < len(body) + 60
+    assert body.decode().endswith("\r\n") and b"EXPORT_MAX_BYTES" in note
+    assert bounded_csv(iter(lines[:3]), max_bytes=max_bytes) == "".join(lines[:3]).encode()
+
+
+def test_a_header_bigger_than_the_cap_is_kept_with_no_rows_and_the_note() -> None:
+    frame = pd.DataFrame({"c" * 5_000: [1, 2]})
+    out = io.BytesIO()
+    _, rows, truncated = write_csv(chunks([frame], []), out, max_bytes=4_096)
+    table = rows_of(out.getvalue())
+    assert (rows, truncated, len(table)) == (0, True, 2)
+    assert "EXPORT_MAX_BYTES" in table[1][0]
+
+
+@pytest.mark.parametrize("message", ["Unknown column '=cmd'", '=HYPERLINK("x")', "a;=1+1"])
+def test_an_export_error_is_a_neutralised_csv(message: str) -> None:
+    rows = list(csv.reader(io.StringIO(error_csv(message).decode())))
+    assert rows[0] == ["error"] and rows[1][0].replace("'", "") == message.replace("'", "")
+    assert not rows[1][0].startswith("=") and ";=" not in rows[1][0]

@@ -150,7 +150,7 @@ def test_approval_indexes_the_example_for_retrieval(
     feedback: FeedbackStore, qdrant_store: QdrantSchemaStore, engine: Engine
 ) -> None:
     proposal = feedback.thumbs_up("ana", QUESTION, SQL)
-    approved = feedback.approve(proposal.id, "root", check=as_reviewer(engine))
+    approved = feedback.approve(proposal.id, ADMIN, check=as_reviewer(engine))
     assert approved.status == APPROVED and approved.reviewed_by == "root"
     assert indexed(qdrant_store) == [Example(QUESTION, SQL)]
     assert qdrant_store.search_examples(DATABASE, "customers per segment", k=1) == [
@@ -165,7 +165,7 @@ def test_approval_with_edited_sql_indexes_the_edit(
 ) -> None:
     proposal = feedback.thumbs_up("ana", QUESTION, SQL)
     edited = SQL + " ORDER BY customers DESC"
-    approved = feedback.approve(proposal.id, "root", check=as_reviewer(engine), sql=edited)
+    approved = feedback.approve(proposal.id, ADMIN, check=as_reviewer(engine), sql=edited)
     assert approved.sql == edited and approved.proposed_sql == SQL
     assert indexed(qdrant_store) == [Example(QUESTION, edited)]
 
@@ -174,7 +174,7 @@ def test_approval_with_edited_sql_indexes_the_edit(
     ("bad_sql", "reviewer"),
     [
         ("DELETE FROM customers", ADMIN),
-        ("SELECT salary FROM staff", ANALYST),
+        ("SELECT salary FROM staff", Actor("rita", "admin", ANALYST.policy)),
         ("SELECT no_such_column FROM customers", ADMIN),
     ],
 )
@@ -187,9 +187,7 @@ def test_sql_that_fails_the_guard_or_the_database_is_never_approved(
 ) -> None:
     proposal = feedback.thumbs_up("ana", QUESTION, SQL)
     with pytest.raises(SqlRejected, match="Not approved"):
-        feedback.approve(
-            proposal.id, reviewer.username, check=as_reviewer(engine, reviewer), sql=bad_sql
-        )
+        feedback.approve(proposal.id, reviewer, check=as_reviewer(engine, reviewer), sql=bad_sql)
     assert feedback.get(proposal.id).status == PENDING
     assert indexed(qdrant_store) == []
 
@@ -198,10 +196,10 @@ def test_rejection_never_indexes(
     feedback: FeedbackStore, qdrant_store: QdrantSchemaStore, engine: Engine
 ) -> None:
     proposal = feedback.thumbs_up("ana", QUESTION, SQL)
-    rejected = feedback.reject(proposal.id, "root")
+    rejected = feedback.reject(proposal.id, ADMIN)
     assert rejected.status == REJECTED and rejected.reviewed_by == "root"
     with pytest.raises(ProposalError, match="already rejected"):
-        feedback.approve(proposal.id, "root", check=as_reviewer(engine))
+        feedback.approve(proposal.id, ADMIN, check=as_reviewer(engine))
     assert indexed(qdrant_store) == []
     assert feedback.thumbs_up("ana", QUESTION, SQL).id != proposal.id  # may be proposed again
 
@@ -212,13 +210,13 @@ def test_removing_an_approved_example_takes_it_out_of_qdrant(
     other = feedback.thumbs_up("bob", "How many customers?", "SELECT COUNT(*) FROM customers")
     proposal = feedback.thumbs_up("ana", QUESTION, SQL)
     for pending in (other, proposal):
-        feedback.approve(pending.id, "root", check=as_reviewer(engine))
+        feedback.approve(pending.id, ADMIN, check=as_reviewer(engine))
     assert len(indexed(qdrant_store)) == 2
-    removed = feedback.remove(proposal.id, "root")
+    removed = feedback.remove(proposal.id, ADMIN)
     assert removed.status == REJECTED
     assert indexed(qdrant_store) == [other.example]
     with pytest.raises(ProposalError):
-        feedback.remove(proposal.id, "root")
+        feedback.remove(proposal.id, ADMIN)
 
 
 def test_thumbs_down_forgets_the_cached_answer_and_keeps_the_comment(
@@ -304,16 +302,16 @@ def test_review_errors_read_in_the_readers_language(
     feedback: FeedbackStore, engine: Engine
 ) -> None:
     proposal = feedback.thumbs_up("ana", QUESTION, SQL)
-    feedback.reject(proposal.id, "root")
+    feedback.reject(proposal.id, ADMIN)
     for action in (
-        lambda: feedback.approve(proposal.id, "root", check=as_reviewer(engine)),
-        lambda: feedback.reject(proposal.id, "root"),
+        lambda: feedback.approve(proposal.id, ADMIN, check=as_reviewer(engine)),
+        lambda: feedback.reject(proposal.id, ADMIN),
     ):
         with pytest.raises(ProposalError) as refused:
             action()
         assert refused.value.render("es").endswith(": ya está rechazado.")
     with pytest.raises(ProposalError) as not_approved:
-        feedback.remove(proposal.id, "root")
+        feedback.remove(proposal.id, ADMIN)
     assert not_approved.value.render("es") == (
         "No se puede retirar este ejemplo: ya está rechazado."
     )
@@ -332,7 +330,7 @@ def test_sql_that_fails_review_says_why_in_spanish(feedback: FeedbackStore, engi
     proposal = feedback.thumbs_up("ana", QUESTION, SQL)
     with pytest.raises(SqlRejected) as caught:
         feedback.approve(
-            proposal.id, "root", check=as_reviewer(engine), sql="SELECT nope FROM customers"
+            proposal.id, ADMIN, check=as_reviewer(engine), sql="SELECT nope FROM customers"
         )
     assert caught.value.render("es").startswith(
         "No se ha aprobado: el SQL no pasa la comprobación: "

@@ -22,13 +22,14 @@ from backend.config import Settings
 from backend.conversations import ChatTurn
 from backend.domain import Actor, QueryResult
 from backend.errors import KeskinubeError
-from backend.export import export_csv
-from backend.i18n import Translator, render, t
+from backend.export import error_csv, export_csv, megabytes
+from backend.i18n import Translator, t
 from backend.pipeline import Engine
 from backend.summary import summarise
 from ui.components.charts import chart_switcher, render_chart, render_table
 from ui.components.conversations import AppStores, keep, run_own_sql
 from ui.components.formats import format_number
+from ui.components.markdown import escape_markdown, md_error, md_message, md_t
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def _render(turn: ChatTurn, ctx: AnswerContext) -> None:
     tr = ctx.tr
     with st.chat_message("user"):
         if turn.kind == "sql":
-            mine = tr("answer.sql_for", question=turn.question) if turn.question else None
+            mine = md_t(tr, "answer.sql_for", question=turn.question) if turn.question else None
             st.caption(mine or tr("answer.your_sql"))
             st.code(turn.written_sql or "", language="sql", wrap_lines=True)
         else:
@@ -70,8 +71,9 @@ def _render(turn: ChatTurn, ctx: AnswerContext) -> None:
         answer = turn.answer
         spec: ChartSpec | None = None
         if answer.error is not None:
-            error = render(answer.error_message or answer.error, ctx.language)
-            st.warning(error or answer.error, icon=":material/lightbulb:")
+            # A database's error can quote the SQL and the values it was about.
+            error = md_message(answer.error_message or answer.error, ctx.language)
+            st.warning(error or escape_markdown(answer.error), icon=":material/lightbulb:")
         elif answer.result is not None:
             spec = _result(turn, answer.result, ctx)
         if turn.written_sql:
@@ -96,7 +98,7 @@ def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpe
             ctx.stores.conversations.set_chart(ctx.actor.username, turn.id, picked, summary)
         except KeskinubeError as exc:
             log.info("chart choice not kept: %s", exc)
-    sentence.markdown(summary)
+    sentence.markdown(escape_markdown(summary))  # plain text made of data values
     key = f"turn_{turn.id}"
     render_chart(frame, picked, key=f"{key}_chart", currency=currency, language=language)
     shown = format_count(len(frame), language)
@@ -138,10 +140,14 @@ def _sql_editor(turn: ChatTurn, ctx: AnswerContext) -> None:
 def _actions(turn: ChatTurn, spec: ChartSpec, ctx: AnswerContext) -> None:
     sql, tr = turn.written_sql or "", ctx.tr
     with st.container(horizontal=True, vertical_alignment="center"):
+        limits = {
+            "rows": format_count(ctx.settings.export_row_limit, ctx.language),
+            "size": megabytes(ctx.settings.export_max_bytes),
+        }
         st.download_button(
             tr("answer.download_csv"), data=_csv_maker(turn, ctx), file_name=_file_name(turn),
             mime="text/csv", on_click="ignore", icon=":material/download:",
-            key=f"turn_{turn.id}_csv",
+            key=f"turn_{turn.id}_csv", help=tr("answer.download_csv.help", **limits),
         )  # fmt: skip
         if turn.question and st.button(
             "", icon=":material/thumb_up:", key=f"turn_{turn.id}_up", help=tr("answer.good")
@@ -184,25 +190,32 @@ def _pin(turn: ChatTurn, spec: ChartSpec, sql: str, ctx: AnswerContext) -> None:
                     owner, board.id, question=turn.question, sql=sql, chart=spec
                 )
             except KeskinubeError as exc:
-                st.warning(exc.render(ctx.language))
+                st.warning(md_error(exc, ctx.language))
             else:
-                st.toast(tr("answer.pin.done", name=board.name))
+                st.toast(md_t(tr, "answer.pin.done", name=board.name))
 
 
 def _csv_maker(turn: ChatTurn, ctx: AnswerContext) -> Callable[[], bytes]:
-    """What the download button calls on click: re-run up to the export cap, audited."""
+    """What the download button calls on click: re-run up to the export caps, audited.
+
+    Deferred (Streamlit runs it on the click, not on each page run); what it returns is
+    held in Streamlit's memory until served, hence the byte cap (EXPORT_MAX_BYTES).
+    """
     engine, actor, audit, language = ctx.engine, ctx.actor, ctx.audit, ctx.language
     sql, limit, question = turn.written_sql or "", ctx.settings.export_row_limit, turn.question
+    max_bytes = ctx.settings.export_max_bytes
 
     def make() -> bytes:
         try:
-            data, run = export_csv(engine, sql, actor, limit=limit)
+            data, run = export_csv(
+                engine, sql, actor, limit=limit, max_bytes=max_bytes, language=language
+            )
         except KeskinubeError as exc:
             log.info("export refused for %s: %s", actor.username, exc)
-            return f"error\n{exc.render(language)}\n".encode()
+            return error_csv(exc.render(language))
         except OSError:  # e.g. a full disk under the spooled temporary file
             log.exception("export failed for %s", actor.username)
-            return f"error\n{t('common.unexpected_error', language)}\n".encode()
+            return error_csv(t("common.unexpected_error", language))
         # The audit log is a record, written in one language whoever reads it.
         exported = f"CSV export: {question}"  # i18n: not prose
         audit.record_answer(actor.username, replace(run, question=exported))

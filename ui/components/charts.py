@@ -25,6 +25,7 @@ from backend.domain import Actor
 from backend.i18n import Message, Translator
 from backend.pipeline import Engine
 from ui.components.formats import NA, styled
+from ui.components.markdown import escape_markdown
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,8 @@ def render_chart(
         return False
     if spec.kind == "kpi":
         value = kpi_value(frame, spec, locale=language, currency=currency)
-        st.metric(kpi_label(spec, language), value, border=True)
+        # The label is markdown to Streamlit, and a column's name is the user's SQL.
+        st.metric(escape_markdown(kpi_label(spec, language)), value, border=True)
         return True
     figure = build_figure(frame, spec, locale=language, currency=currency)
     if figure is None:

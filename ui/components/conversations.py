@@ -30,6 +30,7 @@ from backend.feedback import ExampleIndex, FeedbackStore
 from backend.i18n import Translator
 from backend.pipeline import Engine
 from backend.summary import summarise
+from ui.components.markdown import escape_markdown, md_error
 from ui.context import get_auth, get_services, translator
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def conversation_sidebar(store: ConversationStore, username: str) -> Conversatio
         )  # fmt: skip
         for conversation in history[:SIDEBAR_LIMIT]:
             st.button(
-                conversation_title(conversation, tr),
+                escape_markdown(conversation_title(conversation, tr)),  # labels are markdown
                 key=f"chat_open_{conversation.id}",
                 type="primary" if current and conversation.id == current.id else "tertiary",
                 width="stretch",
@@ -132,7 +133,7 @@ def _manage(
                 _open(None)
                 st.rerun()
         except KeskinubeError as exc:
-            st.warning(exc.render(tr.language))
+            st.warning(md_error(exc, tr.language))
 
 
 # -- asking --------------------------------------------------------------------------------

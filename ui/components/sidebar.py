@@ -22,8 +22,9 @@ from auth.users import User
 from backend.adapters.ollama import check_ollama
 from backend.config import Settings
 from backend.errors import KeskinubeError
-from backend.i18n import Message, render
+from backend.i18n import Message
 from ui.auth_gate import logout_button
+from ui.components.markdown import escape_markdown, md_message
 from ui.context import get_services, translator
 
 log = logging.getLogger(__name__)
@@ -47,14 +48,15 @@ def render_sidebar(
     tr = translator()
     with st.sidebar:
         with st.container(border=True):
-            st.markdown(f"**{user.name}**")
+            st.markdown(f"**{escape_markdown(user.name)}**")
             role = tr(f"auth.role.{user.role}") if roles.is_role(user.role) else user.role
-            st.caption(f"{user.username} · {role}")
+            st.caption(escape_markdown(f"{user.username} · {role}"))
             logout_button(auth, authenticator)
         st.caption(tr("sidebar.services"))
         for item in service_health(settings):
             dot = ":green[●]" if item.ok else ":red[●]"
-            name, detail = render(item.name, tr.language), render(item.detail, tr.language)
+            # Details quote URLs and the services' own error texts.
+            name, detail = md_message(item.name, tr.language), md_message(item.detail, tr.language)
             st.markdown(f"{dot} **{name}** · {detail}")
         st.caption(tr("sidebar.model", model=settings.ollama_model))
 

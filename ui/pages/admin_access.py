@@ -17,6 +17,7 @@ from auth.admin import AdminActions, format_attributes, parse_attributes
 from backend.errors import KeskinubeError
 from backend.i18n import Message, render, t
 from backend.wiring import index_database
+from ui.components.markdown import md_error, md_t
 from ui.context import get_auth, get_services, translator
 from ui.navigation import require_page
 
@@ -41,7 +42,7 @@ def act(change: Callable[[], object], message: str) -> None:
         change()
     except KeskinubeError as exc:
         log.info("admin %s: refused: %s", admin.username, exc)
-        st.error(exc.render(tr.language))
+        st.error(md_error(exc, tr.language))
         return
     st.session_state[FLASH_KEY] = message
     st.rerun()
@@ -54,7 +55,7 @@ try:
     tables = get_services().engine.tables()
 except KeskinubeError as exc:
     log.warning("schema unavailable on the access page: %s", exc)
-    st.error(tr("admin.access.schema_error", error=exc.render(tr.language)))
+    st.error(tr("admin.access.schema_error", error=md_error(exc, tr.language)))
     tables = {}
 
 st.subheader(tr("admin.access.tables.title"))
@@ -137,7 +138,7 @@ with st.form("add_row_filter"):
         owned_by = {"role": who_role} if owner == "role" else {"username": who_user}
         act(
             lambda: actions.add_row_filter(table or "", predicate, **owned_by),
-            tr("admin.access.filters.added", table=table),
+            md_t(tr, "admin.access.filters.added", table=table),
         )
 if filters:
     remove_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
@@ -163,10 +164,10 @@ if holder:
         if st.form_submit_button(tr("admin.access.attributes.submit")):
             act(
                 lambda: actions.set_attributes(holder, parse_attributes(text)),
-                tr("admin.access.attributes.saved", username=holder),
+                md_t(tr, "admin.access.attributes.saved", username=holder),
             )
     shown = format_attributes(current) if current else tr("admin.access.none")
-    st.caption(tr("admin.access.attributes.now", attributes=shown))
+    st.caption(md_t(tr, "admin.access.attributes.now", attributes=shown))
 
 st.subheader(tr("admin.access.index.title"))
 st.caption(tr.count("admin.access.index.help", len(tables)))
@@ -178,7 +179,7 @@ def reindex(language: str) -> None:
         stats = index_database(get_services())
     except KeskinubeError as exc:
         log.warning("re-index failed: %s", exc)
-        st.session_state[REINDEX_KEY] = ("error", exc.render(language), None)
+        st.session_state[REINDEX_KEY] = ("error", md_error(exc, language), None)
         return
     counts = {
         "added": stats.added,

@@ -2,9 +2,10 @@
 
 Rows come newest first from `auth.audit.AuditLog.query`; the CSV export streams every
 matching row (oldest first) from `AuditLog.iter_csv`, built only when the button is
-clicked. Times are UTC, as stored. Events, statuses and details are shown in the reader's
-language (details recorded before they were catalogue messages stay as written); the text
-search and the CSV export read the English record.
+clicked, up to EXPORT_MAX_BYTES (Streamlit serves downloads from memory). Times are UTC,
+as stored. Events, statuses and details are shown in the reader's language (details
+recorded before they were catalogue messages stay as written); the text search and the
+CSV export read the English record.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import streamlit as st
 
 from auth import audit, roles
 from auth.audit import AuditFilter
+from backend.config import get_settings
+from backend.export import bounded_csv, megabytes
 from ui.components.formats import NA
 from ui.context import get_auth, translator
 from ui.navigation import require_page
@@ -93,9 +96,14 @@ info_col.caption(
         total=number(total),
     )
 )
+max_bytes = get_settings().export_max_bytes
 export_col.download_button(
     tr("admin.audit.download"),
-    data=lambda: "".join(audit_log.iter_csv(filters)),
+    # Built on the click; Streamlit holds the file in memory, hence EXPORT_MAX_BYTES.
+    data=lambda: bounded_csv(
+        audit_log.iter_csv(filters), max_bytes=max_bytes, language=tr.language
+    ),
+    help=tr("admin.audit.download.help", size=megabytes(max_bytes)),
     file_name=f"keskinube-audit-{today:%Y%m%d}.csv",
     mime="text/csv",
     on_click="ignore",

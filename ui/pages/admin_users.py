@@ -18,6 +18,7 @@ from auth.admin import AdminActions
 from backend.errors import KeskinubeError
 from backend.i18n import LANGUAGES, language_name
 from ui.components.formats import NA
+from ui.components.markdown import md_error, md_t
 from ui.context import get_auth, translator
 from ui.navigation import require_page
 
@@ -46,7 +47,7 @@ def act(change: Callable[[], str | None], message: str) -> None:
         password = change()
     except KeskinubeError as exc:
         log.info("admin %s: refused: %s", admin.username, exc)
-        st.error(exc.render(tr.language))
+        st.error(md_error(exc, tr.language))
         return
     st.session_state[FLASH_KEY] = (message, password)
     st.session_state[FORM_KEY] = st.session_state.get(FORM_KEY, 0) + 1  # fresh, empty forms
@@ -118,7 +119,9 @@ with st.form(f"create_user_{round_}"):
                     language=language,
                 ).generated_password
             ),
-            tr("admin.users.created", role=role_label(role), username=username.strip().lower()),
+            md_t(
+                tr, "admin.users.created", role=role_label(role), username=username.strip().lower()
+            ),
         )
 
 st.subheader(tr("admin.users.change.title"))
@@ -140,7 +143,7 @@ if user is not None:
         if st.button(tr("admin.users.role.submit"), disabled=new_role == user.role):
             act(
                 lambda: actions.set_role(name_, new_role),
-                tr("admin.users.role.done", username=name_, role=role_label(new_role)),
+                md_t(tr, "admin.users.role.done", username=name_, role=role_label(new_role)),
             )
     with language_col:
         new_language = st.selectbox(
@@ -153,24 +156,26 @@ if user is not None:
         if st.button(tr("admin.users.language.submit"), disabled=new_language == user.language):
             act(
                 lambda: actions.set_language(name_, new_language),
-                tr("admin.users.language.done", username=name_),
+                md_t(tr, "admin.users.language.done", username=name_),
             )
     with status_col:
-        st.markdown(tr("admin.users.status.now", status=status_of(name_, user.disabled)))
+        st.markdown(md_t(tr, "admin.users.status.now", status=status_of(name_, user.disabled)))
         if user.disabled and st.button(tr("admin.users.enable")):
-            act(lambda: actions.enable(name_), tr("admin.users.enabled", username=name_))
+            act(lambda: actions.enable(name_), md_t(tr, "admin.users.enabled", username=name_))
         if not user.disabled and st.button(tr("admin.users.disable")):
-            act(lambda: actions.disable(name_), tr("admin.users.disabled", username=name_))
+            act(lambda: actions.disable(name_), md_t(tr, "admin.users.disabled", username=name_))
         if name_ in locked and st.button(tr("admin.users.unlock")):
-            act(lambda: actions.unlock(name_), tr("admin.users.unlocked", username=name_))
+            act(lambda: actions.unlock(name_), md_t(tr, "admin.users.unlocked", username=name_))
     with password_col:
         st.markdown(tr("admin.users.field.password.title"))
         if st.button(tr("admin.users.password.reset")):
             act(
                 lambda: actions.reset_password(name_),
-                tr("admin.users.password.new", username=name_),
+                md_t(tr, "admin.users.password.new", username=name_),
             )
-    with st.expander(tr("admin.users.delete.title", username=name_)):
-        sure = st.checkbox(tr("admin.users.delete.confirm", username=name_), key=f"sure_{name_}")
+    with st.expander(md_t(tr, "admin.users.delete.title", username=name_)):
+        sure = st.checkbox(
+            md_t(tr, "admin.users.delete.confirm", username=name_), key=f"sure_{name_}"
+        )
         if st.button(tr("admin.users.delete.submit"), type="primary", disabled=not sure):
-            act(lambda: actions.delete(name_), tr("admin.users.deleted", username=name_))
+            act(lambda: actions.delete(name_), md_t(tr, "admin.users.deleted", username=name_))

@@ -29,6 +29,7 @@ from ui.components.conversations import (
     keep,
     run_own_sql,
 )
+from ui.components.markdown import escape_markdown, md_error
 from ui.context import current_actor, get_auth, get_services, translator
 from ui.navigation import require_page
 
@@ -44,7 +45,7 @@ try:
     conversation_id = conversation.id if conversation else None
     turns = stores.conversations.turns(user.username, conversation_id) if conversation_id else []
 except KeskinubeError as exc:
-    st.error(exc.render(tr.language))
+    st.error(md_error(exc, tr.language))
     st.stop()
 if actor is None:
     st.stop()
@@ -73,17 +74,21 @@ def remember(answer: Answer, kind: TurnKind = "question", written: str | None = 
              username=user.username, conversation_id=conversation_id, kind=kind,
              written=written, language=tr.language)  # fmt: skip
     except KeskinubeError as exc:
-        st.error(exc.render(tr.language))
+        st.error(md_error(exc, tr.language))
         return
     st.rerun()
 
 
-st.title(conversation_title(conversation, tr) if conversation else tr("chat.title"))
+st.title(
+    escape_markdown(conversation_title(conversation, tr)) if conversation else tr("chat.title")
+)
 question = st.chat_input(tr("chat.input.placeholder"), key="chat_question")
 if not turns:
     st.markdown(tr("chat.empty.intro"))
     for n, suggestion in enumerate(suggestions()):
-        if st.button(suggestion, key=f"chat_suggestion_{n}", icon=":material/lightbulb:"):
+        # An approved example's question, written by a user: the label is markdown.
+        label = escape_markdown(suggestion)
+        if st.button(label, key=f"chat_suggestion_{n}", icon=":material/lightbulb:"):
             question = suggestion
 
 context = AnswerContext(

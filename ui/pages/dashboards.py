@@ -20,10 +20,10 @@ from backend.charts.options import fits
 from backend.config import get_settings
 from backend.dashboards import DashboardStore, Tile
 from backend.errors import KeskinubeError
-from backend.i18n import render
 from ui.components.charts import TILE_TTL_S, render_chart, render_table, run_tile
 from ui.components.conversations import app_stores
 from ui.components.formats import format_when
+from ui.components.markdown import escape_markdown, md_error, md_message
 from ui.context import current_actor, get_auth, get_services, translator
 from ui.navigation import require_page
 
@@ -36,7 +36,7 @@ try:
     store: DashboardStore = app_stores().dashboards
     boards = store.list_for(user.username)
 except KeskinubeError as exc:
-    st.error(exc.render(lang))
+    st.error(md_error(exc, lang))
     st.stop()
 if actor is None:
     st.stop()
@@ -55,7 +55,7 @@ def act(change: str, tile_id: int) -> None:
         else:
             store.move(user.username, tile_id, -1 if change == "up" else 1)
     except KeskinubeError as exc:
-        st.warning(exc.render(lang))
+        st.warning(md_error(exc, lang))
 
 
 def draw(tile: Tile, first: bool, last: bool) -> float:
@@ -64,9 +64,9 @@ def draw(tile: Tile, first: bool, last: bool) -> float:
                       nonce=st.session_state.get(f"dash_nonce_{board.id}", 0.0))  # fmt: skip
     # A tile named after its chart is named in the reader's language; a chosen name stays.
     title = chart_title(tile.chart, lang) if tile.title == tile.chart.title else tile.title
-    st.markdown(f"**{title}**")
+    st.markdown(f"**{escape_markdown(title)}**")
     if result.error is not None or result.frame is None:
-        error = render(result.error, lang) or tr("dashboards.tile.no_result")
+        error = md_message(result.error, lang) or tr("dashboards.tile.no_result")
         st.warning(error, icon=":material/lightbulb:")
     else:
         frame = result.frame
@@ -113,7 +113,7 @@ if fetched:
     as_of.caption(tr("dashboards.refreshed", when=when, minutes=TILE_TTL_S // 60))
 
 with st.expander(tr("dashboards.delete"), icon=":material/delete:"):
-    st.caption(tr.count("dashboards.delete.help", len(tiles), name=board.name))
+    st.caption(tr.count("dashboards.delete.help", len(tiles), name=escape_markdown(board.name)))
     if st.button(tr("dashboards.delete.button"), key=f"dash_delete_{board.id}"):
         store.delete(user.username, board.id)
         st.rerun()
