@@ -54,7 +54,7 @@ SQLITE_QUERY_TEXT_PREFIXES = (
     "near ", "incomplete input", "unrecognized token", "sub-select returns",
     "selects to the left and right", "order by term out of range",
     "a group by clause is required", "aggregate functions are not allowed",
-    "1st order by term", "2nd order by term", "3rd order by term",
+    "1st order by term", "2nd order by term", "3rd order by term", "row value misused",
 )  # fmt: skip
 
 
