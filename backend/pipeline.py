@@ -90,6 +90,9 @@ class _Run:
     completion_tokens: int = 0
     retrieval: Retrieval | None = None
     chart_proposal: str | None = None
+    # A follow-up ("and in 2024?") means nothing without its conversation, which the cache
+    # key does not hold: such a question neither reads nor writes the cache.
+    cacheable: bool = True
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -141,7 +144,7 @@ class Engine:
     ) -> Answer:
         """Answer `question` for `actor`; `conversation` holds earlier turns for follow-ups."""
         step = on_step or (lambda _name: None)
-        run = _Run(question=question.strip())
+        run = _Run(question=question.strip(), cacheable=not conversation)
         if not run.question:
             return run.answer(error=Message.of("engine.ask.empty"))
         try:
@@ -209,7 +212,7 @@ class Engine:
     # -- steps ---------------------------------------------------------------------
 
     def _from_cache(self, run: _Run, actor: Actor, step: StepCallback) -> Answer | None:
-        if self.cache is None:
+        if self.cache is None or not run.cacheable:
             return None
         with run.timed("cache"):
             sql = self.cache.lookup(self.config.database, actor.role, run.question)
@@ -275,7 +278,7 @@ class Engine:
             run.attempts.append(Attempt(sql, str(exc), _stage_of(exc), exc.message))
             return None, str(exc)
         run.attempts.append(Attempt(sql, None, "ok"))
-        if self.cache is not None:
+        if self.cache is not None and run.cacheable:
             self.cache.store(self.config.database, actor.role, run.question, sql)
         return run.answer(sql=checked, result=result), ""
 
