@@ -16,12 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from backend.context_policy import visible_examples, visible_notes
 from backend.domain import (
     AccessPolicy,
     Actor,
     Answer,
     Attempt,
     Completion,
+    Example,
     QueryResult,
     Retrieval,
     ScoredTable,
@@ -312,31 +314,35 @@ class Engine:
         the question's message and are evaluated again each time (measured on 2 cores with
         the 1.5B model: ~540 tokens, most of a question's time; bench/results/model_modes.md).
         A note or example that names a table or column the actor may not read is left out,
-        as the schema leaves them out: one cached prefix per access policy. They are listed
-        for every question (two small scrolls) so that an example approved a moment ago is
-        used by the next question.
+        as the schema leaves them out (`backend.context_policy`), in both placements: one
+        cached prefix per access policy. They are listed for every question (two small
+        scrolls) so that an example approved a moment ago is used by the next question.
         """
         database = self.config.database
+        view = self.schema()
+        tables = list(view.tables)
+
+        def allowed(examples: list[Example]) -> list[Example]:
+            return visible_examples(
+                examples, policy, tables, known=view.known, dialect=self.runner.dialect
+            )
+
         if full_schema and self.config.stable_context_max_tokens > 0:
-            tables = list(self.schema().tables)
-            notes = [
-                n for n in self.index.list_notes(database) if _readable(n.text, policy, tables)
-            ]
-            examples = [
-                e
-                for e in self.index.list_examples(database)
-                if _readable(f"{e.question}\n{e.sql}", policy, tables)
-            ]
+            notes = visible_notes(self.index.list_notes(database), policy, tables)
+            examples = allowed(self.index.list_examples(database))
             size = stable_context_tokens(notes, examples)
             schema = sum(estimate_tokens(block) for block in parts.schema_blocks)
             room = self.config.num_ctx - self.config.answer_reserve_tokens - _QUESTION_ROOM
             if size <= self.config.stable_context_max_tokens and schema + size <= room:
                 return replace(parts, stable_notes=notes, stable_examples=examples)
-        question = parts.question
+        # The nearest few the policy allows: a few more are fetched, as some may be left out.
+        question, examples_k, notes_k = parts.question, self.config.examples_k, self.config.notes_k
+        found_examples = self.index.search_examples(database, question, k=3 * examples_k)
+        found_notes = self.index.search_notes(database, question, k=3 * notes_k)
         return replace(
             parts,
-            examples=self.index.search_examples(database, question, k=self.config.examples_k),
-            notes=self.index.search_notes(database, question, k=self.config.notes_k),
+            examples=allowed(found_examples)[:examples_k],
+            notes=visible_notes(found_notes, policy, tables)[:notes_k],
         )
 
     def _retrieve(
@@ -401,14 +407,6 @@ class Engine:
         with run.timed("execute"):
             result = self.runner.run(checked.sql, row_limit=self.config.row_limit)
         return checked.sql, result
-
-
-def _readable(text: str, policy: AccessPolicy, tables: Sequence[str]) -> bool:
-    """False when `text` names a table or a column that `policy` hides (whole words)."""
-    words = set(re.findall(r"\w+", text.lower()))
-    if any(t.lower() in words and not policy.allows_table(t) for t in tables):
-        return False
-    return not any(column in words for _table, column in policy.denied_columns)
 
 
 def _canonical(sql: str) -> str:
