@@ -95,6 +95,8 @@ class _Run:
     # A follow-up ("and in 2024?") means nothing without its conversation, which the cache
     # key does not hold: such a question neither reads nor writes the cache.
     cacheable: bool = True
+    # The guard's statement of the try under way, once it passed the guard.
+    checked: str | None = None
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -103,6 +105,19 @@ class _Run:
             yield
         finally:
             self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - started
+
+    def record(self, sql: str, failure: KeskinubeError | None = None) -> None:
+        """The try that ran `sql` (or was refused), with the statement sent to the database."""
+        executed, self.checked = self.checked, None
+        if failure is None:
+            self.attempts.append(Attempt(sql, None, "ok", executed=executed))
+            return
+        stage = _stage_of(failure)
+        self.attempts.append(Attempt(
+            sql, str(failure), stage, failure.message,
+            executed=executed if stage == "execute" else None,
+            code=failure.code if isinstance(failure, QueryFailed) else None,
+        ))  # fmt: skip
 
     def answer(self, *, sql: str | None = None, result: QueryResult | None = None,
                error: str | Message | None = None, cached: bool = False) -> Answer:  # fmt: skip
@@ -163,12 +178,13 @@ class Engine:
         run = _Run(question="")
         try:
             checked, result = self._check_and_run(run, sql, actor, step)
-            return run.answer(sql=checked, result=result)
         except (SqlRejected, QueryFailed) as exc:
-            run.attempts.append(Attempt(sql, str(exc), _stage_of(exc), exc.message))
+            run.record(sql, exc)
             return run.answer(sql=sql, error=_message(exc))
         except KeskinubeError as exc:
             return run.answer(sql=sql, error=_message(exc))
+        run.record(sql)
+        return run.answer(sql=checked, result=result)
 
     def warm_up(self, actor: Actor) -> bool:
         """Have the model server evaluate, and cache, what `actor`'s prompts start with.
@@ -224,9 +240,10 @@ class Engine:
             checked, result = self._check_and_run(run, sql, actor, step)
         except (SqlRejected, QueryFailed) as exc:
             log.info("cached SQL no longer works, asking the model: %s", exc)
+            run.record(sql, exc)  # it may have run: audited with the model's tries
             self.cache.evict(self.config.database, actor.role, run.question)
             return None
-        run.attempts.append(Attempt(sql, None, "ok"))
+        run.record(sql)
         return run.answer(sql=checked, result=result, cached=True)
 
     def _generate_and_run(
@@ -274,12 +291,12 @@ class Engine:
         try:
             checked, result = self._check_and_run(run, sql, actor, step)
         except QueryTimeout as exc:
-            run.attempts.append(Attempt(sql, str(exc), "execute", exc.message))
+            run.record(sql, exc)
             return run.answer(sql=sql, error=_message(exc)), str(exc)
         except (SqlRejected, QueryFailed) as exc:
-            run.attempts.append(Attempt(sql, str(exc), _stage_of(exc), exc.message))
+            run.record(sql, exc)
             return None, str(exc)
-        run.attempts.append(Attempt(sql, None, "ok"))
+        run.record(sql)
         if self.cache is not None and run.cacheable:
             self.cache.store(self.config.database, actor.role, run.question, sql)
         return run.answer(sql=checked, result=result), ""
@@ -394,6 +411,7 @@ class Engine:
         self, run: _Run, sql: str, actor: Actor, step: StepCallback
     ) -> tuple[str, QueryResult]:
         step("check")
+        run.checked = None
         with run.timed("check"):
             checked = check_sql(
                 sql,
@@ -403,6 +421,7 @@ class Engine:
                 policy=actor.policy,
                 user_attributes=dict(actor.attributes),
             )
+        run.checked = checked.sql
         step("execute")
         with run.timed("execute"):
             result = self.runner.run(checked.sql, row_limit=self.config.row_limit)

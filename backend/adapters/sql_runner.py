@@ -223,7 +223,8 @@ class SqlAlchemySqlRunner:
         if code in _TIMEOUT_CODES or (
             isinstance(exc, sqlite3.OperationalError) and "interrupted" in message
         ):
-            return QueryTimeout(Message.of("engine.db.timeout", seconds=f"{self.timeout_s:g}"))
+            seconds = f"{self.timeout_s:g}"
+            return QueryTimeout(Message.of("engine.db.timeout", seconds=seconds), code=code)
         if code in _CONNECTION_CODES:
             log.warning("database unreachable: %s", message)
             host = self.engine.url.host or self.engine.url.database
@@ -234,8 +235,8 @@ class SqlAlchemySqlRunner:
         # model get it only when it is built from the query (`db_errors`).
         log.info("query failed (%s): %s", code, message)
         if self.dialect == "sqlite":
-            return QueryFailed(sqlite_error_message(message))
-        return QueryFailed(mysql_error_message(code, message))
+            return QueryFailed(sqlite_error_message(message), code=code)
+        return QueryFailed(mysql_error_message(code, message), code=code)
 
 
 def _set_mysql_optimizer_switch(cursor: Any) -> None:

@@ -18,6 +18,7 @@ from backend.domain import Answer
 from backend.errors import KeskinubeError
 from backend.feedback import APPROVED, PENDING, FeedbackStore, Proposal
 from backend.i18n import Message
+from ui.components.audited import record_audit
 from ui.components.conversations import app_stores
 from ui.components.formats import format_when
 from ui.context import current_actor, get_auth, get_services, translator
@@ -48,7 +49,7 @@ def check(question: str) -> Callable[[str], Answer]:
         answer = services.engine.run_sql(sql, actor)
         # The audit log is a record, written in one language whoever reads it.
         reviewed = f"Review: {question}"  # i18n: not prose
-        auth.audit.record_answer(actor.username, replace(answer, question=reviewed))
+        record_audit(auth.audit, actor.username, replace(answer, question=reviewed))
         return answer
 
     return run
