@@ -6,9 +6,9 @@ them: a note that is not a number, an amount whose EXP overflows, broken JSON, a
 REGEXP pattern, a note that makes a scalar subquery return two rows. The row filter holds
 when every observable outcome (rows, error code and text, warnings) is the same on both —
 the user learns nothing about rows that might as well not exist. Errors and warnings are
-how a value leaks, and whether there is an error is a yes/no oracle; a warning is also the
-probe of "evaluated at all" that stands in for timing (a heavy expression that never runs
-on a hidden row cannot be timed on it).
+how a value leaks, and whether there is an error is a yes/no oracle. Timing is proven
+without timing anything: MariaDB's ANALYZE counts the rows a heavy expression ran on, and
+an expression that never runs on a hidden row cannot be timed on it.
 
 Each layer is proven alone: the guard's SQL on a session with MariaDB's default optimizer
 switches, and the runner's session switches on SQL without the guard's LIMIT. A control
@@ -17,6 +17,7 @@ shows the harness sees the leak when both are missing.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -236,3 +237,48 @@ def test_explain_shows_the_filtered_table_materialised(sql: str, full_url: str) 
     for condition in re.findall(r'"attached_condition": "([^"]*)"', plan):
         if "orders." in condition or "customers." in condition:
             assert condition in {"orders.region_id = '3'", "customers.region_id = '3'"}
+
+
+HEAVY = [
+    "SELECT o.id FROM orders o WHERE SHA2(REPEAT(o.note, 100), 512) <> ''",
+    "SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id"
+    " AND SHA2(REPEAT(c.email, 100), 512) <> ''",
+    "SELECT c.id FROM customers c WHERE EXISTS (SELECT 1 FROM orders o"
+    " WHERE o.customer_id = c.id AND SHA2(REPEAT(o.note, 100), 512) <> '')",
+    "WITH x AS (SELECT * FROM orders) SELECT id FROM x WHERE SHA2(REPEAT(x.note, 100), 512) <> ''",
+]
+
+
+def _tables(plan: object) -> Iterator[dict[str, Any]]:
+    if isinstance(plan, dict):
+        if "table_name" in plan:
+            yield plan
+        for value in plan.values():
+            yield from _tables(value)
+    elif isinstance(plan, list):
+        for value in plan:
+            yield from _tables(value)
+
+
+def heavy_evaluations(url: str, sql: str) -> int:
+    """How many rows the user's heavy expression ran on (ANALYZE runs the query)."""
+    engine = create_database_engine(url)
+    try:
+        with engine.connect() as conn:
+            plan = json.loads(conn.exec_driver_sql(f"ANALYZE FORMAT=JSON {sql}").scalar_one())
+    finally:
+        engine.dispose()
+    return sum(
+        int(t.get("r_rows", 0) * t.get("r_loops", 1))
+        for t in _tables(plan)
+        if "sha2" in t.get("attached_condition", "")
+    )
+
+
+@pytest.mark.parametrize("sql", HEAVY)
+def test_a_heavy_expression_never_runs_on_a_hidden_row(sql: str, full_url: str) -> None:
+    """No timing channel: the expression runs on visible rows only (3 orders, 2 customers)."""
+    checked = guarded(sql)
+    ran = heavy_evaluations(full_url, checked)
+    assert 0 < ran <= 3
+    assert heavy_evaluations(full_url, without_limit(checked)) > ran  # the control
