@@ -165,7 +165,8 @@ def observe(url: str, sql: str) -> tuple[Any, ...]:
         with conn.cursor() as cursor:
             try:
                 cursor.execute(sql)
-                outcome: tuple[Any, ...] = ("ok", tuple(cursor.fetchall()))
+                # Sorted: ties in ORDER BY (or none) may come back in any order.
+                outcome: tuple[Any, ...] = ("ok", tuple(sorted(cursor.fetchall(), key=repr)))
             except pymysql.MySQLError as exc:
                 outcome = ("error", *exc.args)
             cursor.execute("SHOW WARNINGS")
@@ -193,7 +194,7 @@ def test_runner_session_alone_keeps_filter_first(sql: str, full_url: str, visibl
         engine = create_database_engine(url)
         try:
             result = SqlAlchemySqlRunner(engine, timeout_s=5).run(unfixed, row_limit=1000)
-            return result.frame.to_dict("list")
+            return sorted(map(repr, result.frame.itertuples(index=False)))
         except QueryFailed as exc:
             return str(exc)
         finally:
