@@ -1,8 +1,17 @@
 """The audit log: every login, logout, SQL run and admin action, with queries and CSV export.
 
-Rows hold who, when, what happened and, for SQL runs, the question, the final SQL, the row
-count, the status and the duration. Passwords are never passed in, so never stored. Long
-texts are cut to `TEXT_LIMIT` characters so that MySQL's TEXT columns always fit.
+Rows hold who, when, what happened and, for SQL runs, the question, the SQL, the row
+count, the status and the duration. An answer is recorded as one row per try that reached
+the database (the statement the guard let through, and how it ended) plus its outcome,
+all in one transaction. Passwords are never passed in, so never stored. Long texts are
+cut to `TEXT_LIMIT` characters so that MySQL's TEXT columns always fit.
+
+Database errors reach this log only as the engine words them: text built from the query,
+or a catalogue message by error code — never the database's own text, which can carry row
+values a user may not see (`backend.adapters.db_errors`); the server log keeps that.
+
+A failed write is handled one way everywhere (`audit_answer`): logged with its stack trace,
+and the caller gets a warning to show; the answer itself is never lost.
 
 A detail given as a catalogue `Message` is stored twice: its English text (what the text
 search and the CSV export read, so records stay one language however they are viewed) and
@@ -14,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +37,9 @@ from backend.csv_cells import QUOTING, neutralise_cell
 from backend.i18n.message import Message
 
 if TYPE_CHECKING:
-    from backend.domain import Answer
+    from backend.domain import Answer, Attempt
+
+log = logging.getLogger(__name__)
 
 LOGIN_SUCCESS = "login_success"
 LOGIN_FAILURE = "login_failure"
@@ -109,6 +121,11 @@ class AuditLog:
 
     def record(self, event: str, *, username: str | None, status: str = OK, **fields: Any) -> None:
         """Append one row; `fields` are the optional AuditEntry fields (question, sql, ...)."""
+        self._insert([self._row(event, username=username, status=status, **fields)])
+
+    def _row(
+        self, event: str, *, username: str | None, status: str, **fields: Any
+    ) -> dict[str, Any]:
         unknown = set(fields) - {"question", "sql", "row_count", "duration_s", "detail"}
         if unknown:
             raise TypeError(f"unknown audit fields: {sorted(unknown)}")
@@ -118,12 +135,12 @@ class AuditLog:
             fields["detail_message"] = json.dumps(detail.to_dict(), ensure_ascii=False)
         values = {key: _clip(value) for key, value in fields.items()}
         name = username[:USERNAME_LENGTH] if username else None
+        return {"at": self.clock(), "username": name, "event": event, "status": status, **values}
+
+    def _insert(self, rows: list[dict[str, Any]]) -> None:
         with self.engine.begin() as conn:
-            conn.execute(
-                sa.insert(audit_log).values(
-                    at=self.clock(), username=name, event=event, status=status, **values
-                )
-            )
+            for row in rows:  # one by one: rows may lack different optional fields
+                conn.execute(sa.insert(audit_log).values(**row))
 
     def record_login(
         self, username: str, event: str, *, detail: str | Message | None = None
@@ -149,17 +166,35 @@ class AuditLog:
         )  # fmt: skip
 
     def record_answer(self, username: str, answer: Answer) -> None:
-        """Record an `Engine.ask`/`run_sql` answer: status from its error and last stage."""
-        status = OK
-        if not answer.ok:
-            stage = answer.attempts[-1].stage if answer.attempts else "execute"
-            status = REJECTED if stage == "check" else ERROR
+        """Record an `Engine.ask`/`run_sql` answer, in one transaction: a row for each try
+        that reached the database before the last one, then the outcome (status from its
+        error and last stage; the SQL the database ran when the last try got that far)."""
+        rows = [
+            self._attempt_row(username, answer.question, number, attempt)
+            for number, attempt in enumerate(answer.attempts[:-1], start=1)
+            if attempt.reached_database
+        ]
+        last = answer.attempts[-1] if answer.attempts else None
+        status = OK if answer.ok else _status(last)
         cached = Message.of("audit.detail.cached") if answer.cached else None
         detail = answer.error_message or answer.error or cached
-        self.record_sql(
-            username, answer.question, answer.sql,
-            answer.result.row_count if answer.result is not None else None,
-            status, round(sum(answer.timings.values()), 4), detail,
+        sql = last.executed if last is not None and last.reached_database else answer.sql
+        rows.append(self._row(
+            SQL_RUN, username=username, status=status, question=answer.question, sql=sql,
+            row_count=answer.result.row_count if answer.result is not None else None,
+            duration_s=round(sum(answer.timings.values()), 4), detail=detail,
+        ))  # fmt: skip
+        self._insert(rows)
+
+    def _attempt_row(
+        self, username: str, question: str, number: int, attempt: Attempt
+    ) -> dict[str, Any]:
+        reason = attempt.message or attempt.error or ""
+        code = "–" if attempt.code is None else attempt.code
+        detail = Message.of("audit.detail.attempt", number=number, code=code, reason=reason)
+        return self._row(
+            SQL_RUN, username=username, status=_status(attempt), question=question,
+            sql=attempt.executed, detail=detail,
         )  # fmt: skip
 
     def record_admin(self, by: str, detail: str | Message) -> None:
@@ -220,6 +255,32 @@ class AuditLog:
             writer.writerow(_csv_row(entry))
             count += 1
         return count
+
+
+def audit_answer(audit: AuditLog, username: str, answer: Answer) -> Message | None:
+    """The one way to audit an answer: never raises, never loses the answer.
+
+    A failed write (app database down, disk full...) is logged with its stack trace, and
+    the warning returned is for the caller to show, without stopping what it was doing.
+    """
+    try:
+        audit.record_answer(username, answer)
+    except Exception:  # any failure: the answer must still reach the user
+        log.exception("could not write the audit log for %s (question %r)",
+                      username, answer.question)  # fmt: skip
+        return Message.of("audit.write_failed")
+    return None
+
+
+def _status(attempt: Attempt | None) -> str:
+    """How a failed try ended: refused by the guard, stopped by the time limit, or failed."""
+    if attempt is None or attempt.stage == "ok":
+        return OK if attempt is not None else ERROR
+    if attempt.stage == "check":
+        return REJECTED
+    if attempt.message is not None and attempt.message.key == "engine.db.timeout":
+        return TIMEOUT
+    return ERROR
 
 
 def _conditions(filters: AuditFilter) -> list[sa.ColumnElement[bool]]:

@@ -77,6 +77,23 @@ class Settings(BaseSettings):
         "so a bigger export is cut (after whole rows) and its last line says so.",
     )
     query_timeout_s: float = Field(30.0, gt=0, description="Time limit of one SQL query.")
+    result_cell_max_bytes: int = Field(
+        10_000,
+        ge=100,
+        description="Longest text or binary cell a result holds; longer ones are cut and end "
+        "with `…[truncated]` (page and CSV export).",
+    )
+    result_max_bytes: int = Field(
+        20_000_000,
+        ge=10_000,
+        description="Most bytes of cells a page result holds; fetching stops there and the "
+        "answer says the result was cut.",
+    )
+    export_max_bytes: int = Field(
+        200_000_000,
+        ge=10_000,
+        description="Most bytes of cells a CSV export reads; the export stops there.",
+    )
     max_retries: int = Field(2, ge=0, le=5, description="Self-corrections after a failure.")
     retrieval_k: int = Field(5, ge=1, le=50, description="Tables retrieved per question.")
     schema_mode: Literal["auto", "retrieve", "full"] = Field(

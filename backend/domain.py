@@ -188,6 +188,15 @@ class Attempt:
     stage: Literal["generate", "check", "execute", "ok"] = "ok"
     # The error as a catalogue message, when it has one (for the reader's language).
     message: Message | None = None
+    # The statement sent to the database (the guard's), None when it never got there;
+    # every attempt that has one is audited.
+    executed: str | None = None
+    # The database's error number, when it refused or stopped the statement.
+    code: int | None = None
+
+    @property
+    def reached_database(self) -> bool:
+        return self.executed is not None
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,16 @@ class SqlRejected(KeskinubeError):
 
 
 class QueryFailed(KeskinubeError):
-    """The database raised an error while running an accepted statement."""
+    """The database raised an error while running an accepted statement.
+
+    `code` is the database's error number when it gave one (for the audit log); the
+    message never holds the database's text when that text could carry row values
+    (`backend.adapters.db_errors`).
+    """
+
+    def __init__(self, message: str | Message = "", /, *, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class QueryTimeout(QueryFailed):

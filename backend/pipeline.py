@@ -16,12 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from backend.context_policy import visible_examples, visible_notes
 from backend.domain import (
     AccessPolicy,
     Actor,
     Answer,
     Attempt,
     Completion,
+    Example,
     QueryResult,
     Retrieval,
     ScoredTable,
@@ -92,6 +94,11 @@ class _Run:
     completion_tokens: int = 0
     retrieval: Retrieval | None = None
     chart_proposal: str | None = None
+    # A follow-up ("and in 2024?") means nothing without its conversation, which the cache
+    # key does not hold: such a question neither reads nor writes the cache.
+    cacheable: bool = True
+    # The guard's statement of the try under way, once it passed the guard.
+    checked: str | None = None
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -100,6 +107,19 @@ class _Run:
             yield
         finally:
             self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - started
+
+    def record(self, sql: str, failure: KeskinubeError | None = None) -> None:
+        """The try that ran `sql` (or was refused), with the statement sent to the database."""
+        executed, self.checked = self.checked, None
+        if failure is None:
+            self.attempts.append(Attempt(sql, None, "ok", executed=executed))
+            return
+        stage = _stage_of(failure)
+        self.attempts.append(Attempt(
+            sql, str(failure), stage, failure.message,
+            executed=executed if stage == "execute" else None,
+            code=failure.code if isinstance(failure, QueryFailed) else None,
+        ))  # fmt: skip
 
     def answer(self, *, sql: str | None = None, result: QueryResult | None = None,
                error: str | Message | None = None, cached: bool = False) -> Answer:  # fmt: skip
@@ -143,7 +163,7 @@ class Engine:
     ) -> Answer:
         """Answer `question` for `actor`; `conversation` holds earlier turns for follow-ups."""
         step = on_step or (lambda _name: None)
-        run = _Run(question=question.strip())
+        run = _Run(question=question.strip(), cacheable=not conversation)
         if not run.question:
             return run.answer(error=Message.of("engine.ask.empty"))
         try:
@@ -160,12 +180,13 @@ class Engine:
         run = _Run(question="")
         try:
             checked, result = self._check_and_run(run, sql, actor, step, facts=False)
-            return run.answer(sql=checked, result=result)
         except (SqlRejected, QueryFailed) as exc:
-            run.attempts.append(Attempt(sql, str(exc), _stage_of(exc), exc.message))
+            run.record(sql, exc)
             return run.answer(sql=sql, error=_message(exc))
         except KeskinubeError as exc:
             return run.answer(sql=sql, error=_message(exc))
+        run.record(sql)
+        return run.answer(sql=checked, result=result)
 
     def warm_up(self, actor: Actor) -> bool:
         """Have the model server evaluate, and cache, what `actor`'s prompts start with.
@@ -211,7 +232,7 @@ class Engine:
     # -- steps ---------------------------------------------------------------------
 
     def _from_cache(self, run: _Run, actor: Actor, step: StepCallback) -> Answer | None:
-        if self.cache is None:
+        if self.cache is None or not run.cacheable:
             return None
         with run.timed("cache"):
             sql = self.cache.lookup(self.config.database, actor.role, run.question)
@@ -221,9 +242,10 @@ class Engine:
             checked, result = self._check_and_run(run, sql, actor, step)
         except (SqlRejected, QueryFailed) as exc:
             log.info("cached SQL no longer works, asking the model: %s", exc)
+            run.record(sql, exc)  # it may have run: audited with the model's tries
             self.cache.evict(self.config.database, actor.role, run.question)
             return None
-        run.attempts.append(Attempt(sql, None, "ok"))
+        run.record(sql)
         return run.answer(sql=checked, result=result, cached=True)
 
     def _generate_and_run(
@@ -273,13 +295,13 @@ class Engine:
         try:
             checked, result = self._check_and_run(run, sql, actor, step)
         except QueryTimeout as exc:
-            run.attempts.append(Attempt(sql, str(exc), "execute", exc.message))
+            run.record(sql, exc)
             return run.answer(sql=sql, error=_message(exc)), str(exc)
         except (SqlRejected, QueryFailed) as exc:
-            run.attempts.append(Attempt(sql, str(exc), _stage_of(exc), exc.message))
+            run.record(sql, exc)
             return None, str(exc)
-        run.attempts.append(Attempt(sql, None, "ok"))
-        if self.cache is not None:
+        run.record(sql)
+        if self.cache is not None and run.cacheable:
             self.cache.store(self.config.database, actor.role, run.question, sql)
         return run.answer(sql=checked, result=result), ""
 
@@ -314,31 +336,35 @@ class Engine:
         the question's message and are evaluated again each time (measured on 2 cores with
         the 1.5B model: ~540 tokens, most of a question's time; bench/results/model_modes.md).
         A note or example that names a table or column the actor may not read is left out,
-        as the schema leaves them out: one cached prefix per access policy. They are listed
-        for every question (two small scrolls) so that an example approved a moment ago is
-        used by the next question.
+        as the schema leaves them out (`backend.context_policy`), in both placements: one
+        cached prefix per access policy. They are listed for every question (two small
+        scrolls) so that an example approved a moment ago is used by the next question.
         """
         database = self.config.database
+        view = self.schema()
+        tables = list(view.tables)
+
+        def allowed(examples: list[Example]) -> list[Example]:
+            return visible_examples(
+                examples, policy, tables, known=view.known, dialect=self.runner.dialect
+            )
+
         if full_schema and self.config.stable_context_max_tokens > 0:
-            tables = list(self.schema().tables)
-            notes = [
-                n for n in self.index.list_notes(database) if _readable(n.text, policy, tables)
-            ]
-            examples = [
-                e
-                for e in self.index.list_examples(database)
-                if _readable(f"{e.question}\n{e.sql}", policy, tables)
-            ]
+            notes = visible_notes(self.index.list_notes(database), policy, tables)
+            examples = allowed(self.index.list_examples(database))
             size = stable_context_tokens(notes, examples)
             schema = sum(estimate_tokens(block) for block in parts.schema_blocks)
             room = self.config.num_ctx - self.config.answer_reserve_tokens - _QUESTION_ROOM
             if size <= self.config.stable_context_max_tokens and schema + size <= room:
                 return replace(parts, stable_notes=notes, stable_examples=examples)
-        question = parts.question
+        # The nearest few the policy allows: a few more are fetched, as some may be left out.
+        question, examples_k, notes_k = parts.question, self.config.examples_k, self.config.notes_k
+        found_examples = self.index.search_examples(database, question, k=3 * examples_k)
+        found_notes = self.index.search_notes(database, question, k=3 * notes_k)
         return replace(
             parts,
-            examples=self.index.search_examples(database, question, k=self.config.examples_k),
-            notes=self.index.search_notes(database, question, k=self.config.notes_k),
+            examples=allowed(found_examples)[:examples_k],
+            notes=visible_notes(found_notes, policy, tables)[:notes_k],
         )
 
     def _retrieve(
@@ -392,6 +418,7 @@ class Engine:
         """Repair and check `sql` against the schema (with `facts`, a query that does not fit
         raises SqlInvalid, stating why, without running), then guard and run it."""
         step("check")
+        run.checked = None
         with run.timed("check"):
             view, dialect = self.schema(), self.runner.dialect
             sql = validated_sql(sql, view=view, dialect=dialect, policy=actor.policy, report=facts)
@@ -403,6 +430,7 @@ class Engine:
                 policy=actor.policy,
                 user_attributes=dict(actor.attributes),
             )
+        run.checked = checked.sql
         step("execute")
         with run.timed("execute"):
             result = self.runner.run(checked.sql, row_limit=self.config.row_limit)
@@ -415,14 +443,6 @@ def _join_paths(view: SchemaView, policy: AccessPolicy, retrieval: Retrieval) ->
         return []
     needed = [t.name for t in retrieval.tables]
     return join_paths(view, policy, needed, within=[*needed, *retrieval.added_for_joins])
-
-
-def _readable(text: str, policy: AccessPolicy, tables: Sequence[str]) -> bool:
-    """False when `text` names a table or a column that `policy` hides (whole words)."""
-    words = set(re.findall(r"\w+", text.lower()))
-    if any(t.lower() in words and not policy.allows_table(t) for t in tables):
-        return False
-    return not any(column in words for _table, column in policy.denied_columns)
 
 
 def _canonical(sql: str) -> str:

@@ -141,9 +141,16 @@ def render_table(
     columns written in full: key columns (primary and foreign) always are, then those in
     `prefer`, then the rest in table order; the others are only named, in a comment.
     Raises `ValueError` for a table the policy does not allow: callers filter first.
+    A table the policy filters by rows shows no sample values: they were read from every
+    row, and the prompt (and the SQL the model writes from it) must not show a filtered
+    user rows they may not see.
     """
     if policy is not None and not policy.allows_table(table.name):
         raise ValueError(f"table {table.name!r} is not allowed by the policy")
+    if policy is not None and any(
+        r.table.lower() == table.name.lower() for r in policy.row_filters
+    ):
+        with_samples = False
     columns = [
         c for c in table.columns if policy is None or policy.allows_column(table.name, c.name)
     ]

@@ -102,7 +102,13 @@ def build_services(
     )
     engine = Engine(
         model=chat_model,
-        runner=SqlAlchemySqlRunner(db_engine, timeout_s=settings.query_timeout_s),
+        runner=SqlAlchemySqlRunner(
+            db_engine,
+            timeout_s=settings.query_timeout_s,
+            cell_max_bytes=settings.result_cell_max_bytes,
+            result_max_bytes=settings.result_max_bytes,
+            stream_max_bytes=settings.export_max_bytes,
+        ),
         index=store,
         config=config,
         cache=QdrantAnswerCache(client, embedder, similarity=settings.cache_similarity),

@@ -17,6 +17,7 @@ from backend.config import get_settings
 from backend.errors import KeskinubeError, SettingsError
 from backend.i18n import Language, normalise_language, t
 from ui import auth_gate, navigation
+from ui.components.audited import show_audit_warnings
 from ui.components.language import sidebar_language_picker
 from ui.components.markdown import md_error
 from ui.components.sidebar import render_sidebar
@@ -70,3 +71,4 @@ else:
     sidebar_language_picker(auth, session.user)
     warm_up_session()
     page.run()
+    show_audit_warnings()

@@ -5,9 +5,22 @@ time limit chosen by dialect, and a row cap enforced while streaming, so a runaw
 neither writes, nor runs forever, nor fills memory. `run` returns one capped frame (the
 page); `stream` yields frames chunk by chunk from the same cursor setup (the CSV export).
 
+Memory is bounded in bytes, not only rows: a text or binary cell longer than
+`cell_max_bytes` is cut and ends with `TRUNCATION_MARKER`, and fetching stops once the
+cells read add up to `result_max_bytes` (the result is then `truncated`, as when the row
+cap cuts it). `stream` cuts cells the same way, ends a chunk at `result_max_bytes` and
+stops the whole stream at `stream_max_bytes`. Rows are read one at a time from the
+server-side cursor, so at most one uncut row (bounded by the server's packet size) is held
+beyond those limits.
+
+Each MySQL/MariaDB session also turns off the optimizations that would let a user's
+condition run on rows a row filter hides (derived-table merge and condition pushdown; see
+`backend.sql_guard.row_filters`, whose SQL alone already prevents them).
+
 A timeout and a lost server become catalogue messages (`engine.db.*`) in the reader's
-language; any other database error keeps the database's own text, which the model reads
-to repair its SQL.
+language. Other database errors keep their text only when it is built from the query
+(unknown column, syntax...), which the model reads to repair its SQL; errors whose text
+can carry row values become a catalogue message by code (`backend.adapters.db_errors`).
 """
 
 from __future__ import annotations
@@ -24,6 +37,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from backend.adapters.db_errors import mysql_error_message, sqlite_error_message
 from backend.domain import QueryResult
 from backend.errors import DatabaseUnavailable, QueryFailed, QueryTimeout
 from backend.i18n.message import Message
@@ -34,6 +48,24 @@ log = logging.getLogger(__name__)
 _TIMEOUT_CODES = {1969, 3024}
 # Lost or refused connections: the server is down or unreachable.
 _CONNECTION_CODES = {2002, 2003, 2006, 2013, 2055}
+# A row filter must apply before any user expression sees a row: no merging of derived
+# tables into the outer query, no pushing outer conditions into them.
+MARIADB_OPTIMIZER_SWITCH = (
+    "derived_merge=off,condition_pushdown_for_derived=off,split_materialized=off"
+)
+MYSQL_OPTIMIZER_SWITCH = "derived_merge=off,derived_condition_pushdown=off"
+# MySQL before 8.0.22 has no derived_condition_pushdown (nor the optimization).
+_MYSQL_OLD_OPTIMIZER_SWITCH = "derived_merge=off"
+_UNKNOWN_SWITCH_VALUE = 1231
+
+# Ends a cell cut at `cell_max_bytes`.
+TRUNCATION_MARKER = "…[truncated]"
+_TRUNCATION_BYTES = TRUNCATION_MARKER.encode()
+# What a number, a date or a NULL is counted as (a Python object plus its slot).
+_SCALAR_BYTES = 16
+DEFAULT_CELL_MAX_BYTES = 10_000
+DEFAULT_RESULT_MAX_BYTES = 20_000_000
+DEFAULT_STREAM_MAX_BYTES = 200_000_000
 
 
 def create_database_engine(url: str) -> sa.Engine:
@@ -50,9 +82,20 @@ def create_database_engine(url: str) -> sa.Engine:
 class SqlAlchemySqlRunner:
     """The SqlRunner port for MySQL/MariaDB and SQLite."""
 
-    def __init__(self, engine: sa.Engine, *, timeout_s: float) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        *,
+        timeout_s: float,
+        cell_max_bytes: int = DEFAULT_CELL_MAX_BYTES,
+        result_max_bytes: int = DEFAULT_RESULT_MAX_BYTES,
+        stream_max_bytes: int = DEFAULT_STREAM_MAX_BYTES,
+    ) -> None:
         self.engine = engine
         self.timeout_s = timeout_s
+        self.cell_max_bytes = cell_max_bytes
+        self.result_max_bytes = result_max_bytes
+        self.stream_max_bytes = stream_max_bytes
         backend = engine.url.get_backend_name()
         if backend not in {"mysql", "sqlite"}:
             raise ValueError(f"unsupported database backend {backend!r}")
@@ -60,13 +103,27 @@ class SqlAlchemySqlRunner:
         self._is_mariadb: bool | None = None
 
     def run(self, sql: str, *, row_limit: int) -> QueryResult:
-        """Fetch at most `row_limit` rows; `truncated` says whether more existed."""
+        """Fetch at most `row_limit` rows and about `result_max_bytes`; `truncated` says
+        whether more rows existed than were fetched."""
         started = time.perf_counter()
         with self._executed(sql) as (columns, cursor):
-            rows = cursor.fetchmany(row_limit + 1)
-        truncated = len(rows) > row_limit
-        frame = rows_to_frame(columns, rows[:row_limit])
+            rows, _size = self._fetch(cursor, row_limit, self.result_max_bytes)
+            truncated = cursor.fetchone() is not None
+        frame = rows_to_frame(columns, rows)
         return QueryResult(frame, truncated, time.perf_counter() - started)
+
+    def _fetch(self, cursor: Any, max_rows: int, max_bytes: int) -> tuple[list[tuple], int]:
+        """Up to `max_rows` rows with their long cells cut, stopping at `max_bytes`."""
+        rows: list[tuple] = []
+        size = 0
+        while len(rows) < max_rows and size < max_bytes:
+            row = cursor.fetchone()
+            if row is None:
+                break
+            cut, row_size = bounded_row(row, self.cell_max_bytes)
+            rows.append(cut)
+            size += row_size
+        return rows, size
 
     def stream(
         self, sql: str, *, row_limit: int, chunk_rows: int
@@ -82,17 +139,20 @@ class SqlAlchemySqlRunner:
         if chunk_rows < 1:
             raise ValueError("chunk_rows must be at least 1")
         with self._executed(sql) as (columns, cursor):
-            left, sent = row_limit, False
-            while left > 0:
-                rows = cursor.fetchmany(min(chunk_rows, left))
+            left, budget, sent = row_limit, self.stream_max_bytes, False
+            while left > 0 and budget > 0:
+                rows, size = self._fetch(
+                    cursor, min(chunk_rows, left), min(self.result_max_bytes, budget)
+                )
                 if not rows:
                     break
                 left -= len(rows)
+                budget -= size
                 sent = True
                 yield rows_to_frame(columns, rows)
             if not sent:
                 yield rows_to_frame(columns, [])
-            truncated = left <= 0 and bool(cursor.fetchmany(1))
+            truncated = cursor.fetchone() is not None
         return truncated
 
     @contextmanager
@@ -125,8 +185,10 @@ class SqlAlchemySqlRunner:
                 self._is_mariadb = "mariadb" in str(setup.fetchone()[0]).lower()
             if self._is_mariadb:
                 setup.execute(f"SET SESSION max_statement_time = {self.timeout_s:.3f}")
+                setup.execute(f"SET SESSION optimizer_switch = '{MARIADB_OPTIMIZER_SWITCH}'")
             else:
                 setup.execute(f"SET SESSION max_execution_time = {int(self.timeout_s * 1000)}")
+                _set_mysql_optimizer_switch(setup)
             # Session-level too: DDL commits implicitly and would escape a transaction.
             setup.execute("SET SESSION TRANSACTION READ ONLY")
             setup.execute("START TRANSACTION READ ONLY")
@@ -161,15 +223,61 @@ class SqlAlchemySqlRunner:
         if code in _TIMEOUT_CODES or (
             isinstance(exc, sqlite3.OperationalError) and "interrupted" in message
         ):
-            return QueryTimeout(Message.of("engine.db.timeout", seconds=f"{self.timeout_s:g}"))
+            seconds = f"{self.timeout_s:g}"
+            return QueryTimeout(Message.of("engine.db.timeout", seconds=seconds), code=code)
         if code in _CONNECTION_CODES:
             log.warning("database unreachable: %s", message)
             host = self.engine.url.host or self.engine.url.database
             return DatabaseUnavailable(
                 Message.of("engine.db.unreachable", host=host, detail=message)
             )
-        log.info("query failed: %s", message)
-        return QueryFailed(message)
+        # The database's text can carry row values: the log keeps it, the user and the
+        # model get it only when it is built from the query (`db_errors`).
+        log.info("query failed (%s): %s", code, message)
+        if self.dialect == "sqlite":
+            return QueryFailed(sqlite_error_message(message), code=code)
+        return QueryFailed(mysql_error_message(code, message), code=code)
+
+
+def _set_mysql_optimizer_switch(cursor: Any) -> None:
+    import pymysql
+
+    try:
+        cursor.execute(f"SET SESSION optimizer_switch = '{MYSQL_OPTIMIZER_SWITCH}'")
+    except pymysql.err.MySQLError as exc:
+        if _error_code(exc) != _UNKNOWN_SWITCH_VALUE:
+            raise
+        cursor.execute(f"SET SESSION optimizer_switch = '{_MYSQL_OLD_OPTIMIZER_SWITCH}'")
+
+
+def bounded_row(row: Sequence[Any], cell_max_bytes: int) -> tuple[tuple, int]:
+    """The row with every text or binary cell cut to `cell_max_bytes`, and its size."""
+    cells = []
+    size = 0
+    for value in row:
+        if isinstance(value, str):
+            value = _cut_text(value, cell_max_bytes)
+            # UTF-8 length is at most 4 bytes a character; exact only when it matters.
+            size += len(value) if value.isascii() else len(value.encode())
+        elif isinstance(value, bytes | bytearray | memoryview):
+            value = bytes(value)
+            if len(value) > cell_max_bytes:
+                value = value[: max(cell_max_bytes - len(_TRUNCATION_BYTES), 0)] + _TRUNCATION_BYTES
+            size += len(value)
+        else:
+            size += _SCALAR_BYTES
+        cells.append(value)
+    return tuple(cells), size
+
+
+def _cut_text(text: str, max_bytes: int) -> str:
+    if len(text) * 4 <= max_bytes:
+        return text
+    encoded = text.encode()
+    if len(encoded) <= max_bytes:
+        return text
+    keep = max(max_bytes - len(_TRUNCATION_BYTES), 0)
+    return encoded[:keep].decode("utf-8", errors="ignore") + TRUNCATION_MARKER
 
 
 def _error_code(exc: BaseException | None) -> int | None:

@@ -1,8 +1,19 @@
 """Row filters: every read of a filtered table becomes a filtered derived table.
 
-`orders AS o` turns into `(SELECT * FROM orders WHERE region_id = '3') AS o` wherever the
-table is read: FROM, JOIN, subqueries, WITH queries, UNION branches, correlated
-subqueries. The user's own WHERE, ORs and joins then only ever see the filtered rows.
+`orders AS o` turns into `(SELECT * FROM orders WHERE region_id = '3' LIMIT <max>) AS o`
+wherever the table is read: FROM, JOIN, subqueries, WITH queries, UNION branches,
+correlated subqueries. The user's own WHERE, ORs and joins then only ever see the
+filtered rows.
+
+The LIMIT (larger than any table) is what makes that true inside the database, not just
+in the result: MariaDB and MySQL merge a plain derived table into the outer query, or push
+the outer conditions down into it, and then evaluate the user's expressions on rows the
+filter would have removed — an error such as "Subquery returns more than 1 row" or a
+conversion warning then tells about those rows. A derived table with a LIMIT can be
+neither merged nor given pushed-down conditions (MariaDB "derived table merge" and
+"condition pushdown into derived table" restrictions; MySQL 8 likewise), so it is
+materialised first, with the filter alone. The runner also turns those optimizations off
+per session (`backend.adapters.sql_runner`); either layer alone closes the leak.
 `:user.<name>` placeholders in a predicate become quoted string literals in the tree,
 never text pasted into SQL.
 """
@@ -23,6 +34,8 @@ from backend.sql_guard.tables import KnownTables, TableRead
 
 USER_PLACEHOLDER = "user"
 _CARRIED_ARGS = ("joins", "laterals", "pivots")
+# Larger than any table, and accepted by MySQL/MariaDB (unsigned 64-bit) and SQLite (signed).
+UNMERGEABLE_LIMIT = 2**63 - 1
 
 
 def apply_row_filters(
@@ -121,6 +134,7 @@ def _wrap(read: TableRead, predicate: exp.Expr) -> None:
         exp.select("*", copy=False)
         .from_(exp.Table(this=exp.to_identifier(read.name)), copy=False)
         .where(predicate.copy(), copy=False)
+        .limit(UNMERGEABLE_LIMIT, copy=False)
     )
     wrapped = exp.Subquery(this=inner, alias=alias.copy())
     for key in _CARRIED_ARGS:  # e.g. `(orders o JOIN customers c ON ...)` hangs joins here

@@ -139,14 +139,17 @@ def test_row_filter_leaves_unfiltered_tables_alone(db: sqlite3.Connection) -> No
 def test_row_filter_rewrites_aliased_reference_into_derived_table() -> None:
     checked = guard("SELECT o.amount FROM orders AS o WHERE o.amount > 1", dialect="mysql")
     assert checked.sql == (
-        "SELECT o.amount FROM (SELECT * FROM orders WHERE region_id = '3') AS o "
+        "SELECT o.amount FROM (SELECT * FROM orders WHERE region_id = '3' "
+        "LIMIT 9223372036854775807) AS o "
         "WHERE o.amount > 1 LIMIT 1000"
     )
 
 
 def test_row_filter_keeps_unaliased_name_for_column_references() -> None:
     checked = guard("SELECT ORDERS.amount FROM ORDERS", dialect="mysql")
-    assert "(SELECT * FROM orders WHERE region_id = '3') AS ORDERS" in checked.sql
+    assert "(SELECT * FROM orders WHERE region_id = '3' LIMIT 9223372036854775807) AS ORDERS" in (
+        checked.sql
+    )
 
 
 def test_row_filter_applies_in_every_union_branch_and_cte() -> None:

@@ -26,6 +26,7 @@ from backend.export import error_csv, export_csv, megabytes
 from backend.i18n import Translator, t
 from backend.pipeline import Engine
 from backend.summary import summarise
+from ui.components.audited import audit_warnings, record_audit
 from ui.components.charts import chart_switcher, render_chart, render_table
 from ui.components.conversations import AppStores, keep, run_own_sql
 from ui.components.formats import format_number
@@ -204,6 +205,7 @@ def _csv_maker(turn: ChatTurn, ctx: AnswerContext) -> Callable[[], bytes]:
     engine, actor, audit, language = ctx.engine, ctx.actor, ctx.audit, ctx.language
     sql, limit, question = turn.written_sql or "", ctx.settings.export_row_limit, turn.question
     max_bytes = ctx.settings.export_max_bytes
+    warnings = audit_warnings()  # the deferred call runs outside the script: no session
 
     def make() -> bytes:
         try:
@@ -218,7 +220,7 @@ def _csv_maker(turn: ChatTurn, ctx: AnswerContext) -> Callable[[], bytes]:
             return error_csv(t("common.unexpected_error", language))
         # The audit log is a record, written in one language whoever reads it.
         exported = f"CSV export: {question}"  # i18n: not prose
-        audit.record_answer(actor.username, replace(run, question=exported))
+        record_audit(audit, actor.username, replace(run, question=exported), warnings=warnings)
         return data
 
     return make

@@ -24,6 +24,7 @@ from backend.dashboards import access_key
 from backend.domain import Actor
 from backend.i18n import Message, Translator
 from backend.pipeline import Engine
+from ui.components.audited import audit_warnings, record_audit
 from ui.components.formats import NA, styled
 from ui.components.markdown import escape_markdown
 
@@ -169,7 +170,8 @@ def run_tile(
     cached result only when their role, policy and attributes are the same, so one
     role's rows never reach another. Each real run is audited.
     """
-    return _run_tile(sql, actor.role, access_key(actor), nonce, actor, engine, audit)
+    warnings = audit_warnings()
+    return _run_tile(sql, actor.role, access_key(actor), nonce, actor, engine, audit, warnings)
 
 
 @st.cache_data(ttl=TILE_TTL_S, max_entries=500, show_spinner=False)
@@ -181,15 +183,13 @@ def _run_tile(
     _actor: Actor,
     _engine: Engine,
     _audit: AuditLog,
+    _warnings: list[Message],
 ) -> TileResult:
     del role, access, nonce  # cache key only
     answer = _engine.run_sql(sql, _actor)
-    try:
-        # The audit log is a record, written in one language whoever reads it.
-        tile = "Dashboard tile"  # i18n: not prose
-        _audit.record_answer(_actor.username, replace(answer, question=tile))
-    except Exception:
-        log.exception("could not write the audit log")
+    # The audit log is a record, written in one language whoever reads it.
+    tile = "Dashboard tile"  # i18n: not prose
+    record_audit(_audit, _actor.username, replace(answer, question=tile), warnings=_warnings)
     result = answer.result
     return TileResult(
         frame=None if result is None else result.frame,

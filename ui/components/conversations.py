@@ -30,6 +30,7 @@ from backend.feedback import ExampleIndex, FeedbackStore
 from backend.i18n import Translator
 from backend.pipeline import Engine
 from backend.summary import summarise
+from ui.components.audited import record_audit
 from ui.components.markdown import escape_markdown, md_error
 from ui.context import get_auth, get_services, translator
 
@@ -191,10 +192,7 @@ def keep(
 ) -> int:
     """Audit the run, choose its chart and sentence (in `language`), store it; returns the
     conversation id. The page writes the sentence anew in the reader's language anyway."""
-    try:
-        audit.record_answer(username, answer)
-    except Exception:  # the answer is still worth keeping and showing
-        log.exception("could not write the audit log")
+    record_audit(audit, username, answer)  # a failure warns; the answer is kept all the same
     chart: ChartSpec | None = None
     summary = ""
     if answer.result is not None:

@@ -22,6 +22,7 @@ from backend.domain import Answer
 from backend.errors import KeskinubeError
 from backend.feedback import APPROVED, PENDING, FeedbackStore, Proposal, can_review
 from backend.i18n import Message
+from ui.components.audited import record_audit
 from ui.components.conversations import app_stores
 from ui.components.formats import format_when
 from ui.components.markdown import escape_markdown, md_error, md_message, md_t
@@ -54,7 +55,7 @@ def check(question: str) -> Callable[[str], Answer]:
         answer = services.engine.run_sql(sql, actor)
         # The audit log is a record, written in one language whoever reads it.
         reviewed = f"Review: {question}"  # i18n: not prose
-        auth.audit.record_answer(actor.username, replace(answer, question=reviewed))
+        record_audit(auth.audit, actor.username, replace(answer, question=reviewed))
         return answer
 
     return run

@@ -1,0 +1,174 @@
+"""Every try that reached the database is audited, and a failed audit write is handled one
+way everywhere (real MariaDB business database, scripted Ollama, app database on SQLite).
+
+An answer's attempts carry the statement the guard let through (`executed`) and the
+database's error code; the audit log gets one row for each try that reached the database
+before the last, then the outcome — in one transaction. Tries the guard refused never ran,
+so they get no row of their own. No row holds the database's raw error text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from qdrant_client import QdrantClient
+
+from auth import audit
+from auth.audit import AuditLog, audit_answer
+from auth.db import create_app_engine, ensure_schema
+from backend.config import load_settings
+from backend.domain import AccessPolicy, Actor, Answer
+from backend.i18n.message import Message
+from backend.wiring import Services, build_services, index_database
+from tests.support.scripted_ollama import ScriptedOllama, when
+
+pytestmark = pytest.mark.mariadb
+
+SETUP = [
+    "CREATE TABLE orders (id INT PRIMARY KEY, region VARCHAR(10), amount DECIMAL(10, 2),"
+    " note VARCHAR(40))",
+    "INSERT INTO orders VALUES (1, 'north', 10, 'zz-private-1'), (2, 'south', 20, 'zz-private-2')",
+    "CREATE TABLE scratch (id INT PRIMARY KEY, extra VARCHAR(10))",
+    "INSERT INTO scratch VALUES (1, 'x')",
+    "CREATE TABLE big (i INT PRIMARY KEY)",
+    "INSERT INTO big WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+    " WHERE i < 100) SELECT i FROM n",
+]
+GOOD = "SELECT COUNT(*) AS n FROM orders"
+UNKNOWN = "SELECT nope FROM orders"
+OVERFLOW = "SELECT EXP(amount * 1000) FROM orders"
+TWO_ROWS = "SELECT id FROM orders WHERE (SELECT region FROM orders) > ''"
+DENIED = "SELECT note FROM orders"
+SLOW = "SELECT COUNT(*) FROM big a, big b, big c, big d, big e WHERE a.i + b.i + c.i > e.i"
+ANA = Actor("ana", "analyst")
+NO_NOTES = Actor("nina", "analyst", policy=AccessPolicy(
+    denied_columns=frozenset({("orders", "note")})))  # fmt: skip
+
+
+@pytest.fixture
+def services(mysql_url: str, scripted_ollama: ScriptedOllama) -> Iterator[Services]:
+    engine = sa.create_engine(mysql_url)
+    with engine.begin() as conn:
+        for statement in SETUP:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+    settings = load_settings(
+        ollama_base_url=scripted_ollama.url, ollama_model=scripted_ollama.chat_model,
+        ollama_embed_model=scripted_ollama.embed_model, ollama_timeout_s=5,
+        query_timeout_s=1, max_retries=2,
+    )  # fmt: skip
+    built = build_services(settings, database_url=mysql_url, qdrant=QdrantClient(":memory:"))
+    index_database(built)
+    scripted_ollama.clear_requests()
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def audit_log(tmp_path: Path) -> AuditLog:
+    engine = create_app_engine(f"sqlite:///{tmp_path / 'app.sqlite'}")
+    ensure_schema(engine)
+    return AuditLog(engine)
+
+
+def sql_block(sql: str) -> str:
+    return f"```sql\n{sql}\n```"
+
+
+def rows(log: AuditLog) -> list[audit.AuditEntry]:
+    return list(log.iter_entries())
+
+
+@pytest.mark.parametrize(
+    ("replies", "actor", "statuses", "codes"),
+    [
+        ([UNKNOWN, GOOD], ANA, [audit.ERROR, audit.OK], [1054, None]),
+        ([TWO_ROWS, GOOD], ANA, [audit.ERROR, audit.OK], [1242, None]),
+        ([UNKNOWN, TWO_ROWS, OVERFLOW], ANA, [audit.ERROR] * 3, [1054, 1242, 1690]),
+        ([DENIED, TWO_ROWS, GOOD], NO_NOTES, [audit.ERROR, audit.OK], [1242, None]),
+        ([OVERFLOW, DENIED, GOOD], NO_NOTES, [audit.ERROR, audit.OK], [1690, None]),
+        ([TWO_ROWS, OVERFLOW, DENIED], NO_NOTES, [audit.ERROR, audit.ERROR, audit.REJECTED],
+         [1242, 1690]),
+        ([SLOW], ANA, [audit.TIMEOUT], [1969]),
+        ([GOOD], ANA, [audit.OK], [None]),
+    ],
+)  # fmt: skip
+def test_every_try_that_ran_is_audited(
+    services: Services,
+    scripted_ollama: ScriptedOllama,
+    audit_log: AuditLog,
+    replies: list[str],
+    actor: Actor,
+    statuses: list[str],
+    codes: list[int | None],
+) -> None:
+    scripted_ollama.add(when("orders", replies=[sql_block(r) for r in replies], anywhere=True))
+    answer = services.engine.ask("how many orders", actor)
+    ran = [a for a in answer.attempts if a.reached_database]
+    assert [a.code for a in ran] == codes, answer.attempts
+    assert all("LIMIT" in (a.executed or "") for a in ran)  # the guard's text, not the model's
+    assert audit_answer(audit_log, actor.username, answer) is None
+    entries = rows(audit_log)
+    assert [e.status for e in entries] == statuses
+    refused_last = not answer.attempts[-1].reached_database
+    assert len(entries) == len(ran) + refused_last  # refused tries get no row of their own
+    for entry, attempt in zip(entries, ran, strict=False):
+        assert entry.sql == attempt.executed
+    for entry in entries:
+        assert entry.question == "how many orders" and entry.username == actor.username
+        assert "zz-private" not in (entry.detail or "")
+        assert "Subquery returns" not in (entry.detail or "")  # not the database's text
+    for entry, code in zip(entries[:-1], codes, strict=False):
+        assert entry.detail is not None and f"database error {code}" in entry.detail
+    assert answer.ok == (statuses[-1] == audit.OK)
+
+
+def test_run_sql_is_audited_with_the_statement_that_ran(
+    services: Services, audit_log: AuditLog
+) -> None:
+    good = services.engine.run_sql("SELECT region FROM orders", ANA)
+    bad = services.engine.run_sql(TWO_ROWS, ANA)
+    refused = services.engine.run_sql(DENIED, NO_NOTES)
+    for answer in (good, bad, refused):
+        assert audit_answer(audit_log, "ana", answer) is None
+    entries = rows(audit_log)
+    assert [e.status for e in entries] == [audit.OK, audit.ERROR, audit.REJECTED]
+    assert entries[0].sql == good.attempts[0].executed and "LIMIT" in (entries[0].sql or "")
+    assert bad.attempts[0].code == 1242 and entries[1].sql == bad.attempts[0].executed
+    assert refused.attempts[0].executed is None and entries[2].sql == DENIED
+
+
+def test_a_cached_sql_that_fails_is_audited_before_the_models_answer(
+    services: Services, scripted_ollama: ScriptedOllama, audit_log: AuditLog, mysql_url: str
+) -> None:
+    scripted_ollama.add(
+        when("extras", replies=[sql_block("SELECT extra FROM scratch"), sql_block(GOOD)])
+    )
+    first = services.engine.ask("list the extras", ANA)
+    assert first.ok
+    engine = sa.create_engine(mysql_url)
+    with engine.begin() as conn:  # the cached SQL no longer runs
+        conn.exec_driver_sql("ALTER TABLE scratch DROP COLUMN extra")
+    engine.dispose()
+    second = services.engine.ask("list the extras", Actor("bea", "analyst"))
+    assert second.ok and not second.cached
+    assert [a.code for a in second.attempts if a.reached_database] == [1054, None]
+    assert audit_answer(audit_log, "bea", second) is None
+    assert [e.status for e in rows(audit_log)] == [audit.ERROR, audit.OK]
+
+
+def test_a_failed_audit_write_is_logged_and_warned_never_raised(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = AuditLog(sa.create_engine(f"sqlite:///{tmp_path / 'no_tables.sqlite'}"))
+    answer = Answer(question="q", sql="SELECT 1", result=None, error="x")
+    with caplog.at_level(logging.ERROR, logger="auth.audit"):
+        warning = audit_answer(broken, "ana", answer)
+    assert warning == Message.of("audit.write_failed")
+    assert warning.render("es") != warning.render("en")
+    (record,) = [r for r in caplog.records if r.name == "auth.audit"]
+    assert record.exc_info is not None and "ana" in record.getMessage()
