@@ -197,6 +197,8 @@ COVERAGE: list[tuple[str, str, AccessPolicy]] = [
             "SELECT id FROM orders FOR SYSTEM_TIME AS OF '2020-01-01'",
             "WITH orders AS (SELECT 1) SELECT * FROM orders",
             "SELECT id AS salary FROM staff",
+            "SELECT name FROM staff NATURAL JOIN (VALUES ('salary'), (10)) t",
+            "SELECT name FROM staff JOIN customers USING (SALARY)",
             "SELECT x.name FROM staff",
             "SELECT s.name FROM staff s, (SELECT 1) s",
             "DROP TABLE orders",
