@@ -71,6 +71,15 @@ class Settings(BaseSettings):
     row_limit: int = Field(1000, ge=1, description="Most rows a query returns to the page.")
     export_row_limit: int = Field(100_000, ge=1, description="Most rows a CSV export holds.")
     query_timeout_s: float = Field(30.0, gt=0, description="Time limit of one SQL query.")
+    sql_max_length: int = Field(
+        20_000, ge=1_000, description="Longest SQL (characters) the guard will check."
+    )
+    sql_max_depth: int = Field(
+        25,
+        ge=5,
+        description="Deepest nesting of brackets and CASE the guard will check (about 35 "
+        "exhausts the parser's stack: deeper SQL is refused either way).",
+    )
     max_retries: int = Field(2, ge=0, le=5, description="Self-corrections after a failure.")
     retrieval_k: int = Field(5, ge=1, le=50, description="Tables retrieved per question.")
     schema_mode: Literal["auto", "retrieve", "full"] = Field(

@@ -16,6 +16,7 @@ from sqlglot.tokenizer_core import Token, TokenType
 
 from backend.errors import SqlRejected
 from backend.i18n.message import Message
+from backend.sql_guard.complexity import SqlLimits, depth_problem, length_problem, tree_problem
 
 _EXECUTABLE_COMMENT = re.compile(r"/\*M?!")
 
@@ -119,11 +120,17 @@ def _not_select(detail: Message) -> SqlRejected:
     return reject(Message.of("guard.only_select", detail=detail))
 
 
-def parse_statement(sql: str, dialect: Dialect) -> exp.Query:
+def parse_statement(sql: str, dialect: Dialect, limits: SqlLimits) -> exp.Query:
     """Parse `sql` into exactly one read query, or raise `SqlRejected` saying why not."""
+    too_big = length_problem(sql, limits)
+    if too_big is not None:
+        raise reject(too_big)
     if _EXECUTABLE_COMMENT.search(sql):
         raise reject(Message.of("guard.executable_comment"))
     tokens = _tokenize(sql, dialect)
+    too_deep = depth_problem(tokens, limits)
+    if too_deep is not None:
+        raise reject(too_deep)
     statements = _split_statements(tokens)
     if not statements:
         raise reject(Message.of("guard.no_statement"))
@@ -137,6 +144,9 @@ def parse_statement(sql: str, dialect: Dialect) -> exp.Query:
         raise _not_select(Message.of("guard.unparsable", problem=problem)) from error
     if len(trees) != 1:
         raise reject(Message.of("guard.one_statement"))
+    too_complex = tree_problem(trees[0])
+    if too_complex is not None:
+        raise reject(too_complex)
     return _as_query(trees[0])
 
 

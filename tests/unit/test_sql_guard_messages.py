@@ -199,6 +199,9 @@ COVERAGE: list[tuple[str, str, AccessPolicy]] = [
             "SELECT id AS salary FROM staff",
             "SELECT name FROM staff NATURAL JOIN (VALUES ('salary'), (10)) t",
             "SELECT name FROM staff JOIN customers USING (SALARY)",
+            "SELECT '" + "x" * 20_000 + "'",
+            "SELECT " + "(" * 26 + "1" + ")" * 26,
+            "SELECT id FROM orders WHERE " + " OR ".join(["id = 1"] * 500),
             "SELECT x.name FROM staff",
             "SELECT s.name FROM staff s, (SELECT 1) s",
             "DROP TABLE orders",
@@ -240,6 +243,7 @@ DEFENSIVE = frozenset({
     "guard.unsupported_syntax",
     "guard.column.unchecked",
     "guard.column.unattributed",
+    "guard.failed",
 })  # fmt: skip
 
 
