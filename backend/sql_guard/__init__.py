@@ -1,11 +1,11 @@
 """The SQL guard: turns model-written SQL into one safe, capped, policy-checked SELECT.
 
 `check_sql` parses the text with sqlglot, refuses anything that is not a single read
-query (writes, DDL, SET, CALL, locks, INTO, variables, dangerous functions, executable
-comments, system schemas, unknown tables), applies the caller's access policy (allowed
-tables, denied columns, row filters), caps the row count and returns sqlglot's
-regenerated SQL. That regenerated text — comments dropped, row filters built into the
-tree — is what gets executed, never the model's own text.
+query (writes, DDL, SET, CALL, locks, INTO, variables, any function but the database's
+known built-ins, executable comments, system schemas, unknown tables), applies the
+caller's access policy (allowed tables, denied columns, row filters), caps the row count
+and returns sqlglot's regenerated SQL. That regenerated text — comments dropped, row
+filters built into the tree — is what gets executed, never the model's own text.
 
 Refusals raise `SqlRejected` with one sentence a business user, or the model on a retry,
 can act on: a catalogue message (domain "guard") that the page shows in the reader's
@@ -105,8 +105,8 @@ def _check(
 ) -> CheckedSql:
     target = sqlglot_dialect(dialect)
     tree = parse_statement(sql, target, limits)
-    check_nodes(tree)
-    drop_hints(tree)
+    drop_hints(tree)  # first: a hint's words are never run, and look like calls
+    check_nodes(tree, dialect)
     known = schema if isinstance(schema, KnownTables) else KnownTables.from_schema(schema)
     reads = find_table_reads(tree, known, policy, dialect)
     check_columns(tree, reads, known, policy, target)

@@ -17,6 +17,7 @@ from sqlglot.tokenizer_core import Token, TokenType
 from backend.errors import SqlRejected
 from backend.i18n.message import Message
 from backend.sql_guard.complexity import SqlLimits, depth_problem, length_problem, tree_problem
+from backend.sql_guard.functions import bare_function_problem, function_problem
 
 _EXECUTABLE_COMMENT = re.compile(r"/\*M?!")
 
@@ -90,15 +91,6 @@ _FORBIDDEN_NODES: tuple[tuple[type[exp.Expr], Message], ...] = (
     (exp.Declare, _ADMIN),
     (exp.Execute, _ADMIN),
 )
-
-# Functions that touch files, sleep, take locks, change sequences or load code.
-DANGEROUS_FUNCTIONS = frozenset((
-    "LOAD_FILE", "SLEEP", "BENCHMARK", "GET_LOCK", "RELEASE_LOCK", "RELEASE_ALL_LOCKS",
-    "IS_FREE_LOCK", "IS_USED_LOCK", "MASTER_POS_WAIT", "SOURCE_POS_WAIT", "MASTER_GTID_WAIT",
-    "WAIT_FOR_EXECUTED_GTID_SET", "WAIT_UNTIL_SQL_THREAD_AFTER_GTIDS", "NEXTVAL", "SETVAL",
-    "LASTVAL", "SYS_EXEC", "SYS_EVAL", "PG_SLEEP", "LOAD_EXTENSION", "READFILE", "WRITEFILE",
-    "EDIT", "FTS3_TOKENIZER",
-))  # fmt: skip
 
 QUERY_ROOTS = (exp.Select, exp.SetOperation, exp.Subquery)
 
@@ -209,14 +201,15 @@ def _as_query(tree: exp.Expr) -> exp.Query:
     return tree
 
 
-def check_nodes(tree: exp.Expr) -> None:
-    """Reject anything inside the query that writes, locks, waits or uses variables."""
-    problem = node_problem(tree)
+def check_nodes(tree: exp.Expr, dialect: str | None = None) -> None:
+    """Reject anything inside the query that writes, locks, waits, uses variables or calls
+    a function that is not a known built-in of `dialect` (None: of every dialect)."""
+    problem = node_problem(tree, dialect)
     if problem is not None:
         raise reject(problem)
 
 
-def node_problem(tree: exp.Expr) -> Message | None:
+def node_problem(tree: exp.Expr, dialect: str | None = None) -> Message | None:
     """Why `check_nodes` would reject `tree`, as a clause; None when it would not."""
     for node in tree.walk():
         for node_type, what in _FORBIDDEN_NODES:
@@ -225,13 +218,13 @@ def node_problem(tree: exp.Expr) -> Message | None:
                     "guard.only_select",
                     detail=Message.of("guard.contains_statement", what=what),
                 )
-        problem = _node_problem(node)
+        problem = _node_problem(node, dialect)
         if problem is not None:
             return problem
     return None
 
 
-def _node_problem(node: exp.Expr) -> Message | None:
+def _node_problem(node: exp.Expr, dialect: str | None) -> Message | None:
     if isinstance(node, exp.Into):
         return _into_reason("")
     if isinstance(node, exp.Lock):
@@ -246,8 +239,10 @@ def _node_problem(node: exp.Expr) -> Message | None:
         return Message.of("guard.next_value_for")
     if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):
         return Message.of("guard.schema_function", call=node.sql())
-    if isinstance(node, exp.Func):
-        return _function_problem(node)
+    if isinstance(node, exp.Func) and not isinstance(node.parent, exp.Table):
+        return function_problem(node, dialect)  # table functions: see tables.py
+    if isinstance(node, exp.Column):
+        return bare_function_problem(node, dialect)
     return None
 
 
@@ -258,14 +253,6 @@ def _is_bare_parameter(node: exp.Expr) -> bool:
         and not node.quoted
         and node.name.startswith(("$", "@", ":", "?"))
     )
-
-
-def _function_problem(node: exp.Func) -> Message | None:
-    names = {node.name.upper() if isinstance(node, exp.Anonymous) else "", node.sql_name()}
-    blocked = names & DANGEROUS_FUNCTIONS
-    if blocked:
-        return Message.of("guard.function", name=sorted(blocked)[0])
-    return None
 
 
 def drop_hints(tree: exp.Expr) -> None:

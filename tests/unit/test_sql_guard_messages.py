@@ -200,6 +200,8 @@ COVERAGE: list[tuple[str, str, AccessPolicy]] = [
             "SELECT name FROM staff NATURAL JOIN (VALUES ('salary'), (10)) t",
             "SELECT name FROM staff JOIN customers USING (SALARY)",
             "SELECT '" + "x" * 20_000 + "'",
+            "SELECT my_udf(id) FROM orders",
+            "SELECT CURRENT_USER",
             "SELECT " + "(" * 26 + "1" + ")" * 26,
             "SELECT id FROM orders WHERE " + " OR ".join(["id = 1"] * 500),
             "SELECT x.name FROM staff",
