@@ -45,6 +45,7 @@ REFUSED = [
     "WITH x(email) AS (SELECT 'a') SELECT name FROM employees NATURAL JOIN x",
     "SELECT name FROM employees WHERE id IN"
     " (SELECT e.id FROM employees e NATURAL JOIN (VALUES ('email')) t)",
+    "SELECT name FROM employees NATURAL JOIN offices",
     "SELECT name FROM employees JOIN offices USING (email)",
     "SELECT name FROM employees JOIN offices USING (`EMAIL`)",
     "SELECT name FROM employees JOIN offices USING (Email)",
