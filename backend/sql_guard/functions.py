@@ -157,7 +157,9 @@ def refusal(name: str) -> Message:
 def called_name(node: exp.Func, dialect: Dialect) -> str | None:
     """The function name the database is sent for `node`, upper-case; None for syntax."""
     if isinstance(node, exp.Anonymous):
-        return node.name.upper()
+        # sqlglot sends the name upper-cased by Python ('ſum' goes out as 'SUM'); a
+        # non-ASCII name is refused rather than trusted to that.
+        return node.name.upper() if node.name.isascii() else node.name
     found = _CALLED.match(node.sql(dialect=dialect, comments=False))
     if found is None:
         return None

@@ -31,6 +31,8 @@ UNKNOWN = [
     ("SELECT `my_udf`(amount) FROM orders", "MY_UDF"),
     ("SELECT My_Udf(amount) FROM orders", "MY_UDF"),
     ("SELECT `my udf`(amount) FROM orders", "MY UDF"),
+    ("SELECT `ſum_of`(amount) FROM orders", "ſum_of"),
+    ("SELECT ﬁeld(amount, 1, 2) FROM orders", "ﬁeld"),  # non-ASCII: refused, not upper()ed
     ("SELECT SUM(my_udf(amount)) FROM orders", "MY_UDF"),
     ("SELECT id FROM orders ORDER BY my_udf(id)", "MY_UDF"),
     ("SELECT customer_id FROM orders GROUP BY customer_id HAVING MAX(my_udf(id)) > 1", "MY_UDF"),
@@ -72,6 +74,9 @@ def test_built_ins_sqlglot_rewrites_are_judged_by_the_name_sent() -> None:
     assert "STR_TO_DATE" in check("SELECT DATE_TRUNC('month', ordered_at) FROM orders")
     assert "COALESCE" in check("SELECT IFNULL(amount, 0) FROM orders")
     assert "COALESCE" in check("SELECT NVL(amount, 0) FROM orders")  # NVL is MariaDB's only
+    # sqlglot reads these as the built-ins (Python's upper()), and sends SUM and COALESCE.
+    assert "SUM(amount)" in check("SELECT ſum(amount) FROM orders")
+    assert "COALESCE(amount, 0)" in check("SELECT `ıfnull`(amount, 0) FROM orders")
 
 
 @pytest.mark.parametrize("call", METADATA)
