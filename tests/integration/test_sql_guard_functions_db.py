@@ -37,6 +37,8 @@ DDL = [
     # A definer's-rights function, as a DBA might have written it for a report.
     "CREATE FUNCTION kk_pay(emp INT) RETURNS INT READS SQL DATA SQL SECURITY DEFINER"
     " RETURN (SELECT salary FROM employees WHERE id = emp)",
+    # Named like a built-in: MariaDB warns (1585) and always calls its own function.
+    "CREATE FUNCTION md5(x TEXT) RETURNS INT RETURN 42",
 ]
 
 STORED_CALLS = [
@@ -178,6 +180,14 @@ def test_account_server_and_side_effect_functions_are_refused(sql: str) -> None:
 @pytest.mark.parametrize("sql", BUILT_INS)
 def test_business_built_ins_pass_and_run_on_mariadb(engine: sa.Engine, sql: str) -> None:
     assert run(engine, guard(sql))
+
+
+@pytest.mark.parametrize("spelling", ["MD5", "md5", "`md5`", "`MD5`"])
+def test_a_stored_function_named_like_a_built_in_is_never_the_one_called(
+    engine: sa.Engine, spelling: str
+) -> None:
+    sql = guard(f"SELECT {spelling}(name) AS h FROM employees WHERE id = 1")
+    assert run(engine, sql) == [("82e335f7ac0e0e412b2ae15abe662110",)]  # MD5('Ann'), not 42
 
 
 def test_every_allowed_name_is_a_native_mariadb_function(engine: sa.Engine) -> None:
