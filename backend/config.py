@@ -72,9 +72,10 @@ class Settings(BaseSettings):
     export_row_limit: int = Field(100_000, ge=1, description="Most rows a CSV export holds.")
     export_max_bytes: int = Field(
         50_000_000,
-        ge=4096,
-        description="Most bytes a CSV export holds: Streamlit keeps a download in memory, "
-        "so a bigger export is cut (after whole rows) and its last line says so.",
+        ge=10_000,
+        description="Most bytes a CSV export holds (the file, and the cells read for it): "
+        "Streamlit keeps a download in memory, so a bigger export is cut (after whole rows) "
+        "and its last line says so.",
     )
     query_timeout_s: float = Field(30.0, gt=0, description="Time limit of one SQL query.")
     result_cell_max_bytes: int = Field(
@@ -89,10 +90,14 @@ class Settings(BaseSettings):
         description="Most bytes of cells a page result holds; fetching stops there and the "
         "answer says the result was cut.",
     )
-    export_max_bytes: int = Field(
-        200_000_000,
-        ge=10_000,
-        description="Most bytes of cells a CSV export reads; the export stops there.",
+    sql_max_length: int = Field(
+        20_000, ge=1_000, description="Longest SQL (characters) the guard will check."
+    )
+    sql_max_depth: int = Field(
+        25,
+        ge=5,
+        description="Deepest nesting of brackets and CASE the guard will check (about 35 "
+        "exhausts the parser's stack: deeper SQL is refused either way).",
     )
     max_retries: int = Field(2, ge=0, le=5, description="Self-corrections after a failure.")
     retrieval_k: int = Field(5, ge=1, le=50, description="Tables retrieved per question.")

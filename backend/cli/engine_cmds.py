@@ -22,6 +22,7 @@ from backend.i18n.message import Message
 
 if TYPE_CHECKING:
     from backend.domain import Actor, Answer
+    from backend.sql_guard import SqlLimits
     from backend.wiring import Services
 
 
@@ -213,28 +214,59 @@ def _search(services: Services, question: str, k: int) -> dict[str, Any]:
 
 
 def _sql_check(args: argparse.Namespace) -> int:
-    from backend.errors import SqlRejected
-    from backend.sql_guard import check_sql
+    from backend.sql_guard import SqlLimits
 
     with _services(args) as services:
         actor = _cli_actor(services, args.role)
         schema = {name: list(t.column_names) for name, t in services.engine.tables().items()}
-        dialect = services.engine.runner.dialect
-        for item in _read_jsonl(args.file):
-            try:
-                check_sql(
-                    item["sql"],
-                    schema=schema,
-                    dialect=dialect,
-                    row_limit=services.settings.row_limit,
-                    policy=actor.policy,
-                    user_attributes=dict(actor.attributes),
-                )
-                verdict = {"id": item.get("id"), "allowed": True, "reason": None}
-            except SqlRejected as exc:
-                verdict = {"id": item.get("id"), "allowed": False, "reason": str(exc)}
-            print(json.dumps(verdict, ensure_ascii=False))
+        settings = services.settings
+        limits = SqlLimits(max_length=settings.sql_max_length, max_depth=settings.sql_max_depth)
+        with args.file.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    verdict = _verdict(line, number, services, actor, schema, limits)
+                    print(json.dumps(verdict, ensure_ascii=False), flush=True)
     return 0
+
+
+def _verdict(
+    line: str,
+    number: int,
+    services: Services,
+    actor: Actor,
+    schema: dict[str, list[str]],
+    limits: SqlLimits,
+) -> dict[str, Any]:
+    """One line's verdict; a bad line or a failed check is reported and the file goes on."""
+    from backend.errors import SqlRejected
+    from backend.sql_guard import check_sql
+
+    problem: Message | None = None
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        item, problem = {}, Message.of("cli.sql.not_json", problem=exc.msg)
+    if problem is None and not (isinstance(item, dict) and isinstance(item.get("sql"), str)):
+        problem = Message.of("cli.sql.no_sql")
+    key = item.get("id") if isinstance(item, dict) else None
+    if problem is not None:
+        return {"id": key, "line": number, "allowed": False, "reason": str(problem)}
+    try:
+        check_sql(
+            item["sql"],
+            schema=schema,
+            dialect=services.engine.runner.dialect,
+            row_limit=services.settings.row_limit,
+            policy=actor.policy,
+            user_attributes=dict(actor.attributes),
+            limits=limits,
+        )
+    except SqlRejected as exc:
+        return {"id": key, "allowed": False, "reason": str(exc)}
+    except Exception as exc:  # the guard fails closed; a bug here must not stop the file
+        reason = Message.of("cli.sql.check_failed", problem=f"{type(exc).__name__}: {exc}")
+        return {"id": key, "line": number, "allowed": False, "reason": str(reason)}
+    return {"id": key, "allowed": True, "reason": None}
 
 
 def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:

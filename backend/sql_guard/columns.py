@@ -20,6 +20,7 @@ from sqlglot.optimizer.scope import Scope, traverse_scope, walk_in_scope
 
 from backend.domain import AccessPolicy
 from backend.i18n.message import Message
+from backend.sql_guard.joins import check_joins, denied_by_fold, fold
 from backend.sql_guard.statements import reject
 from backend.sql_guard.tables import KnownTables, TableRead
 
@@ -42,6 +43,7 @@ def check_columns(
         return
     _check_stars(reads, known, policy)
     _check_aliases(tree, reads, known, policy)
+    check_joins(tree, reads, known, policy)
     qualified = _qualified_copy(tree, known, dialect)
     scopes = _scope_of_columns(qualified)
     for column in qualified.find_all(exp.Column):
@@ -85,12 +87,12 @@ def _check_aliases(
 ) -> None:
     # Engines differ on whether GROUP BY / HAVING / ORDER BY names mean the alias or the
     # column; an alias that shadows a denied column would make the answer depend on it.
-    denied = {c.lower(): f"{r.name}.{c}" for r in reads for c in _denied(r.name, known, policy)}
+    denied = denied_by_fold(reads, known, policy)
     names = [a.alias for a in tree.find_all(exp.Alias)]
     names += [i.name for t in tree.find_all(exp.TableAlias) for i in t.columns]
     for name in names:
-        if name.lower() in denied:
-            raise reject(Message.of("guard.column.alias", alias=name, column=denied[name.lower()]))
+        if fold(name) in denied:
+            raise reject(Message.of("guard.column.alias", alias=name, column=denied[fold(name)]))
 
 
 def _denied(table: str, known: KnownTables, policy: AccessPolicy) -> list[str]:

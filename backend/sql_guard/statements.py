@@ -16,6 +16,8 @@ from sqlglot.tokenizer_core import Token, TokenType
 
 from backend.errors import SqlRejected
 from backend.i18n.message import Message
+from backend.sql_guard.complexity import SqlLimits, depth_problem, length_problem, tree_problem
+from backend.sql_guard.functions import bare_function_problem, function_problem
 
 _EXECUTABLE_COMMENT = re.compile(r"/\*M?!")
 
@@ -90,15 +92,6 @@ _FORBIDDEN_NODES: tuple[tuple[type[exp.Expr], Message], ...] = (
     (exp.Execute, _ADMIN),
 )
 
-# Functions that touch files, sleep, take locks, change sequences or load code.
-DANGEROUS_FUNCTIONS = frozenset((
-    "LOAD_FILE", "SLEEP", "BENCHMARK", "GET_LOCK", "RELEASE_LOCK", "RELEASE_ALL_LOCKS",
-    "IS_FREE_LOCK", "IS_USED_LOCK", "MASTER_POS_WAIT", "SOURCE_POS_WAIT", "MASTER_GTID_WAIT",
-    "WAIT_FOR_EXECUTED_GTID_SET", "WAIT_UNTIL_SQL_THREAD_AFTER_GTIDS", "NEXTVAL", "SETVAL",
-    "LASTVAL", "SYS_EXEC", "SYS_EVAL", "PG_SLEEP", "LOAD_EXTENSION", "READFILE", "WRITEFILE",
-    "EDIT", "FTS3_TOKENIZER",
-))  # fmt: skip
-
 QUERY_ROOTS = (exp.Select, exp.SetOperation, exp.Subquery)
 
 
@@ -119,11 +112,17 @@ def _not_select(detail: Message) -> SqlRejected:
     return reject(Message.of("guard.only_select", detail=detail))
 
 
-def parse_statement(sql: str, dialect: Dialect) -> exp.Query:
+def parse_statement(sql: str, dialect: Dialect, limits: SqlLimits) -> exp.Query:
     """Parse `sql` into exactly one read query, or raise `SqlRejected` saying why not."""
+    too_big = length_problem(sql, limits)
+    if too_big is not None:
+        raise reject(too_big)
     if _EXECUTABLE_COMMENT.search(sql):
         raise reject(Message.of("guard.executable_comment"))
     tokens = _tokenize(sql, dialect)
+    too_deep = depth_problem(tokens, limits)
+    if too_deep is not None:
+        raise reject(too_deep)
     statements = _split_statements(tokens)
     if not statements:
         raise reject(Message.of("guard.no_statement"))
@@ -137,6 +136,9 @@ def parse_statement(sql: str, dialect: Dialect) -> exp.Query:
         raise _not_select(Message.of("guard.unparsable", problem=problem)) from error
     if len(trees) != 1:
         raise reject(Message.of("guard.one_statement"))
+    too_complex = tree_problem(trees[0])
+    if too_complex is not None:
+        raise reject(too_complex)
     return _as_query(trees[0])
 
 
@@ -199,14 +201,15 @@ def _as_query(tree: exp.Expr) -> exp.Query:
     return tree
 
 
-def check_nodes(tree: exp.Expr) -> None:
-    """Reject anything inside the query that writes, locks, waits or uses variables."""
-    problem = node_problem(tree)
+def check_nodes(tree: exp.Expr, dialect: str | None = None) -> None:
+    """Reject anything inside the query that writes, locks, waits, uses variables or calls
+    a function that is not a known built-in of `dialect` (None: of every dialect)."""
+    problem = node_problem(tree, dialect)
     if problem is not None:
         raise reject(problem)
 
 
-def node_problem(tree: exp.Expr) -> Message | None:
+def node_problem(tree: exp.Expr, dialect: str | None = None) -> Message | None:
     """Why `check_nodes` would reject `tree`, as a clause; None when it would not."""
     for node in tree.walk():
         for node_type, what in _FORBIDDEN_NODES:
@@ -215,13 +218,13 @@ def node_problem(tree: exp.Expr) -> Message | None:
                     "guard.only_select",
                     detail=Message.of("guard.contains_statement", what=what),
                 )
-        problem = _node_problem(node)
+        problem = _node_problem(node, dialect)
         if problem is not None:
             return problem
     return None
 
 
-def _node_problem(node: exp.Expr) -> Message | None:
+def _node_problem(node: exp.Expr, dialect: str | None) -> Message | None:
     if isinstance(node, exp.Into):
         return _into_reason("")
     if isinstance(node, exp.Lock):
@@ -236,8 +239,10 @@ def _node_problem(node: exp.Expr) -> Message | None:
         return Message.of("guard.next_value_for")
     if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):
         return Message.of("guard.schema_function", call=node.sql())
-    if isinstance(node, exp.Func):
-        return _function_problem(node)
+    if isinstance(node, exp.Func) and not isinstance(node.parent, exp.Table):
+        return function_problem(node, dialect)  # table functions: see tables.py
+    if isinstance(node, exp.Column):
+        return bare_function_problem(node, dialect)
     return None
 
 
@@ -248,14 +253,6 @@ def _is_bare_parameter(node: exp.Expr) -> bool:
         and not node.quoted
         and node.name.startswith(("$", "@", ":", "?"))
     )
-
-
-def _function_problem(node: exp.Func) -> Message | None:
-    names = {node.name.upper() if isinstance(node, exp.Anonymous) else "", node.sql_name()}
-    blocked = names & DANGEROUS_FUNCTIONS
-    if blocked:
-        return Message.of("guard.function", name=sorted(blocked)[0])
-    return None
 
 
 def drop_hints(tree: exp.Expr) -> None:

@@ -382,6 +382,41 @@ def test_cli_sql_check_applies_a_roles_policy(
     assert [v["allowed"] for v in unrestricted] == [True, True, False]
 
 
+def test_cli_sql_check_goes_on_after_a_refused_crashing_or_broken_line(
+    demo_sqlite: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    from backend.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", demo_sqlite)
+    monkeypatch.setenv("OLLAMA_BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("QDRANT_PATH", str(tmp_path / "qdrant"))
+    assert main(["index", "--no-progress"]) == 0
+    deep = "SELECT " + "ABS(" * 60 + "1" + ")" * 60 + " FROM employees"
+    lines = [
+        json.dumps({"id": "deep", "sql": deep}),
+        json.dumps({"id": "huge", "sql": "SELECT '" + "x" * 200_000 + "'"}),
+        '{"id": "broken", "sql": ',
+        json.dumps({"id": "no-sql", "query": "SELECT 1"}),
+        json.dumps(["SELECT 1"]),
+        json.dumps({"id": "write", "sql": "DELETE FROM employees"}),
+        json.dumps({"id": "last", "sql": "SELECT first_name FROM employees"}),
+    ]
+    statements = tmp_path / "statements.jsonl"
+    statements.write_text("\n".join(lines))
+    capsys.readouterr()
+    assert main(["sql", "check", "--file", str(statements)]) == 0
+    verdicts = [json.loads(v) for v in capsys.readouterr().out.splitlines()]
+    assert [v["allowed"] for v in verdicts] == [False] * 6 + [True]
+    assert "levels deep" in verdicts[0]["reason"] and "characters" in verdicts[1]["reason"]
+    assert verdicts[2]["line"] == 3 and "Not a JSON line" in verdicts[2]["reason"]
+    assert verdicts[3]["id"] == "no-sql" and '"sql"' in verdicts[3]["reason"]
+
+
 def test_a_repeated_failed_query_ends_the_run_with_a_column_hint_given(
     services: Services, scripted_ollama: ScriptedOllama
 ) -> None:

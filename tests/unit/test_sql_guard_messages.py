@@ -197,6 +197,13 @@ COVERAGE: list[tuple[str, str, AccessPolicy]] = [
             "SELECT id FROM orders FOR SYSTEM_TIME AS OF '2020-01-01'",
             "WITH orders AS (SELECT 1) SELECT * FROM orders",
             "SELECT id AS salary FROM staff",
+            "SELECT name FROM staff NATURAL JOIN (VALUES ('salary'), (10)) t",
+            "SELECT name FROM staff JOIN customers USING (SALARY)",
+            "SELECT '" + "x" * 20_000 + "'",
+            "SELECT my_udf(id) FROM orders",
+            "SELECT CURRENT_USER",
+            "SELECT " + "(" * 26 + "1" + ")" * 26,
+            "SELECT id FROM orders WHERE " + " OR ".join(["id = 1"] * 500),
             "SELECT x.name FROM staff",
             "SELECT s.name FROM staff s, (SELECT 1) s",
             "DROP TABLE orders",
@@ -238,6 +245,7 @@ DEFENSIVE = frozenset({
     "guard.unsupported_syntax",
     "guard.column.unchecked",
     "guard.column.unattributed",
+    "guard.failed",
 })  # fmt: skip
 
 

@@ -67,7 +67,7 @@ FORBIDDEN: list[tuple[str, str]] = [
     ("SELECT name, RANK() OVER (ORDER BY salary DESC) FROM employees", SALARY),
     ("SELECT name, SUM(salary) OVER (PARTITION BY dept_id) FROM employees", SALARY),
     ("SELECT e.name FROM employees e JOIN employees e2 ON e2.salary > e.salary", SALARY),
-    ("SELECT e.name FROM employees e JOIN payroll p USING (salary)", SALARY),
+    ("SELECT e.name FROM employees e JOIN payroll p USING (salary)", "joins on employees.salary"),
     ("SELECT name FROM employees NATURAL JOIN payroll", SALARY),
     ("SELECT name FROM employees UNION SELECT CAST(salary AS CHAR) FROM employees", SALARY),
     ("SELECT name FROM departments UNION ALL SELECT ssn FROM employees", SSN),
