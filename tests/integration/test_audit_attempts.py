@@ -39,7 +39,7 @@ SETUP = [
     " WHERE i < 100) SELECT i FROM n",
 ]
 GOOD = "SELECT COUNT(*) AS n FROM orders"
-UNKNOWN = "SELECT nope FROM orders"
+UNKNOWN = "SELECT nope FROM orders"  # caught by the schema check: never reaches the database
 OVERFLOW = "SELECT EXP(amount * 1000) FROM orders"
 TWO_ROWS = "SELECT id FROM orders WHERE (SELECT region FROM orders) > ''"
 DENIED = "SELECT note FROM orders"
@@ -86,9 +86,9 @@ def rows(log: AuditLog) -> list[audit.AuditEntry]:
 @pytest.mark.parametrize(
     ("replies", "actor", "statuses", "codes"),
     [
-        ([UNKNOWN, GOOD], ANA, [audit.ERROR, audit.OK], [1054, None]),
+        ([UNKNOWN, GOOD], ANA, [audit.OK], [None]),
         ([TWO_ROWS, GOOD], ANA, [audit.ERROR, audit.OK], [1242, None]),
-        ([UNKNOWN, TWO_ROWS, OVERFLOW], ANA, [audit.ERROR] * 3, [1054, 1242, 1690]),
+        ([UNKNOWN, TWO_ROWS, OVERFLOW], ANA, [audit.ERROR] * 2, [1242, 1690]),
         ([DENIED, TWO_ROWS, GOOD], NO_NOTES, [audit.ERROR, audit.OK], [1242, None]),
         ([OVERFLOW, DENIED, GOOD], NO_NOTES, [audit.ERROR, audit.OK], [1690, None]),
         ([TWO_ROWS, OVERFLOW, DENIED], NO_NOTES, [audit.ERROR, audit.ERROR, audit.REJECTED],
