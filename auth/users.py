@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from auth import roles
 from auth.clock import Clock, utc_now
-from auth.db import row_filters, users
+from auth.db import users
 from auth.errors import (
     LastAdminError,
     PasswordRejected,
@@ -24,6 +24,8 @@ from auth.errors import (
     UserNotFound,
 )
 from auth.passwords import PasswordHasher, check_password, generate_password
+from auth.sessions import revoke_user_sessions
+from auth.user_data import Owner, count_user_data, delete_user_data
 from auth.validation import (
     normalise_username,
     valid_attributes,
@@ -153,10 +155,12 @@ class UserStore:
             return _update(conn, user, role=role)
 
     def disable(self, username: str) -> User:
-        """Refuse future logins; disabling the last active admin raises `LastAdminError`."""
+        """Refuse future logins and end every open session; disabling the last active
+        admin raises `LastAdminError`."""
         with self.engine.begin() as conn:
             user = _require(conn, username)
             _protect_last_admin(conn, user, "disable")
+            revoke_user_sessions(conn, user.id, self.clock())
             return _update(conn, user, disabled=True)
 
     def enable(self, username: str) -> User:
@@ -164,20 +168,29 @@ class UserStore:
         with self.engine.begin() as conn:
             return _update(conn, _require(conn, username), disabled=False)
 
-    def delete(self, username: str) -> None:
-        """Remove the account and its own row filters (its audit rows stay)."""
+    def data_counts(self, username: str) -> dict[str, int]:
+        """What deleting `username` would remove: rows per kind (`auth.user_data.KINDS`)."""
+        with self.engine.connect() as conn:
+            user = _require(conn, username)
+            return count_user_data(conn, Owner(user.id, user.username))
+
+    def delete(self, username: str, *, by: str | None = None) -> dict[str, int]:
+        """Remove the account with everything it owns, in one transaction (see
+        `auth.user_data`); returns the rows removed per kind. Audit rows stay, marked."""
         with self.engine.begin() as conn:
             user = _require(conn, username)
             _protect_last_admin(conn, user, "delete")
-            conn.execute(sa.delete(row_filters).where(row_filters.c.username == user.username))
-            conn.execute(sa.delete(users).where(users.c.id == user.id))
+            return delete_user_data(conn, Owner(user.id, user.username), at=self.clock(), by=by)
 
     def reset_password(self, username: str, password: str | None = None) -> str | None:
-        """Set a new password; with none given, generate one and return it (show it once)."""
+        """Set a new password and end every open session; with none given, generate one
+        and return it (show it once)."""
         user = self.get_user(username)
         secret, generated = _chosen_password(password, user.username)
         with self.engine.begin() as conn:
-            _update(conn, _require(conn, user.username), password_hash=self.hasher.hash(secret))
+            current = _require(conn, user.username)
+            _update(conn, current, password_hash=self.hasher.hash(secret))
+            revoke_user_sessions(conn, current.id, self.clock())
         return generated
 
     def change_password(self, username: str, current: str, new: str) -> None:
