@@ -126,14 +126,26 @@ def test_role_status_and_password_changes_are_applied_and_audited(auth: AuthServ
     ]
 
 
-def test_delete_needs_the_confirmation(auth: AuthServices) -> None:
+def test_delete_lists_what_goes_and_needs_the_confirmation(auth: AuthServices) -> None:
+    from backend.conversations import ConversationStore
+    from backend.dashboards import DashboardStore
+
+    chats = ConversationStore(auth.engine)
+    for title in ("first", "second"):
+        chats.create("ana", title)
+    DashboardStore(auth.engine).create("ana", "Sales")
     at = open_page("admin_users")
     at.selectbox(key="admin_users_pick").select("ana").run()
+    listed = "\n".join(texts(at.markdown))
+    assert "Conversations: 2" in listed and "Dashboards: 1" in listed
+    assert "Login sessions (ended at once): 0" in listed
+    assert "Deleting ana removes all of this" in texts(at.text)[0]
     assert button(at, "Delete user").disabled
     at.checkbox(key="sure_ana").check().run()
     at = button(at, "Delete user").click().run()
-    assert texts(at.success) == ["Deleted ana."]
+    assert texts(at.success) == ["Deleted ana and 3 rows of their data."]
     assert auth.users.find_user("ana") is None
+    assert chats.list_for("ana") == []
 
 
 def test_a_locked_user_can_be_unlocked(auth: AuthServices) -> None:
