@@ -7,6 +7,7 @@ out is generated and returned once, to be shown to the admin and never stored in
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,7 @@ from auth.db import users
 from auth.errors import (
     LastAdminError,
     PasswordRejected,
+    UserDeleteFailed,
     UserExists,
     UserNotFound,
 )
@@ -36,6 +38,8 @@ from auth.validation import (
     valid_username,
 )
 from backend.i18n import Language, Message, normalise_language
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -177,10 +181,16 @@ class UserStore:
     def delete(self, username: str, *, by: str | None = None) -> dict[str, int]:
         """Remove the account with everything it owns, in one transaction (see
         `auth.user_data`); returns the rows removed per kind. Audit rows stay, marked."""
-        with self.engine.begin() as conn:
-            user = _require(conn, username)
-            _protect_last_admin(conn, user, "delete")
-            return delete_user_data(conn, Owner(user.id, user.username), at=self.clock(), by=by)
+        try:
+            with self.engine.begin() as conn:
+                user = _require(conn, username)
+                _protect_last_admin(conn, user, "delete")
+                owner = Owner(user.id, user.username)
+                return delete_user_data(conn, owner, at=self.clock(), by=by)
+        except sa.exc.DBAPIError:
+            log.exception("deleting user %s failed; the transaction was rolled back", username)
+            name = normalise_username(username)
+            raise UserDeleteFailed(Message.of("auth.user.delete_failed", username=name)) from None
 
     def reset_password(self, username: str, password: str | None = None) -> str | None:
         """Set a new password and end every open session; with none given, generate one
