@@ -137,7 +137,7 @@ def test_an_office_behind_one_address_logs_in_normally(
         assert attempt(users, name, GOOD_PASSWORD, OWNER).ok
 
 
-# -- distributed attack on one account -------------------------------------------------------------
+# -- distributed attack on one account ----------------------------------------------------------
 def test_a_distributed_attack_is_slowed_and_the_owner_gets_in_after_the_delay(
     users: AuthServices, clock: ManualClock
 ) -> None:
@@ -191,7 +191,7 @@ def test_an_admin_unlock_ends_locks_and_the_slow_down(
     assert users.lockout.refusal("bob", ATTACKER) is None
 
 
-# -- pruning ----------------------------------------------------------------------------------------
+# -- pruning ----------------------------------------------------------------------------------
 def test_old_attempts_are_pruned_on_write_in_bounded_batches(
     users: AuthServices, clock: ManualClock
 ) -> None:
