@@ -50,6 +50,7 @@ import extra_streamlit_components as stx
 import streamlit as st
 
 from auth.clients import client_address, parse_networks
+from auth.login import INVALID_CREDENTIALS
 from auth.services import AuthServices
 from auth.sessions import SessionStore
 from auth.users import User
@@ -176,7 +177,14 @@ def open_session(settings: Settings, auth: AuthServices) -> Session:
         cookie.write(str(token), active.expires_at)
         return Session(cookie, user)
     if had_session:
-        end_session(auth, notice=_why_ended(auth))
+        ended_user = _session_user(auth)
+        notice = (
+            SESSION_ENDED_NOTICE
+            if ended_user is not None and ended_user.active
+            else DISABLED_NOTICE
+        )
+        # A deleted user's logout is not audited: the row would name a future account.
+        end_session(auth, notice=notice, audit_logout=ended_user is not None)
     elif token is not None:  # a cookie the database refuses: revoked, expired, forged
         st.session_state["logout"] = True
     if not had_session:
@@ -239,7 +247,11 @@ def _submit_login(auth: AuthServices) -> None:
         return
     for key in (_USERNAME_KEY, _LOGIN_ERROR_KEY):
         st.session_state.pop(key, None)
-    token, _ = session_store(settings, auth).start(result.user.id)
+    try:
+        token, _ = session_store(settings, auth).start(result.user.id)
+    except LookupError:  # deleted or disabled between the password check and now
+        st.session_state[_LOGIN_ERROR_KEY] = INVALID_CREDENTIALS
+        return
     start_session(result.user, token)
 
 
@@ -288,6 +300,7 @@ def end_session(
     *,
     username: str | None = None,
     notice: Message | None = None,
+    audit_logout: bool = True,
 ) -> None:
     """End the server-side session, forget everything this browser session held (chat
     state too, not the language) and audit the logout.
@@ -299,7 +312,7 @@ def end_session(
     token = st.session_state.get(TOKEN_KEY)
     if token is not None:
         session_store(get_settings(), auth).end(token)
-    if username:
+    if username and audit_logout:
         auth.login.record_logout(username)
     for key in list(st.session_state.keys()):
         if key not in _KEPT_ON_LOGOUT:
@@ -317,8 +330,7 @@ def _cookie_token() -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _why_ended(auth: AuthServices) -> Message:
-    """The notice for a session that stopped working: the account, or the session."""
+def _session_user(auth: AuthServices) -> User | None:
+    """The account this browser session was logged in as, if it still exists."""
     username = st.session_state.get("username")
-    user = auth.users.find_user(username) if isinstance(username, str) else None
-    return SESSION_ENDED_NOTICE if user is not None and user.active else DISABLED_NOTICE
+    return auth.users.find_user(username) if isinstance(username, str) else None

@@ -19,11 +19,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button
 
 from auth import audit
 from auth.audit import AuditFilter
+from auth.db import audit_log, sessions
 from auth.passwords import PasswordHasher
 from auth.services import AuthServices, open_auth
 from backend.config import load_settings
@@ -237,10 +239,6 @@ NEW_PASSWORD = "Brand-New-Passw0rd-7"
 
 
 def open_sessions(auth: AuthServices) -> int:
-    import sqlalchemy as sa
-
-    from auth.db import sessions
-
     with auth.engine.connect() as conn:
         query = sa.select(sa.func.count()).where(sessions.c.revoked_at.is_(None))
         return int(conn.execute(query).scalar() or 0)
@@ -287,3 +285,21 @@ def test_a_session_state_without_a_server_session_is_not_logged_in(auth: AuthSer
     at.run()
     assert at.session_state["authentication_status"] is None
     assert [box.label for box in at.text_input] == ["Username", "Password"]
+
+
+def test_a_deleted_users_open_page_leaves_no_audit_row_for_a_future_account(
+    auth: AuthServices,
+) -> None:
+    at = log_in(start(), "ana", PASSWORDS["ana"])
+    auth.users.delete("ana", by="boss")
+    at.run()
+    assert at.session_state["authentication_status"] is None
+    auth.users.create_user("ana", role="analyst", password=PASSWORDS["ana"])
+    assert events(auth, "ana") == [audit.LOGIN_SUCCESS]  # the old account's, kept as history
+    with auth.engine.connect() as conn:
+        unmarked = conn.execute(
+            sa.select(sa.func.count()).where(
+                audit_log.c.username == "ana", audit_log.c.deleted_user_id.is_(None)
+            )
+        ).scalar()
+    assert unmarked == 0
