@@ -229,3 +229,13 @@ def test_audit_page_filters_and_pages(auth: AuthServices) -> None:
     assert set(at.dataframe[0].value["User"]) == {"user1"}
     at.text_input[1].input("no such text anywhere").run()
     assert texts(at.info) == ["No audit rows match these filters."]
+
+
+def test_every_kind_of_deleted_data_has_a_line_in_both_languages() -> None:
+    from auth.user_data import KINDS
+
+    locales = Path(__file__).resolve().parents[2] / "backend" / "i18n" / "locales"
+    for language in ("en", "es"):
+        catalogue = (locales / language / "LC_MESSAGES" / "admin.po").read_text(encoding="utf-8")
+        for kind in KINDS:
+            assert f'msgid "admin.users.delete.item.{kind}"' in catalogue, (language, kind)
