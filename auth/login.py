@@ -1,8 +1,9 @@
 """Logging in without Streamlit: `LoginService` and the credentials dict for the library.
 
-Two ways for the Streamlit adapter to use it:
+Two ways for a Streamlit adapter to use it:
 
-* its own form calls `LoginService.attempt(username, password)` and shows `message`;
+* its own form calls `LoginService.attempt(username, password, client=...)` and shows
+  `message` (what `ui.auth_gate` does; sessions are then `auth.sessions`);
 * or streamlit-authenticator's form checks the password against
   `credentials_for_authenticator(store, lockout=...)` (locked and disabled users left out)
   and the adapter then reports the outcome with `record_success` / `record_failure`.
@@ -156,11 +157,11 @@ def credentials_for_authenticator(
     """A new credentials dict for streamlit-authenticator 0.4.2, built on every call.
 
     `{"usernames": {username: {"email", "first_name", "last_name", "password", "roles"}}}`
-    with disabled users (and, given `lockout`, locked usernames) left out. The library
-    mutates the dict in place, so never cache or share it between sessions. Leaving locked
-    users out also makes the library refuse their re-login cookie ("User not authorized")
-    until the lock ends; without `lockout`, call `LoginService.record_success` after the
-    library's form login, which refuses a locked username.
+    with disabled users (and, given `lockout`, usernames locked for any client) left out.
+    The library mutates the dict in place, so never cache or share it between sessions.
+    Without `lockout`, call `LoginService.record_success` after the library's form login,
+    which refuses a locked username. The app itself no longer uses the library's JWT
+    re-login cookie: it can't be revoked (see `auth.sessions`).
     """
     excluded = lockout.locked_usernames() if lockout is not None else set()
     entries: dict[str, Any] = {}
