@@ -69,7 +69,7 @@ class AdminActions:
             self.record("audit.detail.language_default", username=user.username)
 
     def disable(self, username: str) -> None:
-        """Refuse the user's logins; their open sessions end on their next click."""
+        """Refuse the user's logins and end their open sessions (at their next click)."""
         user = self.services.users.disable(username)
         self.record("audit.detail.disabled", username=user.username)
 
@@ -77,13 +77,17 @@ class AdminActions:
         user = self.services.users.enable(username)
         self.record("audit.detail.enabled", username=user.username)
 
-    def delete(self, username: str) -> None:
+    def delete(self, username: str) -> dict[str, int]:
+        """Delete the account and everything it owns in one transaction (`auth.user_data`);
+        returns the rows removed per kind."""
         name = self.services.users.get_user(username).username
-        self.services.users.delete(name)
+        removed = self.services.users.delete(name, by=self.by)
         self.record("audit.detail.deleted", username=name)
+        return removed
 
     def reset_password(self, username: str, password: str | None = None) -> str | None:
-        """Set a new password; returns the generated one (show it once) when none is given."""
+        """Set a new password and end the user's sessions; returns the generated one (show
+        it once) when none is given."""
         name = self.services.users.get_user(username).username
         generated = self.services.users.reset_password(name, password or None)
         self.record("audit.detail.password_reset", username=name)

@@ -1,11 +1,11 @@
-"""The app database: one SQLAlchemy `MetaData` for users, lockouts, policies and audit.
+"""The app database: one SQLAlchemy `MetaData` for users, sessions, lockouts, policies, audit.
 
 The same code runs on SQLite (the default `APP_DATABASE_URL`) and MySQL/MariaDB. Other
 modules (conversations, dashboards) add their tables to `metadata` by defining them with
 it; `ensure_schema` creates every table registered at the time it is called, so import
 those modules first, and adds the nullable columns a newer release added to a table that an
-older one created (`ALTER TABLE ... ADD COLUMN`, e.g. `users.language`). Timestamps are
-naive UTC (see `auth.clock`).
+older one created (`ALTER TABLE ... ADD COLUMN`, e.g. `users.language`) and the indexes
+it lacks (e.g. `login_attempts.client`). Timestamps are naive UTC (see `auth.clock`).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 USERNAME_LENGTH = 64
 ROLE_LENGTH = 16
+CLIENT_LENGTH = 64  # an IPv6 address is at most 45 characters
 TEXT_LIMIT = 20_000  # longest question/SQL/detail kept in the audit log (MySQL TEXT: 64 KB)
 
 app_meta = sa.Table(
@@ -62,6 +63,24 @@ users = sa.Table(
     sa.Column("language", sa.String(16), nullable=True),
     # Values for row-filter placeholders, e.g. {"region_id": "3"}.
     sa.Column("attributes", sa.JSON(none_as_null=True), nullable=True),
+    # New SQLite databases never reuse the id of a deleted user (sessions point at ids).
+    sqlite_autoincrement=True,
+)
+
+# Server-side login sessions (`auth.sessions`): the browser's cookie holds a random id
+# whose SHA-256 is `token_hash`; the id itself is never stored.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("last_seen_at", Timestamp, nullable=False),
+    sa.Column("expires_at", Timestamp, nullable=False),  # the absolute end
+    sa.Column("revoked_at", Timestamp, nullable=True),  # set: revoked (logout, reset, ...)
+    sa.Index(None, "user_id"),
+    sa.Index(None, "expires_at"),
 )
 
 login_attempts = sa.Table(
@@ -70,8 +89,12 @@ login_attempts = sa.Table(
     sa.Column("id", BigId, primary_key=True),
     sa.Column("username", sa.String(USERNAME_LENGTH), nullable=False),
     sa.Column("attempted_at", Timestamp, nullable=False),
-    sa.Column("outcome", sa.String(16), nullable=False),  # success | failure | locked
+    sa.Column("outcome", sa.String(16), nullable=False),  # success | failure | locked | slowed
+    # The client's address (`auth.clients`); NULL in rows older than per-client throttling.
+    sa.Column("client", sa.String(CLIENT_LENGTH), nullable=True),
     sa.Index(None, "username", "attempted_at"),
+    sa.Index(None, "client", "attempted_at"),
+    sa.Index(None, "attempted_at"),
 )
 
 lockouts = sa.Table(
@@ -81,7 +104,33 @@ lockouts = sa.Table(
     sa.Column("username", sa.String(USERNAME_LENGTH), nullable=False),
     sa.Column("locked_at", Timestamp, nullable=False),
     sa.Column("locked_until", Timestamp, nullable=False),
+    # The one client the lock applies to; NULL (older rows only): every client.
+    sa.Column("client", sa.String(CLIENT_LENGTH), nullable=True),
     sa.Index(None, "username", "locked_until"),
+)
+
+# A client that failed with too many usernames is refused for every username a while.
+client_lockouts = sa.Table(
+    "client_lockouts",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("client", sa.String(CLIENT_LENGTH), nullable=False),
+    sa.Column("locked_at", Timestamp, nullable=False),
+    sa.Column("locked_until", Timestamp, nullable=False),
+    sa.Index(None, "client", "locked_until"),
+)
+
+# One row per deleted account, never deleted itself: its id is never reused, so audit rows
+# of the deleted account point at it and never at a later account of the same name.
+deleted_users = sa.Table(
+    "deleted_users",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("username", sa.String(USERNAME_LENGTH), nullable=False),
+    sa.Column("deleted_at", Timestamp, nullable=False),
+    sa.Column("deleted_by", sa.String(USERNAME_LENGTH), nullable=True),
+    sqlite_autoincrement=True,
 )
 
 role_policies = sa.Table(
@@ -128,6 +177,9 @@ audit_log = sa.Table(
     sa.Column("duration_s", sa.Float, nullable=True),
     sa.Column("detail", sa.Text, nullable=True),  # English, as recorded: searched and exported
     sa.Column("detail_message", sa.Text, nullable=True),  # JSON catalogue message, if any
+    # Set when the account was deleted (`deleted_users.id`): the row is history of that
+    # account, not of a later one that took the same username.
+    sa.Column("deleted_user_id", sa.BigInteger, nullable=True),
     sa.Index(None, "at"),
     sa.Index(None, "username", "at"),
     sa.Index(None, "event", "at"),
@@ -161,6 +213,7 @@ def ensure_schema(engine: sa.Engine, *, seed_defaults: bool = True) -> None:
     """
     metadata.create_all(engine)
     add_missing_columns(engine)
+    add_missing_indexes(engine)
     if seed_defaults:
         from auth.policies import seed_default_policies
 
@@ -184,6 +237,35 @@ def add_missing_columns(engine: sa.Engine) -> list[str]:
             if column.name not in present:
                 _add_column(engine, table, column)
                 added.append(f"{table.name}.{column.name}")
+    return added
+
+
+def add_missing_indexes(engine: sa.Engine) -> list[str]:
+    """Create the named indexes of `metadata` that existing tables lack; returns their names.
+
+    `create_all` makes indexes only with a new table, so an index a newer release added to
+    an older table (e.g. on `login_attempts.client`) is made here.
+    """
+    inspector = sa.inspect(engine)
+    existing = set(inspector.get_table_names())
+    added: list[str] = []
+    for table in metadata.sorted_tables:
+        if table.name not in existing:
+            continue
+        present = {index["name"] for index in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            name = str(index.name)
+            if name in present:
+                continue
+            try:
+                with engine.begin() as conn:
+                    index.create(conn)
+            except sa.exc.DBAPIError:
+                # Another process starting at the same moment may have made it first.
+                if name not in {i["name"] for i in sa.inspect(engine).get_indexes(table.name)}:
+                    raise
+            log.info("app database upgraded: added index %s", name)
+            added.append(name)
     return added
 
 

@@ -25,6 +25,10 @@ class UserNotFound(AuthError):
     """No user has that username (only raised to admins, never at login)."""
 
 
+class UserDeleteFailed(AuthError):
+    """Deleting a user failed in the database; the transaction rolled back, nothing changed."""
+
+
 class LastAdminError(AuthError):
     """The change would leave no active admin."""
 

@@ -7,6 +7,7 @@ out is generated and returned once, to be shown to the admin and never stored in
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,14 +17,17 @@ import sqlalchemy as sa
 
 from auth import roles
 from auth.clock import Clock, utc_now
-from auth.db import row_filters, users
+from auth.db import users
 from auth.errors import (
     LastAdminError,
     PasswordRejected,
+    UserDeleteFailed,
     UserExists,
     UserNotFound,
 )
 from auth.passwords import PasswordHasher, check_password, generate_password
+from auth.sessions import revoke_user_sessions
+from auth.user_data import Owner, count_user_data, delete_user_data
 from auth.validation import (
     normalise_username,
     valid_attributes,
@@ -34,6 +38,8 @@ from auth.validation import (
     valid_username,
 )
 from backend.i18n import Language, Message, normalise_language
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -153,10 +159,12 @@ class UserStore:
             return _update(conn, user, role=role)
 
     def disable(self, username: str) -> User:
-        """Refuse future logins; disabling the last active admin raises `LastAdminError`."""
+        """Refuse future logins and end every open session; disabling the last active
+        admin raises `LastAdminError`."""
         with self.engine.begin() as conn:
             user = _require(conn, username)
             _protect_last_admin(conn, user, "disable")
+            revoke_user_sessions(conn, user.id, self.clock())
             return _update(conn, user, disabled=True)
 
     def enable(self, username: str) -> User:
@@ -164,20 +172,35 @@ class UserStore:
         with self.engine.begin() as conn:
             return _update(conn, _require(conn, username), disabled=False)
 
-    def delete(self, username: str) -> None:
-        """Remove the account and its own row filters (its audit rows stay)."""
-        with self.engine.begin() as conn:
+    def data_counts(self, username: str) -> dict[str, int]:
+        """What deleting `username` would remove: rows per kind (`auth.user_data.KINDS`)."""
+        with self.engine.connect() as conn:
             user = _require(conn, username)
-            _protect_last_admin(conn, user, "delete")
-            conn.execute(sa.delete(row_filters).where(row_filters.c.username == user.username))
-            conn.execute(sa.delete(users).where(users.c.id == user.id))
+            return count_user_data(conn, Owner(user.id, user.username))
+
+    def delete(self, username: str, *, by: str | None = None) -> dict[str, int]:
+        """Remove the account with everything it owns, in one transaction (see
+        `auth.user_data`); returns the rows removed per kind. Audit rows stay, marked."""
+        try:
+            with self.engine.begin() as conn:
+                user = _require(conn, username)
+                _protect_last_admin(conn, user, "delete")
+                owner = Owner(user.id, user.username)
+                return delete_user_data(conn, owner, at=self.clock(), by=by)
+        except sa.exc.DBAPIError:
+            log.exception("deleting user %s failed; the transaction was rolled back", username)
+            name = normalise_username(username)
+            raise UserDeleteFailed(Message.of("auth.user.delete_failed", username=name)) from None
 
     def reset_password(self, username: str, password: str | None = None) -> str | None:
-        """Set a new password; with none given, generate one and return it (show it once)."""
+        """Set a new password and end every open session; with none given, generate one
+        and return it (show it once)."""
         user = self.get_user(username)
         secret, generated = _chosen_password(password, user.username)
         with self.engine.begin() as conn:
-            _update(conn, _require(conn, user.username), password_hash=self.hasher.hash(secret))
+            current = _require(conn, user.username)
+            _update(conn, current, password_hash=self.hasher.hash(secret))
+            revoke_user_sessions(conn, current.id, self.clock())
         return generated
 
     def change_password(self, username: str, current: str, new: str) -> None:

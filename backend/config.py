@@ -7,6 +7,7 @@ the composition root (`backend.wiring`) passes them the values they need.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -137,7 +138,31 @@ class Settings(BaseSettings):
         "file.",
     )
     auth_cookie_key: SecretStr | None = Field(
-        None, description="Key signing the login cookie (>= 32 random bytes; required in prod)."
+        None,
+        description="Key of the login sessions: the app database keeps only a hash keyed "
+        "with it of each session id (>= 32 random bytes; required in prod; changing it ends "
+        "every session).",
+    )
+    auth_session_idle_minutes: int = Field(
+        120,
+        ge=1,
+        description="A login session ends after this many minutes without a page run; "
+        "each run renews it.",
+    )
+    auth_session_max_hours: float = Field(
+        12.0,
+        gt=0,
+        description="A login session ends this many hours after the login, active or not.",
+    )
+    auth_cookie_secure: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="`Secure` flag of the login cookie: `auto` sets it when the browser "
+        "reached the app by https (through a TLS proxy too); `on` always; `off` never.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For "
+        "names the client for login throttling; empty: the connection's address is the client.",
     )
     login_sleep_s: float = Field(
         0.7,
@@ -166,6 +191,17 @@ class Settings(BaseSettings):
             make_url(value)
         except ArgumentError as exc:
             raise ValueError(f"not a database URL ({exc})") from None
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in value.split(","):
+            if item.strip():
+                try:
+                    ipaddress.ip_network(item.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(f"{item.strip()!r} is not an IP address or network") from None
         return value
 
     @field_validator("ollama_base_url", "qdrant_url")

@@ -67,7 +67,7 @@ if session.user is None:
     navigation.login_navigation(lambda: auth_gate.login_form(auth)).run()
 else:
     page = navigation.navigation_for(session.user)
-    render_sidebar(session.user, settings, auth, session.authenticator)
+    render_sidebar(session.user, settings, auth, session.cookie)
     sidebar_language_picker(auth, session.user)
     warm_up_session()
     page.run()

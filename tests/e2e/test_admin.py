@@ -2,7 +2,9 @@
 the access page's re-index, the audit log and its CSV export.
 
 The admin logs in through the form once per module; each test then starts from that
-re-login cookie, straight on its page (which also exercises the cookie path).
+re-login cookie, straight on its page (which also exercises the cookie path). No test
+logs that session out: sessions are server-side, so a logout would end the shared
+cookie for the tests after it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.conftest import ADMIN
-from tests.e2e.helpers import click_until, login, logout, nav_labels, open_app, wait_idle
+from tests.e2e.helpers import click_until, login, nav_labels, open_app, wait_idle
 from tests.support.app_server import AppServer
 
 Cookies = list[Any]
@@ -43,7 +45,7 @@ def open_admin_page(
 
 
 def test_admin_creates_a_user_who_then_logs_in(
-    page: Page, app: AppServer, admin_cookies: Cookies
+    page: Page, app: AppServer, admin_cookies: Cookies, browser: Browser
 ) -> None:
     newcomer = f"e2e-new-{secrets.token_hex(3)}"
     open_admin_page(page, app, admin_cookies, "admin_users", "Users")
@@ -59,9 +61,13 @@ def test_admin_creates_a_user_who_then_logs_in(
     expect(page.get_by_text(f"Created analyst {newcomer}.")).to_be_visible()
     password = page.locator("[data-testid='stCode'] code").first.inner_text().strip()
     assert len(password) >= 10
-    logout(page)
-    login(page, app, newcomer, password)
-    assert nav_labels(page) == ["Chat", "Examples"]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:  # the newcomer in their own browser (the admin's session stays open)
+        newcomer_page = context.new_page()
+        login(newcomer_page, app, newcomer, password)
+        assert nav_labels(newcomer_page) == ["Chat", "Examples"]
+    finally:
+        context.close()
 
 
 def test_access_page_reindexes_and_shows_the_stats(

@@ -1,17 +1,21 @@
 """Browser tests of the login gate: roles and their pages, wrong passwords, lockout,
-refresh, logout, and direct visits to pages a role may not open."""
+refresh, logout, a copied session cookie after logout, the cookie's flags, and direct
+visits to pages a role may not open."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import ADMIN
 from tests.e2e.helpers import (
+    COOKIE_NAME,
     LOGIN_FORM,
+    SIDEBAR_NAV,
     ensure_user,
     login,
     logout,
@@ -100,6 +104,54 @@ def test_logout_clears_the_session_and_the_cookie(
     wait_idle(page)
     expect(page.locator(LOGIN_FORM)).to_be_visible()
     expect(page.locator("[data-testid='stSidebarNav']")).to_have_count(0)
+
+
+def _session_cookie(page: Page) -> dict[str, Any]:
+    found = [c for c in page.context.cookies() if c["name"] == COOKIE_NAME]
+    assert len(found) == 1, page.context.cookies()
+    return dict(found[0])
+
+
+def _visit_with(browser: Browser, app: AppServer, cookie: dict[str, Any]) -> Page:
+    """A fresh browser (no session) that carries only a copy of `cookie`."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([cookie])  # type: ignore[list-item]
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    open_app(page, app)
+    return page
+
+
+def test_the_session_cookie_is_a_random_id_with_strict_same_site(
+    page: Page, app: AppServer, people: dict[str, tuple[str, str]]
+) -> None:
+    login(page, app, *people["analyst"])
+    cookie = _session_cookie(page)
+    assert cookie["sameSite"] == "Strict"
+    assert cookie["secure"] is False  # AUTH_COOKIE_SECURE=auto over plain http
+    assert len(cookie["value"]) == 43 and ANALYST[0] not in cookie["value"]
+    # Known limit: written by a JS component, the cookie can't be HttpOnly.
+    assert cookie["httpOnly"] is False
+
+
+def test_a_cookie_copied_before_logout_no_longer_logs_in_after_it(
+    page: Page, app: AppServer, browser: Browser, people: dict[str, tuple[str, str]]
+) -> None:
+    login(page, app, *people["manager"])
+    copied = _session_cookie(page)
+    thief = _visit_with(browser, app, copied)
+    try:  # the copy works while the session lives (so the check below can fail)
+        expect(thief.get_by_text(f"{MANAGER[0]} · manager")).to_be_visible()
+    finally:
+        thief.context.close()
+    logout(page)
+    thief = _visit_with(browser, app, copied)
+    try:
+        expect(thief.locator(LOGIN_FORM)).to_be_visible()
+        expect(thief.locator(SIDEBAR_NAV)).to_have_count(0)
+        expect(thief.get_by_text(f"{MANAGER[0]} · manager")).to_have_count(0)
+    finally:
+        thief.context.close()
 
 
 def test_analyst_visiting_an_admin_url_gets_the_default_page(

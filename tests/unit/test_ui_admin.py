@@ -126,14 +126,26 @@ def test_role_status_and_password_changes_are_applied_and_audited(auth: AuthServ
     ]
 
 
-def test_delete_needs_the_confirmation(auth: AuthServices) -> None:
+def test_delete_lists_what_goes_and_needs_the_confirmation(auth: AuthServices) -> None:
+    from backend.conversations import ConversationStore
+    from backend.dashboards import DashboardStore
+
+    chats = ConversationStore(auth.engine)
+    for title in ("first", "second"):
+        chats.create("ana", title)
+    DashboardStore(auth.engine).create("ana", "Sales")
     at = open_page("admin_users")
     at.selectbox(key="admin_users_pick").select("ana").run()
+    listed = "\n".join(texts(at.markdown))
+    assert "Conversations: 2" in listed and "Dashboards: 1" in listed
+    assert "Login sessions (ended at once): 0" in listed
+    assert "Deleting ana removes all of this" in texts(at.text)[0]
     assert button(at, "Delete user").disabled
     at.checkbox(key="sure_ana").check().run()
     at = button(at, "Delete user").click().run()
-    assert texts(at.success) == ["Deleted ana."]
+    assert texts(at.success) == ["Deleted ana and 3 rows of their data."]
     assert auth.users.find_user("ana") is None
+    assert chats.list_for("ana") == []
 
 
 def test_a_locked_user_can_be_unlocked(auth: AuthServices) -> None:
@@ -217,3 +229,13 @@ def test_audit_page_filters_and_pages(auth: AuthServices) -> None:
     assert set(at.dataframe[0].value["User"]) == {"user1"}
     at.text_input[1].input("no such text anywhere").run()
     assert texts(at.info) == ["No audit rows match these filters."]
+
+
+def test_every_kind_of_deleted_data_has_a_line_in_both_languages() -> None:
+    from auth.user_data import KINDS
+
+    locales = Path(__file__).resolve().parents[2] / "backend" / "i18n" / "locales"
+    for language in ("en", "es"):
+        catalogue = (locales / language / "LC_MESSAGES" / "admin.po").read_text(encoding="utf-8")
+        for kind in KINDS:
+            assert f'msgid "admin.users.delete.item.{kind}"' in catalogue, (language, kind)

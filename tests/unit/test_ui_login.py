@@ -19,11 +19,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button
 
 from auth import audit
 from auth.audit import AuditFilter
+from auth.db import audit_log, sessions
 from auth.passwords import PasswordHasher
 from auth.services import AuthServices, open_auth
 from backend.config import load_settings
@@ -232,3 +234,74 @@ def test_dev_cookie_key_is_random_per_process_and_warned_about(
     assert sum("AUTH_COOKIE_KEY is not set" in r.message for r in caplog.records) == 1
     monkeypatch.setenv("AUTH_COOKIE_KEY", "k" * 40)
     assert auth_gate.cookie_key(load_settings()) == "k" * 40
+
+
+# -- server-side sessions -------------------------------------------------------------------
+NEW_PASSWORD = "Brand-New-Passw0rd-7"
+
+
+def open_sessions(auth: AuthServices) -> int:
+    with auth.engine.connect() as conn:
+        query = sa.select(sa.func.count()).where(sessions.c.revoked_at.is_(None))
+        return int(conn.execute(query).scalar() or 0)
+
+
+def test_login_starts_a_server_session_and_logout_revokes_it(auth: AuthServices) -> None:
+    at = log_in(start(), "ana", PASSWORDS["ana"])
+    token = at.session_state[auth_gate.TOKEN_KEY]
+    assert isinstance(token, str) and len(token) == 43
+    assert open_sessions(auth) == 1
+    at = button(at, "Log out").click().run()
+    assert open_sessions(auth) == 0
+    assert auth_gate.TOKEN_KEY not in at.session_state
+
+
+@pytest.mark.parametrize(
+    ("end", "notice"),
+    [
+        (
+            lambda a: a.users.reset_password("ana", "Brand-New-Passw0rd-7"),
+            str(auth_gate.SESSION_ENDED_NOTICE),
+        ),
+        (lambda a: a.users.delete("ana"), str(auth_gate.DISABLED_NOTICE)),
+        (lambda a: a.users.disable("ana"), str(auth_gate.DISABLED_NOTICE)),
+    ],
+)
+def test_an_open_page_is_logged_out_on_its_next_run_when_the_session_is_revoked(
+    auth: AuthServices, end: object, notice: str
+) -> None:
+    at = log_in(start(), "ana", PASSWORDS["ana"])
+    end(auth)  # type: ignore[operator]
+    at.run()
+    assert at.session_state["authentication_status"] is None
+    assert [w.value for w in at.warning] == [notice]
+    assert [box.label for box in at.text_input] == ["Username", "Password"]
+
+
+def test_a_session_state_without_a_server_session_is_not_logged_in(auth: AuthServices) -> None:
+    at = AppTest.from_string(APP_SOURCE, default_timeout=60)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "boss"
+    at.session_state["roles"] = ["admin"]
+    at.session_state[auth_gate.TOKEN_KEY] = "forged-" + "x" * 36
+    at.run()
+    assert at.session_state["authentication_status"] is None
+    assert [box.label for box in at.text_input] == ["Username", "Password"]
+
+
+def test_a_deleted_users_open_page_leaves_no_audit_row_for_a_future_account(
+    auth: AuthServices,
+) -> None:
+    at = log_in(start(), "ana", PASSWORDS["ana"])
+    auth.users.delete("ana", by="boss")
+    at.run()
+    assert at.session_state["authentication_status"] is None
+    auth.users.create_user("ana", role="analyst", password=PASSWORDS["ana"])
+    assert events(auth, "ana") == [audit.LOGIN_SUCCESS]  # the old account's, kept as history
+    with auth.engine.connect() as conn:
+        unmarked = conn.execute(
+            sa.select(sa.func.count()).where(
+                audit_log.c.username == "ana", audit_log.c.deleted_user_id.is_(None)
+            )
+        ).scalar()
+    assert unmarked == 0

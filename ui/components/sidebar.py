@@ -14,7 +14,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import streamlit as st
-import streamlit_authenticator as stauth
 
 from auth import roles
 from auth.services import AuthServices
@@ -23,7 +22,7 @@ from backend.adapters.ollama import check_ollama
 from backend.config import Settings
 from backend.errors import KeskinubeError
 from backend.i18n import Message
-from ui.auth_gate import logout_button
+from ui.auth_gate import SessionCookie, logout_button
 from ui.components.markdown import escape_markdown, md_message
 from ui.context import get_services, translator
 
@@ -42,7 +41,7 @@ class Health:
 
 
 def render_sidebar(
-    user: User, settings: Settings, auth: AuthServices, authenticator: stauth.Authenticate
+    user: User, settings: Settings, auth: AuthServices, cookie: SessionCookie
 ) -> None:
     """The user box with the logout button, then the services and the model in use."""
     tr = translator()
@@ -51,7 +50,7 @@ def render_sidebar(
             st.markdown(f"**{escape_markdown(user.name)}**")
             role = tr(f"auth.role.{user.role}") if roles.is_role(user.role) else user.role
             st.caption(escape_markdown(f"{user.username} · {role}"))
-            logout_button(auth, authenticator)
+            logout_button(auth, cookie)
         st.caption(tr("sidebar.services"))
         for item in service_health(settings):
             dot = ":green[●]" if item.ok else ":red[●]"

@@ -1,5 +1,5 @@
 """Admin: user accounts — list, create, change role or language, disable/enable, reset
-password, delete.
+password, delete (with everything the user owns, listed with counts before confirming).
 
 Every change goes through `auth.admin.AdminActions` (which writes the audit log); refusals
 (password rules, last active admin, ...) are the store's messages, shown in the admin's
@@ -15,6 +15,7 @@ import streamlit as st
 
 from auth import roles
 from auth.admin import AdminActions
+from auth.user_data import KINDS as DELETED_KINDS
 from backend.errors import KeskinubeError
 from backend.i18n import LANGUAGES, language_name
 from ui.components.formats import NA
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 FLASH_KEY = "admin_users_flash"
 FORM_KEY = "admin_users_form_round"
 LANGUAGE_CHOICES: tuple[str | None, ...] = (None, *LANGUAGES)  # None: the app's default
+KEPT_KINDS = frozenset({"examples_kept", "audit_rows"})  # kept (unlinked), not deleted
 
 admin = require_page(roles.PAGE_ADMIN_USERS)
 auth = get_auth()
@@ -39,6 +41,11 @@ def role_label(role: str) -> str:
 
 def language_label(language: str | None) -> str:
     return language_name(language) if language in LANGUAGES else tr("admin.users.language.default")
+
+
+def delete_user(username: str) -> None:
+    """Delete the account and all it owns (the counts removed are not shown again)."""
+    actions.delete(username)
 
 
 def act(change: Callable[[], str | None], message: str) -> None:
@@ -174,8 +181,22 @@ if user is not None:
                 md_t(tr, "admin.users.password.new", username=name_),
             )
     with st.expander(md_t(tr, "admin.users.delete.title", username=name_)):
+        # What goes, counted now; the deletion itself is one transaction (auth.user_data).
+        counts = auth.users.data_counts(name_)
+        st.text(tr("admin.users.delete.intro", username=name_))
+        st.markdown(
+            "\n".join(
+                f"- {tr(f'admin.users.delete.item.{kind}', count=counts[kind])}"
+                for kind in DELETED_KINDS
+            )
+        )
+        st.caption(tr("admin.users.delete.note"))
         sure = st.checkbox(
             md_t(tr, "admin.users.delete.confirm", username=name_), key=f"sure_{name_}"
         )
+        removed = sum(n for kind, n in counts.items() if kind not in KEPT_KINDS)
         if st.button(tr("admin.users.delete.submit"), type="primary", disabled=not sure):
-            act(lambda: actions.delete(name_), md_t(tr, "admin.users.deleted", username=name_))
+            act(
+                lambda: delete_user(name_),
+                md_t(tr, "admin.users.deleted.summary", username=name_, count=removed),
+            )

@@ -1,0 +1,152 @@
+"""Everything the app database keeps about one user, counted and removed in one transaction.
+
+Rows name their user by username (conversations, dashboards, proposals, feedback, login
+attempts, locks, row filters, audit) or by id (sessions). A new account may take a deleted
+one's username, so deleting a user removes all of it — nothing is left for the new account
+to inherit — except what is history or shared:
+
+* audit rows keep their username text (what happened, and who did it) and are stamped with
+  the never-reused id of a `deleted_users` row, which separates them from a later account
+  of the same name;
+* an approved example serves every role's prompts: it stays, with `proposed_by` replaced by
+  `#deleted-<that id>` (no username can start with `#`); pending and rejected proposals go.
+
+`delete_user_data` runs inside the caller's transaction (`UserStore.delete`), so a failure
+anywhere rolls every step back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from auth.db import (
+    audit_log,
+    deleted_users,
+    lockouts,
+    login_attempts,
+    row_filters,
+    sessions,
+    users,
+)
+from backend.conversations import conversation_turns, conversations
+from backend.dashboards import dashboard_tiles, dashboards
+from backend.feedback import APPROVED, answer_feedback, example_proposals
+
+# What the admin page lists, in this order (catalogue keys admin.users.delete.item.<kind>);
+# lockouts go with login attempts but are not listed.
+KINDS = (
+    "conversations",
+    "turns",
+    "dashboards",
+    "tiles",
+    "proposals",
+    "examples_kept",
+    "feedback",
+    "sessions",
+    "login_attempts",
+    "row_filters",
+    "audit_rows",
+)
+# Deleted in this order (children first); `examples_kept` and `audit_rows` are updated.
+_DELETED = (
+    "turns",
+    "conversations",
+    "tiles",
+    "dashboards",
+    "proposals",
+    "feedback",
+    "sessions",
+    "login_attempts",
+    "lockouts",
+    "row_filters",
+)
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose data: the account's id and username."""
+
+    user_id: int
+    username: str
+
+
+def _conversation_ids(owner: Owner) -> sa.Select[tuple[int]]:
+    return sa.select(conversations.c.id).where(conversations.c.username == owner.username)
+
+
+def _dashboard_ids(owner: Owner) -> sa.Select[tuple[int]]:
+    return sa.select(dashboards.c.id).where(dashboards.c.owner == owner.username)
+
+
+def _own_proposals(owner: Owner, *, approved: bool) -> sa.ColumnElement[bool]:
+    status = example_proposals.c.status
+    return sa.and_(
+        example_proposals.c.proposed_by == owner.username,
+        status == APPROVED if approved else status != APPROVED,
+    )
+
+
+def _where(owner: Owner) -> dict[str, tuple[sa.Table, sa.ColumnElement[bool]]]:
+    """Each kind's table and the condition that selects the owner's rows in it."""
+    return {
+        "turns": (
+            conversation_turns,
+            conversation_turns.c.conversation_id.in_(_conversation_ids(owner)),
+        ),
+        "conversations": (conversations, conversations.c.username == owner.username),
+        "tiles": (dashboard_tiles, dashboard_tiles.c.dashboard_id.in_(_dashboard_ids(owner))),
+        "dashboards": (dashboards, dashboards.c.owner == owner.username),
+        "proposals": (example_proposals, _own_proposals(owner, approved=False)),
+        "examples_kept": (example_proposals, _own_proposals(owner, approved=True)),
+        "feedback": (answer_feedback, answer_feedback.c.username == owner.username),
+        "sessions": (sessions, sessions.c.user_id == owner.user_id),
+        "login_attempts": (login_attempts, login_attempts.c.username == owner.username),
+        "lockouts": (lockouts, lockouts.c.username == owner.username),
+        "row_filters": (row_filters, row_filters.c.username == owner.username),
+        "audit_rows": (
+            audit_log,
+            sa.and_(audit_log.c.username == owner.username, audit_log.c.deleted_user_id.is_(None)),
+        ),
+    }
+
+
+def count_user_data(conn: sa.Connection, owner: Owner) -> dict[str, int]:
+    """How many rows of each kind (`KINDS`) belong to `owner`."""
+    where = _where(owner)
+    counts: dict[str, int] = {}
+    for kind in KINDS:
+        table, condition = where[kind]
+        query = sa.select(sa.func.count()).select_from(table).where(condition)
+        counts[kind] = int(conn.execute(query).scalar() or 0)
+    return counts
+
+
+def delete_user_data(
+    conn: sa.Connection, owner: Owner, *, at: datetime, by: str | None = None
+) -> dict[str, int]:
+    """Delete `owner`'s account and data in the caller's transaction; returns the counts.
+
+    Children go before their parents (turns, then conversations) so that the steps work
+    the same with or without foreign keys. Raises whatever a step raises: the caller's
+    transaction then rolls everything back.
+    """
+    counts = count_user_data(conn, owner)
+    where = _where(owner)
+    tombstone = conn.execute(
+        sa.insert(deleted_users).values(
+            user_id=owner.user_id, username=owner.username, deleted_at=at, deleted_by=by
+        )
+    ).inserted_primary_key
+    deleted_id = int(tombstone[0])
+    table, condition = where["audit_rows"]
+    conn.execute(sa.update(table).where(condition).values(deleted_user_id=deleted_id))
+    table, condition = where["examples_kept"]
+    conn.execute(sa.update(table).where(condition).values(proposed_by=f"#deleted-{deleted_id}"))
+    for kind in _DELETED:
+        table, condition = where[kind]
+        conn.execute(sa.delete(table).where(condition))
+    conn.execute(sa.delete(users).where(users.c.id == owner.user_id))
+    return counts
