@@ -143,8 +143,9 @@ def test_self_corrects_after_a_database_error(
         when(
             "customers per segment",
             replies=[
-                # Fits the schema (the schema check lets it through), fails in the database.
-                "```sql\nSELECT segment, no_such_fn(segment) FROM customers GROUP BY 1\n```",
+                # Fits the schema and the guard's rules; fails in the database (not JSON).
+                "```sql\nSELECT segment, JSON_EXTRACT(segment, '$.a') FROM customers "
+                "GROUP BY 1\n```",
                 "```sql\nSELECT segment, COUNT(*) AS n FROM customers GROUP BY segment\n```",
             ],
         ),
@@ -154,9 +155,12 @@ def test_self_corrects_after_a_database_error(
     assert answer.ok, answer.error
     assert len(answer.attempts) == 2
     first = answer.attempts[0]
-    assert first.stage == "execute" and "no_such_fn" in (first.error or "").lower()
+    assert first.stage == "execute" and "could not run this query" in (first.error or "")
     retry = scripted_ollama.last_chat["messages"]
-    assert retry[-2]["role"] == "assistant" and "no_such_fn" in retry[-1]["content"].lower()
+    assert retry[-2]["role"] == "assistant" and "JSON_EXTRACT" in retry[-2]["content"]
+    # The database's own words never reach the model: they could quote a row's value.
+    assert "could not run this query" in retry[-1]["content"]
+    assert "malformed" not in retry[-1]["content"].lower()
 
 
 def scripted_ollama_fix() -> str:
