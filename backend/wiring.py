@@ -220,7 +220,7 @@ def _index_with_knowledge(
     known = apply_knowledge(tables, knowledge, include_drafts=include_drafts)
     stats = services.store.index_tables(services.database, known, progress=progress)
     # The notes collection is derived: the demo's notes and the stored terms and notes.
-    notes = (demo.load_notes() if _is_demo(tables) else []) + knowledge_notes(knowledge)
+    notes = [*(demo.load_notes() if _is_demo(tables) else ()), *knowledge_notes(knowledge)]
     services.store.index_notes(services.database, notes, replace=True)
     services.engine.refresh()
     return stats
