@@ -27,6 +27,7 @@ from backend.errors import SettingsError
 from backend.knowledge import Knowledge
 from backend.knowledge.apply import apply_knowledge, knowledge_notes, strip_knowledge
 from backend.knowledge.draft import DraftProgress, DraftReport, draft_knowledge
+from backend.knowledge.jobs import job_for
 from backend.knowledge.store import KnowledgeStore, ensure_tables
 from backend.pipeline import Engine, EngineConfig
 from backend.ports import ChatModel
@@ -195,6 +196,20 @@ def draft_and_index(
     if report.drafted:
         refresh_knowledge(services)
     return report
+
+
+def start_background_draft(services: Services) -> bool:
+    """Start a draft run in a background thread (`backend.knowledge.jobs`); False when
+    one is already running for this database."""
+    model = knowledge_model(services.settings)
+    limit = services.settings.knowledge_draft_max_tables
+
+    def run(on_progress: Callable[[DraftProgress], None], stop: Callable[[], bool]) -> DraftReport:
+        return draft_and_index(
+            services, model, max_tables=limit, on_progress=on_progress, should_stop=stop
+        )
+
+    return job_for(services.database).start(run)
 
 
 def load_knowledge(services: Services) -> Knowledge:

@@ -219,3 +219,21 @@ def test_parse_draft_takes_only_what_it_understands() -> None:
     assert parse_draft("[1, 2]", table) == []
     found = parse_draft('{"columns": {"a": {"description": "x", "en": "one, two"}, "B": 7}}', table)
     assert [(e.column, e.description, e.synonyms_en) for e in found] == [("A", "x", ("one", "two"))]
+
+
+def test_a_background_run_reports_progress_and_refuses_a_second_one(
+    services: Services, scripted_ollama: ScriptedOllama
+) -> None:
+    from backend.knowledge.jobs import job_for
+    from backend.wiring import start_background_draft
+
+    script(scripted_ollama)
+    scripted_ollama.chunk_delay_s = 0.05  # slow enough to still be running at the 2nd start
+    job = job_for(services.database)
+    assert start_background_draft(services)
+    assert not start_background_draft(services)
+    job.wait(60)
+    state = job.state
+    assert not state.running and state.finished and state.error is None
+    assert (state.done, state.total, state.drafted, state.failed) == (5, 5, 3, 2)
+    assert services.engine.tables()["CUST_MST"].description == "Customers, one per account."

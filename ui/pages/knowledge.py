@@ -20,7 +20,6 @@ from auth import roles
 from backend.domain import TableDoc
 from backend.errors import KeskinubeError
 from backend.knowledge import APPROVED, DRAFT, EDITED, NOTE, TERM, Entry, Knowledge, Term
-from backend.knowledge.draft import DraftProgress, DraftReport
 from backend.knowledge.jobs import job_for
 from backend.knowledge.model import clean_synonyms
 from backend.knowledge.store import ensure_tables
@@ -30,7 +29,7 @@ from backend.knowledge.yaml_io import (
     import_knowledge,
     parse_knowledge,
 )
-from backend.wiring import draft_and_index, knowledge_model, refresh_knowledge
+from backend.wiring import refresh_knowledge, start_background_draft
 from ui.context import get_services, translator
 from ui.navigation import require_page
 
@@ -82,16 +81,6 @@ if flash := st.session_state.pop(FLASH_KEY, None):
 job = job_for(services.database)
 
 
-def run_draft(
-    on_progress: Callable[[DraftProgress], None], stop: Callable[[], bool]
-) -> DraftReport:
-    model = knowledge_model(services.settings)
-    limit = services.settings.knowledge_draft_max_tables
-    return draft_and_index(
-        services, model, max_tables=limit, on_progress=on_progress, should_stop=stop
-    )
-
-
 @st.fragment(run_every=2 if job.state.running else None)
 def draft_panel() -> None:
     state = job.state
@@ -124,7 +113,7 @@ def draft_panel() -> None:
         icon=":material/auto_awesome:",
         disabled=not tables,
     ):
-        job.start(run_draft)
+        start_background_draft(services)
         st.session_state[WATCH_KEY] = True
         st.rerun()
 
