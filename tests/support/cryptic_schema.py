@@ -54,6 +54,35 @@ ROWS = (
     "INSERT INTO WHS_LOC VALUES ('MAD','Madrid Norte','CE'),('BCN','Zona Franca','NE')",
 )
 
+# More of the same company, for tests that need tables to choose between (retrieval).
+MORE_DDL = (
+    "CREATE TABLE VND_MST (VND_ID INTEGER PRIMARY KEY, VND_NM VARCHAR(80) NOT NULL, "
+    "PYMT_TRM_CD VARCHAR(8))",
+    "CREATE TABLE EMP_MST (EMP_ID INTEGER PRIMARY KEY, EMP_NM VARCHAR(80) NOT NULL, "
+    "DEPT_CD VARCHAR(8), HR_DT DATE)",
+    "CREATE TABLE SHP_TRK (SHP_ID INTEGER PRIMARY KEY, ORD_NO INTEGER NOT NULL REFERENCES "
+    "ORD_HDR(ORD_NO), CRR_CD VARCHAR(8), SHP_DT DATE, DLV_DT DATE)",
+    "CREATE TABLE RTN_HDR (RTN_ID INTEGER PRIMARY KEY, ORD_NO INTEGER NOT NULL REFERENCES "
+    "ORD_HDR(ORD_NO), RSN_CD VARCHAR(12), RFND_AMT DECIMAL(10,2))",
+    "CREATE TABLE INV_BAL (ITM_CD VARCHAR(12) NOT NULL REFERENCES ITM_MST(ITM_CD), "
+    "WHS_CD CHAR(3) NOT NULL REFERENCES WHS_LOC(WHS_CD), QOH INTEGER NOT NULL, "
+    "PRIMARY KEY (ITM_CD, WHS_CD))",
+    "CREATE TABLE FX_RT (CCY_CD CHAR(3) NOT NULL, RT_DT DATE NOT NULL, RT DECIMAL(12,6), "
+    "PRIMARY KEY (CCY_CD, RT_DT))",
+)
+MORE_ROWS = (
+    "INSERT INTO VND_MST VALUES (1,'Papelera Sur','NET30'),(2,'Cintas SA','NET60'),"
+    "(3,'Etiq Plus','NET30')",
+    "INSERT INTO EMP_MST VALUES (1,'Ana Ruiz','SALES','2024-03-01'),(2,'Leo Gil','WHSE',"
+    "'2025-01-15'),(3,'Eva Sanz','SALES','2025-06-01'),(4,'Ivo Mata','FIN','2023-09-10')",
+    "INSERT INTO SHP_TRK VALUES (1,10,'SEUR','2025-01-04','2025-01-07'),(2,11,'DHL',"
+    "'2025-02-12','2025-02-20'),(3,12,'SEUR','2025-02-21','2025-02-24')",
+    "INSERT INTO RTN_HDR VALUES (1,10,'DAMAGED',2.5),(2,12,'WRONG_ITEM',12.5),(3,11,'DAMAGED',3)",
+    "INSERT INTO INV_BAL VALUES ('BX-1','MAD',120),('TP-2','MAD',40),('BX-1','BCN',15)",
+    "INSERT INTO FX_RT VALUES ('USD','2025-01-01',1.04),('GBP','2025-01-01',0.83),"
+    "('USD','2025-02-01',1.03)",
+)
+
 KNOWLEDGE_YAML = """\
 database: cryptic
 tables:
@@ -75,12 +104,13 @@ notes:
 """
 
 
-def build_cryptic_database(url: str) -> None:
-    """Create the tables and rows at `url` (an empty database)."""
+def build_cryptic_database(url: str, *, more: bool = False) -> None:
+    """Create the tables and rows at `url` (an empty database); `more`: eleven tables."""
+    statements = (*DDL, *ROWS, *MORE_DDL, *MORE_ROWS) if more else (*DDL, *ROWS)
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
-            for statement in (*DDL, *ROWS):
+            for statement in statements:
                 conn.exec_driver_sql(statement)
     finally:
         engine.dispose()
