@@ -237,3 +237,35 @@ def test_a_background_run_reports_progress_and_refuses_a_second_one(
     assert not state.running and state.finished and state.error is None
     assert (state.done, state.total, state.drafted, state.failed) == (5, 5, 3, 2)
     assert services.engine.tables()["CUST_MST"].description == "Customers, one per account."
+
+
+def test_cli_draft_prints_each_table_and_a_summary(
+    tmp_path: Path,
+    scripted_ollama: ScriptedOllama,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from backend.cli import main
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    build_cryptic_database(url)
+    for name, value in {
+        "OLLAMA_BASE_URL": scripted_ollama.url,
+        "OLLAMA_MODEL": scripted_ollama.chat_model,
+        "OLLAMA_EMBED_MODEL": scripted_ollama.embed_model,
+        "APP_DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite'}",
+        "QDRANT_PATH": str(tmp_path / "qdrant"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    script(scripted_ollama)
+    assert main(["knowledge", "draft", "--db", url, "--max-tables", "3"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "[1/3] CUST_MST: drafted",
+        "[2/3] ITM_MST: drafted",
+        "[3/3] ORD_HDR: no usable answer, skipped",
+        "Knowledge draft: 2 tables drafted, 1 failed, 0 unchanged, 2 left for the next run.",
+    ]
+    assert main(["knowledge", "export", "--db", url]) == 0
+    exported = capsys.readouterr().out
+    assert "Customers, one per account." in exported and "status: draft" in exported
