@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,3 +87,31 @@ def test_admin_drafts_edits_and_approves_knowledge(
     )
     expect(form.get_by_text("Edited", exact=True)).to_be_visible()
     expect(form.get_by_text("Approved", exact=True).first).to_be_visible()
+
+
+def test_admin_downloads_and_uploads_knowledge_yaml(
+    page: Page, app: AppServer, admin_cookies: list[Any], tmp_path: Any
+) -> None:
+    page.context.add_cookies(admin_cookies)
+    open_app(page, app, "admin_knowledge")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download YAML").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("database: demo\n") and "tables:" in text
+    upload = tmp_path / "knowledge.yaml"
+    upload.write_text(
+        "tables:\n  suppliers:\n    description: Companies we buy products from.\n"
+        "    synonyms: {en: [vendor], es: [proveedor]}\n  no_such_table:\n    description: x\n"
+        "terms:\n  gross margin: Revenue minus the cost of the goods sold.\n",
+        encoding="utf-8",
+    )
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(upload))
+    page.get_by_role("button", name="Import this file").click()
+    expect(
+        page.get_by_text("Imported 1 entries and 1 terms or notes; 1 unknown names")
+    ).to_be_visible()
+    knowledge = stored(app).load()
+    suppliers = knowledge.entry("suppliers")
+    assert suppliers is not None and suppliers.status == "edited"
+    assert suppliers.synonyms_es == ("proveedor",)
+    assert any(t.name == "gross margin" for t in knowledge.terms)

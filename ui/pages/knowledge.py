@@ -34,7 +34,7 @@ from ui.context import get_services, translator
 from ui.navigation import require_page
 
 log = logging.getLogger(__name__)
-FLASH_KEY, WATCH_KEY = "knowledge_flash", "knowledge_watch"
+FLASH_KEY, WATCH_KEY, UNKNOWN_KEY = "knowledge_flash", "knowledge_watch", "knowledge_unknown"
 BADGES = {
     DRAFT: ("knowledge.status.draft", "orange"),
     APPROVED: ("knowledge.status.approved", "green"),
@@ -76,6 +76,9 @@ st.title(tr("knowledge.title"))
 st.caption(tr("knowledge.intro"))
 if flash := st.session_state.pop(FLASH_KEY, None):
     st.success(flash)
+if unknown := st.session_state.pop(UNKNOWN_KEY, None):
+    st.warning(tr("knowledge.yaml.unknown", count=len(unknown)))
+    st.code("\n".join(unknown), language=None)
 
 # -- drafting ------------------------------------------------------------------------------
 job = job_for(services.database)
@@ -268,9 +271,7 @@ if upload is not None and st.button(tr("knowledge.yaml.import"), key="kn_import"
         st.error(tr("knowledge.yaml.bad_file"))
         st.text(str(exc))
         st.stop()
-    if parsed.unknown:
-        st.warning(tr("knowledge.yaml.unknown", count=len(parsed.unknown)))
-        st.code("\n".join(parsed.unknown), language=None)
+    st.session_state[UNKNOWN_KEY] = parsed.unknown  # shown after the rerun
     count = len(parsed.entries)
     save(
         lambda: import_knowledge(store, parsed, by=admin.username),
