@@ -38,11 +38,10 @@ SYSTEM = """You document a database for the business people who query it.
 For the table below, say in plain business words what the table and each column hold,
 and give the words a user would say for them, in English ("en") and Spanish ("es").
 Read codes and abbreviations from the names, the keys and the sample values.
-Answer with one JSON object and nothing else, in exactly this shape:
-{"table": {"description": "...", "en": ["..."], "es": ["..."]},
- "columns": {"COLUMN_NAME": {"description": "...", "en": ["..."], "es": ["..."]}}}
+Answer with the JSON object you are given, filled in, and nothing else.
 Each description is one short sentence. At most 3 words or short phrases per language,
 in the users' words, not the column's name. If unsure, describe only what the data shows."""
+_BLANK = '{"description": "", "en": [], "es": []}'
 
 
 @dataclass(frozen=True)
@@ -68,10 +67,15 @@ class DraftReport:
 
 
 def draft_messages(table: TableDoc) -> list[tuple[str, str]]:
-    """The prompt for one table: its DDL with samples, and the columns to describe."""
+    """The prompt for one table: its DDL with samples, and the JSON to fill in.
+
+    A small model fills a template with the real column names more reliably than it
+    follows a description of the shape.
+    """
     ddl = render_table(strip_knowledge(table), with_samples=True)
-    names = ", ".join(table.column_names)
-    return [("system", SYSTEM), ("user", f"{ddl}\n\nColumns to describe: {names}")]
+    columns = ",\n".join(f"  {json.dumps(name)}: {_BLANK}" for name in table.column_names)
+    template = f'{{"table": {_BLANK},\n "columns": {{\n{columns}\n}}}}'
+    return [("system", SYSTEM), ("user", f"{ddl}\n\nFill in:\n{template}")]
 
 
 def _json_object(text: str) -> Any:

@@ -269,3 +269,16 @@ def test_cli_draft_prints_each_table_and_a_summary(
     assert main(["knowledge", "export", "--db", url]) == 0
     exported = capsys.readouterr().out
     assert "Customers, one per account." in exported and "status: draft" in exported
+
+
+def test_keyword_search_alone_finds_tables_by_drafted_synonyms(
+    services: Services, scripted_ollama: ScriptedOllama
+) -> None:
+    before = services.engine.rank_tables("almacén", ADMIN, k=1)
+    script(scripted_ollama)
+    draft(services)
+    scripted_ollama.stop()  # no embeddings: the sparse half alone
+    ranked = services.engine.rank_tables("¿qué almacén?", ADMIN, k=1)
+    assert ranked.mode == "sparse"
+    assert [t.name for t in ranked.tables] == ["WHS_LOC"]
+    assert [t.name for t in before.tables] != ["WHS_LOC"]
