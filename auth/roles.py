@@ -21,7 +21,13 @@ PAGE_EXAMPLES = "examples"
 PAGE_ADMIN_USERS = "admin_users"
 PAGE_ADMIN_ACCESS = "admin_access"
 PAGE_ADMIN_AUDIT = "admin_audit"
-ADMIN_PAGES: tuple[str, ...] = (PAGE_ADMIN_USERS, PAGE_ADMIN_ACCESS, PAGE_ADMIN_AUDIT)
+PAGE_ADMIN_KNOWLEDGE = "admin_knowledge"
+ADMIN_PAGES: tuple[str, ...] = (
+    PAGE_ADMIN_USERS,
+    PAGE_ADMIN_ACCESS,
+    PAGE_ADMIN_AUDIT,
+    PAGE_ADMIN_KNOWLEDGE,
+)
 
 PAGES_BY_ROLE: Mapping[str, tuple[str, ...]] = {
     ANALYST: (PAGE_CHAT, PAGE_EXAMPLES),

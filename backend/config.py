@@ -128,6 +128,24 @@ class Settings(BaseSettings):
         "goes after it (and is served from the model's prompt cache) when they fit this many "
         "estimated tokens; 0 retrieves a few per question instead.",
     )
+    knowledge_use_drafts: bool = Field(
+        True,
+        description="Use the model's drafted table and column descriptions and synonyms "
+        "(not yet approved by an admin) in prompts and retrieval; approved and edited ones "
+        "are always used.",
+    )
+    knowledge_draft_max_tables: int = Field(
+        50,
+        ge=1,
+        description="Most tables one knowledge draft run describes (one model call each): "
+        "the call budget of a run; the next run goes on where it stopped.",
+    )
+    knowledge_draft_on_start: bool = Field(
+        False,
+        description="When the app starts, draft knowledge for new or changed tables in the "
+        "background (the model's time is shared with users' questions); otherwise an admin "
+        "starts a run from the Knowledge page or `keskinube knowledge draft`.",
+    )
     cache_similarity: float = Field(
         0.92, gt=0, le=1, description="Cosine similarity for reusing a cached answer's SQL."
     )

@@ -26,6 +26,10 @@ class ColumnDoc:
     comment: str | None = None
     primary_key: bool = False
     sample_values: tuple[str, ...] = ()
+    # What the admin's knowledge says (`backend.knowledge`): a business description and
+    # the users' words for the column. Empty until knowledge is applied at index time.
+    description: str | None = None
+    synonyms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class TableDoc:
     comment: str | None = None
     foreign_keys: tuple[ForeignKey, ...] = ()
     row_estimate: int | None = None
+    description: str | None = None  # from the knowledge store, as for ColumnDoc
+    synonyms: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -54,6 +60,13 @@ class TableDoc:
     @property
     def primary_key(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns if column.primary_key)
+
+    @property
+    def has_knowledge(self) -> bool:
+        """Whether a description or synonyms were applied to the table or a column."""
+        return bool(self.description or self.synonyms) or any(
+            c.description or c.synonyms for c in self.columns
+        )
 
     def fingerprint(self) -> str:
         """Hash of everything indexed for this table; unchanged hash → nothing to re-index."""
@@ -64,6 +77,11 @@ class TableDoc:
             )
         for fk in self.foreign_keys:
             parts.append(f"fk|{fk.columns}|{fk.ref_table}|{fk.ref_columns}")
+        # Knowledge only when there is some: a table without any keeps the hash it had
+        # before knowledge existed, and a knowledge edit re-indexes just its table.
+        if self.has_knowledge:
+            parts.append(f"kn|{self.description}|{self.synonyms}")
+            parts.extend(f"kn|{c.name}|{c.description}|{c.synonyms}" for c in self.columns)
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

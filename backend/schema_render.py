@@ -8,6 +8,11 @@ tables) writes full lines for the keys and the columns a question names, and onl
 names of the rest. `table_document` writes the text that is embedded and indexed for
 retrieval: names split into words ("order_items" → "order items") so that a question's
 words match them. All are deterministic: the same inputs always give the same text.
+
+Knowledge applied to a table (`backend.knowledge`: a business description, synonyms)
+is written here too: descriptions as DDL comments beside the database's own comment, and
+descriptions and synonyms in the retrieval documents. Rendering follows the policy, so a
+hidden column's description is never written into a prompt.
 """
 
 from __future__ import annotations
@@ -82,10 +87,19 @@ def _sql_literal(value: str, limit: int = _MAX_SAMPLE) -> str:
     return "'" + _one_line(value, limit).replace("'", "''") + "'"
 
 
+def _meaning(comment: str | None, description: str | None) -> str:
+    """The database's comment and the knowledge's description, each once."""
+    parts = [_one_line(text, 10_000) for text in (comment, description) if text and text.strip()]
+    if len(parts) == 2 and parts[0].lower() == parts[1].lower():
+        parts.pop()
+    return "; ".join(parts)
+
+
 def _column_note(column: ColumnDoc, with_samples: bool, compact: bool = False) -> str:
     parts = []
-    if column.comment:
-        parts.append(_one_line(column.comment, _COMPACT_COMMENT if compact else _MAX_COMMENT))
+    meaning = _meaning(column.comment, column.description)
+    if meaning:
+        parts.append(_one_line(meaning, _COMPACT_COMMENT if compact else _MAX_COMMENT))
     if with_samples and column.sample_values:
         samples = column.sample_values[:_COMPACT_SAMPLES] if compact else column.sample_values
         limit = _COMPACT_SAMPLE if compact else _MAX_SAMPLE
@@ -165,9 +179,10 @@ def render_table(
         items.append((f"PRIMARY KEY ({_names(tuple(pk))})", ""))
     items.extend((_fk_line(fk), "") for fk in fks)
     header = f"CREATE TABLE {quote_identifier(table.name)} ("
-    if table.comment:
+    meaning = _meaning(table.comment, table.description)
+    if meaning:
         limit = _COMPACT_COMMENT if compact else _MAX_COMMENT
-        header += f" -- {_one_line(table.comment, limit)}"
+        header += f" -- {_one_line(meaning, limit)}"
     lines = [header]
     for index, (text, note) in enumerate(items):
         comma = "," if index < len(items) - 1 else ""
@@ -224,10 +239,18 @@ def _named(name: str) -> str:
     return name if words == name else f"{name} ({words})"
 
 
+def _synonyms(words: tuple[str, ...]) -> str:
+    return ", ".join(_one_line(word, _MAX_SAMPLE) for word in words if word.strip())
+
+
 def _column_phrase(column: ColumnDoc) -> str:
     phrase = humanize(column.name) or column.name
-    if column.comment:
-        phrase += f": {_one_line(column.comment)}"
+    meaning = _meaning(column.comment, column.description)
+    if meaning:  # room for both when knowledge adds a description to a comment
+        limit = 2 * _MAX_COMMENT if column.description else _MAX_COMMENT
+        phrase += f": {_one_line(meaning, limit)}"
+    if column.synonyms:
+        phrase += f" (also: {_synonyms(column.synonyms)})"
     if column.sample_values:
         phrase += " e.g. " + ", ".join(_one_line(v, _MAX_SAMPLE) for v in column.sample_values)
     return phrase
@@ -242,8 +265,11 @@ def table_document(table: TableDoc) -> str:
     policy with `render_table`.
     """
     lines = [f"table {_named(table.name)}"]
-    if table.comment:
-        lines.append(_one_line(table.comment, 400))
+    meaning = _meaning(table.comment, table.description)
+    if meaning:
+        lines.append(_one_line(meaning, 400))
+    if table.synonyms:
+        lines.append(f"also called: {_synonyms(table.synonyms)}")
     lines.append("columns: " + "; ".join(_column_phrase(c) for c in table.columns))
     targets = sorted({fk.ref_table for fk in table.foreign_keys})
     if targets:
@@ -254,6 +280,7 @@ def table_document(table: TableDoc) -> str:
 def column_document(table: TableDoc, column: ColumnDoc) -> str:
     """The text indexed for one column of a wide table: the column with its table's name."""
     text = f"column {_column_phrase(column)} of table {_named(table.name)}"
-    if table.comment:
-        text += f"\n{_one_line(table.comment)}"
+    meaning = _meaning(table.comment, table.description)
+    if meaning:
+        text += f"\n{_one_line(meaning)}"
     return text

@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from qdrant_client import QdrantClient
 
+from auth.db import create_app_engine
 from backend import demo
 from backend.adapters.ollama import OllamaChatModel, OllamaEmbedder
 from backend.adapters.sql_runner import SqlAlchemySqlRunner, create_database_engine
@@ -23,7 +24,13 @@ from backend.config import Settings
 from backend.domain import TableDoc
 from backend.embedding_memo import MemoEmbedder
 from backend.errors import SettingsError
+from backend.knowledge import Knowledge
+from backend.knowledge.apply import apply_knowledge, knowledge_notes, strip_knowledge
+from backend.knowledge.draft import DraftProgress, DraftReport, draft_knowledge
+from backend.knowledge.jobs import job_for
+from backend.knowledge.store import KnowledgeStore, ensure_tables
 from backend.pipeline import Engine, EngineConfig
+from backend.ports import ChatModel
 from backend.schema import SampleCache, introspect
 from vectorstore.cache import QdrantAnswerCache
 from vectorstore.client import open_qdrant
@@ -34,6 +41,8 @@ from vectorstore.store import IndexStats, QdrantSchemaStore
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+# Output room of one draft answer: a table of 30 columns, each with a sentence and synonyms.
+_DRAFT_TOKENS = 2048
 
 
 @dataclass
@@ -48,9 +57,11 @@ class Services:
     chat_model: OllamaChatModel
     embedder: MemoEmbedder
     engine: Engine
+    knowledge: KnowledgeStore
 
     def close(self) -> None:
         self.db_engine.dispose()
+        self.knowledge.engine.dispose()
         self.qdrant.close()
 
 
@@ -113,7 +124,12 @@ def build_services(
         config=config,
         cache=QdrantAnswerCache(client, embedder, similarity=settings.cache_similarity),
     )
-    return Services(settings, database, db_engine, client, store, chat_model, embedder, engine)
+    # The app database's engine connects on first use: commands that never read
+    # knowledge never open it.
+    knowledge = KnowledgeStore(create_app_engine(settings.app_db_url), database)
+    return Services(
+        settings, database, db_engine, client, store, chat_model, embedder, engine, knowledge
+    )
 
 
 def glossary_for(settings: Settings) -> Glossary | None:
@@ -138,13 +154,95 @@ def index_database(services: Services, *, progress: Progress | None = None) -> I
     services.settings.data_dir.mkdir(parents=True, exist_ok=True)
     cache = SampleCache(services.settings.data_dir / "sample_values.json")
     tables = introspect(services.db_engine, sample_cache=cache)
-    is_demo = set(demo.DEMO_TABLE_NAMES) <= {t.name for t in tables}
+    is_demo = _is_demo(tables)
     if is_demo:
         tables = [demo_comments(t) for t in tables]
-    stats = services.store.index_tables(services.database, tables, progress=progress)
-    if is_demo:
         services.store.index_examples(services.database, demo.load_examples())
-        services.store.index_notes(services.database, demo.load_notes())
+    return _index_with_knowledge(services, tables, progress=progress)
+
+
+def refresh_knowledge(services: Services) -> IndexStats:
+    """Re-index after a knowledge edit: the indexed tables with the stored knowledge, and
+    the notes; only tables whose knowledge changed are embedded again."""
+    tables = [strip_knowledge(t) for t in services.engine.tables().values()]
+    return _index_with_knowledge(services, tables)
+
+
+def knowledge_model(settings: Settings) -> OllamaChatModel:
+    """The chat model that drafts knowledge: the same model, room for a long JSON answer."""
+    return OllamaChatModel(
+        base_url=settings.ollama_base_url,
+        model=settings.ollama_model,
+        num_ctx=settings.ollama_num_ctx,
+        timeout_s=max(settings.ollama_timeout_s, 300.0),
+        keep_alive=settings.ollama_keep_alive,
+        num_predict=_DRAFT_TOKENS,
+    )
+
+
+def draft_and_index(
+    services: Services,
+    model: ChatModel,
+    *,
+    max_tables: int,
+    on_progress: Callable[[DraftProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> DraftReport:
+    """Draft knowledge for the indexed tables that need it, then re-index what changed."""
+    ensure_tables(services.knowledge.engine)
+    tables = [strip_knowledge(t) for t in services.engine.tables().values()]
+    report = draft_knowledge(
+        tables,
+        services.knowledge,
+        model,
+        max_tables=max_tables,
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
+    if report.drafted:
+        refresh_knowledge(services)
+    return report
+
+
+def start_background_draft(services: Services) -> bool:
+    """Start a draft run in a background thread (`backend.knowledge.jobs`); False when
+    one is already running for this database."""
+    model = knowledge_model(services.settings)
+    limit = services.settings.knowledge_draft_max_tables
+
+    def run(on_progress: Callable[[DraftProgress], None], stop: Callable[[], bool]) -> DraftReport:
+        return draft_and_index(
+            services, model, max_tables=limit, on_progress=on_progress, should_stop=stop
+        )
+
+    return job_for(services.database).start(run)
+
+
+def load_knowledge(services: Services) -> Knowledge:
+    """The stored knowledge of the business database; none when the app database fails
+    (logged: questions are still answered, with the bare schema)."""
+    try:
+        ensure_tables(services.knowledge.engine)
+        return services.knowledge.load()
+    except sa.exc.SQLAlchemyError as error:
+        log.warning("schema knowledge unavailable, indexing without it: %s", error)
+        return Knowledge()
+
+
+def _is_demo(tables: list[TableDoc]) -> bool:
+    return set(demo.DEMO_TABLE_NAMES) <= {t.name for t in tables}
+
+
+def _index_with_knowledge(
+    services: Services, tables: list[TableDoc], *, progress: Progress | None = None
+) -> IndexStats:
+    knowledge = load_knowledge(services)
+    include_drafts = services.settings.knowledge_use_drafts
+    known = apply_knowledge(tables, knowledge, include_drafts=include_drafts)
+    stats = services.store.index_tables(services.database, known, progress=progress)
+    # The notes collection is derived: the demo's notes and the stored terms and notes.
+    notes = [*(demo.load_notes() if _is_demo(tables) else ()), *knowledge_notes(knowledge)]
+    services.store.index_notes(services.database, notes, replace=True)
     services.engine.refresh()
     return stats
 

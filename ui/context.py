@@ -17,7 +17,7 @@ from backend.config import Settings, get_settings
 from backend.domain import Actor
 from backend.errors import KeskinubeError
 from backend.i18n import DEFAULT_LANGUAGE, Language, Translator, normalise_language
-from backend.wiring import Services, build_services, index_database
+from backend.wiring import Services, build_services, index_database, start_background_draft
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,8 @@ def _services(_settings: Settings) -> Services:
     try:
         # Incremental: touches nothing when the schema is unchanged since the last run.
         index_database(services)
+        if _settings.knowledge_draft_on_start:  # in a background thread: never blocks a page
+            start_background_draft(services)
     except KeskinubeError as exc:
         log.warning("start-up indexing failed: %s", exc)
     return services

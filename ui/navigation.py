@@ -47,6 +47,7 @@ PAGE_SPECS: dict[str, PageSpec] = {
         "admin_access.py", "app.nav.admin_access", ":material/shield:"
     ),
     roles.PAGE_ADMIN_AUDIT: PageSpec("admin_audit.py", "app.nav.admin_audit", ":material/history:"),
+    roles.PAGE_ADMIN_KNOWLEDGE: PageSpec("knowledge.py", "knowledge.nav", ":material/menu_book:"),
 }
 
 

@@ -37,6 +37,8 @@ def table_to_payload(table: TableDoc) -> dict[str, Any]:
         "name": table.name,
         "comment": table.comment,
         "row_estimate": table.row_estimate,
+        "description": table.description,
+        "synonyms": list(table.synonyms),
         "columns": [
             {
                 "name": c.name,
@@ -45,6 +47,8 @@ def table_to_payload(table: TableDoc) -> dict[str, Any]:
                 "comment": c.comment,
                 "primary_key": c.primary_key,
                 "sample_values": list(c.sample_values),
+                "description": c.description,
+                "synonyms": list(c.synonyms),
             }
             for c in table.columns
         ],
@@ -72,6 +76,9 @@ def table_from_payload(data: dict[str, Any] | str) -> TableDoc:
             comment=c["comment"],
             primary_key=c["primary_key"],
             sample_values=tuple(c["sample_values"]),
+            # .get: points indexed before knowledge existed have neither
+            description=c.get("description"),
+            synonyms=tuple(c.get("synonyms") or ()),
         )
         for c in data["columns"]
     )
@@ -79,7 +86,15 @@ def table_from_payload(data: dict[str, Any] | str) -> TableDoc:
         ForeignKey(tuple(fk["columns"]), fk["ref_table"], tuple(fk["ref_columns"]))
         for fk in data["foreign_keys"]
     )
-    return TableDoc(data["name"], columns, data["comment"], fks, data["row_estimate"])
+    return TableDoc(
+        data["name"],
+        columns,
+        data["comment"],
+        fks,
+        data["row_estimate"],
+        description=data.get("description"),
+        synonyms=tuple(data.get("synonyms") or ()),
+    )
 
 
 def table_items(database: str, table: TableDoc) -> list[Item]:

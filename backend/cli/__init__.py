@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backend.cli.engine_cmds",
     "backend.cli.users",
     "backend.cli.eval_cmd",
+    "backend.cli.knowledge_cmd",
 )
 
 

@@ -30,9 +30,12 @@ SUBMITTED = """(typed) => {
   return !box || box.value !== typed;
 }"""
 PICKER = ".st-key-keskinube_language"  # ui.components.language.SIDEBAR_PICKER_KEY
-ENGLISH_NAV = ["Chat", "Dashboards", "Examples", "Users", "Access rules", "Audit log"]
+ENGLISH_NAV = [
+    "Chat", "Dashboards", "Examples", "Users", "Access rules", "Audit log", "Knowledge",
+]  # fmt: skip
 SPANISH_NAV = [
     "Chat", "Paneles", "Ejemplos", "Usuarios", "Reglas de acceso", "Registro de auditoría",
+    "Conocimiento",
 ]  # fmt: skip
 
 

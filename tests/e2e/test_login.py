@@ -43,7 +43,10 @@ def people(app: AppServer) -> dict[str, tuple[str, str]]:
 @pytest.mark.parametrize(
     ("role", "pages"),
     [
-        ("admin", ["Chat", "Dashboards", "Examples", "Users", "Access rules", "Audit log"]),
+        (
+            "admin",
+            ["Chat", "Dashboards", "Examples", "Users", "Access rules", "Audit log", "Knowledge"],
+        ),
         ("manager", ["Chat", "Dashboards"]),
         ("analyst", ["Chat", "Examples"]),
     ],
@@ -190,6 +193,7 @@ def test_first_visits_to_a_fresh_server_are_guarded_and_the_first_login_works(
         "admin_users",
         "admin_access",
         "admin_audit",
+        "knowledge",
         "chat",
         "dashboards",
         "examples",

@@ -149,7 +149,18 @@ def test_an_unknown_username_is_locked_like_a_real_one(auth: AuthServices) -> No
 @pytest.mark.parametrize(
     ("username", "pages"),
     [
-        ("boss", {"chat", "dashboards", "examples", "admin_users", "admin_access", "admin_audit"}),
+        (
+            "boss",
+            {
+                "chat",
+                "dashboards",
+                "examples",
+                "admin_users",
+                "admin_access",
+                "admin_audit",
+                "admin_knowledge",
+            },
+        ),
         ("mia", {"chat", "dashboards"}),
         ("ana", {"chat", "examples"}),
     ],
