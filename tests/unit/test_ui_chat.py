@@ -52,6 +52,8 @@ def test_switching_to_spanish_redraws_the_page_and_old_answers(auth: AuthService
     assert at.metric[0].label == "Revenue"
     english_sentences = texts(at.markdown)
     assert any(caption.startswith("1 row · ") for caption in texts(at.caption))
+    shown = [caption.replace("\\", "") for caption in texts(at.caption)]  # escaped markdown
+    assert "Computed the sum of payments.amount from payments." in shown
     assert "Chart type" in [box.label for box in at.selectbox]
     assert at.dataframe[0].proto.placeholder == NA  # empty cells: not Streamlit's "None"
 
@@ -68,6 +70,8 @@ def test_switching_to_spanish_redraws_the_page_and_old_answers(auth: AuthService
     captions = texts(at.caption)
     assert any(caption.startswith("1 fila · ") for caption in captions), captions
     assert any(caption.startswith("Tu SQL") for caption in captions), captions
+    explained = [c.replace("\\", "").replace("\u2060", "") for c in captions]
+    assert "Cálculo: la suma de payments.amount, a partir de payments." in explained
     assert "Tipo de gráfico" in [box.label for box in at.selectbox]
 
 

@@ -22,6 +22,7 @@ from backend.config import Settings
 from backend.conversations import ChatTurn
 from backend.domain import Actor, QueryResult
 from backend.errors import KeskinubeError
+from backend.explain import explain_sql
 from backend.export import error_csv, export_csv, megabytes
 from backend.i18n import Translator, t
 from backend.pipeline import Engine
@@ -100,6 +101,9 @@ def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpe
         except KeskinubeError as exc:
             log.info("chart choice not kept: %s", exc)
     sentence.markdown(escape_markdown(summary))  # plain text made of data values
+    explained = explain_sql(turn.written_sql or "", ctx.engine.runner.dialect)
+    if explained is not None:  # what was counted, from the SQL itself: catch a wrong answer
+        st.caption(escape_markdown(explained.render(language)))
     key = f"turn_{turn.id}"
     render_chart(frame, picked, key=f"{key}_chart", currency=currency, language=language)
     shown = format_count(len(frame), language)
