@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from backend.cli.language import cli_translator
 from backend.errors import KeskinubeError
+from backend.explain import explain_sql
 from backend.i18n import render
 from backend.i18n.message import Message
 
@@ -125,14 +126,19 @@ def _index(args: argparse.Namespace) -> int:
 def _ask(args: argparse.Namespace) -> int:
     with _services(args) as services:
         answer = services.engine.ask(args.question, _cli_actor(services))
+        dialect = services.engine.runner.dialect
+    # From the SQL as written (the last attempt's), not the guard's text with its row cap.
+    written = answer.attempts[-1].sql if answer.ok and answer.attempts else None
+    explained = explain_sql(written, dialect) if written else None
     if args.json:
-        print(json.dumps(answer_to_json(answer), ensure_ascii=False, default=str))
+        data = answer_to_json(answer, explanation=None if explained is None else str(explained))
+        print(json.dumps(data, ensure_ascii=False, default=str))
     else:
-        _print_answer(answer)
+        _print_answer(answer, explained)
     return 0 if answer.ok else 1
 
 
-def answer_to_json(answer: Answer) -> dict[str, Any]:
+def answer_to_json(answer: Answer, *, explanation: str | None = None) -> dict[str, Any]:
     """A JSON-ready view of an Answer (rows capped to keep output readable)."""
     frame = answer.result.frame if answer.result is not None else None
     return {
@@ -140,6 +146,7 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "ok": answer.ok,
         "error": answer.error,
         "sql": answer.sql,
+        "explanation": explanation,
         "cached": answer.cached,
         "columns": list(frame.columns) if frame is not None else [],
         "rows": frame.head(50).astype(object).where(frame.notna(), None).values.tolist()
@@ -162,10 +169,12 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
     }
 
 
-def _print_answer(answer: Answer) -> None:
+def _print_answer(answer: Answer, explained: Message | None = None) -> None:
     tr = cli_translator()
     if answer.sql:
         print(f"SQL:\n{answer.sql}\n")
+    if explained is not None:
+        print(explained.render(tr.language) + "\n")
     if answer.retrieval is not None and answer.retrieval.warning:
         print(tr("cli.ask.note", note=render(answer.retrieval.warning, tr.language)))
     if answer.error:

@@ -348,6 +348,7 @@ def test_cli_index_ask_and_search(
     assert main(["ask", "How many customers?", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["ok"] and printed["columns"] == ["customers"]
+    assert printed["explanation"] == "Computed the number of rows from customers."
     assert main(["schema", "search", "revenue by product category", "--k", "3", "--json"]) == 0
     ranked = json.loads(capsys.readouterr().out)
     scores = [table["score"] for table in ranked["tables"]]
