@@ -113,8 +113,20 @@ def _selects_all_of(select: exp.Select, table: exp.Table) -> bool:
 
 
 def _under_exists(select: exp.Select) -> bool:
-    return isinstance(select.parent, exp.Exists) or isinstance(
-        select.parent and select.parent.parent, exp.Exists
+    """True for the query EXISTS tests directly, whose projections decide nothing.
+
+    Not for a branch of a set operation under EXISTS: `EXISTS (SELECT salary ... INTERSECT
+    SELECT 5200)` is true exactly when the guess is right, so those projections count.
+    """
+    parent = select.parent
+    if isinstance(parent, exp.Subquery) and not parent.alias:
+        parent = parent.parent
+    return isinstance(parent, exp.Exists)
+
+
+def _is_star(projection: exp.Expr) -> bool:
+    return isinstance(projection, exp.Star) or (
+        isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
     )
 
 
@@ -123,8 +135,13 @@ def _qualified_copy(tree: exp.Expr, known: KnownTables, dialect: Dialect) -> exp
     for identifier in copy.find_all(exp.Identifier):
         identifier.set("this", identifier.name.lower())
     for select in copy.find_all(exp.Select):
-        if _under_exists(select):  # EXISTS (SELECT * ...) reads no columns through its *
-            select.set("expressions", [exp.Literal.number(1)])
+        if _under_exists(select):  # EXISTS (SELECT * ...) reads no columns through its *;
+            # every other projection is checked: GROUP BY 1 or HAVING can make it count.
+            projections = select.expressions
+            select.set(
+                "expressions",
+                [exp.Literal.number(1) if _is_star(p) else p for p in projections],
+            )
     schema: dict[str, object] = {
         table: {column.lower(): "TEXT" for column in columns}
         for table, columns in known.columns.items()

@@ -108,6 +108,51 @@ FORBIDDEN: list[tuple[str, str]] = [
 ]
 
 
+# EXISTS ignores what its query selects, except where a set operation, GROUP BY position
+# or HAVING makes the selected value decide whether a row exists: an exact-value oracle.
+EXISTS_ORACLES = [
+    "SELECT e.name FROM employees e WHERE EXISTS (SELECT e.salary INTERSECT SELECT 5200)",
+    "SELECT e.name FROM employees e WHERE NOT EXISTS (SELECT e.salary EXCEPT SELECT 5200)",
+    "SELECT e.name FROM employees e WHERE EXISTS (SELECT e.ssn INTERSECT SELECT '1')",
+    "SELECT 1 WHERE EXISTS (SELECT salary FROM employees WHERE id = 1 INTERSECT SELECT 5200)",
+    "SELECT 1 WHERE EXISTS (SELECT salary FROM employees WHERE id = 1 EXCEPT SELECT 5200)",
+    "SELECT 1 WHERE EXISTS (SELECT salary FROM employees INTERSECT ALL SELECT 5200)",
+    "SELECT 1 WHERE EXISTS ((SELECT salary FROM employees) INTERSECT (SELECT 5200))",
+    "SELECT 1 WHERE EXISTS (SELECT * FROM employees INTERSECT SELECT 1, 'a', 1, 5200, '1')",
+    "SELECT 1 WHERE EXISTS (SELECT e.* FROM employees e INTERSECT SELECT 1, 'a', 1, 5, '1')",
+    "SELECT 1 WHERE EXISTS (SELECT 5200 EXCEPT SELECT salary FROM employees)",
+    "SELECT e.name FROM employees e WHERE EXISTS "
+    "(SELECT e2.salary FROM employees e2 WHERE e2.id = e.id INTERSECT SELECT 5200)",
+    "SELECT 1 WHERE EXISTS (SELECT salary FROM employees GROUP BY 1 HAVING COUNT(*) > 1)",
+    "SELECT 1 WHERE EXISTS (SELECT salary AS s FROM employees HAVING s > 5000)",
+    "SELECT e.name FROM employees e WHERE EXISTS (SELECT e.salary > 5000 AS b HAVING b)",
+    "SELECT 1 WHERE EXISTS (SELECT salary FROM employees UNION SELECT 1)",
+    "SELECT name FROM departments WHERE EXISTS (SELECT ssn FROM employees INTERSECT SELECT '123')",
+]
+
+
+@pytest.mark.parametrize("sql", EXISTS_ORACLES)
+def test_denied_column_in_an_exists_query_is_refused(sql: str) -> None:
+    with pytest.raises(SqlRejected) as caught:
+        guard(sql)
+    assert "can't see" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT name FROM employees e WHERE EXISTS (SELECT * FROM employees e2 WHERE e2.id = e.id)",
+        "SELECT name FROM employees e WHERE EXISTS ((SELECT * FROM employees e2 WHERE e2.id = 1))",
+        "SELECT name FROM employees e WHERE EXISTS (SELECT e.*, 1)",
+        "SELECT e.name FROM employees e WHERE EXISTS (SELECT e.name INTERSECT SELECT 'Ann')",
+        "SELECT 1 WHERE EXISTS (SELECT dept_id FROM employees GROUP BY 1 HAVING COUNT(*) > 1)",
+        "SELECT 1 WHERE EXISTS (SELECT p.salary FROM payroll p INTERSECT SELECT 5200)",
+    ],
+)
+def test_exists_queries_over_allowed_columns_still_pass(sql: str) -> None:
+    guard(sql)
+
+
 @pytest.mark.parametrize(("sql", "reason"), FORBIDDEN)
 def test_policy_rejects_forbidden_reads(sql: str, reason: str) -> None:
     with pytest.raises(SqlRejected) as caught:
