@@ -135,6 +135,7 @@ def _qualified_copy(tree: exp.Expr, known: KnownTables, dialect: Dialect) -> exp
     for identifier in copy.find_all(exp.Identifier):
         identifier.set("this", identifier.name.lower())
     for select in copy.find_all(exp.Select):
+        _forget_implicit_names(select)
         if _under_exists(select):  # EXISTS (SELECT * ...) reads no columns through its *;
             # every other projection is checked: GROUP BY 1 or HAVING can make it count.
             projections = select.expressions
@@ -158,6 +159,26 @@ def _qualified_copy(tree: exp.Expr, known: KnownTables, dialect: Dialect) -> exp
         raise reject(_unresolved(error)) from error
     except SqlglotError as error:
         raise reject(Message.of("guard.column.check_failed", problem=str(error))) from error
+
+
+def _forget_implicit_names(select: exp.Select) -> None:
+    """Name each projection that is neither aliased nor a plain column so nothing can
+    refer to it.
+
+    sqlglot and the database do not agree on such a projection's name: sqlglot calls
+    `CAST('salary' AS CHAR)` "salary", MariaDB calls it "CAST('salary' AS CHAR)". Left to
+    sqlglot, `(SELECT salary FROM (SELECT CAST('salary' AS CHAR)) d)` would read the
+    derived table's harmless column, where the database reads the outer employees.salary;
+    `ORDER BY salary` next to such a projection likewise. Renamed, a reference by that
+    name resolves as the database resolves it, or not at all (a refusal).
+    """
+    select.set(
+        "expressions",
+        [
+            p if isinstance(p, (exp.Alias, exp.Column, exp.Star)) else exp.alias_(p, f"_kk_{i}")
+            for i, p in enumerate(select.expressions)
+        ],
+    )
 
 
 def _unresolved(error: OptimizeError) -> Message:

@@ -131,6 +131,51 @@ EXISTS_ORACLES = [
 ]
 
 
+# A projection neither aliased nor a plain column has a name sqlglot and the database do
+# not agree on (`CAST('salary' AS CHAR)`: "salary" for sqlglot): a reference by that name
+# must resolve as the database resolves it, to employees.salary.
+IMPLICIT_NAMES = [
+    "SELECT (SELECT salary FROM (SELECT CAST('salary' AS CHAR)) d) FROM employees",
+    "SELECT (SELECT ssn FROM (SELECT CAST('ssn' AS CHAR)) d) FROM employees",
+    "SELECT (SELECT salary FROM (SELECT CONVERT('salary', CHAR)) d) FROM employees",
+    "SELECT (SELECT salary FROM (SELECT BINARY 'salary') d) FROM employees",
+    "SELECT (SELECT salary FROM (SELECT ('salary')) d) FROM employees",
+    "SELECT (SELECT salary FROM (SELECT 'salary' COLLATE utf8mb4_bin) d) FROM employees",
+    "SELECT (SELECT salary FROM (SELECT CAST('salary' AS CHAR) UNION SELECT 1) d) FROM employees",
+    "SELECT (SELECT MAX(salary) FROM (SELECT CAST('salary' AS CHAR)) d) FROM employees",
+    "WITH d AS (SELECT CAST('salary' AS CHAR)) SELECT (SELECT salary FROM d) FROM employees",
+    "SELECT e.name FROM employees e WHERE EXISTS "
+    "(SELECT 1 FROM (SELECT CAST('salary' AS CHAR)) d WHERE salary = 5200)",
+    "SELECT e.name FROM employees e JOIN (SELECT CAST('salary' AS CHAR)) d ON salary > 5",
+    "SELECT name, CAST('salary' AS CHAR) FROM employees ORDER BY salary",
+    "SELECT name, 'salary' FROM employees ORDER BY salary",
+    "SELECT name, CAST('salary' AS CHAR) FROM employees GROUP BY name, salary",
+    "SELECT name, CAST('ssn' AS CHAR) FROM employees HAVING ssn LIKE '1%'",
+]
+
+
+@pytest.mark.parametrize("sql", IMPLICIT_NAMES)
+def test_a_reference_to_an_implicit_name_like_a_denied_column_is_refused(sql: str) -> None:
+    with pytest.raises(SqlRejected) as caught:
+        guard(sql)
+    assert "can't see" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT d.* FROM (SELECT UPPER(name) FROM employees) d",
+        "SELECT * FROM (SELECT dept_id, COUNT(*) FROM employees GROUP BY dept_id) d",
+        "SELECT dept_id, COUNT(*) FROM employees GROUP BY 1 ORDER BY 2 DESC",
+        "SELECT dept_id, COUNT(*) FROM employees GROUP BY dept_id ORDER BY COUNT(*) DESC",
+        "SELECT x.n FROM (SELECT UPPER(name) AS n FROM employees) x",
+        "SELECT name, 'x' FROM employees ORDER BY name",
+    ],
+)
+def test_implicit_names_that_nothing_refers_to_still_pass(sql: str) -> None:
+    guard(sql)
+
+
 @pytest.mark.parametrize("sql", EXISTS_ORACLES)
 def test_denied_column_in_an_exists_query_is_refused(sql: str) -> None:
     with pytest.raises(SqlRejected) as caught:

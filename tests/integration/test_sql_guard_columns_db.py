@@ -1,10 +1,16 @@
-"""EXISTS cannot be made to test a denied column's value on real MariaDB.
+"""Denied columns stay unread on real MariaDB where sqlglot and the database could disagree.
+
+EXISTS cannot be made to test a denied column's value.
 
 EXISTS ignores what its query selects, so the guard used to skip that select list; but a
 set operation (INTERSECT, EXCEPT), GROUP BY position or HAVING inside it makes the
 selected value decide whether a row exists: `EXISTS (SELECT e.salary INTERSECT SELECT
 5200)` names the employee earning exactly 5200. Each payload is first run unguarded to
 prove that MariaDB answers the guess, then through `check_sql`, which must refuse it.
+
+Nor can a projection's implicit name hide a read: sqlglot names `CAST('salary' AS CHAR)`
+"salary", MariaDB names it after its whole text, so a `salary` next to it (in a derived
+table the outer query reads, or in ORDER BY) is employees.salary for the database.
 """
 
 from __future__ import annotations
@@ -39,6 +45,30 @@ LEAKS = [
     "SELECT e.name FROM employees e WHERE EXISTS (SELECT e.salary = 5000 AS hit HAVING hit)",
     "SELECT e.name FROM employees e WHERE EXISTS (SELECT e.salary AS s HAVING s < 6000)",
 ]
+# Each returns the salaries (or their order) through a projection named like the column.
+IMPLICIT = "(SELECT salary FROM ({derived}) d)"
+IMPLICIT_DERIVED = [
+    "SELECT CAST('salary' AS CHAR)",
+    "SELECT CONVERT('salary', CHAR)",
+    "SELECT BINARY 'salary'",
+    "SELECT DISTINCT CAST('salary' AS CHAR)",
+    "SELECT CAST('salary' AS CHAR) UNION SELECT 1 LIMIT 1",
+    "SELECT CAST('SALARY' AS CHAR)",
+    "SELECT CAST(N'salary' AS CHAR)",
+    "SELECT CAST(_utf8mb4'salary' AS CHAR(10))",
+    "SELECT CAST('salary' AS BINARY) FROM DUAL",
+]
+IMPLICIT_LEAKS = [
+    *[f"SELECT {IMPLICIT.format(derived=d)} FROM employees ORDER BY id" for d in IMPLICIT_DERIVED],
+    "WITH d AS (SELECT CAST('salary' AS CHAR)) SELECT (SELECT salary FROM d) FROM employees"
+    " ORDER BY id",
+    "SELECT (SELECT salary + 0 FROM (SELECT CAST('salary' AS CHAR)) d) FROM employees ORDER BY id",
+]
+IMPLICIT_ORDER_LEAKS = [
+    "SELECT name, CAST('salary' AS CHAR) FROM employees ORDER BY salary DESC",
+    "SELECT name, CONVERT('salary', CHAR) FROM employees ORDER BY salary DESC",
+    "SELECT name, BINARY 'salary' FROM employees ORDER BY salary DESC",
+]
 LEGIT = [
     ("SELECT e.name FROM employees e WHERE EXISTS (SELECT e.name INTERSECT SELECT 'Ann')", 1),
     (
@@ -47,6 +77,10 @@ LEGIT = [
         2,
     ),
     ("SELECT e.name FROM employees e WHERE EXISTS (SELECT e.*, 1)", 2),
+    ("SELECT d.* FROM (SELECT UPPER(name) FROM employees) d", 2),
+    ("SELECT * FROM (SELECT name, COUNT(*) FROM employees GROUP BY name) d", 2),
+    ("SELECT name, COUNT(*) FROM employees GROUP BY 1 ORDER BY 2 DESC, 1", 2),
+    ("SELECT name, 'x' FROM employees ORDER BY name", 2),
 ]
 
 
@@ -77,6 +111,24 @@ def test_exists_oracle_on_a_denied_column_leaks_unguarded_and_is_refused(
     engine: sa.Engine, sql: str
 ) -> None:
     assert rows(engine, sql) == [("Ann",)], "the payload no longer leaks: pick another"
+    with pytest.raises(SqlRejected):
+        guard(sql)
+
+
+@pytest.mark.parametrize("sql", IMPLICIT_LEAKS)
+def test_an_implicit_name_like_a_denied_column_leaks_unguarded_and_is_refused(
+    engine: sa.Engine, sql: str
+) -> None:
+    assert rows(engine, sql) == [(5000,), (7000,)], "the payload no longer leaks: pick another"
+    with pytest.raises(SqlRejected):
+        guard(sql)
+
+
+@pytest.mark.parametrize("sql", IMPLICIT_ORDER_LEAKS)
+def test_order_by_an_implicit_name_like_a_denied_column_leaks_unguarded_and_is_refused(
+    engine: sa.Engine, sql: str
+) -> None:
+    assert [row[0] for row in rows(engine, sql)] == ["Bob", "Ann"], "no longer leaks"
     with pytest.raises(SqlRejected):
         guard(sql)
 
