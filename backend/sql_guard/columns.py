@@ -43,6 +43,7 @@ def check_columns(
         return
     _check_stars(reads, known, policy)
     _check_aliases(tree, reads, known, policy)
+    _check_source_names(tree)
     check_joins(tree, reads, known, policy)
     qualified = _qualified_copy(tree, known, dialect)
     scopes = _scope_of_columns(qualified)
@@ -93,6 +94,24 @@ def _check_aliases(
     for name in names:
         if fold(name) in denied:
             raise reject(Message.of("guard.column.alias", alias=name, column=denied[fold(name)]))
+
+
+def _check_source_names(tree: exp.Expr) -> None:
+    """Refuse two table names or aliases that differ only in case.
+
+    The column check compares names lower-cased, as sqlglot's resolution needs; MariaDB
+    and MySQL on Linux tell table names and aliases apart by case. `(SELECT e.salary FROM
+    payroll E)` inside `FROM employees e` is payroll's salary to a lower-cased check and
+    employees.salary to the database.
+    """
+    spellings: dict[str, str] = {}
+    names = [t.alias_or_name for t in tree.find_all(exp.Table)]
+    names += [s.alias for s in tree.find_all(exp.Subquery) if s.alias]
+    names += [c.alias for c in tree.find_all(exp.CTE)]
+    for name in names:
+        first = spellings.setdefault(name.lower(), name)
+        if first != name:
+            raise reject(Message.of("guard.column.name_case", first=first, second=name))
 
 
 def _denied(table: str, known: KnownTables, policy: AccessPolicy) -> list[str]:

@@ -26,11 +26,13 @@ from backend.sql_guard import check_sql
 
 pytestmark = pytest.mark.mariadb
 
-SCHEMA = {"employees": ["id", "name", "email", "salary"]}
+SCHEMA = {"employees": ["id", "name", "email", "salary"], "payroll": ["emp_id", "salary"]}
 POLICY = AccessPolicy(denied_columns=frozenset({("employees", "email"), ("employees", "salary")}))
 DDL = [
     "CREATE TABLE employees (id INT PRIMARY KEY, name VARCHAR(40), email VARCHAR(60), salary INT)",
     "INSERT INTO employees VALUES (1, 'Ann', 'ann@x.com', 5000), (2, 'Bob', 'bob@x.com', 7000)",
+    "CREATE TABLE payroll (emp_id INT, salary INT)",
+    "INSERT INTO payroll VALUES (1, 1)",
 ]
 # Each returns Ann only: her salary or e-mail was guessed.
 LEAKS = [
@@ -68,6 +70,17 @@ IMPLICIT_ORDER_LEAKS = [
     "SELECT name, CAST('salary' AS CHAR) FROM employees ORDER BY salary DESC",
     "SELECT name, CONVERT('salary', CHAR) FROM employees ORDER BY salary DESC",
     "SELECT name, BINARY 'salary' FROM employees ORDER BY salary DESC",
+]
+# Each returns the salaries: MariaDB tells `e` from `E`, a lower-cased check does not.
+CASE_LEAKS = [
+    "SELECT (SELECT e.salary FROM payroll E LIMIT 1) FROM employees e ORDER BY e.id",
+    "SELECT (SELECT E.salary FROM payroll e LIMIT 1) FROM employees E ORDER BY E.id",
+    "SELECT (SELECT e.salary + 0 FROM payroll E) FROM employees e ORDER BY e.id",
+    "SELECT e.salary FROM payroll E JOIN employees e ON 1 = 1 ORDER BY e.id",
+    "SELECT employees.salary FROM payroll AS EMPLOYEES JOIN employees ON 1 = 1"
+    " ORDER BY employees.id",
+    "WITH P AS (SELECT emp_id FROM payroll) SELECT p.salary FROM employees p JOIN P ON 1 = 1"
+    " ORDER BY p.id",
 ]
 LEGIT = [
     ("SELECT e.name FROM employees e WHERE EXISTS (SELECT e.name INTERSECT SELECT 'Ann')", 1),
@@ -129,6 +142,15 @@ def test_order_by_an_implicit_name_like_a_denied_column_leaks_unguarded_and_is_r
     engine: sa.Engine, sql: str
 ) -> None:
     assert [row[0] for row in rows(engine, sql)] == ["Bob", "Ann"], "no longer leaks"
+    with pytest.raises(SqlRejected):
+        guard(sql)
+
+
+@pytest.mark.parametrize("sql", CASE_LEAKS)
+def test_aliases_alike_but_for_case_leak_unguarded_and_are_refused(
+    engine: sa.Engine, sql: str
+) -> None:
+    assert rows(engine, sql) == [(5000,), (7000,)], "the payload no longer leaks: pick another"
     with pytest.raises(SqlRejected):
         guard(sql)
 

@@ -176,6 +176,45 @@ def test_implicit_names_that_nothing_refers_to_still_pass(sql: str) -> None:
     guard(sql)
 
 
+# MariaDB and MySQL on Linux tell table names and aliases apart by case; the column check
+# compares them lower-cased. Two sources whose names differ only in case are refused.
+SOURCE_NAME_CASE = [
+    "SELECT (SELECT e.salary FROM payroll E LIMIT 1) FROM employees e",
+    "SELECT (SELECT E.salary FROM payroll e LIMIT 1) FROM employees E",
+    "SELECT (SELECT MAX(e.ssn) FROM orders E) FROM employees e",
+    "SELECT e.salary FROM employees e JOIN payroll E ON 1 = 1",
+    "SELECT E.salary FROM payroll e JOIN employees E ON 1 = 1",
+    "SELECT e.salary FROM employees e JOIN (SELECT p.salary FROM payroll p) E ON 1 = 1",
+    "SELECT employees.salary FROM payroll AS EMPLOYEES JOIN employees ON 1 = 1",
+    "SELECT Employees.salary FROM employees JOIN payroll AS EMPLOYEES ON 1 = 1",
+    "WITH P AS (SELECT salary FROM payroll) SELECT p.salary FROM employees p JOIN P ON 1 = 1",
+    "SELECT name FROM employees e WHERE EXISTS (SELECT 1 FROM payroll E WHERE e.salary > 5)",
+    "SELECT name FROM employees e WHERE e.id IN (SELECT E.emp_id FROM payroll E"
+    " WHERE e.salary > 5)",
+    "SELECT x.n FROM (SELECT e.name AS n FROM employees e) x JOIN payroll X ON 1 = 1",
+]
+
+
+@pytest.mark.parametrize("sql", SOURCE_NAME_CASE)
+def test_sources_named_alike_but_for_case_are_refused(sql: str) -> None:
+    with pytest.raises(SqlRejected) as caught:
+        guard(sql)
+    assert "differ only in upper and lower case" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT (SELECT MAX(p.salary) FROM payroll p) FROM employees e",
+        "SELECT (SELECT e.salary FROM payroll e LIMIT 1) FROM employees x",
+        "SELECT E.name FROM employees E JOIN payroll P ON P.emp_id = E.id",
+        "SELECT name FROM Employees",
+    ],
+)
+def test_sources_with_distinct_names_still_pass(sql: str) -> None:
+    guard(sql)
+
+
 @pytest.mark.parametrize("sql", EXISTS_ORACLES)
 def test_denied_column_in_an_exists_query_is_refused(sql: str) -> None:
     with pytest.raises(SqlRejected) as caught:
