@@ -250,3 +250,18 @@ def test_recent_attempts_are_never_pruned(users: AuthServices, clock: ManualCloc
     users.lockout.prune()
     clock.advance(minutes=3)
     assert attempt(users, "bob", "wrong-password-1", ATTACKER).status == "locked"
+
+
+# -- one account, one name: a look-alike never reaches it -------------------------------------
+@pytest.mark.parametrize(
+    "variant",
+    ["ádmin", "àdmin", "ÂDMIN", "admín", "ädmïn", "admi\u0301n", "ｂob", "bób", "BÖB", "cárol"],
+)
+def test_a_look_alike_username_never_logs_into_the_account(
+    users: AuthServices, variant: str
+) -> None:
+    # Counted under its own name, a look-alike the database matched to the account would
+    # escape the account's lock and slow-down while guessing its password.
+    result = attempt(users, variant, GOOD_PASSWORD, OWNER)
+    assert not result.ok and result.status == "failure"
+    assert users.users.find_user(variant) is None
