@@ -13,12 +13,12 @@ Three rules, all over a 15-minute window of failed logins (`login_attempts`):
   to one guess a minute per account; the owner gets in once the delay has passed.
 
 "Client" is the address `auth.clients.client_address` derives (the remote IP; behind a
-trusted proxy, the address it forwards), an IPv6 one widened to its /64. Attempts are counted per typed username, whether
-or not an account has that name, so unknown usernames are throttled like real ones and the
-answers never reveal which names exist. A success resets the count of its own username
-and client only. Attempts refused while locked or slowed are recorded but not counted.
-Attempts older than the longest window are pruned as new ones are written, a bounded
-batch at a time.
+trusted proxy, the address it forwards), an IPv6 one widened to its /64. Attempts are
+counted per typed username, whether or not an account has that name, so unknown
+usernames are throttled like real ones and the answers never reveal which names exist.
+A success resets the count of its own username and client only. Attempts refused while
+locked or slowed are recorded but not counted. Attempts older than the longest window are
+pruned as new ones are written, a bounded batch at a time.
 """
 
 from __future__ import annotations
