@@ -13,16 +13,17 @@ Three rules, all over a 15-minute window of failed logins (`login_attempts`):
   to one guess a minute per account; the owner gets in once the delay has passed.
 
 "Client" is the address `auth.clients.client_address` derives (the remote IP; behind a
-trusted proxy, the address it forwards). Attempts are counted per typed username, whether
-or not an account has that name, so unknown usernames are throttled like real ones and the
-answers never reveal which names exist. A success resets the count of its own username
-and client only. Attempts refused while locked or slowed are recorded but not counted.
-Attempts older than the longest window are pruned as new ones are written, a bounded
-batch at a time.
+trusted proxy, the address it forwards), an IPv6 one widened to its /64. Attempts are
+counted per typed username, whether or not an account has that name, so unknown
+usernames are throttled like real ones and the answers never reveal which names exist.
+A success resets the count of its own username and client only. Attempts refused while
+locked or slowed are recorded but not counted. Attempts older than the longest window are
+pruned as new ones are written, a bounded batch at a time.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -40,6 +41,7 @@ SLOWDOWN_CAP = timedelta(seconds=60)
 FAILURE_WINDOW = timedelta(minutes=15)
 LOCK_DURATION = timedelta(minutes=15)
 PRUNE_BATCH = 500  # attempts deleted at most per write
+IPV6_CLIENT_PREFIX = 64  # an IPv6 client is counted as its /64 (see `client_key`)
 LOCAL_CLIENT = "local"  # a connection from this machine (Streamlit reports no address)
 
 SUCCESS, FAILURE, REFUSED, SLOWED = "success", "failure", "locked", "slowed"
@@ -51,9 +53,24 @@ def attempt_key(username: str) -> str:
 
 
 def client_key(client: str | None) -> str:
-    """The client attempts are counted under (`LOCAL_CLIENT` when unknown)."""
-    cleaned = (client or "").strip().lower()[:CLIENT_LENGTH]
-    return cleaned or LOCAL_CLIENT
+    """The client attempts are counted under (`LOCAL_CLIENT` when unknown).
+
+    An IPv6 client counts as its /64: one host is usually given a whole /64 and can take
+    any address in it, so counting single addresses would let it rotate past the client
+    locks (2^64 "clients" for one attacker).
+    """
+    cleaned = (client or "").strip().lower()
+    return (_ipv6_prefix(cleaned) or cleaned)[:CLIENT_LENGTH] or LOCAL_CLIENT
+
+
+def _ipv6_prefix(text: str) -> str | None:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if not isinstance(address, ipaddress.IPv6Address) or address.ipv4_mapped is not None:
+        return None
+    return str(ipaddress.ip_network((address, IPV6_CLIENT_PREFIX), strict=False))
 
 
 @dataclass(frozen=True)

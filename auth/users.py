@@ -284,7 +284,11 @@ def _chosen_password(password: str | None, username: str) -> tuple[str, str | No
 
 def _find(conn: sa.Connection, username: str) -> User | None:
     row = conn.execute(sa.select(users).where(users.c.username == username)).mappings().first()
-    return None if row is None else _to_user(row)
+    # Exactly that name: MariaDB's default collations also match 'cárol' to 'carol', and a
+    # look-alike that logs into the account would be throttled under its own name.
+    if row is None or row["username"] != username:
+        return None
+    return _to_user(row)
 
 
 def _require(conn: sa.Connection, username: str) -> User:

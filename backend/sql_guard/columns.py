@@ -43,6 +43,7 @@ def check_columns(
         return
     _check_stars(reads, known, policy)
     _check_aliases(tree, reads, known, policy)
+    _check_source_names(tree)
     check_joins(tree, reads, known, policy)
     qualified = _qualified_copy(tree, known, dialect)
     scopes = _scope_of_columns(qualified)
@@ -95,6 +96,24 @@ def _check_aliases(
             raise reject(Message.of("guard.column.alias", alias=name, column=denied[fold(name)]))
 
 
+def _check_source_names(tree: exp.Expr) -> None:
+    """Refuse two table names or aliases that differ only in case.
+
+    The column check compares names lower-cased, as sqlglot's resolution needs; MariaDB
+    and MySQL on Linux tell table names and aliases apart by case. `(SELECT e.salary FROM
+    payroll E)` inside `FROM employees e` is payroll's salary to a lower-cased check and
+    employees.salary to the database.
+    """
+    spellings: dict[str, str] = {}
+    names = [t.alias_or_name for t in tree.find_all(exp.Table)]
+    names += [s.alias for s in tree.find_all(exp.Subquery) if s.alias]
+    names += [c.alias for c in tree.find_all(exp.CTE)]
+    for name in names:
+        first = spellings.setdefault(name.lower(), name)
+        if first != name:
+            raise reject(Message.of("guard.column.name_case", first=first, second=name))
+
+
 def _denied(table: str, known: KnownTables, policy: AccessPolicy) -> list[str]:
     return [c for c in known.columns[table.lower()] if not policy.allows_column(table, c)]
 
@@ -113,8 +132,20 @@ def _selects_all_of(select: exp.Select, table: exp.Table) -> bool:
 
 
 def _under_exists(select: exp.Select) -> bool:
-    return isinstance(select.parent, exp.Exists) or isinstance(
-        select.parent and select.parent.parent, exp.Exists
+    """True for the query EXISTS tests directly, whose projections decide nothing.
+
+    Not for a branch of a set operation under EXISTS: `EXISTS (SELECT salary ... INTERSECT
+    SELECT 5200)` is true exactly when the guess is right, so those projections count.
+    """
+    parent = select.parent
+    if isinstance(parent, exp.Subquery) and not parent.alias:
+        parent = parent.parent
+    return isinstance(parent, exp.Exists)
+
+
+def _is_star(projection: exp.Expr) -> bool:
+    return isinstance(projection, exp.Star) or (
+        isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
     )
 
 
@@ -123,8 +154,14 @@ def _qualified_copy(tree: exp.Expr, known: KnownTables, dialect: Dialect) -> exp
     for identifier in copy.find_all(exp.Identifier):
         identifier.set("this", identifier.name.lower())
     for select in copy.find_all(exp.Select):
-        if _under_exists(select):  # EXISTS (SELECT * ...) reads no columns through its *
-            select.set("expressions", [exp.Literal.number(1)])
+        _forget_implicit_names(select)
+        if _under_exists(select):  # EXISTS (SELECT * ...) reads no columns through its *;
+            # every other projection is checked: GROUP BY 1 or HAVING can make it count.
+            projections = select.expressions
+            select.set(
+                "expressions",
+                [exp.Literal.number(1) if _is_star(p) else p for p in projections],
+            )
     schema: dict[str, object] = {
         table: {column.lower(): "TEXT" for column in columns}
         for table, columns in known.columns.items()
@@ -141,6 +178,26 @@ def _qualified_copy(tree: exp.Expr, known: KnownTables, dialect: Dialect) -> exp
         raise reject(_unresolved(error)) from error
     except SqlglotError as error:
         raise reject(Message.of("guard.column.check_failed", problem=str(error))) from error
+
+
+def _forget_implicit_names(select: exp.Select) -> None:
+    """Name each projection that is neither aliased nor a plain column so nothing can
+    refer to it.
+
+    sqlglot and the database do not agree on such a projection's name: sqlglot calls
+    `CAST('salary' AS CHAR)` "salary", MariaDB calls it "CAST('salary' AS CHAR)". Left to
+    sqlglot, `(SELECT salary FROM (SELECT CAST('salary' AS CHAR)) d)` would read the
+    derived table's harmless column, where the database reads the outer employees.salary;
+    `ORDER BY salary` next to such a projection likewise. Renamed, a reference by that
+    name resolves as the database resolves it, or not at all (a refusal).
+    """
+    select.set(
+        "expressions",
+        [
+            p if isinstance(p, (exp.Alias, exp.Column, exp.Star)) else exp.alias_(p, f"_kk_{i}")
+            for i, p in enumerate(select.expressions)
+        ],
+    )
 
 
 def _unresolved(error: OptimizeError) -> Message:

@@ -112,6 +112,26 @@ def test_one_client_rotating_usernames_is_blocked_for_every_name(
     assert attempt(users, "carol", GOOD_PASSWORD, OWNER).ok
 
 
+@pytest.mark.parametrize(
+    "addresses",
+    [
+        [f"2001:db8:66:1::{n:x}" for n in range(1, 40)],
+        [f"2001:db8:66:1:{n:x}:{n:x}:{n:x}:{n:x}" for n in range(1, 40)],
+        [f"2001:db8:66:1:ffff:ffff:ffff:{n:x}" for n in range(1, 40)],
+    ],
+)
+def test_an_ipv6_host_rotating_addresses_in_its_64_is_one_client(
+    users: AuthServices, clock: ManualClock, addresses: list[str]
+) -> None:
+    statuses = []
+    for n, address in enumerate(addresses):
+        clock.advance(seconds=5)
+        statuses.append(attempt(users, f"name{n}", "wrong-password-1", address).status)
+    assert "locked" in statuses[:21]
+    assert attempt(users, "carol", GOOD_PASSWORD, "2001:db8:66:1::beef").status == "locked"
+    assert attempt(users, "carol", GOOD_PASSWORD, "2001:db8:66:2::1").ok  # another /64
+
+
 def test_twenty_failures_lock_the_client_and_it_ends(
     users: AuthServices, clock: ManualClock
 ) -> None:
@@ -230,3 +250,18 @@ def test_recent_attempts_are_never_pruned(users: AuthServices, clock: ManualCloc
     users.lockout.prune()
     clock.advance(minutes=3)
     assert attempt(users, "bob", "wrong-password-1", ATTACKER).status == "locked"
+
+
+# -- one account, one name: a look-alike never reaches it -------------------------------------
+@pytest.mark.parametrize(
+    "variant",
+    ["ádmin", "àdmin", "ÂDMIN", "admín", "ädmïn", "admi\u0301n", "ｂob", "bób", "BÖB", "cárol"],
+)
+def test_a_look_alike_username_never_logs_into_the_account(
+    users: AuthServices, variant: str
+) -> None:
+    # Counted under its own name, a look-alike the database matched to the account would
+    # escape the account's lock and slow-down while guessing its password.
+    result = attempt(users, variant, GOOD_PASSWORD, OWNER)
+    assert not result.ok and result.status == "failure"
+    assert users.users.find_user(variant) is None

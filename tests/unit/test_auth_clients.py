@@ -53,7 +53,29 @@ def test_a_bad_proxy_list_is_refused(text: str) -> None:
 def test_the_client_key_is_bounded_and_never_empty() -> None:
     assert client_key(None) == client_key("") == client_key("  ") == LOCAL_CLIENT
     assert len(client_key("x" * 500)) == 64
-    assert client_key(" 2001:DB8::1 ") == "2001:db8::1"
+    assert client_key(" 2001:DB8::1 ") == "2001:db8::/64"
+
+
+@pytest.mark.parametrize(
+    ("client", "key"),
+    [
+        # One IPv6 host owns its /64 and can take any address in it: one client.
+        ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+        ("2001:DB8:1:2:dead:beef:0:1", "2001:db8:1:2::/64"),
+        ("2001:0db8:0001:0002:0000:0000:0000:0009", "2001:db8:1:2::/64"),
+        ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
+        ("fe80::1", "fe80::/64"),
+        ("::1", "::/64"),
+        # IPv4 (also written IPv4-mapped) stays one address; anything else as it is.
+        ("203.0.113.9", "203.0.113.9"),
+        ("::ffff:203.0.113.9", "::ffff:203.0.113.9"),
+        ("local", "local"),
+        ("not-an-ip", "not-an-ip"),
+    ],
+)
+def test_an_ipv6_client_is_counted_as_its_64(client: str, key: str) -> None:
+    assert client_key(client) == key
 
 
 def test_settings_refuse_a_bad_trusted_proxy_and_keep_short_session_defaults(

@@ -199,6 +199,7 @@ COVERAGE: list[tuple[str, str, AccessPolicy]] = [
             "SELECT id AS salary FROM staff",
             "SELECT name FROM staff NATURAL JOIN (VALUES ('salary'), (10)) t",
             "SELECT name FROM staff JOIN customers USING (SALARY)",
+            "SELECT (SELECT s.name FROM customers S) FROM staff s",
             "SELECT '" + "x" * 20_000 + "'",
             "SELECT my_udf(id) FROM orders",
             "SELECT CURRENT_USER",

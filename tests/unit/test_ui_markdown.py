@@ -102,6 +102,64 @@ def test_catalogue_markdown_is_kept_and_values_escaped() -> None:
     assert count == "Waiting for review (3)"
 
 
+# -- GFM autolink literals: found in the text after escapes are read ---------------------
+# remark-gfm (mdast-util-gfm-autolink-literal) links `www.…`, `http(s)://…` and e-mail
+# addresses by searching each parsed text node, where `\.` and `\@` are plain `.` and `@`
+# again: escaping punctuation alone leaves `www\.evil\.com` a link. These are the
+# installed Streamlit bundle's own patterns (checked below), in Python's syntax; the
+# e-mail one without its look-behind, so stricter.
+_BUNDLE_PATTERNS = (
+    r"/(https?:\/\/|www(?=\.))([-.\w]+)([^ \t\r\n]*)/gi",
+    r"([-.\w+]+)@([-\w]+(?:\.[-\w]+)+)/gu",
+)
+_AUTOLINK_LITERALS = (
+    re.compile(r"(https?://|www(?=\.))([-.\w]+)([^ \t\r\n]*)", re.IGNORECASE | re.ASCII),
+    re.compile(r"([-.\w+]+)@([-\w]+(?:\.[-\w]+)+)", re.ASCII),
+)
+AUTOLINKS = [
+    "www.evil.example",
+    "WWW.evil.example/x?d=secret",
+    "Www.Evil.Example",
+    "see www.evil.example/p",
+    "(www.evil.example)",
+    "www.evil.example@x",
+    "ana@evil.example",
+    "x ana.b+c@evil.co.example",
+    "mailto:ana@evil.example",
+    "xmpp:ana@evil.example/home",
+    "https://evil.example",
+    "http://evil.example/leak?names=a,b",
+    "HTTPS://EVIL.EXAMPLE",
+    "a\nwww.evil.example",
+]
+
+
+def _markdown_bundle() -> str:
+    import streamlit
+
+    found = sorted(
+        (Path(streamlit.__file__).parent / "static" / "static" / "js").glob(
+            "StreamlitMarkdown.*.js"
+        )
+    )
+    assert found, "Streamlit's markdown bundle moved: find its autolink patterns again"
+    return found[0].read_text(encoding="utf-8")
+
+
+def test_the_autolink_patterns_are_streamlits_own() -> None:
+    bundle = _markdown_bundle()
+    for pattern in _BUNDLE_PATTERNS:
+        assert pattern in bundle, f"Streamlit's autolink pattern changed: {pattern}"
+
+
+@pytest.mark.parametrize("payload", AUTOLINKS, ids=repr)
+def test_no_autolink_literal_forms_in_the_text_streamlit_searches(payload: str) -> None:
+    text_node = re.sub(r"\\(.)", r"\1", escape_markdown(payload))  # escapes read
+    for pattern in _AUTOLINK_LITERALS:
+        assert pattern.search(text_node) is None, (payload, text_node)
+    assert text_node.replace(WORD_JOINER, "") == payload.replace("\n", " ")
+
+
 # -- Plotly: data texts never carry HTML ------------------------------------------------
 
 

@@ -11,7 +11,9 @@ place data becomes markdown:
   escaped, and an escaped one never starts a link, image, autolink, emphasis, heading,
   list, table, code span, HTML tag, math or directive);
 - a colon is followed by a WORD JOINER (U+2060, invisible) as well, because emoji and
-  material-icon shortcodes are found in the text *after* escapes are read;
+  material-icon shortcodes are found in the text *after* escapes are read; so are GFM
+  autolink literals (remark-gfm searches each text node for `www.`, `http://` and
+  e-mail addresses), so `www` before a dot and every `@` get one too;
 - line breaks and tabs become spaces, so a value cannot open a block of its own.
 
 Templates from the message catalogue are trusted and keep their markdown; only their
@@ -29,12 +31,15 @@ from backend.i18n.catalogue import t
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _BREAKS = re.compile(r"[\r\n\t\v\f\u0085\u2028\u2029]+")
+# What starts a GFM autolink literal besides `scheme:` (the colon's joiner breaks those).
+_AUTOLINK_STARTS = re.compile(r"(www(?=\.)|@)", re.IGNORECASE)
 WORD_JOINER = "\u2060"
 
 
 def escape_markdown(value: object) -> str:
     """`value` as markdown text that shows exactly its characters and nothing else."""
     text = _BREAKS.sub(" ", str(value))
+    text = _AUTOLINK_STARTS.sub(r"\1" + WORD_JOINER, text)
     return _PUNCTUATION.sub(r"\\\1", text).replace(":", ":" + WORD_JOINER)
 
 
