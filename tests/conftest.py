@@ -13,7 +13,11 @@ from tests.support.mariadb import scratch_database, throwaway_server
 # Helpers that assert on a test's behalf: show their failures as fully as a test's own.
 pytest.register_assert_rewrite("tests.support.guard_db")
 
-pytest_plugins = ["tests.support.fixtures_ollama", "tests.support.fixtures_browser"]
+pytest_plugins = [
+    "tests.support.auth_fixtures",
+    "tests.support.fixtures_ollama",
+    "tests.support.fixtures_browser",
+]
 
 
 @pytest.fixture(scope="session")
