@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Inspector
 from sqlalchemy.pool import StaticPool
 
 log = logging.getLogger(__name__)
@@ -226,12 +227,9 @@ def add_missing_columns(engine: sa.Engine) -> list[str]:
     Only nullable columns can be added to a table that has rows, so a newer release adds
     nothing else; a missing NOT NULL column is a bug in the release and stops the start.
     """
-    inspector = sa.inspect(engine)
-    existing = set(inspector.get_table_names())
+    inspector, tables = _existing_tables(engine)
     added: list[str] = []
-    for table in metadata.sorted_tables:
-        if table.name not in existing:
-            continue
+    for table in tables:
         present = {column["name"] for column in inspector.get_columns(table.name)}
         for column in table.columns:
             if column.name not in present:
@@ -246,12 +244,9 @@ def add_missing_indexes(engine: sa.Engine) -> list[str]:
     `create_all` makes indexes only with a new table, so an index a newer release added to
     an older table (e.g. on `login_attempts.client`) is made here.
     """
-    inspector = sa.inspect(engine)
-    existing = set(inspector.get_table_names())
+    inspector, tables = _existing_tables(engine)
     added: list[str] = []
-    for table in metadata.sorted_tables:
-        if table.name not in existing:
-            continue
+    for table in tables:
         present = {index["name"] for index in inspector.get_indexes(table.name)}
         for index in table.indexes:
             name = str(index.name)
@@ -267,6 +262,13 @@ def add_missing_indexes(engine: sa.Engine) -> list[str]:
             log.info("app database upgraded: added index %s", name)
             added.append(name)
     return added
+
+
+def _existing_tables(engine: sa.Engine) -> tuple[Inspector, list[sa.Table]]:
+    """An inspector of the database and the tables of `metadata` it already has, in order."""
+    inspector = sa.inspect(engine)
+    existing = set(inspector.get_table_names())
+    return inspector, [table for table in metadata.sorted_tables if table.name in existing]
 
 
 def _add_column(engine: sa.Engine, table: sa.Table, column: sa.Column[Any]) -> None:

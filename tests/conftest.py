@@ -10,7 +10,14 @@ import pytest
 from backend.config import Settings, get_settings
 from tests.support.mariadb import scratch_database, throwaway_server
 
-pytest_plugins = ["tests.support.fixtures_ollama", "tests.support.fixtures_browser"]
+# Helpers that assert on a test's behalf: show their failures as fully as a test's own.
+pytest.register_assert_rewrite("tests.support.guard_db")
+
+pytest_plugins = [
+    "tests.support.auth_fixtures",
+    "tests.support.fixtures_ollama",
+    "tests.support.fixtures_browser",
+]
 
 
 @pytest.fixture(scope="session")

@@ -10,13 +10,18 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.e2e.helpers import login
 from tests.support.app_server import AppServer
 from tests.support.fixtures_browser import app_env as browser_app_env
 from tests.support.fixtures_browser import open_page
 from tests.support.scripted_ollama import ScriptedOllama
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 CHROMIUM = "/usr/bin/chromium"
 ADMIN = ("admin", "Adm1n-e2e-Passw0rd")
@@ -65,3 +70,15 @@ def app(app_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
 @pytest.fixture
 def page(browser: object, app: AppServer, request: pytest.FixtureRequest) -> Iterator[object]:
     yield from open_page(browser, request)
+
+
+@pytest.fixture(scope="module")
+def admin_cookies(browser: Browser, app: AppServer) -> list[Any]:
+    """The cookies of an admin logged in once per test module."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        login(page, app, *ADMIN)
+        return list(context.cookies())
+    finally:
+        context.close()

@@ -14,26 +14,13 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.e2e.conftest import ADMIN
 from tests.e2e.helpers import click_until, login, nav_labels, open_app, wait_idle
 from tests.support.app_server import AppServer
 
 Cookies = list[Any]
-
-
-@pytest.fixture(scope="module")
-def admin_cookies(browser: Browser, app: AppServer) -> Cookies:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        page = context.new_page()
-        login(page, app, *ADMIN)
-        return list(context.cookies())
-    finally:
-        context.close()
 
 
 def open_admin_page(

@@ -8,14 +8,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from backend.knowledge.store import KnowledgeStore
 from backend.wiring import database_key
-from tests.e2e.conftest import ADMIN
-from tests.e2e.helpers import LOAD_MS, app_db_url, login, open_app, wait_idle
+from tests.e2e.helpers import LOAD_MS, app_db_url, open_app, wait_idle
 from tests.support.app_server import AppServer
 from tests.support.scripted_ollama import ScriptedOllama, when
 
@@ -27,17 +25,6 @@ DRAFT = {
         "country": {"description": "Country of the client.", "en": ["nation"], "es": ["país"]},
     },
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def admin_cookies(browser: Browser, app: AppServer) -> list[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        page = context.new_page()
-        login(page, app, *ADMIN)
-        return list(context.cookies())
-    finally:
-        context.close()
 
 
 def stored(app: AppServer) -> KnowledgeStore:

@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from qdrant_client import QdrantClient
 
-from backend.config import load_settings
 from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, RowFilter, Turn
-from backend.wiring import Services, build_services, index_database
+from backend.wiring import Services
 from tests.support.scripted_ollama import ScriptedOllama, when
+from tests.support.services import scripted_services
 
 CUSTOMERS_SQL = "SELECT COUNT(*) AS n FROM customers"
 ORDERS_SQL = "SELECT COUNT(*) AS n FROM orders"
@@ -46,22 +45,14 @@ def demo_sqlite(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture
 def services(demo_sqlite: str, scripted_ollama: ScriptedOllama) -> Iterator[Services]:
-    settings = load_settings(
-        ollama_base_url=scripted_ollama.url,
-        ollama_model=scripted_ollama.chat_model,
-        ollama_embed_model=scripted_ollama.embed_model,
-        ollama_timeout_s=5,
-    )
-    built = build_services(settings, database_url=demo_sqlite, qdrant=QdrantClient(":memory:"))
-    index_database(built)
-    # The reply depends on the conversation the follow-up belongs to.
-    scripted_ollama.add(
-        when(CONTEXT_A.question, reply=f"```sql\n{CUSTOMERS_SQL}\n```"),
-        when(CONTEXT_B.question, reply=f"```sql\n{ORDERS_SQL}\n```"),
-    )
-    scripted_ollama.clear_requests()
-    yield built
-    built.close()
+    with scripted_services(scripted_ollama, demo_sqlite) as built:
+        # The reply depends on the conversation the follow-up belongs to.
+        scripted_ollama.add(
+            when(CONTEXT_A.question, reply=f"```sql\n{CUSTOMERS_SQL}\n```"),
+            when(CONTEXT_B.question, reply=f"```sql\n{ORDERS_SQL}\n```"),
+        )
+        scripted_ollama.clear_requests()
+        yield built
 
 
 @pytest.mark.parametrize("follow_up", FOLLOW_UPS)

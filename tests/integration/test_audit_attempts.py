@@ -15,16 +15,15 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from qdrant_client import QdrantClient
 
 from auth import audit
 from auth.audit import AuditLog, audit_answer
 from auth.db import create_app_engine, ensure_schema
-from backend.config import load_settings
 from backend.domain import AccessPolicy, Actor, Answer
 from backend.i18n.message import Message
-from backend.wiring import Services, build_services, index_database
+from backend.wiring import Services
 from tests.support.scripted_ollama import ScriptedOllama, when
+from tests.support.services import scripted_services
 
 pytestmark = pytest.mark.mariadb
 
@@ -56,16 +55,9 @@ def services(mysql_url: str, scripted_ollama: ScriptedOllama) -> Iterator[Servic
         for statement in SETUP:
             conn.exec_driver_sql(statement)
     engine.dispose()
-    settings = load_settings(
-        ollama_base_url=scripted_ollama.url, ollama_model=scripted_ollama.chat_model,
-        ollama_embed_model=scripted_ollama.embed_model, ollama_timeout_s=5,
-        query_timeout_s=1, max_retries=2,
-    )  # fmt: skip
-    built = build_services(settings, database_url=mysql_url, qdrant=QdrantClient(":memory:"))
-    index_database(built)
-    scripted_ollama.clear_requests()
-    yield built
-    built.close()
+    with scripted_services(scripted_ollama, mysql_url, query_timeout_s=1, max_retries=2) as built:
+        scripted_ollama.clear_requests()
+        yield built
 
 
 @pytest.fixture

@@ -1,6 +1,4 @@
 """The audit log on SQLite and MariaDB: SQL runs, filters, paging, CSV export."""
-# Fixtures come from test_auth_fixtures; test arguments that name them are not redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -16,14 +14,7 @@ from auth.audit import CSV_COLUMNS, AuditFilter
 from auth.services import AuthServices
 from backend.domain import Answer, Attempt, QueryResult
 from backend.i18n import Message
-from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
-    START,
-    ManualClock,
-    app_engine,
-    auth,
-    clock,
-    mariadb_app_engine,
-)
+from tests.support.auth_fixtures import START, ManualClock
 
 
 def _seed(auth: AuthServices, clock: ManualClock) -> None:

@@ -1,8 +1,6 @@
 """Each user's language on SQLite and MariaDB: stored, validated, cleared, audited, given
 to the engine's `Actor`; and the upgrade of an app database made before the column existed.
 """
-# Fixtures come from test_auth_fixtures; test arguments that name them are not redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -19,13 +17,7 @@ from auth.errors import InvalidUserData, PasswordRejected
 from auth.passwords import PasswordHasher
 from auth.services import AuthServices, build_auth
 from auth.users import UserStore
-from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
-    GOOD_PASSWORD,
-    app_engine,
-    auth,
-    clock,
-    mariadb_app_engine,
-)
+from tests.support.auth_fixtures import GOOD_PASSWORD
 
 
 def test_a_users_language_is_stored_normalised_and_cleared(auth: AuthServices) -> None:

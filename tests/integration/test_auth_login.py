@@ -1,7 +1,5 @@
 """Login on SQLite and MariaDB: lockout timing with a manual clock, audit rows, and the
 credentials dict streamlit-authenticator reads."""
-# Fixtures come from test_auth_fixtures; test arguments that name them are not redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -11,14 +9,7 @@ from auth import audit
 from auth.audit import AuditFilter
 from auth.login import DISABLED_ACCOUNT, INVALID_CREDENTIALS, credentials_for_authenticator
 from auth.services import AuthServices
-from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
-    GOOD_PASSWORD,
-    ManualClock,
-    app_engine,
-    auth,
-    clock,
-    mariadb_app_engine,
-)
+from tests.support.auth_fixtures import GOOD_PASSWORD, ManualClock
 
 INVALID = str(INVALID_CREDENTIALS)  # messages read in English by default
 LOCKED = "Too many failed logins. Try again in 15 minutes."

@@ -1,7 +1,5 @@
 """Access rules on SQLite and MariaDB: role policies, row filters, the Actor handed to the
 engine, and the demo defaults seeded once."""
-# Fixtures come from test_auth_fixtures; test arguments that name them are not redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -13,13 +11,7 @@ from auth.errors import InvalidPolicy, InvalidUserData
 from auth.policies import PolicyStore, RolePolicy, seed_default_policies
 from auth.services import AuthServices
 from backend.domain import AccessPolicy, Actor, RowFilter
-from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
-    ManualClock,
-    app_engine,
-    auth,
-    clock,
-    mariadb_app_engine,
-)
+from tests.support.auth_fixtures import ManualClock
 
 REGION = "region_id = :user.region_id"
 

@@ -1,8 +1,6 @@
 """Server-side sessions on SQLite and MariaDB: a copied session id stops working the moment
 the session ends — logout, password reset, disable, delete, idle timeout, absolute end —
 and forged, tampered or foreign ids never work."""
-# Fixtures come from test_auth_fixtures; test arguments that name them are not redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -17,14 +15,7 @@ import sqlalchemy as sa
 from auth.db import create_app_engine, ensure_schema, sessions
 from auth.services import AuthServices
 from auth.sessions import PRUNE_BATCH, SessionStore, token_hash
-from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
-    GOOD_PASSWORD,
-    ManualClock,
-    app_engine,
-    auth,
-    clock,
-    mariadb_app_engine,
-)
+from tests.support.auth_fixtures import GOOD_PASSWORD, ManualClock
 from tests.support.mariadb import scratch_database
 
 IDLE, LIFETIME = timedelta(hours=2), timedelta(hours=12)

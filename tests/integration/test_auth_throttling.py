@@ -1,8 +1,6 @@
 """Login throttling by client and by account on SQLite and MariaDB: an attacker can't lock
 a user out, rotating usernames from one client is blocked, a distributed attack is slowed
 (and the owner still gets in), and old attempts are pruned."""
-# Fixtures come from test_auth_fixtures; test arguments that name them are not redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -15,14 +13,7 @@ from auth.db import client_lockouts, lockouts, login_attempts
 from auth.lockout import PRUNE_BATCH
 from auth.login import LoginResult
 from auth.services import AuthServices
-from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
-    GOOD_PASSWORD,
-    ManualClock,
-    app_engine,
-    auth,
-    clock,
-    mariadb_app_engine,
-)
+from tests.support.auth_fixtures import GOOD_PASSWORD, ManualClock
 
 ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
 

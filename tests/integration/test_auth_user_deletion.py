@@ -1,8 +1,6 @@
 """Deleting a user on SQLite and MariaDB: everything they own goes in one transaction, a
 new account of the same name inherits nothing, audit history stays but is marked as the
 deleted account's, and a failure at any step changes nothing."""
-# Fixtures come from test_auth_fixtures; test arguments that name them are not redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -21,14 +19,7 @@ from auth.user_data import KINDS
 from backend.conversations import ConversationStore, conversation_turns, conversations
 from backend.dashboards import DashboardStore, dashboard_tiles, dashboards
 from backend.feedback import APPROVED, FeedbackStore, answer_feedback, example_proposals
-from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
-    GOOD_PASSWORD,
-    ManualClock,
-    app_engine,
-    auth,
-    clock,
-    mariadb_app_engine,
-)
+from tests.support.auth_fixtures import GOOD_PASSWORD, ManualClock
 
 
 class NoIndex:

@@ -1,6 +1,4 @@
 """The user store on SQLite and MariaDB: accounts, passwords, last-admin protection."""
-# Fixtures come from test_auth_fixtures; test arguments that name them are not redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -21,15 +19,7 @@ from auth.errors import (
 from auth.passwords import PasswordHasher
 from auth.services import AuthServices, open_auth
 from auth.users import UserStore, ensure_first_admin
-from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
-    GOOD_PASSWORD,
-    START,
-    ManualClock,
-    app_engine,
-    auth,
-    clock,
-    mariadb_app_engine,
-)
+from tests.support.auth_fixtures import GOOD_PASSWORD, START, ManualClock
 
 
 def test_ensure_schema_is_idempotent_and_creates_every_table(app_engine: sa.Engine) -> None:

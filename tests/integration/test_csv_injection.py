@@ -7,8 +7,6 @@ field). The check reads the file as a spreadsheet would — with our `,` and quo
 also split on `;`, TAB, `|` and line breaks, as a reader set to another separator would —
 and asserts no piece starts with a formula character, blanks before it included.
 """
-# Fixtures come from test_auth_fixtures; test arguments that name them are not redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -24,12 +22,6 @@ from auth import audit
 from auth.services import AuthServices
 from backend.csv_cells import neutralise
 from backend.export import BOM, write_csv
-from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
-    app_engine,
-    auth,
-    clock,
-    mariadb_app_engine,
-)
 
 PAYLOADS = [
     "=1+1",

@@ -6,7 +6,7 @@ HTTP to the scripted server, Qdrant runs in memory, and the SQL runs on real dat
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -355,20 +355,25 @@ def test_cli_index_ask_and_search(
     assert len(scores) == 3 and scores == sorted(scores, reverse=True)
 
 
-def test_cli_sql_check_applies_a_roles_policy(
-    demo_sqlite: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    import json
-
+@pytest.fixture
+def offline_cli(
+    demo_sqlite: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[list[str]], int]:
+    """The CLI's `main` on the indexed demo database, with no model to reach."""
     from backend.cli import main
 
     monkeypatch.setenv("DATABASE_URL", demo_sqlite)
     monkeypatch.setenv("OLLAMA_BASE_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("QDRANT_PATH", str(tmp_path / "qdrant"))
     assert main(["index", "--no-progress"]) == 0
+    return main
+
+
+def test_cli_sql_check_applies_a_roles_policy(
+    offline_cli: Callable[[list[str]], int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
     statements = tmp_path / "statements.jsonl"
     lines = [
         {"id": "avg-salary", "sql": "SELECT AVG(salary) FROM employees"},
@@ -377,30 +382,21 @@ def test_cli_sql_check_applies_a_roles_policy(
     ]
     statements.write_text("\n".join(json.dumps(line) for line in lines))
     capsys.readouterr()
-    assert main(["sql", "check", "--file", str(statements), "--role", "analyst"]) == 0
+    assert offline_cli(["sql", "check", "--file", str(statements), "--role", "analyst"]) == 0
     verdicts = {v["id"]: v for v in map(json.loads, capsys.readouterr().out.splitlines())}
     assert not verdicts["avg-salary"]["allowed"]
     assert "employees.salary" in verdicts["avg-salary"]["reason"]
     assert verdicts["names"]["allowed"] and not verdicts["write"]["allowed"]
-    assert main(["sql", "check", "--file", str(statements)]) == 0
+    assert offline_cli(["sql", "check", "--file", str(statements)]) == 0
     unrestricted = [json.loads(v) for v in capsys.readouterr().out.splitlines()]
     assert [v["allowed"] for v in unrestricted] == [True, True, False]
 
 
 def test_cli_sql_check_goes_on_after_a_refused_crashing_or_broken_line(
-    demo_sqlite: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    offline_cli: Callable[[list[str]], int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import json
 
-    from backend.cli import main
-
-    monkeypatch.setenv("DATABASE_URL", demo_sqlite)
-    monkeypatch.setenv("OLLAMA_BASE_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("QDRANT_PATH", str(tmp_path / "qdrant"))
-    assert main(["index", "--no-progress"]) == 0
     deep = "SELECT " + "ABS(" * 60 + "1" + ")" * 60 + " FROM employees"
     lines = [
         json.dumps({"id": "deep", "sql": deep}),
@@ -414,7 +410,7 @@ def test_cli_sql_check_goes_on_after_a_refused_crashing_or_broken_line(
     statements = tmp_path / "statements.jsonl"
     statements.write_text("\n".join(lines))
     capsys.readouterr()
-    assert main(["sql", "check", "--file", str(statements)]) == 0
+    assert offline_cli(["sql", "check", "--file", str(statements)]) == 0
     verdicts = [json.loads(v) for v in capsys.readouterr().out.splitlines()]
     assert [v["allowed"] for v in verdicts] == [False] * 6 + [True]
     assert "levels deep" in verdicts[0]["reason"] and "characters" in verdicts[1]["reason"]

@@ -14,12 +14,11 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from qdrant_client import QdrantClient
 
-from backend.config import load_settings
 from backend.domain import Actor, QueryResult
-from backend.wiring import Services, build_services, index_database
+from backend.wiring import Services
 from tests.support.scripted_ollama import ScriptedOllama, when
+from tests.support.services import scripted_services
 
 pytestmark = pytest.mark.mariadb
 
@@ -65,18 +64,10 @@ def billing(mysql_url: str) -> str:
 
 @pytest.fixture
 def services(billing: str, scripted_ollama: ScriptedOllama) -> Iterator[Services]:
-    settings = load_settings(
-        ollama_base_url=scripted_ollama.url,
-        ollama_model=scripted_ollama.chat_model,
-        ollama_embed_model=scripted_ollama.embed_model,
-        ollama_timeout_s=5,
-    )
-    built = build_services(settings, database_url=billing, qdrant=QdrantClient(":memory:"))
-    index_database(built)
-    built.engine.runner = RecordingRunner(built.engine.runner)  # type: ignore[assignment]
-    scripted_ollama.clear_requests()
-    yield built
-    built.close()
+    with scripted_services(scripted_ollama, billing) as built:
+        built.engine.runner = RecordingRunner(built.engine.runner)  # type: ignore[assignment]
+        scripted_ollama.clear_requests()
+        yield built
 
 
 def test_lower_case_table_names_fail_on_this_server_as_written(billing: str) -> None:
@@ -160,21 +151,11 @@ def test_a_users_own_sql_gets_the_repair_but_not_the_facts(services: Services) -
 def test_retrieved_tables_not_directly_linked_get_their_key_path_in_the_prompt(
     billing: str, scripted_ollama: ScriptedOllama
 ) -> None:
-    settings = load_settings(
-        ollama_base_url=scripted_ollama.url,
-        ollama_model=scripted_ollama.chat_model,
-        ollama_embed_model=scripted_ollama.embed_model,
-        ollama_timeout_s=5,
-        schema_mode="retrieve",
-        retrieval_k=2,
-    )
-    built = build_services(settings, database_url=billing, qdrant=QdrantClient(":memory:"))
-    try:
-        index_database(built)
+    with scripted_services(
+        scripted_ollama, billing, schema_mode="retrieve", retrieval_k=2
+    ) as built:
         scripted_ollama.add(when("AMT_DUE", reply="```sql\nSELECT 1\n```"))
         answer = built.engine.ask("CUST_NM with AMT_DUE of each BILL_HDR for CUST_MST", ANALYST)
-    finally:
-        built.close()
     assert answer.retrieval is not None
     assert answer.retrieval.added_for_joins == ("MTR_MST",)
     user = scripted_ollama.last_chat["messages"][-1]["content"]

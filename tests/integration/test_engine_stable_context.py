@@ -8,15 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from qdrant_client import QdrantClient
 
 from backend import demo
 from backend.adapters.ollama import OllamaChatModel
-from backend.config import load_settings
 from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, Example
-from backend.wiring import Services, build_services, index_database
+from backend.wiring import Services
 from tests.support.scripted_ollama import ScriptedOllama, when
+from tests.support.services import scripted_services
 
 ANALYST = Actor(username="ana", role="analyst")
 COUNT_SQL = "SELECT COUNT(*) AS customers FROM customers"
@@ -30,15 +29,9 @@ def demo_sqlite(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _services(url: str, ollama: ScriptedOllama, **overrides: object) -> Iterator[Services]:
-    settings = load_settings(
-        ollama_base_url=ollama.url, ollama_model=ollama.chat_model,
-        ollama_embed_model=ollama.embed_model, ollama_timeout_s=5, **overrides,
-    )  # fmt: skip
-    services = build_services(settings, database_url=url, qdrant=QdrantClient(":memory:"))
-    index_database(services)
-    ollama.add(when("Question:", reply=f"```sql\n{COUNT_SQL}\n```"))
-    yield services
-    services.close()
+    with scripted_services(ollama, url, **overrides) as services:
+        ollama.add(when("Question:", reply=f"```sql\n{COUNT_SQL}\n```"))
+        yield services
 
 
 @pytest.fixture

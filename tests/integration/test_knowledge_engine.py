@@ -12,23 +12,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from qdrant_client import QdrantClient
 
-from backend.config import load_settings
 from backend.domain import AccessPolicy, Actor
 from backend.knowledge import APPROVED, DRAFT, EDITED, TERM, Entry, Term
 from backend.knowledge.draft import DraftProgress, draft_knowledge, parse_draft
 from backend.knowledge.store import ensure_tables
 from backend.wiring import (
     Services,
-    build_services,
     draft_and_index,
-    index_database,
     knowledge_model,
     refresh_knowledge,
 )
 from tests.support.cryptic_schema import build_cryptic_database
 from tests.support.scripted_ollama import ScriptedOllama, when
+from tests.support.services import scripted_services
 
 ADMIN = Actor(username="ada", role="admin")
 CUST_ANSWER = {
@@ -51,19 +48,12 @@ WHS_ANSWER = {
 def services(tmp_path: Path, scripted_ollama: ScriptedOllama) -> Iterator[Services]:
     url = f"sqlite:///{tmp_path / 'cryptic.sqlite'}"
     build_cryptic_database(url)
-    settings = load_settings(
-        ollama_base_url=scripted_ollama.url,
-        ollama_model=scripted_ollama.chat_model,
-        ollama_embed_model=scripted_ollama.embed_model,
-        ollama_timeout_s=5,
-        app_database_url=f"sqlite:///{tmp_path / 'app.sqlite'}",
-        schema_mode="full",
-    )
-    built = build_services(settings, database_url=url, qdrant=QdrantClient(":memory:"))
-    index_database(built)
-    ensure_tables(built.knowledge.engine)
-    yield built
-    built.close()
+    app_url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    with scripted_services(
+        scripted_ollama, url, app_database_url=app_url, schema_mode="full"
+    ) as built:
+        ensure_tables(built.knowledge.engine)
+        yield built
 
 
 def script(ollama: ScriptedOllama) -> None:

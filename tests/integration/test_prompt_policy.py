@@ -15,14 +15,13 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from qdrant_client import QdrantClient
 
 from backend import demo
-from backend.config import load_settings
 from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, Example, Note, RowFilter
-from backend.wiring import Services, build_services, index_database
+from backend.wiring import Services
 from tests.support.scripted_ollama import ScriptedOllama, when
+from tests.support.services import scripted_services
 
 COUNT_SQL = "SELECT COUNT(*) AS n FROM customers"
 POLICY = AccessPolicy(
@@ -105,19 +104,12 @@ def _examples(items: list[tuple[str, str, str]]) -> list[Example]:
 def services(
     request: pytest.FixtureRequest, demo_sqlite: str, scripted_ollama: ScriptedOllama
 ) -> Iterator[Services]:
-    settings = load_settings(
-        ollama_base_url=scripted_ollama.url, ollama_model=scripted_ollama.chat_model,
-        ollama_embed_model=scripted_ollama.embed_model, ollama_timeout_s=5,
-        **MODES[request.param],
-    )  # fmt: skip
-    built = build_services(settings, database_url=demo_sqlite, qdrant=QdrantClient(":memory:"))
-    index_database(built)
-    built.store.index_notes(built.database, _notes(HIDDEN_NOTES + NEAR_NOTES))
-    built.store.index_examples(built.database, _examples(HIDDEN_EXAMPLES + NEAR_EXAMPLES))
-    scripted_ollama.add(when("", reply=f"```sql\n{COUNT_SQL}\n```"))
-    scripted_ollama.clear_requests()
-    yield built
-    built.close()
+    with scripted_services(scripted_ollama, demo_sqlite, **MODES[request.param]) as built:
+        built.store.index_notes(built.database, _notes(HIDDEN_NOTES + NEAR_NOTES))
+        built.store.index_examples(built.database, _examples(HIDDEN_EXAMPLES + NEAR_EXAMPLES))
+        scripted_ollama.add(when("", reply=f"```sql\n{COUNT_SQL}\n```"))
+        scripted_ollama.clear_requests()
+        yield built
 
 
 def prompt_of(services: Services, ollama: ScriptedOllama, question: str, actor: Actor) -> str:

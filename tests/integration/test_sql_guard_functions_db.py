@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from backend.dialects import MYSQL
 from backend.domain import AccessPolicy
 from backend.errors import SqlRejected
-from backend.sql_guard import check_sql
 from backend.sql_guard.functions import ALLOWED
+from tests.support.guard_db import guard_for, rows, seeded_engine
 
 pytestmark = pytest.mark.mariadb
 
@@ -135,34 +135,15 @@ BUILT_INS = [
 
 @pytest.fixture(scope="module")
 def engine(mysql_server_url: str) -> Iterator[sa.Engine]:
-    from tests.support.mariadb import scratch_database
-
-    with scratch_database(mysql_server_url) as url:
-        created = sa.create_engine(url, poolclass=sa.pool.NullPool)
-        with created.begin() as connection:
-            for statement in DDL:
-                connection.exec_driver_sql(statement)
+    with seeded_engine(mysql_server_url, DDL) as created:
         yield created
-        created.dispose()
 
 
-def run(engine: sa.Engine, sql: str) -> list[tuple[object, ...]]:
-    # A raw cursor: SQLAlchemy would %-format DATE_FORMAT patterns.
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        cursor.execute(sql)
-        return [tuple(row) for row in cursor.fetchall()]
-    finally:
-        connection.close()
-
-
-def guard(sql: str) -> str:
-    return check_sql(sql, schema=SCHEMA, dialect="mysql", row_limit=100, policy=POLICY).sql
+guard = guard_for(SCHEMA, POLICY)
 
 
 def test_the_stored_function_reads_a_denied_column_when_unguarded(engine: sa.Engine) -> None:
-    assert sorted(run(engine, STORED_CALLS[0])) == [("Ann", 5000), ("Bob", 7000)]
+    assert sorted(rows(engine, STORED_CALLS[0])) == [("Ann", 5000), ("Bob", 7000)]
 
 
 @pytest.mark.parametrize("sql", STORED_CALLS)
@@ -179,7 +160,7 @@ def test_account_server_and_side_effect_functions_are_refused(sql: str) -> None:
 
 @pytest.mark.parametrize("sql", BUILT_INS)
 def test_business_built_ins_pass_and_run_on_mariadb(engine: sa.Engine, sql: str) -> None:
-    assert run(engine, guard(sql))
+    assert rows(engine, guard(sql))
 
 
 @pytest.mark.parametrize("spelling", ["MD5", "md5", "`md5`", "`MD5`"])
@@ -187,7 +168,7 @@ def test_a_stored_function_named_like_a_built_in_is_never_the_one_called(
     engine: sa.Engine, spelling: str
 ) -> None:
     sql = guard(f"SELECT {spelling}(name) AS h FROM employees WHERE id = 1")
-    assert run(engine, sql) == [("82e335f7ac0e0e412b2ae15abe662110",)]  # MD5('Ann'), not 42
+    assert rows(engine, sql) == [("82e335f7ac0e0e412b2ae15abe662110",)]  # MD5('Ann'), not 42
 
 
 def test_every_allowed_name_is_a_native_mariadb_function(engine: sa.Engine) -> None:
@@ -196,7 +177,7 @@ def test_every_allowed_name_is_a_native_mariadb_function(engine: sa.Engine) -> N
     looked_up = []
     for name in sorted(ALLOWED[MYSQL]):
         try:
-            run(engine, f"SELECT {name}()")
+            rows(engine, f"SELECT {name}()")
         except pymysql.err.MySQLError as error:
             if error.args[0] == 1305:
                 looked_up.append(name)

@@ -13,8 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.domain import AccessPolicy
-from backend.errors import SqlRejected
-from backend.sql_guard import check_sql
+from tests.support.guard_db import assert_leaks_then_refused, guard_for, rows, seeded_engine
 
 pytestmark = pytest.mark.mariadb
 
@@ -79,33 +78,18 @@ LEGIT = [
 
 @pytest.fixture(scope="module")
 def engine(mysql_server_url: str) -> Iterator[sa.Engine]:
-    from tests.support.mariadb import scratch_database
-
-    with scratch_database(mysql_server_url) as url:
-        created = sa.create_engine(url, poolclass=sa.pool.NullPool)
-        with created.begin() as connection:
-            for statement in DDL:
-                connection.exec_driver_sql(statement)
+    with seeded_engine(mysql_server_url, DDL) as created:
         yield created
-        created.dispose()
 
 
-def rows(engine: sa.Engine, sql: str) -> list[tuple[object, ...]]:
-    with engine.connect() as connection:
-        return [tuple(row) for row in connection.exec_driver_sql(sql)]
-
-
-def guard(sql: str) -> str:
-    return check_sql(sql, schema=SCHEMA, dialect="mysql", row_limit=100, policy=POLICY).sql
+guard = guard_for(SCHEMA, POLICY)
 
 
 @pytest.mark.parametrize("sql", [GUESS.format(join=join) for join in LEAKS] + LEAKS_VIA_WITH)
 def test_join_on_a_denied_column_leaks_unguarded_and_is_refused(
     engine: sa.Engine, sql: str
 ) -> None:
-    assert rows(engine, sql) == [("Ann",)], "the payload no longer leaks: pick another"
-    with pytest.raises(SqlRejected):
-        guard(sql)
+    assert_leaks_then_refused(engine, guard, sql, [("Ann",)])
 
 
 @pytest.mark.parametrize(("sql", "count"), LEGIT)

@@ -1,6 +1,4 @@
 """The conversation store on SQLite and MariaDB: per-user history that redraws every answer."""
-# Fixtures come from test_auth_fixtures; test arguments that name them are not redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -22,12 +20,7 @@ from backend.domain import Answer, Attempt, QueryResult, Turn
 from backend.errors import KeskinubeError
 from backend.frame_json import decode_frame, encode_frame
 from backend.i18n import Message, render
-from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
-    ManualClock,
-    app_engine,
-    clock,
-    mariadb_app_engine,
-)
+from tests.support.auth_fixtures import ManualClock
 
 MODEL_SQL = "SELECT month, revenue FROM monthly"
 CHECKED_SQL = "SELECT month, revenue FROM monthly LIMIT 1001"

@@ -1,6 +1,4 @@
 """The dashboard store on SQLite and MariaDB: pin, unpin, reorder; owned by their creator."""
-# Fixtures come from test_auth_fixtures; test arguments that name them are not redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -10,12 +8,7 @@ import sqlalchemy as sa
 from backend.charts import ChartSpec
 from backend.dashboards import DashboardError, DashboardStore, access_key, ensure_tables
 from backend.domain import AccessPolicy, Actor, RowFilter
-from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
-    ManualClock,
-    app_engine,
-    clock,
-    mariadb_app_engine,
-)
+from tests.support.auth_fixtures import ManualClock
 
 BAR = ChartSpec("bar", x="country", y="revenue", title="Revenue by country", reason="r")
 

@@ -6,8 +6,7 @@ Enforced by `FeedbackStore` itself: these tests call it directly, as a forged re
 would, bypassing the page. Same real parts as tests/unit/test_feedback.py (app database on
 SQLite and MariaDB, embedded Qdrant, the real guard).
 """
-# Fixtures come from test_feedback and test_auth_fixtures; arguments naming them are not
-# redefinitions.
+# Fixtures come from test_feedback; arguments naming them are not redefinitions.
 # ruff: noqa: F811
 
 from __future__ import annotations
@@ -30,11 +29,6 @@ from backend.feedback import (
     can_review,
 )
 from backend.pipeline import Engine
-from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
-    app_engine,
-    clock,
-    mariadb_app_engine,
-)
 from tests.unit.test_feedback import (  # noqa: F401 - fixtures
     ADMIN,
     QUESTION,

@@ -5,8 +5,6 @@ real `QdrantSchemaStore`, the real guard and SQL runner on a small SQLite shop. 
 stand-ins implement our own ports: a hashing `Embedder` and a chat model that is never
 called (reviews run SQL, they don't ask the model).
 """
-# Fixtures come from test_auth_fixtures; test arguments that name them are not redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -41,12 +39,7 @@ from backend.feedback import (
 )
 from backend.pipeline import Engine, EngineConfig
 from backend.schema import introspect
-from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
-    ManualClock,
-    app_engine,
-    clock,
-    mariadb_app_engine,
-)
+from tests.support.auth_fixtures import ManualClock
 from vectorstore.store import QdrantSchemaStore, collection_name
 
 DATABASE = "shop"

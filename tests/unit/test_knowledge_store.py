@@ -1,6 +1,4 @@
 """Schema knowledge in the app database (SQLite and MariaDB), and its YAML round trip."""
-# Fixtures come from test_auth_fixtures; test arguments that name them are not redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -20,12 +18,7 @@ from backend.knowledge.yaml_io import (
     review_status,
 )
 from backend.schema import introspect
-from tests.integration.test_auth_fixtures import (  # noqa: F401 - fixtures
-    ManualClock,
-    app_engine,
-    clock,
-    mariadb_app_engine,
-)
+from tests.support.auth_fixtures import ManualClock
 from tests.support.cryptic_schema import KNOWLEDGE_YAML, build_cryptic_database
 
 

@@ -1,7 +1,9 @@
-"""Fixtures shared by the auth tests (no tests of its own): an app database on SQLite and
-on MariaDB, a clock the tests move by hand, and the auth services wired on both.
+"""Fixtures for every test of the app database: an app database on SQLite and on MariaDB,
+a clock the tests move by hand, and the auth services wired on both.
 
-Import the fixtures a test module needs from here; bcrypt runs with 4 rounds to stay fast.
+A pytest plugin (tests/conftest.py loads it), so a test names `app_engine`, `auth` or
+`clock` without importing them; import the constants and `ManualClock` from here. bcrypt
+runs with 4 rounds to stay fast.
 """
 
 from __future__ import annotations
