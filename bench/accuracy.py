@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -142,9 +143,49 @@ def summary() -> Path:
             f"| {_pct(f['accuracy'])} | {_pct(f['accuracy_fair'])} | {_pct(f['valid_sql_rate'])} "
             f"| {_pct(f['no_answer_rate'])} | {_num(f['median_s'])} | {_num(f['p90_s'])} |"
         )
+    lines += _paired_lines()
     out = RESULTS / "accuracy.md"
     out.write_text("\n".join(lines) + "\n")
     return out
+
+
+def _paired_lines() -> list[str]:
+    """Every label again on the questions all labels of a set share (a `--limit` run)."""
+    lines: list[str] = []
+    for name in SETS:
+        reports = {
+            path.stem.removeprefix("accuracy-").rsplit("-", 1)[0]: json.loads(path.read_text())
+            for path in sorted(RESULTS.glob(f"accuracy-*-{name}.json"))
+        }
+        if len(reports) < 2:
+            continue
+        counted = [{q["id"] for q in r["questions"] if q.get("counted")} for r in reports.values()]
+        shared = set.intersection(*counted)
+        if not shared or all(len(ids) == len(shared) for ids in counted):
+            continue
+        lines += ["", f"On the {len(shared)} {name} questions every label answered:", "",
+                  "| label | system | strict | fair | couldn't answer | median s |",
+                  "|---|---|---|---|---|---|"]  # fmt: skip
+        for label, report in reports.items():
+            questions = [q for q in report["questions"] if q["id"] in shared and q["counted"]]
+            for side, system in (("engine", "Keskinube"), ("baseline", "LangChain chain")):
+                preds = [q if side == "engine" else q.get("baseline") for q in questions]
+                if any(p is None for p in preds):
+                    continue
+                lines.append(_paired_row(label, system, [p for p in preds if p is not None]))
+    return lines
+
+
+def _paired_row(label: str, system: str, preds: list[dict[str, Any]]) -> str:
+    count = len(preds)
+    strict = sum(bool(p["correct"]) for p in preds)
+    fair = sum(bool(p.get("correct_fair")) for p in preds)
+    failed = sum(not p["valid_sql"] for p in preds)
+    median = statistics.median(p["latency_s"] for p in preds)
+    return (
+        f"| {label} | {system} | {strict}/{count} {_pct(strict / count)} "
+        f"| {_pct(fair / count)} | {_pct(failed / count)} | {median:.1f} |"
+    )
 
 
 def _pct(value: float | None) -> str:
