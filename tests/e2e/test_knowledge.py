@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from backend.knowledge.store import KnowledgeStore
 from backend.wiring import database_key
@@ -92,8 +93,21 @@ def test_admin_downloads_and_uploads_knowledge_yaml(
         "terms:\n  gross margin: Revenue minus the cost of the goods sold.\n",
         encoding="utf-8",
     )
-    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(upload))
-    page.get_by_role("button", name="Import this file").click()
+    wait_idle(page, timeout_ms=LOAD_MS)
+    # The page's first runs can still be settling (the cookie component asks for a rerun
+    # after a load, and a run it interrupts drops what a widget just sent): offer the file
+    # again until the page shows it.
+    chooser = page.locator("[data-testid='stFileUploader'] input[type='file']")
+    import_button = page.get_by_role("button", name="Import this file")
+    for _ in range(3):
+        chooser.set_input_files(str(upload))
+        wait_idle(page, timeout_ms=LOAD_MS)
+        try:
+            import_button.wait_for(state="visible", timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    import_button.click()
     expect(
         page.get_by_text("Imported 1 entries and 1 terms or notes; 1 unknown names")
     ).to_be_visible()
