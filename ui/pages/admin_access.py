@@ -15,9 +15,9 @@ import streamlit as st
 from auth import roles
 from auth.admin import AdminActions, format_attributes, parse_attributes
 from backend.errors import KeskinubeError
-from backend.i18n import Message, render, t
+from backend.i18n import Message, t
 from backend.wiring import index_database
-from ui.components.markdown import md_error, md_t
+from ui.components.markdown import md_error, md_message, md_t
 from ui.context import get_auth, get_services, translator
 from ui.navigation import require_page
 
@@ -192,7 +192,7 @@ def reindex(language: str) -> None:
     actions.record_reindex(summary_message)
     summary = summary_message.render(language)
     message = t("admin.access.index.done", language, summary=summary)
-    st.session_state[REINDEX_KEY] = ("success", message, render(stats.warning, language))
+    st.session_state[REINDEX_KEY] = ("success", message, md_message(stats.warning, language))
 
 
 st.button(tr("admin.access.index.submit"), on_click=reindex, args=(tr.language,))
