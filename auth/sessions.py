@@ -151,11 +151,6 @@ class SessionStore:
                 .values(revoked_at=self.clock())
             )
 
-    def end_all(self, user_id: int) -> int:
-        """Revoke every open session of `user_id`; returns how many."""
-        with self.engine.begin() as conn:
-            return revoke_user_sessions(conn, user_id, self.clock())
-
     def open_count(self, user_id: int) -> int:
         """How many sessions of `user_id` are valid now."""
         now = self.clock()

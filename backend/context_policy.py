@@ -45,10 +45,10 @@ def visible_examples(
 ) -> list[Example]:
     """The examples that name nothing `policy` hides and whose SQL the guard accepts."""
     kept = []
+    restricted = policy.allowed_tables is not None or bool(policy.denied_columns)
     for example in examples:
         if not readable(f"{example.question}\n{example.sql}", policy, tables):
             continue
-        restricted = policy.allowed_tables is not None or bool(policy.denied_columns)
         if restricted and not _guard_accepts(example.sql, policy, known, dialect):
             continue
         kept.append(example)

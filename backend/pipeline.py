@@ -424,8 +424,8 @@ class Engine:
             sql = validated_sql(sql, view=view, dialect=dialect, policy=actor.policy, report=facts)
             checked = check_sql(
                 sql,
-                schema=self.schema().known,
-                dialect=self.runner.dialect,
+                schema=view.known,
+                dialect=dialect,
                 row_limit=self.config.row_limit + 1,
                 policy=actor.policy,
                 user_attributes=dict(actor.attributes),

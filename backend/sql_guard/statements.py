@@ -19,7 +19,7 @@ from backend.i18n.message import Message
 from backend.sql_guard.complexity import SqlLimits, depth_problem, length_problem, tree_problem
 from backend.sql_guard.functions import bare_function_problem, function_problem
 
-_EXECUTABLE_COMMENT = re.compile(r"/\*M?!")
+EXECUTABLE_COMMENT = re.compile(r"/\*M?!")
 
 # What a statement does, finishing "DELETE …", "that statement …" (catalogue domain "guard").
 _WRITES = Message.of("guard.does.writes")
@@ -117,7 +117,7 @@ def parse_statement(sql: str, dialect: Dialect, limits: SqlLimits) -> exp.Query:
     too_big = length_problem(sql, limits)
     if too_big is not None:
         raise reject(too_big)
-    if _EXECUTABLE_COMMENT.search(sql):
+    if EXECUTABLE_COMMENT.search(sql):
         raise reject(Message.of("guard.executable_comment"))
     tokens = _tokenize(sql, dialect)
     too_deep = depth_problem(tokens, limits)

@@ -108,11 +108,6 @@ class Catalog:
         """Whether `table` has `name` at all, allowed or not (case-insensitive)."""
         return any(c.lower() == name.lower() for c in self.all_columns.get(table, ()))
 
-    def spelled_like(self, table: str, name: str) -> list[str]:
-        """`table`'s allowed columns equal to `name` once case and separators are ignored."""
-        wanted = normalise(name)
-        return [c for c in self.tables.get(table, ()) if normalise(c) == wanted]
-
     def tables_with(self, name: str) -> list[tuple[str, str]]:
         """(table, column) pairs of visible tables having an allowed column like `name`."""
         wanted = normalise(name)

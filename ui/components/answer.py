@@ -103,7 +103,7 @@ def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpe
     sentence.markdown(escape_markdown(summary))  # plain text made of data values
     explained = explain_sql(turn.written_sql or "", ctx.engine.runner.dialect)
     if explained is not None:  # what was counted, from the SQL itself: catch a wrong answer
-        st.caption(escape_markdown(explained.render(language)))
+        st.caption(md_message(explained, language))
     key = f"turn_{turn.id}"
     render_chart(frame, picked, key=f"{key}_chart", currency=currency, language=language)
     shown = format_count(len(frame), language)

@@ -22,7 +22,6 @@ from backend.errors import KeskinubeError
 from backend.knowledge import APPROVED, DRAFT, EDITED, NOTE, TERM, Entry, Knowledge, Term
 from backend.knowledge.jobs import job_for
 from backend.knowledge.model import clean_synonyms
-from backend.knowledge.store import ensure_tables
 from backend.knowledge.yaml_io import (
     KnowledgeFileError,
     dump_knowledge,
@@ -45,8 +44,7 @@ admin = require_page(roles.PAGE_ADMIN_KNOWLEDGE)
 tr = translator()
 services = get_services()
 store = services.knowledge
-try:
-    ensure_tables(store.engine)
+try:  # its tables are made with the app database's (auth.db.ensure_schema)
     tables: dict[str, TableDoc] = services.engine.tables()
     knowledge: Knowledge = store.load()
 except (KeskinubeError, sa.exc.SQLAlchemyError) as exc:
