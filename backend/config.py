@@ -101,6 +101,16 @@ class Settings(BaseSettings):
         "exhausts the parser's stack: deeper SQL is refused either way).",
     )
     max_retries: int = Field(2, ge=0, le=5, description="Self-corrections after a failure.")
+    answer_candidates: int = Field(
+        3,
+        ge=0,
+        le=8,
+        description="More queries sampled when an answer is in doubt (none, empty, all NULL, "
+        "more rows than any table read); the result most agree on wins. 0 turns it off.",
+    )
+    candidate_temperature: float = Field(
+        0.7, ge=0.0, le=2.0, description="Sampling temperature of those extra queries."
+    )
     retrieval_k: int = Field(5, ge=1, le=50, description="Tables retrieved per question.")
     schema_mode: Literal["auto", "retrieve", "full"] = Field(
         "auto",

@@ -211,6 +211,9 @@ class Attempt:
     executed: str | None = None
     # The database's error number, when it refused or stopped the statement.
     code: int | None = None
+    # 0 for the first query and its repairs; k for the k-th sampled candidate, written
+    # when the answer was in doubt (`backend.candidates`).
+    candidate: int = 0
 
     @property
     def reached_database(self) -> bool:
@@ -237,6 +240,9 @@ class Answer:
     # The model's chart proposal (raw JSON text), when it made one; never trusted as is:
     # `backend.charts.validate_spec` checks it against the result before it is drawn.
     chart_proposal: str | None = None
+    # When candidates were sampled because the first answer was in doubt: how many of the
+    # queries in the vote returned this result, and how many were in the vote.
+    agreement: tuple[int, int] | None = None
 
     @property
     def ok(self) -> bool:

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from backend.candidates import Candidate, Doubt, doubt, vote
 from backend.context_policy import visible_examples, visible_notes
 from backend.domain import (
     AccessPolicy,
@@ -39,7 +40,14 @@ from backend.errors import (
 from backend.i18n import DEFAULT_LANGUAGE, Language, detect_language, normalise_language
 from backend.i18n.message import Message
 from backend.join_paths import promote_fk_neighbours
-from backend.ports import AnswerCache, ChatModel, PromptPrefiller, SchemaIndex, SqlRunner
+from backend.ports import (
+    AnswerCache,
+    ChatModel,
+    PromptPrefiller,
+    SamplingChatModel,
+    SchemaIndex,
+    SqlRunner,
+)
 from backend.prompts import (
     PromptParts,
     build_prompt,
@@ -81,6 +89,11 @@ class EngineConfig:
     # With the whole schema in the prompt, every note and example goes after it when they
     # fit this many estimated tokens (0: never): see `Engine._context`.
     stable_context_max_tokens: int = 4000
+    # When the answer is in doubt (no answer, an empty or all-NULL result, more rows than
+    # any table read), this many more queries are sampled and the result most agree on
+    # wins (`backend.candidates`); 0 turns it off.
+    candidates: int = 0
+    candidate_temperature: float = 0.7
 
 
 @dataclass
@@ -97,8 +110,15 @@ class _Run:
     # A follow-up ("and in 2024?") means nothing without its conversation, which the cache
     # key does not hold: such a question neither reads nor writes the cache.
     cacheable: bool = True
-    # The guard's statement of the try under way, once it passed the guard.
+    # The guard's statement of the try under way, once it passed the guard, and the
+    # tables it reads.
     checked: str | None = None
+    tables_read: frozenset[str] = frozenset()
+    # Which sampled candidate the attempts being made belong to (0: the first query and
+    # its repairs).
+    candidate: int = 0
+    timed_out: bool = False
+    agreement: tuple[int, int] | None = None
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -112,13 +132,16 @@ class _Run:
         """The try that ran `sql` (or was refused), with the statement sent to the database."""
         executed, self.checked = self.checked, None
         if failure is None:
-            self.attempts.append(Attempt(sql, None, "ok", executed=executed))
+            self.attempts.append(
+                Attempt(sql, None, "ok", executed=executed, candidate=self.candidate)
+            )
             return
         stage = _stage_of(failure)
         self.attempts.append(Attempt(
             sql, str(failure), stage, failure.message,
             executed=executed if stage == "execute" else None,
             code=failure.code if isinstance(failure, QueryFailed) else None,
+            candidate=self.candidate,
         ))  # fmt: skip
 
     def answer(self, *, sql: str | None = None, result: QueryResult | None = None,
@@ -130,6 +153,7 @@ class _Run:
             cached=cached, error=None if error is None else str(error),
             error_message=error if isinstance(error, Message) else None,
             chart_proposal=self.chart_proposal if result is not None else None,
+            agreement=self.agreement,
         )  # fmt: skip
 
 
@@ -254,6 +278,14 @@ class Engine:
         step("retrieve")
         with run.timed("retrieve"):
             messages = list(self._prompt(run, actor, conversation))
+        first = self._write_and_repair(run, messages, actor, step)
+        return self._second_opinion(run, messages, actor, step, first)
+
+    def _write_and_repair(
+        self, run: _Run, messages: list[tuple[str, str]], actor: Actor, step: StepCallback
+    ) -> Answer:
+        """The first query, and up to `max_retries` repairs told what went wrong."""
+        messages = list(messages)
         failed: set[str] = set()
         for attempt_no in range(self.config.max_retries + 1):
             step("generate")
@@ -275,17 +307,93 @@ class Engine:
                 stage = run.attempts[-1].stage
                 hint = column_hint(error, sql or "", self.tables()) if stage == "execute" else None
                 messages += [("assistant", completion.text), ("user", retry_message(error, hint))]
-        # The most telling failure is the last one that got as far as running SQL.
-        telling = next((a for a in reversed(run.attempts) if a.stage in {"check", "execute"}),
-                       run.attempts[-1])  # fmt: skip
-        reason = telling.message or telling.error or ""
-        return run.answer(
-            sql=telling.sql,
-            error=Message.of("engine.ask.gave_up", tries=len(run.attempts), reason=reason),
+        return _gave_up(run)
+
+    def _second_opinion(
+        self,
+        run: _Run,
+        messages: Sequence[tuple[str, str]],
+        actor: Actor,
+        step: StepCallback,
+        first: Answer,
+    ) -> Answer:
+        """When `first` is in doubt, sample more queries and keep what most results say.
+
+        The candidates are drawn from the first prompt, not from the repair conversation:
+        a small model told its error tends to patch the wrong query, while a fresh draw
+        often writes a simpler, right one. Each is checked, guarded and run like the
+        first (and audited); one that fails just gets no vote.
+        """
+        wanted = self.config.candidates
+        if wanted <= 0 or run.timed_out or not isinstance(self.model, SamplingChatModel):
+            return first
+        estimates = {name.lower(): t.row_estimate for name, t in self.tables().items()}
+        read = [name.lower() for name in run.tables_read] if first.ok else []
+        reason = doubt(first.result, tables_read=read, row_estimates=estimates)
+        if reason is None:
+            return first
+        pool = [_Candidate(first if first.ok else None, reason)]
+        # A draw repeating a query already tried votes as that query did, without a rerun.
+        seen = {_canonical(a.sql): _Candidate(None, "failed") for a in run.attempts if a.sql}
+        if first.ok:
+            seen[_canonical(first.attempts[-1].sql or "")] = pool[0]
+        for seed in range(1, wanted + 1):
+            run.candidate = seed
+            step("generate")
+            with run.timed("candidates"):
+                completion = self.model.sample(
+                    messages, temperature=self.config.candidate_temperature, seed=seed
+                )
+            run.prompt_tokens += completion.prompt_tokens
+            run.completion_tokens += completion.completion_tokens
+            sql = extract_sql(completion.text)
+            if sql is None:
+                pool.append(_Candidate(None, "failed"))
+                continue
+            run.chart_proposal = extract_chart(completion.text)
+            key = _canonical(sql)
+            if key not in seen:
+                answer, _error = self._try(run, sql, actor, step, cache=False)
+                if run.timed_out:
+                    break
+                ran = answer is not None and answer.ok
+                read = [name.lower() for name in run.tables_read] if ran else []
+                result = answer.result if answer is not None and ran else None
+                seen[key] = _Candidate(
+                    answer if ran else None,
+                    doubt(result, tables_read=read, row_estimates=estimates),
+                )
+            pool.append(seen[key])
+        run.candidate = 0
+        return self._chosen(run, actor, pool)
+
+    def _chosen(self, run: _Run, actor: Actor, pool: list[_Candidate]) -> Answer:
+        outcomes = [
+            Candidate(c.answer.sql or "", c.answer.result)
+            if c.answer is not None and c.answer.ok
+            else Candidate("", None)
+            for c in pool
+        ]
+        chosen = vote(outcomes, [c.doubt for c in pool])
+        winner = None if chosen is None else pool[chosen.index].answer
+        if chosen is None or winner is None:
+            return _gave_up(run)  # with every candidate's attempts, for the audit
+        run.agreement = (chosen.agreeing, len(pool))
+        if chosen.index != 0 and self.cache is not None and run.cacheable:
+            source = _source_sql(winner)
+            if source is not None:
+                self.cache.store(self.config.database, actor.role, run.question, source)
+        return replace(
+            winner,
+            attempts=tuple(run.attempts),
+            timings=dict(run.timings),
+            prompt_tokens=run.prompt_tokens,
+            completion_tokens=run.completion_tokens,
+            agreement=run.agreement,
         )
 
     def _try(
-        self, run: _Run, sql: str | None, actor: Actor, step: StepCallback
+        self, run: _Run, sql: str | None, actor: Actor, step: StepCallback, *, cache: bool = True
     ) -> tuple[Answer | None, str]:
         """One attempt: an Answer when it worked (or cannot be retried), else the error."""
         if sql is None:
@@ -296,12 +404,13 @@ class Engine:
             checked, result = self._check_and_run(run, sql, actor, step)
         except QueryTimeout as exc:
             run.record(sql, exc)
+            run.timed_out = True
             return run.answer(sql=sql, error=_message(exc)), str(exc)
         except (SqlRejected, QueryFailed) as exc:
             run.record(sql, exc)
             return None, str(exc)
         run.record(sql)
-        if self.cache is not None and run.cacheable:
+        if cache and self.cache is not None and run.cacheable:
             self.cache.store(self.config.database, actor.role, run.question, sql)
         return run.answer(sql=checked, result=result), ""
 
@@ -430,11 +539,35 @@ class Engine:
                 policy=actor.policy,
                 user_attributes=dict(actor.attributes),
             )
-        run.checked = checked.sql
+        run.checked, run.tables_read = checked.sql, checked.tables
         step("execute")
         with run.timed("execute"):
             result = self.runner.run(checked.sql, row_limit=self.config.row_limit)
         return checked.sql, result
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """An answer in the vote (None: its query failed) and why it is in doubt."""
+
+    answer: Answer | None
+    doubt: Doubt | None
+
+
+def _gave_up(run: _Run) -> Answer:
+    # The most telling failure is the last one that got as far as running SQL.
+    telling = next((a for a in reversed(run.attempts) if a.stage in {"check", "execute"}),
+                   run.attempts[-1])  # fmt: skip
+    reason = telling.message or telling.error or ""
+    return run.answer(
+        sql=telling.sql,
+        error=Message.of("engine.ask.gave_up", tries=len(run.attempts), reason=reason),
+    )
+
+
+def _source_sql(answer: Answer) -> str | None:
+    """The model's SQL behind `answer` (what the cache keeps), before the guard's rewrite."""
+    return next((a.sql for a in reversed(answer.attempts) if a.stage == "ok"), None)
 
 
 def _join_paths(view: SchemaView, policy: AccessPolicy, retrieval: Retrieval) -> list[str]:

@@ -42,6 +42,18 @@ class PromptPrefiller(Protocol):
         ...
 
 
+@runtime_checkable
+class SamplingChatModel(Protocol):
+    """A chat model that can answer again with sampling, for more candidate queries."""
+
+    def sample(
+        self, messages: Sequence[tuple[str, str]], *, temperature: float, seed: int
+    ) -> Completion:
+        """Like `complete`, drawn at `temperature` with `seed` (the same seed, the same
+        answer). The server's prompt cache still serves the shared prompt start."""
+        ...
+
+
 class Embedder(Protocol):
     """Dense vectors for texts."""
 

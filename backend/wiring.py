@@ -103,6 +103,8 @@ def build_services(
         database=database,
         row_limit=settings.row_limit,
         max_retries=settings.max_retries,
+        candidates=settings.answer_candidates,
+        candidate_temperature=settings.candidate_temperature,
         retrieval_k=settings.retrieval_k,
         num_ctx=settings.ollama_num_ctx,
         schema_mode=settings.schema_mode,

@@ -100,9 +100,19 @@ class OllamaChatModel:
 
     def complete(self, messages: Sequence[tuple[str, str]]) -> Completion:
         """Send (role, content) pairs; return the answer and Ollama's token counts."""
+        return self._complete(messages, self._chat)
+
+    def sample(
+        self, messages: Sequence[tuple[str, str]], *, temperature: float, seed: int
+    ) -> Completion:
+        """The `SamplingChatModel` port: the same request drawn at `temperature`."""
+        chat = self._chat.model_copy(update={"temperature": temperature, "seed": seed})
+        return self._complete(messages, chat)
+
+    def _complete(self, messages: Sequence[tuple[str, str]], chat: ChatOllama) -> Completion:
         prompt = [_to_message(role, content) for role, content in messages]
         try:
-            reply = self._collect(prompt)
+            reply = self._collect(prompt, chat)
         except _FAILURES as exc:
             _log_failure("chat", self.model_name, self._base_url, exc)
             raise ModelUnavailable(self._explain(exc)) from exc
@@ -126,10 +136,10 @@ class OllamaChatModel:
             explained = _explain(exc, **where, timeout_s=self._prefill_timeout_s)
             raise ModelUnavailable(explained) from exc
 
-    def _collect(self, prompt: list[BaseMessage]) -> AIMessageChunk:
+    def _collect(self, prompt: list[BaseMessage], chat: ChatOllama) -> AIMessageChunk:
         """Stream the answer and join its chunks, giving up once the deadline passes."""
         deadline = time.monotonic() + self._timeout_s
-        chunks = cast("Generator[AIMessageChunk, None, None]", self._chat.stream(prompt))
+        chunks = cast("Generator[AIMessageChunk, None, None]", chat.stream(prompt))
         reply: AIMessageChunk | None = None
         try:
             for chunk in chunks:

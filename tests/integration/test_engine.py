@@ -37,6 +37,8 @@ def _services(url: str, ollama: ScriptedOllama, **overrides: object) -> Services
         "ollama_model": ollama.chat_model,
         "ollama_embed_model": ollama.embed_model,
         "ollama_timeout_s": 5,
+        # The repair loop alone; sampled candidates: test_engine_candidates.py.
+        "answer_candidates": 0,
     }
     settings = load_settings(**{**values, **overrides})
     services = build_services(settings, database_url=url, qdrant=QdrantClient(":memory:"))
