@@ -7,6 +7,7 @@ raises for a bad question, bad SQL, a dead model or a dead database: every outco
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import logging
 import re
@@ -168,8 +169,10 @@ class Engine:
         index: SchemaIndex,
         config: EngineConfig,
         cache: AnswerCache | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self.model = model
+        self.today = today
         self.runner = runner
         self.index = index
         self.config = config
@@ -429,6 +432,7 @@ class Engine:
             question_language=detect_language(run.question, default=_language(actor)),
             chart_suggestions=self.config.chart_suggestions,
             join_paths=_join_paths(view, actor.policy, run.retrieval),
+            today=self.today(),
         )
         parts = self._context(parts, actor.policy, full_schema=run.retrieval.mode == "full_schema")
         budget = self.config.num_ctx - self.config.answer_reserve_tokens

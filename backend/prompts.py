@@ -9,6 +9,7 @@ dropped first.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 import re
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from backend.domain import Example, Note, Turn
 
-PROMPT_VERSION = "sql-v2"
+PROMPT_VERSION = "sql-v3"
 _DIGIT = re.compile(r"\d")
 _PUNCTUATION = re.compile(r"[^\w\s]")
 
@@ -33,10 +34,17 @@ _DIALECT_NOTES = {
     ),
 }
 
+# Rules that hold on any schema (issue 14, item 6); none names a table of a database we
+# measure on.
 SYSTEM_TEMPLATE = """You write one SQL query that answers a business question.
 Rules:
 - Only a single read-only SELECT (WITH ... SELECT allowed). Never modify data.
 - Use only the tables and columns in the schema below; join on the FOREIGN KEY lines.
+- Join only the tables the question needs; write the simplest query that answers it.
+- Compute the measure the question names (an amount of money is not a count of rows).
+- Date ranges are half-open: d >= 'first day' AND d < 'day after the last day'.
+- For "the most" or "the highest" use ORDER BY ... LIMIT; when the question asks to keep
+  ties, compare with MAX or MIN in a subquery instead.
 - Give columns readable aliases (e.g. total_revenue). Prefer aggregates over raw rows.
 - Answer with the SQL in one ```sql fenced block and nothing else.
 Dialect: {dialect_notes}"""
@@ -57,6 +65,11 @@ _LANGUAGE_NOTES = {
         "as the schema shows them (a country may be stored in English)."
     ),
 }
+
+TODAY_TEMPLATE = (
+    "Today is {today} ({weekday}). Unless a business note says otherwise, write relative "
+    "periods (last month, this year) as literal date ranges counted from today."
+)
 
 RETRY_TEMPLATE = (
     "That query failed: {error}\n"
@@ -85,6 +98,9 @@ class PromptParts:
     stable_examples: Sequence[Example] = ()
     # Foreign-key paths between retrieved tables that are not directly linked (one a line).
     join_paths: Sequence[str] = ()
+    # Today's date, for "last quarter" or "this year"; next to the question, as it changes
+    # daily and the cached system message must not.
+    today: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +126,10 @@ def estimate_tokens(text: str) -> int:
 
 def template_hash() -> str:
     """Identifies the prompt wording in evaluation runs."""
-    text = PROMPT_VERSION + SYSTEM_TEMPLATE + RETRY_TEMPLATE + "".join(_DIALECT_NOTES.values())
+    text = (
+        PROMPT_VERSION + SYSTEM_TEMPLATE + RETRY_TEMPLATE + TODAY_TEMPLATE
+        + "".join(_DIALECT_NOTES.values())
+    )  # fmt: skip
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -174,6 +193,10 @@ def _render(
     note = _LANGUAGE_NOTES.get(parts.question_language)
     if note:
         context.append(note)
+    if parts.today is not None:
+        context.append(
+            TODAY_TEMPLATE.format(today=parts.today.isoformat(), weekday=parts.today.strftime("%A"))
+        )
     context.append(f"Question: {parts.question}")
     return (("system", system), ("user", "\n\n".join(context)))
 

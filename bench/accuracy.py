@@ -144,6 +144,7 @@ def summary() -> Path:
             f"| {_pct(f['no_answer_rate'])} | {_num(f['median_s'])} | {_num(f['p90_s'])} |"
         )
     lines += _paired_lines()
+    lines += _steps_lines()
     out = RESULTS / "accuracy.md"
     out.write_text("\n".join(lines) + "\n")
     return out
@@ -173,6 +174,48 @@ def _paired_lines() -> list[str]:
                 if any(p is None for p in preds):
                     continue
                 lines.append(_paired_row(label, system, [p for p in preds if p is not None]))
+    return lines
+
+
+def step_figures(report: dict[str, Any]) -> dict[str, Any] | None:
+    """Strict/fair accuracy after the first query, the repairs and the vote (one run)."""
+    counted = [q for q in report["questions"] if q.get("counted")]
+    if not counted or not any(q.get("steps") for q in counted):
+        return None
+    totals = {step: [0, 0] for step in ("first", "repaired", "voted")}
+    for q in counted:
+        final = (bool(q["correct"]), bool(q.get("correct_fair")))
+        steps = q.get("steps") or {}
+        for step, key in (("first", "first"), ("repaired", "repaired"), ("voted", None)):
+            strict, fair = steps.get(key, final) if key else final
+            totals[step][0] += bool(strict)
+            totals[step][1] += bool(fair)
+    sampled = [q for q in counted if "candidates" in (q.get("timings") or {})]
+    return {
+        "questions": len(counted),
+        "totals": totals,
+        "sampled": len(sampled),
+        "sampled_seconds": sum(q["timings"]["candidates"] for q in sampled),
+    }
+
+
+def _steps_lines() -> list[str]:
+    lines: list[str] = []
+    for path in sorted(RESULTS.glob("accuracy-*-*.json")):
+        label, name = path.stem.removeprefix("accuracy-").rsplit("-", 1)
+        figures = step_figures(json.loads(path.read_text()))
+        if figures is None:
+            continue
+        if not lines:
+            lines = ["", "Step by step, from the same run (each step's answer re-run and scored):",
+                     "", "| set | label | first query | + repairs | + vote | questions voted on "
+                     "| their extra seconds (mean) |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+        count, t = figures["questions"], figures["totals"]
+        cells = [f"{t[s][0]}/{count} {_pct(t[s][0] / count)} (fair {_pct(t[s][1] / count)})"
+                 for s in ("first", "repaired", "voted")]  # fmt: skip
+        sampled = figures["sampled"]
+        mean = figures["sampled_seconds"] / sampled if sampled else None
+        lines.append(f"| {name} | {label} | {' | '.join(cells)} | {sampled} | {_num(mean)} |")
     return lines
 
 

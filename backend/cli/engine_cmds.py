@@ -162,7 +162,12 @@ def answer_to_json(answer: Answer, *, explanation: str | None = None) -> dict[st
             "added_for_joins": list(answer.retrieval.added_for_joins),
             "warning": answer.retrieval.warning,
         },
-        "attempts": [{"sql": a.sql, "error": a.error, "stage": a.stage} for a in answer.attempts],
+        "attempts": [
+            {"sql": a.sql, "error": a.error, "stage": a.stage, "candidate": a.candidate}
+            for a in answer.attempts
+        ],
+        # (queries returning the shown result, queries in the vote) when candidates were drawn.
+        "agreement": None if answer.agreement is None else list(answer.agreement),
         "timings": {k: round(v, 4) for k, v in answer.timings.items()},
         "prompt_tokens": answer.prompt_tokens,
         "completion_tokens": answer.completion_tokens,

@@ -37,8 +37,43 @@ def score_fair(
     return compare_fair(gold.table, predicted, gold.order, question, rounding=rounding).correct
 
 
+def engine_steps(
+    answer: Answer, runner: SqlRunner, gold: GoldResult | None, *, row_limit: int, rounding: bool
+) -> dict[str, tuple[bool, bool]]:
+    """What the first query alone, and the repair loop before any vote, would have scored.
+
+    The statements are run again (read-only, as the guard wrote them): an ablation of the
+    repair and candidate steps from one run, on the same model outputs.
+    """
+    main = [a for a in answer.attempts if a.candidate == 0]
+    if not main or (len(main) == 1 and answer.agreement is None):
+        return {}
+
+    def scored(statement: str | None) -> tuple[bool, bool]:
+        if gold is None or statement is None:
+            return (False, False)
+        try:
+            result = runner.run(statement, row_limit=row_limit)
+        except KeskinubeError:
+            return (False, False)
+        table = ResultTable.from_frame(result.frame)
+        return (
+            score(gold, table, rounding=rounding).correct,
+            score_fair(gold, table, answer.question, rounding=rounding),
+        )
+
+    first = main[0].executed if main[0].stage == "ok" else None
+    repaired = main[-1].executed if main[-1].stage == "ok" else None
+    return {"first": scored(first), "repaired": scored(repaired)}
+
+
 def engine_prediction(
-    answer: Answer, latency_s: float, gold: GoldResult | None, *, rounding: bool
+    answer: Answer,
+    latency_s: float,
+    gold: GoldResult | None,
+    *,
+    rounding: bool,
+    steps: dict[str, tuple[bool, bool]] | None = None,
 ) -> Prediction:
     """The engine's answer, scored; `valid_sql` means its final SQL ran."""
     result = answer.result
@@ -69,6 +104,7 @@ def engine_prediction(
         cached=answer.cached,
         retrieval_mode=retrieval.mode if retrieval is not None else None,
         tables=tables,
+        steps=steps or {},
     )
 
 

@@ -32,6 +32,10 @@ class Prediction:
     cached: bool = False
     retrieval_mode: str | None = None
     tables: tuple[str, ...] = ()
+    # The engine's answer had it stopped earlier, scored the same way (strict, fair):
+    # "first" the first query alone, "repaired" after the repair loop, before any sampled
+    # candidates were voted on. Empty when nothing after the first query happened.
+    steps: dict[str, tuple[bool, bool]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,12 @@ from backend.domain import Actor, Turn
 from backend.errors import KeskinubeError
 from backend.evaluation import baseline_langchain as lc
 from backend.evaluation.gold import GoldResult, run_gold
-from backend.evaluation.predictions import baseline_prediction, engine_prediction, unavailable
+from backend.evaluation.predictions import (
+    baseline_prediction,
+    engine_prediction,
+    engine_steps,
+    unavailable,
+)
 from backend.evaluation.records import Prediction, QuestionRecord
 from backend.evaluation.sets import GoldQuestion, Selected, ancestors, database_url
 from backend.pipeline import EngineConfig, SchemaMode
@@ -185,7 +190,10 @@ class _DatabaseRun:
         started = time.perf_counter()
         answer = services.engine.ask(question.question, EVAL_ACTOR, self._conversation(question))
         latency = time.perf_counter() - started
-        engine = engine_prediction(answer, latency, gold, rounding=self.options.rounding)
+        rounding = self.options.rounding
+        steps = engine_steps(answer, services.engine.runner, gold,
+                             row_limit=self.settings.row_limit, rounding=rounding)  # fmt: skip
+        engine = engine_prediction(answer, latency, gold, rounding=rounding, steps=steps)
         record = QuestionRecord(
             question=question,
             scored=item.scored,

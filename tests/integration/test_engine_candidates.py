@@ -212,3 +212,22 @@ def test_a_follow_up_is_voted_on_too_but_never_cached(
     scripted_ollama.clear_requests()
     services.engine.ask("and fruit ones?", ANALYST)  # no conversation: not a cache hit
     assert scripted_ollama.chat_count >= 1
+
+
+def test_the_evaluation_scores_each_step_of_one_answer(
+    services: Services, scripted_ollama: ScriptedOllama
+) -> None:
+    from backend.evaluation.gold import run_gold
+    from backend.evaluation.predictions import engine_steps
+
+    scripted_ollama.add(
+        when("fruit", replies=[sql(EMPTY), sql(RIGHT), sql(OTHER), sql(RIGHT_AGAIN)])
+    )
+    runner = services.engine.runner
+    answer = services.engine.ask("How many fruit crates are there?", ANALYST)
+    gold = run_gold(runner, RIGHT, dialect=runner.dialect, row_limit=100)
+    steps = engine_steps(answer, runner, gold, row_limit=100, rounding=True)
+    assert steps == {"first": (False, False), "repaired": (False, False)}
+    wrong = run_gold(runner, EMPTY, dialect=runner.dialect, row_limit=100)
+    steps = engine_steps(answer, runner, wrong, row_limit=100, rounding=True)
+    assert steps["first"][0] and steps["repaired"][0]

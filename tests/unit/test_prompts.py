@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from backend.domain import AccessPolicy, ColumnDoc, ForeignKey, TableDoc
 from backend.join_paths import fk_graph
-from backend.prompts import estimate_tokens
+from backend.prompts import PromptParts, build_prompt, estimate_tokens
 from backend.schema_render import render_table
 from backend.schema_view import SchemaView
 
@@ -65,3 +67,32 @@ def test_a_spanish_question_gets_a_language_line_next_to_it_and_the_prefix_stays
     before, question = spanish[1][1].rsplit("\n\n", 1)
     assert question == "Question: clientes por país"
     assert before.startswith("The question is in Spanish")
+
+
+def test_todays_date_goes_next_to_the_question_not_into_the_cached_system_message() -> None:
+    schema = ["CREATE TABLE orders (id INT, placed DATE);"]
+    days = [dt.date(2026, 12, 6), dt.date(2027, 1, 1)]
+    built = [
+        build_prompt(PromptParts("mysql", schema, question="orders last month", today=day),
+                     budget_tokens=4000).messages
+        for day in days
+    ]  # fmt: skip
+    assert built[0][0] == built[1][0]  # the same system message on any day
+    assert "2026" not in built[0][0][1]
+    today, question = built[0][1][1].rsplit("\n\n", 1)
+    assert today.startswith("Today is 2026-12-06 (Sunday).") and "relative periods" in today
+    assert question == "Question: orders last month"
+    assert built[1][1][1].startswith("Today is 2027-01-01 (Friday).")
+
+
+def test_without_a_date_there_is_no_today_line() -> None:
+    built = build_prompt(PromptParts("mysql", ["CREATE TABLE t (a INT);"], question="q"),
+                         budget_tokens=4000).messages  # fmt: skip
+    assert built[1][1] == "Question: q"
+
+
+def test_the_rules_that_generalise_are_in_the_system_message() -> None:
+    system = build_prompt(PromptParts("mysql", ["CREATE TABLE t (a INT);"], question="q"),
+                          budget_tokens=4000).messages[0][1]  # fmt: skip
+    assert "half-open" in system and "keep\n  ties" in system
+    assert "Join only the tables the question needs" in system
