@@ -342,7 +342,7 @@ class Engine:
             seen[_canonical(first.attempts[-1].sql or "")] = pool[0]
         for seed in range(1, wanted + 1):
             run.candidate = seed
-            step("generate")
+            step("candidate")
             with run.timed("candidates"):
                 completion = self.model.sample(
                     messages, temperature=self.config.candidate_temperature, seed=seed

@@ -30,6 +30,20 @@ def normalise(name: str) -> str:
     return _SEPARATORS.sub("", name.lower())
 
 
+def _word_key(word: str) -> str:
+    """A user's word as a name would spell it, singular: `Customers`, `customer` agree."""
+    key = normalise(word)
+    return key[:-1] if len(key) > 3 and key.endswith("s") and not key.endswith("ss") else key
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """A description cut to a hint's length, at a word."""
+    text = " ".join(text.split()).rstrip(".")
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
+
+
 @dataclass(frozen=True)
 class Edge:
     """A foreign key among visible tables: `table.columns` reference `ref_table.ref_columns`."""
@@ -74,6 +88,23 @@ class Catalog:
         self.keys: dict[str, set[str]] = {
             name: {c.lower() for c in doc.primary_key} for name, doc in visible.items()
         }
+        # What the admin's knowledge calls each table and allowed column (their synonyms,
+        # as keys) and how it describes them: a query written in the users' words
+        # (`customers` for CUST_MST) is pointed at the real name.
+        self.table_words: dict[str, set[str]] = {
+            name: {_word_key(w) for w in doc.synonyms} for name, doc in visible.items()
+        }
+        self.table_described = {
+            name: _short(doc.description) for name, doc in visible.items() if doc.description
+        }
+        self.column_words: dict[str, dict[str, set[str]]] = {}
+        self.described: dict[str, dict[str, str]] = {}
+        for name, doc in visible.items():
+            allowed = [c for c in doc.columns if c.name in self.tables[name]]
+            self.column_words[name] = {
+                c.name: {_word_key(w) for w in c.synonyms} for c in allowed if c.synonyms
+            }
+            self.described[name] = {c.name: _short(c.description) for c in allowed if c.description}
         self.edges: dict[str, list[Edge]] = {name: [] for name in self.tables}
         for name, doc in visible.items():
             for fk in doc.foreign_keys:
@@ -114,21 +145,43 @@ class Catalog:
         return [(t, c) for t, cols in self.tables.items() for c in cols if normalise(c) == wanted]
 
     def close_tables(self, name: str, n: int = 3) -> list[str]:
+        """Tables the users call `name` (knowledge) first, then those spelt like it."""
         by_lower = {t.lower(): t for t in self.tables}
-        close = difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.5)
+        called = [t.lower() for t, words in self.table_words.items() if _word_key(name) in words]
+        close = called + [
+            low for low in difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.5)
+            if low not in called
+        ]  # fmt: skip
         wanted = normalise(name)
         close += [
             low for low in by_lower if wanted and wanted in normalise(low) and low not in close
         ]
         return [by_lower[low] for low in close[:n]]
 
-    def close_columns(self, columns: Iterable[str], name: str, n: int = 3) -> list[str]:
+    def close_columns(
+        self, columns: Iterable[str], name: str, n: int = 3, *, table: str | None = None
+    ) -> list[str]:
+        """`table`'s columns the users call `name` (knowledge) first, then those spelt like it."""
         by_lower = {c.lower(): c for c in columns}
-        close = difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.6)
+        words = self.column_words.get(table, {}) if table is not None else {}
+        key = _word_key(name)
+        close = [c.lower() for c, said in words.items() if key in said and c.lower() in by_lower]
+        close += [
+            low for low in difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.6)
+            if low not in close
+        ]  # fmt: skip
         wanted = normalise(name)
         if len(wanted) >= 3:  # `name` for `customer_name`, `total` for `OrderTotal`
             close += [low for low in by_lower if wanted in normalise(low) and low not in close]
         return [by_lower[low] for low in close[:n]]
+
+    def label(self, table: str, column: str | None = None) -> str:
+        """`column` (or `table`), with the knowledge's description when it has one."""
+        if column is None:
+            described = self.table_described.get(table)
+            return f"{table} ({described})" if described else table
+        described = self.described.get(table, {}).get(column)
+        return f"{column} ({described})" if described else column
 
     def is_key_pair(self, left: str, left_column: str, right: str, right_column: str) -> bool:
         """Whether `left.left_column = right.right_column` follows a foreign key, or both

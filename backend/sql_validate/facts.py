@@ -50,7 +50,7 @@ def unknown_tables(tree: exp.Expr, catalog: Catalog) -> list[Problem] | None:
         close = catalog.close_tables(name)
         text = f"There is no table {name}."
         if close:
-            text += f" The closest tables are: {', '.join(close)}."
+            text += f" The closest tables are: {', '.join(catalog.label(t) for t in close)}."
         elif len(catalog.tables) <= _MAX_LISTED:
             text += f" The tables are: {', '.join(sorted(catalog.tables))}."
         message = Message.of("engine.check.table", name=name)
@@ -131,7 +131,7 @@ def _unknown_column(
         text = f"No table in this part of the query has a column {name} (it reads {reads})."
     close = [
         f"{s.alias}.{c}" for s in candidates if s.table
-        for c in catalog.close_columns(catalog.tables[s.table], name)
+        for c in catalog.close_columns(catalog.tables[s.table], name, table=s.table)
     ][:3]  # fmt: skip
     sentences = [text, f"Did you mean {' or '.join(close)}?"] if close else [text]
     inside = _inside_subqueries(name, candidates, scopes)
@@ -200,10 +200,12 @@ def _path_from(tables: set[str], goal: str, catalog: Catalog) -> list | None:
 def _columns_of(table: str, name: str, catalog: Catalog) -> str:
     columns = catalog.tables[table]
     if len(columns) <= _MAX_LISTED:
-        return f"The columns of {table} are: {', '.join(columns)}."
-    close = catalog.close_columns(columns, name, n=10)
+        listed = ", ".join(catalog.label(table, c) for c in columns)
+        return f"The columns of {table} are: {listed}."
+    close = catalog.close_columns(columns, name, n=10, table=table)
     shown = list(dict.fromkeys([*close, *columns]))[:_MAX_LISTED]
-    return f"The columns of {table} include: {', '.join(shown)} ({len(columns)} in all)."
+    listed = ", ".join(catalog.label(table, c) for c in shown)
+    return f"The columns of {table} include: {listed} ({len(columns)} in all)."
 
 
 def _listed(names: tuple[str, ...]) -> str:

@@ -150,7 +150,7 @@ def ask(
     """`Engine.ask` under an `st.status` that lists each step as it happens."""
     tr = translator()
     with st.status(tr("chat.step.working"), expanded=True) as status:
-        tries = {"generate": 0}
+        tries = {"generate": 0, "candidate": 0}
 
         def step(name: str) -> None:
             label = tr(STEP_KEYS[name]) if name in STEP_KEYS else name
@@ -158,6 +158,10 @@ def ask(
                 tries["generate"] += 1
                 if tries["generate"] > 1:
                     label = tr("chat.step.repair", attempt=tries["generate"])
+            elif name == "candidate":
+                tries["candidate"] += 1
+                total = engine.config.candidates
+                label = tr("chat.step.candidate", attempt=tries["candidate"], total=total)
             status.update(label=label)
             st.write(label)
 
