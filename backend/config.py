@@ -108,6 +108,20 @@ class Settings(BaseSettings):
         description="More queries sampled when an answer is in doubt (none, empty, all NULL, "
         "more rows than any table read); the result most agree on wins. 0 turns it off.",
     )
+    table_selection: bool = Field(
+        False,
+        description="In retrieve mode, the model first picks the question's tables from a "
+        "one-line-a-table catalogue; the SQL prompt then holds those tables.",
+    )
+    table_selection_pool: int = Field(
+        30, ge=5, le=200, description="Tables listed when the whole catalogue does not fit."
+    )
+    table_catalogue_max_tokens: int = Field(
+        4000,
+        ge=0,
+        description="The whole catalogue is listed (and cached) up to this many estimated "
+        "tokens; above it, the retrieval's top TABLE_SELECTION_POOL tables.",
+    )
     candidate_temperature: float = Field(
         0.7, ge=0.0, le=2.0, description="Sampling temperature of those extra queries."
     )

@@ -118,6 +118,8 @@ class Retrieval:
     mode: RetrievalMode
     added_for_joins: tuple[str, ...] = ()
     warning: str | None = None
+    # The tables the model picked from the catalogue, when table selection ran.
+    selected: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,12 @@ from backend.sql_extract import extract_chart, extract_sql
 from backend.sql_guard import check_sql
 from backend.sql_validate import validated_sql
 from backend.sql_validate.catalog import join_paths
+from backend.table_selection import (
+    catalogue,
+    merged,
+    parse_selection,
+    selection_messages,
+)
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +101,12 @@ class EngineConfig:
     # wins (`backend.candidates`); 0 turns it off.
     candidates: int = 0
     candidate_temperature: float = 0.7
+    # In retrieve mode, the model first picks the question's tables from a one-line-a-table
+    # catalogue (`backend.table_selection`): the whole visible catalogue when it fits
+    # `catalogue_max_tokens` (cached), else the retrieval's top `selection_pool` tables.
+    table_selection: bool = False
+    selection_pool: int = 30
+    catalogue_max_tokens: int = 4000
 
 
 @dataclass
@@ -227,11 +239,20 @@ class Engine:
         if not isinstance(self.model, PromptPrefiller):
             return False
         view = self.schema()
-        if not view.tables or not self._use_full_schema(view, actor.policy):
+        if not view.tables:
             return False
+        if not self._use_full_schema(view, actor.policy):
+            # Retrieved prompts differ per question; a whole catalogue does not.
+            if not self.config.table_selection:
+                return False
+            whole = self._stable_catalogue(actor.policy)
+            if whole is None:
+                return False
+            messages = selection_messages("?", stable_catalogue=whole, candidates=None)
+        else:
+            messages = None
         try:
-            messages = self._prompt(_Run(question="?"), actor, ())
-            self.model.prefill(messages)
+            self.model.prefill(messages or self._prompt(_Run(question="?"), actor, ()))
         except KeskinubeError as exc:
             log.warning("model warm-up for role %s failed: %s", actor.role, exc)
             return False
@@ -423,7 +444,7 @@ class Engine:
         view = self.schema()
         if not view.tables:
             raise KeskinubeError(Message.of("engine.schema.not_indexed"))
-        run.retrieval, blocks = self._retrieve(run.question, actor, view)
+        run.retrieval, blocks = self._retrieve(run, run.question, actor, view)
         parts = PromptParts(
             dialect=self.runner.dialect,
             schema_blocks=blocks,
@@ -481,7 +502,7 @@ class Engine:
         )
 
     def _retrieve(
-        self, question: str, actor: Actor, view: SchemaView
+        self, run: _Run, question: str, actor: Actor, view: SchemaView
     ) -> tuple[Retrieval, list[str]]:
         """The tables for the prompt and their DDL: the whole schema, or retrieved + fitted."""
         policy = actor.policy
@@ -490,7 +511,10 @@ class Engine:
             ranked = tuple(ScoredTable(name, 1.0) for name in names)
             blocks = [view.block(name, policy).text for name in names]
             return Retrieval(tables=ranked, mode="full_schema"), blocks
-        retrieval = self.rank_tables(question, actor, k=self.config.retrieval_k)
+        if self.config.table_selection:
+            retrieval = self._select_tables(run, question, actor, view)
+        else:
+            retrieval = self.rank_tables(question, actor, k=self.config.retrieval_k)
         fit = view.fit(
             [t.name for t in retrieval.tables],
             policy,
@@ -502,6 +526,39 @@ class Engine:
                       fit.tokens, fit.compacted, fit.dropped)  # fmt: skip
         kept = tuple(t for t in retrieval.tables if t.name in fit.tables)
         return replace(retrieval, tables=kept, added_for_joins=fit.joins), list(fit.blocks)
+
+    def _select_tables(self, run: _Run, question: str, actor: Actor, view: SchemaView) -> Retrieval:
+        """The model's pick from the catalogue, then the retrieval's best others (`k` in all)."""
+        k = self.config.retrieval_k
+        deep = self.rank_tables(question, actor, k=max(k, self.config.selection_pool))
+        ranked = [t.name for t in deep.tables]
+        visible = view.visible(actor.policy)
+        # Timed on its own, inside "retrieve" (the step the user sees it as).
+        with run.timed("select"):
+            completion = self.model.complete(self._selection_prompt(question, actor, ranked))
+        run.prompt_tokens += completion.prompt_tokens
+        run.completion_tokens += completion.completion_tokens
+        chosen = parse_selection(completion.text, list(visible), limit=k)
+        scores = {t.name: t for t in deep.tables}
+        order = merged(chosen, ranked, k=k)
+        tables = tuple(scores.get(name, ScoredTable(name, 0.0)) for name in order)
+        return replace(deep, tables=tables, selected=tuple(chosen))
+
+    def _selection_prompt(
+        self, question: str, actor: Actor, ranked: Sequence[str]
+    ) -> tuple[tuple[str, str], ...]:
+        view, policy = self.schema(), actor.policy
+        whole = self._stable_catalogue(policy)
+        if whole is not None:
+            return selection_messages(question, stable_catalogue=whole, candidates=None)
+        visible = view.visible(policy)
+        listed = catalogue([visible[name] for name in ranked if name in visible], policy)
+        return selection_messages(question, stable_catalogue=None, candidates=listed)
+
+    def _stable_catalogue(self, policy: AccessPolicy) -> str | None:
+        """The whole catalogue `policy` may see, when it fits its budget (cached prefix)."""
+        text = catalogue(self.schema().visible(policy).values(), policy)
+        return text if estimate_tokens(text) <= self.config.catalogue_max_tokens else None
 
     def rank_tables(self, question: str, actor: Actor, *, k: int) -> Retrieval:
         """The `k` tables most relevant to `question` that `actor` may read (no LLM)."""
