@@ -112,6 +112,8 @@ def written_sql(answer: Answer) -> str | None:
     This is what gets re-run (edited, exported, pinned, proposed as an example): the
     guard's output carries the page's row cap and the asker's row filters.
     """
+    if answer.model_sql:
+        return answer.model_sql  # chosen by a vote: not necessarily the last that worked
     ok = [attempt.sql for attempt in answer.attempts if attempt.stage == "ok" and attempt.sql]
     return ok[-1] if ok else answer.sql
 
@@ -290,11 +292,19 @@ def _payload(answer: Answer, chart: ChartSpec | None, summary: str) -> dict[str,
         "attempts": [asdict(attempt) for attempt in answer.attempts],
         "timings": {key: round(value, 4) for key, value in answer.timings.items()},
         "cached": answer.cached,
+        "agreement": None if answer.agreement is None else list(answer.agreement),
+        "model_sql": answer.model_sql,
         "prompt_tokens": answer.prompt_tokens,
         "completion_tokens": answer.completion_tokens,
         # The error as a catalogue message, so a reopened answer reads in today's language.
         "error_message": None if answer.error_message is None else answer.error_message.to_dict(),
     }
+
+
+def _agreement(stored: object) -> tuple[int, int] | None:
+    if isinstance(stored, list) and len(stored) == 2:
+        return (int(stored[0]), int(stored[1]))
+    return None
 
 
 def _to_turn(row: sa.RowMapping) -> ChatTurn:
@@ -313,6 +323,8 @@ def _to_turn(row: sa.RowMapping) -> ChatTurn:
         prompt_tokens=int(payload.get("prompt_tokens", 0)),
         completion_tokens=int(payload.get("completion_tokens", 0)),
         cached=bool(payload.get("cached", False)),
+        agreement=_agreement(payload.get("agreement")),
+        model_sql=payload.get("model_sql"),
         error=row["error"],
         error_message=_message(payload.get("error_message")),
     )

@@ -245,6 +245,9 @@ class Answer:
     # When candidates were sampled because the first answer was in doubt: how many of the
     # queries in the vote returned this result, and how many were in the vote.
     agreement: tuple[int, int] | None = None
+    # The model's SQL behind the result, before the guard's rewrite, when a vote chose it
+    # among several that ran (otherwise it is the last attempt that worked).
+    model_sql: str | None = None
 
     @property
     def ok(self) -> bool:

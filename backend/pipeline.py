@@ -403,10 +403,9 @@ class Engine:
         if chosen is None or winner is None:
             return _gave_up(run)  # with every candidate's attempts, for the audit
         run.agreement = (chosen.agreeing, len(pool))
-        if chosen.index != 0 and self.cache is not None and run.cacheable:
-            source = _source_sql(winner)
-            if source is not None:
-                self.cache.store(self.config.database, actor.role, run.question, source)
+        source = _source_sql(winner)
+        if chosen.index != 0 and source is not None and self.cache is not None and run.cacheable:
+            self.cache.store(self.config.database, actor.role, run.question, source)
         return replace(
             winner,
             attempts=tuple(run.attempts),
@@ -414,6 +413,7 @@ class Engine:
             prompt_tokens=run.prompt_tokens,
             completion_tokens=run.completion_tokens,
             agreement=run.agreement,
+            model_sql=source,
         )
 
     def _try(

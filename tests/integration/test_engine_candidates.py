@@ -13,6 +13,7 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
+from backend.conversations import written_sql
 from backend.domain import Actor, QueryResult
 from backend.wiring import Services
 from tests.support.scripted_ollama import ScriptedOllama, when
@@ -102,6 +103,8 @@ def test_an_empty_first_answer_is_replaced_by_what_the_candidates_agree_on(
     assert [a.candidate for a in answer.attempts] == [0, 1, 2, 3]
     assert all(a.stage == "ok" and a.reached_database for a in answer.attempts)
     assert answer.sql is not None and "'fruit'" in answer.sql
+    # What is re-run, exported and pinned is the chosen query, not the last that worked.
+    assert written_sql(answer) == RIGHT
     # Three draws from the first prompt, at the configured temperature, seeds 1, 2, 3.
     assert sampled(scripted_ollama) == [(0.6, 1), (0.6, 2), (0.6, 3)]
     first_prompt = scripted_ollama.chat_requests[0]["messages"]

@@ -28,6 +28,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.domain import Actor, Answer, Completion
+from backend.pipeline import EngineConfig
 from backend.ports import ChatModel
 from backend.prompts import RETRY_TEMPLATE
 from backend.wiring import Services
@@ -133,17 +134,24 @@ def gold_frame(services: Services, sql: str) -> pd.DataFrame:
         return pd.DataFrame(conn.execute(sa.text(sql)).fetchall())
 
 
-def assert_well_formed(answer: Answer, max_retries: int) -> None:
+def assert_well_formed(answer: Answer, config: EngineConfig) -> None:
     """Invariants of any answer: attempts recorded, failures explained, a clear ending."""
-    attempts = answer.attempts
-    assert 1 <= len(attempts) <= max_retries + 1
-    for failed in attempts[:-1]:
-        # only the last attempt may succeed: a failure is always followed by a retry
+    main = [a for a in answer.attempts if a.candidate == 0]
+    drawn = [a for a in answer.attempts if a.candidate > 0]
+    assert 1 <= len(main) <= config.max_retries + 1
+    assert all(1 <= a.candidate <= config.candidates for a in drawn)
+    for failed in main[:-1]:
+        # only the last try of the repair loop may succeed: a failure is followed by a retry
         assert failed.error and failed.stage in FAILED_STAGES, failed
-    last = attempts[-1]
+    if drawn:
+        # sampled only when the repair loop's answer was in doubt; the vote says how many agree
+        assert answer.agreement is not None or not answer.ok
     if answer.ok:
-        assert last.stage == "ok" and last.error is None and answer.sql
+        assert answer.sql and any(a.stage == "ok" and a.error is None for a in answer.attempts)
+        if not drawn:
+            assert main[-1].stage == "ok"
     else:
+        last = answer.attempts[-1]
         assert last.error and last.stage in FAILED_STAGES, last
         assert (answer.error or "").startswith("Couldn't answer"), answer.error
         assert "Traceback" not in (answer.error or "")
@@ -191,7 +199,7 @@ def test_easy_question_gets_the_right_result(
     services: Services, ask: Ask, question: str, gold_sql: str
 ) -> None:
     answer = ask(question)
-    assert_well_formed(answer, services.engine.config.max_retries)
+    assert_well_formed(answer, services.engine.config)
     assert answer.ok, f"{answer.error}\nattempts: {answer.attempts}"
     assert answer.result is not None
     gold = gold_frame(services, gold_sql)
@@ -204,7 +212,7 @@ def test_medium_question_runs_guarded_sql_or_says_it_could_not(
     services: Services, ask: Ask, question: str
 ) -> None:
     answer = ask(question)
-    assert_well_formed(answer, services.engine.config.max_retries)
+    assert_well_formed(answer, services.engine.config)
     if answer.ok:
         assert answer.result is not None and answer.result.row_count > 0, answer.sql
         # the SQL it answered with passes the guard again on its own and runs
@@ -225,7 +233,7 @@ def test_failed_sql_is_fed_back_and_the_run_ends_clearly(
     calls_before = len(chat.calls)
     answer = ask(SELF_CORRECTION_QUESTION)
     calls = chat.calls[calls_before:]
-    assert_well_formed(answer, services.engine.config.max_retries)
+    assert_well_formed(answer, services.engine.config)
     assert len(calls) == len(answer.attempts)  # one model call per attempt
     for attempt, retry in zip(answer.attempts, calls[1:], strict=False):
         # each retry: the original prompt, then the failed answer and its error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -218,3 +219,22 @@ def test_conversation_errors_read_in_the_readers_language(store: ConversationSto
     with pytest.raises(KeskinubeError) as unnamed:
         store.rename("ana", conversation.id, " ")
     assert unnamed.value.render("es") == "Ponle un nombre a la conversación."
+
+
+def test_a_voted_answer_keeps_the_chosen_query_and_its_agreement(store: ConversationStore) -> None:
+    # Three candidates ran; the vote chose the first, so the last that worked is not it.
+    answer = replace(
+        make_answer(),
+        attempts=(Attempt("SELECT empty"), Attempt(MODEL_SQL, candidate=1),
+                  Attempt("SELECT other", candidate=2)),
+        agreement=(2, 3),
+        model_sql=MODEL_SQL,
+    )  # fmt: skip
+    assert written_sql(answer) == MODEL_SQL
+    assert written_sql(replace(answer, model_sql=None)) == "SELECT other"
+    conversation = store.create("ana")
+    store.append("ana", conversation.id, answer)
+    [turn] = store.turns("ana", conversation.id)
+    assert turn.written_sql == MODEL_SQL
+    assert turn.answer.agreement == (2, 3) and turn.answer.model_sql == MODEL_SQL
+    assert [a.candidate for a in turn.answer.attempts] == [0, 1, 2]
