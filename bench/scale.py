@@ -56,6 +56,7 @@ from backend.wiring import demo_comments
 from bench.common import REPO_ROOT, md_table, quiet_logs, write_results
 from bench.language import GLOSSARY, demo_schema, indexed, score_questions
 from bench.retrieval import K, MemoEmbedder, real_embedder
+from bench.scale_accuracy import SCRATCH_DB, run_accuracy
 from bench.schema_words import same_table_name
 from bench.spider import load_catalog, table_doc
 from vectorstore.glossary import load_glossary
@@ -165,6 +166,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"{source}; {len(distractors)} distractors; {note}", flush=True)
     runs = _scope_runs("demo alone", demo, sets, embedder, args)
     runs += _scope_runs("at scale", everything, sets, embedder, args)
+    accuracy = run_accuracy(args, SETS["en"], distractors) if args.accuracy else None
     return {
         "k": K,
         "demo_tables": len(demo),
@@ -178,6 +180,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "questions": {language: len(questions) for language, questions in sets.items()},
         "targets": {f"{mode} {language}": t for (mode, language), t in TARGETS.items()},
         "runs": runs,
+        "accuracy": accuracy,
     }
 
 
@@ -194,6 +197,21 @@ def _targets(data: dict[str, Any]) -> str:
         verdict = "-" if run is None else "met" if run["recall_at_5"] >= target else "NOT met"
         rows.append([f"{mode}, {language}", f"≥ {target:.2f}", figure, verdict])
     return md_table(["at scale", "target", "recall@5", "verdict"], rows)
+
+
+def _accuracy_markdown(accuracy: dict[str, Any] | None) -> str:
+    if not accuracy:
+        return "\n\nExecution accuracy: not measured in this run (`--accuracy`)."
+    rows = [
+        [scope, r["questions"], r["accuracy"], r["valid_sql_rate"], r["median_s"], r["p90_s"],
+         _ids(r["wrong"])]
+        for scope, r in accuracy["runs"].items()
+    ]  # fmt: skip
+    headers = ["scope", "questions", "accuracy", "valid SQL", "median s", "p90 s", "wrong"]
+    return (
+        "\n\nExecution accuracy, `keskinube eval --schema-mode retrieve` (real model; "
+        f"{accuracy['scratch_database']}):\n\n" + md_table(headers, rows)
+    )
 
 
 def markdown(data: dict[str, Any]) -> str:
@@ -222,6 +240,7 @@ def markdown(data: dict[str, Any]) -> str:
         f"plural). Glossary: {'on' if data['glossary'] else 'off'}. {data['embedding']}.\n\n"
         + table
         + "\n\nTargets (issue 15):\n\n" + _targets(data)
+        + _accuracy_markdown(data.get("accuracy"))
         + "\n\ntop 5 + join path: with the tables the engine adds to join them; raw store: "
         "`search_tables(k=5)` without the engine's re-rank. Timings from a shared 2-core "
         "machine: compare rows of one run only.\n"
@@ -242,6 +261,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--distractors", type=int, help="a fixed sample of N distractors (default: all)"
     )
+    parser.add_argument("--accuracy", action="store_true", help="also keskinube eval, real model")
+    parser.add_argument("--scratch-db", default=SCRATCH_DB, help="demo + empty distractors")
+    parser.add_argument("--accuracy-limit", type=int, help="only the first N questions")
+    parser.add_argument("--eval-dir", type=Path, default=Path("/tmp"), help="eval reports")
     args = parser.parse_args(argv)
     quiet_logs()
     started = time.perf_counter()
