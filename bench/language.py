@@ -47,7 +47,7 @@ from backend.join_paths import expand_join_paths
 from backend.pipeline import Engine
 from backend.schema import introspect
 from backend.wiring import demo_comments
-from bench.common import REPO_ROOT, md_table, quiet_logs, write_results
+from bench.common import REPO_ROOT, md_table, run_and_write
 from bench.retrieval import ACTOR, K, MemoEmbedder, production_engine, real_embedder
 from vectorstore.glossary import Glossary, load_glossary
 from vectorstore.sparse import SparseEncoder
@@ -271,12 +271,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--orders", type=int, default=5000, help="demo orders (sample values)")
     parser.add_argument("--eval-en", type=Path, help="keskinube eval report, English set")
     parser.add_argument("--eval-es", type=Path, help="keskinube eval report, Spanish set")
-    args = parser.parse_args(argv)
-    quiet_logs()
-    started = time.perf_counter()
-    data = run(args)
-    data["total_seconds"] = round(time.perf_counter() - started, 1)
-    write_results("language", data, markdown(data))
+    run_and_write("language", run, markdown, parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ from backend.knowledge.apply import apply_knowledge
 from backend.knowledge.yaml_io import parse_knowledge
 from backend.schema import introspect
 from backend.wiring import demo_comments
-from bench.common import REPO_ROOT, md_table, quiet_logs, write_results
+from bench.common import REPO_ROOT, md_table, run_and_write
 from bench.language import GLOSSARY, demo_schema, indexed, score_questions
 from bench.retrieval import K, MemoEmbedder, real_embedder
 from bench.scale_accuracy import SCRATCH_DB, run_accuracy
@@ -265,12 +265,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scratch-db", default=SCRATCH_DB, help="demo + empty distractors")
     parser.add_argument("--accuracy-limit", type=int, help="only the first N questions")
     parser.add_argument("--eval-dir", type=Path, default=Path("/tmp"), help="eval reports")
-    args = parser.parse_args(argv)
-    quiet_logs()
-    started = time.perf_counter()
-    data = run(args)
-    data["total_seconds"] = round(time.perf_counter() - started, 1)
-    write_results("scale", data, markdown(data))
+    run_and_write("scale", run, markdown, parser.parse_args(argv))
 
 
 if __name__ == "__main__":
