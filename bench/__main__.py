@@ -15,6 +15,7 @@ BENCHMARKS = {
     "prompt_tokens": "prompt tokens per question at 10/100/1,000 tables, ours vs LangChain",
     "indexing": "indexing 1,000 tables x 15 columns, :memory: and path; unchanged re-index",
     "retrieval": "recall@5 of gold tables on Spider dev, per database and at 876 tables",
+    "scale": "recall@5 in business words: demo schema among 700+ Spider train distractors",
     "language": "Spanish vs English demo questions: recall@5, glossary on/off (+ eval reports)",
     "model_modes": "real model: demo golden set, schema retrieve vs full, and LangChain",
     "export": "CSV export of 200k rows: streamed vs buffered, time and peak memory",

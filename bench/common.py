@@ -6,6 +6,7 @@ Every benchmark writes `bench/results/<name>.json` (all figures, machine-readabl
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import math
@@ -13,7 +14,7 @@ import os
 import platform
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +83,20 @@ def write_results(name: str, data: dict[str, Any], markdown: str) -> Path:
     print(markdown)
     print(f"\nwritten: {json_path.relative_to(REPO_ROOT)} and {name}.md")
     return json_path
+
+
+def run_and_write(
+    name: str,
+    run: Callable[[argparse.Namespace], dict[str, Any]],
+    markdown: Callable[[dict[str, Any]], str],
+    args: argparse.Namespace,
+) -> None:
+    """Run a benchmark quietly, add its total seconds, and write its results."""
+    quiet_logs()
+    started = time.perf_counter()
+    data = run(args)
+    data["total_seconds"] = round(time.perf_counter() - started, 1)
+    write_results(name, data, markdown(data))
 
 
 def md_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -30,6 +30,8 @@ import argparse
 import json
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +39,16 @@ import sqlglot
 from qdrant_client import QdrantClient
 from sqlglot import exp
 
-from backend.adapters.ollama import OllamaEmbedder, check_ollama
 from backend.adapters.sql_runner import create_database_engine
 from backend.demo import build_demo_database
 from backend.domain import TableDoc
 from backend.evaluation.sets import GoldQuestion, load_set
 from backend.join_paths import expand_join_paths
+from backend.pipeline import Engine
 from backend.schema import introspect
 from backend.wiring import demo_comments
-from bench.common import REPO_ROOT, md_table, quiet_logs, write_results
-from bench.retrieval import ACTOR, K, MemoEmbedder, production_engine
+from bench.common import REPO_ROOT, md_table, run_and_write
+from bench.retrieval import ACTOR, K, MemoEmbedder, production_engine, real_embedder
 from vectorstore.glossary import Glossary, load_glossary
 from vectorstore.sparse import SparseEncoder
 from vectorstore.store import QdrantSchemaStore
@@ -75,15 +77,24 @@ def demo_schema(orders: int) -> list[TableDoc]:
             engine.dispose()
 
 
-def score(tables: list[TableDoc], questions: tuple[GoldQuestion, ...],
-          embedder: MemoEmbedder | None, glossary: Glossary | None) -> dict[str, Any]:  # fmt: skip
-    """Index the schema, rank every question's tables, and score recall@K."""
+@contextmanager
+def indexed(tables: list[TableDoc], embedder: MemoEmbedder | None, glossary: Glossary | None
+            ) -> Iterator[tuple[QdrantSchemaStore, Engine]]:  # fmt: skip
+    """The schema indexed in a fresh in-memory Qdrant, and the production engine over it."""
     client = QdrantClient(location=":memory:")
-    store = QdrantSchemaStore(client, embedder, sparse=SparseEncoder(glossary))
-    stats = store.index_tables(DATABASE, tables)
-    if embedder is not None and stats.sparse_only:
-        raise RuntimeError(f"embeddings failed while indexing: {stats.warning}")
-    engine = production_engine(store, DATABASE)
+    try:
+        store = QdrantSchemaStore(client, embedder, sparse=SparseEncoder(glossary))
+        stats = store.index_tables(DATABASE, tables)
+        if embedder is not None and stats.sparse_only:
+            raise RuntimeError(f"embeddings failed while indexing: {stats.warning}")
+        yield store, production_engine(store, DATABASE)
+    finally:
+        client.close()
+
+
+def score_questions(store: QdrantSchemaStore, engine: Engine,
+                    questions: Sequence[GoldQuestion]) -> dict[str, Any]:  # fmt: skip
+    """Rank every question's tables with the production ranking and score recall@K."""
     records = []
     for q in questions:
         top = [t.name for t in engine.rank_tables(q.question, ACTOR, k=K).tables]
@@ -95,8 +106,14 @@ def score(tables: list[TableDoc], questions: tuple[GoldQuestion, ...],
             "top": top, "hit": gold <= set(top), "raw_hit": gold <= set(raw),
             "hit_with_joins": gold <= set(joined),
         })  # fmt: skip
-    client.close()
     return summarise(records)
+
+
+def score(tables: list[TableDoc], questions: tuple[GoldQuestion, ...],
+          embedder: MemoEmbedder | None, glossary: Glossary | None) -> dict[str, Any]:  # fmt: skip
+    """Index the schema, rank every question's tables, and score recall@K."""
+    with indexed(tables, embedder, glossary) as (store, engine):
+        return score_questions(store, engine, questions)
 
 
 def _recall(records: list[dict[str, Any]], key: str = "hit") -> float:
@@ -116,22 +133,10 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _embedder(args: argparse.Namespace) -> tuple[MemoEmbedder | None, str]:
-    if args.sparse_only:
-        return None, "hybrid skipped (--sparse-only)"
-    health = check_ollama(base_url=args.embed_url, models=[args.embed_model])
-    if not health.ok:
-        return None, f"hybrid skipped: {health.message}"
-    inner = OllamaEmbedder(
-        base_url=args.embed_url, model=args.embed_model, timeout_s=120, keep_alive="30m"
-    )
-    return MemoEmbedder(inner), f"real embeddings: {args.embed_model} at {args.embed_url}"
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
     sets = {language: load_set(path).questions for language, path in SETS.items()}
     glossary = load_glossary(GLOSSARY)
-    embedder, note = _embedder(args)
+    embedder, note = real_embedder(args.embed_url, args.embed_model, sparse_only=args.sparse_only)
     print(note, flush=True)
     started = time.perf_counter()
     tables = demo_schema(args.orders)
@@ -266,12 +271,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--orders", type=int, default=5000, help="demo orders (sample values)")
     parser.add_argument("--eval-en", type=Path, help="keskinube eval report, English set")
     parser.add_argument("--eval-es", type=Path, help="keskinube eval report, Spanish set")
-    args = parser.parse_args(argv)
-    quiet_logs()
-    started = time.perf_counter()
-    data = run(args)
-    data["total_seconds"] = round(time.perf_counter() - started, 1)
-    write_results("language", data, markdown(data))
+    run_and_write("language", run, markdown, parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -293,17 +293,23 @@ def _mysql_scope(questions: list[SpiderQuestion], args: argparse.Namespace) -> S
     )
 
 
-def _embedder(args: argparse.Namespace, questions: list[SpiderQuestion]
-              ) -> tuple[MemoEmbedder | None, str]:  # fmt: skip
-    if args.sparse_only:
+def real_embedder(url: str, model: str, *, sparse_only: bool = False
+                  ) -> tuple[MemoEmbedder | None, str]:  # fmt: skip
+    """The real embedder on Ollama's API at `url`, or None and why hybrid is skipped."""
+    if sparse_only:
         return None, "hybrid skipped (--sparse-only)"
-    health = check_ollama(base_url=args.embed_url, models=[args.embed_model])
+    health = check_ollama(base_url=url, models=[model])
     if not health.ok:
         return None, f"hybrid skipped: {health.message}"
-    inner = OllamaEmbedder(
-        base_url=args.embed_url, model=args.embed_model, timeout_s=120, keep_alive="30m"
-    )
-    embedder = MemoEmbedder(inner)
+    inner = OllamaEmbedder(base_url=url, model=model, timeout_s=120, keep_alive="30m")
+    return MemoEmbedder(inner), f"real embeddings: {model} at {url}"
+
+
+def _embedder(args: argparse.Namespace, questions: list[SpiderQuestion]
+              ) -> tuple[MemoEmbedder | None, str]:  # fmt: skip
+    embedder, note = real_embedder(args.embed_url, args.embed_model, sparse_only=args.sparse_only)
+    if embedder is None:
+        return None, note
     started = time.perf_counter()
     embedder.embed([q.question for q in questions])
     return embedder, f"{len(questions)} questions embedded in {time.perf_counter() - started:.1f}s"

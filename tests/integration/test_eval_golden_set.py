@@ -1,8 +1,10 @@
-"""The demo golden set: well formed, and every gold query runs and agrees on both databases.
+"""The demo golden sets: well formed, and every gold query runs and agrees on both databases.
 
 The gold SQL is meant to be portable, so the same query on a generated demo database must
 give the same result on SQLite and on MariaDB — compared with the scorer itself, numbers
-without the rounding allowance. A small demo (2,000 orders) keeps this fast.
+without the rounding allowance. A small demo (2,000 orders) keeps this fast. The queries
+of both sets over the demo schema are run: `demo.jsonl` and the scale benchmark's
+`scale.jsonl` (the Spanish sets share their gold SQL, checked by unit tests).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from backend.evaluation.gold import GoldResult, run_gold
 from backend.evaluation.scoring import compare_results
 from backend.evaluation.sets import DIFFICULTIES, GoldSet, load_set
 
-GOLDEN = Path(__file__).resolve().parents[2] / "bench" / "golden" / "demo.jsonl"
+GOLDEN_DIR = Path(__file__).resolve().parents[2] / "bench" / "golden"
+GOLDEN = GOLDEN_DIR / "demo.jsonl"
+RUN_SETS = ("demo.jsonl", "scale.jsonl")
 ORDERS = 2000
 ROW_LIMIT = 10_000
 # Questions allowed to return no rows on the small demo database (none so far).
@@ -32,6 +36,12 @@ REQUIRED_SKILLS = {
 @pytest.fixture(scope="module")
 def golden() -> GoldSet:
     return load_set(GOLDEN)
+
+
+@pytest.fixture(scope="module", params=RUN_SETS)
+def runnable(request: pytest.FixtureRequest) -> GoldSet:
+    """Each set whose gold SQL runs on the demo database."""
+    return load_set(GOLDEN_DIR / request.param)
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +86,9 @@ def test_golden_set_does_not_copy_the_few_shot_examples(golden: GoldSet) -> None
 
 
 def test_every_gold_query_runs_on_sqlite_and_returns_rows(
-    golden: GoldSet, sqlite_runner: SqlAlchemySqlRunner
+    runnable: GoldSet, sqlite_runner: SqlAlchemySqlRunner
 ) -> None:
-    results = _run_all(sqlite_runner, golden)
+    results = _run_all(sqlite_runner, runnable)
     empty = {qid for qid, result in results.items() if not result.table.rows}
     assert empty <= MAY_BE_EMPTY, f"gold queries without rows: {sorted(empty)}"
     assert not any(result.truncated for result in results.values())
@@ -86,15 +96,15 @@ def test_every_gold_query_runs_on_sqlite_and_returns_rows(
 
 @pytest.mark.mariadb
 def test_gold_queries_agree_between_sqlite_and_mariadb(
-    golden: GoldSet, sqlite_runner: SqlAlchemySqlRunner, mysql_url: str
+    runnable: GoldSet, sqlite_runner: SqlAlchemySqlRunner, mysql_url: str
 ) -> None:
     build_demo_database(mysql_url, orders=ORDERS)
     engine = create_database_engine(mysql_url)
     try:
-        on_mariadb = _run_all(SqlAlchemySqlRunner(engine, timeout_s=30), golden)
+        on_mariadb = _run_all(SqlAlchemySqlRunner(engine, timeout_s=30), runnable)
     finally:
         engine.dispose()
-    on_sqlite = _run_all(sqlite_runner, golden)
+    on_sqlite = _run_all(sqlite_runner, runnable)
     disagreements = {}
     for qid, expected in on_sqlite.items():
         verdict = compare_results(

@@ -1,0 +1,91 @@
+"""The scale benchmark's accuracy mode: `keskinube eval` on the demo alone and among distractors.
+
+Two runs of the same question set with the real model, schema mode `retrieve` (at 12
+tables "auto" would send the whole schema and retrieval would not matter):
+
+- demo alone: the demo database (`--db`, `kkbench_demo`);
+- at scale: a scratch MariaDB database (`--scratch-db`, `kkscale_demo`) holding the demo
+  (same orders and seed, built by `build_demo_database`) and the distractors created
+  empty (`bench/scale_db.py`); it is built when missing and kept for the next run.
+
+`keskinube eval` introspects and indexes each database itself, as the product does. The
+eval reports (question text included) go to `--eval-dir` (default /tmp); the results
+keep figures and question ids only. Execution accuracy, median seconds per question.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from backend.adapters.sql_runner import create_database_engine
+from backend.demo import build_demo_database
+from backend.domain import TableDoc
+from bench.scale_db import create_empty_tables
+
+SCRATCH_DB = "mysql+pymysql://root@127.0.0.1:3306/kkscale_demo"
+
+
+def ensure_scratch_database(url: str, distractors: list[TableDoc], orders: int) -> str:
+    """The demo plus empty distractors on `url`, built unless already there; what was done."""
+    parsed = sa.make_url(url)
+    server = create_database_engine(parsed.set(database=None).render_as_string(False))
+    try:
+        with server.begin() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS `{parsed.database}`")
+    finally:
+        server.dispose()
+    engine = create_database_engine(url)
+    try:
+        present = set(sa.inspect(engine).get_table_names())
+        if {t.name for t in distractors} <= present:
+            return f"{parsed.database}: kept ({len(present)} tables)"
+        build_demo_database(url, orders=orders, if_missing=True, progress=False)
+        created = create_empty_tables(engine, [t for t in distractors if t.name not in present])
+    finally:
+        engine.dispose()
+    return (
+        f"{parsed.database}: demo + {created.tables} empty distractors built "
+        f"({created.foreign_keys} foreign keys, {created.refused_foreign_keys} refused)"
+    )
+
+
+def _eval(question_set: Path, url: str, out: Path, limit: int | None) -> dict[str, Any]:
+    keskinube = str(Path(sys.executable).with_name("keskinube"))
+    command = [keskinube, "eval", "--set", str(question_set), "--db", url, "--schema-mode",
+               "retrieve", "--out", str(out), "--no-progress"]  # fmt: skip
+    if limit:
+        command += ["--limit", str(limit)]
+    subprocess.run(command, check=True)
+    report = json.loads(out.read_text(encoding="utf-8"))
+    totals = report["engine"]["totals"]
+    return {
+        "questions": totals["questions"],
+        "accuracy": totals["accuracy"],
+        "valid_sql_rate": totals["valid_sql_rate"],
+        "median_s": totals["latency_s"]["median"],
+        "p90_s": totals["latency_s"]["p90"],
+        "by_difficulty": report["engine"]["by_difficulty"],
+        "wrong": [q["id"] for q in report["questions"] if q["counted"] and not q["correct"]],
+        "model": report["meta"].get("model"),
+    }
+
+
+def run_accuracy(
+    args: argparse.Namespace, question_set: Path, distractors: list[TableDoc]
+) -> dict[str, Any]:
+    """Both eval runs; the figures side by side, with the scratch database's story."""
+    built = ensure_scratch_database(args.scratch_db, distractors, args.orders)
+    print(built, flush=True)
+    runs = {}
+    for scope, url in (("demo alone", args.db), ("at scale", args.scratch_db)):
+        out = args.eval_dir / f"eval-scale-{scope.replace(' ', '-')}.json"
+        runs[scope] = _eval(question_set, url, out, args.accuracy_limit)
+        print(f"{scope}: accuracy {runs[scope]['accuracy']}", flush=True)
+    return {"scratch_database": built, "schema_mode": "retrieve", "runs": runs}
