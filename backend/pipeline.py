@@ -527,6 +527,13 @@ class Engine:
         kept = tuple(t for t in retrieval.tables if t.name in fit.tables)
         return replace(retrieval, tables=kept, added_for_joins=fit.joins), list(fit.blocks)
 
+    def choose_tables(self, question: str, actor: Actor) -> Retrieval:
+        """The tables retrieve mode would give the SQL prompt: the model's pick from the
+        catalogue (with `table_selection`), else the retrieval's top `retrieval_k`."""
+        if not self.config.table_selection:
+            return self.rank_tables(question, actor, k=self.config.retrieval_k)
+        return self._select_tables(_Run(question=question), question, actor, self.schema())
+
     def _select_tables(self, run: _Run, question: str, actor: Actor, view: SchemaView) -> Retrieval:
         """The model's pick from the catalogue, then the retrieval's best others (`k` in all)."""
         k = self.config.retrieval_k

@@ -45,6 +45,7 @@ from backend.domain import TableDoc
 from backend.evaluation.sets import GoldQuestion, load_set
 from backend.join_paths import expand_join_paths
 from backend.pipeline import Engine
+from backend.ports import ChatModel
 from backend.schema import introspect
 from backend.wiring import demo_comments
 from bench.common import REPO_ROOT, md_table, run_and_write
@@ -78,16 +79,21 @@ def demo_schema(orders: int) -> list[TableDoc]:
 
 
 @contextmanager
-def indexed(tables: list[TableDoc], embedder: MemoEmbedder | None, glossary: Glossary | None
-            ) -> Iterator[tuple[QdrantSchemaStore, Engine]]:  # fmt: skip
-    """The schema indexed in a fresh in-memory Qdrant, and the production engine over it."""
+def indexed(
+    tables: list[TableDoc],
+    embedder: MemoEmbedder | None,
+    glossary: Glossary | None,
+    model: ChatModel | None = None,
+) -> Iterator[tuple[QdrantSchemaStore, Engine]]:
+    """The schema indexed in a fresh in-memory Qdrant, and the production engine over it
+    (choosing tables with `model` when one is given: `Engine.choose_tables`)."""
     client = QdrantClient(location=":memory:")
     try:
         store = QdrantSchemaStore(client, embedder, sparse=SparseEncoder(glossary))
         stats = store.index_tables(DATABASE, tables)
         if embedder is not None and stats.sparse_only:
             raise RuntimeError(f"embeddings failed while indexing: {stats.warning}")
-        yield store, production_engine(store, DATABASE)
+        yield store, production_engine(store, DATABASE, model=model)
     finally:
         client.close()
 
@@ -97,7 +103,7 @@ def score_questions(store: QdrantSchemaStore, engine: Engine,
     """Rank every question's tables with the production ranking and score recall@K."""
     records = []
     for q in questions:
-        top = [t.name for t in engine.rank_tables(q.question, ACTOR, k=K).tables]
+        top = [t.name for t in engine.choose_tables(q.question, ACTOR).tables]
         raw = [t.name for t in store.search_tables(DATABASE, q.question, k=K).tables]
         gold = gold_tables(q.gold_sql)
         joined = top + list(expand_join_paths(top, engine.tables()))

@@ -51,7 +51,7 @@ from backend.adapters.ollama import OllamaEmbedder, check_ollama
 from backend.domain import Actor, Completion, QueryResult, TableDoc
 from backend.join_paths import expand_join_paths
 from backend.pipeline import Engine, EngineConfig
-from backend.ports import SchemaIndex
+from backend.ports import ChatModel, SchemaIndex
 from bench.common import md_table, percentile, quiet_logs, write_results
 from bench.retrieval_analysis import analyse_misses
 from bench.spider import SpiderQuestion, dev_databases, load_catalog, load_questions, table_doc
@@ -83,10 +83,14 @@ class _NoRunner:
         raise RuntimeError("the retrieval benchmark must not run SQL")
 
 
-def production_engine(index: SchemaIndex, database: str) -> Engine:
-    """An `Engine` over `index` whose `rank_tables` is the product's retrieval, unchanged."""
-    config = EngineConfig(database=database, retrieval_k=K, schema_mode="retrieve")
-    return Engine(model=_NoModel(), runner=_NoRunner(), index=index, config=config)
+def production_engine(
+    index: SchemaIndex, database: str, *, model: ChatModel | None = None
+) -> Engine:
+    """An `Engine` over `index` whose `rank_tables` is the product's retrieval, unchanged;
+    with a `model`, its `choose_tables` is the product's table selection."""
+    config = EngineConfig(database=database, retrieval_k=K, schema_mode="retrieve",
+                          table_selection=model is not None)  # fmt: skip
+    return Engine(model=model or _NoModel(), runner=_NoRunner(), index=index, config=config)
 
 
 class MemoEmbedder:

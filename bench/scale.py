@@ -44,6 +44,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from backend.adapters.ollama import OllamaChatModel
 from backend.adapters.sql_runner import create_database_engine
 from backend.demo.schema import DEMO_TABLE_NAMES
 from backend.domain import TableDoc
@@ -51,6 +52,7 @@ from backend.evaluation.sets import DIFFICULTIES, GoldQuestion, load_set
 from backend.knowledge import Knowledge
 from backend.knowledge.apply import apply_knowledge
 from backend.knowledge.yaml_io import parse_knowledge
+from backend.ports import ChatModel
 from backend.schema import introspect
 from backend.wiring import demo_comments
 from bench.common import REPO_ROOT, md_table, run_and_write
@@ -135,11 +137,16 @@ def _scope_runs(
     """Sparse (and hybrid) over one indexing of `tables`, each language scored on it."""
     glossary = None if args.no_glossary else load_glossary(GLOSSARY)
     runs = []
-    for mode, emb in (("sparse", None), ("hybrid", embedder)):
-        if mode == "hybrid" and emb is None:
+    modes: list[tuple[str, MemoEmbedder | None, ChatModel | None]] = [
+        ("sparse", None, None), ("hybrid", embedder, None)
+    ]  # fmt: skip
+    if args.selection:
+        modes.append(("hybrid + selection", embedder, _chat_model(args)))
+    for mode, emb, model in modes:
+        if mode != "sparse" and emb is None:
             continue
         started = time.perf_counter()
-        with indexed(tables, emb, glossary) as (store, engine):
+        with indexed(tables, emb, glossary, model) as (store, engine):
             index_s = round(time.perf_counter() - started, 2)
             for language, questions in sets.items():
                 began = time.perf_counter()
@@ -153,6 +160,14 @@ def _scope_runs(
                 runs.append(result)
                 print(f"{scope}, {mode}, {language}: {result['recall_at_5']}", flush=True)
     return runs
+
+
+def _chat_model(args: argparse.Namespace) -> ChatModel:
+    """The product's chat model on the served model, as the wiring builds it."""
+    return OllamaChatModel(
+        base_url=args.embed_url, model=args.chat_model, num_ctx=8192, timeout_s=300,
+        keep_alive="30m",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -260,6 +275,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-glossary", action="store_true", help="sparse queries unwidened")
     parser.add_argument(
         "--distractors", type=int, help="a fixed sample of N distractors (default: all)"
+    )
+    parser.add_argument(
+        "--selection", action="store_true",
+        help="also rank with table selection (TABLE_SELECTION): the real chat model picks",
+    )  # fmt: skip
+    parser.add_argument(
+        "--chat-model", default=os.environ.get("OLLAMA_MODEL") or "qwen2.5-coder:1.5b"
     )
     parser.add_argument("--accuracy", action="store_true", help="also keskinube eval, real model")
     parser.add_argument("--scratch-db", default=SCRATCH_DB, help="demo + empty distractors")
