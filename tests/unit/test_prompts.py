@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from backend.domain import AccessPolicy, ColumnDoc, ForeignKey, TableDoc
 from backend.join_paths import fk_graph
-from backend.prompts import PromptParts, build_prompt, estimate_tokens
+from backend.prompts import PromptParts, build_prompt, estimate_tokens, names_relative_period
 from backend.schema_render import render_table
 from backend.schema_view import SchemaView
 
@@ -91,8 +93,31 @@ def test_without_a_date_there_is_no_today_line() -> None:
     assert built[1][1] == "Question: q"
 
 
-def test_the_rules_that_generalise_are_in_the_system_message() -> None:
-    system = build_prompt(PromptParts("mysql", ["CREATE TABLE t (a INT);"], question="q"),
-                          budget_tokens=4000).messages[0][1]  # fmt: skip
-    assert "half-open" in system and "keep\n  ties" in system
-    assert "Join only the tables the question needs" in system
+def test_a_question_without_a_relative_period_is_not_told_the_date() -> None:
+    built = build_prompt(
+        PromptParts("mysql", ["CREATE TABLE t (a INT);"], question="orders per year in 2024",
+                    today=dt.date(2026, 12, 6)),
+        budget_tokens=4000,
+    ).messages  # fmt: skip
+    assert built[1][1] == "Question: orders per year in 2024"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["revenue last quarter", "sales this year", "orders in the last 30 days",
+     "What was revenue yesterday?", "year-to-date margin", "returns 3 months ago",
+     "ventas del mes pasado", "¿cuántos clientes este año?", "pedidos de los últimos 3 meses",
+     "altas de hace 2 años", "ingresos de hoy"],
+)  # fmt: skip
+def test_relative_periods_are_recognised_in_both_languages(question: str) -> None:
+    assert names_relative_period(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How many singers are there?", "List the last name of every student",
+     "Which year had the most concerts?", "cars made in 1970", "the latest order",
+     "orders per month in 2024", "¿Cuántos clientes hay por país?", "el año con más ventas"],
+)  # fmt: skip
+def test_questions_without_one_are_not_told_the_date(question: str) -> None:
+    assert not names_relative_period(question)
