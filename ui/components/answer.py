@@ -94,7 +94,8 @@ def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpe
     sentence = st.empty()
     spec = turn.chart or choose_chart(frame)
     picked = chart_switcher(frame, spec, key=f"turn_{turn.id}", tr=tr)
-    summary = summarise(frame, picked, turn.question, locale=language, currency=currency)
+    summary = summarise(frame, picked, turn.question, locale=language, currency=currency,
+                        truncated=result.truncated)  # fmt: skip
     if picked.axes != spec.axes:
         try:
             ctx.stores.conversations.set_chart(ctx.actor.username, turn.id, picked, summary)
@@ -113,7 +114,10 @@ def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpe
     if not frame.empty:
         render_table(frame, key=f"{key}_table", currency=currency, language=language)
     seconds = format_number(sum(turn.answer.timings.values()), language, decimals=1)
-    footer = tr.count("answer.footer", len(frame), rows=shown, seconds=seconds)
+    if result.truncated:  # the true count is unknown: never state the cap as the count
+        footer = tr("answer.footer.more", rows=shown, seconds=seconds)
+    else:
+        footer = tr.count("answer.footer", len(frame), rows=shown, seconds=seconds)
     st.caption(" · ".join([footer, tr("answer.cached")] if turn.answer.cached else [footer]))
     return picked
 
