@@ -21,6 +21,7 @@ from backend.domain import (
     AccessPolicy,
     Actor,
     Answer,
+    AppliedRule,
     Attempt,
     Completion,
     Example,
@@ -99,6 +100,8 @@ class _Run:
     cacheable: bool = True
     # The guard's statement of the try under way, once it passed the guard.
     checked: str | None = None
+    # The access rules the guard applied to the last statement it passed.
+    rules: tuple[AppliedRule, ...] = ()
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -130,6 +133,7 @@ class _Run:
             cached=cached, error=None if error is None else str(error),
             error_message=error if isinstance(error, Message) else None,
             chart_proposal=self.chart_proposal if result is not None else None,
+            rules=self.rules if result is not None else (),
         )  # fmt: skip
 
 
@@ -430,7 +434,7 @@ class Engine:
                 policy=actor.policy,
                 user_attributes=dict(actor.attributes),
             )
-        run.checked = checked.sql
+        run.checked, run.rules = checked.sql, checked.rules
         step("execute")
         with run.timed("execute"):
             result = self.runner.run(checked.sql, row_limit=self.config.row_limit)
