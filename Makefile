@@ -29,7 +29,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/keskinube demo-db --if-missing
 	$(BIN)/keskinube index || echo "indexing failed; the app will retry at start-up"
-	$(BIN)/streamlit run ui/app.py --server.port $(PORT) --server.headless true
+	$(BIN)/keskinube serve --port $(PORT)
 
 system-deps:
 	bash scripts/ensure-system-deps.sh

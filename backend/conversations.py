@@ -10,8 +10,9 @@ own delete.
 A turn stores enough to redraw the answer after a logout or a restart without running the
 SQL again: the question, the SQL as written (model or user) and as run, the attempts,
 timings, the result rows (at most the row limit) with their dtypes, the chart spec, the
-summary and the error as a catalogue message (shown in the reader's language when the turn
-is reopened). Every read and write takes the username: one user never sees another's history.
+summary, the access rules that shaped the result, and the error as a catalogue message
+(shown in the reader's language when the turn is reopened). Every read and write takes the
+username: one user never sees another's history.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from auth.clock import Clock, utc_now
 from auth.db import TEXT_LIMIT, USERNAME_LENGTH, BigId, Timestamp, metadata
 from backend.charts import ChartSpec
 from backend.charts.spec import spec_from_json, spec_to_json
-from backend.domain import Answer, Attempt, QueryResult, Turn
+from backend.domain import Answer, AppliedRule, Attempt, QueryResult, Turn
 from backend.errors import KeskinubeError
 from backend.frame_json import decode_frame, encode_frame
 from backend.i18n.message import Message
@@ -298,6 +299,8 @@ def _payload(answer: Answer, chart: ChartSpec | None, summary: str) -> dict[str,
         "completion_tokens": answer.completion_tokens,
         # The error as a catalogue message, so a reopened answer reads in today's language.
         "error_message": None if answer.error_message is None else answer.error_message.to_dict(),
+        # The access rules that shaped the result, so the reopened answer still says so.
+        "rules": [asdict(rule) for rule in answer.rules],
     }
 
 
@@ -327,6 +330,7 @@ def _to_turn(row: sa.RowMapping) -> ChatTurn:
         model_sql=payload.get("model_sql"),
         error=row["error"],
         error_message=_message(payload.get("error_message")),
+        rules=_rules(payload.get("rules")),
     )
     return ChatTurn(
         id=int(row["id"]),
@@ -348,6 +352,22 @@ def _message(data: object) -> Message | None:
         return Message.from_dict(data)
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _rules(data: object) -> tuple[AppliedRule, ...]:
+    """Stored access rules; none for older turns, or anything unreadable."""
+    if not isinstance(data, list):
+        return ()
+    rules = []
+    for item in data:
+        if isinstance(item, dict) and isinstance(item.get("table"), str):
+            condition = item.get("condition")
+            rules.append(AppliedRule(
+                table=item["table"],
+                condition=condition if isinstance(condition, str) else None,
+                hidden_columns=tuple(str(c) for c in item.get("hidden_columns") or ()),
+            ))  # fmt: skip
+    return tuple(rules)
 
 
 def _to_conversation(row: sa.RowMapping) -> Conversation:

@@ -178,12 +178,31 @@ class Completion:
 
 
 @dataclass(frozen=True)
+class AppliedRule:
+    """An access rule of the asker's that shaped a result, on a table the SQL read.
+
+    `condition` is the row filter the guard built into every read of `table` (the asker's
+    `:user.<name>` values filled in), None when the table has none; `hidden_columns` are
+    the table's columns the asker may not see. The page says both in plain words, so a
+    filtered count is never mistaken for the company-wide one.
+    """
+
+    table: str
+    condition: str | None = None
+    hidden_columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class CheckedSql:
-    """A statement the guard accepted: `sql` is sqlglot's regenerated text, safe to run."""
+    """A statement the guard accepted: `sql` is sqlglot's regenerated text, safe to run.
+
+    `rules`: the row filters and hidden columns that applied to the tables it reads.
+    """
 
     sql: str
     tables: frozenset[str]
     limit_applied: int | None = None
+    rules: tuple[AppliedRule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -248,6 +267,8 @@ class Answer:
     # The model's SQL behind the result, before the guard's rewrite, when a vote chose it
     # among several that ran (otherwise it is the last attempt that worked).
     model_sql: str | None = None
+    # The access rules that shaped the result (the guard's `CheckedSql.rules`).
+    rules: tuple[AppliedRule, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -23,6 +23,7 @@ from backend.domain import (
     AccessPolicy,
     Actor,
     Answer,
+    AppliedRule,
     Attempt,
     Completion,
     Example,
@@ -132,6 +133,8 @@ class _Run:
     candidate: int = 0
     timed_out: bool = False
     agreement: tuple[int, int] | None = None
+    # The access rules the guard applied to the last statement it passed.
+    rules: tuple[AppliedRule, ...] = ()
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -167,6 +170,7 @@ class _Run:
             error_message=error if isinstance(error, Message) else None,
             chart_proposal=self.chart_proposal if result is not None else None,
             agreement=self.agreement,
+            rules=self.rules if result is not None else (),
         )  # fmt: skip
 
 
@@ -607,7 +611,7 @@ class Engine:
                 policy=actor.policy,
                 user_attributes=dict(actor.attributes),
             )
-        run.checked, run.tables_read = checked.sql, checked.tables
+        run.checked, run.tables_read, run.rules = checked.sql, checked.tables, checked.rules
         step("execute")
         with run.timed("execute"):
             result = self.runner.run(checked.sql, row_limit=self.config.row_limit)

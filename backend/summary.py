@@ -83,22 +83,31 @@ def summarise(
     *,
     locale: str = "en",
     currency: str = DEFAULT_CURRENCY,
+    truncated: bool = False,
 ) -> str:
     """A sentence or two about `frame` as `spec` shows it.
 
     `question` is accepted so callers can pass the context they have; the wording comes
     from the data only, so a misread question is never repeated back as a finding.
+    `truncated` (the row cap cut the result) makes it say so: "More than 1,000 rows.",
+    or a chart's sentence followed by "Counted on the first 1,000 rows only."
     """
     del question  # see docstring
     if frame.empty:
         return Translator(locale)("summary.no_rows")
     writer = _Writer(frame, locale, currency)
     if spec.kind == "table" or not fits(spec, writer.shape):
-        return _table(writer)
-    return _SENTENCES[spec.kind](writer, spec)
+        return _table(writer, truncated)
+    sentence = _SENTENCES[spec.kind](writer, spec)
+    if not truncated:
+        return sentence
+    first = writer.t("summary.first_rows", count=format_count(writer.shape.rows, locale))
+    return f"{sentence} {first}"
 
 
-def _table(writer: _Writer) -> str:
+def _table(writer: _Writer, truncated: bool = False) -> str:
+    if truncated:  # the cap cut it: the true count is unknown, and larger
+        return writer.t("summary.rows.more", count=format_count(writer.shape.rows, writer.locale))
     return writer.rows(writer.shape.rows) + "."
 
 

@@ -8,23 +8,19 @@ from the catalogue in the reader's language (`ui.context.current_language`).
 
 from __future__ import annotations
 
-import logging
-
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from backend.config import get_settings
-from backend.errors import KeskinubeError, SettingsError
-from backend.i18n import Language, normalise_language, t
+from backend.errors import KeskinubeError
+from backend.i18n import Language, normalise_language
 from ui import auth_gate, navigation
 from ui.components.audited import show_audit_warnings
 from ui.components.language import sidebar_language_picker
-from ui.components.markdown import md_error
 from ui.components.sidebar import render_sidebar
 from ui.context import LANGUAGE_KEY, current_language, get_auth
+from ui.startup import refuse_to_start
 from ui.warm_up import warm_up_session
-
-log = logging.getLogger(__name__)
 
 st.set_page_config(page_title="Keskinube", page_icon="🧊", layout="wide")  # i18n: not prose
 
@@ -50,17 +46,8 @@ if PagesManager.uses_pages_directory:
 try:
     settings = get_settings()
     auth = get_auth()
-except SettingsError as exc:
-    st.error(md_error(exc, startup_language()))
-    st.stop()
-except KeskinubeError as exc:  # e.g. an ADMIN_PASSWORD that breaks the password rules
-    log.warning("start-up refused: %s", exc)
-    st.error(md_error(exc, startup_language()))
-    st.stop()
-except Exception:
-    log.exception("the app database could not be opened")
-    st.error(t("app.error.app_database", startup_language()))
-    st.stop()
+except Exception as exc:  # bad settings, a refused ADMIN_PASSWORD, no app database
+    refuse_to_start(exc, startup_language())
 
 session = auth_gate.open_session(settings, auth)
 if session.user is None:

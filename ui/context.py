@@ -11,7 +11,8 @@ import logging
 
 import streamlit as st
 
-from auth.services import AuthServices, open_auth
+from auth.services import AuthServices
+from auth.startup import open_app_auth
 from auth.users import User
 from backend.config import Settings, get_settings
 from backend.domain import Actor
@@ -46,12 +47,7 @@ def get_services() -> Services:
 
 @st.cache_resource(show_spinner=False)
 def _auth(_settings: Settings) -> AuthServices:
-    admin_password = _settings.admin_password
-    return open_auth(
-        _settings.app_db_url,
-        admin_username=_settings.admin_username,
-        admin_password=admin_password.get_secret_value() if admin_password else None,
-    )
+    return open_app_auth(_settings)
 
 
 def get_auth() -> AuthServices:

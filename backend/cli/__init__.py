@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backend.cli.users",
     "backend.cli.eval_cmd",
     "backend.cli.knowledge_cmd",
+    "backend.cli.serve_cmd",
 )
 
 

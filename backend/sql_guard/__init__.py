@@ -22,6 +22,8 @@ Decisions worth knowing:
   does not know the current database's name, and the prefix is never needed.
 - `CheckedSql.limit_applied` is the cap when the guard added or lowered the LIMIT, and
   None when the query's own LIMIT (at most `row_limit`) was kept.
+- `CheckedSql.rules` names, per table read, the row filter applied (its condition with
+  the user's values) and the columns hidden from the user: the answer says so.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 
 from backend.config import get_settings
 from backend.dialects import canonical_dialect, sqlglot_dialect
-from backend.domain import UNRESTRICTED, AccessPolicy, CheckedSql
+from backend.domain import UNRESTRICTED, AccessPolicy, AppliedRule, CheckedSql
 from backend.errors import SettingsError, SqlRejected
 from backend.i18n.message import Message
 from backend.sql_guard.columns import check_columns
@@ -110,13 +112,37 @@ def _check(
     known = schema if isinstance(schema, KnownTables) else KnownTables.from_schema(schema)
     reads = find_table_reads(tree, known, policy, dialect)
     check_columns(tree, reads, known, policy, target)
-    apply_row_filters(reads, known, policy, user_attributes, target)
+    filtered = apply_row_filters(reads, known, policy, user_attributes, target)
     limit_applied = apply_row_limit(tree, row_limit)
+    tables = frozenset(read.name for read in reads)
     return CheckedSql(
         sql=_generate(tree, target),
-        tables=frozenset(read.name for read in reads),
+        tables=tables,
         limit_applied=limit_applied,
+        rules=_applied_rules(tables, filtered, known, policy, target),
     )
+
+
+def _applied_rules(
+    tables: frozenset[str],
+    filtered: Mapping[str, exp.Expr],
+    known: KnownTables,
+    policy: AccessPolicy,
+    target: Dialect,
+) -> tuple[AppliedRule, ...]:
+    """The row filters and hidden columns on the tables read, in table-name order."""
+    rules = []
+    for table in sorted(tables, key=str.lower):
+        predicate = filtered.get(table)
+        condition = None if predicate is None else predicate.sql(dialect=target, comments=False)
+        hidden = tuple(
+            column
+            for column in known.columns.get(table.lower(), ())
+            if not policy.allows_column(table, column)
+        )
+        if condition is not None or hidden:
+            rules.append(AppliedRule(table=table, condition=condition, hidden_columns=hidden))
+    return tuple(rules)
 
 
 def _configured_limits() -> SqlLimits:

@@ -44,9 +44,14 @@ def apply_row_filters(
     policy: AccessPolicy,
     user_attributes: Mapping[str, str],
     dialect: Dialect,
-) -> None:
-    """Replace each read of a filtered table in place with its filtered derived table."""
+) -> dict[str, exp.Expr]:
+    """Replace each read of a filtered table in place with its filtered derived table.
+
+    Returns the predicate applied to each filtered table (schema spelling), so the caller
+    can say which rules shaped the result.
+    """
     predicates: dict[str, exp.Expr | None] = {}
+    applied: dict[str, exp.Expr] = {}
     for read in reads:
         key = read.name.lower()
         if key not in predicates:
@@ -54,6 +59,8 @@ def apply_row_filters(
         predicate = predicates[key]
         if predicate is not None:
             _wrap(read, predicate)
+            applied.setdefault(read.name, predicate)
+    return applied
 
 
 def _table_predicate(

@@ -148,7 +148,8 @@ def test_question_gets_a_sentence_chart_table_and_full_csv(
 
     # A list longer than the page's row cap: the page shows 1,000, the CSV holds them all.
     answer = ask(page, "List every order with its date and status")
-    expect(answer.get_by_text("Showing the first 1,000 rows")).to_be_visible()
+    expect(answer.get_by_text("The query matched more than 1,000 rows")).to_be_visible()
+    expect(answer.get_by_text("More than 1,000 rows ·")).to_be_visible()
     with page.expect_download() as download_info:
         answer.get_by_role("button", name="Download CSV").click()
     data = Path(download_info.value.path()).read_text(encoding="utf-8-sig")

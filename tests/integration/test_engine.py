@@ -16,7 +16,7 @@ from qdrant_client import QdrantClient
 from backend.charts import chart_for
 from backend.config import load_settings
 from backend.demo import build_demo_database
-from backend.domain import AccessPolicy, Actor, Turn
+from backend.domain import AccessPolicy, Actor, AppliedRule, RowFilter, Turn
 from backend.wiring import Services, build_services, index_database
 from tests.support.scripted_ollama import ScriptedOllama, when
 
@@ -287,6 +287,26 @@ def test_role_policy_hides_columns_from_prompt_and_guard(
     assert not answer.ok
     assert "employees.salary" in (answer.error or "")
     assert "salary" not in scripted_ollama.chat_requests[0]["messages"][0]["content"]
+
+
+def test_an_answer_names_the_access_rules_that_shaped_it(
+    services: Services, scripted_ollama: ScriptedOllama
+) -> None:
+    policy = AccessPolicy(
+        denied_columns=frozenset({("employees", "salary")}),
+        row_filters=(RowFilter("customers", "region_id = :user.region_id"),),
+    )
+    manager = Actor("mia", "manager", policy=policy, attributes=(("region_id", "2"),))
+    scripted_ollama.add(when("how many customers", reply=f"```sql\n{COUNT_SQL}\n```"))
+    asked = services.engine.ask("How many customers do we have?", manager)
+    assert asked.ok, asked.error
+    assert asked.rules == (AppliedRule("customers", "region_id = '2'"),)
+    own = services.engine.run_sql("SELECT first_name FROM employees", manager)
+    assert own.ok and own.rules == (AppliedRule("employees", None, ("salary",)),)
+    plain = services.engine.run_sql("SELECT name FROM regions", manager)
+    assert plain.ok and plain.rules == ()
+    refused = services.engine.run_sql("SELECT salary FROM employees", manager)
+    assert not refused.ok and refused.rules == ()
 
 
 def test_user_sql_runs_through_the_same_guard(services: Services) -> None:

@@ -17,7 +17,7 @@ from backend.conversations import (
     ensure_tables,
     written_sql,
 )
-from backend.domain import Answer, Attempt, QueryResult, Turn
+from backend.domain import Answer, AppliedRule, Attempt, QueryResult, Turn
 from backend.errors import KeskinubeError
 from backend.frame_json import decode_frame, encode_frame
 from backend.i18n import Message, render
@@ -100,6 +100,19 @@ def test_append_round_trips_the_answer_with_dtypes(store: ConversationStore) -> 
     result = turn.answer.result
     assert result is not None and result.truncated and result.elapsed_s == 0.25
     pd.testing.assert_frame_equal(result.frame, frame)
+
+
+def test_append_keeps_the_access_rules_that_shaped_the_answer(store: ConversationStore) -> None:
+    conversation = store.create("mia")
+    rules = (
+        AppliedRule("customers", "region_id = '2'", ("email",)),
+        AppliedRule("employees", None, ("salary",)),
+    )
+    store.append("mia", conversation.id, replace(make_answer(), rules=rules))
+    store.append("mia", conversation.id, make_answer("Orders?"))
+    first, second = store.turns("mia", conversation.id)
+    assert first.answer.rules == rules
+    assert second.answer.rules == ()
 
 
 def test_frame_codec_keeps_time_zones_and_empty_frames() -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from backend.domain import AccessPolicy, CheckedSql, RowFilter
+from backend.domain import AccessPolicy, AppliedRule, CheckedSql, RowFilter
 from backend.errors import SqlRejected
 from backend.sql_guard import check_sql
 
@@ -241,3 +241,35 @@ def test_row_filter_predicate_may_use_columns_the_user_cannot() -> None:
         guard("SELECT region_id FROM orders", policy=policy)
     with pytest.raises(SqlRejected, match="SELECT \\* on orders"):
         guard("SELECT * FROM orders", policy=policy)
+
+
+# -- which rules shaped the result (CheckedSql.rules) ----------------------------------------
+
+
+def test_checked_sql_names_the_row_filter_it_applied_with_the_users_value() -> None:
+    checked = guard("SELECT COUNT(*) FROM orders o JOIN customers c ON c.id = o.customer_id")
+    assert checked.rules == (AppliedRule("orders", "region_id = '3'"),)
+
+
+def test_no_rule_is_named_when_the_sql_reads_no_filtered_table() -> None:
+    assert guard("SELECT name FROM customers").rules == ()
+    assert guard("SELECT COUNT(*) FROM orders", policy=AccessPolicy()).rules == ()
+
+
+def test_hidden_columns_of_a_table_read_are_named_and_filters_are_anded() -> None:
+    policy = AccessPolicy(
+        denied_columns=frozenset({("customers", "region_id"), ("regions", "name")}),
+        row_filters=(
+            RowFilter("orders", "region_id = :user.region_id"),
+            RowFilter("Orders", "amount > 15"),
+        ),
+    )
+    checked = guard(
+        "SELECT c.name, SUM(o.amount) FROM orders o JOIN customers c ON c.id = o.customer_id "
+        "GROUP BY c.name",
+        policy=policy,
+    )
+    assert checked.rules == (
+        AppliedRule("customers", None, ("region_id",)),
+        AppliedRule("orders", "(region_id = '3') AND (amount > 15)"),
+    )

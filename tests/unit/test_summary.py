@@ -287,3 +287,21 @@ def test_a_language_we_do_not_write_gets_english_sentences() -> None:
     assert (
         summarise(frame, choose_chart(frame), locale="fr") == "Total revenue is 1,2\u00a0M\u00a0€."
     )
+
+
+def test_a_capped_table_says_more_than_not_the_cap() -> None:
+    frame = pd.DataFrame({"name": [f"n{i}" for i in range(1000)], "city": ["x"] * 1000})
+    assert summarise(frame, ChartSpec("table")) == "1,000 rows."
+    assert summarise(frame, ChartSpec("table"), truncated=True) == "More than 1,000 rows."
+    spanish = summarise(frame, ChartSpec("table"), locale="es", truncated=True)
+    assert spanish == "Más de 1.000 filas."
+
+
+def test_a_capped_chart_says_it_counted_the_first_rows_only() -> None:
+    frame = pd.DataFrame({"country": ["DE", "FR", "ES"], "revenue": [300.0, 200.0, 100.0]})
+    plain = summarise(frame, ChartSpec("bar", x="country", y="revenue"))
+    capped = summarise(frame, ChartSpec("bar", x="country", y="revenue"), truncated=True)
+    assert capped == f"{plain} Counted on the first 3 rows only."
+    spanish = summarise(frame, ChartSpec("bar", x="country", y="revenue"), locale="es",
+                        truncated=True)  # fmt: skip
+    assert spanish.endswith(" Calculado solo con las primeras 3 filas.")

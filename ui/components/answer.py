@@ -20,7 +20,7 @@ from backend.charts import ChartSpec, choose_chart
 from backend.charts.formatting import format_count
 from backend.config import Settings
 from backend.conversations import ChatTurn
-from backend.domain import Actor, QueryResult
+from backend.domain import Actor, AppliedRule, QueryResult
 from backend.errors import KeskinubeError
 from backend.explain import explain_sql
 from backend.export import error_csv, export_csv, megabytes
@@ -94,7 +94,8 @@ def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpe
     sentence = st.empty()
     spec = turn.chart or choose_chart(frame)
     picked = chart_switcher(frame, spec, key=f"turn_{turn.id}", tr=tr)
-    summary = summarise(frame, picked, turn.question, locale=language, currency=currency)
+    summary = summarise(frame, picked, turn.question, locale=language, currency=currency,
+                        truncated=result.truncated)  # fmt: skip
     if picked.axes != spec.axes:
         try:
             ctx.stores.conversations.set_chart(ctx.actor.username, turn.id, picked, summary)
@@ -104,6 +105,7 @@ def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpe
     explained = explain_sql(turn.written_sql or "", ctx.engine.runner.dialect)
     if explained is not None:  # what was counted, from the SQL itself: catch a wrong answer
         st.caption(md_message(explained, language))
+    _rules(turn.answer.rules, tr)
     key = f"turn_{turn.id}"
     render_chart(frame, picked, key=f"{key}_chart", currency=currency, language=language)
     shown = format_count(len(frame), language)
@@ -113,9 +115,25 @@ def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpe
     if not frame.empty:
         render_table(frame, key=f"{key}_table", currency=currency, language=language)
     seconds = format_number(sum(turn.answer.timings.values()), language, decimals=1)
-    footer = tr.count("answer.footer", len(frame), rows=shown, seconds=seconds)
+    if result.truncated:  # the true count is unknown: never state the cap as the count
+        footer = tr("answer.footer.more", rows=shown, seconds=seconds)
+    else:
+        footer = tr.count("answer.footer", len(frame), rows=shown, seconds=seconds)
     st.caption(" · ".join([footer, tr("answer.cached")] if turn.answer.cached else [footer]))
     return picked
+
+
+def _rules(rules: tuple[AppliedRule, ...], tr: Translator) -> None:
+    """One line per access rule that shaped the result: a filtered count or a table with
+    hidden columns must never pass for the whole company's (table names escaped)."""
+    for rule in rules:
+        if rule.condition is not None:
+            text = md_t(tr, "answer.rule.rows", table=rule.table, condition=rule.condition)
+            st.caption(f":material/filter_alt: {text}")
+        if rule.hidden_columns:
+            columns = ", ".join(rule.hidden_columns)
+            text = md_t(tr, "answer.rule.columns", table=rule.table, columns=columns)
+            st.caption(f":material/visibility_off: {text}")
 
 
 def _sql_editor(turn: ChatTurn, ctx: AnswerContext) -> None:

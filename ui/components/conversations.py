@@ -203,8 +203,9 @@ def keep(
         frame = answer.result.frame
         chart = chart_for(frame, answer.chart_proposal)
         summary = summarise(
-            frame, chart, answer.question, locale=language, currency=settings.currency_symbol
-        )
+            frame, chart, answer.question, locale=language, currency=settings.currency_symbol,
+            truncated=answer.result.truncated,
+        )  # fmt: skip
     if conversation_id is None:
         conversation_id = store.create(username).id
     store.append(
