@@ -306,6 +306,8 @@ class Engine:
         step("retrieve")
         with run.timed("retrieve"):
             messages = list(self._prompt(run, actor, conversation))
+        # The model's table pick happened inside; its own stage, so timings add up.
+        run.timings["retrieve"] -= run.timings.get("select", 0.0)
         first = self._write_and_repair(run, messages, actor, step)
         return self._second_opinion(run, messages, actor, step, first)
 

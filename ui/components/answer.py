@@ -106,6 +106,7 @@ def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpe
     if explained is not None:  # what was counted, from the SQL itself: catch a wrong answer
         st.caption(md_message(explained, language))
     _rules(turn.answer.rules, tr)
+    _agreement(turn.answer.agreement, tr)
     key = f"turn_{turn.id}"
     render_chart(frame, picked, key=f"{key}_chart", currency=currency, language=language)
     shown = format_count(len(frame), language)
@@ -134,6 +135,20 @@ def _rules(rules: tuple[AppliedRule, ...], tr: Translator) -> None:
             columns = ", ".join(rule.hidden_columns)
             text = md_t(tr, "answer.rule.columns", table=rule.table, columns=columns)
             st.caption(f":material/visibility_off: {text}")
+
+
+def _agreement(agreement: tuple[int, int] | None, tr: Translator) -> None:
+    """When the first result looked doubtful and other queries were run: how many agree
+    (a split vote is a warning — the answer most likely to be right is still a guess)."""
+    if agreement is None:
+        return
+    agreeing, total = agreement
+    if 2 * agreeing > total:
+        text = tr("answer.agreement", agreeing=agreeing, total=total)
+        st.caption(f":material/how_to_vote: {text}")
+    else:
+        st.warning(tr("answer.agreement.weak", agreeing=agreeing, total=total),
+                   icon=":material/help:")  # fmt: skip
 
 
 def _sql_editor(turn: ChatTurn, ctx: AnswerContext) -> None:
