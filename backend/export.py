@@ -28,7 +28,9 @@ the last whole row that fits, and a last line says it was cut and why.
 
 from __future__ import annotations
 
+import re
 import time
+import unicodedata
 from collections.abc import Generator, Iterable
 from contextlib import closing
 from dataclasses import dataclass
@@ -161,6 +163,26 @@ def write_csv(
     if columns is None:
         raise ExportFailed(Message.of("engine.export.no_result"))
     return columns, rows, truncated
+
+
+FILE_NAME_WORDS_MAX = 50  # characters of the question kept in a download's file name
+
+
+def export_file_name(question: str) -> str:
+    """'keskinube-revenue-by-region-last-quarter.csv': the question's words, ASCII, cut
+    after a whole word (never mid-word) once the name would pass FILE_NAME_WORDS_MAX."""
+    # Accents dropped ('cuántos' → 'cuantos') and apostrophes joined ("haven't" →
+    # 'havent'), so no word is split by a character that is not ASCII.
+    plain = unicodedata.normalize("NFKD", question.lower()).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", re.sub(r"['’]", "", plain))
+    kept: list[str] = []
+    for word in words:
+        if len("-".join([*kept, word])) > FILE_NAME_WORDS_MAX:
+            break
+        kept.append(word)
+    if not kept and words:  # one very long word: cut it, it is all there is
+        kept = [words[0][:FILE_NAME_WORDS_MAX]]
+    return f"keskinube-{'-'.join(kept) or 'result'}.csv"
 
 
 def cut_line(max_bytes: int, rows: int, language: str, *, end: str = "\n") -> bytes:

@@ -20,10 +20,15 @@ NOTES_FILE = FOLDER / "notes.yaml"
 GLOSSARY_FILE = FOLDER / "glossary.yaml"
 
 
-def load_examples(path: Path = EXAMPLES_FILE) -> tuple[Example, ...]:
-    """The demo's question → SQL examples, in file order."""
+def load_examples(path: Path = EXAMPLES_FILE, *, language: str = "en") -> tuple[Example, ...]:
+    """The demo's question → SQL examples, in file order; questions in `language` where
+    the file has them (`question_<language>`), else in English."""
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]
-    return tuple(Example(question=e["question"].strip(), sql=e["sql"].strip()) for e in entries)
+    return tuple(
+        Example(question=str(e.get(f"question_{language}") or e["question"]).strip(),
+                sql=e["sql"].strip())
+        for e in entries
+    )  # fmt: skip
 
 
 def load_notes(path: Path = NOTES_FILE) -> tuple[Note, ...]:

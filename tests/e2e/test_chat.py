@@ -158,6 +158,29 @@ def test_question_gets_a_sentence_chart_table_and_full_csv(
     assert len(rows) - 1 == count(app.env["KESKINUBE_DATA_DIR"], ALL_ORDERS_SQL) > 1_000
 
 
+def test_the_impatient_user_cannot_ask_twice_and_keeps_the_answer(
+    page: Page, app: AppServer, ollama_rules: ScriptedOllama
+) -> None:
+    login(page, app, *ADMIN)
+    page.get_by_role("button", name="New conversation").click()
+    settle(page)
+    box = page.get_by_test_id("stChatInputTextArea")
+    ollama_rules.delay_s = 2.0  # every model call: a slow answer
+    try:
+        box.fill("How many orders per sales channel?")
+        box.press("Enter")
+        # One question at a time: the input is off while the answer is produced.
+        expect(box).to_be_disabled()
+        expect(turns(page)).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
+    finally:
+        ollama_rules.delay_s = 0.0
+    settle(page)
+    first = turns(page).nth(0)
+    expect(first.get_by_text("How many orders per sales channel?")).to_be_visible()
+    expect(first.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(box).to_be_enabled()
+
+
 def test_edited_sql_runs_through_the_guard_again(
     page: Page, app: AppServer, ollama_rules: ScriptedOllama
 ) -> None:
@@ -261,8 +284,13 @@ def test_without_ollama_the_help_says_what_to_do_and_own_sql_works(
     page.get_by_role("button", name="New conversation").click()
     settle(page)
     answer = ask(page, "Which products sell best while the model is away?")
-    expect(answer.get_by_text("Ollama isn't reachable")).to_be_visible()
-    expect(answer.get_by_text("ollama pull", exact=False)).to_be_visible()
+    expect(answer.get_by_text("The language model isn't answering right now")).to_be_visible()
+    # What an admin needs to fix it is folded away under the answer.
+    answer.get_by_test_id("stExpander").filter(has_text="Technical detail").locator(
+        "summary"
+    ).click()
+    expect(answer.get_by_text("Ollama isn't reachable").first).to_be_visible()
+    expect(answer.get_by_text("ollama pull", exact=False).first).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
     own = page.get_by_test_id("stExpander").filter(has_text="Write SQL yourself")
     own.get_by_role("textbox", name="SQL").fill(CHANNEL_SQL)
@@ -272,7 +300,7 @@ def test_without_ollama_the_help_says_what_to_do_and_own_sql_works(
     expect(mine.get_by_test_id("stPlotlyChart")).to_be_visible()
     expect(mine.get_by_test_id("stDataFrame")).to_be_visible()
     # The failed question is still in the conversation.
-    expect(answer.get_by_text("Ollama isn't reachable")).to_be_visible()
+    expect(answer.get_by_text("The language model isn't answering right now")).to_be_visible()
 
 
 SPANISH_USER = ("e2e-chat-lucia", "Lucia-chat-Passw0rd")

@@ -121,3 +121,12 @@ def test_dump_bytes_are_reproducible(tmp_path: Path) -> None:
 def test_dump_stays_inside_the_database_it_is_loaded_into(statement: str) -> None:
     text = gzip.decompress(COMMITTED_DUMP.read_bytes()).decode()
     assert statement not in text
+
+
+def test_every_example_has_its_question_in_spanish_too() -> None:
+    english, spanish = load_examples(), load_examples(language="es")
+    assert [e.sql for e in spanish] == [e.sql for e in english]
+    for mine, theirs in zip(spanish, english, strict=True):
+        assert mine.question != theirs.question
+        assert mine.question.endswith(("?", ".")), mine.question
+    assert load_examples(language="fr") == english  # no such questions: English

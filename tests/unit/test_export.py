@@ -12,7 +12,15 @@ from collections.abc import Generator
 import pandas as pd
 import pytest
 
-from backend.export import BOM, ExportFailed, bounded_csv, error_csv, write_csv
+from backend.export import (
+    BOM,
+    FILE_NAME_WORDS_MAX,
+    ExportFailed,
+    bounded_csv,
+    error_csv,
+    export_file_name,
+    write_csv,
+)
 
 
 class Recorder(io.BytesIO):
@@ -182,3 +190,13 @@ def test_an_export_error_is_a_neutralised_csv(message: str) -> None:
     rows = list(csv.reader(io.StringIO(error_csv(message).decode())))
     assert rows[0] == ["error"] and rows[1][0].replace("'", "") == message.replace("'", "")
     assert not rows[1][0].startswith("=") and ";=" not in rows[1][0]
+
+
+def test_the_csv_file_name_keeps_whole_words() -> None:
+    question = "Which customers haven't ordered anything since the start of 2026, by region?"
+    name = export_file_name(question)
+    assert name == "keskinube-which-customers-havent-ordered-anything-since-the.csv"
+    assert len(name.removeprefix("keskinube-").removesuffix(".csv")) <= FILE_NAME_WORDS_MAX
+    assert export_file_name("¿Cuántos pedidos hay?") == "keskinube-cuantos-pedidos-hay.csv"
+    assert export_file_name("") == "keskinube-result.csv"
+    assert export_file_name("x" * 80) == f"keskinube-{'x' * 50}.csv"

@@ -103,3 +103,33 @@ def test_an_unrestricted_answer_has_no_rule_note(auth: AuthServices) -> None:
     at = run_own_sql(open_page("chat", timeout=90), "SELECT COUNT(*) AS customers FROM customers")
     assert not at.exception
     assert not any("Access rule" in c for c in plain(texts(at.caption)))
+
+
+MODEL_DOWN = (
+    "The language model isn't answering right now. Try again in a minute, or write the SQL "
+    "yourself below; if it keeps happening, tell your admin."
+)
+
+
+def test_a_failed_question_reads_for_people_and_only_admins_get_the_detail(
+    auth: AuthServices,
+) -> None:
+    at = open_page("chat", username="mia", role="manager", timeout=90)
+    at = at.chat_input[0].set_value("Which products sell best?").run()  # Ollama is down
+    assert not at.exception
+    assert plain(texts(at.warning)) == [MODEL_DOWN]
+    assert "Technical detail" not in [e.label for e in at.expander]
+
+    at = open_page("chat", timeout=90)
+    at = at.chat_input[0].set_value("Which products sell best?").run()
+    assert plain(texts(at.warning)) == [MODEL_DOWN]
+    [detail] = [e for e in at.expander if e.label == "Technical detail"]
+    shown = " ".join(plain(texts(detail.caption)))
+    assert "Ollama isn't reachable at http://127.0.0.1:9" in shown
+
+
+def test_own_sql_keeps_the_engines_message_about_it(auth: AuthServices) -> None:
+    at = run_own_sql(open_page("chat", username="mia", role="manager", timeout=90),
+                     "SELECT email FROM customers")  # fmt: skip
+    warnings = plain(texts(at.warning))
+    assert len(warnings) == 1 and "customers.email" in warnings[0], warnings

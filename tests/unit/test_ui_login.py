@@ -180,6 +180,19 @@ def test_login_shows_the_roles_navigation_and_sidebar(
     assert auth.users.get_user(username).last_login_at is not None
 
 
+def test_only_admins_see_where_the_services_run(auth: AuthServices) -> None:
+    ollama_host = "127.0.0.1:9"  # OLLAMA_BASE_URL of these tests
+    for username in ("ana", "mia"):
+        shown = " ".join(
+            m.value for m in log_in(start(), username, PASSWORDS[username]).sidebar.markdown
+        )
+        assert "Ollama" in shown and ollama_host not in shown.replace("\\", ""), shown
+        assert ollama_host not in shown.replace("\\", "").replace("\u2060", "")
+        assert "unavailable right now" in shown
+    shown = " ".join(m.value for m in log_in(start(), "boss", PASSWORDS["boss"]).sidebar.markdown)
+    assert ollama_host in shown.replace("\\", "").replace("\u2060", "")
+
+
 def test_analyst_cannot_switch_to_an_admin_page(auth: AuthServices) -> None:
     at = log_in(start(), "ana", PASSWORDS["ana"])
     with pytest.raises(ValueError, match="Could not find a navigation page"):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
+from auth import roles
 from auth.audit import AuditLog
 from backend.charts import ChartSpec, choose_chart
 from backend.charts.formatting import format_count
@@ -23,8 +24,9 @@ from backend.conversations import ChatTurn
 from backend.domain import Actor, AppliedRule, QueryResult
 from backend.errors import KeskinubeError
 from backend.explain import explain_sql
-from backend.export import error_csv, export_csv, megabytes
+from backend.export import error_csv, export_csv, export_file_name, megabytes
 from backend.i18n import Translator, t
+from backend.people_errors import for_people
 from backend.pipeline import Engine
 from backend.summary import summarise
 from ui.components.audited import audit_warnings, record_audit
@@ -34,6 +36,8 @@ from ui.components.formats import format_number
 from ui.components.markdown import escape_markdown, md_error, md_message, md_t
 
 log = logging.getLogger(__name__)
+
+_PINNED_KEY = "answer_pinned"  # the toast of a pin, shown by the run the pin starts
 
 
 @dataclass(frozen=True)
@@ -73,15 +77,35 @@ def _render(turn: ChatTurn, ctx: AnswerContext) -> None:
         answer = turn.answer
         spec: ChartSpec | None = None
         if answer.error is not None:
-            # A database's error can quote the SQL and the values it was about.
-            error = md_message(answer.error_message or answer.error, ctx.language)
-            st.warning(error or escape_markdown(answer.error), icon=":material/lightbulb:")
+            _error(turn, ctx)
         elif answer.result is not None:
             spec = _result(turn, answer.result, ctx)
         if turn.written_sql:
             _sql_editor(turn, ctx)
         if answer.ok and spec is not None:
             _actions(turn, spec, ctx)
+
+
+def _error(turn: ChatTurn, ctx: AnswerContext) -> None:
+    """What went wrong and one thing to do, for the asker; the engine's own words (hosts,
+    the database's text, each try) folded away for admins only. A user's own SQL keeps
+    the engine's message: it is about the SQL they wrote."""
+    answer, tr, language = turn.answer, ctx.tr, ctx.language
+    # A database's error can quote the SQL and the values it was about: escaped.
+    technical = md_message(answer.error_message or answer.error, language) or ""
+    if turn.kind == "sql":
+        st.warning(technical, icon=":material/lightbulb:")
+        return
+    st.warning(md_message(for_people(answer.error_message), language), icon=":material/lightbulb:")
+    if ctx.actor.role != roles.ADMIN:
+        return
+    with st.expander(tr("people.detail"), icon=":material/build:"):
+        st.caption(technical)
+        for number, attempt in enumerate(answer.attempts, start=1):
+            if attempt.error is not None:
+                problem = attempt.message or attempt.error
+                st.caption(md_t(tr, "people.detail.try", number=number, stage=attempt.stage,
+                                error=problem))  # fmt: skip
 
 
 def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpec:
@@ -115,7 +139,7 @@ def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpe
         st.caption(tr("answer.rows_capped", shown=shown, limit=limit))
     if not frame.empty:
         render_table(frame, key=f"{key}_table", currency=currency, language=language)
-    seconds = format_number(sum(turn.answer.timings.values()), language, decimals=1)
+    seconds = _seconds(sum(turn.answer.timings.values()), language)
     if result.truncated:  # the true count is unknown: never state the cap as the count
         footer = tr("answer.footer.more", rows=shown, seconds=seconds)
     else:
@@ -151,6 +175,12 @@ def _agreement(agreement: tuple[int, int] | None, tr: Translator) -> None:
                    icon=":material/help:")  # fmt: skip
 
 
+def _seconds(total: float, language: str) -> str:
+    """'12.3', '0.42', '0.004': what the run took, never '0.0' for a fast query."""
+    decimals = 1 if total >= 1 else 2 if total >= 0.01 else 3
+    return format_number(max(total, 0.001), language, decimals=decimals)
+
+
 def _sql_editor(turn: ChatTurn, ctx: AnswerContext) -> None:
     failed, tr = turn.answer.error is not None, ctx.tr
     with st.expander("SQL", icon=":material/code:", expanded=failed):
@@ -183,9 +213,10 @@ def _actions(turn: ChatTurn, spec: ChartSpec, ctx: AnswerContext) -> None:
             "size": megabytes(ctx.settings.export_max_bytes),
         }
         st.download_button(
-            tr("answer.download_csv"), data=_csv_maker(turn, ctx), file_name=_file_name(turn),
-            mime="text/csv", on_click="ignore", icon=":material/download:",
-            key=f"turn_{turn.id}_csv", help=tr("answer.download_csv.help", **limits),
+            tr("answer.download_csv"), data=_csv_maker(turn, ctx),
+            file_name=export_file_name(turn.question), mime="text/csv", on_click="ignore",
+            icon=":material/download:", key=f"turn_{turn.id}_csv",
+            help=tr("answer.download_csv.help", **limits),
         )  # fmt: skip
         if turn.question and st.button(
             "", icon=":material/thumb_up:", key=f"turn_{turn.id}_up", help=tr("answer.good")
@@ -211,6 +242,9 @@ def _thumbs_down(turn: ChatTurn, sql: str, ctx: AnswerContext) -> None:
 
 def _pin(turn: ChatTurn, spec: ChartSpec, sql: str, ctx: AnswerContext) -> None:
     owner, tr = ctx.actor.username, ctx.tr
+    pinned = st.session_state.pop(_PINNED_KEY, None)
+    if isinstance(pinned, str):  # the pin of the run before (see below)
+        st.toast(pinned)
     with st.popover(tr("answer.pin"), icon=":material/push_pin:"):
         names: list[str | None] = [d.name for d in ctx.stores.dashboards.list_for(owner)]
         choice = st.selectbox(
@@ -230,7 +264,10 @@ def _pin(turn: ChatTurn, spec: ChartSpec, sql: str, ctx: AnswerContext) -> None:
             except KeskinubeError as exc:
                 st.warning(md_error(exc, ctx.language))
             else:
-                st.toast(md_t(tr, "answer.pin.done", name=board.name))
+                # Run again, so every answer's menu (those drawn above too) lists a
+                # dashboard just created; the toast waits for that run.
+                st.session_state[_PINNED_KEY] = md_t(tr, "answer.pin.done", name=board.name)
+                st.rerun()
 
 
 def _csv_maker(turn: ChatTurn, ctx: AnswerContext) -> Callable[[], bytes]:
@@ -261,11 +298,6 @@ def _csv_maker(turn: ChatTurn, ctx: AnswerContext) -> Callable[[], bytes]:
         return data
 
     return make
-
-
-def _file_name(turn: ChatTurn) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", turn.question.lower()).strip("-")[:50]
-    return f"keskinube-{slug or 'result'}.csv"
 
 
 def _squash(sql: str) -> str:

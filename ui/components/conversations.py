@@ -2,15 +2,14 @@
 
 `app_stores()` holds the conversation, dashboard and feedback stores on the app database
 (shared infrastructure, one per process — nothing per user). `conversation_sidebar`
-lists the user's conversations (new, open, rename, delete). `ask` runs a question under an
-`st.status` that shows each step as the engine reaches it; `run_own_sql` runs SQL the user
-wrote. Both audit the run and store the answer, errors included, so nothing is lost.
+lists the user's conversations (new, open, rename, delete). `run_own_sql` runs SQL the
+user wrote; `keep` audits a run and stores its answer, errors included, so nothing is lost
+(questions are asked through `ui.components.question_queue`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -24,7 +23,7 @@ from backend.charts import ChartSpec, chart_for
 from backend.config import Settings
 from backend.conversations import DEFAULT_TITLE, Conversation, ConversationStore, TurnKind
 from backend.dashboards import DashboardStore
-from backend.domain import Actor, Answer, Turn
+from backend.domain import Actor, Answer
 from backend.errors import KeskinubeError
 from backend.feedback import ExampleIndex, FeedbackStore
 from backend.i18n import Translator
@@ -38,7 +37,8 @@ log = logging.getLogger(__name__)
 
 CURRENT_KEY = "chat_conversation_id"
 SIDEBAR_LIMIT = 30
-# What the live status says at each step of `Engine.ask`, as catalogue keys (chat.po).
+# What the live status says at each step of `Engine.ask`, as catalogue keys (chat.po);
+# drawn by `ui.components.question_queue`.
 STEP_KEYS = {
     "retrieve": "chat.step.retrieve",
     "generate": "chat.step.generate",
@@ -138,42 +138,6 @@ def _manage(
 
 
 # -- asking --------------------------------------------------------------------------------
-
-
-def ask(
-    question: str,
-    *,
-    engine: Engine,
-    actor: Actor,
-    history: Sequence[Turn],
-) -> Answer:
-    """`Engine.ask` under an `st.status` that lists each step as it happens."""
-    tr = translator()
-    with st.status(tr("chat.step.working"), expanded=True) as status:
-        tries = {"generate": 0, "candidate": 0}
-
-        def step(name: str) -> None:
-            label = tr(STEP_KEYS[name]) if name in STEP_KEYS else name
-            if name == "generate":
-                tries["generate"] += 1
-                if tries["generate"] > 1:
-                    label = tr("chat.step.repair", attempt=tries["generate"])
-            elif name == "candidate":
-                tries["candidate"] += 1
-                total = engine.config.candidates
-                label = tr("chat.step.candidate", attempt=tries["candidate"], total=total)
-            status.update(label=label)
-            st.write(label)
-
-        answer = engine.ask(question, actor, conversation=history, on_step=step)
-        if answer.ok:
-            st.write(tr("chat.step.chart"))
-        status.update(
-            label=tr("chat.step.done") if answer.ok else tr("chat.step.failed"),
-            state="complete" if answer.ok else "error",
-            expanded=False,
-        )
-    return answer
 
 
 def run_own_sql(sql: str, *, engine: Engine, actor: Actor) -> Answer:

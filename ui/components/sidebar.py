@@ -1,4 +1,5 @@
-"""The sidebar under the navigation: who is logged in, logout, and the services' health.
+"""The sidebar under the navigation: who is logged in, logout, and the services' health
+(where they run, and why one is down, only for admins: others read "available").
 
 Health (business database, Qdrant, Ollama with its models pulled) is checked at most
 every 30 s per process: `st.cache_data` keyed on the settings that name the services,
@@ -52,10 +53,16 @@ def render_sidebar(
             st.caption(escape_markdown(f"{user.username} · {role}"))
             logout_button(auth, cookie)
         st.caption(tr("sidebar.services"))
+        # Where the services run (hosts, URLs, their errors) is for admins only.
+        admin = user.role == roles.ADMIN
         for item in service_health(settings):
             dot = ":green[●]" if item.ok else ":red[●]"
             # Details quote URLs and the services' own error texts.
-            name, detail = md_message(item.name, tr.language), md_message(item.detail, tr.language)
+            name = md_message(item.name, tr.language)
+            if admin:
+                detail = md_message(item.detail, tr.language)
+            else:
+                detail = tr("sidebar.health.available" if item.ok else "sidebar.health.unavailable")
             st.markdown(f"{dot} **{name}** · {detail}")
         st.caption(tr("sidebar.model", model=settings.ollama_model))
 

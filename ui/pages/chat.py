@@ -1,10 +1,12 @@
 """Chat: ask questions in plain language; answers come with SQL, a chart and a table.
 
 Conversations are kept per user in the app database (sidebar: new, open, rename, delete).
-A question runs under a live status (tables → SQL → check → run → chart), is audited and
-stored, then the page redraws the conversation from the store. Without a model, the
-"Write SQL yourself" box still gives tables and charts. Every text comes from the
-message catalogue (chat.po) in the reader's language.
+Questions are queued and answered one at a time (`ui.components.question_queue`: the input
+is off meanwhile, a click waits until the answer is kept) under a live status (tables →
+SQL → check → run → chart); each is audited and stored, then the page redraws the
+conversation from the store. Without a model, the "Write SQL yourself" box still gives
+tables and charts. Every text comes from the message catalogue (chat.po) in the reader's
+language.
 """
 
 from __future__ import annotations
@@ -17,19 +19,19 @@ from auth import roles
 from backend import demo
 from backend.config import get_settings
 from backend.conversations import TurnKind
-from backend.domain import Answer
+from backend.domain import Answer, Turn
 from backend.errors import KeskinubeError
 from backend.feedback import APPROVED, suggested_questions
 from ui.components.answer import AnswerContext, render_turn
 from ui.components.conversations import (
     app_stores,
-    ask,
     conversation_sidebar,
     conversation_title,
     keep,
     run_own_sql,
 )
 from ui.components.markdown import escape_markdown, md_error
+from ui.components.question_queue import answer_next, pending_questions, queue_question
 from ui.context import current_actor, get_auth, get_services, translator
 from ui.navigation import require_page
 
@@ -61,10 +63,11 @@ def suggestions() -> list[str]:
         return []
     examples = [p.example for p in stores.feedback.proposals(APPROVED)]
     if set(demo.DEMO_TABLE_NAMES) <= set(tables):
-        examples = [*demo.load_examples(), *examples]
+        examples = [*demo.load_examples(language=tr.language), *examples]
     return suggested_questions(
-        list(tables.values()), examples, actor=actor, dialect=engine.runner.dialect
-    )
+        list(tables.values()), examples, actor=actor, dialect=engine.runner.dialect,
+        language=tr.language,
+    )  # fmt: skip
 
 
 def remember(answer: Answer, kind: TurnKind = "question", written: str | None = None) -> None:
@@ -82,14 +85,20 @@ def remember(answer: Answer, kind: TurnKind = "question", written: str | None = 
 st.title(
     escape_markdown(conversation_title(conversation, tr)) if conversation else tr("chat.title")
 )
-question = st.chat_input(tr("chat.input.placeholder"), key="chat_question")
-if not turns:
+queue = pending_questions()
+# One question at a time: the input is off while one is answered (queue_question queues
+# what is submitted, before this run starts).
+st.chat_input(
+    tr("chat.input.placeholder"), key="chat_question", on_submit=queue_question,
+    disabled=bool(queue),
+)  # fmt: skip
+if not turns and not queue:
     st.markdown(tr("chat.empty.intro"))
     for n, suggestion in enumerate(suggestions()):
         # An approved example's question, written by a user: the label is markdown.
         label = escape_markdown(suggestion)
-        if st.button(label, key=f"chat_suggestion_{n}", icon=":material/lightbulb:"):
-            question = suggestion
+        st.button(label, key=f"chat_suggestion_{n}", icon=":material/lightbulb:",
+                  on_click=queue_question, args=(suggestion,))  # fmt: skip
 
 context = AnswerContext(
     actor=actor,
@@ -104,15 +113,25 @@ context = AnswerContext(
 for turn in turns:
     render_turn(turn, context)
 
-if question and question.strip():
-    with st.chat_message("user"):
-        st.text(question)
-    with st.chat_message("assistant"):
-        history = (
-            stores.conversations.history(user.username, conversation_id) if conversation_id else []
-        )
-        answer = ask(question, engine=engine, actor=actor, history=history)
-    remember(answer)
+
+def history(conversation: int | None) -> list[Turn]:
+    return stores.conversations.history(user.username, conversation) if conversation else []
+
+
+def keep_question(answer: Answer, conversation: int | None) -> int | None:
+    """Audit and store a question's answer; returns the conversation it went into."""
+    try:
+        return keep(answer, store=stores.conversations, audit=auth.audit, settings=settings,
+                    username=user.username, conversation_id=conversation, kind="question",
+                    language=tr.language)  # fmt: skip
+    except KeskinubeError as exc:
+        st.session_state["chat_keep_error"] = exc.render(tr.language)
+        return conversation
+
+
+answer_next(engine=engine, actor=actor, history=history, keep=keep_question, tr=tr)
+if (failed := st.session_state.pop("chat_keep_error", None)) is not None:
+    st.error(escape_markdown(failed))
 
 last_failed = bool(turns) and turns[-1].answer.error is not None
 with st.expander(tr("chat.own_sql"), icon=":material/edit_note:", expanded=last_failed):

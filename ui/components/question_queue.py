@@ -1,0 +1,131 @@
+"""One question at a time per user session, and none lost.
+
+A question typed into the chat (or a suggestion clicked) is queued in the session first
+(`queue_question`, the chat input's submit callback, runs before the page), then answered
+oldest first by `answer_next`: the chat input stays disabled while the queue is not empty,
+a question that slipped in meanwhile is shown as queued, and a click during the answer is
+held until the answer is audited and stored (`Uninterrupted`). Each queued question keeps
+the conversation it was asked in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from backend.domain import Actor, Answer, Turn
+from backend.i18n import Translator
+from backend.pipeline import Engine
+from ui.components.conversations import CURRENT_KEY, STEP_KEYS
+from ui.components.uninterrupted import Uninterrupted
+
+QUEUE_KEY = "chat_queue"
+INPUT_KEY = "chat_question"
+
+
+@dataclass
+class Pending:
+    """A question waiting for its answer; `conversation_id` None: a new conversation."""
+
+    question: str
+    conversation_id: int | None
+
+
+def pending_questions() -> list[Pending]:
+    """This session's queue (the list itself), oldest first."""
+    queue = st.session_state.get(QUEUE_KEY)
+    if not isinstance(queue, list):
+        queue = st.session_state[QUEUE_KEY] = []
+    return queue
+
+
+def queue_question(question: str | None = None) -> None:
+    """Queue `question` (default: what the chat input just submitted) in the open
+    conversation; blank text is ignored."""
+    text = question if question is not None else st.session_state.get(INPUT_KEY)
+    if isinstance(text, str) and text.strip():
+        pending_questions().append(Pending(text, st.session_state.get(CURRENT_KEY)))
+
+
+def answer_next(
+    *,
+    engine: Engine,
+    actor: Actor,
+    history: Callable[[int | None], list[Turn]],
+    keep: Callable[[Answer, int | None], int | None],
+    tr: Translator,
+) -> None:
+    """Answer the oldest queued question under a live status, show the others as queued,
+    keep (audit and store) the answer, then rerun the page to draw it from the store.
+
+    `keep(answer, conversation_id)` returns the conversation the answer went into (a new
+    one when it was None), which the questions queued after it then share.
+    """
+    queue = pending_questions()
+    if not queue:
+        return
+    current, held = queue[0], Uninterrupted()
+    try:
+        held.call(_user_message, current.question)
+        assistant = held.call(st.chat_message, "assistant")
+        for waiting in queue[1:]:
+            held.call(_user_message, waiting.question, queued=tr("chat.queued"))
+        answer = _ask(current, assistant, engine, actor, history(current.conversation_id),
+                      held, tr)  # fmt: skip
+        conversation_id = keep(answer, current.conversation_id)
+        for waiting in queue[1:]:
+            if waiting.conversation_id is None:
+                waiting.conversation_id = conversation_id
+    finally:  # answered or failed for good: never asked again in a loop
+        if queue and queue[0] is current:
+            queue.pop(0)
+    held.release()
+    st.rerun()
+
+
+def _user_message(question: str, queued: str | None = None) -> None:
+    with st.chat_message("user"):
+        st.text(question)
+        if queued is not None:
+            st.caption(f":material/schedule: {queued}")
+
+
+def _ask(
+    current: Pending,
+    assistant: object,
+    engine: Engine,
+    actor: Actor,
+    history: list[Turn],
+    held: Uninterrupted,
+    tr: Translator,
+) -> Answer:
+    """`Engine.ask` under an `st.status` in `assistant` that lists each step as it happens."""
+    with assistant:  # type: ignore[attr-defined]
+        status = held.call(st.status, tr("chat.step.working"), expanded=True)
+    tries = {"generate": 0, "candidate": 0}
+
+    def step(name: str) -> None:
+        label = tr(STEP_KEYS[name]) if name in STEP_KEYS else name
+        if name == "generate":
+            tries["generate"] += 1
+            if tries["generate"] > 1:
+                label = tr("chat.step.repair", attempt=tries["generate"])
+        elif name == "candidate":  # another query, drawn because the answer looks doubtful
+            tries["candidate"] += 1
+            total = engine.config.candidates
+            label = tr("chat.step.candidate", attempt=tries["candidate"], total=total)
+        held.call(status.update, label=label)
+        held.call(status.write, label)
+
+    answer = engine.ask(current.question, actor, conversation=history, on_step=step)
+    if answer.ok:
+        held.call(status.write, tr("chat.step.chart"))
+    held.call(
+        status.update,
+        label=tr("chat.step.done") if answer.ok else tr("chat.step.failed"),
+        state="complete" if answer.ok else "error",
+        expanded=False,
+    )
+    return answer
