@@ -171,7 +171,8 @@ def _chat_model(args: argparse.Namespace) -> ChatModel:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    sets = {language: load_set(path).questions for language, path in SETS.items()}
+    sets = {language: load_set(path).questions for language, path in SETS.items()
+            if language in args.languages.split(",")}  # fmt: skip
     demo, source = demo_tables(args.db, args.knowledge, args.orders)
     distractors = distractor_tables(load_catalog(), DEMO_TABLE_NAMES, args.distractors)
     everything = demo + distractors
@@ -179,8 +180,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit(f"only {len(everything)} tables: the benchmark needs {MIN_TABLES}+")
     embedder, note = real_embedder(args.embed_url, args.embed_model, sparse_only=args.sparse_only)
     print(f"{source}; {len(distractors)} distractors; {note}", flush=True)
-    runs = _scope_runs("demo alone", demo, sets, embedder, args)
-    runs += _scope_runs("at scale", everything, sets, embedder, args)
+    scopes = args.scopes.split(",")
+    runs = _scope_runs("demo alone", demo, sets, embedder, args) if "demo" in scopes else []
+    if "scale" in scopes:
+        runs += _scope_runs("at scale", everything, sets, embedder, args)
     accuracy = run_accuracy(args, SETS["en"], distractors) if args.accuracy else None
     return {
         "k": K,
@@ -283,11 +286,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--chat-model", default=os.environ.get("OLLAMA_MODEL") or "qwen2.5-coder:1.5b"
     )
+    parser.add_argument("--languages", default="en,es", help="en,es (default both)")
+    parser.add_argument("--scopes", default="demo,scale", help="demo,scale (default both)")
     parser.add_argument("--accuracy", action="store_true", help="also keskinube eval, real model")
     parser.add_argument("--scratch-db", default=SCRATCH_DB, help="demo + empty distractors")
     parser.add_argument("--accuracy-limit", type=int, help="only the first N questions")
     parser.add_argument("--eval-dir", type=Path, default=Path("/tmp"), help="eval reports")
-    run_and_write("scale", run, markdown, parser.parse_args(argv))
+    args = parser.parse_args(argv)
+    # A selection run (real model, slow) is written beside the retrieval figures.
+    run_and_write("scale_selection" if args.selection else "scale", run, markdown, args)
 
 
 if __name__ == "__main__":
