@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterable, Sequence
 
 from backend.domain import AccessPolicy, TableDoc
-from backend.prompts import estimate_tokens
 
 SELECTION_SYSTEM = """You choose the database tables needed to answer a business question.
 Each line of the catalogue is: table: what it holds [links: tables it joins to].
@@ -52,10 +51,6 @@ def catalogue(tables: Iterable[TableDoc], policy: AccessPolicy) -> str:
     """The catalogue of `tables` in name order (a stable text: one cached prefix)."""
     ordered = sorted(tables, key=lambda t: t.name.lower())
     return "\n".join(catalogue_line(t, policy) for t in ordered)
-
-
-def catalogue_tokens(text: str) -> int:
-    return estimate_tokens(text)
 
 
 def selection_messages(

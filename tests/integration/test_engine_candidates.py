@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-import sqlalchemy as sa
 
 from backend.conversations import written_sql
-from backend.domain import Actor, QueryResult
+from backend.domain import Actor
 from backend.wiring import Services
+from tests.support.engine_db import RecordingRunner, create_schema
 from tests.support.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 
@@ -40,29 +40,9 @@ def sql(text: str) -> str:
     return f"```sql\n{text}\n```"
 
 
-class RecordingRunner:
-    """The real runner, counting the statements that reach the database."""
-
-    def __init__(self, runner: object) -> None:
-        self._runner = runner
-        self.statements: list[str] = []
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._runner, name)
-
-    def run(self, statement: str, *, row_limit: int) -> QueryResult:
-        self.statements.append(statement)
-        return self._runner.run(statement, row_limit=row_limit)  # type: ignore[attr-defined]
-
-
 @pytest.fixture
 def depots(mysql_url: str) -> str:
-    engine = sa.create_engine(mysql_url)
-    with engine.begin() as conn:
-        for statement in SCHEMA:
-            conn.exec_driver_sql(statement)
-    engine.dispose()
-    return mysql_url
+    return create_schema(mysql_url, SCHEMA)
 
 
 @contextmanager

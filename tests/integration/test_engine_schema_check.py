@@ -15,8 +15,9 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from backend.domain import Actor, QueryResult
+from backend.domain import Actor
 from backend.wiring import Services
+from tests.support.engine_db import RecordingRunner
 from tests.support.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 
@@ -33,21 +34,6 @@ SCHEMA = [
     "INSERT INTO MTR_MST VALUES (10, 1), (20, 2), (30, 3)",
     "INSERT INTO BILL_HDR VALUES (100, 10, 12.50), (101, 10, 7.50), (200, 20, 30.00)",
 ]
-
-
-class RecordingRunner:
-    """The real runner, counting the statements that reach the database."""
-
-    def __init__(self, runner: object) -> None:
-        self._runner = runner
-        self.statements: list[str] = []
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._runner, name)
-
-    def run(self, sql: str, *, row_limit: int) -> QueryResult:
-        self.statements.append(sql)
-        return self._runner.run(sql, row_limit=row_limit)  # type: ignore[attr-defined]
 
 
 @pytest.fixture

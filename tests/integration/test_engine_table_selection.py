@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-import sqlalchemy as sa
 
 from backend.domain import AccessPolicy, Actor
 from backend.wiring import Services
+from tests.support.engine_db import create_schema
 from tests.support.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 
@@ -42,12 +42,7 @@ QUESTION = "how much stock sits in each depot"
 
 @pytest.fixture
 def warehouse(mysql_url: str) -> str:
-    engine = sa.create_engine(mysql_url)
-    with engine.begin() as conn:
-        for statement in SCHEMA:
-            conn.exec_driver_sql(statement)
-    engine.dispose()
-    return mysql_url
+    return create_schema(mysql_url, SCHEMA)
 
 
 @contextmanager
