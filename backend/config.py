@@ -65,9 +65,18 @@ class Settings(BaseSettings):
     ollama_keep_alive: str = Field("30m", description="How long Ollama keeps the model loaded.")
     ollama_warm_up: bool = Field(
         True,
-        description="At login, have Ollama evaluate the start every prompt of the user's "
-        "role shares (the whole schema, notes and examples), in the background, so the "
+        description="Have Ollama evaluate the start every prompt of a role shares (the "
+        "whole schema, notes and examples), in the background: every role's once the app "
+        "has started (from the first page opened), and the user's own at login, so the "
         "first question is as fast as the next.",
+    )
+    ollama_parallel: int = Field(
+        1,
+        ge=1,
+        description="How many requests the Ollama server works on at once (its "
+        "OLLAMA_NUM_PARALLEL). The app sends no more than that and queues the rest, so a "
+        "question behind a warm-up or another user's question waits its turn (and says "
+        "so) instead of running out of OLLAMA_TIMEOUT_S.",
     )
     row_limit: int = Field(1000, ge=1, description="Most rows a query returns to the page.")
     export_row_limit: int = Field(100_000, ge=1, description="Most rows a CSV export holds.")

@@ -236,31 +236,35 @@ class Engine:
 
         With the whole schema in the prompt, that shared start is nearly all of it (the
         demo: ~5.4k tokens with its notes and examples, 2.5 to 4 minutes on 2 CPU cores);
-        done once, right after login, the first question is answered as fast as the next
-        ones. False when there is nothing worth it (retrieved prompts differ from the
-        schema on), the model cannot prefill, or it failed (logged).
+        done once, before the first question, that question is answered as fast as the
+        next ones. False when there is nothing worth it (`warm_up_prompt`), the model
+        cannot prefill, or it failed (logged).
         """
-        if not isinstance(self.model, PromptPrefiller):
+        messages = self.warm_up_prompt(actor)
+        if messages is None or not isinstance(self.model, PromptPrefiller):
             return False
-        view = self.schema()
-        if not view.tables:
-            return False
-        if not self._use_full_schema(view, actor.policy):
-            # Retrieved prompts differ per question; a whole catalogue does not.
-            if not self.config.table_selection:
-                return False
-            whole = self._stable_catalogue(actor.policy)
-            if whole is None:
-                return False
-            messages = selection_messages("?", stable_catalogue=whole, candidates=None)
-        else:
-            messages = None
         try:
-            self.model.prefill(messages or self._prompt(_Run(question="?"), actor, ()))
+            self.model.prefill(messages)
         except KeskinubeError as exc:
             log.warning("model warm-up for role %s failed: %s", actor.role, exc)
             return False
         return True
+
+    def warm_up_prompt(self, actor: Actor) -> tuple[tuple[str, str], ...] | None:
+        """What every prompt of `actor` starts with, or None when prompts share no long
+        start (retrieved per question, with table selection off) or nothing is indexed."""
+        view = self.schema()
+        if not view.tables:
+            return None
+        if self._use_full_schema(view, actor.policy):
+            return self._prompt(_Run(question="?"), actor, ())
+        # Retrieved prompts differ per question; a whole catalogue does not.
+        if not self.config.table_selection:
+            return None
+        whole = self._stable_catalogue(actor.policy)
+        if whole is None:
+            return None
+        return selection_messages("?", stable_catalogue=whole, candidates=None)
 
     def forget(self, question: str, actor: Actor) -> None:
         """Thumbs-down: never serve this question's SQL from the cache again."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -29,6 +29,7 @@ from backend.knowledge.apply import apply_knowledge, knowledge_notes, strip_know
 from backend.knowledge.draft import DraftProgress, DraftReport, draft_knowledge
 from backend.knowledge.jobs import job_for
 from backend.knowledge.store import KnowledgeStore, ensure_tables
+from backend.model_activity import ModelActivity, WatchedChatModel
 from backend.pipeline import Engine, EngineConfig
 from backend.ports import ChatModel
 from backend.schema import SampleCache, introspect
@@ -58,6 +59,8 @@ class Services:
     embedder: MemoEmbedder
     engine: Engine
     knowledge: KnowledgeStore
+    # What the model server is busy with, for the chat's waiting notices.
+    activity: ModelActivity = field(default_factory=ModelActivity)
 
     def close(self) -> None:
         self.db_engine.dispose()
@@ -116,8 +119,9 @@ def build_services(
         stable_context_max_tokens=settings.stable_context_max_tokens,
         chart_suggestions=settings.chart_suggestions,
     )
+    activity = ModelActivity(parallel=settings.ollama_parallel)
     engine = Engine(
-        model=chat_model,
+        model=WatchedChatModel(chat_model, activity),
         runner=SqlAlchemySqlRunner(
             db_engine,
             timeout_s=settings.query_timeout_s,
@@ -133,7 +137,16 @@ def build_services(
     # knowledge never open it.
     knowledge = KnowledgeStore(create_app_engine(settings.app_db_url), database)
     return Services(
-        settings, database, db_engine, client, store, chat_model, embedder, engine, knowledge
+        settings=settings,
+        database=database,
+        db_engine=db_engine,
+        qdrant=client,
+        store=store,
+        chat_model=chat_model,
+        embedder=embedder,
+        engine=engine,
+        knowledge=knowledge,
+        activity=activity,
     )
 
 

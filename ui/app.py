@@ -20,7 +20,7 @@ from ui.components.language import sidebar_language_picker
 from ui.components.sidebar import render_sidebar
 from ui.context import LANGUAGE_KEY, current_language, get_auth
 from ui.startup import refuse_to_start
-from ui.warm_up import warm_up_session
+from ui.warm_up import warm_up_app, warm_up_session
 
 st.set_page_config(page_title="Keskinube", page_icon="🧊", layout="wide")  # i18n: not prose
 
@@ -52,10 +52,12 @@ except Exception as exc:  # bad settings, a refused ADMIN_PASSWORD, no app datab
 session = auth_gate.open_session(settings, auth)
 if session.user is None:
     navigation.login_navigation(lambda: auth_gate.login_form(auth)).run()
+    warm_up_app()  # after the form is drawn: the first visit after a start pays it
 else:
     page = navigation.navigation_for(session.user)
     render_sidebar(session.user, settings, auth, session.cookie)
     sidebar_language_picker(auth, session.user)
+    warm_up_app()
     warm_up_session()
     page.run()
     show_audit_warnings()

@@ -1,26 +1,59 @@
-"""Warm the model for the user's role right after login, in the background.
+"""Warm the model in the background: once per process for every role, and at login.
 
 With the whole schema in the prompt, every question of a role starts with the same few
 thousand tokens; the model server caches them after the first question, which pays for
-all of them (minutes on a CPU). `Engine.warm_up` pays that while the user reads the
-page. Once per login session; the thread touches no Streamlit API.
+all of them (minutes on a CPU). `warm_up_app` pays that once per process, from the first
+page anyone opens after a start (the login page): every role's start, the role most
+users have last, as the server keeps the last one cached. `warm_up_session` warms the
+user's own role right after login, in case another role's start was evaluated since.
+The threads touch no Streamlit API.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 
 import streamlit as st
 
+from auth import roles
+from auth.services import AuthServices
+from backend.config import Settings, get_settings
 from backend.domain import Actor
 from backend.pipeline import Engine
+from backend.warm_up import start_warm_up
 from backend.wiring import Services
-from ui.context import current_actor, get_services
+from ui.context import current_actor, get_auth, get_services
 
 log = logging.getLogger(__name__)
 
 WARMED_KEY = "model_warm_up_started"
+
+
+def warm_up_app() -> None:
+    """Start warming every role's prompt start, once per process; never fails the page."""
+    try:
+        _warm_up_app(get_settings())
+    except Exception:  # the pages report a broken database or index themselves
+        log.warning("no model warm-up at start: the services are not available", exc_info=True)
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_up_app(_settings: Settings) -> threading.Thread | None:
+    if not _settings.ollama_warm_up:
+        return None
+    return start_warm_up(get_services().engine, actors_by_use(get_auth()))
+
+
+def actors_by_use(auth: AuthServices) -> list[Actor]:
+    """One actor per role, the role with the most active users last."""
+    users = Counter(user.role for user in auth.users.list_users() if user.active)
+    ordered = sorted(roles.ROLES, key=lambda role: users[role])
+    return [
+        Actor(username=f"warm-up:{role}", role=role, policy=auth.policies.policy_for_role(role))
+        for role in ordered
+    ]
 
 
 def warm_up_session() -> threading.Thread | None:

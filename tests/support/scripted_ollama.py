@@ -239,10 +239,18 @@ class ScriptedOllama:
 
     # -- script --------------------------------------------------------------------------
 
-    def add(self, *rules: Rule) -> None:
-        """Append rules (tried after the existing ones)."""
+    def add(self, *rules: Rule, first: bool = False) -> None:
+        """Append rules (tried after the existing ones), or put them `first`."""
         with self._lock:
-            self._state.rules.extend(rules)
+            if first:
+                self._state.rules[:0] = rules
+            else:
+                self._state.rules.extend(rules)
+
+    def remove(self, *rules: Rule) -> None:
+        """Take rules out of the script again."""
+        with self._lock:
+            self._state.rules[:] = [r for r in self._state.rules if all(r is not x for x in rules)]
 
     def set_embedding(self, text: str, *, like: str | Sequence[float]) -> None:
         """Embed `text` as the text `like` (or as the given vector)."""

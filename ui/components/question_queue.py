@@ -17,7 +17,9 @@ import streamlit as st
 
 from backend.domain import Actor, Answer, Turn
 from backend.i18n import Translator
+from backend.model_activity import ModelActivity
 from backend.pipeline import Engine
+from ui.components.answer_status import follow_answer
 from ui.components.conversations import CURRENT_KEY, STEP_KEYS
 from ui.components.uninterrupted import Uninterrupted
 
@@ -56,10 +58,12 @@ def answer_next(
     history: Callable[[int | None], list[Turn]],
     keep: Callable[[Answer, int | None], int | None],
     tr: Translator,
+    activity: ModelActivity | None = None,
 ) -> None:
     """Answer the oldest queued question under a live status, show the others as queued,
     keep (audit and store) the answer, then rerun the page to draw it from the store.
 
+    `activity` (the model server's, when known) explains slow waits.
     `keep(answer, conversation_id)` returns the conversation the answer went into (a new
     one when it was None), which the questions queued after it then share.
     """
@@ -72,8 +76,8 @@ def answer_next(
         assistant = held.call(st.chat_message, "assistant")
         for waiting in queue[1:]:
             held.call(_user_message, waiting.question, queued=tr("chat.queued"))
-        answer = _ask(current, assistant, engine, actor, history(current.conversation_id),
-                      held, tr)  # fmt: skip
+        earlier = history(current.conversation_id)
+        answer = _ask(current, assistant, engine, actor, earlier, held, tr, activity)
         conversation_id = keep(answer, current.conversation_id)
         for waiting in queue[1:]:
             if waiting.conversation_id is None:
@@ -100,26 +104,35 @@ def _ask(
     history: list[Turn],
     held: Uninterrupted,
     tr: Translator,
+    activity: ModelActivity | None,
 ) -> Answer:
-    """`Engine.ask` under an `st.status` in `assistant` that lists each step as it happens."""
+    """`Engine.ask` under an `st.status` in `assistant` that lists each step as it happens,
+    with the seconds spent and why the model is slow when it is (`follow_answer`)."""
     with assistant:  # type: ignore[attr-defined]
         status = held.call(st.status, tr("chat.step.working"), expanded=True)
+        notice = held.call(st.empty)
     tries = {"generate": 0, "candidate": 0}
 
-    def step(name: str) -> None:
-        label = tr(STEP_KEYS[name]) if name in STEP_KEYS else name
+    def label(name: str) -> str:
         if name == "generate":
             tries["generate"] += 1
             if tries["generate"] > 1:
-                label = tr("chat.step.repair", attempt=tries["generate"])
+                return tr("chat.step.repair", attempt=tries["generate"])
         elif name == "candidate":  # another query, drawn because the answer looks doubtful
             tries["candidate"] += 1
             total = engine.config.candidates
-            label = tr("chat.step.candidate", attempt=tries["candidate"], total=total)
-        held.call(status.update, label=label)
-        held.call(status.write, label)
+            return tr("chat.step.candidate", attempt=tries["candidate"], total=total)
+        return tr(STEP_KEYS[name]) if name in STEP_KEYS else name
 
-    answer = engine.ask(current.question, actor, conversation=history, on_step=step)
+    answer = follow_answer(
+        lambda on_step: engine.ask(current.question, actor, conversation=history, on_step=on_step),
+        status=status,
+        notice=notice,
+        held=held,
+        tr=tr,
+        step_label=label,
+        activity=activity,
+    )
     if answer.ok:
         held.call(status.write, tr("chat.step.chart"))
     held.call(

@@ -129,7 +129,14 @@ def keep_question(answer: Answer, conversation: int | None) -> int | None:
         return conversation
 
 
-answer_next(engine=engine, actor=actor, history=history, keep=keep_question, tr=tr)
+answer_next(
+    engine=engine,
+    actor=actor,
+    history=history,
+    keep=keep_question,
+    tr=tr,
+    activity=services.activity,
+)
 if (failed := st.session_state.pop("chat_keep_error", None)) is not None:
     st.error(escape_markdown(failed))
 
