@@ -1,5 +1,6 @@
 """What users saw in answers, in AppTest: a mean of amounts without its currency and with
-three decimals, and English column names in Spanish titles.
+three decimals, English column names in Spanish titles, and the SQL shown twice when the
+guard changed nothing but its spelling and the row cap.
 
 The chat page runs on its own as a logged-in user on the small demo database (see
 `tests.support.apptest`); answers come from "Write SQL yourself", so no model is needed.
@@ -24,6 +25,8 @@ from backend.knowledge.store import KnowledgeStore, ensure_tables
 from backend.wiring import database_key
 from tests.support.apptest import open_page, page_services, texts
 from ui.context import LANGUAGE_KEY
+
+SQL_RAN = "What ran, after the access rules and the row cap were applied:"
 
 
 @pytest.fixture
@@ -89,3 +92,20 @@ def test_spanish_titles_and_sentences_use_the_knowledge_labels(auth: AuthService
     sentences = plain(texts(at.markdown))
     assert any("4 valores de método de pago" in s for s in sentences), sentences
     assert not any("method" in s or "payments" in s.lower() for s in sentences), sentences
+
+
+def test_the_sql_is_shown_once_when_the_rules_changed_nothing(auth: AuthServices) -> None:
+    # The guard adds a LIMIT and respells the query: still the same query.
+    sql = "select region_id, name\nfrom regions where region_id <= 3"
+    at = run_own_sql(open_page("chat", timeout=90), sql)
+    assert not at.exception
+    assert SQL_RAN not in texts(at.caption)
+    assert len(at.code) == 1  # the SQL the user wrote, above the answer
+
+    # A row filter rewrote the query: both are shown.
+    at = open_page("chat", username="mia", role="manager", timeout=90)
+    at = run_own_sql(at, "SELECT COUNT(*) AS customers FROM customers")
+    assert not at.exception
+    assert SQL_RAN in texts(at.caption)
+    ran = at.code[-1].value
+    assert "region_id = '2'" in ran, ran

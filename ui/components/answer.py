@@ -9,7 +9,6 @@ thumbs down with a comment (evict from the cache), pin the chart to a dashboard.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -29,6 +28,7 @@ from backend.i18n import Translator, t
 from backend.knowledge import Knowledge
 from backend.people_errors import for_people
 from backend.pipeline import Engine
+from backend.sql_same import same_query
 from backend.summary import summarise
 from ui.components.audited import audit_warnings, record_audit
 from ui.components.charts import chart_switcher, render_chart, render_table, result_hints
@@ -203,7 +203,9 @@ def _sql_editor(turn: ChatTurn, ctx: AnswerContext) -> None:
             label_visibility="collapsed",
         )  # fmt: skip
         ran = turn.answer.sql
-        if ran and not failed and _squash(ran) != _squash(turn.written_sql or ""):
+        # Once when the guard changed nothing but the spelling and the row cap.
+        written = turn.written_sql or ""
+        if ran and not failed and not same_query(written, ran, ctx.engine.runner.dialect):
             st.caption(tr("answer.sql.ran"))
             st.code(ran, language="sql", wrap_lines=True)
         if st.button(
@@ -312,7 +314,3 @@ def _csv_maker(turn: ChatTurn, ctx: AnswerContext) -> Callable[[], bytes]:
         return data
 
     return make
-
-
-def _squash(sql: str) -> str:
-    return re.sub(r"\s+", " ", sql).strip().rstrip(";").lower()
