@@ -15,14 +15,9 @@ import pandas as pd
 
 from backend.charts.build import kpi_value
 from backend.charts.columns import Column, Profile, as_numbers, profile
-from backend.charts.formatting import (
-    DEFAULT_CURRENCY,
-    NumberFormat,
-    format_count,
-    format_value,
-    number_format,
-)
-from backend.charts.names import humanise, in_sentence, is_additive, plural, plural_label
+from backend.charts.formatting import DEFAULT_CURRENCY, NumberFormat, format_count, format_value
+from backend.charts.hints import NO_HINTS, ColumnHints
+from backend.charts.names import plural
 from backend.charts.options import fits
 from backend.charts.prepare import bar_data, line_data
 from backend.charts.spec import ChartSpec
@@ -35,15 +30,15 @@ _PERCENT = NumberFormat("percent", fraction=True)
 class _Writer:
     """Formats values of one frame for sentences, in one language."""
 
-    def __init__(self, frame: pd.DataFrame, locale: str, currency: str) -> None:
-        self.frame, self.locale, self.currency = frame, locale, currency
+    def __init__(self, frame: pd.DataFrame, locale: str, currency: str, hints: ColumnHints) -> None:
+        self.frame, self.locale, self.currency, self.hints = frame, locale, currency, hints
         self.shape: Profile = profile(frame)
         self.t = Translator(locale)
         # Labels follow the sentence's language, numbers the full locale ('es_MX').
         self.language = self.t.language
 
     def fmt(self, name: str, values: pd.Series) -> NumberFormat:
-        return number_format(name, values, currency=self.currency)
+        return self.hints.number_format(name, values, currency=self.currency)
 
     def value(self, number: object, fmt: NumberFormat) -> str:
         return format_value(number, fmt, self.locale)
@@ -56,10 +51,10 @@ class _Writer:
         return column
 
     def label(self, name: str) -> str:
-        return humanise(name, self.language)
+        return self.hints.label(name, self.language)
 
     def word(self, name: str) -> str:
-        return in_sentence(name, self.language)
+        return self.hints.word(name, self.language)
 
     def rows(self, count: int) -> str:
         """'12 rows' / '12 filas'."""
@@ -69,7 +64,7 @@ class _Writer:
     def count(self, count: int, name: str) -> str:
         """'12 countries' / '12 países'; '12 valores de X' where Spanish lacks the plural."""
         number = format_count(count, self.locale)
-        many = plural_label(name, self.language)
+        many = self.hints.plural(name, self.language)
         if many is None:
             key = "summary.values_of.one" if count == 1 else "summary.values_of.other"
             return self.t(key, count=number, noun=self.word(name))
@@ -84,6 +79,7 @@ def summarise(
     locale: str = "en",
     currency: str = DEFAULT_CURRENCY,
     truncated: bool = False,
+    hints: ColumnHints = NO_HINTS,
 ) -> str:
     """A sentence or two about `frame` as `spec` shows it.
 
@@ -91,11 +87,12 @@ def summarise(
     from the data only, so a misread question is never repeated back as a finding.
     `truncated` (the row cap cut the result) makes it say so: "More than 1,000 rows.",
     or a chart's sentence followed by "Counted on the first 1,000 rows only."
+    `hints` (from the SQL and the schema's knowledge) name money columns and labels.
     """
     del question  # see docstring
     if frame.empty:
         return Translator(locale)("summary.no_rows")
-    writer = _Writer(frame, locale, currency)
+    writer = _Writer(frame, locale, currency, hints)
     if spec.kind == "table" or not fits(spec, writer.shape):
         return _table(writer, truncated)
     sentence = _SENTENCES[spec.kind](writer, spec)
@@ -117,7 +114,9 @@ def _kpi(writer: _Writer, spec: ChartSpec) -> str:
 
     def value(name: str) -> str:
         card = ChartSpec("kpi", y=name)
-        return kpi_value(writer.frame, card, locale=writer.locale, currency=writer.currency)
+        return kpi_value(
+            writer.frame, card, locale=writer.locale, currency=writer.currency, hints=writer.hints
+        )
 
     text = writer.t("summary.kpi", label=writer.label(y), value=value(y))
     if not others:
@@ -186,7 +185,7 @@ def _line(writer: _Writer, spec: ChartSpec) -> str:
         period=last["label"].iloc[0],
         value=writer.value(last["value"].iloc[0], fmt),
     )
-    if not is_additive(y):
+    if not writer.hints.additive(y):
         return leader
     total = data.groupby(["key", "label"], sort=True)["value"].sum().reset_index()
     # English says 'across all channels', Spanish 'suma de cada canal' (singular).

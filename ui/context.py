@@ -18,7 +18,14 @@ from backend.config import Settings, get_settings
 from backend.domain import Actor
 from backend.errors import KeskinubeError
 from backend.i18n import DEFAULT_LANGUAGE, Language, Translator, normalise_language
-from backend.wiring import Services, build_services, index_database, start_background_draft
+from backend.knowledge import Knowledge
+from backend.wiring import (
+    Services,
+    build_services,
+    index_database,
+    load_knowledge,
+    start_background_draft,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +50,22 @@ def _services(_settings: Settings) -> Services:
 def get_services() -> Services:
     """The engine and its adapters, built once per process (indexes on first use)."""
     return _services(get_settings())
+
+
+# Knowledge edits reach the answers' labels within this many seconds.
+KNOWLEDGE_TTL_S = 60
+
+
+@st.cache_resource(ttl=KNOWLEDGE_TTL_S, show_spinner=False)
+def _knowledge(database: str, _services: Services) -> Knowledge:
+    return load_knowledge(_services)
+
+
+def get_knowledge() -> Knowledge:
+    """The schema knowledge (labels and descriptions), read at most once a minute; shared
+    and never changed in place."""
+    services = get_services()
+    return _knowledge(services.database, services)
 
 
 @st.cache_resource(show_spinner=False)

@@ -5,7 +5,8 @@ and a `ChartSpec`; nothing reads files, settings or the network, and nothing imp
 Streamlit. Modules: `spec` (vocabulary), `columns` (column roles), `choose` (default
 chart), `options` (valid alternatives), `validate` (model proposals), `prepare`
 (aggregated numbers), `build` (Plotly figures), `formatting` and `names` (labels, numbers),
-`glossary` (Spanish labels), `time_ticks` (date ticks outside English).
+`glossary` (Spanish labels), `hints` (what the SQL and knowledge say about columns),
+`time_ticks` (date ticks outside English).
 
 Functions that write text take `locale` ('en', 'es'): the reader's language.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from backend.charts.build import build_figure, kpi_label, kpi_value
 from backend.charts.choose import chart_title, choose_chart
+from backend.charts.hints import NO_HINTS, ColumnHints
 from backend.charts.names import humanise
 from backend.charts.options import chart_options
 from backend.charts.spec import CHART_KINDS, ChartKind, ChartSpec
@@ -21,8 +23,10 @@ from backend.charts.validate import chart_for, validate_spec
 
 __all__ = [
     "CHART_KINDS",
+    "NO_HINTS",
     "ChartKind",
     "ChartSpec",
+    "ColumnHints",
     "build_figure",
     "chart_for",
     "chart_options",

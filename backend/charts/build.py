@@ -33,10 +33,9 @@ from backend.charts.formatting import (
     axis_format,
     format_value,
     hover_value,
-    number_format,
     plotly_separators,
 )
-from backend.charts.names import humanise
+from backend.charts.hints import NO_HINTS, ColumnHints
 from backend.charts.options import fits
 from backend.charts.prepare import bar_data, labels, line_data
 from backend.charts.spec import ChartSpec
@@ -56,6 +55,7 @@ class _Ctx:
     shape: Profile
     locale: str
     currency: str
+    hints: ColumnHints = NO_HINTS
 
     @property
     def language(self) -> str:
@@ -63,7 +63,7 @@ class _Ctx:
         return normalise_language(self.locale) or "en"
 
     def label(self, name: str) -> str:
-        return plotly_text(humanise(name, self.language))
+        return plotly_text(self.hints.label(name, self.language))
 
     def column(self, name: str | None) -> Column | None:
         return self.shape.get(name)
@@ -76,7 +76,7 @@ class _Ctx:
         return column
 
     def fmt(self, name: str, values: pd.Series) -> NumberFormat:
-        return number_format(name, values, currency=self.currency)
+        return self.hints.number_format(name, values, currency=self.currency)
 
 
 def build_figure(
@@ -85,17 +85,20 @@ def build_figure(
     *,
     locale: str = "en",
     currency: str = DEFAULT_CURRENCY,
+    hints: ColumnHints = NO_HINTS,
 ) -> go.Figure | None:
-    """The figure for `spec`; None for kpi and table, or when the spec does not fit the frame."""
+    """The figure for `spec`; None for kpi and table, or when the spec does not fit the frame.
+
+    `hints` (from the SQL and the schema's knowledge) name money columns and labels."""
     if spec.kind in {"kpi", "table"} or frame.empty:
         return None
     shape = profile(frame)
     if not fits(spec, shape):
         return None
-    ctx = _Ctx(frame, shape, locale, currency)
+    ctx = _Ctx(frame, shape, locale, currency, hints)
     figure = _DRAWERS[spec.kind](ctx, spec)
     figure.update_layout(
-        title={"text": plotly_text(chart_title(spec, ctx.language))},
+        title={"text": plotly_text(chart_title(spec, ctx.language, hints))},
         separators=plotly_separators(locale),
         margin={"l": 16, "r": 16, "t": 56, "b": 16},
         legend_title_text=ctx.label(spec.color) if spec.color else None,
@@ -103,9 +106,9 @@ def build_figure(
     return figure
 
 
-def kpi_label(spec: ChartSpec, locale: str = "en") -> str:
+def kpi_label(spec: ChartSpec, locale: str = "en", hints: ColumnHints = NO_HINTS) -> str:
     """The KPI card's label: 'Total revenue' / 'Ingresos totales'."""
-    return humanise(spec.y or "", locale)
+    return hints.label(spec.y or "", locale)
 
 
 def kpi_value(
@@ -114,6 +117,7 @@ def kpi_value(
     *,
     locale: str = "en",
     currency: str = DEFAULT_CURRENCY,
+    hints: ColumnHints = NO_HINTS,
 ) -> str:
     """The KPI card's value, e.g. '€1.2M'; '–' when there is no value."""
     if spec.y is None or spec.y not in frame.columns or frame.empty:
@@ -121,7 +125,7 @@ def kpi_value(
     values = frame[spec.y]
     present = values.dropna()
     first = present.iloc[0] if not present.empty else None
-    return format_value(first, number_format(spec.y, values, currency=currency), locale)
+    return format_value(first, hints.number_format(spec.y, values, currency=currency), locale)
 
 
 def _line(ctx: _Ctx, spec: ChartSpec) -> go.Figure:

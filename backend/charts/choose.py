@@ -27,7 +27,8 @@ from __future__ import annotations
 import pandas as pd
 
 from backend.charts.columns import Column, Profile, as_numbers, profile
-from backend.charts.names import humanise, in_sentence, is_count, is_share
+from backend.charts.hints import NO_HINTS, ColumnHints
+from backend.charts.names import is_count, is_share
 from backend.charts.prepare import MAX_BARS
 from backend.charts.spec import ChartKind, ChartSpec
 from backend.i18n import t
@@ -71,34 +72,38 @@ def table_spec(reason: str) -> ChartSpec:
 
 
 def title_for(
-    kind: ChartKind, x: str | None, y: str | None, color: str | None, locale: str | None = "en"
+    kind: ChartKind,
+    x: str | None,
+    y: str | None,
+    color: str | None,
+    locale: str | None = "en",
+    hints: ColumnHints = NO_HINTS,
 ) -> str:
     """'Total revenue by country', 'Price vs quantity', 'Distribution of amount'."""
     if kind == "table":
         return t("charts.title.table", locale)
+    label, word = hints.label, hints.word
     if kind == "kpi":
-        return humanise(y or "", locale)
+        return label(y or "", locale)
     if kind == "histogram":
-        return t("charts.title.distribution", locale, x=in_sentence(x or "", locale))
+        return t("charts.title.distribution", locale, x=word(x or "", locale))
     if kind == "scatter":
-        return t(
-            "charts.title.vs", locale, y=humanise(y or "", locale), x=in_sentence(x or "", locale)
-        )
-    parts = {"y": humanise(y or "", locale), "x": in_sentence(x or "", locale)}
+        return t("charts.title.vs", locale, y=label(y or "", locale), x=word(x or "", locale))
+    parts = {"y": label(y or "", locale), "x": word(x or "", locale)}
     if color:
-        return t("charts.title.by_and", locale, **parts, color=in_sentence(color, locale))
+        return t("charts.title.by_and", locale, **parts, color=word(color, locale))
     return t("charts.title.by", locale, **parts)
 
 
-def chart_title(spec: ChartSpec, locale: str | None = "en") -> str:
+def chart_title(spec: ChartSpec, locale: str | None = "en", hints: ColumnHints = NO_HINTS) -> str:
     """The title to show: the standard title in the reader's language, or the model's own.
 
     Specs keep the English standard title (they are stored and shared); a title a model
-    proposed is shown as it was written.
+    proposed is shown as it was written. `hints` carry the columns' labels from knowledge.
     """
     standard = title_for(spec.kind, spec.x, spec.y, spec.color)
     if not spec.title or spec.title == standard:
-        return title_for(spec.kind, spec.x, spec.y, spec.color, locale)
+        return title_for(spec.kind, spec.x, spec.y, spec.color, locale, hints)
     return spec.title
 
 

@@ -39,16 +39,23 @@ class NumberFormat:
 
 
 def number_format(
-    name: str, values: pd.Series | None = None, *, currency: str = DEFAULT_CURRENCY
+    name: str,
+    values: pd.Series | None = None,
+    *,
+    currency: str = DEFAULT_CURRENCY,
+    money: bool = False,
 ) -> NumberFormat:
-    """Read the format from the column name; the values say 0..1 vs 0..100 and whole or not."""
+    """Read the format from the column name; the values say 0..1 vs 0..100 and whole or not.
+
+    `money`: the SQL computed the column from money columns (see `hints`), whatever its name.
+    """
     finite = _finite(values)
     integer = bool(len(finite)) and bool((finite % 1 == 0).all())
     if is_percent(name):
         fraction = bool(len(finite)) and float(finite.abs().max()) <= 1.0
         return NumberFormat("percent", fraction=fraction, integer=integer)
     integer_typed = values is not None and pd.api.types.is_integer_dtype(values.dtype)
-    if is_money(name, integer_typed=integer_typed):
+    if money or is_money(name, integer_typed=integer_typed):
         return NumberFormat("currency", symbol=currency_symbol(name, currency), integer=integer)
     return NumberFormat(integer=integer)
 

@@ -43,12 +43,11 @@ COUNT_WORDS = frozenset({"count", "cnt", "n", "num", "number", "frequency", "fre
 QUANTITY_WORDS = COUNT_WORDS | frozenset(
     {"orders", "qty", "quantity", "units", "items", "customers", "users", "visits", "rows"}
 )
+AVERAGE_WORDS = frozenset({"avg", "average", "mean"})
 # Measures whose values do not add up: averages, extremes, rates, unit prices.
 NON_ADDITIVE_WORDS = PERCENT_WORDS | frozenset(
     {
-        "avg",
-        "average",
-        "mean",
+        *AVERAGE_WORDS,
         "median",
         "min",
         "max",
@@ -156,6 +155,11 @@ def is_share(name: str) -> bool:
     return says(name, SHARE_WORDS)
 
 
+def is_average(name: str) -> bool:
+    """`avg_price`, `AVG(total)`, `mean_basket`: a mean, written with few decimals."""
+    return says(name, AVERAGE_WORDS)
+
+
 def is_additive(name: str) -> bool:
     """Whether summing the measure over rows means something (sums, counts: yes; averages: no)."""
     return not says(name, NON_ADDITIVE_WORDS)
@@ -209,11 +213,19 @@ def humanise(name: str, locale: str | None = "en") -> str:
     return label
 
 
-def in_sentence(name: str, locale: str | None = "en") -> str:
-    """The label inside a sentence: 'total revenue', but 'ID' and 'VAT' keep their capitals."""
-    label = humanise(name, locale)
+def in_sentence(name: str, locale: str | None = "en", *, humanised: bool = False) -> str:
+    """The label inside a sentence: 'total revenue', but 'ID' and 'VAT' keep their capitals.
+
+    `humanised`: `name` is a label already (from the schema's knowledge), not a column name.
+    """
+    label = name if humanised else humanise(name, locale)
     first = label.split(" ", 1)[0]
     return label if first.isupper() and len(first) > 1 else label[:1].lower() + label[1:]
+
+
+def upper_first(label: str) -> str:
+    """'método de pago' → 'Método de pago'; the rest as it is ('iPhone sales' too)."""
+    return label[:1].upper() + label[1:]
 
 
 def plural_label(name: str, locale: str | None = "en") -> str | None:

@@ -9,15 +9,14 @@ thumbs down with a comment (evict from the cache), pin the chart to a dashboard.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import streamlit as st
 
 from auth import roles
 from auth.audit import AuditLog
-from backend.charts import ChartSpec, choose_chart
+from backend.charts import ChartSpec, ColumnHints, choose_chart
 from backend.charts.formatting import format_count
 from backend.config import Settings
 from backend.conversations import ChatTurn
@@ -26,11 +25,13 @@ from backend.errors import KeskinubeError
 from backend.explain import explain_sql
 from backend.export import error_csv, export_csv, export_file_name, megabytes
 from backend.i18n import Translator, t
+from backend.knowledge import Knowledge
 from backend.people_errors import for_people
 from backend.pipeline import Engine
+from backend.sql_same import same_query
 from backend.summary import summarise
 from ui.components.audited import audit_warnings, record_audit
-from ui.components.charts import chart_switcher, render_chart, render_table
+from ui.components.charts import chart_switcher, render_chart, render_table, result_hints
 from ui.components.conversations import AppStores, keep, run_own_sql
 from ui.components.formats import format_number
 from ui.components.markdown import escape_markdown, md_error, md_message, md_t
@@ -52,6 +53,7 @@ class AnswerContext:
     conversation_id: int
     can_pin: bool
     tr: Translator  # the reader's language
+    knowledge: Knowledge = field(default_factory=Knowledge)  # labels of columns
 
     @property
     def language(self) -> str:
@@ -115,11 +117,12 @@ def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpe
     language, so an old answer reads right after a language switch.
     """
     frame, currency, tr, language = result.frame, ctx.settings.currency_symbol, ctx.tr, ctx.language
+    hints = _hints(turn, [str(column) for column in frame.columns], ctx)
     sentence = st.empty()
     spec = turn.chart or choose_chart(frame)
-    picked = chart_switcher(frame, spec, key=f"turn_{turn.id}", tr=tr)
+    picked = chart_switcher(frame, spec, key=f"turn_{turn.id}", tr=tr, hints=hints)
     summary = summarise(frame, picked, turn.question, locale=language, currency=currency,
-                        truncated=result.truncated)  # fmt: skip
+                        truncated=result.truncated, hints=hints)  # fmt: skip
     if picked.axes != spec.axes:
         try:
             ctx.stores.conversations.set_chart(ctx.actor.username, turn.id, picked, summary)
@@ -132,13 +135,15 @@ def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpe
     _rules(turn.answer.rules, tr)
     _agreement(turn.answer.agreement, tr)
     key = f"turn_{turn.id}"
-    render_chart(frame, picked, key=f"{key}_chart", currency=currency, language=language)
+    render_chart(frame, picked, key=f"{key}_chart", currency=currency, language=language,
+                 hints=hints)  # fmt: skip
     shown = format_count(len(frame), language)
     if result.truncated:
         limit = format_count(ctx.settings.export_row_limit, language)
         st.caption(tr("answer.rows_capped", shown=shown, limit=limit))
     if not frame.empty:
-        render_table(frame, key=f"{key}_table", currency=currency, language=language)
+        render_table(frame, key=f"{key}_table", currency=currency, language=language,
+                     hints=hints)  # fmt: skip
     seconds = _seconds(sum(turn.answer.timings.values()), language)
     if result.truncated:  # the true count is unknown: never state the cap as the count
         footer = tr("answer.footer.more", rows=shown, seconds=seconds)
@@ -146,6 +151,15 @@ def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpe
         footer = tr.count("answer.footer", len(frame), rows=shown, seconds=seconds)
     st.caption(" · ".join([footer, tr("answer.cached")] if turn.answer.cached else [footer]))
     return picked
+
+
+def _hints(turn: ChatTurn, columns: list[str], ctx: AnswerContext) -> ColumnHints:
+    """What the SQL and the schema's knowledge say about the result's columns."""
+    return result_hints(
+        turn.written_sql or turn.answer.sql or "", columns, engine=ctx.engine,
+        knowledge=ctx.knowledge, language=ctx.language,
+        include_drafts=ctx.settings.knowledge_use_drafts,
+    )  # fmt: skip
 
 
 def _rules(rules: tuple[AppliedRule, ...], tr: Translator) -> None:
@@ -189,7 +203,9 @@ def _sql_editor(turn: ChatTurn, ctx: AnswerContext) -> None:
             label_visibility="collapsed",
         )  # fmt: skip
         ran = turn.answer.sql
-        if ran and not failed and _squash(ran) != _squash(turn.written_sql or ""):
+        # Once when the guard changed nothing but the spelling and the row cap.
+        written = turn.written_sql or ""
+        if ran and not failed and not same_query(written, ran, ctx.engine.runner.dialect):
             st.caption(tr("answer.sql.ran"))
             st.code(ran, language="sql", wrap_lines=True)
         if st.button(
@@ -298,7 +314,3 @@ def _csv_maker(turn: ChatTurn, ctx: AnswerContext) -> Callable[[], bytes]:
         return data
 
     return make
-
-
-def _squash(sql: str) -> str:
-    return re.sub(r"\s+", " ", sql).strip().rstrip(";").lower()

@@ -17,13 +17,23 @@ import pandas as pd
 import streamlit as st
 
 from auth.audit import AuditLog
-from backend.charts import ChartSpec, build_figure, chart_options, kpi_label, kpi_value
+from backend.charts import (
+    NO_HINTS,
+    ChartSpec,
+    ColumnHints,
+    build_figure,
+    chart_options,
+    kpi_label,
+    kpi_value,
+)
 from backend.charts.columns import profile
-from backend.charts.names import humanise, in_sentence
 from backend.dashboards import access_key
 from backend.domain import Actor
+from backend.errors import KeskinubeError
 from backend.i18n import Message, Translator
+from backend.knowledge import Knowledge
 from backend.pipeline import Engine
+from backend.result_columns import column_hints
 from ui.components.audited import audit_warnings, record_audit
 from ui.components.formats import NA, styled
 from ui.components.markdown import escape_markdown
@@ -45,20 +55,42 @@ TABLE_ROW_PX = 35
 TABLE_MAX_PX = 360
 
 
-def spec_label(spec: ChartSpec, tr: Translator) -> str:
+def spec_label(spec: ChartSpec, tr: Translator, hints: ColumnHints = NO_HINTS) -> str:
     """How the axes switcher names a choice: 'Revenue by month, split by region'."""
     language = tr.language
     if spec.kind == "table":
         return tr("answer.chart.axes.rows")
     if spec.kind == "kpi":
-        return humanise(spec.y or "", language)
+        return hints.label(spec.y or "", language)
     if spec.kind == "histogram":
-        return humanise(spec.x or "", language)
-    y, x = humanise(spec.y or "", language), in_sentence(spec.x or "", language)
+        return hints.label(spec.x or "", language)
+    y, x = hints.label(spec.y or "", language), hints.word(spec.x or "", language)
     label = tr("answer.chart.axes.by", y=y, x=x)
     if not spec.color:
         return label
-    return tr("answer.chart.axes.split", chart=label, color=in_sentence(spec.color, language))
+    return tr("answer.chart.axes.split", chart=label, color=hints.word(spec.color, language))
+
+
+def result_hints(
+    sql: str,
+    columns: list[str],
+    *,
+    engine: Engine,
+    knowledge: Knowledge,
+    language: str,
+    include_drafts: bool,
+) -> ColumnHints:
+    """What `sql` and the schema's knowledge say about its result's `columns` (money,
+    means, labels in `language`); none when the schema can't be read."""
+    try:
+        tables = engine.tables()
+    except KeskinubeError as exc:
+        log.info("no column hints: %s", exc)
+        return NO_HINTS
+    return column_hints(
+        sql, columns, dialect=engine.runner.dialect, tables=tables, knowledge=knowledge,
+        language=language, include_drafts=include_drafts,
+    )  # fmt: skip
 
 
 def render_chart(
@@ -69,17 +101,18 @@ def render_chart(
     currency: str,
     language: str,
     title: bool = True,
+    hints: ColumnHints = NO_HINTS,
 ) -> bool:
     """Draw `spec` (a KPI card or a Plotly chart) in `language`; False when there is nothing
-    to draw."""
+    to draw. `hints`: money columns and labels from the SQL and the schema's knowledge."""
     if spec.kind == "table" or frame.empty:
         return False
     if spec.kind == "kpi":
-        value = kpi_value(frame, spec, locale=language, currency=currency)
+        value = kpi_value(frame, spec, locale=language, currency=currency, hints=hints)
         # The label is markdown to Streamlit, and a column's name is the user's SQL.
-        st.metric(escape_markdown(kpi_label(spec, language)), value, border=True)
+        st.metric(escape_markdown(kpi_label(spec, language, hints)), value, border=True)
         return True
-    figure = build_figure(frame, spec, locale=language, currency=currency)
+    figure = build_figure(frame, spec, locale=language, currency=currency, hints=hints)
     if figure is None:
         return False
     figure.update_layout(height=380)
@@ -90,7 +123,12 @@ def render_chart(
 
 
 def chart_switcher(
-    frame: pd.DataFrame, current: ChartSpec, *, key: str, tr: Translator
+    frame: pd.DataFrame,
+    current: ChartSpec,
+    *,
+    key: str,
+    tr: Translator,
+    hints: ColumnHints = NO_HINTS,
 ) -> ChartSpec:
     """Two small selects, chart type then axes, among the charts that fit the frame.
 
@@ -109,7 +147,7 @@ def chart_switcher(
         key=f"{key}_kind",
     )
     same_kind = [spec for spec in options if spec.kind == kind]
-    labels = [spec_label(spec, tr) for spec in same_kind]
+    labels = [spec_label(spec, tr, hints) for spec in same_kind]
     index = next((i for i, s in enumerate(same_kind) if s.axes == current.axes), 0)
     with axes_col:
         chosen = st.selectbox(
@@ -120,28 +158,37 @@ def chart_switcher(
     return same_kind[chosen]
 
 
-def render_table(frame: pd.DataFrame, *, key: str, currency: str, language: str) -> None:
+def render_table(
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    currency: str,
+    language: str,
+    hints: ColumnHints = NO_HINTS,
+) -> None:
     """The rows with humanised headers, numbers and dates written in `language`."""
     height = min(TABLE_MAX_PX, TABLE_ROW_PX * (len(frame) + 1) + 3)
     st.dataframe(
-        styled(frame, language, currency),
+        styled(frame, language, currency, hints),
         hide_index=True,
         width="stretch",
         height=height,
-        column_config=column_config(frame, language),
+        column_config=column_config(frame, language, hints),
         placeholder=NA,  # not Streamlit's "None", in either language
         key=key,
     )
 
 
-def column_config(frame: pd.DataFrame, language: str) -> dict[str, Any]:
+def column_config(
+    frame: pd.DataFrame, language: str, hints: ColumnHints = NO_HINTS
+) -> dict[str, Any]:
     """Headers for people, in `language`.
 
     No column gets a `format`: Streamlit would then ignore the display values that
     `styled` wrote in the reader's language.
     """
     return {
-        column.name: st.column_config.Column(humanise(column.name, language))
+        column.name: st.column_config.Column(hints.label(column.name, language))
         for column in profile(frame).columns
     }
 

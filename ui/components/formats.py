@@ -26,24 +26,30 @@ from pandas.io.formats.style import Styler
 
 from backend.charts.columns import Column, profile
 from backend.charts.formatting import as_float
+from backend.charts.hints import NO_HINTS, ColumnHints
 from backend.charts.names import currency_symbol, is_money
 from backend.i18n.formats import currency_after, format_date, format_date_pattern, separators
 
 NA = "–"  # a missing value, as the KPI cards write it
 MAX_DECIMALS = 3  # like the browser's own number formatting
+AVERAGE_DECIMALS = 2  # a mean's fourth decimal is noise (MariaDB's AVG adds four)
+MEAN_DIGITS = 3  # significant digits a mean below 1 keeps: 0.125, 0.0456
 NBSP = "\u00a0"
 Formatter = Callable[[object], str]
 
 
-def format_number(value: object, language: str, *, decimals: int | None = None) -> str:
-    """'1.234,5' (es) / '1,234.5' (en); exactly `decimals` places if given, else up to 3."""
+def format_number(
+    value: object, language: str, *, decimals: int | None = None, most: int = MAX_DECIMALS
+) -> str:
+    """'1.234,5' (es) / '1,234.5' (en); exactly `decimals` places if given, else up to
+    `most` (3)."""
     number = as_float(value)
     if number is None:
         return NA
     if decimals is None:
         size = abs(number)
         # Tiny values keep two significant digits instead of rounding to 0.
-        places = MAX_DECIMALS if size == 0 or size >= 10**-MAX_DECIMALS else _tiny(size)
+        places = most if size == 0 or size >= 10**-most else _tiny(size)
         text = f"{number:,.{places}f}".rstrip("0").rstrip(".")
     else:
         text = f"{number:,.{decimals}f}"
@@ -77,17 +83,20 @@ def format_when(value: dt.datetime | dt.date, language: str, *, seconds: bool = 
 # -- result tables -------------------------------------------------------------------------
 
 
-def cell_formatters(frame: pd.DataFrame, language: str, currency: str) -> dict[str, Formatter]:
+def cell_formatters(
+    frame: pd.DataFrame, language: str, currency: str, hints: ColumnHints = NO_HINTS
+) -> dict[str, Formatter]:
     """How each number and date column of a result is written; text columns as they are.
 
     Ids, years and ordinal numbers (month 1–12) are written plain: '2024', not '2.024'.
     (Streamlit's own `format="plain"` shows the id 1001 as '1001.0000000000001'.)
+    `hints` (from the SQL) mark money columns and means whatever their names say.
     """
     formatters: dict[str, Formatter] = {}
     for column in profile(frame).columns:
         values = frame[column.name]
         if column.role == "measure":
-            formatters[column.name] = _measure(column, values, language, currency)
+            formatters[column.name] = _measure(column, values, language, currency, hints)
         elif column.role == "time" and column.time_kind in {"datetime", "month"}:
             formatters[column.name] = _memo(_time(column, values, language))
         elif column.numeric:
@@ -103,24 +112,32 @@ def plain_number(value: object) -> str:
     return str(int(number)) if number.is_integer() else repr(number)
 
 
-def styled(frame: pd.DataFrame, language: str, currency: str) -> Styler | pd.DataFrame:
+def styled(
+    frame: pd.DataFrame, language: str, currency: str, hints: ColumnHints = NO_HINTS
+) -> Styler | pd.DataFrame:
     """`frame` with its display values in `language`; the bare frame when a Styler can't be
     used (repeated column names, or more cells than pandas renders)."""
     unique = frame.columns.is_unique and all(isinstance(c, str) for c in frame.columns)
     if not unique or frame.size > int(pd.get_option("styler.render.max_elements")):
         return frame
-    return frame.style.format(cell_formatters(frame, language, currency), na_rep=NA)
+    return frame.style.format(cell_formatters(frame, language, currency, hints), na_rep=NA)
 
 
-def _measure(column: Column, values: pd.Series, language: str, currency: str) -> Formatter:
+def _measure(
+    column: Column, values: pd.Series, language: str, currency: str, hints: ColumnHints
+) -> Formatter:
     integer_typed = pd.api.types.is_integer_dtype(values.dtype)
-    if is_money(column.name, integer_typed=integer_typed):
+    if hints.is_money(column.name) or is_money(column.name, integer_typed=integer_typed):
         symbol = currency_symbol(column.name, currency)
         return lambda value: format_money(value, language, symbol)
     numbers = pd.to_numeric(values, errors="coerce").astype("float64")
     finite = numbers[numbers.abs() < math.inf].dropna()
     whole = bool((finite % 1 == 0).all())
-    return lambda value: format_number(value, language, decimals=0 if whole else None)
+    if whole:
+        return lambda value: format_number(value, language, decimals=0)
+    if hints.average(column.name):
+        return lambda value: format_number(value, language, most=_mean_decimals(value))
+    return lambda value: format_number(value, language)
 
 
 def _time(column: Column, values: pd.Series, language: str) -> Formatter:
@@ -177,6 +194,14 @@ def _as_datetime(value: object) -> dt.datetime | None:
         except ValueError:
             return None
     return None
+
+
+def _mean_decimals(value: object) -> int:
+    """A mean's decimals: two ('123.46'), or three significant digits below 1 ('0.125')."""
+    size = abs(as_float(value) or 0.0)
+    if size == 0 or size >= 1:
+        return AVERAGE_DECIMALS
+    return max(AVERAGE_DECIMALS, MEAN_DIGITS - 1 - math.floor(math.log10(size)))
 
 
 def _tiny(size: float) -> int:

@@ -32,7 +32,7 @@ from ui.components.conversations import (
 )
 from ui.components.markdown import escape_markdown, md_error
 from ui.components.question_queue import answer_next, pending_questions, queue_question
-from ui.context import current_actor, get_auth, get_services, translator
+from ui.context import current_actor, get_auth, get_knowledge, get_services, translator
 from ui.navigation import require_page
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,7 @@ context = AnswerContext(
     conversation_id=conversation_id or 0,
     can_pin=roles.can_open(actor.role, roles.PAGE_DASHBOARDS),
     tr=tr,
+    knowledge=get_knowledge(),
 )
 for turn in turns:
     render_turn(turn, context)

@@ -13,18 +13,18 @@ import time
 import streamlit as st
 
 from auth import roles
-from backend.charts import chart_title, choose_chart
+from backend.charts import NO_HINTS, chart_title, choose_chart
 from backend.charts.columns import profile
 from backend.charts.formatting import format_count
 from backend.charts.options import fits
 from backend.config import get_settings
 from backend.dashboards import DashboardStore, Tile
 from backend.errors import KeskinubeError
-from ui.components.charts import TILE_TTL_S, render_chart, render_table, run_tile
+from ui.components.charts import TILE_TTL_S, render_chart, render_table, result_hints, run_tile
 from ui.components.conversations import app_stores
 from ui.components.formats import format_when
 from ui.components.markdown import escape_markdown, md_error, md_message
-from ui.context import current_actor, get_auth, get_services, translator
+from ui.context import current_actor, get_auth, get_knowledge, get_services, translator
 from ui.navigation import require_page
 
 user = require_page(roles.PAGE_DASHBOARDS)
@@ -62,8 +62,14 @@ def draw(tile: Tile, first: bool, last: bool) -> float:
     """One tile: title, chart or table, and its buttons; returns when its data was fetched."""
     result = run_tile(tile.sql, actor=actor, engine=services.engine, audit=auth.audit,
                       nonce=st.session_state.get(f"dash_nonce_{board.id}", 0.0))  # fmt: skip
+    hints = NO_HINTS
+    if result.frame is not None:  # money columns and labels, as the chat's answer had them
+        hints = result_hints(tile.sql, [str(c) for c in result.frame.columns],
+                             engine=services.engine, knowledge=get_knowledge(), language=lang,
+                             include_drafts=settings.knowledge_use_drafts)  # fmt: skip
     # A tile named after its chart is named in the reader's language; a chosen name stays.
-    title = chart_title(tile.chart, lang) if tile.title == tile.chart.title else tile.title
+    named = tile.title == tile.chart.title
+    title = chart_title(tile.chart, lang, hints) if named else tile.title
     st.markdown(f"**{escape_markdown(title)}**")
     if result.error is not None or result.frame is None:
         error = md_message(result.error, lang) or tr("dashboards.tile.no_result")
@@ -72,8 +78,10 @@ def draw(tile: Tile, first: bool, last: bool) -> float:
         frame = result.frame
         spec = tile.chart if fits(tile.chart, profile(frame)) else choose_chart(frame)
         key, currency = f"tile_{tile.id}", settings.currency_symbol
-        if not render_chart(frame, spec, key=key, currency=currency, language=lang, title=False):
-            render_table(frame, key=f"{key}_table", currency=currency, language=lang)
+        shown = render_chart(frame, spec, key=key, currency=currency, language=lang,
+                             title=False, hints=hints)  # fmt: skip
+        if not shown:
+            render_table(frame, key=f"{key}_table", currency=currency, language=lang, hints=hints)
         if result.truncated:
             st.caption(tr("dashboards.tile.first_rows", rows=format_count(len(frame), lang)))
     with st.container(horizontal=True):
