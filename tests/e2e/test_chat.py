@@ -1,5 +1,7 @@
-"""Browser tests of the chat: answers with a table and a chart, edited SQL, CSV download,
-history after logout, thumbs up → Examples review, and help when Ollama is down."""
+"""Browser tests of the chat: answers with a table and a chart, a capped result and its
+full CSV, one question at a time, a reload back into the open conversation (never another
+user's), an access rule's notice, edited SQL, history after logout, thumbs up → Examples
+review, and help when Ollama is down."""
 
 from __future__ import annotations
 
@@ -10,15 +12,19 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from backend.demo import load_examples
 from tests.e2e.conftest import ADMIN
-from tests.e2e.helpers import ensure_user, login, logout, wait_idle
+from tests.e2e.helpers import LOAD_MS, ensure_user, login, logout, wait_idle
 from tests.support.app_server import AppServer
 from tests.support.scripted_ollama import Rule, ScriptedOllama, when
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 # Copied by hand to docs/screenshot-chat.png for the README; tests never write to docs/.
 SHOTS = Path(__file__).resolve().parent / "artifacts"
@@ -118,7 +124,7 @@ def warm_ups(ollama: ScriptedOllama) -> int:
     return sum((r.get("options") or {}).get("num_predict") == 1 for r in ollama.chat_requests)
 
 
-def test_question_gets_a_sentence_chart_table_and_full_csv(
+def test_question_gets_a_sentence_chart_and_table(
     page: Page, app: AppServer, ollama_rules: ScriptedOllama
 ) -> None:
     before = warm_ups(ollama_rules)
@@ -146,10 +152,21 @@ def test_question_gets_a_sentence_chart_table_and_full_csv(
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "chat-answer-for-docs.png"))
 
-    # A list longer than the page's row cap: the page shows 1,000, the CSV holds them all.
+
+def test_a_capped_result_says_more_than_the_cap_and_the_csv_holds_all(
+    page: Page, app: AppServer, ollama_rules: ScriptedOllama
+) -> None:
+    login(page, app, *ADMIN)
+    page.get_by_role("button", name="New conversation").click()
+    settle(page)
+    # A list longer than the page's row cap (1,000): never "1,000 rows" as its count; the
+    # page shows 1,000 and points to the CSV, which holds them all.
     answer = ask(page, "List every order with its date and status")
-    expect(answer.get_by_text("The query matched more than 1,000 rows")).to_be_visible()
+    capped = answer.get_by_text("The query matched more than 1,000 rows")
+    expect(capped).to_be_visible()
+    expect(capped).to_contain_text("Download the CSV for all of them")
     expect(answer.get_by_text("More than 1,000 rows ·")).to_be_visible()
+    expect(answer.get_by_text(re.compile(r"^1,000 rows"))).to_have_count(0)
     with page.expect_download() as download_info:
         answer.get_by_role("button", name="Download CSV").click()
     data = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
@@ -179,6 +196,79 @@ def test_the_impatient_user_cannot_ask_twice_and_keeps_the_answer(
     expect(first.get_by_text("How many orders per sales channel?")).to_be_visible()
     expect(first.get_by_test_id("stDataFrame")).to_be_visible()
     expect(box).to_be_enabled()
+
+
+def test_a_reload_reopens_the_open_conversation_and_never_another_users(
+    page: Page, app: AppServer, ollama_rules: ScriptedOllama, browser: Browser
+) -> None:
+    question = "How many orders per sales channel, before a reload?"
+    login(page, app, *ADMIN)
+    page.get_by_role("button", name="New conversation").click()
+    settle(page)
+    ask(page, question)
+    opened = re.search(r"[?&]c=(\d+)", page.url)  # the open conversation, in the URL
+    assert opened, page.url
+    page.reload()
+    wait_idle(page, timeout_ms=LOAD_MS)
+    expect(turns(page)).to_have_count(1)
+    answer = turns(page).first
+    expect(answer.get_by_text(question)).to_be_visible()
+    expect(answer.get_by_test_id("stDataFrame")).to_be_visible()
+
+    # Another user, handed the admin's conversation id in a URL: an empty chat.
+    ensure_user(app, ANALYST[0], "analyst", ANALYST[1])
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        other = context.new_page()
+        login(other, app, *ANALYST)
+        other.goto(f"{app.url}/?c={opened[1]}")
+        wait_idle(other, timeout_ms=LOAD_MS)
+        expect(other.get_by_role("heading", name="Ask your data")).to_be_visible()
+        expect(turns(other)).to_have_count(0)
+        expect(other.get_by_text(question)).to_have_count(0)
+        expect(other).not_to_have_url(re.compile(rf"[?&]c={opened[1]}\b"))
+    finally:
+        context.close()
+
+
+FILTERED_USER = ("e2e-chat-iberia", "Iberia-chat-Passw0rd")
+CUSTOMERS_SQL = "SELECT COUNT(*) AS customers FROM customers"
+
+
+@pytest.fixture
+def filtered_user(app: AppServer, e2e_ollama: ScriptedOllama) -> tuple[str, str]:
+    """An analyst who may read only their region's customers (a row filter on the table,
+    filled from the user's `region_id` attribute), as an admin sets it up."""
+    from auth.services import open_auth
+    from tests.e2e.helpers import app_db_url
+
+    ensure_user(app, FILTERED_USER[0], "analyst", FILTERED_USER[1])
+    services = open_auth(app_db_url(app))
+    try:
+        services.users.set_attributes(FILTERED_USER[0], {"region_id": "1"})
+        if not services.policies.row_filters(username=FILTERED_USER[0]):
+            services.policies.add_row_filter(
+                "customers", "region_id = :user.region_id", username=FILTERED_USER[0]
+            )
+    finally:
+        services.close()
+    e2e_ollama.add(answers("How many customers do we have", CUSTOMERS_SQL))
+    return FILTERED_USER
+
+
+def test_an_answer_shaped_by_a_row_filter_says_so(
+    page: Page, app: AppServer, filtered_user: tuple[str, str]
+) -> None:
+    data_dir = app.env["KESKINUBE_DATA_DIR"]
+    region = count(data_dir, "SELECT customer_id FROM customers WHERE region_id = 1")
+    assert 0 < region < count(data_dir, "SELECT customer_id FROM customers")
+    login(page, app, *filtered_user)
+    answer = ask(page, "How many customers do we have in total?")
+    # The count is the region's, and the answer says a rule applied, and which.
+    expect(answer.get_by_test_id("stMetricValue")).to_have_text(f"{region:,}")
+    notice = answer.get_by_text("Access rule: only the rows of customers where")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("region_id = '1'")
 
 
 def test_edited_sql_runs_through_the_guard_again(

@@ -1,10 +1,13 @@
 """Browser tests of dashboards: a manager pins answers' charts, opens the dashboard (each
-tile re-run as the viewer), refreshes it, reorders and unpins tiles."""
+tile re-run as the viewer), refreshes it, reorders and unpins tiles; a dashboard just made
+is offered by every answer's pin menu at once."""
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.helpers import ensure_user, login
 from tests.e2e.test_chat import answers, ask, settle
@@ -76,3 +79,39 @@ def test_manager_pins_charts_and_opens_the_dashboard(
     settle(page)
     assert tile_titles(page) == ["Customers by segment"]
     expect(grid.get_by_test_id("stPlotlyChart")).to_have_count(1)
+
+
+def pin_menu_dashboards(page: Page, answer: Locator) -> list[str]:
+    """The dashboards an answer's pin menu offers (the menu is closed again after)."""
+    answer.get_by_role("button", name="Pin to dashboard").click()
+    page.get_by_test_id("stPopoverBody").get_by_role("combobox", name="Dashboard").click()
+    options = page.get_by_role("option")
+    expect(options.first).to_be_visible()
+    names = [name.strip() for name in options.all_inner_texts()]
+    page.keyboard.press("Escape")  # the list
+    page.keyboard.press("Escape")  # the menu
+    settle(page)
+    return names
+
+
+def test_a_new_dashboard_is_in_every_pin_menu_without_a_reload(
+    page: Page, app: AppServer, manager: tuple[str, str]
+) -> None:
+    board = f"Stock e2e {secrets.token_hex(3)}"
+    login(page, app, *manager)
+    page.get_by_role("button", name="New conversation").click()
+    settle(page)
+    first = ask(page, "How many customers in each segment, for the pin menu?")
+    assert board not in pin_menu_dashboards(page, first)
+    pin(page, "How many orders in each status, for the pin menu?", board, new=True)
+    # The answer drawn above the pinned one offers the dashboard just made.
+    assert board in pin_menu_dashboards(page, first)
+    # So does it after a look at the dashboard and back to the same conversation.
+    page.locator("[data-testid='stSidebarNavLink']", has_text="Dashboards").click()
+    expect(page.get_by_role("heading", name="Dashboards", exact=True)).to_be_visible()
+    settle(page)
+    page.locator("[data-testid='stSidebarNavLink']", has_text="Chat").click()
+    first = page.locator("[class*='st-key-chat_turn_']").first
+    expect(first.get_by_text("for the pin menu?").first).to_be_visible()
+    settle(page)
+    assert board in pin_menu_dashboards(page, first)

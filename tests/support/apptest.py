@@ -63,9 +63,12 @@ def open_page(
     *,
     language: str | None = None,
     timeout: float = 60,
+    query: Mapping[str, str] | None = None,
 ) -> AppTest:
-    """Run page `name` (a file of ui/pages) once as `username` with `role`."""
+    """Run page `name` (a file of ui/pages) once as `username` with `role`; `query`: the
+    page URL's query parameters."""
     at = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=timeout)
+    at.query_params.update(query or {})
     at.session_state["authentication_status"] = True
     at.session_state["username"] = username
     at.session_state["name"] = username

@@ -2,9 +2,10 @@
 
 `app_stores()` holds the conversation, dashboard and feedback stores on the app database
 (shared infrastructure, one per process — nothing per user). `conversation_sidebar`
-lists the user's conversations (new, open, rename, delete). `run_own_sql` runs SQL the
-user wrote; `keep` audits a run and stores its answer, errors included, so nothing is lost
-(questions are asked through `ui.components.question_queue`).
+lists the user's conversations (new, open, rename, delete) and keeps the open one's id in
+the page URL (`?c=<id>`), so a reload reopens it. `run_own_sql` runs SQL the user wrote;
+`keep` audits a run and stores its answer, errors included, so nothing is lost (questions
+are asked through `ui.components.question_queue`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ui.context import get_auth, get_services, translator
 log = logging.getLogger(__name__)
 
 CURRENT_KEY = "chat_conversation_id"
+URL_PARAM = "c"  # the open conversation's id in the page URL: a reload reopens it
 SIDEBAR_LIMIT = 30
 # What the live status says at each step of `Engine.ask`, as catalogue keys (chat.po);
 # drawn by `ui.components.question_queue`.
@@ -79,8 +81,13 @@ def app_stores() -> AppStores:
 def conversation_sidebar(store: ConversationStore, username: str) -> Conversation | None:
     """List the user's conversations in the sidebar; return the open one (None: a new one)."""
     history = store.list_for(username)
+    if CURRENT_KEY not in st.session_state:  # a new browser session: a reload, a link
+        st.session_state[CURRENT_KEY] = _id_in_url()
+    # Only one of the user's own conversations opens: an id from the URL is anyone's to
+    # write, and another user's id opens an empty chat, showing nothing of theirs.
     current = next((c for c in history if c.id == st.session_state.get(CURRENT_KEY)), None)
     st.session_state[CURRENT_KEY] = current.id if current else None
+    _show_in_url(current)
     tr = translator()
     with st.sidebar:
         st.caption(tr("conversations.heading"))
@@ -111,6 +118,26 @@ def conversation_title(conversation: Conversation, tr: Translator) -> str:
 
 def _open(conversation_id: int | None) -> None:
     st.session_state[CURRENT_KEY] = conversation_id
+
+
+def _id_in_url() -> int | None:
+    """The conversation id the page URL names (`?c=12`), if it is a number."""
+    value = st.query_params.get(URL_PARAM)
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
+
+
+def _show_in_url(conversation: Conversation | None) -> None:
+    """Name the open conversation in the URL (a new, empty one: none), so that reloading
+    the page, or a bookmark, opens it again. Written only when it changes."""
+    wanted = None if conversation is None else str(conversation.id)
+    if st.query_params.get(URL_PARAM) == wanted:
+        return
+    if wanted is None:
+        del st.query_params[URL_PARAM]
+    else:
+        st.query_params[URL_PARAM] = wanted
 
 
 def _manage(
