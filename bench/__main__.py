@@ -22,11 +22,12 @@ BENCHMARKS = {
     "spider_sample": "the fixed Spider dev sample: choose, write as an eval set, load the dumps",
     "accuracy": "real model: Spider sample + demo golden set, ours vs LangChain, strict and fair",
     "sql_validate": "schema check on gold SQL: false alarms, repairs, overhead (needs MariaDB)",
+    "first_answer": "real model: seconds to the first answer after a start, cold and warmed",
 }
 
 
 # Need the real model, a MariaDB server or the shared benchmark data: run by name only.
-REAL_MODEL = {"model_modes", "spider_sample", "accuracy", "sql_validate"}
+REAL_MODEL = {"model_modes", "spider_sample", "accuracy", "sql_validate", "first_answer"}
 
 
 def main(argv: list[str]) -> None:

@@ -29,6 +29,7 @@ ADMIN = ("admin", "Adm1n-live-Passw0rd")
 COOKIE_KEY = "live-cookie-key-0123456789abcdefghijklmnopqrstuvwxyz"
 QUESTION = "How many orders did we get each month in 2026?"
 TURNS = "[class*='st-key-chat_turn_']"
+SHOTS = Path(__file__).resolve().parents[1] / "e2e" / "artifacts"
 ANSWER_MS = (LIVE_TIMEOUT_S * 3 + 60) * 1000  # up to three model calls, then drawing
 
 
@@ -70,3 +71,7 @@ def test_chat_answers_with_a_table_and_a_chart(page: Page, live_app: AppServer) 
     expect(answer.get_by_text(QUESTION).first).to_be_visible()
     expect(answer.get_by_test_id("stDataFrame")).to_be_visible()
     expect(answer.get_by_test_id("stPlotlyChart")).to_be_visible()
+    # The README's screenshot (docs/screenshot-chat.png) is this one, taken with the real model.
+    answer.evaluate("turn => turn.scrollIntoView({block: 'start'})")
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "chat-answer-real-model.png"))
