@@ -8,6 +8,7 @@ answers come from "Write SQL yourself", so no model is needed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,6 +83,8 @@ def test_a_filtered_answer_says_which_rule_shaped_it(auth: AuthServices) -> None
     captions = plain(texts(at.caption))
     assert ROWS_RULE in captions, captions
     assert COLUMNS_RULE in captions, captions
+    sentences = plain(texts(at.markdown))
+    assert any(re.fullmatch(r"There are \d+ customers\.", s) for s in sentences), sentences
     # Unrelated tables carry no note; the earlier answer keeps its own (redrawn from the store).
     at = run_own_sql(at, "SELECT name FROM regions")
     assert plain(texts(at.caption)).count(ROWS_RULE) == 1
@@ -94,6 +97,8 @@ def test_a_filtered_answer_says_which_rule_shaped_it(auth: AuthServices) -> None
         "es 2." in captions
     ), captions
     assert not any("Access rule" in c or "Only customers" in c for c in captions)
+    sentences = plain(texts(at.markdown))
+    assert any(re.fullmatch(r"Hay \d+ clientes\.", s) for s in sentences), sentences
 
 
 DESCRIBED = "Only **customers** in your region (:user.region_name) are included."
