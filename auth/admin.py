@@ -126,10 +126,16 @@ class AdminActions:
         self.record("audit.detail.rules_set", role=role, tables=tables, columns=columns)
 
     def add_row_filter(
-        self, table: str, predicate: str, *, role: str | None = None, username: str | None = None
+        self,
+        table: str,
+        predicate: str,
+        *,
+        role: str | None = None,
+        username: str | None = None,
+        description: str | None = None,
     ) -> None:
         stored = self.services.policies.add_row_filter(
-            table, predicate, role=role, username=username, by=self.by
+            table, predicate, role=role, username=username, description=description, by=self.by
         )
         key = "audit.detail.row_filter_role" if stored.role else "audit.detail.row_filter_user"
         self.record(

@@ -154,6 +154,9 @@ row_filters = sa.Table(
     sa.Column("username", sa.String(USERNAME_LENGTH), nullable=True),
     sa.Column("table_name", sa.String(128), nullable=False),
     sa.Column("predicate", sa.Text, nullable=False),
+    # The admin's plain words for the filter, shown under answers it shaped; NULL: none
+    # (the page words the predicate). Added after the first release: see `ensure_schema`.
+    sa.Column("description", sa.Text, nullable=True),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("created_by", sa.String(USERNAME_LENGTH), nullable=True),
     sa.CheckConstraint(

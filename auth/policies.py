@@ -39,6 +39,7 @@ DEFAULT_POLICIES: Mapping[str, Mapping[str, Any]] = {
 }
 _SEEDED_KEY = "default_policies_seeded"
 _NAME = re.compile(r"[^\s.`'\"]+")
+DESCRIPTION_LIMIT = 300  # one sentence under an answer, not a policy document
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,10 @@ class RolePolicy:
 
 @dataclass(frozen=True)
 class StoredRowFilter:
-    """A row filter as stored: attached to `role` or to `username` (exactly one is set)."""
+    """A row filter as stored: attached to `role` or to `username` (exactly one is set).
+
+    `description`: the admin's plain words for it, shown under the answers it shaped.
+    """
 
     id: int
     table: str
@@ -61,9 +65,10 @@ class StoredRowFilter:
     username: str | None
     created_at: datetime
     created_by: str | None
+    description: str | None = None
 
     def as_row_filter(self) -> RowFilter:
-        return RowFilter(table=self.table, predicate=self.predicate)
+        return RowFilter(self.table, self.predicate, self.description)
 
 
 class PolicyStore:
@@ -111,14 +116,20 @@ class PolicyStore:
         *,
         role: str | None = None,
         username: str | None = None,
+        description: str | None = None,
         by: str | None = None,
     ) -> StoredRowFilter:
-        """Attach a filter such as `region_id = :user.region_id` to a role or to one user."""
+        """Attach a filter such as `region_id = :user.region_id` to a role or to one user.
+
+        `description` words it for the people it filters ("Only customers of region
+        :user.region_name are included."); blank is none.
+        """
         if (role is None) == (username is None):
             raise InvalidPolicy(Message.of("auth.policy.one_owner"))
         values = {
             "table_name": _valid_name(table, "table"),
             "predicate": _valid_predicate(predicate),
+            "description": _valid_description(description),
             "role": None if role is None else valid_role(role),
             "username": None if username is None else normalise_username(username),
             "created_at": self.clock(),
@@ -213,6 +224,7 @@ def _to_filter(row: sa.RowMapping) -> StoredRowFilter:
     return StoredRowFilter(
         id=row["id"], table=row["table_name"], predicate=row["predicate"], role=row["role"],
         username=row["username"], created_at=row["created_at"], created_by=row["created_by"],
+        description=row["description"],
     )  # fmt: skip
 
 
@@ -229,6 +241,14 @@ def _valid_column(column: tuple[str, str] | str) -> tuple[str, str]:
     if len(parts) != 2:
         raise InvalidPolicy(Message.of("auth.policy.bad_column", column=str(column)))
     return _valid_name(parts[0], "table"), _valid_name(parts[1], "column")
+
+
+def _valid_description(description: str | None) -> str | None:
+    """One line of plain text: it is shown as a caption, where a line break means nothing."""
+    cleaned = " ".join((description or "").split())
+    if len(cleaned) > DESCRIPTION_LIMIT:
+        raise InvalidPolicy(Message.of("auth.policy.description_too_long", limit=DESCRIPTION_LIMIT))
+    return cleaned or None
 
 
 def _valid_predicate(predicate: str) -> str:

@@ -124,10 +124,16 @@ class Retrieval:
 
 @dataclass(frozen=True)
 class RowFilter:
-    """A predicate the guard adds to every read of `table` (e.g. `region_id = 3`)."""
+    """A predicate the guard adds to every read of `table` (e.g. `region_id = 3`).
+
+    `description`: the admin's plain words for it ("Only customers in your region are
+    included."), `:user.<name>` placeholders filled like the predicate's; the answer shows
+    it instead of a sentence generated from the predicate.
+    """
 
     table: str
     predicate: str
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -184,12 +190,15 @@ class AppliedRule:
     `condition` is the row filter the guard built into every read of `table` (the asker's
     `:user.<name>` values filled in), None when the table has none; `hidden_columns` are
     the table's columns the asker may not see. The page says both in plain words, so a
-    filtered count is never mistaken for the company-wide one.
+    filtered count is never mistaken for the company-wide one. `description` is the admin's
+    wording of the row filter (placeholders filled), set only when every filter of the
+    table has one: otherwise the page words the condition itself, so no filter goes unsaid.
     """
 
     table: str
     condition: str | None = None
     hidden_columns: tuple[str, ...] = ()
+    description: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,9 @@ schema's columns:
   synonym that the schema's knowledge gives it in the reader's language ('método de pago'),
   and a count named after the table it counts (`COUNT(*) AS payments`) the table's. English
   keeps the humanised column name: the schema's words are English already.
+- *counts*: a `COUNT(...)`; and when it counts a table's rows (`COUNT(*)`, `COUNT(o.id)`,
+  not `COUNT(DISTINCT ...)`, and through derived tables that only filter one table), that
+  table's plural noun: its synonym in the reader's language, else its humanised name.
 
 Anything not understood (a `*`, an unknown table, SQL that does not parse) gives no hint:
 then the name rules of `backend.charts.names` apply, as they always did.
@@ -26,7 +29,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from backend.charts.hints import NO_HINTS, ColumnHints
-from backend.charts.names import is_money, words
+from backend.charts.names import in_sentence, is_money, plural, plural_label, words
 from backend.dialects import sqlglot_dialect
 from backend.domain import TableDoc
 from backend.i18n import normalise_language
@@ -59,17 +62,22 @@ def column_hints(
     if len(projections) != len(columns) or any(_is_star(p) for p in projections):
         return NO_HINTS
     scope = _Scope(select, _Schema(tables, _ctes(select)))
-    money, averages, labels = set(), set(), {}
+    money, averages, counts, labels, counted = set(), set(), set(), {}, {}
     for name, projection in zip(columns, projections, strict=True):
         node = projection.unalias()
         if scope.money(node):
             money.add(name)
         if scope.average(node):
             averages.add(name)
+        if isinstance(_unwrap(node), exp.Count):
+            counts.add(name)
         label = _label(scope.origin(node, str(name)), knowledge, language, include_drafts)
         if label:
             labels[name] = label
-    return ColumnHints(frozenset(money), frozenset(averages), labels)
+        table = scope.rows_counted(node, str(name))
+        if table is not None:
+            counted[name] = _noun(table, knowledge, language, include_drafts)
+    return ColumnHints(frozenset(money), frozenset(averages), labels, frozenset(counts), counted)
 
 
 class _Schema:
@@ -168,6 +176,37 @@ class _Scope:
         inner = self.inner(node)
         return isinstance(inner, tuple) and inner[0].average(inner[1])
 
+    def rows_counted(self, node: exp.Expr, name: str) -> TableDoc | None:
+        """The table whose rows a `COUNT(*)`/`COUNT(col)` counts; with several tables
+        joined, `COUNT(*)` counts the one it is named after (`COUNT(*) AS orders`)."""
+        node = _unwrap(node)
+        if not isinstance(node, exp.Count):
+            return None
+        counted = node.this
+        if isinstance(counted, exp.Column) and not counted.is_star:
+            found = self.resolve(counted)
+            return None if found is None else self._rows_of(found[0])
+        if not isinstance(counted, exp.Star | exp.Literal):  # DISTINCT, CASE ...: not rows
+            return None
+        tables = [t for t in map(self._rows_of, self.sources.values()) if t is not None]
+        if len(self.sources) == 1:
+            return tables[0] if tables else None
+        return next((t for t in tables if words(t.name) == words(name)), None)
+
+    def _rows_of(self, source: Source) -> TableDoc | None:
+        """The table whose rows `source` holds one for one: the table itself, or a derived
+        table that only filters one (as the guard's row filters do); else None."""
+        if isinstance(source, TableDoc):
+            return source
+        grouped = any(source.args.get(key) for key in ("group", "distinct", "joins"))
+        if grouped or self.depth >= MAX_DEPTH or isinstance(source.parent, exp.SetOperation):
+            return None
+        if any(p.find(exp.AggFunc) for p in source.expressions):
+            return None
+        inner = _Scope(source, self.schema, self.depth + 1)
+        sources = list(inner.sources.values())
+        return inner._rows_of(sources[0]) if len(sources) == 1 else None
+
     def origin(self, node: exp.Expr, name: str) -> tuple[str, str] | None:
         """(table, column) of a plain column, (table, '') of a count named after its table."""
         node = _unwrap(node)
@@ -239,6 +278,13 @@ def _unwrap(node: exp.Expr) -> exp.Expr:
     while isinstance(node, _WRAPPERS):
         node = node.this
     return node
+
+
+def _noun(table: TableDoc, knowledge: Knowledge | None, language: str, include_drafts: bool) -> str:
+    """'orders' / 'pedidos': the knowledge's word for the table in `language`, else the
+    plural of its humanised name (a Spanish one only where the glossary knows it)."""
+    known = _label((table.name, ""), knowledge, language, include_drafts)
+    return known or plural_label(table.name, language) or plural(in_sentence(table.name))
 
 
 def _label(

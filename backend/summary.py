@@ -17,7 +17,7 @@ from backend.charts.build import kpi_value
 from backend.charts.columns import Column, Profile, as_numbers, profile
 from backend.charts.formatting import DEFAULT_CURRENCY, NumberFormat, format_count, format_value
 from backend.charts.hints import NO_HINTS, ColumnHints
-from backend.charts.names import plural
+from backend.charts.names import is_count, plural
 from backend.charts.options import fits
 from backend.charts.prepare import bar_data, line_data
 from backend.charts.spec import ChartSpec
@@ -118,11 +118,31 @@ def _kpi(writer: _Writer, spec: ChartSpec) -> str:
             writer.frame, card, locale=writer.locale, currency=writer.currency, hints=writer.hints
         )
 
-    text = writer.t("summary.kpi", label=writer.label(y), value=value(y))
+    text = _kpi_sentence(writer, y, value(y))
     if not others:
         return text
     extras = ", ".join(f"{writer.word(name)} {value(name)}" for name in others)
     return f"{text} {writer.t('summary.kpi.also', values=extras)}"
+
+
+def _kpi_sentence(writer: _Writer, y: str, value: str) -> str:
+    """'There are 1,073 orders.' for a count of a table's rows, 'Number of customers: 28.'
+    for another count (by the SQL: "Orders is 1,073." reads badly), else 'Revenue is €1.2M.'."""
+    noun = writer.hints.rows_counted(y)
+    if noun is not None and _first(writer.frame[y]) != 1:  # '1 orders' would need a singular
+        return writer.t("summary.kpi.rows", count=value, noun=noun)
+    if noun is not None:
+        return writer.t("summary.kpi.number", noun=noun, value=value)
+    if not writer.hints.is_count(y):
+        return writer.t("summary.kpi", label=writer.label(y), value=value)
+    if is_count(y):  # 'order_count', 'COUNT(*)': "Number of order count" would stutter
+        return writer.t("summary.kpi.count", label=writer.label(y), value=value)
+    return writer.t("summary.kpi.number", noun=writer.word(y), value=value)
+
+
+def _first(values: pd.Series) -> object:
+    present = values.dropna()
+    return present.iloc[0] if not present.empty else None
 
 
 def _bars(writer: _Writer, spec: ChartSpec) -> str:

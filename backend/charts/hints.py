@@ -9,7 +9,10 @@ in a Spanish sentence). Where the SQL that produced the result is known, the cal
 - `averages`: columns that are means (`AVG(...)`), which never add up and are written with
   at most two decimals in the table;
 - `labels`: the reader's-language label of a column where the schema's knowledge has one
-  ('Método de pago' for `payments.method`).
+  ('Método de pago' for `payments.method`);
+- `counts`: columns that are a `COUNT(...)`; `counted`: of those, the ones that count a
+  table's rows (`COUNT(*)`, `COUNT(o.id)`), with the plural noun of that table in the
+  reader's language ('orders', 'pedidos'), so the sentence can say "There are 1,073 orders."
 
 Without hints (`NO_HINTS`) everything falls back to what the name says (`backend.charts.names`).
 """
@@ -39,6 +42,8 @@ class ColumnHints:
     money: frozenset[str] = frozenset()
     averages: frozenset[str] = frozenset()
     labels: Mapping[str, str] = field(default_factory=dict)
+    counts: frozenset[str] = frozenset()
+    counted: Mapping[str, str] = field(default_factory=dict)
 
     def label(self, name: str, language: str | None) -> str:
         """'Método de pago' when the knowledge says so, else the humanised name."""
@@ -55,6 +60,14 @@ class ColumnHints:
         if name in self.labels:
             return None  # a label from knowledge: its plural is not ours to guess
         return plural_label(name, language)
+
+    def rows_counted(self, name: str) -> str | None:
+        """The plural noun of the table whose rows the column counts ('orders'), if any."""
+        return self.counted.get(name)
+
+    def is_count(self, name: str) -> bool:
+        """A `COUNT(...)`, by the SQL."""
+        return name in self.counts
 
     def additive(self, name: str) -> bool:
         """Whether summing the measure over rows means something (not for averages)."""

@@ -43,7 +43,7 @@ from backend.i18n.message import Message
 from backend.sql_guard.columns import check_columns
 from backend.sql_guard.complexity import SqlLimits
 from backend.sql_guard.limits import apply_row_limit
-from backend.sql_guard.row_filters import apply_row_filters
+from backend.sql_guard.row_filters import apply_row_filters, describe_filters
 from backend.sql_guard.statements import check_nodes, drop_hints, parse_statement, reject
 from backend.sql_guard.tables import KnownTables, find_table_reads
 
@@ -119,7 +119,7 @@ def _check(
         sql=_generate(tree, target),
         tables=tables,
         limit_applied=limit_applied,
-        rules=_applied_rules(tables, filtered, known, policy, target),
+        rules=_applied_rules(tables, filtered, known, policy, user_attributes, target),
     )
 
 
@@ -128,9 +128,11 @@ def _applied_rules(
     filtered: Mapping[str, exp.Expr],
     known: KnownTables,
     policy: AccessPolicy,
+    attributes: Mapping[str, str],
     target: Dialect,
 ) -> tuple[AppliedRule, ...]:
-    """The row filters and hidden columns on the tables read, in table-name order."""
+    """The row filters (and the admin's words for them) and hidden columns on the tables
+    read, in table-name order."""
     rules = []
     for table in sorted(tables, key=str.lower):
         predicate = filtered.get(table)
@@ -140,8 +142,10 @@ def _applied_rules(
             for column in known.columns.get(table.lower(), ())
             if not policy.allows_column(table, column)
         )
-        if condition is not None or hidden:
-            rules.append(AppliedRule(table=table, condition=condition, hidden_columns=hidden))
+        if condition is None and not hidden:
+            continue
+        described = None if condition is None else describe_filters(table, policy, attributes)
+        rules.append(AppliedRule(table, condition, hidden, described))
     return tuple(rules)
 
 

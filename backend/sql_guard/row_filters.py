@@ -20,6 +20,7 @@ never text pasted into SQL.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from sqlglot import exp
@@ -36,6 +37,8 @@ USER_PLACEHOLDER = "user"
 _CARRIED_ARGS = ("joins", "laterals", "pivots")
 # Larger than any table, and accepted by MySQL/MariaDB (unsigned 64-bit) and SQLite (signed).
 UNMERGEABLE_LIMIT = 2**63 - 1
+# `:user.region_name` in an admin's description of a filter (attribute names: auth.validation).
+_DESCRIPTION_PLACEHOLDER = re.compile(r":user\.([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def apply_row_filters(
@@ -61,6 +64,31 @@ def apply_row_filters(
             _wrap(read, predicate)
             applied.setdefault(read.name, predicate)
     return applied
+
+
+def describe_filters(table: str, policy: AccessPolicy, attributes: Mapping[str, str]) -> str | None:
+    """The admin's words for the row filters of `table`, placeholders filled; None unless
+    every filter of the table has a description whose placeholders all have values (the
+    page then words the conditions itself: a filter left unsaid would hide a rule)."""
+    described = []
+    for rule in policy.row_filters:
+        if rule.table.lower() != table.lower():
+            continue
+        filled = fill_description(rule.description, attributes)
+        if filled is None:
+            return None
+        described.append(filled)
+    return " ".join(described) or None
+
+
+def fill_description(description: str | None, attributes: Mapping[str, str]) -> str | None:
+    """`description` with its `:user.<name>` placeholders replaced by the user's values;
+    None when it is empty or names an attribute the user lacks (never show a placeholder)."""
+    text = (description or "").strip()
+    names = _DESCRIPTION_PLACEHOLDER.findall(text)
+    if not text or any(name.lower() not in attributes for name in names):
+        return None
+    return _DESCRIPTION_PLACEHOLDER.sub(lambda found: attributes[found.group(1).lower()], text)
 
 
 def _table_predicate(

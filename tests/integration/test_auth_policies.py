@@ -3,12 +3,15 @@ engine, and the demo defaults seeded once."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
-from auth.db import ensure_schema
+from auth.db import add_missing_columns, create_app_engine, ensure_schema
 from auth.errors import InvalidPolicy, InvalidUserData
-from auth.policies import PolicyStore, RolePolicy, seed_default_policies
+from auth.policies import DESCRIPTION_LIMIT, PolicyStore, RolePolicy, seed_default_policies
 from auth.services import AuthServices
 from backend.domain import AccessPolicy, Actor, RowFilter
 from tests.support.auth_fixtures import ManualClock
@@ -104,3 +107,85 @@ def test_row_filters_are_listed_removed_and_deleted_with_their_user(auth: AuthSe
         auth.policies.remove_row_filter(for_role.id)
     auth.users.delete("rita")
     assert auth.policies.row_filters() == []
+
+
+DESCRIBED = "Only orders of region :user.region_name are counted."
+
+
+def test_a_filters_description_is_stored_tidied_and_handed_to_the_engine(
+    auth: AuthServices,
+) -> None:
+    auth.users.create_user("rita", role="manager", attributes={"region_name": "Iberia"})
+    stored = auth.policies.add_row_filter(
+        "orders",
+        REGION,
+        role="manager",
+        description="  Only orders of region\n :user.region_name  are counted. ",
+    )
+    assert stored.description == DESCRIBED
+    assert (
+        auth.policies.add_row_filter("orders", "1 = 1", role="manager", description=" ").description
+        is None
+    )
+    assert [f.description for f in auth.policies.row_filters()] == [DESCRIBED, None]
+    rita = auth.users.get_user("rita")
+    assert auth.policies.policy_for(rita).row_filters == (
+        RowFilter("orders", REGION, DESCRIBED),
+        RowFilter("orders", "1 = 1"),
+    )
+
+
+def test_an_overlong_description_is_refused(auth: AuthServices) -> None:
+    with pytest.raises(InvalidPolicy, match="at most 300 characters"):
+        auth.policies.add_row_filter(
+            "orders", REGION, role="manager", description="x" * (DESCRIPTION_LIMIT + 1)
+        )
+    assert auth.policies.row_filters() == []
+
+
+@pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
+def old_filters_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    """An app database whose row_filters table is the previous release's (no description),
+    holding one filter."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    else:
+        url = request.getfixturevalue("mysql_url")
+    engine = create_app_engine(url)
+    sa.Table(
+        "row_filters",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("role", sa.String(16), nullable=True),
+        sa.Column("username", sa.String(64), nullable=True),
+        sa.Column("table_name", sa.String(128), nullable=False),
+        sa.Column("predicate", sa.Text, nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("created_by", sa.String(64), nullable=True),
+    ).create(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO row_filters (role, table_name, predicate, created_at) "
+                "VALUES ('manager', 'orders', :predicate, '2026-01-05 10:00:00')"
+            ),
+            {"predicate": REGION},
+        )
+    yield engine
+    engine.dispose()
+
+
+def test_ensure_schema_adds_the_description_to_an_older_row_filters_table(
+    old_filters_engine: sa.Engine,
+) -> None:
+    engine = old_filters_engine
+    assert "description" not in {c["name"] for c in sa.inspect(engine).get_columns("row_filters")}
+    ensure_schema(engine)
+    columns = {c["name"]: c for c in sa.inspect(engine).get_columns("row_filters")}
+    assert columns["description"]["nullable"]
+    policies = PolicyStore(engine)
+    [old] = policies.row_filters()
+    assert (old.predicate, old.description) == (REGION, None)
+    added = policies.add_row_filter("orders", "1 = 1", role="manager", description=DESCRIBED)
+    assert policies.row_filters()[-1].description == DESCRIBED == added.description
+    assert add_missing_columns(engine) == []

@@ -105,7 +105,7 @@ def test_append_round_trips_the_answer_with_dtypes(store: ConversationStore) -> 
 def test_append_keeps_the_access_rules_that_shaped_the_answer(store: ConversationStore) -> None:
     conversation = store.create("mia")
     rules = (
-        AppliedRule("customers", "region_id = '2'", ("email",)),
+        AppliedRule("customers", "region_id = '2'", ("email",), "Only customers of Iberia."),
         AppliedRule("employees", None, ("salary",)),
     )
     store.append("mia", conversation.id, replace(make_answer(), rules=rules))

@@ -94,3 +94,36 @@ def test_what_cannot_be_followed_gives_no_hints() -> None:
     assert hints("SELEC amount FROM payments", ["amount"]) == NO_HINTS
     assert hints("SELECT amount FROM payments", ["amount", "extra"]) == NO_HINTS
     assert hints("SELECT amount FROM nowhere", ["amount"]).money == frozenset()
+
+
+def test_a_count_of_a_tables_rows_names_the_table_in_the_readers_words() -> None:
+    sql = (
+        "SELECT COUNT(*) AS n, COUNT(p.order_id) AS paid, COUNT(DISTINCT method) AS kinds"
+        " FROM payments p"
+    )
+    columns = ["n", "paid", "kinds"]
+    assert hints(sql, columns).counted == {"n": "pagos", "paid": "pagos"}
+    assert hints(sql, columns, language="en").counted == {"n": "payments", "paid": "payments"}
+    assert hints(sql, columns).counts == {"n", "paid", "kinds"}
+    # Without a synonym: the glossary's Spanish word, else the humanised English name.
+    assert hints("SELECT COUNT(*) FROM order_items", ["COUNT(*)"]).counted == {
+        "COUNT(*)": "order items"
+    }
+
+
+def test_joins_filters_groups_and_other_counts() -> None:
+    joined = (
+        "SELECT COUNT(*) AS payments FROM payments p JOIN order_items i ON i.order_id = p.order_id"
+    )
+    assert hints(joined, ["payments"], language="en").counted == {"payments": "payments"}
+    assert hints(joined.replace("AS payments", "AS c"), ["c"]).counted == {}
+    filtered = "SELECT COUNT(*) AS c FROM (SELECT * FROM payments WHERE amount > 5 LIMIT 99) AS x"
+    assert hints(filtered, ["c"], language="en").counted == {"c": "payments"}
+    grouped = "SELECT COUNT(*) AS c FROM (SELECT order_id FROM payments GROUP BY order_id) AS x"
+    assert hints(grouped, ["c"]).counted == {}
+    assert hints(grouped, ["c"]).counts == {"c"}
+    conditional = (
+        "SELECT COUNT(CASE WHEN amount > 5 THEN 1 END) AS big, SUM(amount) AS s FROM payments"
+    )
+    found = hints(conditional, ["big", "s"])
+    assert (found.counted, found.counts) == ({}, {"big"})

@@ -20,7 +20,8 @@ SCHEMA: dict[str, list[str]] = {
     "orders": ["id", "customer_id", "region_id", "amount"],
     "regions": ["id", "name"],
 }
-POLICY = AccessPolicy(row_filters=(RowFilter("orders", "region_id = :user.region_id"),))
+REGION = "region_id = :user.region_id"
+POLICY = AccessPolicy(row_filters=(RowFilter("orders", REGION),))
 USER = {"region_id": "3"}
 ORDERS = [(1, 1, 1, 10.0), (2, 1, 2, 20.0), (3, 2, 3, 30.0), (4, 2, 3, 40.0), (5, 3, 2, 50.0)]
 
@@ -273,3 +274,24 @@ def test_hidden_columns_of_a_table_read_are_named_and_filters_are_anded() -> Non
         AppliedRule("customers", None, ("region_id",)),
         AppliedRule("orders", "(region_id = '3') AND (amount > 15)"),
     )
+
+
+def test_the_admins_description_of_a_filter_is_named_with_the_users_values() -> None:
+    described = "Only orders of region :user.region_id are counted."
+    policy = AccessPolicy(row_filters=(RowFilter("orders", REGION, described),))
+    checked = guard("SELECT COUNT(*) FROM orders", policy=policy)
+    assert checked.rules == (
+        AppliedRule("orders", "region_id = '3'", (), "Only orders of region 3 are counted."),
+    )
+
+
+def test_no_description_is_named_when_a_filter_lacks_one_or_a_value_is_missing() -> None:
+    both = AccessPolicy(
+        row_filters=(
+            RowFilter("orders", REGION, "Your region only."),
+            RowFilter("orders", "amount > 15"),
+        )
+    )
+    assert guard("SELECT COUNT(*) FROM orders", policy=both).rules[0].description is None
+    missing = AccessPolicy(row_filters=(RowFilter("orders", REGION, "Region :user.region_name."),))
+    assert guard("SELECT COUNT(*) FROM orders", policy=missing).rules[0].description is None

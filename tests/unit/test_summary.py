@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from backend.charts import ChartSpec, choose_chart
+from backend.domain import ColumnDoc, TableDoc
+from backend.knowledge.model import Entry, Knowledge
+from backend.result_columns import column_hints
 from backend.summary import summarise
 
 
@@ -13,7 +18,7 @@ def text(values: list[str]) -> pd.Series:
     return pd.Series(values, dtype="str")
 
 
-def say(frame: pd.DataFrame, spec: ChartSpec | None = None, **options: str) -> str:
+def say(frame: pd.DataFrame, spec: ChartSpec | None = None, **options: Any) -> str:
     return summarise(frame, spec or choose_chart(frame), **options)
 
 
@@ -305,3 +310,59 @@ def test_a_capped_chart_says_it_counted_the_first_rows_only() -> None:
     spanish = summarise(frame, ChartSpec("bar", x="country", y="revenue"), locale="es",
                         truncated=True)  # fmt: skip
     assert spanish.endswith(" Calculado solo con las primeras 3 filas.")
+
+
+# -- one-number counts, read from the SQL (backend.result_columns) ---------------------------
+SHOP = {
+    "orders": TableDoc(
+        "orders", (ColumnDoc("order_id", "INTEGER"), ColumnDoc("customer_id", "INTEGER"))
+    ),
+    "tickets": TableDoc("tickets", (ColumnDoc("ticket_id", "INTEGER"),)),
+    "order_items": TableDoc(
+        "order_items", (ColumnDoc("order_id", "INTEGER"), ColumnDoc("unit_price", "DECIMAL(12,2)"))
+    ),
+}
+TICKETS_ES = Knowledge({("tickets", ""): Entry("tickets", synonyms_es=("incidencias",))})
+
+
+def one_number(sql: str, name: str, value: object, locale: str = "en") -> str:
+    frame = pd.DataFrame({name: [value]})
+    hints = column_hints(
+        sql, [name], dialect="mysql", tables=SHOP, knowledge=TICKETS_ES, language=locale
+    )
+    return say(frame, ChartSpec("kpi", y=name), locale=locale, hints=hints).replace("\u00a0", " ")
+
+
+def test_a_count_of_a_tables_rows_says_there_are() -> None:
+    assert one_number("SELECT COUNT(*) AS orders FROM orders", "orders", 1073) == (
+        "There are 1,073 orders."
+    )
+    assert one_number("SELECT COUNT(o.order_id) AS n FROM orders o", "n", 1073) == (
+        "There are 1,073 orders."
+    )
+    assert one_number("SELECT COUNT(*) AS orders FROM orders", "orders", 1073, "es") == (
+        "Hay 1.073 pedidos."
+    )
+
+
+def test_spanish_takes_the_tables_synonym_else_its_english_name() -> None:
+    assert one_number("SELECT COUNT(*) AS n FROM tickets", "n", 28, "es") == "Hay 28 incidencias."
+    assert one_number("SELECT COUNT(*) AS n FROM order_items", "n", 28, "es") == (
+        "Hay 28 order items."
+    )
+
+
+def test_other_counts_say_number_of() -> None:
+    sql = "SELECT COUNT(DISTINCT customer_id) AS customers FROM orders"
+    assert one_number(sql, "customers", 28) == "Number of customers: 28."
+    assert one_number(sql, "customers", 28, "es") == "Número de clientes: 28."
+    sql = "SELECT COUNT(DISTINCT customer_id) AS buyer_count FROM orders"
+    assert one_number(sql, "buyer_count", 28) == "Buyer count: 28."
+    assert one_number("SELECT COUNT(*) AS orders FROM orders", "orders", 1) == (
+        "Number of orders: 1."
+    )
+
+
+def test_money_and_averages_keep_their_sentence() -> None:
+    sql = "SELECT AVG(unit_price) AS avg_item_value FROM order_items"
+    assert one_number(sql, "avg_item_value", 372.8811) == "Average item value is €372.88."

@@ -181,10 +181,19 @@ def test_row_filters_and_user_attributes(auth: AuthServices) -> None:
     next(box for box in at.selectbox if box.label == "Table").set_value("orders")
     next(box for box in at.selectbox if box.label == "User").set_value("ana")  # in the form
     at.text_input[0].input("region_id = :user.region_id")
+    described = next(box for box in at.text_input if box.label == "Description for users")
+    described.input("Only **orders** of your region (:user.region_name) are counted.")
     at = button(at, "Add filter").click().run()
     assert texts(at.success) == ["Added a row filter on orders."]
     [stored] = auth.policies.row_filters(username="ana")
-    assert (stored.table, stored.predicate) == ("orders", "region_id = :user.region_id")
+    assert (stored.table, stored.predicate, stored.description) == (
+        "orders",
+        "region_id = :user.region_id",
+        "Only **orders** of your region (:user.region_name) are counted.",
+    )
+    # Listed as data in the table of filters, never drawn as markdown.
+    listed = at.dataframe[0].value
+    assert list(listed["Description for users"]) == [stored.description]
 
     at.text_input[0].input("region_id = (SELECT 1)")
     at = button(at, "Add filter").click().run()

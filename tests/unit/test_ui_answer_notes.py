@@ -8,6 +8,7 @@ answers come from "Write SQL yourself", so no model is needed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,10 +70,7 @@ def test_an_uncapped_result_states_its_count(auth: AuthServices) -> None:
     clear_caches()
 
 
-ROWS_RULE = (
-    ":material/filter_alt: Access rule: only the rows of customers where region_id = '2' "
-    "are counted here."
-)
+ROWS_RULE = ":material/filter_alt: Only customers where region ID is 2 are included."
 COLUMNS_RULE = (
     ":material/visibility_off: Access rule: your role can't see these columns of customers: email."
 )
@@ -85,6 +83,8 @@ def test_a_filtered_answer_says_which_rule_shaped_it(auth: AuthServices) -> None
     captions = plain(texts(at.caption))
     assert ROWS_RULE in captions, captions
     assert COLUMNS_RULE in captions, captions
+    sentences = plain(texts(at.markdown))
+    assert any(re.fullmatch(r"There are \d+ customers\.", s) for s in sentences), sentences
     # Unrelated tables carry no note; the earlier answer keeps its own (redrawn from the store).
     at = run_own_sql(at, "SELECT name FROM regions")
     assert plain(texts(at.caption)).count(ROWS_RULE) == 1
@@ -93,15 +93,41 @@ def test_a_filtered_answer_says_which_rule_shaped_it(auth: AuthServices) -> None
     at = at.run()
     captions = plain(texts(at.caption))
     assert (
-        ":material/filter_alt: Regla de acceso: aquí solo cuentan las filas de customers "
-        "donde region_id = '2'." in captions
+        ":material/filter_alt: Solo se incluyen las filas de clientes en las que region ID "
+        "es 2." in captions
     ), captions
-    assert not any("Access rule" in c for c in captions)
+    assert not any("Access rule" in c or "Only customers" in c for c in captions)
+    sentences = plain(texts(at.markdown))
+    assert any(re.fullmatch(r"Hay \d+ clientes\.", s) for s in sentences), sentences
+
+
+DESCRIBED = "Only **customers** in your region (:user.region_name) are included."
+
+
+def test_the_admins_description_is_the_notice_filled_in_and_never_markup(
+    auth: AuthServices,
+) -> None:
+    [undescribed] = [f for f in auth.policies.row_filters() if f.table == "customers"]
+    auth.policies.remove_row_filter(undescribed.id)
+    auth.policies.add_row_filter(
+        "customers", "region_id = :user.region_id", role="manager", description=DESCRIBED
+    )
+    auth.users.set_attributes("mia", {"region_id": "2", "region_name": "[Iberia](https://x.test)"})
+    at = open_page("chat", username="mia", role="manager", timeout=90)
+    at = run_own_sql(at, "SELECT COUNT(*) AS customers FROM customers")
+    assert not at.exception
+    notices = [c for c in texts(at.caption) if c.startswith(":material/filter_alt: ")]
+    assert plain(notices) == [
+        ":material/filter_alt: Only **customers** in your region ([Iberia](https://x.test)) "
+        "are included."
+    ]
+    assert "\\*\\*customers\\*\\*" in notices[0] and "\\[Iberia\\]\\(" in notices[0]
 
 
 def test_an_unrestricted_answer_has_no_rule_note(auth: AuthServices) -> None:
     at = run_own_sql(open_page("chat", timeout=90), "SELECT COUNT(*) AS customers FROM customers")
     assert not at.exception
+    assert not any(c.startswith(":material/filter_alt:") for c in texts(at.caption))
     assert not any("Access rule" in c for c in plain(texts(at.caption)))
 
 

@@ -28,6 +28,7 @@ from backend.i18n import Translator, t
 from backend.knowledge import Knowledge
 from backend.people_errors import for_people
 from backend.pipeline import Engine
+from backend.rule_notes import row_notice
 from backend.sql_same import same_query
 from backend.summary import summarise
 from ui.components.audited import audit_warnings, record_audit
@@ -164,11 +165,12 @@ def _hints(turn: ChatTurn, columns: list[str], ctx: AnswerContext) -> ColumnHint
 
 def _rules(rules: tuple[AppliedRule, ...], tr: Translator) -> None:
     """One line per access rule that shaped the result: a filtered count or a table with
-    hidden columns must never pass for the whole company's (table names escaped)."""
+    hidden columns must never pass for the whole company's. The row notice is escaped
+    whole: it carries the admin's own words, or names and values from the database."""
     for rule in rules:
-        if rule.condition is not None:
-            text = md_t(tr, "answer.rule.rows", table=rule.table, condition=rule.condition)
-            st.caption(f":material/filter_alt: {text}")
+        notice = row_notice(rule, tr)
+        if notice is not None:
+            st.caption(f":material/filter_alt: {escape_markdown(notice)}")
         if rule.hidden_columns:
             columns = ", ".join(rule.hidden_columns)
             text = md_t(tr, "answer.rule.columns", table=rule.table, columns=columns)

@@ -102,6 +102,7 @@ if filters:
                 "#": f.id,
                 tr("admin.access.column.table"): f.table,
                 tr("admin.access.column.condition"): f.predicate,
+                tr("admin.access.column.description"): f.description or "",
                 tr("admin.access.column.applies_to"): (
                     tr("admin.access.owner.role_named", role=role_label(f.role))
                     if f.role
@@ -134,10 +135,17 @@ with st.form("add_row_filter"):
     predicate = st.text_input(
         tr("admin.access.column.condition"), placeholder="region_id = :user.region_id"
     )
+    description = st.text_input(
+        tr("admin.access.column.description"),
+        placeholder=tr("admin.access.filters.description.placeholder"),
+        help=tr("admin.access.filters.description.help"),
+    )
     if st.form_submit_button(tr("admin.access.filters.add")):
         owned_by = {"role": who_role} if owner == "role" else {"username": who_user}
         act(
-            lambda: actions.add_row_filter(table or "", predicate, **owned_by),
+            lambda: actions.add_row_filter(
+                table or "", predicate, description=description, **owned_by
+            ),
             md_t(tr, "admin.access.filters.added", table=table),
         )
 if filters:
