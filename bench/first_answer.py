@@ -73,7 +73,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 
     url = f"sqlite:///{tmp / 'demo.sqlite'}"
     build_demo_database(url, orders=args.orders)
-    settings = get_settings().model_copy(update={"qdrant_location": str(tmp / "qdrant")})
+    settings = get_settings().model_copy(update={"qdrant_path": str(tmp / "qdrant")})
     services = build_services(settings, database_url=url)
     index_database(services)
     engine = services.engine
@@ -162,10 +162,10 @@ def render(data: dict[str, Any]) -> str:
     rows = [
         [
             r["situation"],
-            r["seconds"],
+            f"{r['seconds']:.1f}",
             "yes" if r["ok"] else "no",
-            r.get("warm_up_s", ""),
-            r.get("asked_after_s", ""),
+            f"{r['warm_up_s']:.1f}" if "warm_up_s" in r else "",
+            f"{r['asked_after_s']:.0f}" if "asked_after_s" in r else "",
         ]
         for r in data["rows"]
     ]
@@ -183,8 +183,9 @@ def render(data: dict[str, Any]) -> str:
                 rows,
             ),
             "",
-            "Cold: the model server had just read another prompt (as after a restart, or after "
-            "another role's question). During start-up warm-up: the app began warming every "
-            "role's start and the question came in while it ran; its seconds include the wait.",
+            f"Cold: the model server had just been made cold ({data['made_cold_by']}). During "
+            "start-up warm-up: the app began warming every role's start (the analyst's first) "
+            "and the question came in while it ran; its seconds include the wait. After: the "
+            "warm-up had finished.",
         ]
     )
