@@ -8,22 +8,16 @@ raises for a bad question, bad SQL, a dead model or a dead database: every outco
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import logging
-import re
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from functools import partial
-from typing import Literal
 
 from backend.candidates import Candidate, Doubt, doubt, vote
 from backend.context_builder import ContextBuilder
 from backend.domain import (
     Actor,
     Answer,
-    AppliedRule,
     Attempt,
     Completion,
     QueryResult,
@@ -48,6 +42,8 @@ from backend.ports import (
     SqlRunner,
 )
 from backend.prompts import retry_message
+from backend.repair_hint import column_hint
+from backend.run_record import RunRecord, error_message, gave_up
 from backend.schema_view import SchemaView
 from backend.sql_extract import extract_chart, extract_sql
 from backend.sql_guard import check_sql
@@ -57,70 +53,6 @@ from backend.table_retrieval import Messages
 log = logging.getLogger(__name__)
 
 StepCallback = Callable[[str], None]
-
-
-@dataclass
-class _Run:
-    """Mutable bookkeeping of one `ask`, turned into an immutable Answer at the end."""
-
-    question: str
-    attempts: list[Attempt] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    retrieval: Retrieval | None = None
-    chart_proposal: str | None = None
-    # A follow-up ("and in 2024?") means nothing without its conversation, which the cache
-    # key does not hold: such a question neither reads nor writes the cache.
-    cacheable: bool = True
-    # The guard's statement of the try under way, once it passed the guard, and the
-    # tables it reads.
-    checked: str | None = None
-    tables_read: frozenset[str] = frozenset()
-    # Which sampled candidate the attempts being made belong to (0: the first query and
-    # its repairs).
-    candidate: int = 0
-    timed_out: bool = False
-    agreement: tuple[int, int] | None = None
-    # The access rules the guard applied to the last statement it passed.
-    rules: tuple[AppliedRule, ...] = ()
-
-    @contextmanager
-    def timed(self, stage: str) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - started
-
-    def record(self, sql: str, failure: KeskinubeError | None = None) -> None:
-        """The try that ran `sql` (or was refused), with the statement sent to the database."""
-        executed, self.checked = self.checked, None
-        if failure is None:
-            self.attempts.append(
-                Attempt(sql, None, "ok", executed=executed, candidate=self.candidate)
-            )
-            return
-        stage = _stage_of(failure)
-        self.attempts.append(Attempt(
-            sql, str(failure), stage, failure.message,
-            executed=executed if stage == "execute" else None,
-            code=failure.code if isinstance(failure, QueryFailed) else None,
-            candidate=self.candidate,
-        ))  # fmt: skip
-
-    def answer(self, *, sql: str | None = None, result: QueryResult | None = None,
-               error: str | Message | None = None, cached: bool = False) -> Answer:  # fmt: skip
-        return Answer(
-            question=self.question, sql=sql, result=result, attempts=tuple(self.attempts),
-            retrieval=self.retrieval, timings=dict(self.timings),
-            prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens,
-            cached=cached, error=None if error is None else str(error),
-            error_message=error if isinstance(error, Message) else None,
-            chart_proposal=self.chart_proposal if result is not None else None,
-            agreement=self.agreement,
-            rules=self.rules if result is not None else (),
-        )  # fmt: skip
 
 
 class Engine:
@@ -155,7 +87,7 @@ class Engine:
     ) -> Answer:
         """Answer `question` for `actor`; `conversation` holds earlier turns for follow-ups."""
         step = on_step or (lambda _name: None)
-        run = _Run(question=question.strip(), cacheable=not conversation)
+        run = RunRecord(question=question.strip(), cacheable=not conversation)
         if not run.question:
             return run.answer(error=Message.of("engine.ask.empty"))
         try:
@@ -164,19 +96,19 @@ class Engine:
                 return cached
             return self._generate_and_run(run, actor, conversation, step)
         except KeskinubeError as exc:
-            return run.answer(error=_message(exc))
+            return run.answer(error=error_message(exc))
 
     def run_sql(self, sql: str, actor: Actor, on_step: StepCallback | None = None) -> Answer:
         """Run SQL a user wrote or edited, through the same guard as the model's SQL."""
         step = on_step or (lambda _name: None)
-        run = _Run(question="")
+        run = RunRecord(question="")
         try:
             checked, result = self._check_and_run(run, sql, actor, step, facts=False)
         except (SqlRejected, QueryFailed) as exc:
             run.record(sql, exc)
-            return run.answer(sql=sql, error=_message(exc))
+            return run.answer(sql=sql, error=error_message(exc))
         except KeskinubeError as exc:
-            return run.answer(sql=sql, error=_message(exc))
+            return run.answer(sql=sql, error=error_message(exc))
         run.record(sql)
         return run.answer(sql=checked, result=result)
 
@@ -234,7 +166,7 @@ class Engine:
 
     # -- steps ---------------------------------------------------------------------
 
-    def _from_cache(self, run: _Run, actor: Actor, step: StepCallback) -> Answer | None:
+    def _from_cache(self, run: RunRecord, actor: Actor, step: StepCallback) -> Answer | None:
         if self.cache is None or not run.cacheable:
             return None
         with run.timed("cache"):
@@ -252,7 +184,7 @@ class Engine:
         return run.answer(sql=checked, result=result, cached=True)
 
     def _generate_and_run(
-        self, run: _Run, actor: Actor, conversation: Sequence[Turn], step: StepCallback
+        self, run: RunRecord, actor: Actor, conversation: Sequence[Turn], step: StepCallback
     ) -> Answer:
         step("retrieve")
         with run.timed("retrieve"):
@@ -263,7 +195,7 @@ class Engine:
         return self._second_opinion(run, messages, actor, step, first)
 
     def _prompt(
-        self, run: _Run, actor: Actor, conversation: Sequence[Turn]
+        self, run: RunRecord, actor: Actor, conversation: Sequence[Turn]
     ) -> list[tuple[str, str]]:
         """The question's tables (`run.retrieval`, kept even if the prompt then fails), then
         the prompt; the model's table pick, when asked, is timed and counted as "select"."""
@@ -273,7 +205,7 @@ class Engine:
         return list(context.prompt(run.question, actor, conversation, run.retrieval, blocks))
 
     def _write_and_repair(
-        self, run: _Run, messages: list[tuple[str, str]], actor: Actor, step: StepCallback
+        self, run: RunRecord, messages: list[tuple[str, str]], actor: Actor, step: StepCallback
     ) -> Answer:
         """The first query, and up to `max_retries` repairs told what went wrong."""
         messages = list(messages)
@@ -298,11 +230,11 @@ class Engine:
                 stage = run.attempts[-1].stage
                 hint = column_hint(error, sql or "", self.tables()) if stage == "execute" else None
                 messages += [("assistant", completion.text), ("user", retry_message(error, hint))]
-        return _gave_up(run)
+        return gave_up(run)
 
     def _second_opinion(
         self,
-        run: _Run,
+        run: RunRecord,
         messages: Sequence[tuple[str, str]],
         actor: Actor,
         step: StepCallback,
@@ -340,7 +272,7 @@ class Engine:
 
     def _draw(
         self,
-        run: _Run,
+        run: RunRecord,
         model: SamplingChatModel,
         messages: Sequence[tuple[str, str]],
         actor: Actor,
@@ -373,7 +305,7 @@ class Engine:
             )
         return seen[key]
 
-    def _chosen(self, run: _Run, actor: Actor, pool: list[_Candidate]) -> Answer:
+    def _chosen(self, run: RunRecord, actor: Actor, pool: list[_Candidate]) -> Answer:
         outcomes = [
             Candidate(c.answer.sql or "", c.answer.result)
             if c.answer is not None and c.answer.ok
@@ -383,7 +315,7 @@ class Engine:
         chosen = vote(outcomes, [c.doubt for c in pool])
         winner = None if chosen is None else pool[chosen.index].answer
         if chosen is None or winner is None:
-            return _gave_up(run)  # with every candidate's attempts, for the audit
+            return gave_up(run)  # with every candidate's attempts, for the audit
         run.agreement = (chosen.agreeing, len(pool))
         source = _source_sql(winner)
         if chosen.index != 0 and source is not None and self.cache is not None and run.cacheable:
@@ -399,7 +331,13 @@ class Engine:
         )
 
     def _try(
-        self, run: _Run, sql: str | None, actor: Actor, step: StepCallback, *, cache: bool = True
+        self,
+        run: RunRecord,
+        sql: str | None,
+        actor: Actor,
+        step: StepCallback,
+        *,
+        cache: bool = True,
     ) -> tuple[Answer | None, str]:
         """One attempt: an Answer when it worked (or cannot be retried), else the error."""
         if sql is None:
@@ -411,7 +349,7 @@ class Engine:
         except QueryTimeout as exc:
             run.record(sql, exc)
             run.timed_out = True
-            return run.answer(sql=sql, error=_message(exc)), str(exc)
+            return run.answer(sql=sql, error=error_message(exc)), str(exc)
         except (SqlRejected, QueryFailed) as exc:
             run.record(sql, exc)
             return None, str(exc)
@@ -421,7 +359,7 @@ class Engine:
         return run.answer(sql=checked, result=result), ""
 
     def _complete(
-        self, run: _Run, messages: Sequence[tuple[str, str]], *, stage: str = "generate"
+        self, run: RunRecord, messages: Sequence[tuple[str, str]], *, stage: str = "generate"
     ) -> Completion:
         with run.timed(stage):
             completion = self.model.complete(messages)
@@ -441,7 +379,7 @@ class Engine:
         )
 
     def _check_and_run(
-        self, run: _Run, sql: str, actor: Actor, step: StepCallback, *, facts: bool = True
+        self, run: RunRecord, sql: str, actor: Actor, step: StepCallback, *, facts: bool = True
     ) -> tuple[str, QueryResult]:
         """Repair and check `sql` against the schema (with `facts`, a query that does not fit
         raises SqlInvalid, stating why, without running), then guard and run it."""
@@ -473,17 +411,6 @@ class _Candidate:
     doubt: Doubt | None
 
 
-def _gave_up(run: _Run) -> Answer:
-    # The most telling failure is the last one that got as far as running SQL.
-    telling = next((a for a in reversed(run.attempts) if a.stage in {"check", "execute"}),
-                   run.attempts[-1])  # fmt: skip
-    reason = telling.message or telling.error or ""
-    return run.answer(
-        sql=telling.sql,
-        error=Message.of("engine.ask.gave_up", tries=len(run.attempts), reason=reason),
-    )
-
-
 def _source_sql(answer: Answer) -> str | None:
     """The model's SQL behind `answer` (what the cache keeps), before the guard's rewrite."""
     return next((a.sql for a in reversed(answer.attempts) if a.stage == "ok"), None)
@@ -491,34 +418,3 @@ def _source_sql(answer: Answer) -> str | None:
 
 def _canonical(sql: str) -> str:
     return " ".join(sql.lower().rstrip("; \n").split())
-
-
-_UNKNOWN_COLUMN = re.compile(
-    r"(?:no such column|unknown column|column not found)[:\s]*['`\"]?(?:\w+\.)?(\w+)", re.I
-)
-
-
-def column_hint(error: str, sql: str, tables: dict[str, TableDoc]) -> str | None:
-    """For an unknown column, the closest real columns of the tables the query names."""
-    match = _UNKNOWN_COLUMN.search(error)
-    if match is None:
-        return None
-    wanted = match.group(1).lower()
-    words = set(re.findall(r"\w+", sql.lower()))
-    named = [t for name, t in tables.items() if name.lower() in words]
-    candidates = {c.name: t.name for t in named for c in t.columns}
-    close = difflib.get_close_matches(wanted, list(candidates), n=3, cutoff=0.5)
-    close += [c for c in candidates if wanted in c.lower() and c not in close]
-    if not close:
-        return None
-    shown = ", ".join(f"{candidates[c]}.{c}" for c in close[:3])
-    return f"There is no column {wanted}; did you mean {shown}?"
-
-
-def _message(exc: KeskinubeError) -> str | Message:
-    """The error as a catalogue message when it has one (shown in the reader's language)."""
-    return exc.message if exc.message is not None else str(exc)
-
-
-def _stage_of(exc: Exception) -> Literal["check", "execute"]:
-    return "check" if isinstance(exc, SqlRejected) else "execute"
