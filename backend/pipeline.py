@@ -3,6 +3,9 @@
 `Engine.ask` is the one call the UI, the CLI and the evaluation harness share. It never
 raises for a bad question, bad SQL, a dead model or a dead database: every outcome is an
 `Answer`, with the attempts made and a message a user can act on.
+
+This module is the orchestration only: what the prompt shows is decided by
+`backend.context_builder`, what a run records by `backend.run_record`.
 """
 
 from __future__ import annotations
