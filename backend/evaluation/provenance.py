@@ -15,11 +15,11 @@ import sqlalchemy as sa
 
 from backend.adapters.ollama import OllamaHealth
 from backend.config import Settings
+from backend.engine_config import EngineConfig
 from backend.evaluation import baseline_langchain
 from backend.evaluation.runner import EvalOptions
 from backend.evaluation.scoring import FAIR_RULE, scoring_rule
 from backend.evaluation.sets import GoldSet
-from backend.pipeline import EngineConfig
 from backend.prompts import PROMPT_VERSION, template_hash
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

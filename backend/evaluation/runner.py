@@ -25,6 +25,7 @@ from qdrant_client import QdrantClient
 
 from backend.config import Settings
 from backend.domain import Actor, Turn
+from backend.engine_config import EngineConfig, SchemaMode
 from backend.errors import KeskinubeError
 from backend.evaluation import baseline_langchain as lc
 from backend.evaluation.gold import GoldResult, run_gold
@@ -36,7 +37,6 @@ from backend.evaluation.predictions import (
 )
 from backend.evaluation.records import Prediction, QuestionRecord
 from backend.evaluation.sets import GoldQuestion, Selected, ancestors, database_url
-from backend.pipeline import EngineConfig, SchemaMode
 from backend.ports import SqlRunner
 from backend.wiring import Services, build_services, index_database
 
