@@ -47,7 +47,7 @@ def register(subparsers: Any) -> None:
 
 def _check() -> None:
     from auth.startup import check_startup, startup_message
-    from backend.cli.language import cli_language
+    from cli.language import cli_language
 
     try:
         check_startup()
