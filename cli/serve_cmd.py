@@ -19,7 +19,7 @@ from typing import Any
 
 from backend.errors import KeskinubeError
 
-APP_SCRIPT = Path(__file__).resolve().parents[2] / "ui" / "app.py"
+APP_SCRIPT = Path(__file__).resolve().parents[1] / "ui" / "app.py"
 
 
 class StartupRefused(KeskinubeError):
