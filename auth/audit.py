@@ -31,8 +31,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import sqlalchemy as sa
 
-from auth.clock import Clock, to_utc_naive, utc_now
-from auth.db import TEXT_LIMIT, USERNAME_LENGTH, audit_log
+from appdb.clock import Clock, to_utc_naive, utc_now
+from appdb.schema import TEXT_LIMIT, USERNAME_LENGTH
+from appdb.tables import audit_log
 from backend.csv_cells import QUOTING, neutralise_cell
 from backend.i18n.message import Message
 

@@ -30,8 +30,9 @@ from typing import Literal
 
 import sqlalchemy as sa
 
-from auth.clock import Clock, utc_now
-from auth.db import CLIENT_LENGTH, USERNAME_LENGTH, client_lockouts, lockouts, login_attempts
+from appdb.clock import Clock, utc_now
+from appdb.schema import CLIENT_LENGTH, USERNAME_LENGTH
+from appdb.tables import client_lockouts, lockouts, login_attempts
 
 MAX_FAILURES = 5  # per (username, client)
 CLIENT_MAX_FAILURES = 20  # per client, any usernames

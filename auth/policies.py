@@ -6,16 +6,14 @@ them all (ANDed per table), filling `:user.<attr>` placeholders from `Actor.attr
 Predicates are parsed here only to refuse obvious mistakes early; the guard stays the
 authority that compiles them on every query.
 
-Default for the demo: analysts may not read `employees.salary`. `seed_default_policies`
-writes that once per app database (remembered in `app_meta`), so an admin who changes or
-removes the rule later is never overridden; `ensure_schema` calls it unless told not to.
+The defaults a new app database starts with (analysts may not read `employees.salary`)
+are seeded by `appdb.seed`, once per database.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -25,19 +23,14 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from auth import roles
-from auth.clock import Clock, utc_now
-from auth.db import meta_value, role_policies, row_filters, set_meta_value
+from appdb.clock import Clock, utc_now
+from appdb.tables import role_policies, row_filters
 from auth.errors import InvalidPolicy
 from auth.users import User
 from auth.validation import normalise_username, valid_role
 from backend.domain import AccessPolicy, Actor, RowFilter
 from backend.i18n import DEFAULT_LANGUAGE, Message, normalise_language
 
-DEFAULT_POLICIES: Mapping[str, Mapping[str, Any]] = {
-    roles.ANALYST: {"allowed_tables": None, "denied_columns": [["employees", "salary"]]},
-}
-_SEEDED_KEY = "default_policies_seeded"
 _NAME = re.compile(r"[^\s.`'\"]+")
 DESCRIPTION_LIMIT = 300  # one sentence under an answer, not a policy document
 
@@ -197,19 +190,6 @@ class PolicyStore:
     def _save(self, role: str, by: str | None, **values: Any) -> None:
         with self.engine.begin() as conn:
             _upsert_policy(conn, role, updated_at=self.clock(), updated_by=by, **values)
-
-
-def seed_default_policies(engine: sa.Engine) -> bool:
-    """Write `DEFAULT_POLICIES` once per database; True when written by this call."""
-    with engine.begin() as conn:
-        if meta_value(conn, _SEEDED_KEY) is not None:
-            return False
-        existing = set(conn.execute(sa.select(role_policies.c.role)).scalars())
-        for role, values in DEFAULT_POLICIES.items():
-            if role not in existing:
-                _upsert_policy(conn, role, updated_at=utc_now(), updated_by=None, **values)
-        set_meta_value(conn, _SEEDED_KEY, json.dumps(sorted(DEFAULT_POLICIES)))
-    return True
 
 
 def _upsert_policy(conn: sa.Connection, role: str, **values: Any) -> None:

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from appdb.clock import Clock, utc_now
+from appdb.engine import create_app_engine
+from appdb.migrate import upgrade
 from auth.audit import AuditLog
-from auth.clock import Clock, utc_now
-from auth.db import create_app_engine, ensure_schema
 from auth.lockout import LockoutTracker
 from auth.login import LoginService
 from auth.passwords import PasswordHasher
@@ -39,7 +40,7 @@ class AuthServices:
 def build_auth(
     engine: sa.Engine, *, hasher: PasswordHasher | None = None, clock: Clock = utc_now
 ) -> AuthServices:
-    """Wire the services on an engine whose schema exists (see `ensure_schema`)."""
+    """Wire the services on an engine whose schema is at head (see `appdb.migrate.upgrade`)."""
     users = UserStore(engine, hasher=hasher, clock=clock)
     lockout = LockoutTracker(engine, clock=clock)
     audit_log = AuditLog(engine, clock=clock)
@@ -61,10 +62,10 @@ def open_auth(
     hasher: PasswordHasher | None = None,
     clock: Clock = utc_now,
 ) -> AuthServices:
-    """Open the app database at `url`, create missing tables, seed defaults, and create
+    """Open the app database at `url`, migrate it to head, seed defaults, and create
     the first admin from `admin_username`/`admin_password` when no admin exists yet."""
     engine = create_app_engine(url)
-    ensure_schema(engine)
+    upgrade(engine)
     services = build_auth(engine, hasher=hasher, clock=clock)
     try:
         created = ensure_first_admin(services.users, admin_username, admin_password)

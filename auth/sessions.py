@@ -25,8 +25,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from auth.clock import Clock, utc_now
-from auth.db import sessions, users
+from appdb.clock import Clock, utc_now
+from appdb.tables import sessions, users
 
 DEFAULT_IDLE = timedelta(hours=2)
 DEFAULT_LIFETIME = timedelta(hours=12)

@@ -22,18 +22,22 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from auth.db import (
+from appdb.tables import (
+    answer_feedback,
     audit_log,
+    conversation_turns,
+    conversations,
+    dashboard_tiles,
+    dashboards,
     deleted_users,
+    example_proposals,
     lockouts,
     login_attempts,
     row_filters,
     sessions,
     users,
 )
-from backend.conversations import conversation_turns, conversations
-from backend.dashboards import dashboard_tiles, dashboards
-from backend.feedback import APPROVED, answer_feedback, example_proposals
+from backend.feedback import APPROVED
 
 # What the admin page lists, in this order (catalogue keys admin.users.delete.item.<kind>);
 # lockouts go with login attempts but are not listed.

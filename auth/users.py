@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
+from appdb.clock import Clock, utc_now
+from appdb.tables import users
 from auth import roles
-from auth.clock import Clock, utc_now
-from auth.db import users
 from auth.errors import (
     LastAdminError,
     PasswordRejected,

@@ -10,8 +10,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from appdb.schema import USERNAME_LENGTH
 from auth import roles
-from auth.db import USERNAME_LENGTH
 from auth.errors import InvalidUserData
 from backend.i18n import LANGUAGES, Language, Message, normalise_language
 

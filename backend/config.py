@@ -2,7 +2,7 @@
 
 Every knob is a field on `Settings`, read from environment variables (and an optional
 `.env` file in the working directory). Adapters never read the environment themselves:
-the composition root (`backend.wiring`) passes them the values they need.
+the composition root (`wiring.services`) passes them the values they need.
 """
 
 from __future__ import annotations

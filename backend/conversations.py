@@ -1,11 +1,9 @@
 """Chat history: each user's conversations and every answer in them, in the app database.
 
-Tables `conversations` and `conversation_turns` are defined on `auth.db.metadata`, so
-`auth.db.ensure_schema` creates them with the rest of the app database (SQLite by
-default, MySQL/MariaDB in compose); `ensure_tables` creates just these two for callers
-that opened the app database before importing this module. Rows keep the username (as
-`audit_log` does) rather than a foreign key, so history survives nothing but its owner's
-own delete.
+Tables `conversations` and `conversation_turns` are in `appdb.tables` with the rest of
+the app database (SQLite by default, MySQL/MariaDB in compose); `appdb.migrate` creates
+them. Rows keep the username (as `audit_log` does) rather than a foreign key, so history
+survives nothing but its owner's own delete.
 
 A turn stores enough to redraw the answer after a logout or a restart without running the
 SQL again: the question, the SQL as written (model or user) and as run, the attempts,
@@ -24,10 +22,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
 
-from auth.clock import Clock, utc_now
-from auth.db import TEXT_LIMIT, USERNAME_LENGTH, BigId, Timestamp, metadata
+from appdb.clock import Clock, utc_now
+from appdb.schema import TEXT_LIMIT
+from appdb.tables import CONVERSATION_TITLE_LENGTH, conversation_turns, conversations
 from backend.charts import ChartSpec
 from backend.charts.spec import spec_from_json, spec_to_json
 from backend.domain import Answer, AppliedRule, Attempt, QueryResult, Turn
@@ -36,37 +34,9 @@ from backend.frame_json import decode_frame, encode_frame
 from backend.i18n.message import Message
 
 TurnKind = Literal["question", "sql"]
-TITLE_LENGTH = 120
+TITLE_LENGTH = CONVERSATION_TITLE_LENGTH
 DEFAULT_TITLE = "New conversation"
 HISTORY_TURNS = 5  # earlier turns given to the model for a follow-up
-
-LongText = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
-
-conversations = sa.Table(
-    "conversations",
-    metadata,
-    sa.Column("id", BigId, primary_key=True),
-    sa.Column("username", sa.String(USERNAME_LENGTH), nullable=False),
-    sa.Column("title", sa.String(TITLE_LENGTH), nullable=False),
-    sa.Column("created_at", Timestamp, nullable=False),
-    sa.Column("updated_at", Timestamp, nullable=False),
-    sa.Index(None, "username", "updated_at"),
-)
-
-conversation_turns = sa.Table(
-    "conversation_turns",
-    metadata,
-    sa.Column("id", BigId, primary_key=True),
-    sa.Column("conversation_id", sa.BigInteger, nullable=False),
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("question", sa.Text, nullable=False),
-    sa.Column("written_sql", sa.Text, nullable=True),  # as the model or the user wrote it
-    sa.Column("sql", sa.Text, nullable=True),  # as the guard regenerated and ran it
-    sa.Column("error", sa.Text, nullable=True),
-    sa.Column("payload", LongText, nullable=False),  # JSON: result, chart, summary, ...
-    sa.Column("created_at", Timestamp, nullable=False),
-    sa.Index(None, "conversation_id", "id"),
-)
 
 
 class ConversationNotFound(KeskinubeError):
@@ -100,11 +70,6 @@ class ChatTurn:
     @property
     def question(self) -> str:
         return self.answer.question
-
-
-def ensure_tables(engine: sa.Engine) -> None:
-    """Create the conversation tables if missing (idempotent)."""
-    metadata.create_all(engine, tables=[conversations, conversation_turns])
 
 
 def written_sql(answer: Answer) -> str | None:

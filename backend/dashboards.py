@@ -6,8 +6,7 @@ never the guard's output: the dashboard page re-runs it through the guard with t
 viewer's current role and policy, so a role change or a new access rule applies at once
 and no tile ever carries another role's row filters.
 
-Tables `dashboards` and `dashboard_tiles` live on `auth.db.metadata` (see
-`backend.conversations`); `ensure_tables` creates them.
+Tables `dashboards` and `dashboard_tiles` are in `appdb.tables`.
 """
 
 from __future__ import annotations
@@ -20,40 +19,17 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from auth.clock import Clock, utc_now
-from auth.db import TEXT_LIMIT, USERNAME_LENGTH, BigId, Timestamp, metadata
+from appdb.clock import Clock, utc_now
+from appdb.schema import TEXT_LIMIT
+from appdb.tables import DASHBOARD_NAME_LENGTH, TILE_TITLE_LENGTH, dashboard_tiles, dashboards
 from backend.charts import ChartSpec
 from backend.charts.spec import spec_from_json, spec_to_json
 from backend.domain import Actor
 from backend.errors import KeskinubeError
 from backend.i18n.message import Message
 
-NAME_LENGTH = 80
-TITLE_LENGTH = 200
-
-dashboards = sa.Table(
-    "dashboards",
-    metadata,
-    sa.Column("id", BigId, primary_key=True),
-    sa.Column("owner", sa.String(USERNAME_LENGTH), nullable=False),
-    sa.Column("name", sa.String(NAME_LENGTH), nullable=False),
-    sa.Column("created_at", Timestamp, nullable=False),
-    sa.UniqueConstraint("owner", "name"),
-)
-
-dashboard_tiles = sa.Table(
-    "dashboard_tiles",
-    metadata,
-    sa.Column("id", BigId, primary_key=True),
-    sa.Column("dashboard_id", sa.BigInteger, nullable=False),
-    sa.Column("position", sa.Integer, nullable=False),
-    sa.Column("title", sa.String(TITLE_LENGTH), nullable=False),
-    sa.Column("question", sa.Text, nullable=False),
-    sa.Column("sql", sa.Text, nullable=False),
-    sa.Column("chart", sa.Text, nullable=False),  # ChartSpec as JSON
-    sa.Column("created_at", Timestamp, nullable=False),
-    sa.Index(None, "dashboard_id", "position"),
-)
+NAME_LENGTH = DASHBOARD_NAME_LENGTH
+TITLE_LENGTH = TILE_TITLE_LENGTH
 
 
 class DashboardError(KeskinubeError):
@@ -80,11 +56,6 @@ class Tile:
     sql: str
     chart: ChartSpec
     created_at: datetime
-
-
-def ensure_tables(engine: sa.Engine) -> None:
-    """Create the dashboard tables if missing (idempotent)."""
-    metadata.create_all(engine, tables=[dashboards, dashboard_tiles])
 
 
 def access_key(actor: Actor) -> str:

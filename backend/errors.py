@@ -6,7 +6,13 @@ page renders in the reader's language; `str(error)` is English either way.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from backend.i18n.message import Message
+
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sa.exc.SQLAlchemyError,)
+"""What a call on a database may raise besides a `KeskinubeError`: the pages catch these
+without importing SQLAlchemy (the UI talks to databases only through the core)."""
 
 
 class KeskinubeError(Exception):

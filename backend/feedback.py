@@ -8,8 +8,7 @@
   retrieval; *reject* never indexes it; *remove* takes an approved example back out of
   Qdrant and marks it rejected. Only approved examples are ever indexed.
 
-Tables `example_proposals` and `answer_feedback` live on `auth.db.metadata` (see
-`backend.conversations` for why); `ensure_tables` creates them.
+Tables `example_proposals` and `answer_feedback` are in `appdb.tables`.
 """
 
 from __future__ import annotations
@@ -24,9 +23,9 @@ from typing import Any, Literal, Protocol
 
 import sqlalchemy as sa
 
-from auth import roles
-from auth.clock import Clock, utc_now
-from auth.db import TEXT_LIMIT, USERNAME_LENGTH, BigId, Timestamp, metadata
+from appdb.clock import Clock, utc_now
+from appdb.schema import TEXT_LIMIT
+from appdb.tables import answer_feedback, example_proposals
 from backend.charts.names import in_sentence
 from backend.domain import Actor, Answer, Example, TableDoc
 from backend.errors import KeskinubeError, SqlRejected
@@ -45,39 +44,11 @@ _STATUS_WORDS: dict[str, Message] = {
     REJECTED: Message.of("engine.feedback.status.rejected"),
 }
 # Who may review (approve, reject, remove, add): an approved example reaches every role's
-# prompt, so reviewing is an admin's job; a new reviewer role would be added here.
-REVIEWER_ROLES: frozenset[str] = frozenset({roles.ADMIN})
+# prompt, so reviewing is an admin's job; a new reviewer role would be added here. Spelt
+# as `auth.roles.ADMIN` is (the core sits below auth; a test keeps them in step).
+REVIEWER_ROLES: frozenset[str] = frozenset({"admin"})
 SqlCheck = Callable[[str], Answer]
 """Runs SQL through the guard for the reviewer (e.g. `Engine.run_sql` bound to an actor)."""
-
-example_proposals = sa.Table(
-    "example_proposals",
-    metadata,
-    sa.Column("id", BigId, primary_key=True),
-    sa.Column("database", sa.String(128), nullable=False),
-    sa.Column("question", sa.Text, nullable=False),
-    sa.Column("proposed_sql", sa.Text, nullable=False),
-    sa.Column("sql", sa.Text, nullable=False),  # as approved (the reviewer may edit it)
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("proposed_by", sa.String(USERNAME_LENGTH), nullable=False),
-    sa.Column("proposed_at", Timestamp, nullable=False),
-    sa.Column("reviewed_by", sa.String(USERNAME_LENGTH), nullable=True),
-    sa.Column("reviewed_at", Timestamp, nullable=True),
-    sa.Index(None, "database", "status"),
-)
-
-answer_feedback = sa.Table(
-    "answer_feedback",
-    metadata,
-    sa.Column("id", BigId, primary_key=True),
-    sa.Column("at", Timestamp, nullable=False),
-    sa.Column("username", sa.String(USERNAME_LENGTH), nullable=False),
-    sa.Column("rating", sa.String(8), nullable=False),  # up | down
-    sa.Column("question", sa.Text, nullable=False),
-    sa.Column("sql", sa.Text, nullable=True),
-    sa.Column("comment", sa.Text, nullable=True),
-    sa.Index(None, "at"),
-)
 
 
 class ExampleIndex(Protocol):
@@ -121,11 +92,6 @@ class Proposal:
     @property
     def example(self) -> Example:
         return Example(question=self.question, sql=self.sql)
-
-
-def ensure_tables(engine: sa.Engine) -> None:
-    """Create the feedback tables if missing (idempotent)."""
-    metadata.create_all(engine, tables=[example_proposals, answer_feedback])
 
 
 class FeedbackStore:

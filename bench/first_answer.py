@@ -69,7 +69,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     from backend.demo import build_demo_database
     from backend.domain import AccessPolicy, Actor
     from backend.warm_up import start_warm_up, warm_up_roles
-    from backend.wiring import build_services, index_database
+    from wiring.services import build_services, index_database
 
     url = f"sqlite:///{tmp / 'demo.sqlite'}"
     build_demo_database(url, orders=args.orders)

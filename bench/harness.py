@@ -25,10 +25,10 @@ from langchain_core.callbacks import BaseCallbackHandler
 
 from backend.config import load_settings
 from backend.domain import Actor
-from backend.wiring import Services, build_services, index_database
 from bench.synthetic import Question
 from tests.support import scripted_ollama
 from tests.support.scripted_ollama import ScriptedOllama
+from wiring.services import Services, build_services, index_database
 
 ACTOR = Actor(username="bench", role="analyst")
 FALLBACK_SQL = "SELECT 1 AS one"

@@ -4,7 +4,7 @@ The demo golden set (`bench/golden/demo.jsonl`, 75 questions) and its hand trans
 (`demo_es.jsonl`: same ids, gold SQL and tags) are asked of the demo schema — English
 table and column names, comments and sample values — built with `build_demo_database`
 (what `keskinube demo-db` runs) into a scratch SQLite file, introspected and indexed as
-`backend.wiring.index_database` does (sample values, the demo's column comments).
+`wiring.services.index_database` does (sample values, the demo's column comments).
 
 A question counts as found when ALL its gold tables (every table its gold SQL reads,
 via sqlglot) are in the top 5 of the production ranking, `Engine.rank_tables` (see
@@ -47,12 +47,12 @@ from backend.join_paths import expand_join_paths
 from backend.pipeline import Engine
 from backend.ports import ChatModel
 from backend.schema import introspect
-from backend.wiring import demo_comments
 from bench.common import REPO_ROOT, md_table, run_and_write
 from bench.retrieval import ACTOR, K, MemoEmbedder, production_engine, real_embedder
 from vectorstore.glossary import Glossary, load_glossary
 from vectorstore.sparse import SparseEncoder
 from vectorstore.store import QdrantSchemaStore
+from wiring.services import demo_comments
 
 SETS = {"en": REPO_ROOT / "bench/golden/demo.jsonl", "es": REPO_ROOT / "bench/golden/demo_es.jsonl"}
 GLOSSARY = REPO_ROOT / "backend/demo/glossary.yaml"

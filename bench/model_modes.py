@@ -203,12 +203,12 @@ METHOD = (
 def _run_mode(args: argparse.Namespace, proxied: Any, settings: Any, database: str, mode: str,
               baseline: bool, recorder: ChatRecorder, tokenizer: LlamaTokenizer,
               suffix: str) -> dict[str, Any]:  # fmt: skip
-    from backend.cli.eval_cmd import _check_model
     from backend.dialects import MYSQL, dialect_for_url
     from backend.evaluation import runner, sets
     from backend.evaluation.provenance import run_record
     from backend.evaluation.records import EvalRun, QuestionRecord
     from backend.evaluation.report import build_report, render, write_report
+    from cli.eval_cmd import _check_model
 
     gold_set = sets.load_set(args.set_path, mysql=dialect_for_url(database) == MYSQL)
     selected = _select(gold_set.questions, limit=args.limit, every=args.every)
@@ -328,7 +328,7 @@ def _experiment(runner: Any, args: argparse.Namespace) -> Iterator[None]:
 SOURCES = ("backend/pipeline.py", "backend/context_builder.py", "backend/table_retrieval.py",
            "backend/engine_config.py", "backend/prompts.py", "backend/schema_render.py",
            "backend/schema_view.py", "backend/schema_budget.py", "backend/join_paths.py",
-           "backend/wiring.py", "vectorstore/store.py", "vectorstore/collection.py")  # fmt: skip
+           "wiring/services.py", "vectorstore/store.py", "vectorstore/collection.py")  # fmt: skip
 
 
 def source_fingerprint() -> dict[str, str | None]:

@@ -10,8 +10,8 @@ One Qdrant collection holds
 
 - the demo tables as the product indexes them: introspected from the demo database
   (`--db`, default `kkbench_demo` on the local MariaDB) by `backend.schema.introspect`
-  with sample values, the demo's comments (`backend.wiring.demo_comments`) and, with
-  `--knowledge FILE`, a knowledge export applied as `backend.wiring` applies it. When the
+  with sample values, the demo's comments (`wiring.services.demo_comments`) and, with
+  `--knowledge FILE`, a knowledge export applied as `wiring.services` applies it. When the
   database cannot be read, a scratch SQLite demo is built instead (said in the results);
 - every Spider TRAIN table as a distractor, built as `bench/retrieval.py` builds them
   (identifiers only, named `<db>__<table>`), except those whose table name is a demo
@@ -54,7 +54,6 @@ from backend.knowledge.apply import apply_knowledge
 from backend.knowledge.yaml_io import parse_knowledge
 from backend.ports import ChatModel
 from backend.schema import introspect
-from backend.wiring import demo_comments
 from bench.common import REPO_ROOT, md_table, run_and_write
 from bench.language import GLOSSARY, demo_schema, indexed, score_questions
 from bench.retrieval import K, MemoEmbedder, real_embedder
@@ -62,6 +61,7 @@ from bench.scale_accuracy import SCRATCH_DB, run_accuracy
 from bench.schema_words import same_table_name
 from bench.spider import load_catalog, table_doc
 from vectorstore.glossary import load_glossary
+from wiring.services import demo_comments
 
 GOLDEN = REPO_ROOT / "bench" / "golden"
 SETS = {"en": GOLDEN / "scale.jsonl", "es": GOLDEN / "scale_es.jsonl"}

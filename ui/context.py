@@ -19,7 +19,7 @@ from backend.domain import Actor
 from backend.errors import KeskinubeError
 from backend.i18n import DEFAULT_LANGUAGE, Language, Translator, normalise_language
 from backend.knowledge import Knowledge
-from backend.wiring import (
+from wiring.services import (
     Services,
     build_services,
     index_database,

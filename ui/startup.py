@@ -17,9 +17,9 @@ from typing import NoReturn
 import streamlit as st
 
 from auth.startup import startup_message
-from backend.cli.language import cli_language
 from backend.errors import KeskinubeError
 from backend.i18n import Language
+from cli.language import cli_language
 from ui.components.markdown import escape_markdown, md_error
 
 

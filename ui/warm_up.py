@@ -23,8 +23,8 @@ from backend.config import Settings, get_settings
 from backend.domain import Actor
 from backend.pipeline import Engine
 from backend.warm_up import start_warm_up
-from backend.wiring import Services
 from ui.context import current_actor, get_auth, get_services
+from wiring.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -6,5 +6,5 @@
 - `runner`: ask every question through the engine (and optionally a baseline) and score it.
 - `summary` / `report` / `tracking`: totals, the terminal table, the JSON file, MLflow.
 
-`keskinube eval` (backend.cli.eval_cmd) is the command-line entry point.
+`keskinube eval` (cli.eval_cmd) is the command-line entry point.
 """

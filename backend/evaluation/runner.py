@@ -1,6 +1,6 @@
 """Runs a question set through the full engine (and optionally the LangChain baseline).
 
-Per database: build the production services (`backend.wiring`) on an in-memory Qdrant,
+Per database: build the production services (`wiring.services`) on an in-memory Qdrant,
 index the schema, and switch the answer cache off so no question is answered from an
 earlier one. Then, question by question: run the gold SQL, ask the engine — a follow-up
 gets its earlier questions and the engine's *predicted* SQL for them as the
@@ -38,7 +38,7 @@ from backend.evaluation.predictions import (
 from backend.evaluation.records import Prediction, QuestionRecord
 from backend.evaluation.sets import GoldQuestion, Selected, ancestors, database_url
 from backend.ports import SqlRunner
-from backend.wiring import Services, build_services, index_database
+from wiring.services import Services, build_services, index_database
 
 log = logging.getLogger(__name__)
 

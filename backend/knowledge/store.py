@@ -1,7 +1,7 @@
 """`KnowledgeStore`: schema knowledge and business terms in the app database.
 
-Two tables on `auth.db.metadata` (so `auth.db.ensure_schema` creates and upgrades them
-with the rest; `ensure_tables` creates just these): `knowledge_entries`, one row per
+Two tables of `appdb.tables` (`appdb.migrate` creates and upgrades them with the rest):
+`knowledge_entries`, one row per
 (database, table, column — "" for the table itself), and `knowledge_terms`, one row per
 (database, kind, name). This store is the one source of truth: the index (DDL comments,
 retrieval documents, the notes collection) is derived from it by `backend.knowledge.apply`.
@@ -15,8 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from auth.clock import Clock, utc_now
-from auth.db import USERNAME_LENGTH, BigId, Timestamp, metadata
+from appdb.clock import Clock, utc_now
+from appdb.tables import knowledge_entries, knowledge_terms
 from backend.knowledge.model import (
     STATUSES,
     TERM,
@@ -26,43 +26,6 @@ from backend.knowledge.model import (
     clean_synonyms,
     clean_text,
 )
-
-_NAME = 128  # table and column names (MySQL allows 64; room for other databases)
-
-knowledge_entries = sa.Table(
-    "knowledge_entries",
-    metadata,
-    sa.Column("id", BigId, primary_key=True),
-    sa.Column("database", sa.String(128), nullable=False),
-    sa.Column("table_name", sa.String(_NAME), nullable=False),
-    sa.Column("column_name", sa.String(_NAME), nullable=False, default=""),  # "": the table
-    sa.Column("description", sa.Text, nullable=False),
-    sa.Column("synonyms_en", sa.Text, nullable=False),  # JSON list of strings
-    sa.Column("synonyms_es", sa.Text, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),  # draft | approved | edited
-    sa.Column("fingerprint", sa.String(64), nullable=True),
-    sa.Column("updated_at", Timestamp, nullable=False),
-    sa.Column("updated_by", sa.String(USERNAME_LENGTH), nullable=True),
-    sa.UniqueConstraint("database", "table_name", "column_name"),
-)
-
-knowledge_terms = sa.Table(
-    "knowledge_terms",
-    metadata,
-    sa.Column("id", BigId, primary_key=True),
-    sa.Column("database", sa.String(128), nullable=False),
-    sa.Column("kind", sa.String(8), nullable=False),  # term | note
-    sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("updated_at", Timestamp, nullable=False),
-    sa.Column("updated_by", sa.String(USERNAME_LENGTH), nullable=True),
-    sa.UniqueConstraint("database", "kind", "name"),
-)
-
-
-def ensure_tables(engine: sa.Engine) -> None:
-    """Create the knowledge tables if missing (idempotent)."""
-    metadata.create_all(engine, tables=[knowledge_entries, knowledge_terms])
 
 
 def _words(raw: str | None) -> tuple[str, ...]:

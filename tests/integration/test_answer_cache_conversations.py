@@ -14,9 +14,9 @@ import pytest
 
 from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, RowFilter, Turn
-from backend.wiring import Services
 from tests.support.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
+from wiring.services import Services
 
 CUSTOMERS_SQL = "SELECT COUNT(*) AS n FROM customers"
 ORDERS_SQL = "SELECT COUNT(*) AS n FROM orders"

@@ -16,14 +16,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from appdb.engine import create_app_engine
+from appdb.migrate import upgrade
 from auth import audit
 from auth.audit import AuditLog, audit_answer
-from auth.db import create_app_engine, ensure_schema
 from backend.domain import AccessPolicy, Actor, Answer
 from backend.i18n.message import Message
-from backend.wiring import Services
 from tests.support.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
+from wiring.services import Services
 
 pytestmark = pytest.mark.mariadb
 
@@ -63,7 +64,7 @@ def services(mysql_url: str, scripted_ollama: ScriptedOllama) -> Iterator[Servic
 @pytest.fixture
 def audit_log(tmp_path: Path) -> AuditLog:
     engine = create_app_engine(f"sqlite:///{tmp_path / 'app.sqlite'}")
-    ensure_schema(engine)
+    upgrade(engine)
     return AuditLog(engine)
 
 

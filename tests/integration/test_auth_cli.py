@@ -1,4 +1,4 @@
-"""`keskinube users ...` end to end through `backend.cli.main`, on a temporary SQLite app DB."""
+"""`keskinube users ...` end to end through `cli.main`, on a temporary SQLite app DB."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 import auth.passwords
 from auth.audit import AuditFilter
 from auth.services import AuthServices, open_auth
-from backend.cli import main
 from backend.config import get_settings
+from cli import main
 
 PASSWORD = "Correct-Horse-Battery-9"
 

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from appdb.engine import create_app_engine
+from appdb.migrate import current_revision, head_revision, upgrade
+from appdb.tables import users
 from auth.admin import AdminActions
 from auth.audit import ADMIN_ACTION, AuditFilter
-from auth.db import add_missing_columns, create_app_engine, ensure_schema, users
 from auth.errors import InvalidUserData, PasswordRejected
 from auth.passwords import PasswordHasher
 from auth.services import AuthServices, build_auth
@@ -112,11 +114,11 @@ def old_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.En
     engine.dispose()
 
 
-def test_ensure_schema_adds_the_language_column_to_an_older_database(
+def test_upgrade_adds_the_language_column_to_an_older_database(
     old_engine: sa.Engine,
 ) -> None:
     assert "language" not in {c["name"] for c in sa.inspect(old_engine).get_columns("users")}
-    ensure_schema(old_engine)
+    upgrade(old_engine)
     columns = {c["name"]: c for c in sa.inspect(old_engine).get_columns("users")}
     assert columns["language"]["nullable"]
     services = build_auth(old_engine, hasher=PasswordHasher(rounds=4))
@@ -124,8 +126,8 @@ def test_ensure_schema_adds_the_language_column_to_an_older_database(
     assert (old.name, old.language) == ("Old Timer", None)
     assert services.login.attempt("old", GOOD_PASSWORD).ok
     assert services.users.set_language("old", "es").language == "es"
-    ensure_schema(old_engine)  # idempotent once upgraded
-    assert add_missing_columns(old_engine) == []
+    upgrade(old_engine)  # idempotent once upgraded
+    assert current_revision(old_engine) == head_revision()
     assert UserStore(old_engine).get_user("old").language == "es"
 
 
@@ -135,5 +137,5 @@ def test_a_missing_not_null_column_stops_the_start(tmp_path: Path) -> None:
     sa.Table("users", old, *_columns_but("role"))
     old.create_all(engine)
     with pytest.raises(RuntimeError, match=r"NOT NULL column users\.role"):
-        add_missing_columns(engine)
+        upgrade(engine)
     engine.dispose()

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from auth.db import add_missing_columns, create_app_engine, ensure_schema
+from appdb.engine import create_app_engine
+from appdb.migrate import current_revision, head_revision, upgrade
+from appdb.seed import seed_default_policies
 from auth.errors import InvalidPolicy, InvalidUserData
-from auth.policies import DESCRIPTION_LIMIT, PolicyStore, RolePolicy, seed_default_policies
+from auth.policies import DESCRIPTION_LIMIT, PolicyStore, RolePolicy
 from auth.services import AuthServices
 from backend.domain import AccessPolicy, Actor, RowFilter
 from tests.support.auth_fixtures import ManualClock
@@ -30,7 +32,7 @@ def test_demo_default_denies_salary_to_analysts_only(auth: AuthServices) -> None
 def test_defaults_are_seeded_once_and_admin_edits_survive(app_engine: sa.Engine) -> None:
     policies = PolicyStore(app_engine)
     policies.set_denied_columns("analyst", [])
-    ensure_schema(app_engine)
+    upgrade(app_engine)
     assert not seed_default_policies(app_engine)
     assert policies.role_policy("analyst").denied_columns == frozenset()
 
@@ -175,12 +177,12 @@ def old_filters_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     engine.dispose()
 
 
-def test_ensure_schema_adds_the_description_to_an_older_row_filters_table(
+def test_upgrade_adds_the_description_to_an_older_row_filters_table(
     old_filters_engine: sa.Engine,
 ) -> None:
     engine = old_filters_engine
     assert "description" not in {c["name"] for c in sa.inspect(engine).get_columns("row_filters")}
-    ensure_schema(engine)
+    upgrade(engine)
     columns = {c["name"]: c for c in sa.inspect(engine).get_columns("row_filters")}
     assert columns["description"]["nullable"]
     policies = PolicyStore(engine)
@@ -188,4 +190,4 @@ def test_ensure_schema_adds_the_description_to_an_older_row_filters_table(
     assert (old.predicate, old.description) == (REGION, None)
     added = policies.add_row_filter("orders", "1 = 1", role="manager", description=DESCRIBED)
     assert policies.row_filters()[-1].description == DESCRIBED == added.description
-    assert add_missing_columns(engine) == []
+    assert current_revision(engine) == head_revision()

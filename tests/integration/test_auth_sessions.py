@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from auth.db import create_app_engine, ensure_schema, sessions
+from appdb.engine import create_app_engine
+from appdb.migrate import upgrade
+from appdb.tables import sessions
 from auth.services import AuthServices
 from auth.sessions import PRUNE_BATCH, SessionStore, token_hash
 from tests.support.auth_fixtures import GOOD_PASSWORD, ManualClock
@@ -273,7 +275,7 @@ def test_an_old_app_database_gets_the_sessions_table_and_new_columns(old_app_url
     with engine.begin() as conn:
         for statement in OLD_TABLES:
             conn.exec_driver_sql(statement)
-    ensure_schema(engine)
+    upgrade(engine)
     inspector = sa.inspect(engine)
     assert {"sessions", "client_lockouts", "deleted_users"} <= set(inspector.get_table_names())
     assert "client" in {c["name"] for c in inspector.get_columns("login_attempts")}
@@ -281,5 +283,5 @@ def test_an_old_app_database_gets_the_sessions_table_and_new_columns(old_app_url
     assert "deleted_user_id" in {c["name"] for c in inspector.get_columns("audit_log")}
     indexes = {i["name"] for i in inspector.get_indexes("login_attempts")}
     assert {"ix_login_attempts_client_attempted_at", "ix_login_attempts_attempted_at"} <= indexes
-    ensure_schema(engine)  # idempotent
+    upgrade(engine)  # idempotent
     engine.dispose()

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from auth.db import client_lockouts, lockouts, login_attempts
+from appdb.tables import client_lockouts, lockouts, login_attempts
 from auth.lockout import PRUNE_BATCH
 from auth.login import LoginResult
 from auth.services import AuthServices

@@ -10,15 +10,28 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from appdb.tables import (
+    answer_feedback,
+    audit_log,
+    conversation_turns,
+    conversations,
+    dashboard_tiles,
+    dashboards,
+    deleted_users,
+    example_proposals,
+    lockouts,
+    login_attempts,
+    row_filters,
+    sessions,
+)
 from auth.audit import AuditFilter
-from auth.db import audit_log, deleted_users, lockouts, login_attempts, row_filters, sessions
 from auth.errors import UserDeleteFailed
 from auth.services import AuthServices
 from auth.sessions import SessionStore
 from auth.user_data import KINDS
-from backend.conversations import ConversationStore, conversation_turns, conversations
-from backend.dashboards import DashboardStore, dashboard_tiles, dashboards
-from backend.feedback import APPROVED, FeedbackStore, answer_feedback, example_proposals
+from backend.conversations import ConversationStore
+from backend.dashboards import DashboardStore
+from backend.feedback import APPROVED, FeedbackStore
 from tests.support.auth_fixtures import GOOD_PASSWORD, ManualClock
 
 

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from appdb.engine import create_app_engine
+from appdb.migrate import upgrade
+from appdb.schema import metadata
 from auth.audit import ADMIN_ACTION, AuditFilter
-from auth.db import create_app_engine, ensure_schema, metadata
 from auth.errors import (
     InvalidUserData,
     LastAdminError,
@@ -22,9 +24,9 @@ from auth.users import UserStore, ensure_first_admin
 from tests.support.auth_fixtures import GOOD_PASSWORD, START, ManualClock
 
 
-def test_ensure_schema_is_idempotent_and_creates_every_table(app_engine: sa.Engine) -> None:
-    ensure_schema(app_engine)
-    ensure_schema(app_engine)
+def test_upgrade_is_idempotent_and_creates_every_table(app_engine: sa.Engine) -> None:
+    upgrade(app_engine)
+    upgrade(app_engine)
     tables = set(sa.inspect(app_engine).get_table_names())
     assert set(metadata.tables) <= tables
 
@@ -180,7 +182,7 @@ def test_open_auth_creates_the_first_admin_once_and_audits_it(tmp_path: Path) ->
 
 def test_an_in_memory_app_database_is_shared_by_the_engine() -> None:
     engine = create_app_engine("sqlite://")
-    ensure_schema(engine)
+    upgrade(engine)
     store = UserStore(engine, hasher=PasswordHasher(rounds=4))
     store.create_user("ann", role="analyst")
     assert [u.username for u in UserStore(engine).list_users()] == ["ann"]

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from backend.cli import main
 from backend.config import get_settings
 from backend.demo import (
     DEMO_TABLE_NAMES,
@@ -29,6 +28,7 @@ from backend.demo import (
     render_readonly_user_sql,
 )
 from backend.demo.readonly import TEMPLATE
+from cli import main
 from tests.support.mariadb import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -445,7 +445,7 @@ def test_missing_mysql_database_is_created(mysql_server_url: str) -> None:
 def test_demo_db_never_writes_into_the_configured_business_database(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from backend.cli import main
+    from cli import main
 
     own = tmp_path / "own.sqlite"
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{own}")

@@ -17,8 +17,8 @@ from backend.charts import chart_for
 from backend.config import load_settings
 from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, AppliedRule, RowFilter, Turn
-from backend.wiring import Services, build_services, index_database
 from tests.support.scripted_ollama import ScriptedOllama, when
+from wiring.services import Services, build_services, index_database
 
 ANALYST = Actor(username="ana", role="analyst")
 COUNT_SQL = "SELECT COUNT(*) AS customers FROM customers"
@@ -355,7 +355,7 @@ def test_cli_index_ask_and_search(
 ) -> None:
     import json
 
-    from backend.cli import main
+    from cli import main
 
     monkeypatch.setenv("DATABASE_URL", demo_sqlite)
     monkeypatch.setenv("OLLAMA_BASE_URL", scripted_ollama.url)
@@ -382,7 +382,7 @@ def offline_cli(
     demo_sqlite: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[[list[str]], int]:
     """The CLI's `main` on the indexed demo database, with no model to reach."""
-    from backend.cli import main
+    from cli import main
 
     monkeypatch.setenv("DATABASE_URL", demo_sqlite)
     monkeypatch.setenv("OLLAMA_BASE_URL", "http://127.0.0.1:9")

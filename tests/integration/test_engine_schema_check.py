@@ -16,10 +16,10 @@ import pytest
 import sqlalchemy as sa
 
 from backend.domain import Actor
-from backend.wiring import Services
 from tests.support.engine_db import RecordingRunner
 from tests.support.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
+from wiring.services import Services
 
 pytestmark = pytest.mark.mariadb
 

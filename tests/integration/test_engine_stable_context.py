@@ -13,9 +13,9 @@ from backend import demo
 from backend.adapters.ollama import OllamaChatModel
 from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, Example
-from backend.wiring import Services
 from tests.support.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
+from wiring.services import Services
 
 ANALYST = Actor(username="ana", role="analyst")
 COUNT_SQL = "SELECT COUNT(*) AS customers FROM customers"

@@ -12,10 +12,10 @@ from contextlib import contextmanager
 import pytest
 
 from backend.domain import AccessPolicy, Actor
-from backend.wiring import Services
 from tests.support.engine_db import create_schema
 from tests.support.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
+from wiring.services import Services
 
 pytestmark = pytest.mark.mariadb
 

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from backend.cli import main
 from backend.demo import build_demo_database
 from backend.evaluation.baseline_langchain import available
 from backend.evaluation.sets import load_set
+from cli import main
 from tests.support.scripted_ollama import Messages, ScriptedOllama, when
 
 REVENUE_2025 = (

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from backend.cli import main
+from cli import main
 from tests.support.scripted_ollama import ScriptedOllama, when
 
 TABLES = {

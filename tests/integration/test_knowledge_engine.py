@@ -13,19 +13,19 @@ from pathlib import Path
 
 import pytest
 
+from appdb.migrate import upgrade
 from backend.domain import AccessPolicy, Actor
 from backend.knowledge import APPROVED, DRAFT, EDITED, TERM, Entry, Term
 from backend.knowledge.draft import DraftProgress, draft_knowledge, parse_draft
-from backend.knowledge.store import ensure_tables
-from backend.wiring import (
+from tests.support.cryptic_schema import build_cryptic_database
+from tests.support.scripted_ollama import ScriptedOllama, when
+from tests.support.services import scripted_services
+from wiring.services import (
     Services,
     draft_and_index,
     knowledge_model,
     refresh_knowledge,
 )
-from tests.support.cryptic_schema import build_cryptic_database
-from tests.support.scripted_ollama import ScriptedOllama, when
-from tests.support.services import scripted_services
 
 ADMIN = Actor(username="ada", role="admin")
 CUST_ANSWER = {
@@ -52,7 +52,7 @@ def services(tmp_path: Path, scripted_ollama: ScriptedOllama) -> Iterator[Servic
     with scripted_services(
         scripted_ollama, url, app_database_url=app_url, schema_mode="full"
     ) as built:
-        ensure_tables(built.knowledge.engine)
+        upgrade(built.knowledge.engine)
         yield built
 
 
@@ -215,7 +215,7 @@ def test_a_background_run_reports_progress_and_refuses_a_second_one(
     services: Services, scripted_ollama: ScriptedOllama
 ) -> None:
     from backend.knowledge.jobs import job_for
-    from backend.wiring import start_background_draft
+    from wiring.services import start_background_draft
 
     script(scripted_ollama)
     scripted_ollama.chunk_delay_s = 0.05  # slow enough to still be running at the 2nd start
@@ -235,7 +235,7 @@ def test_cli_draft_prints_each_table_and_a_summary(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from backend.cli import main
+    from cli import main
 
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     build_cryptic_database(url)

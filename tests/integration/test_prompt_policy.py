@@ -19,9 +19,9 @@ import pytest
 from backend import demo
 from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, Example, Note, RowFilter
-from backend.wiring import Services
 from tests.support.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
+from wiring.services import Services
 
 COUNT_SQL = "SELECT COUNT(*) AS n FROM customers"
 POLICY = AccessPolicy(

@@ -17,10 +17,10 @@ from qdrant_client import QdrantClient
 
 from backend.demo import build_demo_database
 from backend.schema import introspect
-from backend.wiring import demo_comments
 from vectorstore.glossary import load_glossary
 from vectorstore.sparse import SparseEncoder
 from vectorstore.store import QdrantSchemaStore
+from wiring.services import demo_comments
 
 DEMO_GLOSSARY = Path(__file__).resolve().parents[2] / "backend" / "demo" / "glossary.yaml"
 DB = "demo"

@@ -13,9 +13,9 @@ import pytest
 from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor
 from backend.warm_up import start_warm_up, warm_up_roles
-from backend.wiring import Services
 from tests.support.scripted_ollama import ScriptedOllama
 from tests.support.services import scripted_services
+from wiring.services import Services
 
 EVERYTHING = AccessPolicy()
 NO_SALARIES = AccessPolicy(denied_columns=frozenset({("employees", "salary")}))

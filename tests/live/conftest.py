@@ -18,7 +18,6 @@ from qdrant_client import QdrantClient
 
 from backend.demo import build_demo_database
 from backend.domain import Attempt
-from backend.wiring import Services, build_services, index_database
 from tests.live.helpers import (
     DEMO_ORDERS,
     LATENCIES,
@@ -29,6 +28,7 @@ from tests.live.helpers import (
     product_env_cleared,
 )
 from tests.support.live_llm import LiveOllama
+from wiring.services import Services, build_services, index_database
 
 HERE = Path(__file__).resolve().parent
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from backend.cli import main
 from backend.config import get_settings
 from backend.domain import Attempt
+from cli import main
 from tests.live.helpers import LIVE_TIMEOUT_S, RecordLatency, outcome, product_env_cleared
 from tests.support.live_llm import LiveOllama
 

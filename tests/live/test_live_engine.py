@@ -31,9 +31,9 @@ from backend.domain import Actor, Answer, Completion
 from backend.engine_config import EngineConfig
 from backend.ports import ChatModel
 from backend.prompts import RETRY_TEMPLATE
-from backend.wiring import Services
 from tests.live.helpers import RecordLatency, outcome
 from vectorstore.cache import QdrantAnswerCache
+from wiring.services import Services
 
 ANALYST = Actor(username="ana", role="analyst")
 Ask = Callable[[str], Answer]

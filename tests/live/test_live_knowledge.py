@@ -13,16 +13,16 @@ from __future__ import annotations
 import pytest
 from qdrant_client import QdrantClient
 
-from backend.wiring import (
+from tests.live.helpers import live_settings, product_env_cleared
+from tests.support.cryptic_schema import build_cryptic_database
+from tests.support.live_llm import LiveOllama
+from wiring.services import (
     Services,
     build_services,
     draft_and_index,
     index_database,
     knowledge_model,
 )
-from tests.live.helpers import live_settings, product_env_cleared
-from tests.support.cryptic_schema import build_cryptic_database
-from tests.support.live_llm import LiveOllama
 
 TOP_K = 3
 QUESTIONS = {

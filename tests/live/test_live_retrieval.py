@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.wiring import Services
+from wiring.services import Services
 
 TOP_K = 5
 

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from auth.db import create_app_engine, ensure_schema, metadata
+from appdb.engine import create_app_engine
+from appdb.migrate import upgrade
+from appdb.schema import metadata
 from auth.passwords import PasswordHasher
 from auth.services import AuthServices, build_auth
 from tests.support.mariadb import scratch_database
@@ -56,11 +58,11 @@ def app_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.En
         engine = create_app_engine(f"sqlite:///{tmp_path / 'app' / 'app.sqlite'}")
     else:
         engine = request.getfixturevalue("mariadb_app_engine")
-        metadata.create_all(engine)
+        upgrade(engine, seed_defaults=False)
         with engine.begin() as conn:
             for table in reversed(metadata.sorted_tables):
                 conn.execute(table.delete())
-    ensure_schema(engine)
+    upgrade(engine)
     yield engine
     if request.param == "sqlite":
         engine.dispose()

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from qdrant_client import QdrantClient
 
 from backend.config import load_settings
-from backend.wiring import Services, build_services, index_database
 from tests.support.scripted_ollama import ScriptedOllama
+from wiring.services import Services, build_services, index_database
 
 
 @contextmanager

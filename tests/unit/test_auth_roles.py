@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from appdb.seed import DEFAULT_POLICIES
 from auth import roles
+from backend.feedback import REVIEWER_ROLES
 
 AUTH_DIR = Path(__file__).resolve().parents[2] / "auth"
 
@@ -50,3 +52,9 @@ def test_auth_never_imports_streamlit() -> None:
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
             assert not [n for n in names if n.split(".")[0].startswith("streamlit")], path
+
+
+def test_role_names_below_auth_are_spelt_as_auth_spells_them() -> None:
+    """appdb and the core sit below auth, so they spell role names themselves."""
+    assert set(DEFAULT_POLICIES) <= set(roles.ROLES)
+    assert set(REVIEWER_ROLES) == {roles.ADMIN}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from backend.cli.language import cli_language, terminal_language
 from backend.config import get_settings
+from cli.language import cli_language, terminal_language
 
 
 @pytest.mark.parametrize(

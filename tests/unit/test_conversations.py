@@ -14,7 +14,6 @@ from backend.conversations import (
     DEFAULT_TITLE,
     ConversationNotFound,
     ConversationStore,
-    ensure_tables,
     written_sql,
 )
 from backend.domain import Answer, AppliedRule, Attempt, QueryResult, Turn
@@ -60,7 +59,6 @@ def make_answer(question: str = "Revenue per month?", frame: pd.DataFrame | None
 
 @pytest.fixture
 def store(app_engine: sa.Engine, clock: ManualClock) -> ConversationStore:
-    ensure_tables(app_engine)
     return ConversationStore(app_engine, clock=clock)
 
 

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.charts import ChartSpec
-from backend.dashboards import DashboardError, DashboardStore, access_key, ensure_tables
+from backend.dashboards import DashboardError, DashboardStore, access_key
 from backend.domain import AccessPolicy, Actor, RowFilter
 from tests.support.auth_fixtures import ManualClock
 
@@ -15,7 +15,6 @@ BAR = ChartSpec("bar", x="country", y="revenue", title="Revenue by country", rea
 
 @pytest.fixture
 def store(app_engine: sa.Engine, clock: ManualClock) -> DashboardStore:
-    ensure_tables(app_engine)
     return DashboardStore(app_engine, clock=clock)
 
 

@@ -35,7 +35,6 @@ from backend.feedback import (
     REJECTED,
     FeedbackStore,
     ProposalError,
-    ensure_tables,
     suggested_questions,
 )
 from backend.pipeline import Engine
@@ -109,7 +108,6 @@ def engine(shop: sa.Engine, qdrant_store: QdrantSchemaStore) -> Engine:
 def feedback(
     app_engine: sa.Engine, qdrant_store: QdrantSchemaStore, clock: ManualClock
 ) -> FeedbackStore:
-    ensure_tables(app_engine)
     return FeedbackStore(app_engine, index=qdrant_store, database=DATABASE, clock=clock)
 
 

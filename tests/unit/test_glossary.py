@@ -12,7 +12,6 @@ from backend.demo.catalog import SUPPLIERS
 from backend.demo.customers import TLDS
 from backend.schema import introspect
 from backend.schema_render import table_document
-from backend.wiring import demo_comments
 from vectorstore.glossary import Glossary, GlossaryError, load_glossary, parse_glossary
 from vectorstore.sparse import (
     SparseEncoder,
@@ -23,6 +22,7 @@ from vectorstore.sparse import (
     token_index,
     tokenize,
 )
+from wiring.services import demo_comments
 
 DEMO_GLOSSARY = Path(__file__).resolve().parents[2] / "backend" / "demo" / "glossary.yaml"
 

@@ -8,7 +8,7 @@ import pytest
 
 from backend.config import load_settings
 from backend.errors import SettingsError
-from backend.wiring import glossary_for
+from wiring.services import glossary_for
 
 
 def test_the_bundled_glossary_is_used_by_default() -> None:

@@ -80,3 +80,171 @@ def test_the_rules_catch_offences(tmp_path: Path) -> None:
     assert (1, "streamlit", ()) in found
     assert (2, "auth.users", ("_find",)) in found
     assert len(found) == 2  # the relative import is skipped
+
+
+# -- no import cycles ------------------------------------------------------------------------
+# Every top-level package of the repository, and every module in them, imports only
+# downwards: a cycle between packages (`backend` ↔ `auth`) or between modules
+# (`auth.db` ↔ `auth.policies`) is an error, whether the import runs at import time or
+# inside a function. Imports under `if TYPE_CHECKING:` never run, so they make no cycle
+# between modules; between packages they count like any other.
+#
+# Edges still to move out of the way, each with the change that removes it. The test below
+# fails once an edge is gone, so the entry is deleted with it.
+MOVING_OUT: dict[tuple[str, str], str] = {
+    ("backend.evaluation", "wiring"): "the evaluation harness leaves backend/ (issue 20)",
+    ("bench", "tests.support"): "the scripted Ollama server and stubs leave tests/ (issue 20)",
+}
+UI_NEVER_IMPORTS = ("sqlalchemy", "backend.adapters")
+
+Graph = dict[str, set[str]]
+
+
+def top_level_packages(root: Path = ROOT) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if (p / "__init__.py").is_file())
+
+
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def type_checking_lines(tree: ast.AST) -> set[int]:
+    """Lines of the imports under `if TYPE_CHECKING:` (never run)."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            for child in node.body:
+                lines.update(n.lineno for n in ast.walk(child) if isinstance(n, ast.stmt))
+    return lines
+
+
+def import_graph(root: Path = ROOT, *, runtime_only: bool) -> Graph:
+    """Module → the project modules it imports (`from a import b` names `a.b` when that
+    is a module, else `a`); relative imports resolved; outside modules left out."""
+    files = {
+        module_name(path, root): path
+        for package in top_level_packages(root)
+        for path in (root / package).rglob("*.py")
+    }
+    graph: Graph = {name: set() for name in files}
+    for name, path in files.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        skip = type_checking_lines(tree) if runtime_only else set()
+        here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Import | ast.ImportFrom) or node.lineno in skip:
+                continue
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                base = node.module or ""
+                if node.level:
+                    base = ".".join([*here[: len(here) - node.level + 1], *filter(None, [base])])
+                named = [f"{base}.{alias.name}" for alias in node.names]
+                targets = [module if module in files else base for module in named]
+            for target in targets:
+                while target and target not in files:
+                    target = target.rpartition(".")[0]
+                if target and target != name:
+                    graph[name].add(target)
+    return graph
+
+
+def moving_out(source: str, target: str) -> bool:
+    return any(
+        (source + ".").startswith(a + ".") and (target + ".").startswith(b + ".")
+        for a, b in MOVING_OUT
+    )
+
+
+def package_graph(modules: Graph) -> Graph:
+    graph: Graph = {}
+    for source, targets in modules.items():
+        for target in targets:
+            a, b = source.split(".")[0], target.split(".")[0]
+            if a != b and not moving_out(source, target):
+                graph.setdefault(a, set()).add(b)
+    return graph
+
+
+def cycles(graph: Graph) -> list[list[str]]:
+    """The strongly connected components of more than one node (Tarjan), sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while not component or component[-1] != node:
+                component.append(stack.pop())
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return sorted(found)
+
+
+def test_no_import_cycle_between_packages() -> None:
+    assert cycles(package_graph(import_graph(runtime_only=False))) == []
+
+
+def test_no_import_cycle_between_modules() -> None:
+    assert cycles(import_graph(runtime_only=True)) == []
+
+
+def test_every_edge_still_moving_out_exists() -> None:
+    modules = import_graph(runtime_only=False)
+    used = {
+        (a, b)
+        for a, b in MOVING_OUT
+        for source, targets in modules.items()
+        for target in targets
+        if (source + ".").startswith(a + ".") and (target + ".").startswith(b + ".")
+    }
+    assert set(MOVING_OUT) - used == set(), "delete the entries that no longer apply"
+
+
+def test_ui_never_imports_adapters_or_sqlalchemy() -> None:
+    """The pages reach databases and models through the core and `wiring`, so a vendor
+    change never touches the UI."""
+    offences = [
+        f"{where(path, line)} imports {module}"
+        for path in python_files("ui")
+        for line, module, _ in imports(path)
+        if any((module + ".").startswith(banned + ".") for banned in UI_NEVER_IMPORTS)
+    ]
+    assert offences == []
+
+
+def test_the_cycle_checks_find_cycles(tmp_path: Path) -> None:
+    files = {
+        "alpha/__init__.py": "",
+        "alpha/one.py": "from beta import two\n",
+        "alpha/three.py": "def late():\n    from alpha import one\n",
+        "beta/__init__.py": "",
+        "beta/two.py": "from ..alpha.three import late\n",
+        "beta/four.py": "import typing\nif typing.TYPE_CHECKING:\n    from beta import five\n",
+        "beta/five.py": "import beta.four\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    runtime = import_graph(tmp_path, runtime_only=True)
+    assert runtime["beta.two"] == {"alpha.three"}  # relative import resolved
+    assert cycles(runtime) == [["alpha.one", "alpha.three", "beta.two"]]  # a function's import
+    everything = import_graph(tmp_path, runtime_only=False)
+    assert ["beta.five", "beta.four"] in cycles(everything)  # only under TYPE_CHECKING
+    assert cycles(package_graph(everything)) == [["alpha", "beta"]]

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from backend.domain import TableDoc
 from backend.knowledge import APPROVED, DRAFT, EDITED, NOTE, TERM, Entry, Knowledge, Term
-from backend.knowledge.store import KnowledgeStore, ensure_tables
+from backend.knowledge.store import KnowledgeStore
 from backend.knowledge.yaml_io import (
     KnowledgeFileError,
     dump_knowledge,
@@ -24,7 +24,6 @@ from tests.support.cryptic_schema import KNOWLEDGE_YAML, build_cryptic_database
 
 @pytest.fixture
 def store(app_engine: sa.Engine, clock: ManualClock) -> KnowledgeStore:
-    ensure_tables(app_engine)
     return KnowledgeStore(app_engine, "cryptic", clock=clock)
 
 
@@ -164,7 +163,7 @@ def test_import_saves_entries_and_terms(store: KnowledgeStore, schema: dict[str,
 def test_cli_export_and_import_round_trip(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from backend.cli import main
+    from cli import main
 
     business = f"sqlite:///{tmp_path / 'cryptic.sqlite'}"
     build_cryptic_database(business)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from backend.cli import main, serve_cmd
+from cli import main, serve_cmd
 from tests.support.app_server import ROOT, free_port
 from tests.support.apptest import clear_caches
 from ui import startup
@@ -50,7 +50,7 @@ def test_serve_refuses_a_bad_admin_password_in_one_line_before_serving(
     bad_admin: dict[str, str],
 ) -> None:
     port = free_port()
-    code = "import sys; from backend.cli import main; sys.exit(main())"
+    code = "import sys; from cli import main; sys.exit(main())"
     done = subprocess.run(
         [sys.executable, "-c", code, "serve", "--port", str(port)],
         cwd=ROOT, env={**os.environ, **bad_admin, "PYTHONPATH": str(ROOT)},

@@ -10,14 +10,15 @@ from streamlit.testing.v1 import AppTest
 def _page(app_db: str, broken: bool) -> None:
     import sqlalchemy as sa
 
+    from appdb.engine import create_app_engine
+    from appdb.migrate import upgrade
     from auth.audit import AuditLog
-    from auth.db import create_app_engine, ensure_schema
     from backend.domain import Answer
     from ui.components.audited import audit_warnings, record_audit, show_audit_warnings
 
     engine = sa.create_engine(app_db) if broken else create_app_engine(app_db)
     if not broken:
-        ensure_schema(engine)
+        upgrade(engine)
     log = AuditLog(engine)
     answer = Answer(question="q", sql="SELECT 1", result=None, error="x")
     record_audit(log, "ana", answer)

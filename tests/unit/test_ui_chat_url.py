@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from auth.services import AuthServices
-from backend.conversations import ConversationStore, ensure_tables
+from backend.conversations import ConversationStore
 from tests.support.apptest import open_page, page_services
 from ui.components.conversations import CURRENT_KEY, URL_PARAM
 
@@ -27,7 +27,6 @@ def auth(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[AuthServic
 
 @pytest.fixture
 def store(auth: AuthServices) -> ConversationStore:
-    ensure_tables(auth.engine)
     return ConversationStore(auth.engine)
 
 

@@ -21,10 +21,10 @@ from streamlit.testing.v1 import AppTest
 from auth.services import AuthServices
 from backend.config import get_settings
 from backend.knowledge.model import APPROVED, Entry
-from backend.knowledge.store import KnowledgeStore, ensure_tables
-from backend.wiring import database_key
+from backend.knowledge.store import KnowledgeStore
 from tests.support.apptest import open_page, page_services, texts
 from ui.context import LANGUAGE_KEY
+from wiring.services import database_key
 
 SQL_RAN = "What ran, after the access rules and the row cap were applied:"
 
@@ -74,7 +74,6 @@ def test_a_mean_of_prices_is_money_with_two_decimals_everywhere(auth: AuthServic
 
 
 def test_spanish_titles_and_sentences_use_the_knowledge_labels(auth: AuthServices) -> None:
-    ensure_tables(auth.engine)
     store = KnowledgeStore(auth.engine, database_key(get_settings().business_database_url))
     store.save(
         [

@@ -15,9 +15,9 @@ from streamlit.testing.v1 import AppTest
 from auth.services import AuthServices
 from backend.config import get_settings
 from backend.knowledge import APPROVED, DRAFT, EDITED, NOTE, Entry, Term
-from backend.knowledge.store import KnowledgeStore, ensure_tables
-from backend.wiring import database_key
+from backend.knowledge.store import KnowledgeStore
 from tests.support.apptest import open_page, page_services, texts
+from wiring.services import database_key
 
 
 @pytest.fixture
@@ -28,7 +28,6 @@ def auth(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[AuthServic
 
 @pytest.fixture
 def store(auth: AuthServices) -> KnowledgeStore:
-    ensure_tables(auth.engine)
     return KnowledgeStore(auth.engine, database_key(get_settings().business_database_url))
 
 

@@ -23,9 +23,9 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button
 
+from appdb.tables import audit_log, sessions
 from auth import audit
 from auth.audit import AuditFilter
-from auth.db import audit_log, sessions
 from auth.passwords import PasswordHasher
 from auth.services import AuthServices, open_auth
 from backend.config import load_settings

@@ -11,28 +11,24 @@ are asked through `ui.components.question_queue`).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
-import sqlalchemy as sa
 import streamlit as st
 
 from auth.audit import AuditLog
-from backend import conversations as conversation_tables
-from backend import dashboards as dashboard_tables
-from backend import feedback as feedback_tables
+from auth.services import AuthServices
 from backend.charts import ChartSpec, chart_for
 from backend.config import Settings
 from backend.conversations import DEFAULT_TITLE, Conversation, ConversationStore, TurnKind
-from backend.dashboards import DashboardStore
 from backend.domain import Actor, Answer
 from backend.errors import KeskinubeError
-from backend.feedback import ExampleIndex, FeedbackStore
+from backend.feedback import ExampleIndex
 from backend.i18n import Translator
 from backend.pipeline import Engine
 from backend.summary import summarise
 from ui.components.audited import record_audit
 from ui.components.markdown import escape_markdown, md_error
 from ui.context import get_auth, get_services, translator
+from wiring.stores import AppStores, build_app_stores
 
 log = logging.getLogger(__name__)
 
@@ -49,30 +45,15 @@ STEP_KEYS = {
 }
 
 
-@dataclass(frozen=True)
-class AppStores:
-    """The stores the chat, dashboards and examples pages share."""
-
-    conversations: ConversationStore
-    dashboards: DashboardStore
-    feedback: FeedbackStore
-
-
 @st.cache_resource(show_spinner=False)
-def _stores(_engine: sa.Engine, _index: ExampleIndex, database: str) -> AppStores:
-    for module in (conversation_tables, dashboard_tables, feedback_tables):
-        module.ensure_tables(_engine)
-    return AppStores(
-        ConversationStore(_engine),
-        DashboardStore(_engine),
-        FeedbackStore(_engine, index=_index, database=database),
-    )
+def _stores(_auth: AuthServices, _index: ExampleIndex, database: str) -> AppStores:
+    return build_app_stores(_auth.engine, _index, database)
 
 
 def app_stores() -> AppStores:
-    """The stores on the app database, created (tables included) once per process."""
+    """The stores on the app database, built once per process."""
     services = get_services()
-    return _stores(get_auth().engine, services.store, services.database)
+    return _stores(get_auth(), services.store, services.database)
 
 
 # -- sidebar -------------------------------------------------------------------------------

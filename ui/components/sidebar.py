@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
-import sqlalchemy as sa
 import streamlit as st
 
 from auth import roles
 from auth.services import AuthServices
 from auth.users import User
-from backend.adapters.ollama import check_ollama
 from backend.config import Settings
 from backend.errors import KeskinubeError
 from backend.i18n import Message
 from ui.auth_gate import SessionCookie, logout_button
 from ui.components.markdown import escape_markdown, md_message
 from ui.context import get_services, translator
+from wiring.health import check_models, describe_database, ping_database
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +83,9 @@ def _check_health(
 
 
 def _database(url: str) -> Health:
-    name, label = Message.of("sidebar.health.database"), _describe_database(url)
+    name, label = Message.of("sidebar.health.database"), describe_database(url)
     try:
-        with get_services().db_engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
+        ping_database(get_services().db_engine)
     except KeskinubeError as exc:
         return Health(name, False, exc.message or str(exc))
     except Exception:
@@ -114,16 +111,8 @@ def _qdrant(location: str) -> Health:
 
 def _ollama(base_url: str, models: tuple[str, ...]) -> Health:
     name = "Ollama"  # i18n: not prose (a product name)
-    found = check_ollama(base_url=base_url, models=models, timeout_s=2.0)
+    found = check_models(base_url, models, timeout_s=2.0)
     if found.ok:
         return Health(name, True, Message.of("sidebar.health.models_pulled", url=base_url))
     problem = found.message or Message.of("sidebar.health.not_ready", url=base_url)
     return Health(name, False, problem)
-
-
-def _describe_database(url: str) -> str:
-    parsed = sa.make_url(url)
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        return f"SQLite {Path(parsed.database or ':memory:').name}"
-    return f"{backend} {parsed.host or 'localhost'}/{parsed.database or ''}"

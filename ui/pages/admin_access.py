@@ -16,10 +16,10 @@ from auth import roles
 from auth.admin import AdminActions, format_attributes, parse_attributes
 from backend.errors import KeskinubeError
 from backend.i18n import Message, t
-from backend.wiring import index_database
 from ui.components.markdown import md_error, md_message, md_t
 from ui.context import get_auth, get_services, translator
 from ui.navigation import require_page
+from wiring.services import index_database
 
 log = logging.getLogger(__name__)
 FLASH_KEY = "admin_access_flash"

@@ -13,12 +13,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 
-import sqlalchemy as sa
 import streamlit as st
 
 from auth import roles
 from backend.domain import TableDoc
-from backend.errors import KeskinubeError
+from backend.errors import DATABASE_ERRORS, KeskinubeError
 from backend.knowledge import APPROVED, DRAFT, EDITED, NOTE, TERM, Entry, Knowledge, Term
 from backend.knowledge.jobs import job_for
 from backend.knowledge.model import clean_synonyms
@@ -28,9 +27,9 @@ from backend.knowledge.yaml_io import (
     import_knowledge,
     parse_knowledge,
 )
-from backend.wiring import refresh_knowledge, start_background_draft
 from ui.context import get_services, translator
 from ui.navigation import require_page
+from wiring.services import refresh_knowledge, start_background_draft
 
 log = logging.getLogger(__name__)
 FLASH_KEY, WATCH_KEY, UNKNOWN_KEY = "knowledge_flash", "knowledge_watch", "knowledge_unknown"
@@ -44,10 +43,10 @@ admin = require_page(roles.PAGE_ADMIN_KNOWLEDGE)
 tr = translator()
 services = get_services()
 store = services.knowledge
-try:  # its tables are made with the app database's (auth.db.ensure_schema)
+try:  # its tables are made with the app database's (appdb.migrate.upgrade)
     tables: dict[str, TableDoc] = services.engine.tables()
     knowledge: Knowledge = store.load()
-except (KeskinubeError, sa.exc.SQLAlchemyError) as exc:
+except (KeskinubeError, *DATABASE_ERRORS) as exc:
     log.warning("knowledge page: %s", exc)
     st.error(tr("knowledge.unavailable"))
     st.stop()
@@ -58,7 +57,7 @@ def save(change: Callable[[], object], flash: str) -> None:
     try:
         change()
         refresh_knowledge(services)
-    except (KeskinubeError, ValueError, sa.exc.SQLAlchemyError) as exc:
+    except (KeskinubeError, ValueError, *DATABASE_ERRORS) as exc:
         log.info("knowledge change by %s refused: %s", admin.username, exc)
         st.error(tr("knowledge.save_failed"))
         return

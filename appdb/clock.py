@@ -1,4 +1,4 @@
-"""Time for the auth package: naive UTC datetimes, and an injectable clock.
+"""Time for the app database and its stores: naive UTC datetimes, and an injectable clock.
 
 Every timestamp stored in the app database is a naive `datetime` in UTC, because SQLite and
 MySQL `DATETIME` columns keep no time zone. Services take a `Clock` so that tests move time

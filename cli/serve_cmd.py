@@ -19,7 +19,7 @@ from typing import Any
 
 from backend.errors import KeskinubeError
 
-APP_SCRIPT = Path(__file__).resolve().parents[2] / "ui" / "app.py"
+APP_SCRIPT = Path(__file__).resolve().parents[1] / "ui" / "app.py"
 
 
 class StartupRefused(KeskinubeError):
@@ -47,7 +47,7 @@ def register(subparsers: Any) -> None:
 
 def _check() -> None:
     from auth.startup import check_startup, startup_message
-    from backend.cli.language import cli_language
+    from cli.language import cli_language
 
     try:
         check_startup()

@@ -8,10 +8,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from backend.cli.language import cli_translator
 from backend.errors import KeskinubeError
 from backend.i18n.formats import format_number
 from backend.i18n.message import Message
+from cli.language import cli_translator
 
 # Kept in step with backend.demo.spec (a test checks), which is not imported here so that
 # `keskinube --help` stays instant.

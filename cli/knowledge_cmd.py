@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from backend.cli.language import cli_translator
+from cli.language import cli_translator
 
 if TYPE_CHECKING:
     from backend.knowledge.draft import DraftProgress
@@ -49,20 +49,21 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
 
 
 def _store(args: argparse.Namespace) -> KnowledgeStore:
-    from auth.db import create_app_engine
+    from appdb.engine import create_app_engine
+    from appdb.migrate import upgrade
     from backend.config import get_settings
-    from backend.knowledge.store import KnowledgeStore, ensure_tables
-    from backend.wiring import database_key
+    from backend.knowledge.store import KnowledgeStore
+    from wiring.services import database_key
 
     settings = get_settings()
     engine = create_app_engine(settings.app_db_url)
-    ensure_tables(engine)
+    upgrade(engine)
     return KnowledgeStore(engine, database_key(args.db or settings.business_database_url))
 
 
 def _draft(args: argparse.Namespace) -> int:
     from backend.config import get_settings
-    from backend.wiring import build_services, draft_and_index, index_database, knowledge_model
+    from wiring.services import build_services, draft_and_index, index_database, knowledge_model
 
     tr = cli_translator()
     settings = get_settings()
@@ -161,7 +162,7 @@ def _reindex(args: argparse.Namespace) -> None:
     """Bring the index in line now when Qdrant is free; else say how it will be."""
     from backend.config import get_settings
     from backend.errors import KeskinubeError
-    from backend.wiring import build_services, refresh_knowledge
+    from wiring.services import build_services, refresh_knowledge
 
     tr = cli_translator()
     try:

@@ -1,4 +1,4 @@
-"""The composition root: the one module that knows every adapter.
+"""The services the UI, the CLI and the tools share, built from `Settings`.
 
 It turns `Settings` into a ready `Engine` (Ollama chat model and embedder, SQL runner,
 Qdrant stores, answer cache) and indexes the business schema. The UI, the CLI and the
@@ -16,7 +16,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from qdrant_client import QdrantClient
 
-from auth.db import create_app_engine
+from appdb.engine import create_app_engine
+from appdb.migrate import upgrade
 from backend import demo
 from backend.adapters.ollama import OllamaChatModel, OllamaEmbedder
 from backend.adapters.sql_runner import SqlAlchemySqlRunner, create_database_engine
@@ -29,7 +30,7 @@ from backend.knowledge import Knowledge
 from backend.knowledge.apply import apply_knowledge, knowledge_notes, strip_knowledge
 from backend.knowledge.draft import DraftProgress, DraftReport, draft_knowledge
 from backend.knowledge.jobs import job_for
-from backend.knowledge.store import KnowledgeStore, ensure_tables
+from backend.knowledge.store import KnowledgeStore
 from backend.model_activity import ModelActivity, WatchedChatModel
 from backend.pipeline import Engine
 from backend.ports import ChatModel
@@ -208,7 +209,7 @@ def draft_and_index(
     should_stop: Callable[[], bool] | None = None,
 ) -> DraftReport:
     """Draft knowledge for the indexed tables that need it, then re-index what changed."""
-    ensure_tables(services.knowledge.engine)
+    upgrade(services.knowledge.engine)
     tables = [strip_knowledge(t) for t in services.engine.tables().values()]
     report = draft_knowledge(
         tables,
@@ -241,7 +242,7 @@ def load_knowledge(services: Services) -> Knowledge:
     """The stored knowledge of the business database; none when the app database fails
     (logged: questions are still answered, with the bare schema)."""
     try:
-        ensure_tables(services.knowledge.engine)
+        upgrade(services.knowledge.engine)
         return services.knowledge.load()
     except sa.exc.SQLAlchemyError as error:
         log.warning("schema knowledge unavailable, indexing without it: %s", error)

@@ -3,7 +3,7 @@
 Each module defines `register(subparsers)`, which adds its parser and sets `handler`,
 a function taking the parsed arguments and returning an exit status. Handlers import
 heavy dependencies lazily so that `keskinube --help` stays instant. Lines for people are
-in the CLI's language (`backend.cli.language`); help texts and `--json` stay English.
+in the CLI's language (`cli.language`); help texts and `--json` stay English.
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from backend.cli.language import cli_translator
 from backend.errors import KeskinubeError
+from cli.language import cli_translator
 
 COMMAND_MODULES: tuple[str, ...] = (
-    "backend.cli.demo_db",
-    "backend.cli.engine_cmds",
-    "backend.cli.users",
-    "backend.cli.eval_cmd",
-    "backend.cli.knowledge_cmd",
-    "backend.cli.serve_cmd",
+    "cli.demo_db",
+    "cli.engine_cmds",
+    "cli.users",
+    "cli.eval_cmd",
+    "cli.knowledge_cmd",
+    "cli.serve_cmd",
 )
 
 

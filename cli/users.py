@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from backend.cli.language import cli_translator
 from backend.errors import KeskinubeError
 from backend.i18n.message import Message
+from cli.language import cli_translator
 
 if TYPE_CHECKING:
     from auth.admin import AdminActions

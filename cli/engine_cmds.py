@@ -15,16 +15,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from backend.cli.language import cli_translator
 from backend.errors import KeskinubeError
 from backend.explain import explain_sql
 from backend.i18n import render
 from backend.i18n.message import Message
+from cli.language import cli_translator
 
 if TYPE_CHECKING:
     from backend.domain import Actor, Answer
     from backend.sql_guard import SqlLimits
-    from backend.wiring import Services
+    from wiring.services import Services
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -66,7 +66,7 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
 @contextmanager
 def _services(args: argparse.Namespace) -> Iterator[Services]:
     from backend.config import get_settings
-    from backend.wiring import build_services
+    from wiring.services import build_services
 
     services = build_services(get_settings(), database_url=args.db)
     try:
@@ -96,7 +96,7 @@ def _cli_actor(services: Services, role: str | None = None) -> Actor:
 def _index(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from backend.wiring import index_database
+    from wiring.services import index_database
 
     with _services(args) as services:
         bar = tqdm(total=0, unit="table", disable=args.no_progress or not sys.stderr.isatty())
