@@ -27,6 +27,7 @@ from backend.charts import (
     kpi_value,
 )
 from backend.charts.columns import profile
+from backend.charts.plotly_locale import plotly_config
 from backend.dashboards import access_key
 from backend.domain import Actor
 from backend.errors import KeskinubeError
@@ -118,7 +119,7 @@ def render_chart(
     figure.update_layout(height=380)
     if not title:  # the caller shows its own heading
         figure.update_layout(title={"text": ""}, margin={"t": 16})
-    st.plotly_chart(figure, width="stretch", key=key, config={"displaylogo": False})
+    st.plotly_chart(figure, width="stretch", key=key, config=plotly_config(language))
     return True
 
 

@@ -77,6 +77,7 @@ with st.form(f"table_rules_{role}"):
         tr("admin.access.allowed_tables"),
         table_options,
         default=sorted(policy.allowed_tables or ()),
+        placeholder=tr("admin.access.allowed_tables.placeholder"),
     )
     denied = st.multiselect(
         tr("admin.access.denied_columns"),
