@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from testkit.scripted_ollama import ScriptedOllama
 from tests.e2e.helpers import login
 from tests.support.app_server import AppServer
 from tests.support.fixtures_browser import app_env as browser_app_env
 from tests.support.fixtures_browser import open_page
-from tests.support.scripted_ollama import ScriptedOllama
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

@@ -15,7 +15,7 @@ import pytest
 from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, RowFilter, Turn
 from backend.wiring import Services
-from tests.support.scripted_ollama import ScriptedOllama, when
+from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 
 CUSTOMERS_SQL = "SELECT COUNT(*) AS n FROM customers"

@@ -22,7 +22,7 @@ from auth.db import create_app_engine, ensure_schema
 from backend.domain import AccessPolicy, Actor, Answer
 from backend.i18n.message import Message
 from backend.wiring import Services
-from tests.support.scripted_ollama import ScriptedOllama, when
+from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 
 pytestmark = pytest.mark.mariadb

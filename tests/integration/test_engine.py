@@ -18,7 +18,7 @@ from backend.config import load_settings
 from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, AppliedRule, RowFilter, Turn
 from backend.wiring import Services, build_services, index_database
-from tests.support.scripted_ollama import ScriptedOllama, when
+from testkit.scripted_ollama import ScriptedOllama, when
 
 ANALYST = Actor(username="ana", role="analyst")
 COUNT_SQL = "SELECT COUNT(*) AS customers FROM customers"

@@ -15,8 +15,8 @@ import pytest
 from backend.conversations import written_sql
 from backend.domain import Actor
 from backend.wiring import Services
+from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.engine_db import RecordingRunner, create_schema
-from tests.support.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 
 pytestmark = pytest.mark.mariadb

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from backend.domain import Actor
 from backend.wiring import Services
+from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.engine_db import RecordingRunner
-from tests.support.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 
 pytestmark = pytest.mark.mariadb

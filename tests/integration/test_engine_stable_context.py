@@ -14,7 +14,7 @@ from backend.adapters.ollama import OllamaChatModel
 from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, Example
 from backend.wiring import Services
-from tests.support.scripted_ollama import ScriptedOllama, when
+from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 
 ANALYST = Actor(username="ana", role="analyst")

@@ -13,8 +13,8 @@ import pytest
 
 from backend.domain import AccessPolicy, Actor
 from backend.wiring import Services
+from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.engine_db import create_schema
-from tests.support.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 
 pytestmark = pytest.mark.mariadb

@@ -20,7 +20,7 @@ from backend.cli import main
 from backend.demo import build_demo_database
 from backend.evaluation.baseline_langchain import available
 from backend.evaluation.sets import load_set
-from tests.support.scripted_ollama import Messages, ScriptedOllama, when
+from testkit.scripted_ollama import Messages, ScriptedOllama, when
 
 REVENUE_2025 = (
     "SELECT SUM(oi.quantity * oi.unit_price * (1 - oi.discount)) AS revenue FROM orders o "

@@ -23,8 +23,8 @@ from backend.wiring import (
     knowledge_model,
     refresh_knowledge,
 )
+from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.cryptic_schema import build_cryptic_database
-from tests.support.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 
 ADMIN = Actor(username="ada", role="admin")

@@ -20,7 +20,7 @@ from backend import demo
 from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, Example, Note, RowFilter
 from backend.wiring import Services
-from tests.support.scripted_ollama import ScriptedOllama, when
+from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 
 COUNT_SQL = "SELECT COUNT(*) AS n FROM customers"

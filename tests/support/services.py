@@ -10,7 +10,7 @@ from qdrant_client import QdrantClient
 
 from backend.config import load_settings
 from backend.wiring import Services, build_services, index_database
-from tests.support.scripted_ollama import ScriptedOllama
+from testkit.scripted_ollama import ScriptedOllama
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from backend.evaluation.baseline_langchain import available
 from backend.evaluation.records import QuestionRecord
 from backend.evaluation.runner import EvalOptions, run_evaluation
 from backend.evaluation.sets import GoldQuestion, Selected
-from tests.support.scripted_ollama import ScriptedOllama, when
+from testkit.scripted_ollama import ScriptedOllama, when
 
 QUESTIONS = (
     GoldQuestion("q1", "How many customers are there?", "SELECT COUNT(*) FROM customers",
