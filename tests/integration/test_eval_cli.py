@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 from backend.cli import main
 from backend.demo import build_demo_database
-from backend.evaluation.baseline_langchain import available
-from backend.evaluation.sets import load_set
+from evaluation.baseline_langchain import available
+from evaluation.sets import load_set
 from testkit.scripted_ollama import Messages, ScriptedOllama, when
 
 REVENUE_2025 = (

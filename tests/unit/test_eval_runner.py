@@ -13,10 +13,10 @@ import pytest
 
 from backend.config import Settings
 from backend.demo import build_demo_database
-from backend.evaluation.baseline_langchain import available
-from backend.evaluation.records import QuestionRecord
-from backend.evaluation.runner import EvalOptions, run_evaluation
-from backend.evaluation.sets import GoldQuestion, Selected
+from evaluation.baseline_langchain import available
+from evaluation.records import QuestionRecord
+from evaluation.runner import EvalOptions, run_evaluation
+from evaluation.sets import GoldQuestion, Selected
 from testkit.scripted_ollama import ScriptedOllama, when
 
 QUESTIONS = (

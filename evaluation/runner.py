@@ -26,19 +26,19 @@ from qdrant_client import QdrantClient
 from backend.config import Settings
 from backend.domain import Actor, Turn
 from backend.errors import KeskinubeError
-from backend.evaluation import baseline_langchain as lc
-from backend.evaluation.gold import GoldResult, run_gold
-from backend.evaluation.predictions import (
+from backend.pipeline import EngineConfig, SchemaMode
+from backend.ports import SqlRunner
+from backend.wiring import Services, build_services, index_database
+from evaluation import baseline_langchain as lc
+from evaluation.gold import GoldResult, run_gold
+from evaluation.predictions import (
     baseline_prediction,
     engine_prediction,
     engine_steps,
     unavailable,
 )
-from backend.evaluation.records import Prediction, QuestionRecord
-from backend.evaluation.sets import GoldQuestion, Selected, ancestors, database_url
-from backend.pipeline import EngineConfig, SchemaMode
-from backend.ports import SqlRunner
-from backend.wiring import Services, build_services, index_database
+from evaluation.records import Prediction, QuestionRecord
+from evaluation.sets import GoldQuestion, Selected, ancestors, database_url
 
 log = logging.getLogger(__name__)
 
