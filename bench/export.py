@@ -41,12 +41,12 @@ import pandas as pd
 import sqlalchemy as sa
 
 from backend.adapters.sql_runner import SqlAlchemySqlRunner, create_database_engine
-from backend.demo import build_demo_database
 from backend.domain import Actor
 from backend.export import BOM, export_csv
 from backend.pipeline import Engine, EngineConfig
 from backend.schema import introspect
 from bench.common import REPO_ROOT, md_table, quiet_logs, write_results
+from demo_data import build_demo_database
 from tests.support.stubs import SilentModel, TablesInMemory
 
 SQL = (

@@ -43,7 +43,7 @@ def e2e_ollama() -> Iterator[ScriptedOllama]:
 
 @pytest.fixture(scope="session")
 def e2e_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from backend.demo import build_demo_database
+    from demo_data import build_demo_database
 
     data = tmp_path_factory.mktemp("e2e-data")
     build_demo_database(f"sqlite:///{data / 'demo.sqlite'}", orders=1500)

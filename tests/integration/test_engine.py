@@ -15,9 +15,9 @@ from qdrant_client import QdrantClient
 
 from backend.charts import chart_for
 from backend.config import load_settings
-from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, AppliedRule, RowFilter, Turn
 from backend.wiring import Services, build_services, index_database
+from demo_data import build_demo_database
 from testkit.scripted_ollama import ScriptedOllama, when
 
 ANALYST = Actor(username="ana", role="analyst")

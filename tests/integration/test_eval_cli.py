@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.cli import main
-from backend.demo import build_demo_database
+from demo_data import build_demo_database
 from evaluation.baseline_langchain import available
 from evaluation.sets import load_set
 from testkit.scripted_ollama import Messages, ScriptedOllama, when

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from backend.adapters.sql_runner import SqlAlchemySqlRunner, create_database_engine
-from backend.demo import build_demo_database, load_examples
+from backend.demo import load_examples
+from demo_data import build_demo_database
 from evaluation.gold import GoldResult, run_gold
 from evaluation.scoring import compare_results
 from evaluation.sets import DIFFICULTIES, GoldSet, load_set

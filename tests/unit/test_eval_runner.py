@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from backend.config import Settings
-from backend.demo import build_demo_database
+from demo_data import build_demo_database
 from evaluation.baseline_langchain import available
 from evaluation.records import QuestionRecord
 from evaluation.runner import EvalOptions, run_evaluation
