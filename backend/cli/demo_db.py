@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.cli.language import cli_translator
+from backend.cli.tooling import require_tooling
 from backend.errors import KeskinubeError
 from backend.i18n.formats import format_number
 from backend.i18n.message import Message
@@ -67,6 +68,7 @@ class DemoRefused(KeskinubeError):
 
 def handle(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
+    require_tooling("demo_data", command="demo-db")
     if args.sql_dump:
         return _dump(args)
     from backend.config import get_settings

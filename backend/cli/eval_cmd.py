@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from backend.cli.tooling import require_tooling
+
 if TYPE_CHECKING:
     from backend.adapters.ollama import OllamaHealth
     from backend.config import Settings
@@ -99,6 +101,7 @@ def _positive(text: str) -> int:
 
 def handle(args: argparse.Namespace) -> int:
     """Run the evaluation; returns the exit status."""
+    require_tooling("evaluation", command="eval")
     from backend.config import get_settings
     from backend.dialects import MYSQL, dialect_for_url
     from backend.errors import KeskinubeError
