@@ -47,7 +47,7 @@ from backend.pipeline import Engine, EngineConfig
 from backend.schema import introspect
 from bench.common import REPO_ROOT, md_table, quiet_logs, write_results
 from demo_data import build_demo_database
-from tests.support.stubs import SilentModel, TablesInMemory
+from testkit.stubs import SilentModel, TablesInMemory
 
 SQL = (
     "SELECT oi.order_item_id, o.order_id, o.order_date, o.status, o.channel,"
