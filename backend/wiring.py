@@ -23,6 +23,7 @@ from backend.adapters.sql_runner import SqlAlchemySqlRunner, create_database_eng
 from backend.config import Settings
 from backend.domain import TableDoc
 from backend.embedding_memo import MemoEmbedder
+from backend.engine_config import EngineConfig
 from backend.errors import SettingsError
 from backend.knowledge import Knowledge
 from backend.knowledge.apply import apply_knowledge, knowledge_notes, strip_knowledge
@@ -30,7 +31,7 @@ from backend.knowledge.draft import DraftProgress, DraftReport, draft_knowledge
 from backend.knowledge.jobs import job_for
 from backend.knowledge.store import KnowledgeStore, ensure_tables
 from backend.model_activity import ModelActivity, WatchedChatModel
-from backend.pipeline import Engine, EngineConfig
+from backend.pipeline import Engine
 from backend.ports import ChatModel
 from backend.schema import SampleCache, introspect
 from vectorstore.cache import QdrantAnswerCache

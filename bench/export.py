@@ -42,8 +42,9 @@ import sqlalchemy as sa
 
 from backend.adapters.sql_runner import SqlAlchemySqlRunner, create_database_engine
 from backend.domain import Actor
+from backend.engine_config import EngineConfig
 from backend.export import BOM, export_csv
-from backend.pipeline import Engine, EngineConfig
+from backend.pipeline import Engine
 from backend.schema import introspect
 from bench.common import REPO_ROOT, md_table, quiet_logs, write_results
 from demo_data import build_demo_database

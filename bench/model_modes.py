@@ -325,7 +325,8 @@ def _experiment(runner: Any, args: argparse.Namespace) -> Iterator[None]:
         runner.build_services = original_build
 
 
-SOURCES = ("backend/pipeline.py", "backend/prompts.py", "backend/schema_render.py",
+SOURCES = ("backend/pipeline.py", "backend/context_builder.py", "backend/table_retrieval.py",
+           "backend/engine_config.py", "backend/prompts.py", "backend/schema_render.py",
            "backend/schema_view.py", "backend/schema_budget.py", "backend/join_paths.py",
            "backend/wiring.py", "vectorstore/store.py", "vectorstore/collection.py")  # fmt: skip
 

@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from backend.pipeline import SchemaMode
+from backend.engine_config import SchemaMode
 from bench.common import md_table, quiet_logs, stopwatch, summarise_ms, write_results
 from bench.harness import (
     Measured,

@@ -49,8 +49,9 @@ from qdrant_client import QdrantClient
 
 from backend.adapters.ollama import OllamaEmbedder, check_ollama
 from backend.domain import Actor, Completion, QueryResult, TableDoc
+from backend.engine_config import EngineConfig
 from backend.join_paths import expand_join_paths
-from backend.pipeline import Engine, EngineConfig
+from backend.pipeline import Engine
 from backend.ports import ChatModel, SchemaIndex
 from bench.common import md_table, percentile, quiet_logs, write_results
 from bench.retrieval_analysis import analyse_misses

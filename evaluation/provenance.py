@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from backend.adapters.ollama import OllamaHealth
 from backend.config import Settings
-from backend.pipeline import EngineConfig
+from backend.engine_config import EngineConfig
 from backend.prompts import PROMPT_VERSION, template_hash
 from evaluation import baseline_langchain
 from evaluation.runner import EvalOptions

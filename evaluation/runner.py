@@ -25,8 +25,8 @@ from qdrant_client import QdrantClient
 
 from backend.config import Settings
 from backend.domain import Actor, Turn
+from backend.engine_config import EngineConfig, SchemaMode
 from backend.errors import KeskinubeError
-from backend.pipeline import EngineConfig, SchemaMode
 from backend.ports import SqlRunner
 from backend.wiring import Services, build_services, index_database
 from evaluation import baseline_langchain as lc

@@ -4,8 +4,8 @@ With the whole schema in the prompt, every question of a role starts with the sa
 thousand tokens; the model server caches them after the first question, which pays for
 all of them (minutes on a CPU). `warm_up_app` pays that once per process, from the first
 page anyone opens after a start (the login page): every role's start, the role most
-users have last, as the server keeps the last one cached. `warm_up_session` warms the
-user's own role right after login, in case another role's start was evaluated since.
+users have first (`backend.warm_up`). `warm_up_session` warms the user's own role right
+after login, ahead of the start-up's (a server may keep only its last start).
 The threads touch no Streamlit API.
 """
 
@@ -43,13 +43,14 @@ def warm_up_app() -> None:
 def _warm_up_app(_settings: Settings) -> threading.Thread | None:
     if not _settings.ollama_warm_up:
         return None
-    return start_warm_up(get_services().engine, actors_by_use(get_auth()))
+    services = get_services()
+    return start_warm_up(services.engine, actors_by_use(get_auth()), services.activity)
 
 
 def actors_by_use(auth: AuthServices) -> list[Actor]:
-    """One actor per role, the role with the most active users last."""
+    """One actor per role, the role with the most active users first."""
     users = Counter(user.role for user in auth.users.list_users() if user.active)
-    ordered = sorted(roles.ROLES, key=lambda role: users[role])
+    ordered = sorted(roles.ROLES, key=lambda role: -users[role])
     return [
         Actor(username=f"warm-up:{role}", role=role, policy=auth.policies.policy_for_role(role))
         for role in ordered

@@ -22,9 +22,10 @@ from backend.domain import (
     Actor,
     RowFilter,
 )
+from backend.engine_config import EngineConfig
 from backend.errors import QueryTimeout
 from backend.export import BOM, ExportFailed, export_csv
-from backend.pipeline import Engine, EngineConfig
+from backend.pipeline import Engine
 from backend.schema import introspect
 from testkit.stubs import SilentModel, TablesInMemory
 

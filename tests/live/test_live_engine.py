@@ -28,7 +28,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.domain import Actor, Answer, Completion
-from backend.pipeline import EngineConfig
+from backend.engine_config import EngineConfig
 from backend.ports import ChatModel
 from backend.prompts import RETRY_TEMPLATE
 from backend.wiring import Services

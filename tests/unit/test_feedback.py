@@ -27,6 +27,7 @@ from backend.domain import (
     Example,
     TableDoc,
 )
+from backend.engine_config import EngineConfig
 from backend.errors import SqlRejected
 from backend.feedback import (
     APPROVED,
@@ -37,7 +38,7 @@ from backend.feedback import (
     ensure_tables,
     suggested_questions,
 )
-from backend.pipeline import Engine, EngineConfig
+from backend.pipeline import Engine
 from backend.schema import introspect
 from tests.support.auth_fixtures import ManualClock
 from vectorstore.store import QdrantSchemaStore, collection_name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -27,11 +28,20 @@ class Clock:
 class InFlight:
     """A model call made by its own thread, held open until `end` (or `fail`)."""
 
-    def __init__(self, activity: ModelActivity, start: str, *, warm_up: bool = False) -> None:
+    def __init__(
+        self,
+        activity: ModelActivity,
+        start: str,
+        *,
+        warm_up: bool = False,
+        background: bool = False,
+    ) -> None:
         self._entered, self._release = threading.Event(), threading.Event()
         self._fail = False
         queued = activity.pending
-        self.thread = threading.Thread(target=self._run, args=(activity, start, warm_up))
+        self.thread = threading.Thread(
+            target=self._run, args=(activity, start, warm_up or background, background)
+        )
         self.thread.start()
         deadline = time.monotonic() + 5
         while activity.pending == queued:  # queued (or sent, when its turn came)
@@ -42,9 +52,12 @@ class InFlight:
     def sent(self) -> bool:
         return self._entered.is_set()
 
-    def _run(self, activity: ModelActivity, start: str, warm_up: bool) -> None:
+    def _run(self, activity: ModelActivity, start: str, warm_up: bool, background: bool) -> None:
         try:
-            with activity.calling([("system", start), ("user", "q")], warm_up=warm_up):
+            with (
+                activity.in_background() if background else contextlib.nullcontext(),
+                activity.calling([("system", start), ("user", "q")], warm_up=warm_up),
+            ):
                 self._entered.set()
                 self._release.wait(5)
                 if self._fail:
@@ -259,3 +272,45 @@ def test_a_server_serving_two_at_once_gets_two_at_once(clock: Clock) -> None:
     finally:
         for call in calls:
             call.end()
+
+
+def test_a_question_goes_before_queued_warm_ups_but_never_overtakes_a_sent_call(
+    activity: ModelActivity,
+) -> None:
+    sent = InFlight(activity, SCHEMA, background=True)
+    start_up = InFlight(activity, OTHER_SCHEMA, background=True)
+    login = InFlight(activity, OTHER_SCHEMA, warm_up=True)
+    question = InFlight(activity, SCHEMA)
+    try:
+        wait = activity.wait_for(question.ident)
+        assert wait is not None and wait.reason == "warming"  # behind the sent warm-up only
+        sent.end()
+        wait_sent(question)
+        assert not login.sent and not start_up.sent
+        question.end()
+        wait_sent(login)  # the warm-up someone waits on, before the start-up's
+        assert not start_up.sent
+        login.end()
+        wait_sent(start_up)
+    finally:
+        for call in (sent, start_up, login, question):
+            call.end()
+
+
+def test_a_server_that_keeps_earlier_starts_is_learned(
+    activity: ModelActivity, clock: Clock
+) -> None:
+    measured(activity, clock, seconds=60)  # SCHEMA read
+    other = InFlight(activity, OTHER_SCHEMA)
+    clock.now += 60
+    other.end()  # OTHER_SCHEMA read: the server holds it, SCHEMA may be gone
+    again = InFlight(activity, SCHEMA)
+    wait = activity.wait_for(again.ident)
+    assert wait is not None and wait.reason == "reading"  # expected: read afresh, ~60 s
+    clock.now += 2  # back at once: the server kept it
+    again.end()
+    back = InFlight(activity, OTHER_SCHEMA)
+    try:
+        assert activity.wait_for(back.ident) is None  # read before: kept as well
+    finally:
+        back.end()

@@ -1,0 +1,197 @@
+"""What the model is shown for a question: the schema, notes, examples and join paths.
+
+The engine asks this module for a question's prompt and for the warm-up prompt; how that
+prompt is put together is decided here:
+
+- schema mode: the whole schema the actor may see when it fits (`full_schema_max_tokens`,
+  or `schema_mode` says so), else the question's tables (`backend.table_retrieval`)
+  fitted to `retrieved_schema_max_tokens`, with the key paths between them;
+- notes and examples: all of them after a whole schema, where the model server's prompt
+  cache serves them with it, or the question's nearest few;
+- what a policy may see: a note or example naming what the actor may not read is left out
+  (`backend.context_policy`), as the schema leaves it out.
+
+A builder is cheap: the engine makes one per call from its current index, config, schema
+view and runner dialect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from backend.context_policy import visible_examples, visible_notes
+from backend.domain import AccessPolicy, Actor, Example, Retrieval, ScoredTable, Turn
+from backend.engine_config import EngineConfig
+from backend.errors import KeskinubeError
+from backend.i18n import DEFAULT_LANGUAGE, Language, detect_language, normalise_language
+from backend.i18n.message import Message
+from backend.ports import SchemaIndex
+from backend.prompts import PromptParts, build_prompt, estimate_tokens, stable_context_tokens
+from backend.schema_view import SchemaView
+from backend.sql_validate.catalog import join_paths
+from backend.table_retrieval import Complete, Messages, TableRetriever
+
+log = logging.getLogger(__name__)
+
+# Kept free for the conversation and the question when notes and examples go after the schema.
+_QUESTION_ROOM = 1000
+
+
+class ContextBuilder:
+    """Builds the prompts of one business database's questions."""
+
+    def __init__(
+        self,
+        *,
+        index: SchemaIndex,
+        config: EngineConfig,
+        schema: Callable[[], SchemaView],
+        dialect: str,
+        today: Callable[[], dt.date],
+    ) -> None:
+        self.index = index
+        self.config = config
+        self.schema = schema
+        self.dialect = dialect
+        self.today = today
+        self.tables = TableRetriever(index=index, config=config, schema=schema)
+
+    def retrieve(
+        self, question: str, actor: Actor, *, complete: Complete
+    ) -> tuple[Retrieval, list[str]]:
+        """The tables for the prompt and their DDL: the whole schema, or retrieved + fitted.
+
+        `complete` asks the model, for the table pick when table selection is on."""
+        view = self.schema()
+        if not view.tables:
+            raise KeskinubeError(Message.of("engine.schema.not_indexed"))
+        policy = actor.policy
+        if self.full_schema(view, policy):
+            return _whole_schema(view, policy)
+        retrieval = self.tables.choose(question, actor, complete=complete)
+        fit = view.fit(
+            [t.name for t in retrieval.tables],
+            policy,
+            question=question,
+            budget_tokens=self.config.retrieved_schema_max_tokens,
+        )
+        if fit.dropped or fit.compacted:
+            log.debug("schema fitted to %d tokens: compacted %s, dropped %s",
+                      fit.tokens, fit.compacted, fit.dropped)  # fmt: skip
+        kept = tuple(t for t in retrieval.tables if t.name in fit.tables)
+        return replace(retrieval, tables=kept, added_for_joins=fit.joins), list(fit.blocks)
+
+    def prompt(
+        self,
+        question: str,
+        actor: Actor,
+        conversation: Sequence[Turn],
+        retrieval: Retrieval,
+        blocks: list[str],
+    ) -> Messages:
+        """The chat messages for `question`, given what `retrieve` found."""
+        parts = PromptParts(
+            dialect=self.dialect,
+            schema_blocks=blocks,
+            conversation=conversation,
+            question=question,
+            question_language=detect_language(question, default=_language(actor)),
+            chart_suggestions=self.config.chart_suggestions,
+            join_paths=_join_paths(self.schema(), actor.policy, retrieval),
+            today=self.today(),
+        )
+        full_schema = retrieval.mode == "full_schema"
+        parts = self._notes_and_examples(parts, actor.policy, full_schema=full_schema)
+        budget = self.config.num_ctx - self.config.answer_reserve_tokens
+        return build_prompt(parts, budget_tokens=budget).messages
+
+    def warm_up_prompt(self, actor: Actor) -> Messages | None:
+        """What every prompt of `actor` starts with, or None when prompts share no long
+        start (retrieved per question, with table selection off) or nothing is indexed."""
+        view = self.schema()
+        if not view.tables:
+            return None
+        if self.full_schema(view, actor.policy):
+            retrieval, blocks = _whole_schema(view, actor.policy)
+            return self.prompt("?", actor, (), retrieval, blocks)
+        # Retrieved prompts differ per question; a whole catalogue does not.
+        if not self.config.table_selection:
+            return None
+        return self.tables.selection_start(actor.policy)
+
+    def full_schema(self, view: SchemaView, policy: AccessPolicy) -> bool:
+        """Whether `policy`'s prompts carry the whole schema it may see."""
+        if self.config.schema_mode != "auto":
+            return self.config.schema_mode == "full"
+        return view.fits_whole(policy, self.config.full_schema_max_tokens)
+
+    def _notes_and_examples(
+        self, parts: PromptParts, policy: AccessPolicy, *, full_schema: bool
+    ) -> PromptParts:
+        """Notes and examples: all of them after the schema, or the question's nearest.
+
+        With the whole schema in the system message, that message is the same for every
+        question and the model server's prompt cache serves it; notes and examples placed
+        after it, in a fixed order, are served with it. Retrieved per question, they sit in
+        the question's message and are evaluated again each time (measured on 2 cores with
+        the 1.5B model: ~540 tokens, most of a question's time; bench/results/model_modes.md).
+        A note or example that names a table or column the actor may not read is left out,
+        as the schema leaves them out (`backend.context_policy`), in both placements: one
+        cached prefix per access policy. They are listed for every question (two small
+        scrolls) so that an example approved a moment ago is used by the next question.
+        """
+        if full_schema and self.config.stable_context_max_tokens > 0:
+            stable = self._stable(parts, policy)
+            if stable is not None:
+                return stable
+        # The nearest few the policy allows: a few more are fetched, as some may be left out.
+        database, question = self.config.database, parts.question
+        examples_k, notes_k = self.config.examples_k, self.config.notes_k
+        found_examples = self.index.search_examples(database, question, k=3 * examples_k)
+        found_notes = self.index.search_notes(database, question, k=3 * notes_k)
+        return replace(
+            parts,
+            examples=self._allowed(found_examples, policy)[:examples_k],
+            notes=visible_notes(found_notes, policy, list(self.schema().tables))[:notes_k],
+        )
+
+    def _stable(self, parts: PromptParts, policy: AccessPolicy) -> PromptParts | None:
+        """`parts` with every note and example after the schema, or None when they don't fit."""
+        database = self.config.database
+        notes = visible_notes(self.index.list_notes(database), policy, list(self.schema().tables))
+        examples = self._allowed(self.index.list_examples(database), policy)
+        size = stable_context_tokens(notes, examples)
+        schema = sum(estimate_tokens(block) for block in parts.schema_blocks)
+        room = self.config.num_ctx - self.config.answer_reserve_tokens - _QUESTION_ROOM
+        if size <= self.config.stable_context_max_tokens and schema + size <= room:
+            return replace(parts, stable_notes=notes, stable_examples=examples)
+        return None
+
+    def _allowed(self, examples: list[Example], policy: AccessPolicy) -> list[Example]:
+        view = self.schema()
+        return visible_examples(
+            examples, policy, list(view.tables), known=view.known, dialect=self.dialect
+        )
+
+
+def _whole_schema(view: SchemaView, policy: AccessPolicy) -> tuple[Retrieval, list[str]]:
+    """Every table `policy` may read, in name order (one stable text: one cached prefix)."""
+    names = sorted(view.visible(policy))
+    ranked = tuple(ScoredTable(name, 1.0) for name in names)
+    blocks = [view.block(name, policy).text for name in names]
+    return Retrieval(tables=ranked, mode="full_schema"), blocks
+
+
+def _join_paths(view: SchemaView, policy: AccessPolicy, retrieval: Retrieval) -> list[str]:
+    """Retrieved tables reached only through others: their key paths (issue 14, item 3)."""
+    if not retrieval.added_for_joins:
+        return []
+    needed = [t.name for t in retrieval.tables]
+    return join_paths(view, policy, needed, within=[*needed, *retrieval.added_for_joins])
+
+
+def _language(actor: Actor) -> Language:
+    return normalise_language(actor.language) or DEFAULT_LANGUAGE

@@ -1,0 +1,88 @@
+"""Which tables a retrieved prompt shows: ranked by their words, or picked by the model.
+
+Ranking asks the schema index for the tables nearest the question that the actor may read,
+then promotes the foreign-key neighbours of the best ones (`backend.join_paths`); no model
+call. With table selection on, the model first picks from a one-line-a-table catalogue
+(`backend.table_selection`) and its pick leads. The caller passes the model call in
+(`complete`), so that it is timed and counted with the rest of the question's calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from backend.domain import AccessPolicy, Actor, Completion, Retrieval, ScoredTable
+from backend.engine_config import EngineConfig
+from backend.join_paths import promote_fk_neighbours
+from backend.ports import SchemaIndex
+from backend.prompts import estimate_tokens
+from backend.schema_view import SchemaView
+from backend.table_selection import catalogue, merged, parse_selection, selection_messages
+
+Messages = tuple[tuple[str, str], ...]
+Complete = Callable[[Sequence[tuple[str, str]]], Completion]
+
+
+class TableRetriever:
+    """Ranks and selects the tables of one business database for a question."""
+
+    def __init__(
+        self, *, index: SchemaIndex, config: EngineConfig, schema: Callable[[], SchemaView]
+    ) -> None:
+        self.index = index
+        self.config = config
+        self.schema = schema
+
+    def rank(self, question: str, actor: Actor, *, k: int) -> Retrieval:
+        """The `k` tables most relevant to `question` that `actor` may read (no LLM)."""
+        deep = self.index.search_tables(
+            self.config.database, question, k=max(4 * k, 20), policy=actor.policy
+        )
+        scores = {t.name: t for t in deep.tables}
+        view = self.schema()
+        order = promote_fk_neighbours(list(scores), view.tables, k=k, graph=view.graph)
+        return replace(deep, tables=tuple(scores[name] for name in order))
+
+    def choose(self, question: str, actor: Actor, *, complete: Complete) -> Retrieval:
+        """The tables retrieve mode gives the SQL prompt: the model's pick from the
+        catalogue (with `table_selection`), else the retrieval's top `retrieval_k`."""
+        if not self.config.table_selection:
+            return self.rank(question, actor, k=self.config.retrieval_k)
+        return self._select(question, actor, complete=complete)
+
+    def selection_start(self, policy: AccessPolicy) -> Messages | None:
+        """What every table-selection request of `policy` starts with (for the warm-up), or
+        None when the whole catalogue does not fit and candidates are listed per question."""
+        whole = self._stable_catalogue(policy)
+        if whole is None:
+            return None
+        return selection_messages("?", stable_catalogue=whole, candidates=None)
+
+    def _select(self, question: str, actor: Actor, *, complete: Complete) -> Retrieval:
+        """The model's pick from the catalogue, then the retrieval's best others (`k` in all)."""
+        k = self.config.retrieval_k
+        deep = self.rank(question, actor, k=max(k, self.config.selection_pool))
+        ranked = [t.name for t in deep.tables]
+        visible = self.schema().visible(actor.policy)
+        completion = complete(self._selection_prompt(question, actor.policy, ranked))
+        chosen = parse_selection(completion.text, list(visible), limit=k)
+        scores = {t.name: t for t in deep.tables}
+        order = merged(chosen, ranked, k=k)
+        tables = tuple(scores.get(name, ScoredTable(name, 0.0)) for name in order)
+        return replace(deep, tables=tables, selected=tuple(chosen))
+
+    def _selection_prompt(
+        self, question: str, policy: AccessPolicy, ranked: Sequence[str]
+    ) -> Messages:
+        whole = self._stable_catalogue(policy)
+        if whole is not None:
+            return selection_messages(question, stable_catalogue=whole, candidates=None)
+        visible = self.schema().visible(policy)
+        listed = catalogue([visible[name] for name in ranked if name in visible], policy)
+        return selection_messages(question, stable_catalogue=None, candidates=listed)
+
+    def _stable_catalogue(self, policy: AccessPolicy) -> str | None:
+        """The whole catalogue `policy` may see, when it fits its budget (cached prefix)."""
+        text = catalogue(self.schema().visible(policy).values(), policy)
+        return text if estimate_tokens(text) <= self.config.catalogue_max_tokens else None
