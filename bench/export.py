@@ -41,14 +41,14 @@ import pandas as pd
 import sqlalchemy as sa
 
 from backend.adapters.sql_runner import SqlAlchemySqlRunner, create_database_engine
-from backend.demo import build_demo_database
 from backend.domain import Actor
 from backend.engine_config import EngineConfig
 from backend.export import BOM, export_csv
 from backend.pipeline import Engine
 from backend.schema import introspect
 from bench.common import REPO_ROOT, md_table, quiet_logs, write_results
-from tests.support.stubs import SilentModel, TablesInMemory
+from demo_data import build_demo_database
+from testkit.stubs import SilentModel, TablesInMemory
 
 SQL = (
     "SELECT oi.order_item_id, o.order_id, o.order_date, o.status, o.channel,"

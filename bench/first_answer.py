@@ -66,9 +66,9 @@ def main(argv: Sequence[str]) -> None:
 def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     from auth import roles
     from backend.config import get_settings
-    from backend.demo import build_demo_database
     from backend.domain import AccessPolicy, Actor
     from backend.warm_up import start_warm_up, warm_up_roles
+    from demo_data import build_demo_database
     from wiring.services import build_services, index_database
 
     url = f"sqlite:///{tmp / 'demo.sqlite'}"

@@ -1,6 +1,6 @@
 """Keskinube's engine and LangChain's SQL chain, side by side against one scripted model.
 
-Both talk to the same `ScriptedOllama` (tests/support): a real HTTP server speaking
+Both talk to the same `ScriptedOllama` (testkit/): a real HTTP server speaking
 Ollama's protocol that answers each question at once with the SQL scripted for it, and
 embeds text with a deterministic hash. So the real client code runs on both sides
 (`ChatOllama`, the `ollama` package), and the time spent "in the model" is a socket round
@@ -26,8 +26,8 @@ from langchain_core.callbacks import BaseCallbackHandler
 from backend.config import load_settings
 from backend.domain import Actor
 from bench.synthetic import Question
-from tests.support import scripted_ollama
-from tests.support.scripted_ollama import ScriptedOllama
+from testkit import scripted_ollama
+from testkit.scripted_ollama import ScriptedOllama
 from wiring.services import Services, build_services, index_database
 
 ACTOR = Actor(username="bench", role="analyst")

@@ -40,15 +40,15 @@ from qdrant_client import QdrantClient
 from sqlglot import exp
 
 from backend.adapters.sql_runner import create_database_engine
-from backend.demo import build_demo_database
 from backend.domain import TableDoc
-from backend.evaluation.sets import GoldQuestion, load_set
 from backend.join_paths import expand_join_paths
 from backend.pipeline import Engine
 from backend.ports import ChatModel
 from backend.schema import introspect
 from bench.common import REPO_ROOT, md_table, run_and_write
 from bench.retrieval import ACTOR, K, MemoEmbedder, production_engine, real_embedder
+from demo_data import build_demo_database
+from evaluation.sets import GoldQuestion, load_set
 from vectorstore.glossary import Glossary, load_glossary
 from vectorstore.sparse import SparseEncoder
 from vectorstore.store import QdrantSchemaStore

@@ -1,6 +1,6 @@
 """Real-model benchmark: schema modes `retrieve` vs `full`, and LangChain's chain (issues 7, 8).
 
-Runs the demo golden set (bench/golden/demo.jsonl) through `backend.evaluation` — the code
+Runs the demo golden set (bench/golden/demo.jsonl) through `evaluation` — the code
 behind `keskinube eval` — with the real model, once per schema mode, and LangChain's
 `create_sql_query_chain` once (in the `full` run, after the engine's pass). A recording
 pass-through (`bench.chat_recorder`) sits between them and the Ollama API, so every
@@ -189,7 +189,7 @@ def _run_facts(run: dict[str, Any]) -> dict[str, Any]:
 METHOD = (
     "Each run: the llama.cpp slot is first filled with an unrelated prompt (its RAM cache "
     "of older prompts may still serve the first question: see the projected cold column); "
-    "then every question in set order through backend.evaluation.runner (answer cache off, "
+    "then every question in set order through evaluation.runner (answer cache off, "
     "temperature 0, seed 0). LangChain's chain runs after the engine's pass of the `full` "
     "run. Seconds per question: the engine's whole ask() (retrieval, model calls incl. "
     "retries, guard, execution); the baseline's chain call plus execution. Warm = every "
@@ -203,12 +203,13 @@ METHOD = (
 def _run_mode(args: argparse.Namespace, proxied: Any, settings: Any, database: str, mode: str,
               baseline: bool, recorder: ChatRecorder, tokenizer: LlamaTokenizer,
               suffix: str) -> dict[str, Any]:  # fmt: skip
+
     from backend.dialects import MYSQL, dialect_for_url
-    from backend.evaluation import runner, sets
-    from backend.evaluation.provenance import run_record
-    from backend.evaluation.records import EvalRun, QuestionRecord
-    from backend.evaluation.report import build_report, render, write_report
     from cli.eval_cmd import _check_model
+    from evaluation import runner, sets
+    from evaluation.provenance import run_record
+    from evaluation.records import EvalRun, QuestionRecord
+    from evaluation.report import build_report, render, write_report
 
     gold_set = sets.load_set(args.set_path, mysql=dialect_for_url(database) == MYSQL)
     selected = _select(gold_set.questions, limit=args.limit, every=args.every)
@@ -274,7 +275,7 @@ def _reload(args: argparse.Namespace, mode: str, suffix: str) -> dict[str, Any]:
 
 def _select(questions: Sequence[Any], *, limit: int | None, every: int | None) -> list[Any]:
     """`sets.select`, or every Nth question with its follow-up context (unscored)."""
-    from backend.evaluation import sets
+    from evaluation import sets
 
     if every is None:
         return sets.select(questions, limit=limit)

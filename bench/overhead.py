@@ -23,7 +23,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from backend.demo import build_demo_database
 from backend.engine_config import SchemaMode
 from bench.common import md_table, quiet_logs, stopwatch, summarise_ms, write_results
 from bench.harness import (
@@ -37,6 +36,7 @@ from bench.harness import (
     scripted_server,
 )
 from bench.synthetic import build_schema, questions_for
+from demo_data import build_demo_database
 
 WARMUP = 3
 TARGET_P50_MS_200 = 50.0

@@ -48,7 +48,6 @@ from backend.adapters.ollama import OllamaChatModel
 from backend.adapters.sql_runner import create_database_engine
 from backend.demo.schema import DEMO_TABLE_NAMES
 from backend.domain import TableDoc
-from backend.evaluation.sets import DIFFICULTIES, GoldQuestion, load_set
 from backend.knowledge import Knowledge
 from backend.knowledge.apply import apply_knowledge
 from backend.knowledge.yaml_io import parse_knowledge
@@ -60,6 +59,7 @@ from bench.retrieval import K, MemoEmbedder, real_embedder
 from bench.scale_accuracy import SCRATCH_DB, run_accuracy
 from bench.schema_words import same_table_name
 from bench.spider import load_catalog, table_doc
+from evaluation.sets import DIFFICULTIES, GoldQuestion, load_set
 from vectorstore.glossary import load_glossary
 from wiring.services import demo_comments
 

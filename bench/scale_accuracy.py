@@ -25,9 +25,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from backend.adapters.sql_runner import create_database_engine
-from backend.demo import build_demo_database
 from backend.domain import TableDoc
 from bench.scale_db import create_empty_tables
+from demo_data import build_demo_database
 
 SCRATCH_DB = "mysql+pymysql://root@127.0.0.1:3306/kkscale_demo"
 

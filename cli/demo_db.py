@@ -12,8 +12,9 @@ from backend.errors import KeskinubeError
 from backend.i18n.formats import format_number
 from backend.i18n.message import Message
 from cli.language import cli_translator
+from cli.tooling import require_tooling
 
-# Kept in step with backend.demo.spec (a test checks), which is not imported here so that
+# Kept in step with demo_data.spec (a test checks), which is not imported here so that
 # `keskinube --help` stays instant.
 MIN_ORDERS, MAX_ORDERS, DEFAULT_ORDERS = 100, 10_000_000, 50_000
 
@@ -67,10 +68,11 @@ class DemoRefused(KeskinubeError):
 
 def handle(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
+    require_tooling("demo_data", command="demo-db")
     if args.sql_dump:
         return _dump(args)
     from backend.config import get_settings
-    from backend.demo import build_demo_database
+    from demo_data import build_demo_database
 
     settings = get_settings()
     if args.url is None and not settings.uses_demo_database:
@@ -95,7 +97,7 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _dump(args: argparse.Namespace) -> int:
-    from backend.demo import DemoSpec, write_sql_dump
+    from demo_data import DemoSpec, write_sql_dump
 
     started = time.perf_counter()
     spec = DemoSpec(orders=args.orders, seed=args.seed, end_date=args.end_date)

@@ -19,11 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cli.tooling import require_tooling
+
 if TYPE_CHECKING:
     from backend.adapters.ollama import OllamaHealth
     from backend.config import Settings
-    from backend.evaluation.runner import EvalOptions, EvalResults
-    from backend.evaluation.sets import Selected
+    from evaluation.runner import EvalOptions, EvalResults
+    from evaluation.sets import Selected
 
 
 def register(subparsers: Any) -> None:
@@ -99,12 +101,13 @@ def _positive(text: str) -> int:
 
 def handle(args: argparse.Namespace) -> int:
     """Run the evaluation; returns the exit status."""
+    require_tooling("evaluation", command="eval")
     from backend.config import get_settings
     from backend.dialects import MYSQL, dialect_for_url
     from backend.errors import KeskinubeError
-    from backend.evaluation import sets
-    from backend.evaluation.provenance import run_record
-    from backend.evaluation.runner import EvalOptions
+    from evaluation import sets
+    from evaluation.provenance import run_record
+    from evaluation.runner import EvalOptions
 
     settings = _settings(get_settings(), args)
     template = args.db or settings.business_database_url
@@ -169,7 +172,7 @@ def _check_model(settings: Settings) -> OllamaHealth:
 
 def _check_baseline() -> None:
     from backend.errors import KeskinubeError
-    from backend.evaluation.baseline_langchain import available
+    from evaluation.baseline_langchain import available
 
     missing = available()
     if missing:
@@ -181,8 +184,8 @@ def _run(
 ) -> EvalResults:
     from tqdm import tqdm
 
-    from backend.evaluation.records import QuestionRecord
-    from backend.evaluation.runner import run_evaluation
+    from evaluation.records import QuestionRecord
+    from evaluation.runner import run_evaluation
 
     total = len(selected)
     bar = tqdm(total=total, unit="question", disable=quiet or not sys.stderr.isatty())
@@ -209,8 +212,8 @@ def _run(
 def _finish(
     meta: dict[str, Any], results: EvalResults, baseline: str | None, out: Path | None
 ) -> int:
-    from backend.evaluation.records import EvalRun
-    from backend.evaluation.report import build_report, default_path, render, write_report
+    from evaluation.records import EvalRun
+    from evaluation.report import build_report, default_path, render, write_report
 
     report = build_report(EvalRun(meta, results.records, baseline))
     print(render(report))
@@ -219,7 +222,7 @@ def _finish(
     # MLflow's own variable (MLflow reads it too); MLflow stays an optional extra.
     tracking_uri = os.environ.get("MLFLOW_TRACKING_URI")
     if tracking_uri:
-        from backend.evaluation.tracking import log_to_mlflow
+        from evaluation.tracking import log_to_mlflow
 
         try:
             run_id = log_to_mlflow(report, tracking_uri=tracking_uri)

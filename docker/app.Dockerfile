@@ -1,5 +1,6 @@
 # The Keskinube app image: the same install steps as `make run`.
-# The build context is an allow-list (.dockerignore): no .env, data/ or .venv gets in.
+# The build context is an allow-list (.dockerignore): no .env, data/ or .venv gets in, and
+# none of the tooling (evaluation/, demo_data/, testkit/, tests/, bench/): the app never runs it.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from testkit.scripted_ollama import ScriptedOllama
 from tests.e2e.helpers import login
 from tests.support.app_server import AppServer
 from tests.support.fixtures_browser import app_env as browser_app_env
 from tests.support.fixtures_browser import open_page
-from tests.support.scripted_ollama import ScriptedOllama
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -43,7 +43,7 @@ def e2e_ollama() -> Iterator[ScriptedOllama]:
 
 @pytest.fixture(scope="session")
 def e2e_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from backend.demo import build_demo_database
+    from demo_data import build_demo_database
 
     data = tmp_path_factory.mktemp("e2e-data")
     build_demo_database(f"sqlite:///{data / 'demo.sqlite'}", orders=1500)

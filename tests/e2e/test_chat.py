@@ -18,10 +18,10 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from backend.demo import load_examples
+from testkit.scripted_ollama import Rule, ScriptedOllama, when
 from tests.e2e.conftest import ADMIN
 from tests.e2e.helpers import LOAD_MS, ensure_user, login, logout, wait_idle
 from tests.support.app_server import AppServer
-from tests.support.scripted_ollama import Rule, ScriptedOllama, when
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

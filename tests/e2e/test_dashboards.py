@@ -9,10 +9,10 @@ import secrets
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from testkit.scripted_ollama import ScriptedOllama
 from tests.e2e.helpers import ensure_user, login
 from tests.e2e.test_chat import answers, ask, settle
 from tests.support.app_server import AppServer
-from tests.support.scripted_ollama import ScriptedOllama
 
 MANAGER = ("e2e-dash-manager", "Manager-dash-Passw0rd")
 SEGMENT_SQL = (

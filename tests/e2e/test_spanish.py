@@ -16,6 +16,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from testkit.scripted_ollama import ScriptedOllama
 from tests.e2e.helpers import (
     SIDEBAR_NAV,
     app_db_url,
@@ -29,7 +30,6 @@ from tests.e2e.test_chat import answers, ask, open_sql, settle
 from tests.support.app_server import AppServer
 from tests.support.english_leaks import Leak, english_in
 from tests.support.fixtures_browser import ARTIFACTS
-from tests.support.scripted_ollama import ScriptedOllama
 
 USER = ("e2e-marta", "Marta-es-Passw0rd")
 PICKER = ".st-key-keskinube_language"  # ui.components.language.SIDEBAR_PICKER_KEY

@@ -7,10 +7,10 @@ import time
 
 from playwright.sync_api import Page, expect
 
+from testkit.scripted_ollama import ScriptedOllama, when
 from tests.e2e.conftest import ADMIN
 from tests.e2e.helpers import login, open_app, wait_idle
 from tests.support.app_server import AppServer
-from tests.support.scripted_ollama import ScriptedOllama, when
 
 SQL = "SELECT status, COUNT(*) AS orders FROM orders GROUP BY status"
 WARM_UP_S = 15.0  # the login's warm-up (its question is "?")

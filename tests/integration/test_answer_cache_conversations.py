@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, RowFilter, Turn
-from tests.support.scripted_ollama import ScriptedOllama, when
+from demo_data import build_demo_database
+from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 from wiring.services import Services
 

@@ -22,7 +22,7 @@ from auth import audit
 from auth.audit import AuditLog, audit_answer
 from backend.domain import AccessPolicy, Actor, Answer
 from backend.i18n.message import Message
-from tests.support.scripted_ollama import ScriptedOllama, when
+from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 from wiring.services import Services
 

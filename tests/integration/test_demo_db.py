@@ -17,18 +17,10 @@ import pytest
 import sqlalchemy as sa
 
 from backend.config import get_settings
-from backend.demo import (
-    DEMO_TABLE_NAMES,
-    DemoBuild,
-    DemoTablesExist,
-    Example,
-    build_demo_database,
-    load_examples,
-    metadata,
-    render_readonly_user_sql,
-)
-from backend.demo.readonly import TEMPLATE
+from backend.demo import DEMO_TABLE_NAMES, Example, load_examples, metadata
 from cli import main
+from demo_data import DemoBuild, DemoTablesExist, build_demo_database, render_readonly_user_sql
+from demo_data.readonly import TEMPLATE
 from tests.support.mariadb import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,9 +15,9 @@ from qdrant_client import QdrantClient
 
 from backend.charts import chart_for
 from backend.config import load_settings
-from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, AppliedRule, RowFilter, Turn
-from tests.support.scripted_ollama import ScriptedOllama, when
+from demo_data import build_demo_database
+from testkit.scripted_ollama import ScriptedOllama, when
 from wiring.services import Services, build_services, index_database
 
 ANALYST = Actor(username="ana", role="analyst")

@@ -14,8 +14,8 @@ import pytest
 
 from backend.conversations import written_sql
 from backend.domain import Actor
+from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.engine_db import RecordingRunner, create_schema
-from tests.support.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 from wiring.services import Services
 
@@ -200,8 +200,8 @@ def test_a_follow_up_is_voted_on_too_but_never_cached(
 def test_the_evaluation_scores_each_step_of_one_answer(
     services: Services, scripted_ollama: ScriptedOllama
 ) -> None:
-    from backend.evaluation.gold import run_gold
-    from backend.evaluation.predictions import engine_steps
+    from evaluation.gold import run_gold
+    from evaluation.predictions import engine_steps
 
     scripted_ollama.add(
         when("fruit", replies=[sql(EMPTY), sql(RIGHT), sql(OTHER), sql(RIGHT_AGAIN)])

@@ -25,10 +25,10 @@ from typing import Any
 import pytest
 
 from backend import demo
-from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, Answer, RowFilter, Turn
 from backend.pipeline import Engine
-from tests.support.scripted_ollama import ScriptedOllama, when
+from demo_data import build_demo_database
+from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 
 GOLDEN = Path(__file__).parent / "golden" / "engine_prompts.json"

@@ -16,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from backend.domain import Actor
+from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.engine_db import RecordingRunner
-from tests.support.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 from wiring.services import Services
 

@@ -11,9 +11,9 @@ import pytest
 
 from backend import demo
 from backend.adapters.ollama import OllamaChatModel
-from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, Example
-from tests.support.scripted_ollama import ScriptedOllama, when
+from demo_data import build_demo_database
+from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 from wiring.services import Services
 

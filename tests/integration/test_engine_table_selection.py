@@ -12,8 +12,8 @@ from contextlib import contextmanager
 import pytest
 
 from backend.domain import AccessPolicy, Actor
+from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.engine_db import create_schema
-from tests.support.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 from wiring.services import Services
 

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from backend.demo import build_demo_database
-from backend.evaluation.baseline_langchain import available
-from backend.evaluation.sets import load_set
 from cli import main
-from tests.support.scripted_ollama import Messages, ScriptedOllama, when
+from demo_data import build_demo_database
+from evaluation.baseline_langchain import available
+from evaluation.sets import load_set
+from testkit.scripted_ollama import Messages, ScriptedOllama, when
 
 REVENUE_2025 = (
     "SELECT SUM(oi.quantity * oi.unit_price * (1 - oi.discount)) AS revenue FROM orders o "

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from backend.adapters.sql_runner import SqlAlchemySqlRunner, create_database_engine
 from backend.errors import QueryFailed
-from backend.evaluation.gold import run_gold
-from backend.evaluation.scoring import ResultTable, compare_results
+from evaluation.gold import run_gold
+from evaluation.scoring import ResultTable, compare_results
 
 SINGERS = [("ann", 40, "FR"), ("bob", 30, "ES"), ("cid", 30, "ES"), ("eve", 30, "DE"),
            ("dan", 20, "FR")]  # fmt: skip

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 
 from backend.adapters.sql_runner import SqlAlchemySqlRunner, create_database_engine
-from backend.demo import build_demo_database, load_examples
-from backend.evaluation.gold import GoldResult, run_gold
-from backend.evaluation.scoring import compare_results
-from backend.evaluation.sets import DIFFICULTIES, GoldSet, load_set
+from backend.demo import load_examples
+from demo_data import build_demo_database
+from evaluation.gold import GoldResult, run_gold
+from evaluation.scoring import compare_results
+from evaluation.sets import DIFFICULTIES, GoldSet, load_set
 
 GOLDEN_DIR = Path(__file__).resolve().parents[2] / "bench" / "golden"
 GOLDEN = GOLDEN_DIR / "demo.jsonl"

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from cli import main
-from tests.support.scripted_ollama import ScriptedOllama, when
+from testkit.scripted_ollama import ScriptedOllama, when
 
 TABLES = {
     "pets": ("CREATE TABLE pet (name TEXT, kind TEXT, age INTEGER)",

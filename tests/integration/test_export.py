@@ -27,7 +27,7 @@ from backend.errors import QueryTimeout
 from backend.export import BOM, ExportFailed, export_csv
 from backend.pipeline import Engine
 from backend.schema import introspect
-from tests.support.stubs import SilentModel, TablesInMemory
+from testkit.stubs import SilentModel, TablesInMemory
 
 ROWS = 2_500
 PAGE_LIMIT = 100

@@ -17,8 +17,8 @@ from appdb.migrate import upgrade
 from backend.domain import AccessPolicy, Actor
 from backend.knowledge import APPROVED, DRAFT, EDITED, TERM, Entry, Term
 from backend.knowledge.draft import DraftProgress, draft_knowledge, parse_draft
+from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.cryptic_schema import build_cryptic_database
-from tests.support.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 from wiring.services import (
     Services,

@@ -17,8 +17,8 @@ import pytest
 
 from backend.adapters.ollama import OllamaChatModel, OllamaEmbedder, check_ollama
 from backend.errors import EmbeddingsUnavailable, ModelUnavailable
+from testkit.scripted_ollama import ScriptedOllama, estimate_tokens, when
 from tests.support.live_llm import LiveOllama
-from tests.support.scripted_ollama import ScriptedOllama, estimate_tokens, when
 
 SQL_REPLY = "```sql\nSELECT COUNT(*) FROM customers\n```"
 QUESTION = "How many customers do we have?"

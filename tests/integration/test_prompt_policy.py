@@ -17,9 +17,9 @@ from collections.abc import Iterator
 import pytest
 
 from backend import demo
-from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor, Example, Note, RowFilter
-from tests.support.scripted_ollama import ScriptedOllama, when
+from demo_data import build_demo_database
+from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
 from wiring.services import Services
 

@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 from qdrant_client import QdrantClient
 
-from backend.demo import build_demo_database
 from backend.schema import introspect
+from demo_data import build_demo_database
 from vectorstore.glossary import load_glossary
 from vectorstore.sparse import SparseEncoder
 from vectorstore.store import QdrantSchemaStore

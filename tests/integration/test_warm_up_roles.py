@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from backend.demo import build_demo_database
 from backend.domain import AccessPolicy, Actor
 from backend.warm_up import start_warm_up, warm_up_roles
-from tests.support.scripted_ollama import ScriptedOllama
+from demo_data import build_demo_database
+from testkit.scripted_ollama import ScriptedOllama
 from tests.support.services import scripted_services
 from wiring.services import Services
 

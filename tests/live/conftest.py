@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from qdrant_client import QdrantClient
 
-from backend.demo import build_demo_database
 from backend.domain import Attempt
+from demo_data import build_demo_database
 from tests.live.helpers import (
     DEMO_ORDERS,
     LATENCIES,

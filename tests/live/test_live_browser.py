@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from backend.demo import build_demo_database
+from demo_data import build_demo_database
 from tests.e2e.helpers import login, wait_idle
 from tests.live.helpers import DEMO_ORDERS, LIVE_TIMEOUT_S, product_env_cleared
 from tests.support.app_server import AppServer

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from auth.passwords import PasswordHasher
 from auth.services import AuthServices, open_auth
 from backend.config import get_settings
-from backend.demo import build_demo_database
+from demo_data import build_demo_database
 from ui.context import LANGUAGE_KEY
 
 PAGES = Path(__file__).resolve().parents[2] / "ui" / "pages"

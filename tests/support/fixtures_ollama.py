@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from testkit.scripted_ollama import ScriptedOllama
 from tests.support.live_llm import live_ollama
-from tests.support.scripted_ollama import ScriptedOllama
 
 __all__ = ["live_ollama", "scripted_ollama"]
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from qdrant_client import QdrantClient
 
 from backend.config import load_settings
-from tests.support.scripted_ollama import ScriptedOllama
+from testkit.scripted_ollama import ScriptedOllama
 from wiring.services import Services, build_services, index_database
 
 

@@ -11,10 +11,11 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from backend.demo import load_examples, load_notes, metadata, render_readonly_user_sql
-from backend.demo.dump import write_sql_dump
-from backend.demo.readonly import TEMPLATE
-from backend.demo.spec import DemoSpec
+from backend.demo import load_examples, load_notes, metadata
+from demo_data import render_readonly_user_sql
+from demo_data.dump import write_sql_dump
+from demo_data.readonly import TEMPLATE
+from demo_data.spec import DemoSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "docker" / "mysql"

@@ -8,11 +8,11 @@ from datetime import date
 
 import pytest
 
-from backend.demo import spec as spec_module
-from backend.demo.generator import generate
 from backend.demo.schema import DEMO_TABLE_NAMES, metadata
-from backend.demo.spec import DemoSpec
 from cli import demo_db as cli
+from demo_data import spec as spec_module
+from demo_data.generator import generate
+from demo_data.spec import DemoSpec
 
 SMALL = DemoSpec(orders=1_000)
 

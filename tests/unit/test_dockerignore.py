@@ -102,6 +102,21 @@ def test_everything_the_app_runs_is_in_the_context() -> None:
     assert missing == []
 
 
+TOOLING = [
+    "evaluation/runner.py",
+    "demo_data/generator.py",
+    "testkit/scripted_ollama.py",
+    "tests/conftest.py",
+    "bench/harness.py",
+]
+
+
+@pytest.mark.parametrize("path", TOOLING)
+def test_tooling_the_app_never_runs_stays_out_of_the_image(path: str) -> None:
+    assert (ROOT / path).is_file(), f"{path} moved: update this list"
+    assert not in_context(path), path
+
+
 def test_the_entrypoint_the_dockerfile_names_is_in_the_context() -> None:
     dockerfile = (ROOT / "docker/app.Dockerfile").read_text()
     entrypoint = re.search(r'ENTRYPOINT \["bash", "([^"]+)"\]', dockerfile)

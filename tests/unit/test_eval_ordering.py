@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.evaluation.ordering import key_columns, keyed_query, read_order
+from evaluation.ordering import key_columns, keyed_query, read_order
 
 
 @pytest.mark.parametrize(

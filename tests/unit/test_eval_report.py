@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from backend.evaluation import tracking
-from backend.evaluation.baseline_langchain import clean_sql, question_text
-from backend.evaluation.records import EvalRun, Prediction, QuestionRecord
-from backend.evaluation.report import build_report, default_path, render, write_report
-from backend.evaluation.scoring import scoring_rule
-from backend.evaluation.sets import GoldQuestion
+from evaluation import tracking
+from evaluation.baseline_langchain import clean_sql, question_text
+from evaluation.records import EvalRun, Prediction, QuestionRecord
+from evaluation.report import build_report, default_path, render, write_report
+from evaluation.scoring import scoring_rule
+from evaluation.sets import GoldQuestion
 
 
 def prediction(correct: bool, *, valid: bool = True, retries: int = 0, seconds: float = 1.0,

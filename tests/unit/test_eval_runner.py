@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from backend.config import Settings
-from backend.demo import build_demo_database
-from backend.evaluation.baseline_langchain import available
-from backend.evaluation.records import QuestionRecord
-from backend.evaluation.runner import EvalOptions, run_evaluation
-from backend.evaluation.sets import GoldQuestion, Selected
-from tests.support.scripted_ollama import ScriptedOllama, when
+from demo_data import build_demo_database
+from evaluation.baseline_langchain import available
+from evaluation.records import QuestionRecord
+from evaluation.runner import EvalOptions, run_evaluation
+from evaluation.sets import GoldQuestion, Selected
+from testkit.scripted_ollama import ScriptedOllama, when
 
 QUESTIONS = (
     GoldQuestion("q1", "How many customers are there?", "SELECT COUNT(*) FROM customers",

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backend.evaluation.scoring import (
+from evaluation.scoring import (
     UNORDERED,
     OrderSpec,
     ResultTable,
@@ -20,7 +20,7 @@ from backend.evaluation.scoring import (
     scoring_rule,
     tie_groups,
 )
-from backend.evaluation.values import canonical, numbers_equal
+from evaluation.values import canonical, numbers_equal
 
 
 def table(columns: str, *rows: tuple[Any, ...]) -> ResultTable:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from backend.evaluation.sets import EvalSetError, database_url, load_set, select
+from evaluation.sets import EvalSetError, database_url, load_set, select
 
 
 def write_jsonl(path: Path, *items: dict[str, Any]) -> Path:

@@ -8,10 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from backend.demo import metadata
-from backend.demo.catalog import SUPPLIERS
-from backend.demo.customers import TLDS
 from backend.schema import introspect
 from backend.schema_render import table_document
+from demo_data.catalog import SUPPLIERS
+from demo_data.customers import TLDS
 from vectorstore.glossary import Glossary, GlossaryError, load_glossary, parse_glossary
 from vectorstore.sparse import (
     SparseEncoder,

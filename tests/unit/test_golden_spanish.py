@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backend.evaluation.sets import load_set
 from backend.i18n.detect import detect_language
+from evaluation.sets import load_set
 
 GOLDEN = Path(__file__).resolve().parents[2] / "bench" / "golden"
 

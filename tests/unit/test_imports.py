@@ -6,6 +6,13 @@
 * `ui` imports only the public modules and names of backend/, auth/ and vectorstore/
   (nothing whose dotted path or imported name starts with an underscore), and never the
   tests or the benchmarks.
+* The product (backend/, auth/, vectorstore/, ui/) never imports the tooling: the
+  evaluation harness, the demo-data generator, the testkit, the tests or the benchmarks.
+  The one exception is the CLI command that runs each tool (`keskinube eval`,
+  `keskinube demo-db`), and only inside its handler, so the other commands and the app
+  work in an installation without the tooling (the container image).
+* The tooling depends on the product, never on the tests: bench/, evaluation/,
+  demo_data/ and testkit/ never import `tests`.
 """
 
 from __future__ import annotations
@@ -17,10 +24,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CORE = ("backend", "auth", "vectorstore")
+CORE = ("appdb", "backend", "auth", "vectorstore", "wiring", "cli")
 UI_MAY_IMPORT = {*CORE, "ui"}
-PROJECT_PACKAGES = {*UI_MAY_IMPORT, "tests", "bench"}
+TOOLING = ("evaluation", "demo_data", "testkit")
+PROJECT_PACKAGES = {*UI_MAY_IMPORT, *TOOLING, "tests", "bench"}
+PRODUCT = (*CORE, "ui")
+NOT_FOR_THE_PRODUCT = {*TOOLING, "tests", "bench"}
 STREAMLIT_PACKAGES = {"streamlit", "streamlit_authenticator", "extra_streamlit_components"}
+# The CLI commands that run a tool, and the tool each may import (inside its handler).
+TOOL_COMMANDS = {
+    "cli/eval_cmd.py": "evaluation",
+    "cli/demo_db.py": "demo_data",
+}
 
 
 def python_files(package: str) -> list[Path]:
@@ -38,6 +53,30 @@ def imports(path: Path) -> Iterator[tuple[int, str, tuple[str, ...]]]:
             if node.level:  # a relative import stays inside its own package
                 continue
             yield node.lineno, node.module or "", tuple(alias.name for alias in node.names)
+
+
+def import_time_lines(path: Path) -> set[int]:
+    """Lines of the imports that run when `path` is imported: all but those inside a
+    function, or under `if TYPE_CHECKING:`."""
+    lines: set[int] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            return
+        if isinstance(node, ast.If) and ast.unparse(node.test) in {
+            "TYPE_CHECKING",
+            "typing.TYPE_CHECKING",
+        }:
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            lines.add(node.lineno)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+    return lines
 
 
 def where(path: Path, line: int) -> str:
@@ -71,6 +110,47 @@ def test_ui_imports_only_public_core_modules() -> None:
     assert offences == []
 
 
+def tooling_offences(path: Path) -> list[str]:
+    """The imports of tooling in a product file, the CLI's lazy tool imports excepted."""
+    allowed = TOOL_COMMANDS.get(path.relative_to(ROOT).as_posix())
+    eager = import_time_lines(path)
+    offences = []
+    for line, module, _ in imports(path):
+        top = module.split(".")[0]
+        if top not in NOT_FOR_THE_PRODUCT:
+            continue
+        if top == allowed and line not in eager:
+            continue
+        offences.append(f"{where(path, line)} imports {module}")
+    return offences
+
+
+@pytest.mark.parametrize("package", PRODUCT)
+def test_the_product_never_imports_the_tooling(package: str) -> None:
+    assert python_files(package), f"no Python files under {package}/"
+    assert [o for path in python_files(package) for o in tooling_offences(path)] == []
+
+
+def test_each_tool_command_imports_its_tool_lazily() -> None:
+    for name, tool in TOOL_COMMANDS.items():
+        path = ROOT / name
+        lazy = [module for line, module, _ in imports(path) if module.split(".")[0] == tool]
+        assert lazy, f"{name} no longer imports {tool}: update TOOL_COMMANDS"
+        assert tooling_offences(path) == []
+
+
+@pytest.mark.parametrize("package", ["bench", *TOOLING])
+def test_the_tooling_never_imports_the_tests(package: str) -> None:
+    offences = [
+        f"{where(path, line)} imports {module}"
+        for path in python_files(package)
+        for line, module, _ in imports(path)
+        if module.split(".")[0] == "tests"
+    ]
+    assert python_files(package), f"no Python files under {package}/"
+    assert offences == []
+
+
 def test_the_rules_catch_offences(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text(
@@ -89,12 +169,9 @@ def test_the_rules_catch_offences(tmp_path: Path) -> None:
 # inside a function. Imports under `if TYPE_CHECKING:` never run, so they make no cycle
 # between modules; between packages they count like any other.
 #
-# Edges still to move out of the way, each with the change that removes it. The test below
-# fails once an edge is gone, so the entry is deleted with it.
-MOVING_OUT: dict[tuple[str, str], str] = {
-    ("backend.evaluation", "wiring"): "the evaluation harness leaves backend/ (issue 20)",
-    ("bench", "tests.support"): "the scripted Ollama server and stubs leave tests/ (issue 20)",
-}
+# Edges still to move out of the way, each with the change that removes it (none left).
+# The test below fails once an edge is gone, so the entry is deleted with it.
+MOVING_OUT: dict[tuple[str, str], str] = {}
 UI_NEVER_IMPORTS = ("sqlalchemy", "backend.adapters")
 
 Graph = dict[str, set[str]]
@@ -248,3 +325,19 @@ def test_the_cycle_checks_find_cycles(tmp_path: Path) -> None:
     everything = import_graph(tmp_path, runtime_only=False)
     assert ["beta.five", "beta.four"] in cycles(everything)  # only under TYPE_CHECKING
     assert cycles(package_graph(everything)) == [["alpha", "beta"]]
+
+
+def test_the_rules_tell_import_time_from_lazy_imports(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from evaluation.sets import Selected\n"
+        "try:\n"
+        "    import demo_data\n"
+        "except ImportError:\n"
+        "    pass\n"
+        "def handle() -> None:\n"
+        "    from evaluation import runner\n"
+    )
+    assert import_time_lines(sample) == {1, 5}

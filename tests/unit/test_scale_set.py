@@ -14,12 +14,12 @@ import pytest
 
 from backend.demo import load_examples
 from backend.demo.schema import DEMO_TABLE_NAMES, DEMO_TABLES
-from backend.evaluation.sets import DIFFICULTIES, GoldSet, load_set
 from backend.i18n.detect import detect_language
 from bench.language import gold_tables
 from bench.scale import MIN_TABLES, distractor_entries, distractor_tables
 from bench.schema_words import name_phrases, same_table_name, schema_words_in
 from bench.spider import data_dir, load_catalog
+from evaluation.sets import DIFFICULTIES, GoldSet, load_set
 
 GOLDEN = Path(__file__).resolve().parents[2] / "bench" / "golden"
 SCALE, SCALE_ES = GOLDEN / "scale.jsonl", GOLDEN / "scale_es.jsonl"

@@ -11,7 +11,7 @@ import math
 import ollama
 import pytest
 
-from tests.support.scripted_ollama import (
+from testkit.scripted_ollama import (
     ScriptedOllama,
     estimate_tokens,
     scripted_embedding,

@@ -16,9 +16,9 @@ from streamlit.testing.v1 import AppTest
 
 from auth.passwords import PasswordHasher
 from auth.services import open_auth
-from backend.demo import build_demo_database
+from demo_data import build_demo_database
+from testkit.scripted_ollama import ScriptedOllama
 from tests.support.apptest import clear_caches
-from tests.support.scripted_ollama import ScriptedOllama
 
 APP_SOURCE = (Path(__file__).resolve().parents[2] / "ui" / "app.py").read_text(encoding="utf-8")
 WAIT_S = 30

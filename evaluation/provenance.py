@@ -16,13 +16,13 @@ import sqlalchemy as sa
 from backend.adapters.ollama import OllamaHealth
 from backend.config import Settings
 from backend.engine_config import EngineConfig
-from backend.evaluation import baseline_langchain
-from backend.evaluation.runner import EvalOptions
-from backend.evaluation.scoring import FAIR_RULE, scoring_rule
-from backend.evaluation.sets import GoldSet
 from backend.prompts import PROMPT_VERSION, template_hash
+from evaluation import baseline_langchain
+from evaluation.runner import EvalOptions
+from evaluation.scoring import FAIR_RULE, scoring_rule
+from evaluation.sets import GoldSet
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def code_version(root: Path = REPO_ROOT) -> dict[str, Any]:

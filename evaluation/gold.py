@@ -12,9 +12,9 @@ import logging
 from dataclasses import dataclass
 
 from backend.errors import QueryFailed
-from backend.evaluation.ordering import KeyedQuery, key_columns, keyed_query, read_order
-from backend.evaluation.scoring import UNORDERED, OrderSpec, ResultTable
 from backend.ports import SqlRunner
+from evaluation.ordering import KeyedQuery, key_columns, keyed_query, read_order
+from evaluation.scoring import UNORDERED, OrderSpec, ResultTable
 
 log = logging.getLogger(__name__)
 

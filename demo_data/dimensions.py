@@ -7,10 +7,10 @@ import random
 from datetime import date, timedelta
 from itertools import accumulate
 
-from backend.demo import catalog, names
-from backend.demo.customers import HISTORY_START, add_customers
-from backend.demo.spec import DemoSpec
-from backend.demo.world import Row, World, ascii_slug, money, person_name
+from demo_data import catalog, names
+from demo_data.customers import HISTORY_START, add_customers
+from demo_data.spec import DemoSpec
+from demo_data.world import Row, World, ascii_slug, money, person_name
 
 COMPANY_DOMAIN = "nubeterra.example"
 

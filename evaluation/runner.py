@@ -27,17 +27,17 @@ from backend.config import Settings
 from backend.domain import Actor, Turn
 from backend.engine_config import EngineConfig, SchemaMode
 from backend.errors import KeskinubeError
-from backend.evaluation import baseline_langchain as lc
-from backend.evaluation.gold import GoldResult, run_gold
-from backend.evaluation.predictions import (
+from backend.ports import SqlRunner
+from evaluation import baseline_langchain as lc
+from evaluation.gold import GoldResult, run_gold
+from evaluation.predictions import (
     baseline_prediction,
     engine_prediction,
     engine_steps,
     unavailable,
 )
-from backend.evaluation.records import Prediction, QuestionRecord
-from backend.evaluation.sets import GoldQuestion, Selected, ancestors, database_url
-from backend.ports import SqlRunner
+from evaluation.records import Prediction, QuestionRecord
+from evaluation.sets import GoldQuestion, Selected, ancestors, database_url
 from wiring.services import Services, build_services, index_database
 
 log = logging.getLogger(__name__)

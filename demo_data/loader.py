@@ -23,11 +23,11 @@ import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex, CreateTable
 from tqdm import tqdm
 
-from backend.demo.generator import generate
 from backend.demo.schema import DEMO_TABLE_NAMES, DEMO_TABLES, metadata
-from backend.demo.spec import DEFAULT_END_DATE, DEFAULT_ORDERS, DEFAULT_SEED, DemoSpec
-from backend.demo.world import Row
 from backend.errors import DatabaseUnavailable, KeskinubeError
+from demo_data.generator import generate
+from demo_data.spec import DEFAULT_END_DATE, DEFAULT_ORDERS, DEFAULT_SEED, DemoSpec
+from demo_data.world import Row
 
 CHUNK_ORDERS = 10_000
 PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}

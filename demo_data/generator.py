@@ -20,10 +20,10 @@ from collections.abc import Iterator
 from datetime import timedelta
 from itertools import accumulate
 
-from backend.demo import catalog
-from backend.demo.dimensions import build_world
-from backend.demo.spec import DemoSpec, allocate, day_weights
-from backend.demo.world import Row, World, money
+from demo_data import catalog
+from demo_data.dimensions import build_world
+from demo_data.spec import DemoSpec, allocate, day_weights
+from demo_data.world import Row, World, money
 
 Batch = dict[str, list[Row]]
 Line = tuple[int, int, int, int]  # order_item_id, product index, quantity, total in cents

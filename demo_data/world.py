@@ -12,7 +12,7 @@ import random
 import unicodedata
 from dataclasses import dataclass, field
 
-from backend.demo import names
+from demo_data import names
 
 Row = tuple[object, ...]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from backend.evaluation.sets import GoldQuestion
+from evaluation.sets import GoldQuestion
 
 
 @dataclass(frozen=True)

@@ -6,5 +6,8 @@
 - `runner`: ask every question through the engine (and optionally a baseline) and score it.
 - `summary` / `report` / `tracking`: totals, the terminal table, the JSON file, MLflow.
 
-`keskinube eval` (cli.eval_cmd) is the command-line entry point.
+`keskinube eval` (cli.eval_cmd) is the command-line entry point; the benchmarks
+(bench/) use it too. Tooling, not product: it drives the engine from outside, so it imports
+`backend` and nothing in the product imports it (tests/unit/test_imports.py), and the app's
+container image leaves it out.
 """

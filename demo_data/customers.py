@@ -8,9 +8,9 @@ from bisect import bisect_right
 from datetime import date, timedelta
 from itertools import accumulate
 
-from backend.demo import names
-from backend.demo.spec import DemoSpec
-from backend.demo.world import Row, World, ascii_slug, person_name
+from demo_data import names
+from demo_data.spec import DemoSpec
+from demo_data.world import Row, World, ascii_slug, person_name
 
 # (segment, percent of customers, relative buying weight)
 SEGMENTS = (("Consumer", 58, 1.0), ("SMB", 34, 3.0), ("Enterprise", 8, 8.0))

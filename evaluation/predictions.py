@@ -12,11 +12,11 @@ from typing import Any
 
 from backend.domain import Answer
 from backend.errors import KeskinubeError
-from backend.evaluation.baseline_langchain import BaselineOutput
-from backend.evaluation.gold import GoldResult
-from backend.evaluation.records import Prediction
-from backend.evaluation.scoring import ResultTable, Verdict, compare_fair, compare_results
 from backend.ports import SqlRunner
+from evaluation.baseline_langchain import BaselineOutput
+from evaluation.gold import GoldResult
+from evaluation.records import Prediction
+from evaluation.scoring import ResultTable, Verdict, compare_fair, compare_results
 
 NO_SQL = "the answer contained no SQL query"
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
-from backend.evaluation.records import Prediction, QuestionRecord
+from evaluation.records import Prediction, QuestionRecord
 
 Side = Literal["engine", "baseline"]
 

@@ -15,10 +15,10 @@ from typing import BinaryIO
 from sqlalchemy.dialects import mysql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from backend.demo.generator import generate
 from backend.demo.schema import DEMO_TABLE_NAMES, DEMO_TABLES, metadata
-from backend.demo.spec import DemoSpec
-from backend.demo.world import Row
+from demo_data.generator import generate
+from demo_data.spec import DemoSpec
+from demo_data.world import Row
 
 ROWS_PER_INSERT = 500
 

@@ -10,7 +10,7 @@ The rule (printed with every score, see `SCORING_RULE`):
 - Columns are matched by their values, not their names or positions: every gold column
   must be matched by a distinct predicted column so that the rows agree. Extra predicted
   columns are ignored; gold columns that repeat another gold column's values count once.
-- Cells compare as described in `backend.evaluation.values`: numbers with a tolerance
+- Cells compare as described in `evaluation.values`: numbers with a tolerance
   (and rounding to 1–4 decimals accepted unless `rounding=False`), dates as ISO text,
   text case-sensitive but trailing-space tolerant, NULL equal to NULL.
 - Two empty results are equal whatever their columns.
@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from backend.evaluation.multisets import column, multiset_equal, submultiset
-from backend.evaluation.values import Row, frame_rows
+from evaluation.multisets import column, multiset_equal, submultiset
+from evaluation.values import Row, frame_rows
 
 MAX_ASSIGNMENTS = 2000
 

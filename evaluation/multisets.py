@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from backend.evaluation.values import Row, rows_equal, sort_key
+from evaluation.values import Row, rows_equal, sort_key
 
 _NUMBER = object()
 

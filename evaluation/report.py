@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from backend.evaluation import summary
-from backend.evaluation.records import EvalRun
+from evaluation import summary
+from evaluation.records import EvalRun
 
 RESULTS_DIR = Path("bench") / "results"
 

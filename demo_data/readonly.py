@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "docker" / "mysql" / "readonly_user.sql.in"
+TEMPLATE = Path(__file__).resolve().parents[1] / "docker" / "mysql" / "readonly_user.sql.in"
 READONLY_USER = "keskinube_ro"
 
 
