@@ -202,7 +202,7 @@ def _schema_search(args: argparse.Namespace) -> int:
         raise SystemExit(f"keskinube schema search: {tr('cli.schema.need_question')}")
     with _services(args) as services:
         if args.sparse_only:
-            services.store.embedder = None
+            services.store.queries.embedder = None
         if args.questions:
             for item in _read_jsonl(args.questions):
                 ranked = _search(services, item["question"], args.k)

@@ -375,6 +375,10 @@ def test_cli_index_ask_and_search(
     ranked = json.loads(capsys.readouterr().out)
     scores = [table["score"] for table in ranked["tables"]]
     assert len(scores) == 3 and scores == sorted(scores, reverse=True)
+    assert ranked["mode"] == "hybrid"
+    question = ["schema", "search", "revenue by product category", "--k", "3", "--json"]
+    assert main([*question, "--sparse-only"]) == 0
+    assert json.loads(capsys.readouterr().out)["mode"] == "sparse"
 
 
 @pytest.fixture
