@@ -151,7 +151,8 @@ class LockoutTracker:
         if failures < self.slowdown_after:
             return timedelta(0)
         steps = min(failures - self.slowdown_after, 32)
-        return min(SLOWDOWN_BASE * 2**steps, self.slowdown_cap)
+        delay: timedelta = SLOWDOWN_BASE * 2**steps  # int ** int is typed Any (it may be a float)
+        return min(delay, self.slowdown_cap)
 
     def locked_usernames(self) -> set[str]:
         """Every username locked right now for at least one client (for the admin page)."""
@@ -277,10 +278,10 @@ class LockoutTracker:
         longest = max(self.window, self.lock_duration, older_than or timedelta(0))
         cutoff = now - longest
         for table in (lockouts, client_lockouts):
-            ids = conn.execute(
+            expired = conn.execute(
                 sa.select(table.c.id).where(table.c.locked_until < cutoff).limit(PRUNE_BATCH)
             ).scalars()
-            if found := list(ids):
+            if found := list(expired):
                 conn.execute(sa.delete(table).where(table.c.id.in_(found)))
         # Ids first: MySQL can't LIMIT a DELETE that names a subquery of its own table.
         old = conn.execute(

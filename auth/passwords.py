@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 
 import bcrypt
-import yaml  # type: ignore[import-untyped, unused-ignore]
+import yaml
 
 from auth.errors import PasswordRejected
 from backend.i18n import Message

@@ -144,6 +144,7 @@ def delete_user_data(
             user_id=owner.user_id, username=owner.username, deleted_at=at, deleted_by=by
         )
     ).inserted_primary_key
+    assert tombstone is not None  # a single-row INSERT always reports its key
     deleted_id = int(tombstone[0])
     table, condition = where["audit_rows"]
     conn.execute(sa.update(table).where(condition).values(deleted_user_id=deleted_id))

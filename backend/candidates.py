@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal, SupportsFloat, cast
 
 import pandas as pd
 
@@ -114,7 +114,8 @@ def _is_null(value: object) -> bool:
     if isinstance(value, str | bytes):
         return False
     try:
-        return bool(pd.isna(value))
+        # cast: pandas-stubs lists only the types isna knows; it takes any object.
+        return bool(pd.isna(cast(Any, value)))
     except (TypeError, ValueError):  # a list or array cell: not a NULL
         return False
 
@@ -125,7 +126,8 @@ def _cell(value: object) -> str:
     if isinstance(value, bool):
         return str(int(value))
     if isinstance(value, numbers.Number | Decimal) and not isinstance(value, complex):
-        number = float(value)
+        # cast: typeshed's Number has no __float__, but every non-complex number here has.
+        number = float(cast(SupportsFloat, value))
         if math.isfinite(number) and number == int(number) and abs(number) < 1e15:
             return str(int(number))
         return f"{number:.6g}"

@@ -97,10 +97,11 @@ class ConversationStore:
         now = self.clock()
         values = {"username": username, "title": _title(title), "created_at": now}
         with self.engine.begin() as conn:
-            new_id = conn.execute(
+            inserted = conn.execute(
                 sa.insert(conversations).values(**values, updated_at=now)
-            ).inserted_primary_key[0]
-            return self._get(conn, username, int(new_id))
+            ).inserted_primary_key
+            assert inserted is not None  # a single-row INSERT always reports its key
+            return self._get(conn, username, int(inserted[0]))
 
     def list_for(self, username: str) -> list[Conversation]:
         """The user's conversations, most recently used first."""
@@ -173,7 +174,9 @@ class ConversationStore:
                 .values(**changes)
             )
             new_id = conn.execute(sa.insert(conversation_turns).values(**values))
-            turn_id = int(new_id.inserted_primary_key[0])
+            inserted = new_id.inserted_primary_key
+            assert inserted is not None  # a single-row INSERT always reports its key
+            turn_id = int(inserted[0])
         return self.turn(username, turn_id)
 
     def turns(self, username: str, conversation_id: int) -> list[ChatTurn]:

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import csv
 import re
+from typing import Final
 
-QUOTING = csv.QUOTE_ALL
+QUOTING: Final = csv.QUOTE_ALL  # Final: csv.writer and pandas want the literal
 _TRIGGERS = "=+\\-@\t\r\n\0|＝＋－＠｜﹦﹢﹣"
 _BLANK = '\\s\u200b\u200c\u200d\u2060\ufeff"'  # and double quotes: `"=1+1"` too
 _SEPARATORS = ";；\t|\r\n"

@@ -89,7 +89,9 @@ class DashboardStore:
                 raise DashboardError(Message.of("engine.dashboards.exists", name=name))
             values = {"owner": owner, "name": name, "created_at": self.clock()}
             new_id = conn.execute(sa.insert(dashboards).values(**values))
-            return self._get(conn, owner, int(new_id.inserted_primary_key[0]))
+            inserted = new_id.inserted_primary_key
+            assert inserted is not None  # a single-row INSERT always reports its key
+            return self._get(conn, owner, int(inserted[0]))
 
     def get_or_create(self, owner: str, name: str) -> Dashboard:
         with self.engine.connect() as conn:
@@ -135,7 +137,9 @@ class DashboardStore:
                 "chart": json.dumps(spec_to_json(chart)), "created_at": self.clock(),
             }  # fmt: skip
             new_id = conn.execute(sa.insert(dashboard_tiles).values(**values))
-            return self._tile(conn, owner, int(new_id.inserted_primary_key[0]))
+            inserted = new_id.inserted_primary_key
+            assert inserted is not None  # a single-row INSERT always reports its key
+            return self._tile(conn, owner, int(inserted[0]))
 
     def tiles(self, owner: str, dashboard_id: int) -> list[Tile]:
         """The dashboard's tiles in display order."""

@@ -310,12 +310,16 @@ def _unalias(node: exp.Expr, select: exp.Select) -> exp.Expr:
     if isinstance(node, exp.Column) and not node.table:
         for projection in select.expressions:
             if isinstance(projection, exp.Alias) and projection.alias == node.name:
-                return projection.this
+                aliased: exp.Expr = projection.this
+                return aliased
     if isinstance(node, exp.Literal) and not node.is_string and node.this.isdigit():
         position = int(node.this) - 1
         if 0 <= position < len(select.expressions):
-            projection = select.expressions[position]
-            return projection.this if isinstance(projection, exp.Alias) else projection
+            chosen: exp.Expr = select.expressions[position]  # sqlglot types args as Any
+            if isinstance(chosen, exp.Alias):
+                inner: exp.Expr = chosen.this
+                return inner
+            return chosen
     return node
 
 

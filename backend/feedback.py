@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
 
 import sqlalchemy as sa
 
@@ -36,7 +36,10 @@ from backend.sql_guard import check_sql
 log = logging.getLogger(__name__)
 
 Status = Literal["pending", "approved", "rejected"]
-PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+# Final, so each keeps its literal type and passes as a `Status`.
+PENDING: Final = "pending"
+APPROVED: Final = "approved"
+REJECTED: Final = "rejected"
 # A status inside a sentence, in the reader's language ('already approved' / 'ya aprobado').
 _STATUS_WORDS: dict[str, Message] = {
     PENDING: Message.of("engine.feedback.status.pending"),
@@ -152,7 +155,9 @@ class FeedbackStore:
                 "proposed_at": self.clock(),
             }  # fmt: skip
             new_id = conn.execute(sa.insert(example_proposals).values(**values))
-            return self._get(conn, int(new_id.inserted_primary_key[0]))
+            inserted = new_id.inserted_primary_key
+            assert inserted is not None  # a single-row INSERT always reports its key
+            return self._get(conn, int(inserted[0]))
 
     def proposals(self, status: Status) -> list[Proposal]:
         """This database's proposals in `status`, oldest first (for the system: retrieval,
@@ -249,7 +254,9 @@ class FeedbackStore:
             new_id = conn.execute(sa.insert(example_proposals).values(**values))
             # Inside the transaction: if Qdrant fails, nothing is recorded.
             self.index.index_examples(self.database, [Example(question, sql)])
-            return self._get(conn, int(new_id.inserted_primary_key[0]))
+            inserted = new_id.inserted_primary_key
+            assert inserted is not None  # a single-row INSERT always reports its key
+            return self._get(conn, int(inserted[0]))
 
     # -- helpers -------------------------------------------------------------------------
 

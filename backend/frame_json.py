@@ -82,7 +82,9 @@ def _typed(values: list[Any], dtype: str, tag: str | None) -> pd.Series:
     if dtype.startswith("datetime64"):
         parsed = pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601", utc="," in dtype)
         try:
-            return parsed.astype(dtype)
+            # pandas_dtype parses the stored name as astype would; pandas-stubs types
+            # astype(str) only for literal dtype names.
+            return parsed.astype(pd.api.types.pandas_dtype(dtype))
         except (TypeError, ValueError):
             return parsed
     if tag == "date":
@@ -91,6 +93,6 @@ def _typed(values: list[Any], dtype: str, tag: str | None) -> pd.Series:
         )
     plain = pd.Series(values, dtype=object)
     try:
-        return plain.astype(dtype)
+        return plain.astype(pd.api.types.pandas_dtype(dtype))
     except (TypeError, ValueError):
         return plain

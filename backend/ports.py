@@ -57,7 +57,10 @@ class SamplingChatModel(Protocol):
 class Embedder(Protocol):
     """Dense vectors for texts."""
 
-    model_name: str
+    @property
+    def model_name(self) -> str:
+        """Which model made the vectors (a read-only property satisfies it too)."""
+        ...
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """Raises `EmbeddingsUnavailable` when the embedding model cannot be used."""

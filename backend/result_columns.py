@@ -155,10 +155,9 @@ class _Scope:
             return self.money(node.this)
         if isinstance(node, exp.Subquery):
             inner = _first_select(node.this)
-            single = inner is not None and len(inner.expressions) == 1
-            return single and _Scope(inner, self.schema, self.depth + 1).money(
-                inner.expressions[0].unalias()
-            )
+            if inner is None or len(inner.expressions) != 1:
+                return False
+            return _Scope(inner, self.schema, self.depth + 1).money(inner.expressions[0].unalias())
         return any(self.money(child) for child in node.iter_expressions())
 
     def _column_money(self, column: exp.Column) -> bool:

@@ -71,9 +71,9 @@ def _words(node: exp.Expr, tr: Translator) -> str:
     if isinstance(node, exp.Between):
         low, high = _term(node.args["low"], tr), _term(node.args["high"], tr)
         return tr("answer.rule.between", left=_term(node.this, tr), low=low, high=high)
-    key = _COMPARISONS.get(type(node))
-    if key is not None:
-        return tr(key, left=_term(node.this, tr), right=_term(node.expression, tr))
+    comparison = _COMPARISONS.get(type(node))
+    if comparison is not None:
+        return tr(comparison, left=_term(node.this, tr), right=_term(node.expression, tr))
     return node.sql(dialect="mysql")
 
 

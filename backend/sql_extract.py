@@ -144,5 +144,5 @@ def extract_chart(text: str) -> str | None:
         except ValueError:
             continue
         if isinstance(value, dict) and "kind" in value:
-            return body.strip()
+            return str(body).strip()
     return None

@@ -221,7 +221,8 @@ def _trend(writer: _Writer, label: str, data: pd.DataFrame, fmt: NumberFormat) -
     if len(values) == 1:
         value = writer.value(values[0], fmt)
         return writer.t("summary.trend.single", label=label, value=value, period=labels[0])
-    first, last, peak = values.iloc[0], values.iloc[-1], int(values.idxmax())
+    # argmax is a position, the same as idxmax's label on the index reset above.
+    first, last, peak = values.iloc[0], values.iloc[-1], int(values.argmax())
     text = writer.t(
         "summary.trend",
         label=label,

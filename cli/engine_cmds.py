@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from wiring.services import Services
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     index = subparsers.add_parser("index", help="index the business schema in Qdrant")
     _add_db(index)
     index.add_argument("--no-progress", action="store_true", help="no progress bar")

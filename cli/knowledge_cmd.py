@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from backend.knowledge.store import KnowledgeStore
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     knowledge = subparsers.add_parser("knowledge", help="schema knowledge: draft, export, import")
     sub = knowledge.add_subparsers(dest="knowledge_command", required=True, metavar="COMMAND")
 

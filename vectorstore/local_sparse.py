@@ -127,5 +127,7 @@ def install() -> bool:
         return False
     if current is not _calculate_distance_sparse:
         _original = current
-        local_collection.calculate_distance_sparse = _calculate_distance_sparse
+        # qdrant-client imports the scorer into local_collection without re-exporting it;
+        # replacing that module-level name is the point of this module.
+        local_collection.calculate_distance_sparse = _calculate_distance_sparse  # type: ignore[attr-defined]
     return True

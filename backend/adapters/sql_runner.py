@@ -112,9 +112,11 @@ class SqlAlchemySqlRunner:
         frame = rows_to_frame(columns, rows)
         return QueryResult(frame, truncated, time.perf_counter() - started)
 
-    def _fetch(self, cursor: Any, max_rows: int, max_bytes: int) -> tuple[list[tuple], int]:
+    def _fetch(
+        self, cursor: Any, max_rows: int, max_bytes: int
+    ) -> tuple[list[tuple[Any, ...]], int]:
         """Up to `max_rows` rows with their long cells cut, stopping at `max_bytes`."""
-        rows: list[tuple] = []
+        rows: list[tuple[Any, ...]] = []
         size = 0
         while len(rows) < max_rows and size < max_bytes:
             row = cursor.fetchone()
@@ -250,7 +252,7 @@ def _set_mysql_optimizer_switch(cursor: Any) -> None:
         cursor.execute(f"SET SESSION optimizer_switch = '{_MYSQL_OLD_OPTIMIZER_SWITCH}'")
 
 
-def bounded_row(row: Sequence[Any], cell_max_bytes: int) -> tuple[tuple, int]:
+def bounded_row(row: Sequence[Any], cell_max_bytes: int) -> tuple[tuple[Any, ...], int]:
     """The row with every text or binary cell cut to `cell_max_bytes`, and its size."""
     cells = []
     size = 0
@@ -286,13 +288,13 @@ def _error_code(exc: BaseException | None) -> int | None:
 
 
 def _error_message(exc: BaseException | None) -> str:
-    args = getattr(exc, "args", ())
+    args: tuple[object, ...] = getattr(exc, "args", ())
     if len(args) >= 2 and isinstance(args[0], int):
         return str(args[1])
     return str(exc)
 
 
-def rows_to_frame(columns: Sequence[str], rows: Sequence[tuple]) -> pd.DataFrame:
+def rows_to_frame(columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
     """A DataFrame with the dtypes pandas' read_sql would give, and unique column names."""
     names = _unique_names(columns)
     frame = pd.DataFrame.from_records(list(rows), columns=names)

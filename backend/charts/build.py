@@ -148,8 +148,8 @@ def _line(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
                 showlegend=name is not None,
             )
         )
-    figure.update_xaxes(title_text=ctx.label(x.name), **_time_axis(x, data, ctx.language))
-    figure.update_yaxes(title_text=ctx.label(y), **axis_format(fmt, ctx.locale))
+    figure.update_xaxes(_time_axis(x, data, ctx.language), title_text=ctx.label(x.name))
+    figure.update_yaxes(axis_format(fmt, ctx.locale), title_text=ctx.label(y))
     return figure
 
 
@@ -198,11 +198,11 @@ def _bar(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
     category_axis = {"type": "category", "categoryorder": "array", "categoryarray": order}
     value_axis = {**axis_format(fmt, ctx.locale), "title_text": ctx.label(y)}
     if flat:
-        figure.update_yaxes(title_text=ctx.label(x.name), autorange="reversed", **category_axis)
-        figure.update_xaxes(**value_axis)
+        figure.update_yaxes(category_axis, title_text=ctx.label(x.name), autorange="reversed")
+        figure.update_xaxes(value_axis)
     else:
-        figure.update_xaxes(title_text=ctx.label(x.name), **category_axis)
-        figure.update_yaxes(**value_axis)
+        figure.update_xaxes(category_axis, title_text=ctx.label(x.name))
+        figure.update_yaxes(value_axis)
     figure.update_layout(barmode="stack" if bars.additive else "group")
     return figure
 
@@ -251,8 +251,8 @@ def _scatter(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
                 hovertemplate=hover + f"<extra>{name or ''}</extra>",
             )
         )
-    figure.update_xaxes(title_text=ctx.label(x), **axis_format(x_fmt, ctx.locale))
-    figure.update_yaxes(title_text=ctx.label(y), **axis_format(y_fmt, ctx.locale))
+    figure.update_xaxes(axis_format(x_fmt, ctx.locale), title_text=ctx.label(x))
+    figure.update_yaxes(axis_format(y_fmt, ctx.locale), title_text=ctx.label(y))
     return figure
 
 
@@ -268,7 +268,7 @@ def _histogram(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
     else:
         trace = go.Histogram(x=values, nbinsx=MAX_BINS, name="")
     figure = go.Figure(trace).update_layout(bargap=0.02)
-    figure.update_xaxes(title_text=ctx.label(x), **axis_format(fmt, ctx.locale))
+    figure.update_xaxes(axis_format(fmt, ctx.locale), title_text=ctx.label(x))
     figure.update_yaxes(title_text=t("charts.axis.rows", ctx.language), tickformat=",d")
     return figure
 

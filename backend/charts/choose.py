@@ -125,7 +125,7 @@ def _line(frame: pd.DataFrame, shape: Profile, measures: tuple[Column, ...]) -> 
     color = extras[0] if len(extras) == 1 and series_column(extras[0]) else None
     reason = f"Time column '{x.name}' with a measure"
     reason += f", one line per '{color.name}'." if color else "."
-    return make_spec("line", x.name, measures[0].name, color and color.name, reason)
+    return make_spec("line", x.name, measures[0].name, color.name if color else None, reason)
 
 
 def _pick_time(times: list[Column]) -> Column:
@@ -163,7 +163,7 @@ def _bars(frame: pd.DataFrame, shape: Profile, measures: tuple[Column, ...]) -> 
     horizontal = x.label_length > LONG_LABEL or shown > MANY_BARS
     kind: ChartKind = "barh" if horizontal else "bar"
     reason = "A measure per category" + (", long labels or many bars." if horizontal else ".")
-    return make_spec(kind, x.name, y.name, color and color.name, reason)
+    return make_spec(kind, x.name, y.name, color.name if color else None, reason)
 
 
 def is_part_of_whole(frame: pd.DataFrame, x: Column, y: Column) -> bool:

@@ -19,7 +19,7 @@ import pandas as pd
 from backend.charts.columns import Column, as_numbers
 from backend.charts.names import in_sentence, is_additive
 from backend.i18n import t
-from backend.i18n.formats import format_date, month_name, quarter_label
+from backend.i18n.formats import DateStyle, format_date, month_name, quarter_label
 
 MAX_BARS = 20
 _QUARTER = r"(?:(?P<y1>\d{4})-?Q(?P<q1>[1-4])|Q(?P<q2>[1-4])[ -]?(?P<y2>\d{4}))"
@@ -157,7 +157,9 @@ def _date_labels(stamps: pd.Series, locale: str | None) -> pd.Series:
     """'2024', 'Jan 2024' / 'enero 2024', '3 Jan 2024', or ISO date and time."""
     valid = stamps.dropna()
     if not (valid.dt.normalize() == valid).all():
-        return stamps.dt.strftime("%Y-%m-%d %H:%M")
+        written: pd.Series = stamps.dt.strftime("%Y-%m-%d %H:%M")
+        return written
+    style: DateStyle
     if (valid.dt.day == 1).all():
         style = "year" if (valid.dt.month == 1).all() else "month"
     else:

@@ -8,6 +8,8 @@ SQLite: `Numeric(12, 2)` for money, `Date`/`DateTime`, `String` with lengths, `B
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 # Named constraints and indexes: the same names on every database, and the loader can add
@@ -21,7 +23,8 @@ metadata = sa.MetaData(
     }
 )
 
-_MYSQL = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
+# Any: unpacked into sa.Table(**kw), whose typed keywords a dict[str, str] cannot all match.
+_MYSQL: dict[str, Any] = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
 
 
 def _money(name: str, comment: str, *, nullable: bool = False) -> sa.Column[object]:

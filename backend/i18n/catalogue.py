@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal
 
 from babel.messages.pofile import read_po
 
@@ -26,7 +26,7 @@ def normalise_language(value: str | None) -> Language | None:
     if not value:
         return None
     code = value.strip().replace("_", "-").split("-")[0].lower()
-    return cast(Language, code) if code in LANGUAGES else None
+    return code if code in LANGUAGES else None
 
 
 def language_name(language: Language) -> str:

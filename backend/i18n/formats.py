@@ -19,13 +19,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Mapping
 from functools import cache
 from typing import Literal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime, get_month_names, get_quarter_names
-from babel.numbers import format_decimal
+from babel.numbers import NumberPattern, format_decimal
 
 NBSP = "\u00a0"
 DateStyle = Literal["year", "month", "day"]
@@ -144,14 +145,14 @@ def format_date_pattern(value: dt.date, pattern: str, locale: str | None) -> str
     return str(_babel_date(value, pattern, locale=babel_locale(locale)))
 
 
-def _compact_unit(table: object, size: float) -> tuple[str, int] | None:
+def _compact_unit(table: Mapping[str, NumberPattern], size: float) -> tuple[str, int] | None:
     """(pattern, divisor) of the largest compact unit ≤ `size`; None: write it in full."""
     if not math.isfinite(size):
         return None
     best: tuple[str, int] | None = None
-    for magnitude in sorted((int(key) for key in table), reverse=True):  # type: ignore[attr-defined]
+    for magnitude in sorted((int(key) for key in table), reverse=True):
         if size >= magnitude:
-            pattern = table[str(magnitude)].pattern  # type: ignore[index]
+            pattern = table[str(magnitude)].pattern
             zeros = pattern.count("0")
             if not re.sub(r"[0\s'" + NBSP + "]", "", pattern.replace("¤", "")):
                 return None  # '0': this size has no short form (German thousands)

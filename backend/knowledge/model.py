@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Final, Literal
 
 Status = Literal["draft", "approved", "edited"]
-DRAFT, APPROVED, EDITED = "draft", "approved", "edited"
+# Final, so each keeps its literal type and passes as a `Status` (likewise below).
+DRAFT: Final = "draft"
+APPROVED: Final = "approved"
+EDITED: Final = "edited"
 STATUSES: tuple[Status, ...] = (DRAFT, APPROVED, EDITED)
 TermKind = Literal["term", "note"]
-TERM, NOTE = "term", "note"
+TERM: Final = "term"
+NOTE: Final = "note"
 LANGUAGES = ("en", "es")
 MAX_DESCRIPTION = 300
 MAX_SYNONYMS = 8  # per language

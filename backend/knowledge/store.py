@@ -18,10 +18,12 @@ import sqlalchemy as sa
 from appdb.clock import Clock, utc_now
 from appdb.tables import knowledge_entries, knowledge_terms
 from backend.knowledge.model import (
+    DRAFT,
     STATUSES,
     TERM,
     Entry,
     Knowledge,
+    Status,
     Term,
     clean_synonyms,
     clean_text,
@@ -36,7 +38,7 @@ def _words(raw: str | None) -> tuple[str, ...]:
 
 
 def _entry(row: Any) -> Entry:
-    status = row.status if row.status in STATUSES else "draft"
+    status: Status = row.status if row.status in STATUSES else DRAFT
     return Entry(
         table=row.table_name,
         column=row.column_name or "",

@@ -38,10 +38,13 @@ from backend.knowledge.model import (
     Entry,
     Knowledge,
     Term,
+    TermKind,
     clean_synonyms,
     clean_text,
 )
 from backend.knowledge.store import KnowledgeStore
+
+_SECTIONS: tuple[tuple[TermKind, str], ...] = ((TERM, "terms"), (NOTE, "notes"))
 
 
 class KnowledgeFileError(ValueError):
@@ -66,7 +69,7 @@ def dump_knowledge(database: str, knowledge: Knowledge) -> str:
         else:
             data.update(_entry_data(entry))
     document: dict[str, Any] = {"database": database, "tables": tables}
-    for kind, key in ((TERM, "terms"), (NOTE, "notes")):
+    for kind, key in _SECTIONS:
         document[key] = {t.name: t.text for t in knowledge.terms if t.kind == kind}
     return yaml.safe_dump(
         document, sort_keys=True, allow_unicode=True, default_flow_style=False, width=100
@@ -136,7 +139,7 @@ def parse_knowledge(text: str, schema: Mapping[str, TableDoc]) -> ImportResult:
                 continue
             where = f"tables.{raw_name}.columns.{raw_column}"
             result.entries.append(_read_entry(table.name, column, column_data, where))
-    for kind, key in ((TERM, "terms"), (NOTE, "notes")):
+    for kind, key in _SECTIONS:
         for name, body in _mapping(document.get(key), key).items():
             if str(name).strip() and str(body or "").strip():
                 result.terms.append(Term(name=str(name).strip(), text=str(body).strip(), kind=kind))

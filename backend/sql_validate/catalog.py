@@ -77,7 +77,7 @@ class Catalog:
         }
         self.hidden = frozenset(n.lower() for n in view.tables if n not in visible)
         # Every table, lower-cased as the lower-cased query copy `qualify` reads (see facts).
-        self.qualify_schema: dict[str, dict[str, str]] = {
+        self.qualify_schema: dict[str, object] = {  # the type sqlglot's qualify takes
             name: {column.lower(): "TEXT" for column in columns}
             for name, columns in view.known.columns.items()
         }

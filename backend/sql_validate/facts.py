@@ -19,7 +19,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope
 
 from backend.i18n.message import Message
-from backend.sql_validate.catalog import Catalog, path_text
+from backend.sql_validate.catalog import Catalog, Edge, path_text
 from backend.sql_validate.scopes import Scopes, Source
 
 _MAX_LISTED = 30  # columns listed for one table; wider tables get the closest names
@@ -98,7 +98,7 @@ def join_problems(tree: exp.Expr, catalog: Catalog) -> list[Problem]:
     return problems[:_MAX_PROBLEMS]
 
 
-def _qualifies(tree: exp.Expr, schema: dict[str, dict[str, str]], dialect: Dialect) -> bool:
+def _qualifies(tree: exp.Expr, schema: dict[str, object], dialect: Dialect) -> bool:
     copy = tree.copy()
     for identifier in copy.find_all(exp.Identifier):
         identifier.set("this", identifier.name.lower())
@@ -192,7 +192,7 @@ def _elsewhere(
     return sentences
 
 
-def _path_from(tables: set[str], goal: str, catalog: Catalog) -> list | None:
+def _path_from(tables: set[str], goal: str, catalog: Catalog) -> list[Edge] | None:
     paths = [p for t in sorted(tables) if (p := catalog.path(t, goal))]
     return min(paths, key=len) if paths else None
 
@@ -313,7 +313,7 @@ def _join_problem(join: exp.Join, scope: Scope, scopes: Scopes, catalog: Catalog
     return Problem(text, message)
 
 
-def _between(path: list, start: str) -> list[str]:
+def _between(path: list[Edge], start: str) -> list[str]:
     """The tables strictly between the two ends of `path`, in order."""
     tables, node = [], start
     for edge in path[:-1]:

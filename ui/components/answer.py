@@ -33,9 +33,10 @@ from backend.sql_same import same_query
 from backend.summary import summarise
 from ui.components.audited import audit_warnings, record_audit
 from ui.components.charts import chart_switcher, render_chart, render_table, result_hints
-from ui.components.conversations import AppStores, keep, run_own_sql
+from ui.components.conversations import keep, run_own_sql
 from ui.components.formats import format_number
 from ui.components.markdown import escape_markdown, md_error, md_message, md_t
+from wiring.stores import AppStores
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
+from typing import Any, cast
 
 import pandas as pd
 from pandas.io.formats.style import Styler
@@ -120,7 +121,9 @@ def styled(
     unique = frame.columns.is_unique and all(isinstance(c, str) for c in frame.columns)
     if not unique or frame.size > int(pd.get_option("styler.render.max_elements")):
         return frame
-    return frame.style.format(cell_formatters(frame, language, currency, hints), na_rep=NA)
+    formatters = cell_formatters(frame, language, currency, hints)
+    # cast: pandas-stubs wants an invariant dict[Any, str | Formatter | None]; ours is narrower.
+    return frame.style.format(cast(dict[Any, str | Formatter | None], formatters), na_rep=NA)
 
 
 def _measure(

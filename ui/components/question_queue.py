@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from backend.domain import Actor, Answer, Turn
 from backend.i18n import Translator
@@ -98,7 +99,7 @@ def _user_message(question: str, queued: str | None = None) -> None:
 
 def _ask(
     current: Pending,
-    assistant: object,
+    assistant: DeltaGenerator,
     engine: Engine,
     actor: Actor,
     history: list[Turn],
@@ -108,7 +109,7 @@ def _ask(
 ) -> Answer:
     """`Engine.ask` under an `st.status` in `assistant` that lists each step as it happens,
     with the seconds spent and why the model is slow when it is (`follow_answer`)."""
-    with assistant:  # type: ignore[attr-defined]
+    with assistant:
         status = held.call(st.status, tr("chat.step.working"), expanded=True)
         notice = held.call(st.empty)
     tries = {"generate": 0, "candidate": 0}

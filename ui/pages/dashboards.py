@@ -28,7 +28,7 @@ from ui.context import current_actor, get_auth, get_knowledge, get_services, tra
 from ui.navigation import require_page
 
 user = require_page(roles.PAGE_DASHBOARDS)
-actor = current_actor()
+signed_in = current_actor()
 tr = translator()
 lang = tr.language
 try:
@@ -38,8 +38,9 @@ try:
 except KeskinubeError as exc:
     st.error(md_error(exc, lang))
     st.stop()
-if actor is None:
+if signed_in is None:
     st.stop()
+actor = signed_in  # an Actor: the narrowing of a global does not reach the functions below
 
 st.title(tr("dashboards.title"))
 if not boards:

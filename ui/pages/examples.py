@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 import streamlit as st
 
@@ -33,11 +34,12 @@ log = logging.getLogger(__name__)
 FLASH_KEY = "examples_flash"
 
 user = require_page(roles.PAGE_EXAMPLES)
-actor = current_actor()
+signed_in = current_actor()
 tr = translator()
 lang = tr.language
-if actor is None:
+if signed_in is None:
     st.stop()
+actor = signed_in  # an Actor: the narrowing of a global does not reach the functions below
 reviewing = can_review(actor)
 try:
     services, auth = get_services(), get_auth()
@@ -86,8 +88,8 @@ def review(proposal: Proposal) -> None:
         if st.button(tr("examples.approve"), key=f"ex_approve_{proposal.id}", disabled=own,
                      type="primary", icon=":material/check:"):  # fmt: skip
             act(
-                lambda p=proposal, q=question, s=sql: feedback.approve(
-                    p.id, actor, check=check(q), sql=s, question=q
+                lambda: feedback.approve(
+                    proposal.id, actor, check=check(question), sql=sql, question=question
                 ),
                 Message.of("examples.approved.done", question=question.strip()),
             )
@@ -95,7 +97,7 @@ def review(proposal: Proposal) -> None:
             tr("examples.reject"), key=f"ex_reject_{proposal.id}", icon=":material/close:"
         ):
             act(
-                lambda p=proposal: feedback.reject(p.id, actor),
+                lambda: feedback.reject(proposal.id, actor),
                 Message.of("examples.rejected.done", question=proposal.question),
             )
 
@@ -148,6 +150,6 @@ for proposal in approved:
             tr("examples.remove"), key=f"ex_remove_{proposal.id}", icon=":material/delete:"
         ):
             act(
-                lambda p=proposal: feedback.remove(p.id, actor),
+                partial(feedback.remove, proposal.id, actor),
                 Message.of("examples.removed.done", question=proposal.question),
             )

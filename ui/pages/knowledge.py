@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
+from typing import Literal
 
 import streamlit as st
 
@@ -20,7 +22,7 @@ from backend.domain import TableDoc
 from backend.errors import DATABASE_ERRORS, KeskinubeError
 from backend.knowledge import APPROVED, DRAFT, EDITED, NOTE, TERM, Entry, Knowledge, Term
 from backend.knowledge.jobs import job_for
-from backend.knowledge.model import clean_synonyms
+from backend.knowledge.model import Status, TermKind, clean_synonyms
 from backend.knowledge.yaml_io import (
     KnowledgeFileError,
     dump_knowledge,
@@ -33,11 +35,16 @@ from wiring.services import refresh_knowledge, start_background_draft
 
 log = logging.getLogger(__name__)
 FLASH_KEY, WATCH_KEY, UNKNOWN_KEY = "knowledge_flash", "knowledge_watch", "knowledge_unknown"
-BADGES = {
+BadgeColor = Literal["orange", "green", "blue", "gray"]
+BADGES: dict[Status, tuple[str, BadgeColor]] = {
     DRAFT: ("knowledge.status.draft", "orange"),
     APPROVED: ("knowledge.status.approved", "green"),
     EDITED: ("knowledge.status.edited", "blue"),
 }
+NO_BADGE: tuple[str, BadgeColor] = ("knowledge.status.none", "gray")
+# Named tuples of exception classes: mypy cannot check an `except` on a starred tuple.
+LOAD_ERRORS: tuple[type[Exception], ...] = (KeskinubeError, *DATABASE_ERRORS)
+SAVE_ERRORS: tuple[type[Exception], ...] = (KeskinubeError, ValueError, *DATABASE_ERRORS)
 
 admin = require_page(roles.PAGE_ADMIN_KNOWLEDGE)
 tr = translator()
@@ -46,7 +53,7 @@ store = services.knowledge
 try:  # its tables are made with the app database's (appdb.migrate.upgrade)
     tables: dict[str, TableDoc] = services.engine.tables()
     knowledge: Knowledge = store.load()
-except (KeskinubeError, *DATABASE_ERRORS) as exc:
+except LOAD_ERRORS as exc:
     log.warning("knowledge page: %s", exc)
     st.error(tr("knowledge.unavailable"))
     st.stop()
@@ -57,7 +64,7 @@ def save(change: Callable[[], object], flash: str) -> None:
     try:
         change()
         refresh_knowledge(services)
-    except (KeskinubeError, ValueError, *DATABASE_ERRORS) as exc:
+    except SAVE_ERRORS as exc:
         log.info("knowledge change by %s refused: %s", admin.username, exc)
         st.error(tr("knowledge.save_failed"))
         return
@@ -139,7 +146,7 @@ def entry_fields(table: str, column: str, label: str) -> tuple[Entry | None, str
     with st.container(border=True):
         head = st.columns([3, 1])
         head[0].text(label)
-        key, color = BADGES[stored.status] if stored else ("knowledge.status.none", "gray")
+        key, color = BADGES[stored.status] if stored else NO_BADGE
         with head[1]:
             st.badge(tr(key), color=color)
         # Keyed by what is stored, so a new draft or a save shows fresh inputs.
@@ -175,6 +182,7 @@ def reviewed_entry(
             if not (entry.description or entry.synonyms)
             else Entry(**{**entry.__dict__, "status": EDITED})
         )
+    status: Status
     if not entry.same_content(stored):
         status = EDITED
     elif ok:
@@ -227,17 +235,21 @@ for term in knowledge.terms:
         buttons = st.columns(2)
         if buttons[0].form_submit_button(tr("common.save")):
             save(
-                lambda t=term, n=name, b=body: store.save_term(
-                    Term(n, b, t.kind), by=admin.username, old_name=t.name
+                partial(
+                    store.save_term,
+                    Term(name, body, term.kind),
+                    by=admin.username,
+                    old_name=term.name,
                 ),
                 tr("knowledge.terms.saved"),
             )
         if buttons[1].form_submit_button(tr("common.delete")):
-            save(lambda t=term: store.delete_term(t.name, t.kind), tr("knowledge.terms.deleted"))
+            save(partial(store.delete_term, term.name, term.kind), tr("knowledge.terms.deleted"))
 with st.form("kn_term_new", clear_on_submit=True):
     st.caption(tr("knowledge.terms.add"))
+    kinds: tuple[TermKind, ...] = (TERM, NOTE)
     kind = st.selectbox(
-        tr("knowledge.terms.kind"), (TERM, NOTE), format_func=lambda k: tr(f"knowledge.kind.{k}")
+        tr("knowledge.terms.kind"), kinds, format_func=lambda k: tr(f"knowledge.kind.{k}")
     )
     name = st.text_input(tr("knowledge.terms.name"))
     body = st.text_area(tr("knowledge.terms.text"), height=80)
