@@ -25,12 +25,31 @@ SAMPLE_COOKIE_KEYS = frozenset({"", "change-me", "changeme", "secret", "dev-only
 MIN_COOKIE_KEY_LENGTH = 32
 
 
-class Settings(BaseSettings):
-    """Keskinube's configuration. Field descriptions double as the README's table."""
+class LocaleSettings(BaseSettings):
+    """The terminal's locale, read apart from `Settings` so that the CLI can still speak
+    the reader's language when one of the other settings is invalid (to say which)."""
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
+
+    lc_all: str = Field(
+        "",
+        description="Locale of the terminal (POSIX); the first of LC_ALL, LC_MESSAGES, "
+        "LANG that is set and not empty gives the CLI's language when KESKINUBE_LANGUAGE is "
+        "unset.",
+    )
+    lc_messages: str = Field("", description="Locale of the terminal's messages (POSIX).")
+    lang: str = Field("", description="Default locale of the terminal (POSIX).")
+
+    @property
+    def messages_locale(self) -> str:
+        """The locale POSIX uses for messages ('es_ES.UTF-8'); empty when none is set."""
+        return self.lc_all or self.lc_messages or self.lang
+
+
+class Settings(LocaleSettings):
+    """Keskinube's configuration. Field descriptions double as the README's table."""
 
     keskinube_env: Literal["dev", "prod"] = Field(
         "dev", description="`dev` or `prod`; prod refuses sample secrets."
@@ -232,6 +251,11 @@ class Settings(BaseSettings):
         None, description="First admin, created once when no admin exists."
     )
     admin_password: SecretStr | None = Field(None, description="Password of that first admin.")
+    mlflow_tracking_uri: str | None = Field(
+        None,
+        description="MLflow tracking server that `keskinube eval` logs each run to (MLflow's "
+        "own variable; needs `pip install mlflow`); unset: no MLflow run.",
+    )
 
     @field_validator("database_url", "app_database_url")
     @classmethod

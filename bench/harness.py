@@ -81,7 +81,8 @@ def scripted_server(script: SqlScript) -> ScriptedOllama:
     Its handler writes the HTTP headers and the body in two sends; with Nagle's algorithm
     on, each keep-alive request then stalls ~40 ms on the client's delayed ACK, which a
     real Ollama (Go's net/http sets TCP_NODELAY) never does. So the benchmark turns
-    Nagle off, as the real server has it (see bench/proposals/scripted_ollama_nodelay.patch).
+    Nagle off, as the real server has it (the scripted server's handler now does so by
+    default too; set here all the same, since the figures depend on it).
     """
     scripted_ollama._Handler.disable_nagle_algorithm = True
     return ScriptedOllama(default_reply=script).start()

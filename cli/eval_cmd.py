@@ -12,7 +12,6 @@ MLFLOW_TRACKING_URI is set, an MLflow run.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -144,7 +143,7 @@ def handle(args: argparse.Namespace) -> int:
         health=health,
         timing=timing,
     )
-    return _finish(meta, results, args.baseline, args.out)
+    return _finish(meta, results, args.baseline, args.out, settings.mlflow_tracking_uri)
 
 
 def _settings(base: Settings, args: argparse.Namespace) -> Settings:
@@ -210,7 +209,11 @@ def _run(
 
 
 def _finish(
-    meta: dict[str, Any], results: EvalResults, baseline: str | None, out: Path | None
+    meta: dict[str, Any],
+    results: EvalResults,
+    baseline: str | None,
+    out: Path | None,
+    tracking_uri: str | None,
 ) -> int:
     from evaluation.records import EvalRun
     from evaluation.report import build_report, default_path, render, write_report
@@ -219,9 +222,7 @@ def _finish(
     print(render(report))
     path = write_report(report, out or default_path())
     print(f"\nwrote {path}")
-    # MLflow's own variable (MLflow reads it too); MLflow stays an optional extra.
-    tracking_uri = os.environ.get("MLFLOW_TRACKING_URI")
-    if tracking_uri:
+    if tracking_uri:  # MLFLOW_TRACKING_URI; MLflow stays an optional extra
         from evaluation.tracking import log_to_mlflow
 
         try:

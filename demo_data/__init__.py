@@ -1,6 +1,6 @@
 """Builds the demo business database: a deterministic European sales company.
 
-Tooling, not product: `keskinube demo-db` (backend/cli/demo_db.py), `make run`, the tests
+Tooling, not product: `keskinube demo-db` (cli/demo_db.py), `make run`, the tests
 and the benchmarks build the database with it; the app itself only reads the schema and
 the bundled knowledge in `backend.demo`, which the generator fills rows for. Nothing in
 the product imports this package (tests/unit/test_imports.py).

@@ -9,7 +9,6 @@ from the catalogue in the reader's language (`ui.context.current_language`).
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from backend.config import get_settings
 from backend.errors import KeskinubeError
@@ -32,16 +31,6 @@ def startup_language() -> Language | None:
     except KeskinubeError:  # current_language reads the settings
         return normalise_language(st.session_state.get(LANGUAGE_KEY))
 
-
-if PagesManager.uses_pages_directory:
-    # Until the process's first st.navigation call, Streamlit treats ui/pages/ as an
-    # old-style pages folder and runs this script as one page among them: widgets drawn
-    # in that first run do not match the next run's, so the first login on a fresh server
-    # would be lost. Start over in st.navigation mode (once per process; a private flag of
-    # the pinned Streamlit). The pages also guard themselves (`require_page`): a first
-    # visit straight to a page's URL runs that file alone.
-    PagesManager.uses_pages_directory = False
-    st.rerun()
 
 try:
     settings = get_settings()

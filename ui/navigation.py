@@ -3,9 +3,11 @@
 The navigation is built from `pages_for_role(role)`, so a page a role may not open is not
 registered at all: a direct visit to its URL is answered "page not found" and the
 default page is shown instead. Each page also starts with `require_page(page_id)`, as a
-second lock: Streamlit runs a file under `ui/pages/` directly, without `app.py`, when the
-first visit to a freshly started server asks for that page's URL (its old `pages/`
-folder convention applies until the first `st.navigation` call of the process).
+second lock that does not depend on how it was reached.
+
+The page files live in `ui/views/`, not `ui/pages/`: Streamlit takes a `pages/` folder
+beside the entry script for its old multipage convention and, until the process's first
+`st.navigation` call, runs those files on their own, without `app.py` and its login gate.
 
 Titles and section names come from the catalogue on every run, so the navigation follows
 the reader's language at once; URLs are the page ids and never change with it.
@@ -25,7 +27,7 @@ from auth.users import User
 from ui.components.markdown import md_t
 from ui.context import current_user, translator
 
-PAGES_DIR = Path(__file__).resolve().parent / "pages"
+PAGES_DIR = Path(__file__).resolve().parent / "views"
 WORKSPACE, ADMIN = "app.nav.section.workspace", "app.nav.section.admin"
 
 

@@ -2,8 +2,8 @@
 
 Bad settings (a malformed URL, an ADMIN_PASSWORD that breaks the password rules) or an
 app database that cannot be opened stop every page run before anything else is drawn.
-The page shows the line alone — registered as the only, hidden page, so Streamlit lists
-no page files in the sidebar — and the server's terminal gets it once per process and
+The page shows the line alone — registered as the only, hidden page, so every URL lands
+on it and the sidebar lists no pages — and the server's terminal gets it once per process and
 message (each run of a page would repeat it otherwise). `keskinube serve` checks the same
 before starting the server at all (`auth.startup.check_startup`).
 """

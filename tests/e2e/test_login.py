@@ -187,8 +187,9 @@ def fresh_app(app_env: dict[str, str], tmp_path: Path) -> Iterator[AppServer]:
 def test_first_visits_to_a_fresh_server_are_guarded_and_the_first_login_works(
     page: Page, fresh_app: AppServer
 ) -> None:
-    # Until app.py first calls st.navigation, Streamlit runs a file of ui/pages/ straight
-    # from its URL, without app.py and its gate: each page must stop itself.
+    # The very first visit of the process goes through app.py and its gate like any other
+    # (with the page files in a folder named pages/, Streamlit ran the asked file alone
+    # until app.py's first st.navigation call): the login form, nothing of the page.
     for url_path in (
         "admin_users",
         "admin_access",
@@ -199,7 +200,12 @@ def test_first_visits_to_a_fresh_server_are_guarded_and_the_first_login_works(
         "examples",
     ):
         open_app(page, fresh_app, url_path)
-        expect(page.get_by_text("to see this page"), url_path).to_be_visible()
-        expect(page.locator("[data-testid='stForm']")).to_have_count(0)
+        expect(page.locator(LOGIN_FORM), url_path).to_be_visible()
+        expect(page.get_by_text("Page not found"), url_path).to_be_visible()  # st.navigation's
+        expect(page.locator(SIDEBAR_NAV), url_path).to_have_count(0)
+        expect(page.get_by_text("to see this page"), url_path).to_have_count(0)
+    # From the app's root: after an unknown URL, Streamlit's "page not found" dialog lies
+    # over the form until it is closed.
+    open_app(page, fresh_app)
     login(page, fresh_app, *ADMIN)  # and the first login of the process is not lost
     assert "Users" in nav_labels(page)

@@ -1,8 +1,7 @@
 """A start-up refusal in a real browser: one red line, and no sidebar of page files.
 
-Without `st.navigation` Streamlit lists the files of ui/pages/ in the sidebar; the app
-registers its error as the only (hidden) page, so a refused start shows just its line,
-whichever URL is visited. The server's terminal gets the same line.
+The app registers its error as the only (hidden) page, so a refused start shows just its
+line, whichever URL is visited, and no navigation. The server's terminal gets the same line.
 """
 
 from __future__ import annotations

@@ -170,6 +170,7 @@ def test_the_cli_speaks_spanish_when_the_terminal_or_the_setting_does(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], app_db: str
 ) -> None:
     monkeypatch.setenv("LANG", "es_ES.UTF-8")
+    get_settings.cache_clear()  # the locale is a setting: read once per process
     assert _run(capsys, "users", "add", "ana", "--role", "analyst", "--app-db", app_db)[1]
     assert _run(capsys, "users", "set-role", "ana", "manager", "--app-db", app_db)[1] == (
         "ana tiene ahora el rol manager.\n"
@@ -181,6 +182,7 @@ def test_the_cli_speaks_spanish_when_the_terminal_or_the_setting_does(
     listed = json.loads(_run(capsys, "users", "list", "--json", "--app-db", app_db)[1])
     assert listed[0]["disabled"] is False  # --json is for machines: unchanged
     monkeypatch.setenv("LC_ALL", "C")  # LC_ALL beats LANG: English again
+    get_settings.cache_clear()
     assert _run(capsys, "users", "delete", "ana", "--app-db", app_db)[1] == "Deleted ana.\n"
     monkeypatch.setenv("KESKINUBE_LANGUAGE", "es")  # the app's setting beats the terminal
     get_settings.cache_clear()

@@ -20,8 +20,9 @@ from auth.services import AuthServices, open_auth
 from backend.config import get_settings
 from demo_data import build_demo_database
 from ui.context import LANGUAGE_KEY
+from ui.navigation import PAGES_DIR
 
-PAGES = Path(__file__).resolve().parents[2] / "ui" / "pages"
+PAGES = PAGES_DIR
 COOKIE_KEY = "unit-cookie-key-0123456789abcdefghijklmnopqrstuvwxyz"
 
 
@@ -65,7 +66,7 @@ def open_page(
     timeout: float = 60,
     query: Mapping[str, str] | None = None,
 ) -> AppTest:
-    """Run page `name` (a file of ui/pages) once as `username` with `role`; `query`: the
+    """Run page `name` (a file of ui/views) once as `username` with `role`; `query`: the
     page URL's query parameters."""
     at = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=timeout)
     at.query_params.update(query or {})

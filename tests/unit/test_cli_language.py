@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.config import get_settings
+from backend.config import LocaleSettings, get_settings, load_settings
 from cli.language import cli_language, terminal_language
 
 
@@ -22,9 +22,12 @@ from cli.language import cli_language, terminal_language
     ],
 )
 def test_terminal_language_follows_posix_precedence(
-    environ: dict[str, str], expected: str | None
+    monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], expected: str | None
 ) -> None:
-    assert terminal_language(environ) == expected
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    assert terminal_language(LocaleSettings().messages_locale) == expected
+    assert terminal_language(load_settings().messages_locale) == expected
 
 
 def test_the_setting_beats_the_terminal_and_english_is_the_default(
@@ -34,7 +37,17 @@ def test_the_setting_beats_the_terminal_and_english_is_the_default(
         monkeypatch.delenv(name, raising=False)
     assert cli_language() == "en"
     monkeypatch.setenv("LANG", "es_ES.UTF-8")
+    get_settings.cache_clear()  # the locale is a setting, read once per process
     assert cli_language() == "es"
     monkeypatch.setenv("KESKINUBE_LANGUAGE", "en")
     get_settings.cache_clear()
     assert cli_language() == "en"
+
+
+def test_a_broken_setting_is_reported_in_the_terminals_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LANG", "es_ES.UTF-8")
+    monkeypatch.setenv("OLLAMA_BASE_URL", "not-a-url")
+    get_settings.cache_clear()
+    assert cli_language() == "es"

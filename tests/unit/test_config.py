@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -10,7 +11,21 @@ import pytest
 from backend.config import Settings, load_settings
 from backend.errors import SettingsError
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+PRODUCT_PACKAGES = ("appdb", "auth", "backend", "cli", "ui", "vectorstore", "wiring")
+ENVIRONMENT_READS = {"environ", "environb", "getenv", "getenvb"}
+
+
+def environment_reads(source: str) -> list[int]:
+    """Lines of `source` that name os.environ / os.getenv (attribute or imported name)."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in ENVIRONMENT_READS:
+            lines.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            lines += [node.lineno for name in node.names if name.name in ENVIRONMENT_READS]
+    return sorted(lines)
 
 
 def test_defaults_use_embedded_stores_under_data_dir(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -94,3 +109,19 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     for name, field in Settings.model_fields.items():
         variable = field.validation_alias if isinstance(field.validation_alias, str) else name
         assert re.search(rf"`{variable.upper()}`", readme), f"{variable.upper()} not in README"
+
+
+def test_only_the_settings_read_the_environment() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for package in PRODUCT_PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for line in environment_reads(path.read_text(encoding="utf-8"))
+    ]
+    assert found == [], "read it as a field of backend.config.Settings and pass it in"
+
+
+def test_the_environment_rule_catches_each_form() -> None:
+    source = "import os\nfrom os import getenv\na = os.environ['X']\nb = os.getenv('Y')\n"
+    assert environment_reads(source) == [2, 3, 4]
+    assert environment_reads("settings.environment\n") == []

@@ -22,7 +22,7 @@ from tests.support.app_server import ROOT, free_port
 from tests.support.apptest import clear_caches
 from ui import startup
 
-APP_SOURCE = (ROOT / "ui" / "app.py").read_text(encoding="utf-8")
+APP = ROOT / "ui" / "app.py"
 BAD_PASSWORD_LINE = "ADMIN_PASSWORD: The password must have at least 10 characters."
 
 
@@ -92,7 +92,7 @@ def test_serve_starts_streamlit_only_after_the_check_passes(
 def test_the_page_shows_the_same_line_alone_and_prints_it_in_the_terminal(
     bad_admin: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    at = AppTest.from_string(APP_SOURCE, default_timeout=60).run()
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception
     shown = [e.value.replace("\\", "").replace("\u2060", "") for e in at.error]
     assert shown == [BAD_PASSWORD_LINE]

@@ -4,12 +4,6 @@ disabled users, and the start-up messages.
 Each test gets its own app database (SQLite in a temporary folder), in-memory Qdrant and
 an Ollama address nobody listens on; Streamlit's caches are cleared between tests so the
 cached services follow the test's settings.
-
-The app runs from a copy of ui/app.py's source (`AppTest.from_string`): next to the real
-file lies ui/pages/, and AppTest re-detects an old-style `pages/` folder on every run, so
-every run after the first would execute the current page file alone, without the frame.
-A real server does that only until its first st.navigation call (the browser tests check
-that the pages guard themselves then).
 """
 
 from __future__ import annotations
@@ -33,7 +27,7 @@ from tests.support.apptest import clear_caches
 from ui import auth_gate
 from ui.navigation import PAGE_SPECS, PAGES_DIR
 
-APP_SOURCE = (Path(__file__).resolve().parents[2] / "ui" / "app.py").read_text(encoding="utf-8")
+APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
 PASSWORDS = {
     "boss": "Chief-unit-Passw0rd",
     "mia": "Manager-unit-Passw0rd",
@@ -68,7 +62,7 @@ def auth(ui_env: str) -> Iterator[AuthServices]:
 
 
 def start() -> AppTest:
-    return AppTest.from_string(APP_SOURCE, default_timeout=60).run()
+    return AppTest.from_file(str(APP), default_timeout=60).run()
 
 
 def log_in(at: AppTest, username: str, password: str) -> AppTest:
@@ -106,6 +100,14 @@ def openable_pages(at: AppTest) -> set[str]:
 def events(services: AuthServices, username: str) -> list[str]:
     page = services.audit.query(AuditFilter(username=username), limit=100)
     return [entry.event for entry in reversed(page.entries)]
+
+
+def test_no_old_style_pages_folder_lies_beside_the_app() -> None:
+    # Streamlit takes a `pages/` folder beside the entry script for its old multipage
+    # convention: until the process's first st.navigation call (in AppTest: on every run)
+    # it runs the asked page file alone, without app.py and its login gate.
+    assert not (APP.parent / "pages").exists()
+    assert PAGES_DIR.parent == APP.parent and PAGES_DIR.name != "pages"
 
 
 def test_logged_out_visitor_gets_only_the_login_form(auth: AuthServices) -> None:
@@ -303,7 +305,7 @@ def test_an_open_page_is_logged_out_on_its_next_run_when_the_session_is_revoked(
 
 
 def test_a_session_state_without_a_server_session_is_not_logged_in(auth: AuthServices) -> None:
-    at = AppTest.from_string(APP_SOURCE, default_timeout=60)
+    at = AppTest.from_file(str(APP), default_timeout=60)
     at.session_state["authentication_status"] = True
     at.session_state["username"] = "boss"
     at.session_state["roles"] = ["admin"]

@@ -20,7 +20,7 @@ from demo_data import build_demo_database
 from testkit.scripted_ollama import ScriptedOllama
 from tests.support.apptest import clear_caches
 
-APP_SOURCE = (Path(__file__).resolve().parents[2] / "ui" / "app.py").read_text(encoding="utf-8")
+APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
 WAIT_S = 30
 
 
@@ -67,7 +67,7 @@ def wait_for(ollama: ScriptedOllama, count: int) -> list[str]:
 def test_the_login_page_warms_each_distinct_role_start_once_per_process(
     app_env: None, scripted_ollama: ScriptedOllama
 ) -> None:
-    at = AppTest.from_string(APP_SOURCE, default_timeout=60).run()
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert [box.label for box in at.text_input][:2] == ["Username", "Password"]  # logged out
     starts = wait_for(scripted_ollama, 2)
     # Admins and managers see every column; analysts are denied salaries (the default
