@@ -36,6 +36,7 @@ system-deps:
 
 test: install-dev system-deps
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 

@@ -49,8 +49,10 @@ class AdminActions:
         if user.language:
             self.record(
                 "audit.detail.created_user_language",
-                role=user.role, username=user.username, language=user.language,
-            )  # fmt: skip
+                role=user.role,
+                username=user.username,
+                language=user.language,
+            )
         else:
             self.record("audit.detail.created_user", role=user.role, username=user.username)
         return created
@@ -139,9 +141,12 @@ class AdminActions:
         )
         key = "audit.detail.row_filter_role" if stored.role else "audit.detail.row_filter_user"
         self.record(
-            key, id=stored.id, table=stored.table, owner=stored.role or stored.username,
+            key,
+            id=stored.id,
+            table=stored.table,
+            owner=stored.role or stored.username,
             predicate=predicate,
-        )  # fmt: skip
+        )
 
     def remove_row_filter(self, filter_id: int) -> None:
         self.services.policies.remove_row_filter(filter_id)

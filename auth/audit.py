@@ -52,14 +52,27 @@ ADMIN_ACTION = "admin_action"
 EVENTS = (LOGIN_SUCCESS, LOGIN_FAILURE, LOCKOUT, LOGIN_LOCKED, LOGOUT, SQL_RUN, ADMIN_ACTION)
 
 OK, FAILED, REFUSED, REJECTED, ERROR, TIMEOUT = (
-    "ok", "failed", "refused", "rejected", "error", "timeout",
-)  # fmt: skip
+    "ok",
+    "failed",
+    "refused",
+    "rejected",
+    "error",
+    "timeout",
+)
 STATUSES = (OK, FAILED, REFUSED, REJECTED, ERROR, TIMEOUT)
 
 CSV_COLUMNS = (
-    "id", "at", "username", "event", "status", "question", "sql", "row_count", "duration_s",
+    "id",
+    "at",
+    "username",
+    "event",
+    "status",
+    "question",
+    "sql",
+    "row_count",
+    "duration_s",
     "detail",
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)
@@ -162,9 +175,15 @@ class AuditLog:
     ) -> None:
         """One SQL run: `sql` is the final statement run (or refused); status one of STATUSES."""
         self.record(
-            SQL_RUN, username=username, status=status, question=question, sql=sql,
-            row_count=row_count, duration_s=duration_s, detail=detail,
-        )  # fmt: skip
+            SQL_RUN,
+            username=username,
+            status=status,
+            question=question,
+            sql=sql,
+            row_count=row_count,
+            duration_s=duration_s,
+            detail=detail,
+        )
 
     def record_answer(self, username: str, answer: Answer) -> None:
         """Record an `Engine.ask`/`run_sql` answer, in one transaction: a row for each try
@@ -180,11 +199,18 @@ class AuditLog:
         cached = Message.of("audit.detail.cached") if answer.cached else None
         detail = answer.error_message or answer.error or cached
         sql = last.executed if last is not None and last.reached_database else answer.sql
-        rows.append(self._row(
-            SQL_RUN, username=username, status=status, question=answer.question, sql=sql,
-            row_count=answer.result.row_count if answer.result is not None else None,
-            duration_s=round(sum(answer.timings.values()), 4), detail=detail,
-        ))  # fmt: skip
+        rows.append(
+            self._row(
+                SQL_RUN,
+                username=username,
+                status=status,
+                question=answer.question,
+                sql=sql,
+                row_count=answer.result.row_count if answer.result is not None else None,
+                duration_s=round(sum(answer.timings.values()), 4),
+                detail=detail,
+            )
+        )
         self._insert(rows)
 
     def _attempt_row(
@@ -194,9 +220,13 @@ class AuditLog:
         code = "–" if attempt.code is None else attempt.code
         detail = Message.of("audit.detail.attempt", number=number, code=code, reason=reason)
         return self._row(
-            SQL_RUN, username=username, status=_status(attempt), question=question,
-            sql=attempt.executed, detail=detail,
-        )  # fmt: skip
+            SQL_RUN,
+            username=username,
+            status=_status(attempt),
+            question=question,
+            sql=attempt.executed,
+            detail=detail,
+        )
 
     def record_admin(self, by: str, detail: str | Message) -> None:
         """An admin's change to users or access rules, described in `detail`."""
@@ -267,8 +297,9 @@ def audit_answer(audit: AuditLog, username: str, answer: Answer) -> Message | No
     try:
         audit.record_answer(username, answer)
     except Exception:  # any failure: the answer must still reach the user
-        log.exception("could not write the audit log for %s (question %r)",
-                      username, answer.question)  # fmt: skip
+        log.exception(
+            "could not write the audit log for %s (question %r)", username, answer.question
+        )
         return Message.of("audit.write_failed")
     return None
 

@@ -202,10 +202,15 @@ def _upsert_policy(conn: sa.Connection, role: str, **values: Any) -> None:
 
 def _to_filter(row: sa.RowMapping) -> StoredRowFilter:
     return StoredRowFilter(
-        id=row["id"], table=row["table_name"], predicate=row["predicate"], role=row["role"],
-        username=row["username"], created_at=row["created_at"], created_by=row["created_by"],
+        id=row["id"],
+        table=row["table_name"],
+        predicate=row["predicate"],
+        role=row["role"],
+        username=row["username"],
+        created_at=row["created_at"],
+        created_by=row["created_by"],
         description=row["description"],
-    )  # fmt: skip
+    )
 
 
 def _valid_name(name: str, kind: Literal["table", "column"]) -> str:

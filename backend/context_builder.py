@@ -79,8 +79,12 @@ class ContextBuilder:
             budget_tokens=self.config.retrieved_schema_max_tokens,
         )
         if fit.dropped or fit.compacted:
-            log.debug("schema fitted to %d tokens: compacted %s, dropped %s",
-                      fit.tokens, fit.compacted, fit.dropped)  # fmt: skip
+            log.debug(
+                "schema fitted to %d tokens: compacted %s, dropped %s",
+                fit.tokens,
+                fit.compacted,
+                fit.dropped,
+            )
         kept = tuple(t for t in retrieval.tables if t.name in fit.tables)
         return replace(retrieval, tables=kept, added_for_joins=fit.joins), list(fit.blocks)
 

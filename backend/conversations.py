@@ -330,12 +330,14 @@ def _rules(data: object) -> tuple[AppliedRule, ...]:
     for item in data:
         if isinstance(item, dict) and isinstance(item.get("table"), str):
             condition, description = item.get("condition"), item.get("description")
-            rules.append(AppliedRule(
-                table=item["table"],
-                condition=condition if isinstance(condition, str) else None,
-                hidden_columns=tuple(str(c) for c in item.get("hidden_columns") or ()),
-                description=description if isinstance(description, str) else None,
-            ))  # fmt: skip
+            rules.append(
+                AppliedRule(
+                    table=item["table"],
+                    condition=condition if isinstance(condition, str) else None,
+                    hidden_columns=tuple(str(c) for c in item.get("hidden_columns") or ()),
+                    description=description if isinstance(description, str) else None,
+                )
+            )
     return tuple(rules)
 
 

@@ -116,9 +116,15 @@ class DashboardStore:
             conn.execute(sa.delete(dashboards).where(dashboards.c.id == dashboard_id))
 
     def pin(
-        self, owner: str, dashboard_id: int, *, question: str, sql: str, chart: ChartSpec,
+        self,
+        owner: str,
+        dashboard_id: int,
+        *,
+        question: str,
+        sql: str,
+        chart: ChartSpec,
         title: str | None = None,
-    ) -> Tile:  # fmt: skip
+    ) -> Tile:
         """Add a chart at the end of the dashboard."""
         sql = sql.strip()
         if not sql or len(sql) > TEXT_LIMIT:
@@ -132,10 +138,14 @@ class DashboardStore:
                 )
             ).scalar()
             values = {
-                "dashboard_id": dashboard_id, "position": (last or 0) + 1,
-                "title": shown[:TITLE_LENGTH], "question": question[:TEXT_LIMIT], "sql": sql,
-                "chart": json.dumps(spec_to_json(chart)), "created_at": self.clock(),
-            }  # fmt: skip
+                "dashboard_id": dashboard_id,
+                "position": (last or 0) + 1,
+                "title": shown[:TITLE_LENGTH],
+                "question": question[:TEXT_LIMIT],
+                "sql": sql,
+                "chart": json.dumps(spec_to_json(chart)),
+                "created_at": self.clock(),
+            }
             new_id = conn.execute(sa.insert(dashboard_tiles).values(**values))
             inserted = new_id.inserted_primary_key
             assert inserted is not None  # a single-row INSERT always reports its key

@@ -82,8 +82,9 @@ def _tables(select: exp.Select) -> list[exp.Table]:
         table = _filtered_table(source) if isinstance(source, exp.Subquery) else source
         if isinstance(table, exp.Table):
             alias = source.alias if isinstance(source, exp.Subquery) else ""
-            found.append(exp.Table(this=table.this, alias=exp.to_identifier(alias)) if alias
-                         else table)  # fmt: skip
+            found.append(
+                exp.Table(this=table.this, alias=exp.to_identifier(alias)) if alias else table
+            )
     return found
 
 
@@ -243,8 +244,9 @@ def _date_range(column: str, bounds: Sequence[tuple[str, dt.date]]) -> Message:
     start = max((day for side, day in bounds if side == "from"), default=None)
     end = min((day for side, day in bounds if side == "to"), default=None)
     if start is not None and end is not None:
-        return Message.of("explain.dates.between", column=column, start=_date(start),
-                          end=_date(end))  # fmt: skip
+        return Message.of(
+            "explain.dates.between", column=column, start=_date(start), end=_date(end)
+        )
     if start is not None:
         return Message.of("explain.dates.since", column=column, start=_date(start))
     assert end is not None
@@ -261,8 +263,9 @@ def _condition(node: exp.Expr, names: dict[str, str]) -> Message | str:
         return _condition(node.this, names)
     kind = _COMPARISONS.get(type(node))
     if kind is not None and isinstance(node.this, exp.Column):
-        return Message.of(f"explain.cmp.{kind}", column=_column(node.this, names),
-                          value=_value(node.expression))  # fmt: skip
+        return Message.of(
+            f"explain.cmp.{kind}", column=_column(node.this, names), value=_value(node.expression)
+        )
     if (
         kind == "eq"
         and isinstance(node.this, exp.Year)
@@ -274,16 +277,22 @@ def _condition(node: exp.Expr, names: dict[str, str]) -> Message | str:
         low, high = _day(node.args["low"]), _day(node.args["high"])
         column = _column(node.this, names)
         if low is not None and high is not None:
-            return Message.of("explain.dates.between", column=column, start=_date(low),
-                              end=_date(high))  # fmt: skip
-        return Message.of("explain.between", column=column, low=_value(node.args["low"]),
-                          high=_value(node.args["high"]))  # fmt: skip
+            return Message.of(
+                "explain.dates.between", column=column, start=_date(low), end=_date(high)
+            )
+        return Message.of(
+            "explain.between",
+            column=column,
+            low=_value(node.args["low"]),
+            high=_value(node.args["high"]),
+        )
     if isinstance(node, exp.In) and isinstance(node.this, exp.Column) and node.expressions:
         values = ", ".join(_value(value) for value in node.expressions)
         return Message.of("explain.in", column=_column(node.this, names), values=values)
     if isinstance(node, exp.Like) and isinstance(node.this, exp.Column):
-        return Message.of("explain.like", column=_column(node.this, names),
-                          pattern=_value(node.expression))  # fmt: skip
+        return Message.of(
+            "explain.like", column=_column(node.this, names), pattern=_value(node.expression)
+        )
     if isinstance(node, exp.Is) and isinstance(node.this, exp.Column):
         return Message.of("explain.is_null", column=_column(node.this, names))
     if isinstance(node, exp.Not) and isinstance(node.this, exp.Is):

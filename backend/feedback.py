@@ -150,10 +150,14 @@ class FeedbackStore:
             if existing is not None:
                 return _to_proposal(existing)
             values = {
-                "database": self.database, "question": question, "proposed_sql": sql,
-                "sql": sql, "status": PENDING, "proposed_by": username,
+                "database": self.database,
+                "question": question,
+                "proposed_sql": sql,
+                "sql": sql,
+                "status": PENDING,
+                "proposed_by": username,
                 "proposed_at": self.clock(),
-            }  # fmt: skip
+            }
             new_id = conn.execute(sa.insert(example_proposals).values(**values))
             inserted = new_id.inserted_primary_key
             assert inserted is not None  # a single-row INSERT always reports its key
@@ -246,10 +250,16 @@ class FeedbackStore:
             raise SqlRejected(Message.of("engine.feedback.sql_fails", reason=reason))
         now = self.clock()
         values = {
-            "database": self.database, "question": question, "proposed_sql": sql, "sql": sql,
-            "status": APPROVED, "proposed_by": author.username, "proposed_at": now,
-            "reviewed_by": author.username, "reviewed_at": now,
-        }  # fmt: skip
+            "database": self.database,
+            "question": question,
+            "proposed_sql": sql,
+            "sql": sql,
+            "status": APPROVED,
+            "proposed_by": author.username,
+            "proposed_at": now,
+            "reviewed_by": author.username,
+            "reviewed_at": now,
+        }
         with self.engine.begin() as conn:
             new_id = conn.execute(sa.insert(example_proposals).values(**values))
             # Inside the transaction: if Qdrant fails, nothing is recorded.
@@ -291,9 +301,13 @@ class FeedbackStore:
         self, username: str, rating: str, question: str, sql: str | None, comment: str | None
     ) -> None:
         values = {
-            "at": self.clock(), "username": username, "rating": rating,
-            "question": _clip(question) or "", "sql": _clip(sql), "comment": _clip(comment),
-        }  # fmt: skip
+            "at": self.clock(),
+            "username": username,
+            "rating": rating,
+            "question": _clip(question) or "",
+            "sql": _clip(sql),
+            "comment": _clip(comment),
+        }
         with self.engine.begin() as conn:
             conn.execute(sa.insert(answer_feedback).values(**values))
 
@@ -379,9 +393,13 @@ def _passes_guard(
             check_sql(sql, schema=schema, dialect=dialect, row_limit=1000)
         else:
             check_sql(
-                sql, schema=schema, dialect=dialect, row_limit=1000, policy=actor.policy,
+                sql,
+                schema=schema,
+                dialect=dialect,
+                row_limit=1000,
+                policy=actor.policy,
                 user_attributes=dict(actor.attributes),
-            )  # fmt: skip
+            )
     except SqlRejected:
         return False
     return True
@@ -413,10 +431,12 @@ def _table_questions(table: TableDoc, actor: Actor | None, tr: Translator) -> It
     plain = [c for c in allowed if c not in keys]
     dates = [c for c in plain if _DATE_TYPE.search(c.type)]
     categories = [
-        c for c in plain
-        if _TEXT_TYPE.search(c.type) and not _NOT_CATEGORY.search(c.name.lower())
+        c
+        for c in plain
+        if _TEXT_TYPE.search(c.type)
+        and not _NOT_CATEGORY.search(c.name.lower())
         and len(c.sample_values) >= 2
-    ]  # fmt: skip
+    ]
     measures = [c for c in plain if _NUMBER_TYPE.search(c.type)]
     if dates:
         yield tr("engine.suggest.per_month", table=noun)

@@ -120,9 +120,12 @@ def estimate_tokens(text: str) -> int:
 def template_hash() -> str:
     """Identifies the prompt wording in evaluation runs."""
     text = (
-        PROMPT_VERSION + SYSTEM_TEMPLATE + RETRY_TEMPLATE + TODAY_TEMPLATE
+        PROMPT_VERSION
+        + SYSTEM_TEMPLATE
+        + RETRY_TEMPLATE
+        + TODAY_TEMPLATE
         + "".join(_DIALECT_NOTES.values())
-    )  # fmt: skip
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 

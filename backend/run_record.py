@@ -61,32 +61,50 @@ class RunRecord:
             )
             return
         stage = _stage_of(failure)
-        self.attempts.append(Attempt(
-            sql, str(failure), stage, failure.message,
-            executed=executed if stage == "execute" else None,
-            code=failure.code if isinstance(failure, QueryFailed) else None,
-            candidate=self.candidate,
-        ))  # fmt: skip
+        self.attempts.append(
+            Attempt(
+                sql,
+                str(failure),
+                stage,
+                failure.message,
+                executed=executed if stage == "execute" else None,
+                code=failure.code if isinstance(failure, QueryFailed) else None,
+                candidate=self.candidate,
+            )
+        )
 
-    def answer(self, *, sql: str | None = None, result: QueryResult | None = None,
-               error: str | Message | None = None, cached: bool = False) -> Answer:  # fmt: skip
+    def answer(
+        self,
+        *,
+        sql: str | None = None,
+        result: QueryResult | None = None,
+        error: str | Message | None = None,
+        cached: bool = False,
+    ) -> Answer:
         return Answer(
-            question=self.question, sql=sql, result=result, attempts=tuple(self.attempts),
-            retrieval=self.retrieval, timings=dict(self.timings),
-            prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens,
-            cached=cached, error=None if error is None else str(error),
+            question=self.question,
+            sql=sql,
+            result=result,
+            attempts=tuple(self.attempts),
+            retrieval=self.retrieval,
+            timings=dict(self.timings),
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            cached=cached,
+            error=None if error is None else str(error),
             error_message=error if isinstance(error, Message) else None,
             chart_proposal=self.chart_proposal if result is not None else None,
             agreement=self.agreement,
             rules=self.rules if result is not None else (),
-        )  # fmt: skip
+        )
 
 
 def gave_up(run: RunRecord) -> Answer:
     """The answer of a run that found no working query: its most telling failure."""
     # The most telling failure is the last one that got as far as running SQL.
-    telling = next((a for a in reversed(run.attempts) if a.stage in {"check", "execute"}),
-                   run.attempts[-1])  # fmt: skip
+    telling = next(
+        (a for a in reversed(run.attempts) if a.stage in {"check", "execute"}), run.attempts[-1]
+    )
     reason = telling.message or telling.error or ""
     return run.answer(
         sql=telling.sql,

@@ -38,9 +38,26 @@ _LONG_TEXT = frozenset({"text", "mediumtext", "longtext", "blob", "json"})
 _ENUM_TYPES = frozenset({"enum", "set"})
 # Never put values of columns named with these words into prompts or the index.
 _SENSITIVE = frozenset(
-    {"password", "passwd", "pwd", "pass", "secret", "token", "hash", "salt", "email", "mail",
-     "phone", "mobile", "ssn", "iban", "card", "address", "street"}
-)  # fmt: skip
+    {
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "secret",
+        "token",
+        "hash",
+        "salt",
+        "email",
+        "mail",
+        "phone",
+        "mobile",
+        "ssn",
+        "iban",
+        "card",
+        "address",
+        "street",
+    }
+)
 _INT_WIDTH = re.compile(r"\b(TINYINT|SMALLINT|MEDIUMINT|INT|INTEGER|BIGINT)\(\d+\)")
 
 

@@ -61,10 +61,17 @@ def _ensure_demo_database() -> None:
         check=True,
     )
     subprocess.run(
-        [_keskinube(), "demo-db", "--url", f"{MYSQL}/{DEMO_DB}", "--orders", "5000",
-         "--no-progress"],
+        [
+            _keskinube(),
+            "demo-db",
+            "--url",
+            f"{MYSQL}/{DEMO_DB}",
+            "--orders",
+            "5000",
+            "--no-progress",
+        ],
         check=True,
-    )  # fmt: skip
+    )
 
 
 def _eval(label: str, name: str, args: argparse.Namespace) -> Path:
@@ -78,8 +85,17 @@ def _eval(label: str, name: str, args: argparse.Namespace) -> Path:
         _ensure_demo_database()
         question_set = ROOT / "bench" / "golden" / "demo.jsonl"
         database = f"{MYSQL}/{DEMO_DB}"
-    command = [_keskinube(), "eval", "--set", str(question_set), "--db", database,
-               "--out", str(out), "--no-progress"]  # fmt: skip
+    command = [
+        _keskinube(),
+        "eval",
+        "--set",
+        str(question_set),
+        "--db",
+        database,
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
     if not args.no_baseline:
         command += ["--baseline", "langchain"]
     if args.limit:
@@ -164,9 +180,13 @@ def _paired_lines() -> list[str]:
         shared = set.intersection(*counted)
         if not shared or all(len(ids) == len(shared) for ids in counted):
             continue
-        lines += ["", f"On the {len(shared)} {name} questions every label answered:", "",
-                  "| label | system | strict | fair | couldn't answer | median s |",
-                  "|---|---|---|---|---|---|"]  # fmt: skip
+        lines += [
+            "",
+            f"On the {len(shared)} {name} questions every label answered:",
+            "",
+            "| label | system | strict | fair | couldn't answer | median s |",
+            "|---|---|---|---|---|---|",
+        ]
         for label, report in reports.items():
             questions = [q for q in report["questions"] if q["id"] in shared and q["counted"]]
             for side, system in (("engine", "Keskinube"), ("baseline", "LangChain chain")):
@@ -207,12 +227,19 @@ def _steps_lines() -> list[str]:
         if figures is None:
             continue
         if not lines:
-            lines = ["", "Step by step, from the same run (each step's answer re-run and scored):",
-                     "", "| set | label | first query | + repairs | + vote | questions voted on "
-                     "| their extra seconds (mean) |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+            lines = [
+                "",
+                "Step by step, from the same run (each step's answer re-run and scored):",
+                "",
+                "| set | label | first query | + repairs | + vote | questions voted on "
+                "| their extra seconds (mean) |",
+                "|---|---|---|---|---|---|---|",
+            ]
         count, t = figures["questions"], figures["totals"]
-        cells = [f"{t[s][0]}/{count} {_pct(t[s][0] / count)} (fair {_pct(t[s][1] / count)})"
-                 for s in ("first", "repaired", "voted")]  # fmt: skip
+        cells = [
+            f"{t[s][0]}/{count} {_pct(t[s][0] / count)} (fair {_pct(t[s][1] / count)})"
+            for s in ("first", "repaired", "voted")
+        ]
         sampled = figures["sampled"]
         mean = figures["sampled_seconds"] / sampled if sampled else None
         lines.append(f"| {name} | {label} | {' | '.join(cells)} | {sampled} | {_num(mean)} |")

@@ -101,8 +101,9 @@ class ChatRecorder:
         conn.close()
         return response.status, response.getheaders(), data
 
-    def record_chat(self, request: bytes, status: int, data: bytes, started: float,
-                    seconds: float, load: float) -> None:  # fmt: skip
+    def record_chat(
+        self, request: bytes, status: int, data: bytes, started: float, seconds: float, load: float
+    ) -> None:
         body = json.loads(request or b"{}")
         call = ChatCall(list(body.get("messages", [])), started, seconds, load, status=status)
         for line in data.splitlines():
@@ -200,8 +201,13 @@ class LlamaTokenizer:
         """Send each prompt straight to llama.cpp, in order; its `timings` for each."""
         found = []
         for messages, length in zip(conversations, lengths, strict=True):
-            body = {"messages": messages, "max_tokens": max(1, length), "temperature": 0,
-                    "seed": 0, "ignore_eos": True}  # fmt: skip
+            body = {
+                "messages": messages,
+                "max_tokens": max(1, length),
+                "temperature": 0,
+                "seed": 0,
+                "ignore_eos": True,
+            }
             response = self._client.post(f"{self.url}/v1/chat/completions", json=body)
             response.raise_for_status()
             found.append(response.json()["timings"])

@@ -173,9 +173,17 @@ def measure(url: str, path: str, *, rows: int, chunk_rows: int, trace: bool) -> 
 
 def _in_subprocess(url: str, path: str, args: argparse.Namespace, trace: bool) -> dict[str, Any]:
     command = [
-        sys.executable, "-m", "bench.export", "--worker", url, path,
-        "--rows", str(args.rows), "--chunk-rows", str(args.chunk_rows),
-    ] + (["--trace"] if trace else [])  # fmt: skip
+        sys.executable,
+        "-m",
+        "bench.export",
+        "--worker",
+        url,
+        path,
+        "--rows",
+        str(args.rows),
+        "--chunk-rows",
+        str(args.chunk_rows),
+    ] + (["--trace"] if trace else [])
     done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{path} on {url} failed:\n{done.stderr[-3000:]}")
@@ -246,8 +254,7 @@ def main(argv: list[str]) -> None:
         digests = {results[name][path]["timed"]["sha256"] for path in PATHS}
         results[name]["same_bytes"] = len(digests) == 1
 
-    headers = ["database", "path", "rows", "median s", "peak RSS MiB", "traced peak MiB",
-               "CSV MiB"]  # fmt: skip
+    headers = ["database", "path", "rows", "median s", "peak RSS MiB", "traced peak MiB", "CSV MiB"]
     same = ", ".join(f"{name}: {'yes' if r['same_bytes'] else 'no'}" for name, r in results.items())
     markdown = "\n".join(
         [
@@ -267,8 +274,13 @@ def main(argv: list[str]) -> None:
             f"Machine: {os.cpu_count()} CPUs, shared; figures vary with its load.",
         ]
     )
-    settings = {"rows": args.rows, "orders": args.orders, "chunk_rows": args.chunk_rows,
-                "sql": SQL, "repeats": REPEATS}  # fmt: skip
+    settings = {
+        "rows": args.rows,
+        "orders": args.orders,
+        "chunk_rows": args.chunk_rows,
+        "sql": SQL,
+        "repeats": REPEATS,
+    }
     write_results("export", {"settings": settings, "results": results}, markdown)
 
 

@@ -98,8 +98,9 @@ def indexed(
         client.close()
 
 
-def score_questions(store: QdrantSchemaStore, engine: Engine,
-                    questions: Sequence[GoldQuestion]) -> dict[str, Any]:  # fmt: skip
+def score_questions(
+    store: QdrantSchemaStore, engine: Engine, questions: Sequence[GoldQuestion]
+) -> dict[str, Any]:
     """Rank every question's tables with the production ranking and score recall@K."""
     records = []
     for q in questions:
@@ -107,16 +108,26 @@ def score_questions(store: QdrantSchemaStore, engine: Engine,
         raw = [t.name for t in store.search_tables(DATABASE, q.question, k=K).tables]
         gold = gold_tables(q.gold_sql)
         joined = top + list(expand_join_paths(top, engine.tables()))
-        records.append({
-            "id": q.id, "follow_up": q.previous_id is not None, "gold": sorted(gold),
-            "top": top, "hit": gold <= set(top), "raw_hit": gold <= set(raw),
-            "hit_with_joins": gold <= set(joined),
-        })  # fmt: skip
+        records.append(
+            {
+                "id": q.id,
+                "follow_up": q.previous_id is not None,
+                "gold": sorted(gold),
+                "top": top,
+                "hit": gold <= set(top),
+                "raw_hit": gold <= set(raw),
+                "hit_with_joins": gold <= set(joined),
+            }
+        )
     return summarise(records)
 
 
-def score(tables: list[TableDoc], questions: tuple[GoldQuestion, ...],
-          embedder: MemoEmbedder | None, glossary: Glossary | None) -> dict[str, Any]:  # fmt: skip
+def score(
+    tables: list[TableDoc],
+    questions: tuple[GoldQuestion, ...],
+    embedder: MemoEmbedder | None,
+    glossary: Glossary | None,
+) -> dict[str, Any]:
     """Index the schema, rank every question's tables, and score recall@K."""
     with indexed(tables, embedder, glossary) as (store, engine):
         return score_questions(store, engine, questions)
@@ -154,8 +165,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for with_glossary in (False, True):
             for language, questions in sets.items():
                 result = score(tables, questions, emb, glossary if with_glossary else None)
-                runs.append({"language": language, "mode": mode, "glossary": with_glossary,
-                             **result})  # fmt: skip
+                runs.append(
+                    {"language": language, "mode": mode, "glossary": with_glossary, **result}
+                )
                 print(f"{language} {mode} glossary={with_glossary}: {result['recall_at_5']}")
     return {
         "k": K,
@@ -195,16 +207,29 @@ def _side_by_side(runs: list[dict[str, Any]]) -> str:
         pair = {r["language"]: r for r in runs if (r["mode"], r["glossary"]) == (mode, glossary)}
         en, es = pair["en"], pair["es"]
         missed = {lang: {m["id"] for m in r["misses"]} for lang, r in pair.items()}
-        rows.append([
-            mode, "on" if glossary else "off", en["recall_at_5"], es["recall_at_5"],
-            round(es["recall_at_5"] - en["recall_at_5"], 4),
-            _ids(missed["es"] - missed["en"]), _ids(missed["en"] - missed["es"]),
-        ])  # fmt: skip
+        rows.append(
+            [
+                mode,
+                "on" if glossary else "off",
+                en["recall_at_5"],
+                es["recall_at_5"],
+                round(es["recall_at_5"] - en["recall_at_5"], 4),
+                _ids(missed["es"] - missed["en"]),
+                _ids(missed["en"] - missed["es"]),
+            ]
+        )
     return md_table(
-        ["retrieval", "glossary", "English @5", "Spanish @5", "es − en", "missed in Spanish only",
-         "missed in English only"],
+        [
+            "retrieval",
+            "glossary",
+            "English @5",
+            "Spanish @5",
+            "es − en",
+            "missed in Spanish only",
+            "missed in English only",
+        ],
         rows,
-    )  # fmt: skip
+    )
 
 
 def _ids(ids: set[str]) -> str:
@@ -213,16 +238,33 @@ def _ids(ids: set[str]) -> str:
 
 def markdown(data: dict[str, Any]) -> str:
     rows = [
-        [r["mode"], "on" if r["glossary"] else "off", r["language"], r["questions"],
-         r["recall_at_5"], r["standalone_recall_at_5"], r["recall_with_join_paths"],
-         r["raw_recall_at_5"], _ids({m["id"] for m in r["misses"]})]
+        [
+            r["mode"],
+            "on" if r["glossary"] else "off",
+            r["language"],
+            r["questions"],
+            r["recall_at_5"],
+            r["standalone_recall_at_5"],
+            r["recall_with_join_paths"],
+            r["raw_recall_at_5"],
+            _ids({m["id"] for m in r["misses"]}),
+        ]
         for r in data["runs"]
-    ]  # fmt: skip
+    ]
     table = md_table(
-        ["retrieval", "glossary", "language", "questions", "recall@5", "stand-alone @5 (67)",
-         "top 5 + join path", "raw store @5", "missed (production)"],
+        [
+            "retrieval",
+            "glossary",
+            "language",
+            "questions",
+            "recall@5",
+            "stand-alone @5 (67)",
+            "top 5 + join path",
+            "raw store @5",
+            "missed (production)",
+        ],
         rows,
-    )  # fmt: skip
+    )
     text = (
         "# Spanish vs English — demo schema (75 golden questions, translated by hand)\n\n"
         f"Recall@{data['k']} of all gold tables, production ranking (`Engine.rank_tables`, "
@@ -255,10 +297,20 @@ def _eval_markdown(ev: dict[str, Any]) -> str:
     rows = [["all", cell(totals["en"]), cell(totals["es"])]]
     for level in ("easy", "medium", "hard"):
         if level in ev["by_difficulty"]["en"]:
-            rows.append([level, cell(ev["by_difficulty"]["en"][level]),
-                         cell(ev["by_difficulty"]["es"][level])])  # fmt: skip
-    rows.append(["valid SQL", f"{totals['en']['valid_sql_rate']:.1%}",
-                 f"{totals['es']['valid_sql_rate']:.1%}"])  # fmt: skip
+            rows.append(
+                [
+                    level,
+                    cell(ev["by_difficulty"]["en"][level]),
+                    cell(ev["by_difficulty"]["es"][level]),
+                ]
+            )
+    rows.append(
+        [
+            "valid SQL",
+            f"{totals['en']['valid_sql_rate']:.1%}",
+            f"{totals['es']['valid_sql_rate']:.1%}",
+        ]
+    )
     model = (ev["model"]["es"] or {}).get("name", "?")
     mode = (ev["settings"]["es"] or {}).get("schema_mode", "?")
     return (

@@ -118,8 +118,9 @@ def main(argv: Sequence[str]) -> None:
             proxied = settings.model_copy(update={"ollama_base_url": recorder.url})
             for mode in modes:
                 baseline = not args.no_baseline and mode == "full"
-                run = _run_mode(args, proxied, settings, database, mode, baseline, recorder,
-                                tokenizer, suffix)  # fmt: skip
+                run = _run_mode(
+                    args, proxied, settings, database, mode, baseline, recorder, tokenizer, suffix
+                )
                 _keep(args, run)
                 runs.append(run)
     for run in runs:  # counting afterwards: the tokenizer must not slow the runs
@@ -129,8 +130,10 @@ def main(argv: Sequence[str]) -> None:
     systems = [summarise(run, side, label) for run, side, label in _sides(runs)]
     common = set.intersection(*(_counted(run) for run in runs)) if runs else set()
     if any(_counted(run) != common for run in runs):  # runs over different subsets
-        systems += [summarise(run, side, f"{label} (common {len(common)})", only=common)
-                    for run, side, label in _sides(runs)]  # fmt: skip
+        systems += [
+            summarise(run, side, f"{label} (common {len(common)})", only=common)
+            for run, side, label in _sides(runs)
+        ]
     data = {
         "set": str(args.set_path),
         "database": _shown(database),
@@ -200,9 +203,17 @@ METHOD = (
 )
 
 
-def _run_mode(args: argparse.Namespace, proxied: Any, settings: Any, database: str, mode: str,
-              baseline: bool, recorder: ChatRecorder, tokenizer: LlamaTokenizer,
-              suffix: str) -> dict[str, Any]:  # fmt: skip
+def _run_mode(
+    args: argparse.Namespace,
+    proxied: Any,
+    settings: Any,
+    database: str,
+    mode: str,
+    baseline: bool,
+    recorder: ChatRecorder,
+    tokenizer: LlamaTokenizer,
+    suffix: str,
+) -> dict[str, Any]:
 
     from backend.dialects import MYSQL, dialect_for_url
     from cli.eval_cmd import _check_model
@@ -223,8 +234,11 @@ def _run_mode(args: argparse.Namespace, proxied: Any, settings: Any, database: s
         engine = record.engine
         verdict = "ok" if engine is not None and engine.correct else "wrong"
         secs = engine.latency_s if engine is not None else 0.0
-        print(f"[{mode}{suffix} {len(loads)}/{len(selected)}] {record.question.id} {verdict} "
-              f"{secs:.1f}s load {loads[record.question.id]:.2f}", flush=True)  # fmt: skip
+        print(
+            f"[{mode}{suffix} {len(loads)}/{len(selected)}] {record.question.id} {verdict} "
+            f"{secs:.1f}s load {loads[record.question.id]:.2f}",
+            flush=True,
+        )
 
     sources = source_fingerprint()
     flushed = tokenizer.flush_slot()
@@ -233,23 +247,36 @@ def _run_mode(args: argparse.Namespace, proxied: Any, settings: Any, database: s
     clock = time.perf_counter()
     with _experiment(runner, args):
         results = runner.run_evaluation(selected, proxied, options, progress=progress)
-    timing = {"started_at": started.isoformat(timespec="seconds"),
-              "duration_s": round(time.perf_counter() - clock, 2)}  # fmt: skip
+    timing = {
+        "started_at": started.isoformat(timespec="seconds"),
+        "duration_s": round(time.perf_counter() - clock, 2),
+    }
     meta = run_record(
         gold_set=gold_set,
-        selection={"selected": len(selected), "tags": [], "limit": args.limit,
-                   "every": args.every},
-        settings=settings, options=options, engine_config=results.engine_config, health=health,
+        selection={"selected": len(selected), "tags": [], "limit": args.limit, "every": args.every},
+        settings=settings,
+        options=options,
+        engine_config=results.engine_config,
+        health=health,
         timing=timing,
-    )  # fmt: skip
+    )
     report = build_report(EvalRun(meta, results.records, BASELINE if baseline else None))
     label = f"{mode}{suffix}"
     path = write_report(report, report_path(args.name, label))
     print(render(report), flush=True)
     print(f"wrote {path} ({total} answers)", flush=True)
-    return {"mode": mode, "label": label, "baseline": baseline, "report": report, "path": path,
-            "calls": recorder.since(start), "loads": loads, "flushed": flushed,
-            "sources": sources, "timeout_s": settings.ollama_timeout_s}  # fmt: skip
+    return {
+        "mode": mode,
+        "label": label,
+        "baseline": baseline,
+        "report": report,
+        "path": path,
+        "calls": recorder.since(start),
+        "loads": loads,
+        "flushed": flushed,
+        "sources": sources,
+        "timeout_s": settings.ollama_timeout_s,
+    }
 
 
 def _keep(args: argparse.Namespace, run: dict[str, Any]) -> None:
@@ -266,11 +293,18 @@ def _reload(args: argparse.Namespace, mode: str, suffix: str) -> dict[str, Any]:
     label = f"{mode}{suffix}"
     kept = json.loads((args.calls_dir / f"{args.name}-{label}.json").read_text())
     path = report_path(args.name, label)
-    return {"mode": kept["mode"], "label": label, "baseline": kept["baseline"],
-            "report": json.loads(path.read_text()), "path": path,
-            "calls": [ChatCall(**c) for c in kept["calls"]], "loads": kept["loads"],
-            "flushed": kept.get("flushed"), "sources": kept.get("sources"),
-            "timeout_s": kept.get("timeout_s")}  # fmt: skip
+    return {
+        "mode": kept["mode"],
+        "label": label,
+        "baseline": kept["baseline"],
+        "report": json.loads(path.read_text()),
+        "path": path,
+        "calls": [ChatCall(**c) for c in kept["calls"]],
+        "loads": kept["loads"],
+        "flushed": kept.get("flushed"),
+        "sources": kept.get("sources"),
+        "timeout_s": kept.get("timeout_s"),
+    }
 
 
 def _select(questions: Sequence[Any], *, limit: int | None, every: int | None) -> list[Any]:
@@ -326,10 +360,20 @@ def _experiment(runner: Any, args: argparse.Namespace) -> Iterator[None]:
         runner.build_services = original_build
 
 
-SOURCES = ("backend/pipeline.py", "backend/context_builder.py", "backend/table_retrieval.py",
-           "backend/engine_config.py", "backend/prompts.py", "backend/schema_render.py",
-           "backend/schema_view.py", "backend/schema_budget.py", "backend/join_paths.py",
-           "wiring/services.py", "vectorstore/store.py", "vectorstore/collection.py")  # fmt: skip
+SOURCES = (
+    "backend/pipeline.py",
+    "backend/context_builder.py",
+    "backend/table_retrieval.py",
+    "backend/engine_config.py",
+    "backend/prompts.py",
+    "backend/schema_render.py",
+    "backend/schema_view.py",
+    "backend/schema_budget.py",
+    "backend/join_paths.py",
+    "wiring/services.py",
+    "vectorstore/store.py",
+    "vectorstore/collection.py",
+)
 
 
 def source_fingerprint() -> dict[str, str | None]:
@@ -403,8 +447,11 @@ def _asked(call: ChatCall) -> tuple[str, str]:
     first = users[0] if users else ""
     if "\nSQLQuery:" in first:
         text = first.rsplit("\nSQLQuery:", 1)[0]
-        text = text.rsplit("Follow-up question: ", 1)[-1] if "Follow-up question: " in text \
-            else text.rsplit("Question: ", 1)[-1]  # fmt: skip
+        text = (
+            text.rsplit("Follow-up question: ", 1)[-1]
+            if "Follow-up question: " in text
+            else text.rsplit("Question: ", 1)[-1]
+        )
         return "baseline", text.strip()
     return "engine", first.rsplit("Question: ", 1)[-1].strip()
 
@@ -424,8 +471,9 @@ def summarise(
 ) -> dict[str, Any]:
     """One system's figures; `only`: restricted to these question ids (a common subset)."""
     calls = calls_by_question(run, side)
-    counted = [q for q in run["report"]["questions"]
-               if q["counted"] and (only is None or q["id"] in only)]  # fmt: skip
+    counted = [
+        q for q in run["report"]["questions"] if q["counted"] and (only is None or q["id"] in only)
+    ]
     preds = [q if side == "engine" else (q.get("baseline") or {}) for q in counted]
     seconds = [p.get("latency_s", 0.0) for p in preds]
     per_q = [calls.get(q["id"], []) for q in counted]
@@ -513,13 +561,20 @@ def run_rates(run: dict[str, Any]) -> dict[str, Any]:
     return {
         "source": "the run's own calls",
         "prompt_tok_per_s": round(sum(c.prompt_eval_count for c in calls) / prompt_s, 1)
-        if prompt_s else None,
+        if prompt_s
+        else None,
         "gen_tok_per_s": round(sum(c.eval_count for c in calls) / gen_s, 1) if gen_s else None,
-    }  # fmt: skip
+    }
 
 
-def _projected(preds: list[dict[str, Any]], per_q: list[list[ChatCall]], rates: dict[str, Any],
-               *, uncached: bool = False, single_slot: bool = False) -> list[float]:  # fmt: skip
+def _projected(
+    preds: list[dict[str, Any]],
+    per_q: list[list[ChatCall]],
+    rates: dict[str, Any],
+    *,
+    uncached: bool = False,
+    single_slot: bool = False,
+) -> list[float]:
     """Seconds per question recomputed from token counts at `rates`, other time as measured.
 
     `uncached`: the first call evaluates its whole prompt (a truly cold server; this
@@ -552,12 +607,17 @@ def _question_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
         calls = calls_by_question(run, side)
         for q in run["report"]["questions"]:
             p = q if side == "engine" else (q.get("baseline") or {})
-            rows.append({
-                "system": run["label"] if side == "engine" else BASELINE,
-                "id": q["id"], "correct": p.get("correct"), "valid_sql": p.get("valid_sql"),
-                "latency_s": p.get("latency_s"), "retries": p.get("retries", 0),
-                "calls": [c.to_json() for c in calls.get(q["id"], [])],
-            })  # fmt: skip
+            rows.append(
+                {
+                    "system": run["label"] if side == "engine" else BASELINE,
+                    "id": q["id"],
+                    "correct": p.get("correct"),
+                    "valid_sql": p.get("valid_sql"),
+                    "latency_s": p.get("latency_s"),
+                    "retries": p.get("retries", 0),
+                    "calls": [c.to_json() for c in calls.get(q["id"], [])],
+                }
+            )
     return rows
 
 
@@ -589,15 +649,21 @@ def _nearest_rank(values: Sequence[float], fraction: float) -> float | None:
 # -- the table -----------------------------------------------------------------------------
 
 COLUMNS = (
-    ("system", "system"), ("accuracy", "exec. accuracy"), ("valid_sql_rate", "valid SQL"),
-    ("prompt_tokens_p50", "prompt tok p50"), ("prompt_tokens_max", "max"),
+    ("system", "system"),
+    ("accuracy", "exec. accuracy"),
+    ("valid_sql_rate", "valid SQL"),
+    ("prompt_tokens_p50", "prompt tok p50"),
+    ("prompt_tokens_max", "max"),
     ("evaluated_tokens_per_question_p50", "evaluated tok/q p50"),
-    ("cached_fraction", "cached"), ("single_slot_shared_fraction", "1-slot reusable"),
-    ("seconds_cold", "cold s"), ("seconds_warm_median", "warm median s"),
-    ("seconds_warm_p90", "warm p90 s"), ("projected_cold_uncached", "cold s, nothing cached*"),
+    ("cached_fraction", "cached"),
+    ("single_slot_shared_fraction", "1-slot reusable"),
+    ("seconds_cold", "cold s"),
+    ("seconds_warm_median", "warm median s"),
+    ("seconds_warm_p90", "warm p90 s"),
+    ("projected_cold_uncached", "cold s, nothing cached*"),
     ("projected_warm_median_single_slot", "warm median s, 1-slot server*"),
     ("load_1m_median", "load 1m"),
-)  # fmt: skip
+)
 PERCENT = {"accuracy", "valid_sql_rate", "cached_fraction", "single_slot_shared_fraction"}
 
 
@@ -633,9 +699,11 @@ def render(data: dict[str, Any]) -> str:
     for run in data["runs"]:
         load, cal = run["load_1m_at_calls"], run.get("speeds") or {}
         rates = f"{cal.get('prompt_tok_per_s')} / {cal.get('gen_tok_per_s')}" if cal else "-"
-        lines.append(f"| {run['label']} | {run['questions_selected']} | {run['started_at']} | "
-                     f"{run['duration_s'] / 60:.0f} | {load['min']} / {load['median']} / "
-                     f"{load['max']} | {rates} |")  # fmt: skip
+        lines.append(
+            f"| {run['label']} | {run['questions_selected']} | {run['started_at']} | "
+            f"{run['duration_s'] / 60:.0f} | {load['min']} / {load['median']} / "
+            f"{load['max']} | {rates} |"
+        )
     lines += [
         "",
         "\\* projected from the token counts at the run's measured speeds (below), other "

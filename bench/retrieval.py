@@ -89,8 +89,9 @@ def production_engine(
 ) -> Engine:
     """An `Engine` over `index` whose `rank_tables` is the product's retrieval, unchanged;
     with a `model`, its `choose_tables` is the product's table selection."""
-    config = EngineConfig(database=database, retrieval_k=K, schema_mode="retrieve",
-                          table_selection=model is not None)  # fmt: skip
+    config = EngineConfig(
+        database=database, retrieval_k=K, schema_mode="retrieve", table_selection=model is not None
+    )
     return Engine(model=model or _NoModel(), runner=_NoRunner(), index=index, config=config)
 
 
@@ -129,8 +130,9 @@ class Scope:
         return {(f"{q.db_id}__{t}" if self.qualified else t).lower() for t in q.gold_tables}
 
 
-def build_scopes(catalog: list[dict[str, Any]], questions: list[SpiderQuestion], natural: bool
-                 ) -> list[Scope]:  # fmt: skip
+def build_scopes(
+    catalog: list[dict[str, Any]], questions: list[SpiderQuestion], natural: bool
+) -> list[Scope]:
     dev = set(dev_databases(catalog, questions))
     per_db: dict[str, dict[str, TableDoc]] = defaultdict(dict)
     for entry in catalog:
@@ -153,9 +155,12 @@ def build_scopes(catalog: list[dict[str, Any]], questions: list[SpiderQuestion],
 
 def _dense_top(client: QdrantClient, database: str, vector: list[float], k: int) -> list[str]:
     points = client.query_points(
-        collection_name("schema", database), query=vector, using="dense", limit=8 * k,
+        collection_name("schema", database),
+        query=vector,
+        using="dense",
+        limit=8 * k,
         with_payload=["table"],
-    ).points  # fmt: skip
+    ).points
     seen: list[str] = []
     for point in points:
         table = str((point.payload or {}).get("table", ""))
@@ -298,8 +303,9 @@ def _mysql_scope(questions: list[SpiderQuestion], args: argparse.Namespace) -> S
     )
 
 
-def real_embedder(url: str, model: str, *, sparse_only: bool = False
-                  ) -> tuple[MemoEmbedder | None, str]:  # fmt: skip
+def real_embedder(
+    url: str, model: str, *, sparse_only: bool = False
+) -> tuple[MemoEmbedder | None, str]:
     """The real embedder on Ollama's API at `url`, or None and why hybrid is skipped."""
     if sparse_only:
         return None, "hybrid skipped (--sparse-only)"
@@ -310,8 +316,9 @@ def real_embedder(url: str, model: str, *, sparse_only: bool = False
     return MemoEmbedder(inner), f"real embeddings: {model} at {url}"
 
 
-def _embedder(args: argparse.Namespace, questions: list[SpiderQuestion]
-              ) -> tuple[MemoEmbedder | None, str]:  # fmt: skip
+def _embedder(
+    args: argparse.Namespace, questions: list[SpiderQuestion]
+) -> tuple[MemoEmbedder | None, str]:
     embedder, note = real_embedder(args.embed_url, args.embed_model, sparse_only=args.sparse_only)
     if embedder is None:
         return None, note
@@ -398,17 +405,39 @@ def markdown(data: dict[str, Any]) -> str:
                 r["rank_ms"]["p95"],
             ]
         )
-        rows.append([
-            r["scope"], r["mode"], text, "raw store", r["questions"],
-            r["raw_recall_at_5"], r["raw_recall_with_join_paths"], dense, r["raw_recall_at_10"],
-            r["index_s"], r["raw_search_ms"]["p50"], r["raw_search_ms"]["p95"],
-        ])  # fmt: skip
+        rows.append(
+            [
+                r["scope"],
+                r["mode"],
+                text,
+                "raw store",
+                r["questions"],
+                r["raw_recall_at_5"],
+                r["raw_recall_with_join_paths"],
+                dense,
+                r["raw_recall_at_10"],
+                r["index_s"],
+                r["raw_search_ms"]["p50"],
+                r["raw_search_ms"]["p95"],
+            ]
+        )
     main = md_table(
-        ["scope", "retrieval", "schema text", "ranking", "questions", "recall@5",
-         "top 5 + join path", "dense-only @5 (diag.)", "raw recall@10 (diag.)", "index s",
-         "p50 ms", "p95 ms"],
+        [
+            "scope",
+            "retrieval",
+            "schema text",
+            "ranking",
+            "questions",
+            "recall@5",
+            "top 5 + join path",
+            "dense-only @5 (diag.)",
+            "raw recall@10 (diag.)",
+            "index s",
+            "p50 ms",
+            "p95 ms",
+        ],
         rows,
-    )  # fmt: skip
+    )
     per_db_runs = [
         r for r in data["runs"] if r["scope"].startswith("per database") and not r["natural_names"]
     ]
@@ -430,8 +459,9 @@ def markdown(data: dict[str, Any]) -> str:
             for db in dbs
         ],
     )
-    targets = md_table(["scope", "retrieval", "target", "recall@5", "worst database", "verdict"],
-                       _targets(data))  # fmt: skip
+    targets = md_table(
+        ["scope", "retrieval", "target", "recall@5", "worst database", "verdict"], _targets(data)
+    )
     changed = "; ".join(
         f"{r['scope']}, {r['mode']}: +{len(r['gained_over_raw'])} / -{len(r['lost_against_raw'])}"
         for r in data["runs"]
@@ -444,15 +474,18 @@ def markdown(data: dict[str, Any]) -> str:
         f"RRF-fused in embedded Qdrant. {data['embedding']}.\n\n"
         "**production** = `Engine.rank_tables`, the engine's own retrieval call (store "
         "searched max(4k, 20) = 20 deep, then `promote_fk_neighbours`), with "
-        "`schema_mode=\"retrieve\"`; **raw store** = `search_tables(k=5)` alone, the ranking "
+        '`schema_mode="retrieve"`; **raw store** = `search_tables(k=5)` alone, the ranking '
         "published before the re-rank (comparison row). p50/p95: per question, of that "
         "ranking's call (production includes its deeper search and the re-rank); timings were "
         "taken on a shared, loaded machine — compare rows of one run, not across runs.\n\n"
         + main
-        + "\n\nTargets (issue 3), production ranking, identifiers only:\n\n" + targets
+        + "\n\nTargets (issue 3), production ranking, identifiers only:\n\n"
+        + targets
         + f"\n\nQuestions gained / lost by production against raw: {changed}.\n"
-        + "\nPer database, recall@5:\n\n" + per_db + "\n"
-    )  # fmt: skip
+        + "\nPer database, recall@5:\n\n"
+        + per_db
+        + "\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -71,8 +71,9 @@ MIN_TABLES = 300
 TARGETS = {("hybrid", "en"): 0.90, ("sparse", "en"): 0.75, ("hybrid", "es"): 0.85}
 
 
-def distractor_entries(catalog: Sequence[dict[str, Any]], names: Sequence[str]
-                       ) -> list[dict[str, Any]]:  # fmt: skip
+def distractor_entries(
+    catalog: Sequence[dict[str, Any]], names: Sequence[str]
+) -> list[dict[str, Any]]:
     """Spider train tables whose name is none of `names`, singular or plural."""
     return [
         entry
@@ -82,8 +83,9 @@ def distractor_entries(catalog: Sequence[dict[str, Any]], names: Sequence[str]
     ]
 
 
-def distractor_tables(catalog: Sequence[dict[str, Any]], names: Sequence[str],
-                      limit: int | None = None) -> list[TableDoc]:  # fmt: skip
+def distractor_tables(
+    catalog: Sequence[dict[str, Any]], names: Sequence[str], limit: int | None = None
+) -> list[TableDoc]:
     """The distractors as `bench/retrieval.py` indexes them; `limit` draws a fixed sample."""
     entries = distractor_entries(catalog, names)
     if limit is not None and limit < len(entries):
@@ -138,8 +140,9 @@ def _scope_runs(
     glossary = None if args.no_glossary else load_glossary(GLOSSARY)
     runs = []
     modes: list[tuple[str, MemoEmbedder | None, ChatModel | None]] = [
-        ("sparse", None, None), ("hybrid", embedder, None)
-    ]  # fmt: skip
+        ("sparse", None, None),
+        ("hybrid", embedder, None),
+    ]
     if args.selection:
         modes.append(("hybrid + selection", embedder, _chat_model(args)))
     for mode, emb, model in modes:
@@ -153,10 +156,14 @@ def _scope_runs(
                 result = score_questions(store, engine, questions)
                 per_question_ms = (time.perf_counter() - began) * 1000 / len(questions)
                 result.update(
-                    scope=scope, tables=len(tables), mode=mode, language=language,
-                    index_s=index_s, ms_per_question=round(per_question_ms, 1),
+                    scope=scope,
+                    tables=len(tables),
+                    mode=mode,
+                    language=language,
+                    index_s=index_s,
+                    ms_per_question=round(per_question_ms, 1),
                     by_difficulty=_by_difficulty(result, questions),
-                )  # fmt: skip
+                )
                 runs.append(result)
                 print(f"{scope}, {mode}, {language}: {result['recall_at_5']}", flush=True)
     return runs
@@ -165,14 +172,20 @@ def _scope_runs(
 def _chat_model(args: argparse.Namespace) -> ChatModel:
     """The product's chat model on the served model, as the wiring builds it."""
     return OllamaChatModel(
-        base_url=args.embed_url, model=args.chat_model, num_ctx=8192, timeout_s=300,
+        base_url=args.embed_url,
+        model=args.chat_model,
+        num_ctx=8192,
+        timeout_s=300,
         keep_alive="30m",
-    )  # fmt: skip
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    sets = {language: load_set(path).questions for language, path in SETS.items()
-            if language in args.languages.split(",")}  # fmt: skip
+    sets = {
+        language: load_set(path).questions
+        for language, path in SETS.items()
+        if language in args.languages.split(",")
+    }
     demo, source = demo_tables(args.db, args.knowledge, args.orders)
     distractors = distractor_tables(load_catalog(), DEMO_TABLE_NAMES, args.distractors)
     everything = demo + distractors
@@ -221,10 +234,17 @@ def _accuracy_markdown(accuracy: dict[str, Any] | None) -> str:
     if not accuracy:
         return "\n\nExecution accuracy: not measured in this run (`--accuracy`)."
     rows = [
-        [scope, r["questions"], r["accuracy"], r["valid_sql_rate"], r["median_s"], r["p90_s"],
-         _ids(r["wrong"])]
+        [
+            scope,
+            r["questions"],
+            r["accuracy"],
+            r["valid_sql_rate"],
+            r["median_s"],
+            r["p90_s"],
+            _ids(r["wrong"]),
+        ]
         for scope, r in accuracy["runs"].items()
-    ]  # fmt: skip
+    ]
     headers = ["scope", "questions", "accuracy", "valid SQL", "median s", "p90 s", "wrong"]
     return (
         "\n\nExecution accuracy, `keskinube eval --schema-mode retrieve` (real model; "
@@ -235,34 +255,57 @@ def _accuracy_markdown(accuracy: dict[str, Any] | None) -> str:
 def markdown(data: dict[str, Any]) -> str:
     rows = [
         [
-            r["scope"], r["tables"], r["mode"], r["language"], r["questions"], r["recall_at_5"],
+            r["scope"],
+            r["tables"],
+            r["mode"],
+            r["language"],
+            r["questions"],
+            r["recall_at_5"],
             *(r["by_difficulty"].get(level, "-") for level in DIFFICULTIES),
-            r["recall_with_join_paths"], r["raw_recall_at_5"], r["index_s"], r["ms_per_question"],
+            r["recall_with_join_paths"],
+            r["raw_recall_at_5"],
+            r["index_s"],
+            r["ms_per_question"],
             _ids([m["id"] for m in r["misses"]]),
         ]
         for r in data["runs"]
-    ]  # fmt: skip
+    ]
     table = md_table(
-        ["scope", "tables", "retrieval", "language", "questions", "recall@5", "easy", "medium",
-         "hard", "top 5 + join path", "raw store @5", "index s", "ms / question", "missed"],
+        [
+            "scope",
+            "tables",
+            "retrieval",
+            "language",
+            "questions",
+            "recall@5",
+            "easy",
+            "medium",
+            "hard",
+            "top 5 + join path",
+            "raw store @5",
+            "index s",
+            "ms / question",
+            "missed",
+        ],
         rows,
-    )  # fmt: skip
+    )
     return (
         f"# Retrieval in business words, at {data['tables_at_scale']} tables\n\n"
         f"`bench/golden/scale.jsonl` ({data['questions']['en']} questions that avoid the "
         "schema's names) and `scale_es.jsonl` (the same in Spanish). A question counts only "
         f"if all its gold tables are in the top {data['k']} of `Engine.rank_tables` "
-        "(`schema_mode=\"retrieve\"`). Demo tables: "
+        '(`schema_mode="retrieve"`). Demo tables: '
         f"{data['demo_tables']}, {data['demo_source']}. Distractors: {data['distractors']} "
         "Spider train tables (identifiers only; none named like a demo table, singular or "
         f"plural). Glossary: {'on' if data['glossary'] else 'off'}. {data['embedding']}.\n\n"
         + table
-        + "\n\nTargets (issue 15):\n\n" + _targets(data)
+        + "\n\nTargets (issue 15):\n\n"
+        + _targets(data)
         + _accuracy_markdown(data.get("accuracy"))
         + "\n\ntop 5 + join path: with the tables the engine adds to join them; raw store: "
         "`search_tables(k=5)` without the engine's re-rank. Timings from a shared 2-core "
         "machine: compare rows of one run only.\n"
-    )  # fmt: skip
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -280,9 +323,10 @@ def main(argv: list[str] | None = None) -> None:
         "--distractors", type=int, help="a fixed sample of N distractors (default: all)"
     )
     parser.add_argument(
-        "--selection", action="store_true",
+        "--selection",
+        action="store_true",
         help="also rank with table selection (TABLE_SELECTION): the real chat model picks",
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--chat-model", default=os.environ.get("OLLAMA_MODEL") or "qwen2.5-coder:1.5b"
     )

@@ -58,8 +58,19 @@ def ensure_scratch_database(url: str, distractors: list[TableDoc], orders: int) 
 
 def _eval(question_set: Path, url: str, out: Path, limit: int | None) -> dict[str, Any]:
     keskinube = str(Path(sys.executable).with_name("keskinube"))
-    command = [keskinube, "eval", "--set", str(question_set), "--db", url, "--schema-mode",
-               "retrieve", "--out", str(out), "--no-progress"]  # fmt: skip
+    command = [
+        keskinube,
+        "eval",
+        "--set",
+        str(question_set),
+        "--db",
+        url,
+        "--schema-mode",
+        "retrieve",
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
     if limit:
         command += ["--limit", str(limit)]
     subprocess.run(command, check=True)

@@ -96,15 +96,17 @@ def main(argv: list[str]) -> None:
             seconds.append(time.perf_counter() - started)
             if checked.problems:
                 counts["sample_flagged"] += q["idx"] in sample
-                flagged.append({"idx": q["idx"], "sql": gold,
-                                "problems": [p.text for p in checked.problems]})  # fmt: skip
+                flagged.append(
+                    {"idx": q["idx"], "sql": gold, "problems": [p.text for p in checked.problems]}
+                )
             if checked.repaired:
                 counts["gold_repaired"] += 1
                 before, _ = _rows(engines[db], gold)
                 after, error = _rows(engines[db], checked.sql)
                 if before != after:
-                    changed_rows.append({"idx": q["idx"], "sql": gold, "repaired": checked.sql,
-                                         "error": error})  # fmt: skip
+                    changed_rows.append(
+                        {"idx": q["idx"], "sql": gold, "repaired": checked.sql, "error": error}
+                    )
             raw = q["gold_sql"]
             _, raw_error = _rows(engines[db], raw)
             if raw_error is not None:
@@ -116,8 +118,13 @@ def main(argv: list[str]) -> None:
                     still.append({"idx": q["idx"], "sql": fixed.sql, "error": fixed_error})
                 counts["raw_flagged"] += bool(fixed.problems)
     timing = summarise_ms(seconds)
-    data = {"counts": dict(counts), "timing": timing, "flagged": flagged,
-            "repair_changed_rows": changed_rows, "raw_still_failing": still}  # fmt: skip
+    data = {
+        "counts": dict(counts),
+        "timing": timing,
+        "flagged": flagged,
+        "repair_changed_rows": changed_rows,
+        "raw_still_failing": still,
+    }
     rows = [
         ["gold queries checked (gold_sql_mysql)", counts["questions"]],
         ["flagged (false positives)", len(flagged)],

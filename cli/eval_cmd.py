@@ -198,8 +198,11 @@ def _run(
             verdict = "correct" if engine is not None and engine.correct else "wrong"
             seconds = engine.latency_s if engine is not None else 0.0
             status = record.skipped or record.gold_error or verdict
-            print(f"[{done}/{total}] {record.question.id}: {status} ({seconds:.1f} s)",
-                  file=sys.stderr, flush=True)  # fmt: skip
+            print(
+                f"[{done}/{total}] {record.question.id}: {status} ({seconds:.1f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
         bar.update()
 
     try:

@@ -130,8 +130,9 @@ def _import(args: argparse.Namespace) -> int:
     try:
         text = args.file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        print(tr("knowledge.cli.unreadable", path=str(args.file), error=str(error)),
-              file=sys.stderr)  # fmt: skip
+        print(
+            tr("knowledge.cli.unreadable", path=str(args.file), error=str(error)), file=sys.stderr
+        )
         return 2
     settings = get_settings()
     business = create_database_engine(args.db or settings.business_database_url)
@@ -144,8 +145,7 @@ def _import(args: argparse.Namespace) -> int:
         parsed = parse_knowledge(text, schema)
         saved = import_knowledge(store, parsed, save=not args.dry_run, by="cli")
     except KnowledgeFileError as error:
-        print(tr("knowledge.cli.bad_file", path=str(args.file), error=str(error)),
-              file=sys.stderr)  # fmt: skip
+        print(tr("knowledge.cli.bad_file", path=str(args.file), error=str(error)), file=sys.stderr)
         return 2
     finally:
         store.engine.dispose()

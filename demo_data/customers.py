@@ -30,11 +30,21 @@ def add_customers(world: World, rng: random.Random, spec: DemoSpec) -> None:
         first, last = person_name(rng, region)
         name = _customer_name(rng, segment, first, last, city, country, used_names)
         rows.append(
-            (customer_id, name, segment, first, last,
-             _customer_email(rng, segment, first, last, name, country),
-             _phone(rng, segment, country), city, country, region_ids[region], manager,
-             _timestamp(spec, created))
-        )  # fmt: skip
+            (
+                customer_id,
+                name,
+                segment,
+                first,
+                last,
+                _customer_email(rng, segment, first, last, name, country),
+                _phone(rng, segment, country),
+                city,
+                country,
+                region_ids[region],
+                manager,
+                _timestamp(spec, created),
+            )
+        )
         world.customer_segment.append(segment)
         world.customer_region.append(region)
         world.customer_manager.append(manager)
@@ -63,9 +73,14 @@ def _draft_customer(
 
 
 def _customer_name(
-    rng: random.Random, segment: str, first: str, last: str, city: str, country: str,
+    rng: random.Random,
+    segment: str,
+    first: str,
+    last: str,
+    city: str,
+    country: str,
     used: set[str],
-) -> str:  # fmt: skip
+) -> str:
     if segment == "Consumer":
         return f"{first} {last}"
     root, sector = rng.choice(names.COMPANY_ROOTS), rng.choice(names.COMPANY_SECTORS)
@@ -82,10 +97,21 @@ def _customer_name(
 
 
 TLDS = {
-    "United Kingdom": "co.uk", "Ireland": "ie", "Spain": "es", "Portugal": "pt", "France": "fr",
-    "Belgium": "be", "Netherlands": "nl", "Germany": "de", "Austria": "at", "Switzerland": "ch",
-    "Italy": "it", "Sweden": "se", "Denmark": "dk", "Norway": "no",
-}  # fmt: skip
+    "United Kingdom": "co.uk",
+    "Ireland": "ie",
+    "Spain": "es",
+    "Portugal": "pt",
+    "France": "fr",
+    "Belgium": "be",
+    "Netherlands": "nl",
+    "Germany": "de",
+    "Austria": "at",
+    "Switzerland": "ch",
+    "Italy": "it",
+    "Sweden": "se",
+    "Denmark": "dk",
+    "Norway": "no",
+}
 
 
 def _customer_email(

@@ -74,9 +74,21 @@ class _Staff:
         rate = None if commission is None else f"0.{rng.randint(*commission):03d}"
         employee_id = len(self.rows) + 1
         self.rows.append(
-            (employee_id, first, last, self._email(first, last), title, department, office_id,
-             manager_id, hired, left, money(salary * 100), rate)
-        )  # fmt: skip
+            (
+                employee_id,
+                first,
+                last,
+                self._email(first, last),
+                title,
+                department,
+                office_id,
+                manager_id,
+                hired,
+                left,
+                money(salary * 100),
+                rate,
+            )
+        )
         return employee_id
 
     def _office_region(self, office_id: int) -> str:
@@ -147,10 +159,19 @@ def _add_catalogue(world: World, rng: random.Random, spec: DemoSpec) -> None:
             launched, stopped = _product_dates(rng, spec)
             sku = f"{category[:3].upper()}-{1000 + product_id}"
             products.append(
-                (product_id, sku, name, category_id, supplier + 1, money(price), money(cost),
-                 launched.isoformat(), int(stopped is not None),
-                 stopped.isoformat() if stopped else None)
-            )  # fmt: skip
+                (
+                    product_id,
+                    sku,
+                    name,
+                    category_id,
+                    supplier + 1,
+                    money(price),
+                    money(cost),
+                    launched.isoformat(),
+                    int(stopped is not None),
+                    stopped.isoformat() if stopped else None,
+                )
+            )
             world.product_prices.append(_price_history(price))
             world.product_return_rate.append(return_rate)
     world.rows["products"] = products
@@ -202,8 +223,9 @@ def _index_months(world: World, spec: DemoSpec, products: list[Row]) -> None:
         first = date(year, month, 1).isoformat()
         last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).isoformat()
         on_sale = [
-            index for index, row in enumerate(products)
+            index
+            for index, row in enumerate(products)
             if str(row[7]) <= first and (row[9] is None or str(row[9]) > last)
-        ]  # fmt: skip
+        ]
         weights = [1.0 / (popularity[index] + 2) for index in on_sale]
         world.month_products.append((on_sale, list(accumulate(weights))))

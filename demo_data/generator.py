@@ -143,9 +143,17 @@ class _Facts:
         shipping = _shipping(segment, net)
         status, delivered = self._fulfil(order_id, customer, placed, net + shipping)
         self.batch["orders"].append(
-            (order_id, customer + 1, self._rep(customer, channel), self.dates[day], status,
-             channel, code, money(shipping))
-        )  # fmt: skip
+            (
+                order_id,
+                customer + 1,
+                self._rep(customer, channel),
+                self.dates[day],
+                status,
+                channel,
+                code,
+                money(shipping),
+            )
+        )
         if delivered is not None:
             self._returns(lines, delivered)
 
@@ -255,9 +263,15 @@ class _Facts:
             return
         arrived = self.timestamp(delivered) if delivered and delivered < self.cutoff else None
         self.batch["shipments"].append(
-            (self._next_id("shipments"), order_id, carrier, tracking, self.timestamp(shipped),
-             arrived)
-        )  # fmt: skip
+            (
+                self._next_id("shipments"),
+                order_id,
+                carrier,
+                tracking,
+                self.timestamp(shipped),
+                arrived,
+            )
+        )
 
     def _returns(self, lines: list[Line], delivered: int) -> None:
         """A few delivered lines come back within a month, fully or in part."""
@@ -274,9 +288,15 @@ class _Facts:
             if reason == "changed_mind":
                 refund = refund * 85 // 100  # restocking fee
             self.batch["returns"].append(
-                (self._next_id("returns"), item_id, units, reason,
-                 self.dates[returned // DAY], money(refund))
-            )  # fmt: skip
+                (
+                    self._next_id("returns"),
+                    item_id,
+                    units,
+                    reason,
+                    self.dates[returned // DAY],
+                    money(refund),
+                )
+            )
 
 
 def _shipping(segment: str, net: int) -> int:

@@ -179,8 +179,13 @@ def _load(
             metadata.drop_all(conn, tables=list(DEMO_TABLES), checkfirst=True)
             _create_tables(conn)
             conn.commit()
-            bar = tqdm(total=spec.orders, unit="orders", disable=None if progress else True,
-                       file=sys.stderr, desc="demo data")  # fmt: skip
+            bar = tqdm(
+                total=spec.orders,
+                unit="orders",
+                disable=None if progress else True,
+                file=sys.stderr,
+                desc="demo data",
+            )
             with bar:
                 for batch in generate(spec, chunk_orders=chunk_orders):
                     _insert_batch(conn, batch, counts)

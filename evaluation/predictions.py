@@ -140,10 +140,15 @@ def baseline_prediction(
     table = ResultTable.from_frame(result.frame)
     verdict = score(gold, table, rounding=rounding)
     return _executed(
-        failed, seconds, reason=verdict.reason, error=None, correct=verdict.correct,
+        failed,
+        seconds,
+        reason=verdict.reason,
+        error=None,
+        correct=verdict.correct,
         correct_fair=score_fair(gold, table, question, rounding=rounding),
-        valid_sql=True, rows=result.row_count,
-    )  # fmt: skip
+        valid_sql=True,
+        rows=result.row_count,
+    )
 
 
 def _executed(base: Prediction, seconds: float, **changes: Any) -> Prediction:

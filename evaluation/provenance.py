@@ -62,10 +62,13 @@ def prompt_record() -> dict[str, str]:
 
 def engine_settings(config: EngineConfig | None, settings: Settings) -> dict[str, Any]:
     """The knobs that change answers: retrieval, context, retries, schema mode, row cap."""
-    used = config or EngineConfig(database="-", row_limit=settings.row_limit,
-                                  max_retries=settings.max_retries,
-                                  retrieval_k=settings.retrieval_k,
-                                  num_ctx=settings.ollama_num_ctx)  # fmt: skip
+    used = config or EngineConfig(
+        database="-",
+        row_limit=settings.row_limit,
+        max_retries=settings.max_retries,
+        retrieval_k=settings.retrieval_k,
+        num_ctx=settings.ollama_num_ctx,
+    )
     return {
         "k": used.retrieval_k,
         "num_ctx": used.num_ctx,

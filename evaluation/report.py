@@ -99,9 +99,14 @@ def _questions_table(questions: Sequence[dict[str, Any]], with_baseline: bool) -
             status = "skip" if q["skipped"] or q["gold_error"] else "ctx"
         tokens = f"{q.get('prompt_tokens', 0)}+{q.get('completion_tokens', 0)}"
         row = [
-            q["id"], q["difficulty"] or "-", status, "yes" if q["valid_sql"] else "no",
-            str(q.get("retries", 0)), tokens, f"{q.get('latency_s', 0.0):.2f}",
-        ]  # fmt: skip
+            q["id"],
+            q["difficulty"] or "-",
+            status,
+            "yes" if q["valid_sql"] else "no",
+            str(q.get("retries", 0)),
+            tokens,
+            f"{q.get('latency_s', 0.0):.2f}",
+        ]
         if with_baseline:
             row.append("yes" if (q.get("baseline") or {}).get("correct") else "no")
         row.append(_short(q["skipped"] or q["gold_error"] or q.get("reason") or ""))

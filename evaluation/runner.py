@@ -170,9 +170,12 @@ class _DatabaseRun:
     def _open_baseline(self) -> None:
         s = self.settings
         model = lc.ModelSettings(
-            base_url=s.ollama_base_url, model=s.ollama_model, num_ctx=s.ollama_num_ctx,
-            timeout_s=s.ollama_timeout_s, keep_alive=s.ollama_keep_alive,
-        )  # fmt: skip
+            base_url=s.ollama_base_url,
+            model=s.ollama_model,
+            num_ctx=s.ollama_num_ctx,
+            timeout_s=s.ollama_timeout_s,
+            keep_alive=s.ollama_keep_alive,
+        )
         try:
             self.baseline = lc.LangChainBaseline(
                 database_url=self.url, model=model, top_k=s.row_limit
@@ -191,8 +194,13 @@ class _DatabaseRun:
         answer = services.engine.ask(question.question, EVAL_ACTOR, self._conversation(question))
         latency = time.perf_counter() - started
         rounding = self.options.rounding
-        steps = engine_steps(answer, services.engine.runner, gold,
-                             row_limit=self.settings.row_limit, rounding=rounding)  # fmt: skip
+        steps = engine_steps(
+            answer,
+            services.engine.runner,
+            gold,
+            row_limit=self.settings.row_limit,
+            rounding=rounding,
+        )
         engine = engine_prediction(answer, latency, gold, rounding=rounding, steps=steps)
         record = QuestionRecord(
             question=question,
@@ -230,9 +238,13 @@ class _DatabaseRun:
         earlier = [q.question for q in ancestors(question, self.by_id)]
         output = self.baseline.generate(lc.question_text(question.question, earlier))
         return baseline_prediction(
-            output, runner, gold, row_limit=self.settings.row_limit,
-            rounding=self.options.rounding, question=question.question,
-        )  # fmt: skip
+            output,
+            runner,
+            gold,
+            row_limit=self.settings.row_limit,
+            rounding=self.options.rounding,
+            question=question.question,
+        )
 
 
 def _memory_qdrant() -> QdrantClient:

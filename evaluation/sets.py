@@ -79,8 +79,9 @@ def load_set(path: Path, *, gold_field: str | None = None, mysql: bool = False) 
     if not records:
         raise EvalSetError(f"{path}: no questions in the file")
     field = gold_field or _pick_gold_field(path, [r for _, r in records], mysql=mysql)
-    questions = [_question(path, line, record, field, index) for index, (line, record)
-                 in enumerate(records)]  # fmt: skip
+    questions = [
+        _question(path, line, record, field, index) for index, (line, record) in enumerate(records)
+    ]
     _check_links(path, questions, [line for line, _ in records])
     return GoldSet(str(path), tuple(questions), field, set_hash(questions))
 

@@ -43,8 +43,15 @@ def mlflow_metrics(report: dict[str, Any]) -> dict[str, float]:
         sides.append(("baseline_", report["baseline"]))
     for prefix, side in sides:
         totals = side["totals"]
-        for key in ("accuracy", "valid_sql_rate", "retries", "mean_prompt_tokens",
-                    "mean_completion_tokens", "cache_hits", "questions"):  # fmt: skip
+        for key in (
+            "accuracy",
+            "valid_sql_rate",
+            "retries",
+            "mean_prompt_tokens",
+            "mean_completion_tokens",
+            "cache_hits",
+            "questions",
+        ):
             _put(metrics, f"{prefix}{key}", totals.get(key))
         for stat in ("median", "p90", "mean"):
             _put(metrics, f"{prefix}latency_{stat}_s", totals["latency_s"].get(stat))

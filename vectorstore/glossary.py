@@ -62,8 +62,9 @@ class Glossary:
             start += size
         return found
 
-    def _match(self, keys: list[str], words: Sequence[str], start: int, longest: int
-               ) -> tuple[int, tuple[Phrase, ...]]:  # fmt: skip
+    def _match(
+        self, keys: list[str], words: Sequence[str], start: int, longest: int
+    ) -> tuple[int, tuple[Phrase, ...]]:
         """(words consumed, phrases) at `start`: the longest term, else a prefix, else none."""
         for size in range(min(longest, len(keys) - start), 0, -1):
             phrases = self.phrases.get(tuple(keys[start : start + size]))

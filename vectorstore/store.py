@@ -183,8 +183,10 @@ class QdrantSchemaStore:
 
     def list_notes(self, database: str) -> list[Note]:
         records = self._collection("notes", database).scroll(["body", "note_title"])
-        found = [Note(text=str(p["body"]), title=str(p.get("note_title", "")))
-                 for p in _payloads(records)]  # fmt: skip
+        found = [
+            Note(text=str(p["body"]), title=str(p.get("note_title", "")))
+            for p in _payloads(records)
+        ]
         return sorted(found, key=lambda n: (n.title, n.text))
 
     def remove_note(self, database: str, note: Note) -> None:

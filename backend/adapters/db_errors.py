@@ -19,43 +19,105 @@ from __future__ import annotations
 from backend.i18n.message import Message
 
 # MySQL/MariaDB errors whose text quotes only names and fragments of the query.
-MYSQL_QUERY_TEXT_CODES = frozenset({
-    1052,  # column is ambiguous
-    1054,  # unknown column
-    1055, 1056, 1140,  # GROUP BY / aggregate misuse
-    1060, 1066,  # duplicate column name / table alias
-    1064, 1149,  # syntax error
-    1109, 1146,  # unknown table / table doesn't exist
-    1111,  # invalid use of group function
-    1221, 1222, 1241, 1247, 1248, 1250,  # wrong usage, column counts, derived alias
-    1235,  # this version doesn't yet support ...
-    1267, 1270, 1271,  # illegal mix of collations
-    1305, 1630,  # function does not exist
-    1582, 1583, 1584,  # wrong argument count / arguments
-    3065,  # ORDER BY not in the select list (DISTINCT)
-    4078,  # illegal parameter data types for an operation
-})  # fmt: skip
+MYSQL_QUERY_TEXT_CODES = frozenset(
+    {
+        1052,  # column is ambiguous
+        1054,  # unknown column
+        1055,
+        1056,
+        1140,  # GROUP BY / aggregate misuse
+        1060,
+        1066,  # duplicate column name / table alias
+        1064,
+        1149,  # syntax error
+        1109,
+        1146,  # unknown table / table doesn't exist
+        1111,  # invalid use of group function
+        1221,
+        1222,
+        1241,
+        1247,
+        1248,
+        1250,  # wrong usage, column counts, derived alias
+        1235,  # this version doesn't yet support ...
+        1267,
+        1270,
+        1271,  # illegal mix of collations
+        1305,
+        1630,  # function does not exist
+        1582,
+        1583,
+        1584,  # wrong argument count / arguments
+        3065,  # ORDER BY not in the select list (DISTINCT)
+        4078,  # illegal parameter data types for an operation
+    }
+)
 
 # A subquery gave several rows where one value was expected.
 _SUBQUERY_ROWS = frozenset({1242})
 # Errors about one value of the data: conversion, range, JSON, REGEXP, GROUP BY keys.
-_VALUE_CODES = frozenset({
-    1062, 1139, 1264, 1265, 1292, 1365, 1366, 1367, 1406, 1411, 1525, 1690,
-    3140, 3141, 3143, 3146, 3150, 3151, 3153, 3156, 4036, 4037, 4038, 4039, 4040, 4041,
-    4042, 4043, 4044, 4045, 4046, 4047, 4048,
-})  # fmt: skip
+_VALUE_CODES = frozenset(
+    {
+        1062,
+        1139,
+        1264,
+        1265,
+        1292,
+        1365,
+        1366,
+        1367,
+        1406,
+        1411,
+        1525,
+        1690,
+        3140,
+        3141,
+        3143,
+        3146,
+        3150,
+        3151,
+        3153,
+        3156,
+        4036,
+        4037,
+        4038,
+        4039,
+        4040,
+        4041,
+        4042,
+        4043,
+        4044,
+        4045,
+        4046,
+        4047,
+        4048,
+    }
+)
 # The database account may not use something the query names (messages name the account).
 _DENIED_CODES = frozenset({1044, 1045, 1142, 1143, 1227, 1370})
 
 # SQLite has no codes for these; its messages name only parts of the query.
 SQLITE_QUERY_TEXT_PREFIXES = (
-    "no such column", "no such table", "no such function", "ambiguous column name",
-    "wrong number of arguments", "misuse of aggregate", "misuse of window function",
-    "near ", "incomplete input", "unrecognized token", "sub-select returns",
-    "selects to the left and right", "order by term out of range",
-    "a group by clause is required", "aggregate functions are not allowed",
-    "1st order by term", "2nd order by term", "3rd order by term", "row value misused",
-)  # fmt: skip
+    "no such column",
+    "no such table",
+    "no such function",
+    "ambiguous column name",
+    "wrong number of arguments",
+    "misuse of aggregate",
+    "misuse of window function",
+    "near ",
+    "incomplete input",
+    "unrecognized token",
+    "sub-select returns",
+    "selects to the left and right",
+    "order by term out of range",
+    "a group by clause is required",
+    "aggregate functions are not allowed",
+    "1st order by term",
+    "2nd order by term",
+    "3rd order by term",
+    "row value misused",
+)
 
 
 def mysql_error_message(code: int | None, text: str) -> str | Message:

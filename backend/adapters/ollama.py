@@ -88,8 +88,14 @@ class OllamaChatModel:
         self.model_name = model
         self._base_url = base_url.rstrip("/")
         self._timeout_s = timeout_s
-        common = {"model": model, "base_url": self._base_url, "num_ctx": num_ctx,
-                  "keep_alive": keep_alive, "temperature": temperature, "seed": seed}  # fmt: skip
+        common = {
+            "model": model,
+            "base_url": self._base_url,
+            "num_ctx": num_ctx,
+            "keep_alive": keep_alive,
+            "temperature": temperature,
+            "seed": seed,
+        }
         self._chat = ChatOllama(
             **common, num_predict=num_predict, client_kwargs={"timeout": timeout_s}
         )

@@ -25,10 +25,12 @@ def load_examples(path: Path = EXAMPLES_FILE, *, language: str = "en") -> tuple[
     the file has them (`question_<language>`), else in English."""
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]
     return tuple(
-        Example(question=str(e.get(f"question_{language}") or e["question"]).strip(),
-                sql=e["sql"].strip())
+        Example(
+            question=str(e.get(f"question_{language}") or e["question"]).strip(),
+            sql=e["sql"].strip(),
+        )
         for e in entries
-    )  # fmt: skip
+    )
 
 
 def load_notes(path: Path = NOTES_FILE) -> tuple[Note, ...]:

@@ -42,13 +42,23 @@ regions = sa.Table(
     "regions",
     metadata,
     sa.Column("region_id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("name", sa.String(60), nullable=False, unique=True,
-              comment="Sales region, e.g. 'Iberia', 'UK & Ireland', 'DACH'"),
-    sa.Column("code", sa.String(8), nullable=False, unique=True,
-              comment="Short region code, e.g. 'IBE', 'UKI'"),
+    sa.Column(
+        "name",
+        sa.String(60),
+        nullable=False,
+        unique=True,
+        comment="Sales region, e.g. 'Iberia', 'UK & Ireland', 'DACH'",
+    ),
+    sa.Column(
+        "code",
+        sa.String(8),
+        nullable=False,
+        unique=True,
+        comment="Short region code, e.g. 'IBE', 'UKI'",
+    ),
     comment="Sales regions of the company; every office and customer belongs to one.",
     **_MYSQL,
-)  # fmt: skip
+)
 
 offices = sa.Table(
     "offices",
@@ -70,65 +80,111 @@ employees = sa.Table(
     sa.Column("first_name", sa.String(60), nullable=False, comment="Employee's first name"),
     sa.Column("last_name", sa.String(60), nullable=False, comment="Employee's last name"),
     sa.Column("email", sa.String(120), nullable=False, unique=True, comment="Work email"),
-    sa.Column("title", sa.String(60), nullable=False,
-              comment="Job title, e.g. 'Account Executive', 'Sales Manager', 'CEO'"),
-    sa.Column("department", sa.String(40), nullable=False,
-              comment="One of 'Executive', 'Sales', 'Operations', 'Finance', 'Customer Success'"),
+    sa.Column(
+        "title",
+        sa.String(60),
+        nullable=False,
+        comment="Job title, e.g. 'Account Executive', 'Sales Manager', 'CEO'",
+    ),
+    sa.Column(
+        "department",
+        sa.String(40),
+        nullable=False,
+        comment="One of 'Executive', 'Sales', 'Operations', 'Finance', 'Customer Success'",
+    ),
     _fk("office_id", "offices.office_id", "Office the employee works from"),
-    _fk("manager_id", "employees.employee_id",
-        "The employee's manager (employees.employee_id); NULL for the CEO", nullable=True),
+    _fk(
+        "manager_id",
+        "employees.employee_id",
+        "The employee's manager (employees.employee_id); NULL for the CEO",
+        nullable=True,
+    ),
     sa.Column("hire_date", sa.Date, nullable=False, comment="Date the employee joined"),
-    sa.Column("left_on", sa.Date, nullable=True,
-              comment="Date the employee left the company; NULL while employed"),
+    sa.Column(
+        "left_on",
+        sa.Date,
+        nullable=True,
+        comment="Date the employee left the company; NULL while employed",
+    ),
     _money("salary", "Gross annual salary in euros (confidential)"),
-    sa.Column("commission_rate", sa.Numeric(4, 3), nullable=True,
-              comment="Sales commission as a fraction of revenue (0.030 = 3 percent); NULL for "
-              "staff outside sales"),
+    sa.Column(
+        "commission_rate",
+        sa.Numeric(4, 3),
+        nullable=True,
+        comment="Sales commission as a fraction of revenue (0.030 = 3 percent); NULL for "
+        "staff outside sales",
+    ),
     comment="Company staff, including the sales representatives who handle orders and "
     "manage customer accounts.",
     **_MYSQL,
-)  # fmt: skip
+)
 
 customers = sa.Table(
     "customers",
     metadata,
     sa.Column("customer_id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("customer_name", sa.String(120), nullable=False,
-              comment="Company name for business customers; the person's full name for "
-              "consumers"),
-    sa.Column("segment", sa.String(20), nullable=False,
-              comment="Customer segment: 'Enterprise', 'SMB' (small and medium business) or "
-              "'Consumer'"),
-    sa.Column("contact_first_name", sa.String(60), nullable=False,
-              comment="First name of the contact person"),
-    sa.Column("contact_last_name", sa.String(60), nullable=False,
-              comment="Last name of the contact person"),
+    sa.Column(
+        "customer_name",
+        sa.String(120),
+        nullable=False,
+        comment="Company name for business customers; the person's full name for consumers",
+    ),
+    sa.Column(
+        "segment",
+        sa.String(20),
+        nullable=False,
+        comment="Customer segment: 'Enterprise', 'SMB' (small and medium business) or 'Consumer'",
+    ),
+    sa.Column(
+        "contact_first_name",
+        sa.String(60),
+        nullable=False,
+        comment="First name of the contact person",
+    ),
+    sa.Column(
+        "contact_last_name",
+        sa.String(60),
+        nullable=False,
+        comment="Last name of the contact person",
+    ),
     sa.Column("email", sa.String(120), nullable=True, comment="Contact email; NULL if unknown"),
     sa.Column("phone", sa.String(30), nullable=True, comment="Contact phone; NULL if unknown"),
     sa.Column("city", sa.String(60), nullable=False, comment="Customer's city"),
-    sa.Column("country", sa.String(60), nullable=False,
-              comment="Customer's country, in English, e.g. 'Spain', 'Germany'"),
+    sa.Column(
+        "country",
+        sa.String(60),
+        nullable=False,
+        comment="Customer's country, in English, e.g. 'Spain', 'Germany'",
+    ),
     _fk("region_id", "regions.region_id", "Sales region the customer belongs to"),
-    _fk("account_manager_id", "employees.employee_id",
+    _fk(
+        "account_manager_id",
+        "employees.employee_id",
         "Sales rep (employees.employee_id) who manages the account; NULL for most consumers",
-        nullable=True),
-    sa.Column("created_at", sa.DateTime, nullable=False,
-              comment="When the customer account was created"),
+        nullable=True,
+    ),
+    sa.Column(
+        "created_at", sa.DateTime, nullable=False, comment="When the customer account was created"
+    ),
     comment="Customers who buy from the company: businesses (Enterprise, SMB) and consumers.",
     **_MYSQL,
-)  # fmt: skip
+)
 
 product_categories = sa.Table(
     "product_categories",
     metadata,
     sa.Column("category_id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("name", sa.String(60), nullable=False, unique=True,
-              comment="Category name, e.g. 'Laptops', 'Monitors', 'Office Furniture'"),
-    sa.Column("description", sa.String(255), nullable=False,
-              comment="What the category contains"),
+    sa.Column(
+        "name",
+        sa.String(60),
+        nullable=False,
+        unique=True,
+        comment="Category name, e.g. 'Laptops', 'Monitors', 'Office Furniture'",
+    ),
+    sa.Column("description", sa.String(255), nullable=False, comment="What the category contains"),
     comment="Product categories of the catalogue.",
     **_MYSQL,
-)  # fmt: skip
+)
 
 suppliers = sa.Table(
     "suppliers",
@@ -136,13 +192,21 @@ suppliers = sa.Table(
     sa.Column("supplier_id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("name", sa.String(120), nullable=False, unique=True, comment="Supplier company"),
     sa.Column("country", sa.String(60), nullable=False, comment="Supplier's country"),
-    sa.Column("contact_email", sa.String(120), nullable=True,
-              comment="Purchasing contact; NULL if unknown"),
-    sa.Column("lead_time_days", sa.Integer, nullable=False,
-              comment="Usual days between purchase order and delivery to our warehouse"),
+    sa.Column(
+        "contact_email",
+        sa.String(120),
+        nullable=True,
+        comment="Purchasing contact; NULL if unknown",
+    ),
+    sa.Column(
+        "lead_time_days",
+        sa.Integer,
+        nullable=False,
+        comment="Usual days between purchase order and delivery to our warehouse",
+    ),
     comment="Manufacturers and distributors the company buys its products from.",
     **_MYSQL,
-)  # fmt: skip
+)
 
 products = sa.Table(
     "products",
@@ -155,37 +219,61 @@ products = sa.Table(
     _money("unit_price", "Current list price per unit in euros, excluding VAT"),
     _money("unit_cost", "Current purchase cost per unit in euros"),
     sa.Column("launched_on", sa.Date, nullable=False, comment="Date the product went on sale"),
-    sa.Column("discontinued", sa.Boolean, nullable=False,
-              comment="True when the product is no longer sold"),
-    sa.Column("discontinued_on", sa.Date, nullable=True,
-              comment="Date sales stopped; NULL while the product is sold"),
+    sa.Column(
+        "discontinued",
+        sa.Boolean,
+        nullable=False,
+        comment="True when the product is no longer sold",
+    ),
+    sa.Column(
+        "discontinued_on",
+        sa.Date,
+        nullable=True,
+        comment="Date sales stopped; NULL while the product is sold",
+    ),
     comment="The product catalogue. Prices here are current list prices; the price actually "
     "charged is order_items.unit_price.",
     **_MYSQL,
-)  # fmt: skip
+)
 
 orders = sa.Table(
     "orders",
     metadata,
     sa.Column("order_id", sa.Integer, primary_key=True, autoincrement=False),
     _fk("customer_id", "customers.customer_id", "Customer who placed the order"),
-    _fk("employee_id", "employees.employee_id",
+    _fk(
+        "employee_id",
+        "employees.employee_id",
         "Sales rep credited with the order; NULL for online and marketplace orders",
-        nullable=True),
-    sa.Column("order_date", sa.Date, nullable=False, index=True,
-              comment="Date the order was placed"),
-    sa.Column("status", sa.String(20), nullable=False,
-              comment="'pending' (awaiting payment or approval), 'processing' (being prepared),"
-              " 'shipped' (in transit), 'delivered', or 'cancelled'"),
-    sa.Column("channel", sa.String(20), nullable=False,
-              comment="Sales channel: 'online', 'phone', 'field_sales' or 'marketplace'"),
-    sa.Column("discount_code", sa.String(20), nullable=True,
-              comment="Promotion code used; NULL when none. The discount itself is in "
-              "order_items.discount"),
+        nullable=True,
+    ),
+    sa.Column(
+        "order_date", sa.Date, nullable=False, index=True, comment="Date the order was placed"
+    ),
+    sa.Column(
+        "status",
+        sa.String(20),
+        nullable=False,
+        comment="'pending' (awaiting payment or approval), 'processing' (being prepared),"
+        " 'shipped' (in transit), 'delivered', or 'cancelled'",
+    ),
+    sa.Column(
+        "channel",
+        sa.String(20),
+        nullable=False,
+        comment="Sales channel: 'online', 'phone', 'field_sales' or 'marketplace'",
+    ),
+    sa.Column(
+        "discount_code",
+        sa.String(20),
+        nullable=True,
+        comment="Promotion code used; NULL when none. The discount itself is in "
+        "order_items.discount",
+    ),
     _money("shipping_cost", "Shipping charged to the customer in euros (0 = free shipping)"),
     comment="Sales orders (one row per order). Order value is the sum of its order_items.",
     **_MYSQL,
-)  # fmt: skip
+)
 
 order_items = sa.Table(
     "order_items",
@@ -195,11 +283,15 @@ order_items = sa.Table(
     _fk("product_id", "products.product_id", "Product sold"),
     sa.Column("quantity", sa.Integer, nullable=False, comment="Units sold"),
     _money("unit_price", "Price per unit charged on this order, in euros, before discount"),
-    sa.Column("discount", sa.Numeric(4, 2), nullable=False,
-              comment="Discount as a fraction of the price (0.10 = 10 percent off); 0 when none"),
+    sa.Column(
+        "discount",
+        sa.Numeric(4, 2),
+        nullable=False,
+        comment="Discount as a fraction of the price (0.10 = 10 percent off); 0 when none",
+    ),
     comment="Order lines. Line revenue = quantity * unit_price * (1 - discount).",
     **_MYSQL,
-)  # fmt: skip
+)
 
 payments = sa.Table(
     "payments",
@@ -207,30 +299,46 @@ payments = sa.Table(
     sa.Column("payment_id", sa.Integer, primary_key=True, autoincrement=False),
     _fk("order_id", "orders.order_id", "Order paid"),
     _money("amount", "Amount received in euros"),
-    sa.Column("method", sa.String(20), nullable=False,
-              comment="'card', 'paypal', 'bank_transfer' or 'direct_debit'"),
+    sa.Column(
+        "method",
+        sa.String(20),
+        nullable=False,
+        comment="'card', 'paypal', 'bank_transfer' or 'direct_debit'",
+    ),
     sa.Column("paid_at", sa.DateTime, nullable=False, comment="When the money was received"),
-    comment="Payments received. An order may have no payment yet (unpaid), or two "
-    "instalments.",
+    comment="Payments received. An order may have no payment yet (unpaid), or two instalments.",
     **_MYSQL,
-)  # fmt: skip
+)
 
 shipments = sa.Table(
     "shipments",
     metadata,
     sa.Column("shipment_id", sa.Integer, primary_key=True, autoincrement=False),
     _fk("order_id", "orders.order_id", "Order shipped"),
-    sa.Column("carrier", sa.String(40), nullable=False,
-              comment="Carrier, e.g. 'DHL', 'UPS', 'SEUR', 'DPD', 'GLS'"),
-    sa.Column("tracking_number", sa.String(40), nullable=True,
-              comment="Carrier tracking number; NULL when the carrier gave none"),
-    sa.Column("shipped_at", sa.DateTime, nullable=False,
-              comment="When the parcel left the warehouse"),
-    sa.Column("delivered_at", sa.DateTime, nullable=True,
-              comment="When it was delivered; NULL while in transit"),
+    sa.Column(
+        "carrier",
+        sa.String(40),
+        nullable=False,
+        comment="Carrier, e.g. 'DHL', 'UPS', 'SEUR', 'DPD', 'GLS'",
+    ),
+    sa.Column(
+        "tracking_number",
+        sa.String(40),
+        nullable=True,
+        comment="Carrier tracking number; NULL when the carrier gave none",
+    ),
+    sa.Column(
+        "shipped_at", sa.DateTime, nullable=False, comment="When the parcel left the warehouse"
+    ),
+    sa.Column(
+        "delivered_at",
+        sa.DateTime,
+        nullable=True,
+        comment="When it was delivered; NULL while in transit",
+    ),
     comment="Shipments: one per order that has left the warehouse.",
     **_MYSQL,
-)  # fmt: skip
+)
 
 returns = sa.Table(
     "returns",
@@ -238,15 +346,20 @@ returns = sa.Table(
     sa.Column("return_id", sa.Integer, primary_key=True, autoincrement=False),
     _fk("order_item_id", "order_items.order_item_id", "Order line returned"),
     sa.Column("quantity", sa.Integer, nullable=False, comment="Units returned"),
-    sa.Column("reason", sa.String(30), nullable=True,
-              comment="'damaged', 'defective', 'wrong_item', 'not_as_described' or "
-              "'changed_mind'; NULL when the customer gave no reason"),
-    sa.Column("returned_at", sa.Date, nullable=False,
-              comment="Date the returned goods were received"),
+    sa.Column(
+        "reason",
+        sa.String(30),
+        nullable=True,
+        comment="'damaged', 'defective', 'wrong_item', 'not_as_described' or "
+        "'changed_mind'; NULL when the customer gave no reason",
+    ),
+    sa.Column(
+        "returned_at", sa.Date, nullable=False, comment="Date the returned goods were received"
+    ),
     _money("refund_amount", "Amount refunded to the customer in euros"),
     comment="Returned order lines and the refunds paid for them.",
     **_MYSQL,
-)  # fmt: skip
+)
 
 DEMO_TABLES: tuple[sa.Table, ...] = (
     regions,

@@ -201,9 +201,12 @@ def draft_knowledge(
 
 
 def _draft_one(
-    table: TableDoc, store: KnowledgeStore, model: ChatModel, knowledge: Knowledge,
+    table: TableDoc,
+    store: KnowledgeStore,
+    model: ChatModel,
+    knowledge: Knowledge,
     report: DraftReport,
-) -> Outcome:  # fmt: skip
+) -> Outcome:
     report.calls += 1
     try:
         completion = model.complete(draft_messages(table))

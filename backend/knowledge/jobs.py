@@ -77,8 +77,14 @@ class DraftJob:
         with self._lock:
             drafted = self._state.drafted + (progress.outcome == "drafted")
             failed = self._state.failed + (progress.outcome == "failed")
-            self._state = replace(self._state, done=progress.done, total=progress.total,
-                                  table=progress.table, drafted=drafted, failed=failed)  # fmt: skip
+            self._state = replace(
+                self._state,
+                done=progress.done,
+                total=progress.total,
+                table=progress.table,
+                drafted=drafted,
+                failed=failed,
+            )
 
     def _work(self, run: Run) -> None:
         try:

@@ -33,10 +33,29 @@ _TRANSACTION = Message.of("guard.does.transactions")
 _METADATA = Message.of("guard.does.metadata")
 
 _ADMIN_WORDS = (
-    "KILL", "FLUSH", "RESET", "PURGE", "SHUTDOWN", "INSTALL", "UNINSTALL", "PREPARE", "EXECUTE",
-    "DEALLOCATE", "ANALYZE", "OPTIMIZE", "REPAIR", "CHECK", "CHECKSUM", "VACUUM", "REINDEX",
-    "BINLOG", "CACHE", "SIGNAL", "RESIGNAL", "BACKUP",
-)  # fmt: skip
+    "KILL",
+    "FLUSH",
+    "RESET",
+    "PURGE",
+    "SHUTDOWN",
+    "INSTALL",
+    "UNINSTALL",
+    "PREPARE",
+    "EXECUTE",
+    "DEALLOCATE",
+    "ANALYZE",
+    "OPTIMIZE",
+    "REPAIR",
+    "CHECK",
+    "CHECKSUM",
+    "VACUUM",
+    "REINDEX",
+    "BINLOG",
+    "CACHE",
+    "SIGNAL",
+    "RESIGNAL",
+    "BACKUP",
+)
 
 # What a statement does, by its first word: used for a specific reason before parsing,
 # because several of these (DO, HANDLER, ATTACH) do not even parse.

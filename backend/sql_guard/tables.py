@@ -21,11 +21,21 @@ from backend.i18n.message import Message
 from backend.sql_guard.statements import reject
 
 SYSTEM_SCHEMAS = frozenset({"information_schema", "mysql", "performance_schema", "sys"})
-SYSTEM_TABLES = frozenset((
-    "sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema",
-    "sqlite_sequence", "sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4",
-    "sqlite_dbpage", "dbstat",
-))  # fmt: skip
+SYSTEM_TABLES = frozenset(
+    (
+        "sqlite_master",
+        "sqlite_schema",
+        "sqlite_temp_master",
+        "sqlite_temp_schema",
+        "sqlite_sequence",
+        "sqlite_stat1",
+        "sqlite_stat2",
+        "sqlite_stat3",
+        "sqlite_stat4",
+        "sqlite_dbpage",
+        "dbstat",
+    )
+)
 
 
 @dataclass(frozen=True)

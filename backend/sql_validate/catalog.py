@@ -149,9 +149,10 @@ class Catalog:
         by_lower = {t.lower(): t for t in self.tables}
         called = [t.lower() for t, words in self.table_words.items() if _word_key(name) in words]
         close = called + [
-            low for low in difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.5)
+            low
+            for low in difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.5)
             if low not in called
-        ]  # fmt: skip
+        ]
         wanted = normalise(name)
         close += [
             low for low in by_lower if wanted and wanted in normalise(low) and low not in close
@@ -167,9 +168,10 @@ class Catalog:
         key = _word_key(name)
         close = [c.lower() for c, said in words.items() if key in said and c.lower() in by_lower]
         close += [
-            low for low in difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.6)
+            low
+            for low in difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.6)
             if low not in close
-        ]  # fmt: skip
+        ]
         wanted = normalise(name)
         if len(wanted) >= 3:  # `name` for `customer_name`, `total` for `OrderTotal`
             close += [low for low in by_lower if wanted in normalise(low) and low not in close]
@@ -209,10 +211,15 @@ class Catalog:
         seen = {(table, column.lower())}
         while True:
             edge = next(
-                (e for e in self.edges.get(table, ()) if e.table == table
-                 and len(e.columns) == 1 and e.columns[0].lower() == column.lower()),
+                (
+                    e
+                    for e in self.edges.get(table, ())
+                    if e.table == table
+                    and len(e.columns) == 1
+                    and e.columns[0].lower() == column.lower()
+                ),
                 None,
-            )  # fmt: skip
+            )
             if edge is None:
                 return table, column.lower()
             table, column = edge.ref_table, edge.ref_columns[0]

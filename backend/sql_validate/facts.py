@@ -103,8 +103,13 @@ def _qualifies(tree: exp.Expr, schema: dict[str, object], dialect: Dialect) -> b
     for identifier in copy.find_all(exp.Identifier):
         identifier.set("this", identifier.name.lower())
     try:
-        qualify(copy, dialect=dialect, schema=schema, validate_qualify_columns=True,
-                quote_identifiers=False)  # fmt: skip
+        qualify(
+            copy,
+            dialect=dialect,
+            schema=schema,
+            validate_qualify_columns=True,
+            quote_identifiers=False,
+        )
     except SqlglotError:
         return False
     return True
@@ -130,9 +135,11 @@ def _unknown_column(
         reads = ", ".join(s.label() for s in candidates) or "nothing"
         text = f"No table in this part of the query has a column {name} (it reads {reads})."
     close = [
-        f"{s.alias}.{c}" for s in candidates if s.table
+        f"{s.alias}.{c}"
+        for s in candidates
+        if s.table
         for c in catalog.close_columns(catalog.tables[s.table], name, table=s.table)
-    ][:3]  # fmt: skip
+    ][:3]
     sentences = [text, f"Did you mean {' or '.join(close)}?"] if close else [text]
     inside = _inside_subqueries(name, candidates, scopes)
     sentences += inside
@@ -226,14 +233,18 @@ def _unknown_qualifier(
     if table is not None:
         path = _path_from({s.table for s in reads if s.table}, table, catalog)
         join = f" Join it with {path_text(path)}." if path else ""
-        text = (f"{qualifier}.{name} names table {table}, which is not in the FROM clause of "
-                f"this part of the query (it reads {listed}).{join}")  # fmt: skip
+        text = (
+            f"{qualifier}.{name} names table {table}, which is not in the FROM clause of "
+            f"this part of the query (it reads {listed}).{join}"
+        )
         return Problem(text, message)
     inner = _defined_inside(qualifier, scopes)
     if inner is not None:
-        text = (f"{qualifier} is only defined inside the {inner.kind} {inner.alias}: add "
-                f"{qualifier}.{name} to {inner.alias}'s SELECT list and use "
-                f"{inner.alias}.{name} outside it.")  # fmt: skip
+        text = (
+            f"{qualifier} is only defined inside the {inner.kind} {inner.alias}: add "
+            f"{qualifier}.{name} to {inner.alias}'s SELECT list and use "
+            f"{inner.alias}.{name} outside it."
+        )
         return Problem(text, message)
     text = f"{qualifier} is not a table or alias in this part of the query; it reads {listed}."
     return Problem(text, message)
@@ -304,12 +315,16 @@ def _join_problem(join: exp.Join, scope: Scope, scopes: Scopes, catalog: Catalog
     written = f"{left_table}.{left_column} = {right_table}.{right_column}"
     message = Message.of("engine.check.join", left=left_table, right=right_table)
     if len(path) == 1:
-        text = (f"{left_table} and {right_table} are linked by the key {path_text(path)}, "
-                f"not by {written}.")  # fmt: skip
+        text = (
+            f"{left_table} and {right_table} are linked by the key {path_text(path)}, "
+            f"not by {written}."
+        )
     else:
         middle = ", ".join(_between(path, left_table))
-        text = (f"{left_table} and {right_table} share no key ({written} is not one): join "
-                f"them through {middle}: {path_text(path)}.")  # fmt: skip
+        text = (
+            f"{left_table} and {right_table} share no key ({written} is not one): join "
+            f"them through {middle}: {path_text(path)}."
+        )
     return Problem(text, message)
 
 

@@ -250,9 +250,11 @@ def filtered_user(app: AppServer, e2e_ollama: ScriptedOllama) -> tuple[str, str]
         services.users.set_attributes(FILTERED_USER[0], attributes)
         if not services.policies.row_filters(username=FILTERED_USER[0]):
             services.policies.add_row_filter(
-                "customers", "region_id = :user.region_id", username=FILTERED_USER[0],
+                "customers",
+                "region_id = :user.region_id",
+                username=FILTERED_USER[0],
                 description="Only customers in your region (:user.region_name) are included.",
-            )  # fmt: skip
+            )
     finally:
         services.close()
     e2e_ollama.add(answers("How many customers do we have", CUSTOMERS_SQL))

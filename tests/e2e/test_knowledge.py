@@ -21,11 +21,14 @@ from wiring.services import database_key
 DRAFT = {
     "table": {"description": "Client companies.", "en": ["client"], "es": ["cliente"]},
     "columns": {
-        "segment": {"description": "Market segment of the client.", "en": ["tier"],
-                    "es": ["segmento"]},
+        "segment": {
+            "description": "Market segment of the client.",
+            "en": ["tier"],
+            "es": ["segmento"],
+        },
         "country": {"description": "Country of the client.", "en": ["nation"], "es": ["país"]},
     },
-}  # fmt: skip
+}
 
 
 def stored(app: AppServer) -> KnowledgeStore:

@@ -31,12 +31,23 @@ SUBMITTED = """(typed) => {
 }"""
 PICKER = ".st-key-keskinube_language"  # ui.components.language.SIDEBAR_PICKER_KEY
 ENGLISH_NAV = [
-    "Chat", "Dashboards", "Examples", "Users", "Access rules", "Audit log", "Knowledge",
-]  # fmt: skip
+    "Chat",
+    "Dashboards",
+    "Examples",
+    "Users",
+    "Access rules",
+    "Audit log",
+    "Knowledge",
+]
 SPANISH_NAV = [
-    "Chat", "Paneles", "Ejemplos", "Usuarios", "Reglas de acceso", "Registro de auditoría",
+    "Chat",
+    "Paneles",
+    "Ejemplos",
+    "Usuarios",
+    "Reglas de acceso",
+    "Registro de auditoría",
     "Conocimiento",
-]  # fmt: skip
+]
 
 
 def reset_language(app: AppServer, username: str) -> None:

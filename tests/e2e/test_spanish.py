@@ -50,16 +50,22 @@ KNOWN_EXCEPTIONS: tuple[tuple[str, str], ...] = (
     ("[data-testid='stToast'] button[aria-label='Close']", "a toast's close button's name"),
     ("[data-testid='InputInstructions']", "'Press Enter to apply' while typing"),
     ("[data-live-announcer]", "a select's screen-reader note ('1 option available.')"),
-    ("[data-testid='stMultiSelectTagsContainer'] [aria-label^='Remove ']",
-     "a multiselect chip's remove button's name"),
-    ("[data-testid='stPlotlyChart'] [aria-label='Fullscreen']",
-     "the button Streamlit adds to Plotly's toolbar (Plotly's own ones are translated)"),
-    ("[data-testid='stFileUploaderDropzone'] button, "
-     "[data-testid='stFileUploaderDropzoneInstructions'], "
-     "[data-testid='stFileUploaderDropzoneInput']",
-     "the file uploader's 'Upload' button, '200MB per file', its input's name "
-     "(Knowledge's YAML import)"),
-)  # fmt: skip
+    (
+        "[data-testid='stMultiSelectTagsContainer'] [aria-label^='Remove ']",
+        "a multiselect chip's remove button's name",
+    ),
+    (
+        "[data-testid='stPlotlyChart'] [aria-label='Fullscreen']",
+        "the button Streamlit adds to Plotly's toolbar (Plotly's own ones are translated)",
+    ),
+    (
+        "[data-testid='stFileUploaderDropzone'] button, "
+        "[data-testid='stFileUploaderDropzoneInstructions'], "
+        "[data-testid='stFileUploaderDropzoneInput']",
+        "the file uploader's 'Upload' button, '200MB per file', its input's name "
+        "(Knowledge's YAML import)",
+    ),
+)
 
 # Every visible text of the page (portals too: popovers, menus, toasts), with what is not
 # interface text hidden for the moment it is read; then the placeholders a reader sees

@@ -45,8 +45,9 @@ TWO_ROWS = "SELECT id FROM orders WHERE (SELECT region FROM orders) > ''"
 DENIED = "SELECT note FROM orders"
 SLOW = "SELECT COUNT(*) FROM big a, big b, big c, big d, big e WHERE a.i + b.i + c.i > e.i"
 ANA = Actor("ana", "analyst")
-NO_NOTES = Actor("nina", "analyst", policy=AccessPolicy(
-    denied_columns=frozenset({("orders", "note")})))  # fmt: skip
+NO_NOTES = Actor(
+    "nina", "analyst", policy=AccessPolicy(denied_columns=frozenset({("orders", "note")}))
+)
 
 
 @pytest.fixture
@@ -84,12 +85,16 @@ def rows(log: AuditLog) -> list[audit.AuditEntry]:
         ([UNKNOWN, TWO_ROWS, OVERFLOW], ANA, [audit.ERROR] * 2, [1242, 1690]),
         ([DENIED, TWO_ROWS, GOOD], NO_NOTES, [audit.ERROR, audit.OK], [1242, None]),
         ([OVERFLOW, DENIED, GOOD], NO_NOTES, [audit.ERROR, audit.OK], [1690, None]),
-        ([TWO_ROWS, OVERFLOW, DENIED], NO_NOTES, [audit.ERROR, audit.ERROR, audit.REJECTED],
-         [1242, 1690]),
+        (
+            [TWO_ROWS, OVERFLOW, DENIED],
+            NO_NOTES,
+            [audit.ERROR, audit.ERROR, audit.REJECTED],
+            [1242, 1690],
+        ),
         ([SLOW], ANA, [audit.TIMEOUT], [1969]),
         ([GOOD], ANA, [audit.OK], [None]),
     ],
-)  # fmt: skip
+)
 def test_every_try_that_ran_is_audited(
     services: Services,
     scripted_ollama: ScriptedOllama,

@@ -37,24 +37,34 @@ def test_record_sql_stores_every_field(auth: AuthServices, clock: ManualClock) -
     auth.audit.record_sql("ann", "How many?", "SELECT COUNT(*) FROM t", 1, audit.OK, 0.25, None)
     (entry,) = auth.audit.query().entries
     assert (entry.at, entry.username, entry.event, entry.status) == (
-        START, "ann", audit.SQL_RUN, audit.OK,
-    )  # fmt: skip
+        START,
+        "ann",
+        audit.SQL_RUN,
+        audit.OK,
+    )
     assert (entry.question, entry.sql, entry.row_count, entry.duration_s) == (
-        "How many?", "SELECT COUNT(*) FROM t", 1, 0.25,
-    )  # fmt: skip
+        "How many?",
+        "SELECT COUNT(*) FROM t",
+        1,
+        0.25,
+    )
 
 
 def test_record_answer_maps_the_engine_answer(auth: AuthServices) -> None:
     frame = pd.DataFrame({"n": [1, 2, 3]})
     good = Answer(
-        question="q1", sql="SELECT n FROM t", result=QueryResult(frame, False, 0.1),
+        question="q1",
+        sql="SELECT n FROM t",
+        result=QueryResult(frame, False, 0.1),
         timings={"generate": 1.0, "execute": 0.25},
-    )  # fmt: skip
+    )
     refused = Answer(
-        question="q2", sql="SELECT salary FROM employees", result=None,
+        question="q2",
+        sql="SELECT salary FROM employees",
+        result=None,
         attempts=(Attempt("SELECT salary FROM employees", "salary is not allowed", "check"),),
         error="salary is not allowed",
-    )  # fmt: skip
+    )
     auth.audit.record_answer("ann", good)
     auth.audit.record_answer("ann", refused)
     second, first = auth.audit.query().entries
@@ -104,12 +114,16 @@ def test_csv_export_streams_matching_rows_oldest_first(
     assert auth.audit.write_csv(out, AuditFilter(event=audit.SQL_RUN)) == 3
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert [row["question"] for row in rows] == [
-        "Revenue by month?", "Top 5% customers", "Orders in March",
-    ]  # fmt: skip
+        "Revenue by month?",
+        "Top 5% customers",
+        "Orders in March",
+    ]
     assert tuple(rows[0]) == CSV_COLUMNS
     assert (rows[0]["at"], rows[0]["row_count"], rows[1]["row_count"]) == (
-        "2026-03-02 09:00:00", "12", "",
-    )  # fmt: skip
+        "2026-03-02 09:00:00",
+        "12",
+        "",
+    )
     assert "".join(auth.audit.iter_csv(AuditFilter(event=audit.SQL_RUN))) == out.getvalue()
 
 
@@ -152,10 +166,13 @@ def test_a_refused_answer_is_recorded_with_its_guard_reason_as_a_message(
 ) -> None:
     reason = Message.of("guard.only_select", detail="DELETE")
     refused = Answer(
-        question="q", sql="DELETE FROM t", result=None,
+        question="q",
+        sql="DELETE FROM t",
+        result=None,
         attempts=(Attempt("DELETE FROM t", str(reason), "check"),),
-        error=str(reason), error_message=reason,
-    )  # fmt: skip
+        error=str(reason),
+        error_message=reason,
+    )
     auth.audit.record_answer("ann", refused)
     (entry,) = auth.audit.query().entries
     assert entry.detail == str(reason)

@@ -61,8 +61,10 @@ def test_create_admin_prompts_twice(
     _typed(monkeypatch, PASSWORD, PASSWORD)
     monkeypatch.setattr("builtins.input", lambda prompt="": " Root ")
     assert _run(capsys, "users", "create-admin", "--app-db", app_db) == (
-        0, "Created admin root.\n", "",
-    )  # fmt: skip
+        0,
+        "Created admin root.\n",
+        "",
+    )
     services = open_auth(app_db)
     try:
         assert services.login.attempt("root", PASSWORD).ok
@@ -99,8 +101,20 @@ def test_add_and_reset_with_password_stdin_print_no_password(
     opened: AuthServices,
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
-    argv = ["users", "add", "ann", "--role", "manager", "--name", "Ann Lee", "--email",
-            "ann@example.com", "--password-stdin", "--app-db", app_db]  # fmt: skip
+    argv = [
+        "users",
+        "add",
+        "ann",
+        "--role",
+        "manager",
+        "--name",
+        "Ann Lee",
+        "--email",
+        "ann@example.com",
+        "--password-stdin",
+        "--app-db",
+        app_db,
+    ]
     assert _run(capsys, *argv) == (0, "Created manager ann.\n", "")
     monkeypatch.setattr("sys.stdin", io.StringIO("Brand-New-Secret-7\n"))
     argv = ["users", "reset-password", "ANN", "--password-stdin", "--app-db", app_db]
@@ -127,8 +141,9 @@ def test_set_role_disable_enable_delete_and_list(
     assert _run(capsys, "users", "enable", "ann", "--app-db", app_db)[0] == 0
     listed = json.loads(_run(capsys, "users", "list", "--json", "--app-db", app_db)[1])
     assert [(u["username"], u["role"], u["disabled"]) for u in listed] == [
-        ("ann", "manager", False), ("root", "admin", False),
-    ]  # fmt: skip
+        ("ann", "manager", False),
+        ("root", "admin", False),
+    ]
     assert _run(capsys, "users", "delete", "ann", "--app-db", app_db)[1] == "Deleted ann.\n"
     assert [u.username for u in opened.users.list_users()] == ["root"]
 
@@ -189,5 +204,6 @@ def test_the_cli_speaks_spanish_when_the_terminal_or_the_setting_does(
     _typed(monkeypatch, PASSWORD, PASSWORD + "x")
     status, _, err = _run(capsys, "users", "create-admin", "root", "--app-db", app_db)
     assert (status, err) == (
-        2, "keskinube: Las dos contraseñas no coinciden; no se ha cambiado nada.\n",
-    )  # fmt: skip
+        2,
+        "keskinube: Las dos contraseñas no coinciden; no se ha cambiado nada.\n",
+    )

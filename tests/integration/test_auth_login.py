@@ -118,8 +118,11 @@ def test_every_login_event_is_audited_without_the_password(
     bob.login.record_logout("bob")
     events = [entry.event for entry in reversed(bob.audit.query(limit=100).entries)]
     assert events == [audit.LOGIN_FAILURE] * 5 + [
-        audit.LOCKOUT, audit.LOGIN_LOCKED, audit.LOGIN_SUCCESS, audit.LOGOUT,
-    ]  # fmt: skip
+        audit.LOCKOUT,
+        audit.LOGIN_LOCKED,
+        audit.LOGIN_SUCCESS,
+        audit.LOGOUT,
+    ]
     csv_text = "".join(bob.audit.iter_csv())
     assert "wrong-password-1" not in csv_text and GOOD_PASSWORD not in csv_text
 
@@ -146,15 +149,21 @@ def test_credentials_dict_has_the_library_shape_and_skips_disabled_users(
     assert credentials == {
         "usernames": {
             "bob": {
-                "email": "", "first_name": "Bob", "last_name": "Stone",
-                "password": bob.users.get_user("bob").password_hash, "roles": ["analyst"],
+                "email": "",
+                "first_name": "Bob",
+                "last_name": "Stone",
+                "password": bob.users.get_user("bob").password_hash,
+                "roles": ["analyst"],
             },
             "carol": {
-                "email": "carol@example.com", "first_name": "Carol", "last_name": "",
-                "password": bob.users.get_user("carol").password_hash, "roles": ["manager"],
+                "email": "carol@example.com",
+                "first_name": "Carol",
+                "last_name": "",
+                "password": bob.users.get_user("carol").password_hash,
+                "roles": ["manager"],
             },
         }
-    }  # fmt: skip
+    }
 
 
 def test_credentials_dict_is_fresh_on_every_call(bob: AuthServices) -> None:

@@ -213,9 +213,15 @@ def test_old_attempts_are_pruned_on_write_in_bounded_batches(
         conn.execute(sa.insert(login_attempts), old)
         conn.execute(
             sa.insert(lockouts),
-            [{"username": "x", "client": ATTACKER, "locked_at": clock.now,
-              "locked_until": clock.now + timedelta(minutes=15)}],
-        )  # fmt: skip
+            [
+                {
+                    "username": "x",
+                    "client": ATTACKER,
+                    "locked_at": clock.now,
+                    "locked_until": clock.now + timedelta(minutes=15),
+                }
+            ],
+        )
     clock.advance(minutes=31)  # past the window and the lock: all prunable
     attempt(users, "bob", "wrong-password-1", OWNER)
     assert rows(users, login_attempts) == 100 + 1  # one batch went, the new attempt came

@@ -57,23 +57,35 @@ def give_data(auth: AuthServices, clock: ManualClock, username: str) -> list[str
         conn.execute(
             sa.insert(conversation_turns),
             [
-                {"conversation_id": chat_id, "kind": "question", "question": f"q{n}",
-                 "sql": "SELECT 1", "payload": '{"rows": [["secret", 1]]}',
-                 "created_at": clock.now}
+                {
+                    "conversation_id": chat_id,
+                    "kind": "question",
+                    "question": f"q{n}",
+                    "sql": "SELECT 1",
+                    "payload": '{"rows": [["secret", 1]]}',
+                    "created_at": clock.now,
+                }
                 for chat_id in chat_ids
                 for n in range(3)
             ],
-        )  # fmt: skip
+        )
     board = boards.create(username, "Mine")
     with auth.engine.begin() as conn:
         conn.execute(
             sa.insert(dashboard_tiles),
             [
-                {"dashboard_id": board.id, "position": n, "title": f"t{n}", "question": "q",
-                 "sql": "SELECT 1", "chart": "{}", "created_at": clock.now}
+                {
+                    "dashboard_id": board.id,
+                    "position": n,
+                    "title": f"t{n}",
+                    "question": "q",
+                    "sql": "SELECT 1",
+                    "chart": "{}",
+                    "created_at": clock.now,
+                }
                 for n in range(2)
             ],
-        )  # fmt: skip
+        )
     feedback.thumbs_up(username, f"revenue of {username}?", "SELECT 1")
     approved = feedback.propose(username, f"orders of {username}?", "SELECT 2")
     with auth.engine.begin() as conn:
@@ -129,8 +141,18 @@ def owned_rows(auth: AuthServices, username: str) -> dict[str, int]:
 
 
 def table_sizes(auth: AuthServices) -> dict[str, int]:
-    tables = (conversations, conversation_turns, dashboards, dashboard_tiles, example_proposals,
-              answer_feedback, sessions, login_attempts, row_filters, deleted_users)  # fmt: skip
+    tables = (
+        conversations,
+        conversation_turns,
+        dashboards,
+        dashboard_tiles,
+        example_proposals,
+        answer_feedback,
+        sessions,
+        login_attempts,
+        row_filters,
+        deleted_users,
+    )
     with auth.engine.connect() as conn:
         return {
             t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() or 0)
@@ -144,10 +166,18 @@ def test_the_counts_shown_before_deleting_are_what_the_user_owns(
     counts = auth.users.data_counts("ana")
     assert list(counts) == list(KINDS)
     assert counts == {
-        "conversations": 2, "turns": 6, "dashboards": 1, "tiles": 2, "proposals": 1,
-        "examples_kept": 1, "feedback": 1, "sessions": 2, "login_attempts": 2,
-        "row_filters": 1, "audit_rows": counts["audit_rows"],
-    }  # fmt: skip
+        "conversations": 2,
+        "turns": 6,
+        "dashboards": 1,
+        "tiles": 2,
+        "proposals": 1,
+        "examples_kept": 1,
+        "feedback": 1,
+        "sessions": 2,
+        "login_attempts": 2,
+        "row_filters": 1,
+        "audit_rows": counts["audit_rows"],
+    }
     assert counts["audit_rows"] >= 2  # the failed and the good login
 
 
@@ -162,9 +192,11 @@ def test_delete_removes_everything_and_a_new_account_of_the_name_sees_nothing(
     # Nothing of the old account reaches the new one, through any store.
     assert ConversationStore(auth.engine).list_for("ana") == []
     assert DashboardStore(auth.engine).list_for("ana") == []
-    assert all(p.proposed_by != "ana" for s in ("pending", "approved", "rejected")
-               for p in FeedbackStore(auth.engine, index=NoIndex(), database="demo")
-               .proposals(s))  # fmt: skip
+    assert all(
+        p.proposed_by != "ana"
+        for s in ("pending", "approved", "rejected")
+        for p in FeedbackStore(auth.engine, index=NoIndex(), database="demo").proposals(s)
+    )
     assert [f for f in auth.policies.row_filters() if f.username == "ana"] == []
     assert auth.users.data_counts("ana") == dict.fromkeys(KINDS, 0)
     assert owned_rows(auth, "ana") == dict.fromkeys(owned_rows(auth, "ana"), 0)

@@ -35,9 +35,14 @@ def test_create_user_stores_a_bcrypt_hash_and_normalises_the_username(
     auth: AuthServices,
 ) -> None:
     created = auth.users.create_user(
-        "  Alice ", role="Analyst", name="Alice  Martin", email="alice@example.com",
-        password=GOOD_PASSWORD, language="es-ES", attributes={"Region_ID": 3},
-    )  # fmt: skip
+        "  Alice ",
+        role="Analyst",
+        name="Alice  Martin",
+        email="alice@example.com",
+        password=GOOD_PASSWORD,
+        language="es-ES",
+        attributes={"Region_ID": 3},
+    )
     user = created.user
     assert created.generated_password is None
     assert (user.username, user.role, user.name) == ("alice", "analyst", "Alice Martin")

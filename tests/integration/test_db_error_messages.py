@@ -22,20 +22,30 @@ SETUP = [
 # MariaDB errors whose text quotes a value (or whose kind tells one), and the catalogue key.
 VALUE_ERRORS = [
     ("SELECT (SELECT email FROM people)", "engine.db.subquery_rows"),
-    ("SELECT id FROM people WHERE (SELECT id FROM people p2 WHERE p2.email LIKE 'zz%') > 0",
-     "engine.db.subquery_rows"),
-    ("SELECT id, (SELECT p2.email FROM people p2 WHERE p2.id <> p.id) FROM people p",
-     "engine.db.subquery_rows"),
+    (
+        "SELECT id FROM people WHERE (SELECT id FROM people p2 WHERE p2.email LIKE 'zz%') > 0",
+        "engine.db.subquery_rows",
+    ),
+    (
+        "SELECT id, (SELECT p2.email FROM people p2 WHERE p2.id <> p.id) FROM people p",
+        "engine.db.subquery_rows",
+    ),
     ("SELECT EXP(n) FROM people", "engine.db.value_error"),
     ("SELECT CAST(n AS UNSIGNED) - 30000 FROM people", "engine.db.value_error"),
     ("SELECT POW(n, n) FROM people", "engine.db.value_error"),
     ("SELECT CAST(18446744073709551615 AS UNSIGNED) + id FROM people", "engine.db.value_error"),
     ("SELECT id FROM people WHERE 'x' REGEXP '('", "engine.db.value_error"),
-    ("SELECT * FROM JSON_TABLE((SELECT doc FROM people WHERE id = 1), '$[*]'"
-     " COLUMNS (a INT PATH '$')) AS j", "engine.db.value_error"),
-    ("SELECT * FROM JSON_TABLE((SELECT doc FROM people WHERE id = 1), '$[*]'"
-     " COLUMNS (a INT PATH '$' ERROR ON ERROR)) AS j", "engine.db.value_error"),
-]  # fmt: skip
+    (
+        "SELECT * FROM JSON_TABLE((SELECT doc FROM people WHERE id = 1), '$[*]'"
+        " COLUMNS (a INT PATH '$')) AS j",
+        "engine.db.value_error",
+    ),
+    (
+        "SELECT * FROM JSON_TABLE((SELECT doc FROM people WHERE id = 1), '$[*]'"
+        " COLUMNS (a INT PATH '$' ERROR ON ERROR)) AS j",
+        "engine.db.value_error",
+    ),
+]
 # Errors whose text comes from the query: kept as the database wrote it.
 QUERY_TEXT_ERRORS = [
     ("SELECT nope FROM people", "Unknown column 'nope'"),

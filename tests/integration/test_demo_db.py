@@ -155,12 +155,18 @@ def test_dates_stay_inside_the_three_year_window(demo: Demo) -> None:
 @pytest.mark.parametrize(
     ("table", "column"),
     [
-        ("customers", "email"), ("customers", "phone"), ("customers", "account_manager_id"),
-        ("employees", "manager_id"), ("employees", "commission_rate"), ("orders", "employee_id"),
-        ("orders", "discount_code"), ("shipments", "delivered_at"), ("suppliers", "contact_email"),
+        ("customers", "email"),
+        ("customers", "phone"),
+        ("customers", "account_manager_id"),
+        ("employees", "manager_id"),
+        ("employees", "commission_rate"),
+        ("orders", "employee_id"),
+        ("orders", "discount_code"),
+        ("shipments", "delivered_at"),
+        ("suppliers", "contact_email"),
         ("products", "discontinued_on"),
     ],
-)  # fmt: skip
+)
 def test_nulls_appear_where_real_data_has_them(demo: Demo, table: str, column: str) -> None:
     c = metadata.tables[table].c[column]
     with demo.engine.connect() as conn:
@@ -344,12 +350,16 @@ def test_docker_init_script_creates_the_readonly_user(
         'mysql_error() { echo "$*" >&2; exit 1; }; source "$1"'
     )
     env = {
-        "PATH": os.environ["PATH"], "KK_CLIENT": client, "KK_HOST": server.host or "127.0.0.1",
-        "KK_PORT": str(server.port or 3306), "KK_ADMIN": server.username or "root",
+        "PATH": os.environ["PATH"],
+        "KK_CLIENT": client,
+        "KK_HOST": server.host or "127.0.0.1",
+        "KK_PORT": str(server.port or 3306),
+        "KK_ADMIN": server.username or "root",
         "KK_ADMIN_PW": server.password or "",
         "MYSQL_DATABASE": sa.make_url(mariadb_demo.url).database or "",
-        "KESKINUBE_RO_USER": user, "KESKINUBE_RO_PASSWORD": password,
-    }  # fmt: skip
+        "KESKINUBE_RO_USER": user,
+        "KESKINUBE_RO_PASSWORD": password,
+    }
     script = DOCKER / "01-readonly-user.sh"
     try:
         subprocess.run(["bash", "-c", stub, "-", str(script)], env=env, check=True, timeout=30)

@@ -36,7 +36,8 @@ TODAY = dt.date(2026, 3, 14)
 COUNT_SQL = "SELECT COUNT(*) AS customers FROM customers"
 ANALYST = Actor(username="ana", role="analyst")
 RESTRICTED = Actor(
-    "rita", "sales",
+    "rita",
+    "sales",
     policy=AccessPolicy(
         allowed_tables=frozenset(set(demo.DEMO_TABLE_NAMES) - {"suppliers"}),
         denied_columns=frozenset({("employees", "salary"), ("customers", "email")}),
@@ -44,7 +45,7 @@ RESTRICTED = Actor(
     ),
     attributes=(("channel", "online"),),
     language="es",
-)  # fmt: skip
+)
 FOLLOW_UP = (Turn("How many orders were placed in 2025?", "SELECT COUNT(*) FROM orders"),)
 QUESTIONS = ("How many customers are there?", "What was the revenue by product category?")
 
@@ -63,28 +64,36 @@ class Case:
 CASES = {
     "full": Case({"schema_mode": "full"}),
     "full_restricted": Case({"schema_mode": "full"}, actor=RESTRICTED),
-    "full_follow_up": Case({"schema_mode": "full"}, questions=("And in 2024?",),
-                           conversation=FOLLOW_UP),
+    "full_follow_up": Case(
+        {"schema_mode": "full"}, questions=("And in 2024?",), conversation=FOLLOW_UP
+    ),
     "full_context_retrieved": Case({"schema_mode": "full", "stable_context_max_tokens": 100}),
     "full_repair": Case({"schema_mode": "full"}, questions=("List the orphan widgets",)),
     "auto": Case({}),
     "retrieve": Case({"schema_mode": "retrieve", "retrieval_k": 3}),
     "retrieve_restricted": Case({"schema_mode": "retrieve"}, actor=RESTRICTED),
-    "retrieve_follow_up": Case({"schema_mode": "retrieve"}, questions=("And in 2024?",),
-                               conversation=FOLLOW_UP),
+    "retrieve_follow_up": Case(
+        {"schema_mode": "retrieve"}, questions=("And in 2024?",), conversation=FOLLOW_UP
+    ),
     "selection_catalogue": Case(
         {"schema_mode": "retrieve", "table_selection": True, "retrieval_k": 3},
-        extra={"choose_tables": lambda e, a: _retrieval(e.choose_tables(QUESTIONS[1], a)),
-               "rank_tables": lambda e, a: _retrieval(e.rank_tables(QUESTIONS[1], a, k=4))},
+        extra={
+            "choose_tables": lambda e, a: _retrieval(e.choose_tables(QUESTIONS[1], a)),
+            "rank_tables": lambda e, a: _retrieval(e.rank_tables(QUESTIONS[1], a, k=4)),
+        },
     ),
     "selection_candidates": Case(
-        {"schema_mode": "retrieve", "table_selection": True, "catalogue_max_tokens": 10,
-         "selection_pool": 4},
+        {
+            "schema_mode": "retrieve",
+            "table_selection": True,
+            "catalogue_max_tokens": 10,
+            "selection_pool": 4,
+        },
     ),
     "selection_restricted": Case(
         {"schema_mode": "retrieve", "table_selection": True}, actor=RESTRICTED
     ),
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="module")
@@ -99,10 +108,13 @@ def test_the_engine_builds_the_pinned_prompts(
 ) -> None:
     scripted_ollama.add(
         when(regex=r"Tables:\s*$", reply="order_items, products"),
-        when("orphan widgets", anywhere=True,
-             replies=["```sql\nSELECT widget FROM customers\n```", f"```sql\n{COUNT_SQL}\n```"]),
+        when(
+            "orphan widgets",
+            anywhere=True,
+            replies=["```sql\nSELECT widget FROM customers\n```", f"```sql\n{COUNT_SQL}\n```"],
+        ),
         when(reply=f"```sql\n{COUNT_SQL}\n```"),
-    )  # fmt: skip
+    )
     texts: dict[str, str] = {}
     with scripted_services(scripted_ollama, demo_sqlite, answer_candidates=0) as services:
         engine = services.engine
@@ -141,9 +153,13 @@ def _record(
 
 def _answer(answer: Answer) -> dict[str, Any]:
     retrieval = None if answer.retrieval is None else _retrieval(answer.retrieval)
-    return {"sql": answer.sql, "error": answer.error, "retrieval": retrieval,
-            "stages": sorted(answer.timings), "tokens": [answer.prompt_tokens,
-                                                        answer.completion_tokens]}  # fmt: skip
+    return {
+        "sql": answer.sql,
+        "error": answer.error,
+        "retrieval": retrieval,
+        "stages": sorted(answer.timings),
+        "tokens": [answer.prompt_tokens, answer.completion_tokens],
+    }
 
 
 def _retrieval(retrieval: Any) -> dict[str, Any]:

@@ -106,8 +106,7 @@ def test_an_unknown_column_is_answered_with_facts_and_no_database_call(
 def test_a_join_without_a_key_is_answered_with_the_key_path(
     services: Services, scripted_ollama: ScriptedOllama
 ) -> None:
-    wrong = ("SELECT c.CUST_NM, b.AMT_DUE FROM CUST_MST c JOIN BILL_HDR b "
-             "ON b.BILL_NO = c.CUST_NO")  # fmt: skip
+    wrong = "SELECT c.CUST_NM, b.AMT_DUE FROM CUST_MST c JOIN BILL_HDR b ON b.BILL_NO = c.CUST_NO"
     scripted_ollama.add(
         when("bills per customer", reply=f"```sql\n{wrong}\n```"),
         when("That query failed", reply="no idea"),

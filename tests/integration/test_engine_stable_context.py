@@ -64,8 +64,9 @@ def test_retrieved_schema_keeps_retrieving_notes_and_examples_per_question(
 def test_too_many_notes_and_examples_fall_back_to_retrieval(
     demo_sqlite: str, scripted_ollama: ScriptedOllama
 ) -> None:
-    for services in _services(demo_sqlite, scripted_ollama, schema_mode="full",
-                              stable_context_max_tokens=100):  # fmt: skip
+    for services in _services(
+        demo_sqlite, scripted_ollama, schema_mode="full", stable_context_max_tokens=100
+    ):
         assert services.engine.ask("What was the revenue in 2025?", ANALYST).ok
     system, user = (m["content"] for m in scripted_ollama.last_chat["messages"])
     assert "Business notes:" not in system and "Business notes:" in user
@@ -114,8 +115,12 @@ def test_a_warm_up_that_fails_is_logged_and_changes_nothing(
 ) -> None:
     settings = full.settings
     full.engine.model = OllamaChatModel(
-        base_url="http://127.0.0.1:9", model=settings.ollama_model, num_ctx=2048,
-        timeout_s=1, keep_alive="1m", prefill_timeout_s=1,
-    )  # fmt: skip
+        base_url="http://127.0.0.1:9",
+        model=settings.ollama_model,
+        num_ctx=2048,
+        timeout_s=1,
+        keep_alive="1m",
+        prefill_timeout_s=1,
+    )
     assert not full.engine.warm_up(ANALYST)
     assert "model warm-up for role analyst failed" in caplog.text

@@ -49,8 +49,13 @@ def warehouse(mysql_url: str) -> str:
 def build(
     scripted_ollama: ScriptedOllama, url: str, pick: str = "INV_BAL, WHS_LOC", **overrides: object
 ) -> Iterator[Services]:
-    settings = {"schema_mode": "retrieve", "table_selection": True, "retrieval_k": 3,
-                "answer_candidates": 0, **overrides}  # fmt: skip
+    settings = {
+        "schema_mode": "retrieve",
+        "table_selection": True,
+        "retrieval_k": 3,
+        "answer_candidates": 0,
+        **overrides,
+    }
     with scripted_services(scripted_ollama, url, **settings) as built:
         scripted_ollama.add(
             when(regex=r"Tables:\s*$", reply=pick),
@@ -95,8 +100,9 @@ def test_the_whole_catalogue_is_the_same_for_every_question(
 def test_over_budget_only_the_retrievals_pool_is_listed_by_the_question(
     warehouse: str, scripted_ollama: ScriptedOllama
 ) -> None:
-    with build(scripted_ollama, warehouse, table_catalogue_max_tokens=0,
-               table_selection_pool=5) as built:  # fmt: skip
+    with build(
+        scripted_ollama, warehouse, table_catalogue_max_tokens=0, table_selection_pool=5
+    ) as built:
         assert built.engine.ask(QUESTION, ANALYST).ok
         pick = scripted_ollama.chat_requests[0]["messages"]
         assert "Catalogue" not in pick[0]["content"]

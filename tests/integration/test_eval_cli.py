@@ -30,45 +30,71 @@ REVENUE_2025 = (
     "AND o.order_date >= '2025-01-01' AND o.order_date < '2026-01-01'"
 )
 QUESTIONS: list[dict[str, Any]] = [
-    {"id": "q1", "question": "How many customers are there?",
-     "gold_sql": "SELECT COUNT(*) FROM customers", "tags": ["easy", "count"]},
-    {"id": "q2", "question": "How many customers are in each segment?",
-     "gold_sql": "SELECT segment, COUNT(*) AS n FROM customers GROUP BY segment",
-     "tags": ["easy", "group-by"]},
-    {"id": "q3", "question": "What was the revenue in 2025?", "gold_sql": REVENUE_2025,
-     "tags": ["medium", "join", "date-range"]},
-    {"id": "q4", "question": "Which 3 products cost the most?",
-     "gold_sql": "SELECT name, unit_price FROM products ORDER BY unit_price DESC LIMIT 3",
-     "tags": ["medium", "top-n"]},
-    {"id": "q5", "question": "How many orders per channel?",
-     "gold_sql": "SELECT channel, COUNT(*) FROM orders GROUP BY channel",
-     "tags": ["easy", "group-by"]},
-    {"id": "q6", "question": "Which suppliers are in Germany?",
-     "gold_sql": "SELECT name FROM suppliers WHERE country = 'Germany'",
-     "tags": ["easy", "filter"]},
-    {"id": "q7", "question": "And how many of them are enterprise accounts?",
-     "gold_sql": "SELECT COUNT(*) FROM customers WHERE segment = 'Enterprise'",
-     "tags": ["medium", "follow-up", "filter"], "previous_id": "q1"},
-]  # fmt: skip
+    {
+        "id": "q1",
+        "question": "How many customers are there?",
+        "gold_sql": "SELECT COUNT(*) FROM customers",
+        "tags": ["easy", "count"],
+    },
+    {
+        "id": "q2",
+        "question": "How many customers are in each segment?",
+        "gold_sql": "SELECT segment, COUNT(*) AS n FROM customers GROUP BY segment",
+        "tags": ["easy", "group-by"],
+    },
+    {
+        "id": "q3",
+        "question": "What was the revenue in 2025?",
+        "gold_sql": REVENUE_2025,
+        "tags": ["medium", "join", "date-range"],
+    },
+    {
+        "id": "q4",
+        "question": "Which 3 products cost the most?",
+        "gold_sql": "SELECT name, unit_price FROM products ORDER BY unit_price DESC LIMIT 3",
+        "tags": ["medium", "top-n"],
+    },
+    {
+        "id": "q5",
+        "question": "How many orders per channel?",
+        "gold_sql": "SELECT channel, COUNT(*) FROM orders GROUP BY channel",
+        "tags": ["easy", "group-by"],
+    },
+    {
+        "id": "q6",
+        "question": "Which suppliers are in Germany?",
+        "gold_sql": "SELECT name FROM suppliers WHERE country = 'Germany'",
+        "tags": ["easy", "filter"],
+    },
+    {
+        "id": "q7",
+        "question": "And how many of them are enterprise accounts?",
+        "gold_sql": "SELECT COUNT(*) FROM customers WHERE segment = 'Enterprise'",
+        "tags": ["medium", "follow-up", "filter"],
+        "previous_id": "q1",
+    },
+]
 ENGINE_REPLIES = {
     # the gold SQL itself
     "How many customers are there?": "SELECT COUNT(*) FROM customers",
     # equivalent: other column order, an alias, an ORDER BY the gold does not have
-    "How many customers are in each segment?":
-        "SELECT COUNT(*) AS customers, segment FROM customers GROUP BY segment ORDER BY 1 DESC",
+    "How many customers are in each segment?": (
+        "SELECT COUNT(*) AS customers, segment FROM customers GROUP BY segment ORDER BY 1 DESC"
+    ),
     # equivalent: rounded to cents, extra column
     "What was the revenue in 2025?": REVENUE_2025.replace(
         "SELECT SUM(oi.quantity * oi.unit_price * (1 - oi.discount)) AS revenue",
         "SELECT '2025' AS y, ROUND(SUM(oi.quantity * oi.unit_price * (1 - oi.discount)), 2) AS r",
     ),
     # wrong: the cheapest instead of the most expensive
-    "Which 3 products cost the most?":
-        "SELECT name, unit_price FROM products ORDER BY unit_price ASC LIMIT 3",
+    "Which 3 products cost the most?": (
+        "SELECT name, unit_price FROM products ORDER BY unit_price ASC LIMIT 3"
+    ),
     # never runs: no such table, on every retry
     "How many orders per channel?": "SELECT channel, COUNT(*) FROM sales GROUP BY channel",
     # a wrong column first, fixed on the retry (see _retry)
     "Which suppliers are in Germany?": "SELECT name FROM suppliers WHERE nation = 'Germany'",
-}  # fmt: skip
+}
 FOLLOW_UP = "And how many of them are enterprise accounts?"
 
 
@@ -153,8 +179,11 @@ def test_eval_scores_a_partly_right_model_exactly(
     assert totals["accuracy"] == round(5 / 7, 4) and totals["retries"] == 2
     assert totals["cache_hits"] == 0
     assert report["engine"]["by_difficulty"]["easy"] == {
-        "questions": 4, "correct": 3, "accuracy": 0.75, "valid_sql_rate": 0.75
-    }  # fmt: skip
+        "questions": 4,
+        "correct": 3,
+        "accuracy": 0.75,
+        "valid_sql_rate": 0.75,
+    }
     by_tag = report["engine"]["by_tag"]
     assert by_tag["group-by"]["questions"] == 2 and by_tag["group-by"]["correct"] == 1
     assert by_tag["top-n"]["correct"] == 0 and by_tag["follow-up"]["correct"] == 1
@@ -215,9 +244,12 @@ def _baseline_rule(question: str, reply: str) -> Any:
 
 @pytest.mark.skipif(available() is not None, reason=available() or "")
 def test_eval_runs_the_langchain_baseline_side_by_side(
-    env: ScriptedOllama, question_set: Path, demo_url: str, tmp_path: Path,
+    env: ScriptedOllama,
+    question_set: Path,
+    demo_url: str,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     env.add(
         _baseline_rule("How many customers are there?", "SQLQuery: SELECT COUNT(*) FROM customers"),
         _baseline_rule("How many customers are in each segment?", "DELETE FROM customers"),

@@ -13,8 +13,13 @@ from backend.errors import QueryFailed
 from evaluation.gold import run_gold
 from evaluation.scoring import ResultTable, compare_results
 
-SINGERS = [("ann", 40, "FR"), ("bob", 30, "ES"), ("cid", 30, "ES"), ("eve", 30, "DE"),
-           ("dan", 20, "FR")]  # fmt: skip
+SINGERS = [
+    ("ann", 40, "FR"),
+    ("bob", 30, "ES"),
+    ("cid", 30, "ES"),
+    ("eve", 30, "DE"),
+    ("dan", 20, "FR"),
+]
 
 
 @pytest.fixture(scope="module")

@@ -29,9 +29,16 @@ ROW_LIMIT = 10_000
 # Questions allowed to return no rows on the small demo database (none so far).
 MAY_BE_EMPTY: frozenset[str] = frozenset()
 REQUIRED_SKILLS = {
-    "filter", "join", "group-by", "date-range", "top-n", "ratio", "window",
-    "null-handling", "follow-up",
-}  # fmt: skip
+    "filter",
+    "join",
+    "group-by",
+    "date-range",
+    "top-n",
+    "ratio",
+    "window",
+    "null-handling",
+    "follow-up",
+}
 
 
 @pytest.fixture(scope="module")

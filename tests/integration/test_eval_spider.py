@@ -18,20 +18,33 @@ from cli import main
 from testkit.scripted_ollama import ScriptedOllama, when
 
 TABLES = {
-    "pets": ("CREATE TABLE pet (name TEXT, kind TEXT, age INTEGER)",
-             "INSERT INTO pet VALUES ('rex', 'dog', 3), ('tom', 'cat', 5), ('kit', 'cat', 1)"),
-    "music": ("CREATE TABLE singer (name TEXT, country TEXT)",
-              "INSERT INTO singer VALUES ('ann', 'France'), ('bob', 'Spain')"),
-}  # fmt: skip
+    "pets": (
+        "CREATE TABLE pet (name TEXT, kind TEXT, age INTEGER)",
+        "INSERT INTO pet VALUES ('rex', 'dog', 3), ('tom', 'cat', 5), ('kit', 'cat', 1)",
+    ),
+    "music": (
+        "CREATE TABLE singer (name TEXT, country TEXT)",
+        "INSERT INTO singer VALUES ('ann', 'France'), ('bob', 'Spain')",
+    ),
+}
 SPIDER = [
-    {"db_id": "pets", "question": "How many cats are there?",
-     "query": "SELECT count(*) FROM pet WHERE kind = 'cat'"},
-    {"db_id": "pets", "question": "Name the pets from youngest to oldest.",
-     "query": "SELECT name FROM pet ORDER BY age"},
-    {"db_id": "music", "question": "Which singers are from France?",
-     "query": "SELECT name FROM singer WHERE country = 'France'"},
+    {
+        "db_id": "pets",
+        "question": "How many cats are there?",
+        "query": "SELECT count(*) FROM pet WHERE kind = 'cat'",
+    },
+    {
+        "db_id": "pets",
+        "question": "Name the pets from youngest to oldest.",
+        "query": "SELECT name FROM pet ORDER BY age",
+    },
+    {
+        "db_id": "music",
+        "question": "Which singers are from France?",
+        "query": "SELECT name FROM singer WHERE country = 'France'",
+    },
     {"db_id": "missing", "question": "How many trains?", "query": "SELECT count(*) FROM train"},
-]  # fmt: skip
+]
 REPLIES = {
     "How many cats are there?": "SELECT COUNT(*) AS cats FROM pet WHERE kind = 'cat'",
     "Name the pets from youngest to oldest.": "SELECT name FROM pet ORDER BY age DESC",
@@ -40,10 +53,12 @@ REPLIES = {
 
 
 def _script(ollama: ScriptedOllama, replies: dict[str, str]) -> None:
-    ollama.add(*(
-        when(regex=re.escape(f"Question: {q}") + r"\s*$", reply=f"```sql\n{sql}\n```")
-        for q, sql in replies.items()
-    ))  # fmt: skip
+    ollama.add(
+        *(
+            when(regex=re.escape(f"Question: {q}") + r"\s*$", reply=f"```sql\n{sql}\n```")
+            for q, sql in replies.items()
+        )
+    )
 
 
 def _env(monkeypatch: pytest.MonkeyPatch, ollama: ScriptedOllama) -> None:
@@ -88,9 +103,11 @@ def test_spider_json_runs_each_question_on_its_database(
 
 @pytest.mark.mariadb
 def test_spider_jsonl_uses_gold_sql_mysql_on_mariadb(
-    tmp_path: Path, mysql_url: str, scripted_ollama: ScriptedOllama,
+    tmp_path: Path,
+    mysql_url: str,
+    scripted_ollama: ScriptedOllama,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     engine = sa.create_engine(mysql_url)
     with engine.begin() as conn:
         for statement in TABLES["music"]:
@@ -100,11 +117,18 @@ def test_spider_jsonl_uses_gold_sql_mysql_on_mariadb(
     template = url.set(database="DBNAME").render_as_string(hide_password=False)
     template = template.replace("DBNAME", "{db}")
     linking = tmp_path / "linking.jsonl"
-    linking.write_text(json.dumps({
-        "idx": 7, "db_id": url.database, "question": "Which singers are from France?",
-        "gold_sql": "SELECT name FROM singer WHERE country = 'France' AND instr(name, 'a')",
-        "gold_sql_mysql": "SELECT `name` FROM singer WHERE country = 'France'",
-    }) + "\n")  # fmt: skip
+    linking.write_text(
+        json.dumps(
+            {
+                "idx": 7,
+                "db_id": url.database,
+                "question": "Which singers are from France?",
+                "gold_sql": "SELECT name FROM singer WHERE country = 'France' AND instr(name, 'a')",
+                "gold_sql_mysql": "SELECT `name` FROM singer WHERE country = 'France'",
+            }
+        )
+        + "\n"
+    )
     _env(monkeypatch, scripted_ollama)
     _script(scripted_ollama, REPLIES)
 

@@ -31,17 +31,23 @@ ADMIN = Actor(username="ada", role="admin")
 CUST_ANSWER = {
     "table": {"description": "Customers, one per account.", "en": ["client"], "es": ["cliente"]},
     "columns": {
-        "STS_CD": {"description": "Account status: A active, S suspended.",
-                   "en": ["status"], "es": ["estado"]},
+        "STS_CD": {
+            "description": "Account status: A active, S suspended.",
+            "en": ["status"],
+            "es": ["estado"],
+        },
         "crdt_lmt": {"description": "Credit line in euros.", "en": ["credit"], "es": ["crédito"]},
         "NOT_A_COLUMN": {"description": "ignored"},
     },
-}  # fmt: skip
+}
 WHS_ANSWER = {
-    "table": {"description": "Warehouses where stock is kept.", "en": ["warehouse", "depot"],
-              "es": ["almacén"]},
+    "table": {
+        "description": "Warehouses where stock is kept.",
+        "en": ["warehouse", "depot"],
+        "es": ["almacén"],
+    },
     "columns": [{"name": "RGN_CD", "description": "Sales region code.", "en": ["region"]}],
-}  # fmt: skip
+}
 
 
 @pytest.fixture
@@ -83,13 +89,22 @@ def test_drafting_saves_good_and_partial_answers_and_skips_bad_ones(
     assert report.drafted == ["CUST_MST", "ITM_MST", "WHS_LOC"]  # type: ignore[attr-defined]
     assert report.failed == ["ORD_HDR", "ORD_LN"]  # type: ignore[attr-defined]
     assert [(p.done, p.total, p.table, p.outcome) for p in seen] == [
-        (1, 5, "CUST_MST", "drafted"), (2, 5, "ITM_MST", "drafted"), (3, 5, "ORD_HDR", "failed"),
-        (4, 5, "ORD_LN", "failed"), (5, 5, "WHS_LOC", "drafted"),
-    ]  # fmt: skip
+        (1, 5, "CUST_MST", "drafted"),
+        (2, 5, "ITM_MST", "drafted"),
+        (3, 5, "ORD_HDR", "failed"),
+        (4, 5, "ORD_LN", "failed"),
+        (5, 5, "WHS_LOC", "drafted"),
+    ]
     knowledge = services.knowledge.load()
     status = knowledge.entry("CUST_MST", "STS_CD")
-    assert status == Entry("CUST_MST", "STS_CD", "Account status: A active, S suspended.",
-                           ("status",), ("estado",), DRAFT)  # fmt: skip
+    assert status == Entry(
+        "CUST_MST",
+        "STS_CD",
+        "Account status: A active, S suspended.",
+        ("status",),
+        ("estado",),
+        DRAFT,
+    )
     assert knowledge.entry("CUST_MST", "CRDT_LMT") is not None  # matched case-insensitively
     assert knowledge.entry("CUST_MST", "NOT_A_COLUMN") is None
     assert knowledge.entry("WHS_LOC", "RGN_CD").synonyms_en == ("region",)  # type: ignore[union-attr]
@@ -117,10 +132,12 @@ def test_an_unchanged_table_is_not_drafted_again_and_failures_are_retried(
 def test_reviewed_entries_are_never_overwritten(
     services: Services, scripted_ollama: ScriptedOllama
 ) -> None:
-    services.knowledge.save([
-        Entry("CUST_MST", "", "Our customers.", ("buyer",), (), EDITED),
-        Entry("CUST_MST", "STS_CD", "Status: A active, S stopped.", status=APPROVED),
-    ])  # fmt: skip
+    services.knowledge.save(
+        [
+            Entry("CUST_MST", "", "Our customers.", ("buyer",), (), EDITED),
+            Entry("CUST_MST", "STS_CD", "Status: A active, S stopped.", status=APPROVED),
+        ]
+    )
     script(scripted_ollama)
     draft(services)
     knowledge = services.knowledge.load()

@@ -26,10 +26,11 @@ from wiring.services import Services
 COUNT_SQL = "SELECT COUNT(*) AS n FROM customers"
 POLICY = AccessPolicy(
     allowed_tables=frozenset(set(demo.DEMO_TABLE_NAMES) - {"suppliers"}),
-    denied_columns=frozenset({("employees", "salary"), ("employees", "commission_rate"),
-                              ("customers", "email")}),
+    denied_columns=frozenset(
+        {("employees", "salary"), ("employees", "commission_rate"), ("customers", "email")}
+    ),
     row_filters=(RowFilter("orders", "channel = :user.channel"),),
-)  # fmt: skip
+)
 RESTRICTED = Actor("rita", "sales", policy=POLICY, attributes=(("channel", "online"),))
 ADMIN = Actor("root", "admin")
 
@@ -51,20 +52,32 @@ HIDDEN_NOTES = [
 ]
 # (marker, question, sql): each reads something POLICY hides.
 HIDDEN_EXAMPLES = [
-    ("HE01", "Who are the top earners",
-     "SELECT e.first_name FROM employees e ORDER BY e.salary DESC"),
+    (
+        "HE01",
+        "Who are the top earners",
+        "SELECT e.first_name FROM employees e ORDER BY e.salary DESC",
+    ),
     ("HE02", "List every vendor name", "SELECT s.name FROM suppliers AS s"),
     ("HE03", "How many vendors do we buy from", "SELECT COUNT(*) FROM `suppliers`"),
     ("HE04", "Show the whole staff table", "SELECT * FROM employees"),
     ("HE05", "How do we contact our clients", "SELECT c.EMAIL FROM customers c"),
-    ("HE06", "Average vendor lead time",
-     "SELECT AVG(x.lead_time_days) FROM (SELECT * FROM Suppliers) x"),
+    (
+        "HE06",
+        "Average vendor lead time",
+        "SELECT AVG(x.lead_time_days) FROM (SELECT * FROM Suppliers) x",
+    ),
     ("HE07", "What rates do reps earn", "SELECT COMMISSION_RATE FROM employees"),
-    ("HE08", "Count the vendors again",
-     "WITH v AS (SELECT * FROM suppliers) SELECT COUNT(*) FROM v"),
-    ("HE09", "Which staff joined first",
-     "SELECT first_name FROM employees ORDER BY hireDate, salary"),
-]  # fmt: skip
+    (
+        "HE08",
+        "Count the vendors again",
+        "WITH v AS (SELECT * FROM suppliers) SELECT COUNT(*) FROM v",
+    ),
+    (
+        "HE09",
+        "Which staff joined first",
+        "SELECT first_name FROM employees ORDER BY hireDate, salary",
+    ),
+]
 NEAR_NOTES = [
     ("NN01", "Revenue means the amount of paid orders, net of discounts"),
     ("NN02", "Employees are counted by department, leavers excluded"),
@@ -73,16 +86,19 @@ NEAR_NOTES = [
 ]
 NEAR_EXAMPLES = [
     ("NE01", "Customers per segment", "SELECT segment, COUNT(*) FROM customers GROUP BY segment"),
-    ("NE02", "Staff per department",
-     "SELECT department, COUNT(*) FROM employees GROUP BY department"),
-]  # fmt: skip
+    (
+        "NE02",
+        "Staff per department",
+        "SELECT department, COUNT(*) FROM employees GROUP BY department",
+    ),
+]
 HIDDEN_MARKERS = [m for m, *_ in HIDDEN_NOTES + HIDDEN_EXAMPLES]
 NEAR_MARKERS = [m for m, *_ in NEAR_NOTES + NEAR_EXAMPLES]
 MODES = {
     "full": {"schema_mode": "full", "stable_context_max_tokens": 20_000, "ollama_num_ctx": 32_768},
     "full_over_budget": {"schema_mode": "full", "stable_context_max_tokens": 100},
     "retrieve": {"schema_mode": "retrieve"},
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="module")

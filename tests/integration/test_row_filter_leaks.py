@@ -121,8 +121,9 @@ PAYLOADS = [
 # The payloads that leaked on MariaDB 10.11 before the fix (WHERE, ON, correlated and IN
 # subqueries, CTEs, derived tables, UNION); HAVING, the SELECT list and ORDER BY ran after
 # the filter even then. The control proves the harness sees each of these leaks.
-LEAKY_WITHOUT_FIX = [PAYLOADS[i] for i in (0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 12, 13, 22, 23, 26,
-                                           27, 29, 30, 31)]  # fmt: skip
+LEAKY_WITHOUT_FIX = [
+    PAYLOADS[i] for i in (0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 12, 13, 22, 23, 26, 27, 29, 30, 31)
+]
 
 
 def _database(server: str, statements: list[str]) -> Iterator[str]:
@@ -159,8 +160,13 @@ def without_limit(sql: str) -> str:
 def observe(url: str, sql: str) -> tuple[Any, ...]:
     """Everything a user could learn from running `sql` on a fresh, default session."""
     parts = sa.make_url(url)
-    conn = pymysql.connect(host=parts.host, port=parts.port or 3306, user=parts.username,
-                           password=parts.password or "", database=parts.database)  # fmt: skip
+    conn = pymysql.connect(
+        host=parts.host,
+        port=parts.port or 3306,
+        user=parts.username,
+        password=parts.password or "",
+        database=parts.database,
+    )
     try:
         with conn.cursor() as cursor:
             try:

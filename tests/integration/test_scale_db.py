@@ -18,14 +18,25 @@ def _doc(name: str, *columns: ColumnDoc, fks: tuple[ForeignKey, ...] = ()) -> Ta
 
 def test_distractors_are_created_empty_with_the_foreign_keys_that_hold(mysql_url: str) -> None:
     docs = [
-        _doc("zoo__keeper", ColumnDoc("Keeper_ID", "NUMERIC", primary_key=True),
-             ColumnDoc("Name", "TEXT"), ColumnDoc("name", "TEXT"), ColumnDoc("Hired", "DATETIME")),
-        _doc("zoo__animal", ColumnDoc("id", "NUMERIC", primary_key=True),
-             ColumnDoc("keeper_id", "NUMERIC"), ColumnDoc("species", "TEXT"),
-             fks=(ForeignKey(("keeper_id",), "zoo__keeper", ("Keeper_ID",)),
-                  ForeignKey(("species",), "zoo__keeper", ("Name",)),  # no index: refused
-                  ForeignKey(("id",), "zoo__missing", ("id",)))),
-    ]  # fmt: skip
+        _doc(
+            "zoo__keeper",
+            ColumnDoc("Keeper_ID", "NUMERIC", primary_key=True),
+            ColumnDoc("Name", "TEXT"),
+            ColumnDoc("name", "TEXT"),
+            ColumnDoc("Hired", "DATETIME"),
+        ),
+        _doc(
+            "zoo__animal",
+            ColumnDoc("id", "NUMERIC", primary_key=True),
+            ColumnDoc("keeper_id", "NUMERIC"),
+            ColumnDoc("species", "TEXT"),
+            fks=(
+                ForeignKey(("keeper_id",), "zoo__keeper", ("Keeper_ID",)),
+                ForeignKey(("species",), "zoo__keeper", ("Name",)),  # no index: refused
+                ForeignKey(("id",), "zoo__missing", ("id",)),
+            ),
+        ),
+    ]
     engine = create_database_engine(mysql_url)
     try:
         created = create_empty_tables(engine, docs)

@@ -24,10 +24,15 @@ def _by_name(tables: list[TableDoc]) -> dict[str, TableDoc]:
 
 def _fill(conn: sa.Connection) -> None:
     rows = [
-        {"id": i, "name": f"Customer {i}", "region": REGIONS[i % 3], "email": "x@y.z",
-         "status": STATUSES[i % 13]}
+        {
+            "id": i,
+            "name": f"Customer {i}",
+            "region": REGIONS[i % 3],
+            "email": "x@y.z",
+            "status": STATUSES[i % 13],
+        }
         for i in range(1, 41)
-    ]  # fmt: skip
+    ]
     conn.execute(
         sa.text(
             "INSERT INTO customers (id, name, region, email, status) "
@@ -216,10 +221,16 @@ def test_mariadb_types_keys_comments_and_samples(mariadb_engine: sa.Engine) -> N
     assert customers.comment == "People and companies who buy"
     types = {c.name: c.type for c in customers.columns}
     assert types == {
-        "id": "INT", "name": "VARCHAR(80)", "region": "VARCHAR(10)", "email": "VARCHAR(100)",
-        "status": "VARCHAR(20)", "tier": "ENUM('gold','silver')", "active": "BOOLEAN",
-        "lifetime": "BIGINT UNSIGNED", "notes": "TEXT",
-    }  # fmt: skip
+        "id": "INT",
+        "name": "VARCHAR(80)",
+        "region": "VARCHAR(10)",
+        "email": "VARCHAR(100)",
+        "status": "VARCHAR(20)",
+        "tier": "ENUM('gold','silver')",
+        "active": "BOOLEAN",
+        "lifetime": "BIGINT UNSIGNED",
+        "notes": "TEXT",
+    }
     assert [c.type for c in orders.columns] == ["INT", "INT", "DECIMAL(12,2)", "DATE"]
     assert customers.columns[1].comment == "Full name"
     assert orders.foreign_keys == (ForeignKey(("customer_id",), "customers", ("id",)),)

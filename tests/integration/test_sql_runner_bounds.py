@@ -46,9 +46,12 @@ def runner(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlAlchem
         url = f"sqlite:///{tmp_path / 'big.sqlite'}"
     engine = create_database_engine(url)
     yield SqlAlchemySqlRunner(
-        engine, timeout_s=30, cell_max_bytes=10_000, result_max_bytes=2 * MB,
+        engine,
+        timeout_s=30,
+        cell_max_bytes=10_000,
+        result_max_bytes=2 * MB,
         stream_max_bytes=3 * MB,
-    )  # fmt: skip
+    )
     engine.dispose()
 
 

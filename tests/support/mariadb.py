@@ -54,17 +54,36 @@ def throwaway_server() -> Iterator[str]:
     datadir, port = workdir / "data", _free_port()
     as_root = ["--user=root"] if os.geteuid() == 0 else []
     subprocess.run(
-        [installer, "--no-defaults", f"--datadir={datadir}", *as_root,
-         "--auth-root-authentication-method=normal", "--skip-test-db"],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            installer,
+            "--no-defaults",
+            f"--datadir={datadir}",
+            *as_root,
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     process = subprocess.Popen(
-        [server, "--no-defaults", f"--datadir={datadir}", f"--socket={workdir / 'mysqld.sock'}",
-         f"--port={port}", "--bind-address=127.0.0.1", f"--pid-file={workdir / 'mysqld.pid'}",
-         f"--log-error={workdir / 'error.log'}", "--innodb-buffer-pool-size=128M",
-         "--skip-log-bin", "--character-set-server=utf8mb4", *as_root],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            server,
+            "--no-defaults",
+            f"--datadir={datadir}",
+            f"--socket={workdir / 'mysqld.sock'}",
+            f"--port={port}",
+            "--bind-address=127.0.0.1",
+            f"--pid-file={workdir / 'mysqld.pid'}",
+            f"--log-error={workdir / 'error.log'}",
+            "--innodb-buffer-pool-size=128M",
+            "--skip-log-bin",
+            "--character-set-server=utf8mb4",
+            *as_root,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"mysql+pymysql://root@127.0.0.1:{port}/"
     try:
         _wait_until_up(url, process, workdir / "error.log")

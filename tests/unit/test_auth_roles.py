@@ -18,9 +18,14 @@ def test_each_role_sees_only_its_pages() -> None:
     assert roles.pages_for_role("analyst") == ("chat", "examples")
     assert roles.pages_for_role("manager") == ("chat", "dashboards")
     assert roles.pages_for_role("admin") == (
-        "chat", "dashboards", "examples", "admin_users", "admin_access", "admin_audit",
+        "chat",
+        "dashboards",
+        "examples",
+        "admin_users",
+        "admin_access",
+        "admin_audit",
         "admin_knowledge",
-    )  # fmt: skip
+    )
     assert roles.pages_for_role("intruder") == ()
 
 

@@ -81,10 +81,14 @@ def _spider_like_rows() -> list[dict[str, object]]:
             tables = ["t1", "t2", "t3"][: 1 + n % 3]
             # Every question has a paraphrase twin with the same gold query, as in Spider.
             for _twin in range(2):
-                rows.append({
-                    "idx": len(rows), "db_id": db, "gold_tables": tables,
-                    "gold_sql_mysql": f"SELECT {n} FROM {db}",
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "idx": len(rows),
+                        "db_id": db,
+                        "gold_tables": tables,
+                        "gold_sql_mysql": f"SELECT {n} FROM {db}",
+                    }
+                )
     return rows
 
 

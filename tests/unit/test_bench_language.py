@@ -37,8 +37,16 @@ def test_eval_reports_are_put_side_by_side(tmp_path: Path) -> None:
     compared = compare_evals(en, es)
     assert compared is not None
     assert (compared["only_en"], compared["only_es"]) == (["d02"], ["d03"])
-    text = markdown({"k": 5, "embedding": "-", "embed_model": None, "glossary_terms": 1,
-                     "runs": [], "eval": compared})  # fmt: skip
+    text = markdown(
+        {
+            "k": 5,
+            "embedding": "-",
+            "embed_model": None,
+            "glossary_terms": 1,
+            "runs": [],
+            "eval": compared,
+        }
+    )
     assert "qwen2.5-coder:1.5b, schema mode auto" in text
     assert "| all | 2/3 = 66.7% | 2/3 = 66.7% |" in text
 

@@ -91,8 +91,10 @@ def test_the_majority_result_wins() -> None:
 
 def test_failed_candidates_get_no_vote() -> None:
     b = result([[2]])
-    chosen = vote([Candidate("q0", None), Candidate("q1", None), Candidate("q2", b)],
-                  ["failed", "failed", None])  # fmt: skip
+    chosen = vote(
+        [Candidate("q0", None), Candidate("q1", None), Candidate("q2", b)],
+        ["failed", "failed", None],
+    )
     assert chosen is not None and (chosen.index, chosen.agreeing, chosen.ran) == (2, 1, 1)
 
 
@@ -115,7 +117,11 @@ def test_agreeing_in_doubt_still_beats_a_lone_answer() -> None:
     # Three queries that all find nothing outvote one that finds something: when most ways
     # of asking agree there is nothing, nothing is the answer.
     empty = result([], ["n"])
-    pool = [Candidate("q0", empty), Candidate("q1", result([[9]])), Candidate("q2", empty),
-            Candidate("q3", empty)]  # fmt: skip
+    pool = [
+        Candidate("q0", empty),
+        Candidate("q1", result([[9]])),
+        Candidate("q2", empty),
+        Candidate("q3", empty),
+    ]
     chosen = vote(pool, ["empty", None, "empty", "empty"])
     assert chosen is not None and chosen.index == 0 and chosen.agreeing == 3

@@ -212,9 +212,12 @@ def test_an_error_turn_keeps_its_catalogue_message_for_any_language(
     conversation = store.create("ana")
     message = Message.of("engine.db.timeout", seconds="30")
     failed = Answer(
-        question="Everything?", sql="SELECT 1", result=None, error=str(message),
+        question="Everything?",
+        sql="SELECT 1",
+        result=None,
+        error=str(message),
         error_message=message,
-    )  # fmt: skip
+    )
     store.append("ana", conversation.id, failed)
     [turn] = store.turns("ana", conversation.id)
     assert turn.answer.error == "the database took longer than 30 s"
@@ -236,11 +239,14 @@ def test_a_voted_answer_keeps_the_chosen_query_and_its_agreement(store: Conversa
     # Three candidates ran; the vote chose the first, so the last that worked is not it.
     answer = replace(
         make_answer(),
-        attempts=(Attempt("SELECT empty"), Attempt(MODEL_SQL, candidate=1),
-                  Attempt("SELECT other", candidate=2)),
+        attempts=(
+            Attempt("SELECT empty"),
+            Attempt(MODEL_SQL, candidate=1),
+            Attempt("SELECT other", candidate=2),
+        ),
         agreement=(2, 3),
         model_sql=MODEL_SQL,
-    )  # fmt: skip
+    )
     assert written_sql(answer) == MODEL_SQL
     assert written_sql(replace(answer, model_sql=None)) == "SELECT other"
     conversation = store.create("ana")

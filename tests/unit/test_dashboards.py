@@ -20,9 +20,13 @@ def store(app_engine: sa.Engine, clock: ManualClock) -> DashboardStore:
 
 def pin(store: DashboardStore, dashboard_id: int, n: int, owner: str = "meg") -> int:
     tile = store.pin(
-        owner, dashboard_id, question=f"question {n}", sql=f"SELECT {n} AS n", chart=BAR,
+        owner,
+        dashboard_id,
+        question=f"question {n}",
+        sql=f"SELECT {n} AS n",
+        chart=BAR,
         title=f"Chart {n}",
-    )  # fmt: skip
+    )
     return tile.id
 
 

@@ -17,13 +17,21 @@ from evaluation.scoring import scoring_rule
 from evaluation.sets import GoldQuestion
 
 
-def prediction(correct: bool, *, valid: bool = True, retries: int = 0, seconds: float = 1.0,
-               tokens: int = 100) -> Prediction:  # fmt: skip
+def prediction(
+    correct: bool, *, valid: bool = True, retries: int = 0, seconds: float = 1.0, tokens: int = 100
+) -> Prediction:
     return Prediction(
-        sql="SELECT 1", correct=correct, valid_sql=valid, reason="match" if correct else "x",
-        retries=retries, prompt_tokens=tokens, completion_tokens=10, latency_s=seconds,
-        timings={"generate": seconds / 2, "execute": 0.01}, retrieval_mode="hybrid",
-    )  # fmt: skip
+        sql="SELECT 1",
+        correct=correct,
+        valid_sql=valid,
+        reason="match" if correct else "x",
+        retries=retries,
+        prompt_tokens=tokens,
+        completion_tokens=10,
+        latency_s=seconds,
+        timings={"generate": seconds / 2, "execute": 0.01},
+        retrieval_mode="hybrid",
+    )
 
 
 def record(qid: str, tags: tuple[str, ...], engine: Prediction, **kw: Any) -> QuestionRecord:
@@ -42,12 +50,16 @@ META: dict[str, Any] = {
 RECORDS = (
     record("a", ("easy", "count"), prediction(True, seconds=1.0)),
     record("b", ("easy", "join"), prediction(False, valid=False, retries=2, seconds=3.0)),
-    record("c", ("hard", "join", "window"), prediction(True, retries=1, seconds=2.0),
-           baseline=prediction(True)),
+    record(
+        "c",
+        ("hard", "join", "window"),
+        prediction(True, retries=1, seconds=2.0),
+        baseline=prediction(True),
+    ),
     record("d", ("medium", "join"), prediction(False), gold_error="no such table"),
     record("e", ("medium", "join"), None, skipped="database unavailable: x"),  # type: ignore[arg-type]
     record("f", ("easy", "count"), prediction(True), scored=False),
-)  # fmt: skip
+)
 
 
 def test_totals_count_only_scored_questions_with_working_gold() -> None:
@@ -60,8 +72,12 @@ def test_totals_count_only_scored_questions_with_working_gold() -> None:
     assert totals["stages_mean_s"]["generate"] == 1.0
     assert totals["retrieval_modes"] == {"hybrid": 3}
     assert report["counts"] == {
-        "selected": 6, "counted": 3, "context_only": 1, "skipped": 1, "gold_errors": 1
-    }  # fmt: skip
+        "selected": 6,
+        "counted": 3,
+        "context_only": 1,
+        "skipped": 1,
+        "gold_errors": 1,
+    }
 
 
 def test_breakdowns_by_tag_and_difficulty() -> None:
@@ -80,8 +96,16 @@ def test_terminal_view_shows_questions_score_rule_and_breakdowns() -> None:
     assert f"rule: {scoring_rule()}" in text
     assert "not scored: 1 skipped (database unavailable), 1 with failing gold SQL" in text
     lines = text.splitlines()
-    assert lines[0].split() == ["id", "difficulty", "correct", "valid", "retries", "tokens",
-                                "seconds", "reason"]  # fmt: skip
+    assert lines[0].split() == [
+        "id",
+        "difficulty",
+        "correct",
+        "valid",
+        "retries",
+        "tokens",
+        "seconds",
+        "reason",
+    ]
     assert any(line.startswith("join") and "1/2 50.0%" in line for line in lines)
 
 

@@ -20,13 +20,25 @@ from evaluation.sets import GoldQuestion, Selected
 from testkit.scripted_ollama import ScriptedOllama, when
 
 QUESTIONS = (
-    GoldQuestion("q1", "How many customers are there?", "SELECT COUNT(*) FROM customers",
-                 tags=("easy", "count")),
-    GoldQuestion("q2", "How many suppliers are there?", "SELECT COUNT(*) FROM suppliers",
-                 tags=("easy", "count")),
-    GoldQuestion("q3", "How many products are there?", "SELECT COUNT(*) FROM products",
-                 tags=("easy", "count")),
-)  # fmt: skip
+    GoldQuestion(
+        "q1",
+        "How many customers are there?",
+        "SELECT COUNT(*) FROM customers",
+        tags=("easy", "count"),
+    ),
+    GoldQuestion(
+        "q2",
+        "How many suppliers are there?",
+        "SELECT COUNT(*) FROM suppliers",
+        tags=("easy", "count"),
+    ),
+    GoldQuestion(
+        "q3",
+        "How many products are there?",
+        "SELECT COUNT(*) FROM products",
+        tags=("easy", "count"),
+    ),
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +69,9 @@ def _settings(model: ScriptedOllama, tmp_path: Path) -> Settings:
     )
 
 
-def _run(model: ScriptedOllama, url: str, tmp_path: Path, *, baseline: bool,
-         seen: list[QuestionRecord]) -> list[QuestionRecord]:  # fmt: skip
+def _run(
+    model: ScriptedOllama, url: str, tmp_path: Path, *, baseline: bool, seen: list[QuestionRecord]
+) -> list[QuestionRecord]:
     selected = [Selected(q, scored=True) for q in QUESTIONS]
     options = EvalOptions(database=url, baseline=baseline)
     results = run_evaluation(selected, _settings(model, tmp_path), options, progress=seen.append)
@@ -89,8 +102,10 @@ def test_baseline_runs_after_the_engine_has_answered_every_question(
 ) -> None:
     seen: list[QuestionRecord] = []
     records = _run(model, demo_url, tmp_path, baseline=True, seen=seen)
-    kinds = ["baseline" if "SQLQuery:" in r["messages"][-1]["content"] else "engine"
-             for r in model.chat_requests]  # fmt: skip
+    kinds = [
+        "baseline" if "SQLQuery:" in r["messages"][-1]["content"] else "engine"
+        for r in model.chat_requests
+    ]
     # One server slot keeps one prompt prefix: the two systems must not take turns.
     assert kinds == ["engine"] * 3 + ["baseline"] * 3
     assert [r.question.id for r in seen] == ["q1", "q2", "q3"]

@@ -17,14 +17,28 @@ def write_jsonl(path: Path, *items: dict[str, Any]) -> Path:
 
 
 OURS = [
-    {"id": "a", "question": "How many orders?", "gold_sql": "SELECT COUNT(*) FROM orders",
-     "tags": ["easy", "count"]},
-    {"id": "b", "question": "And in 2025?", "gold_sql": "SELECT 1", "previous_id": "a",
-     "tags": ["easy", "follow-up"]},
-    {"id": "c", "question": "And of those, online?", "gold_sql": "SELECT 2", "previous_id": "b",
-     "tags": ["medium", "follow-up", "filter"]},
+    {
+        "id": "a",
+        "question": "How many orders?",
+        "gold_sql": "SELECT COUNT(*) FROM orders",
+        "tags": ["easy", "count"],
+    },
+    {
+        "id": "b",
+        "question": "And in 2025?",
+        "gold_sql": "SELECT 1",
+        "previous_id": "a",
+        "tags": ["easy", "follow-up"],
+    },
+    {
+        "id": "c",
+        "question": "And of those, online?",
+        "gold_sql": "SELECT 2",
+        "previous_id": "b",
+        "tags": ["medium", "follow-up", "filter"],
+    },
     {"id": "d", "question": "Top customers", "gold_sql": "SELECT 3", "tags": ["hard", "top-n"]},
-]  # fmt: skip
+]
 
 
 def test_our_format_loads_with_tags_difficulty_and_follow_ups(tmp_path: Path) -> None:
@@ -38,10 +52,14 @@ def test_our_format_loads_with_tags_difficulty_and_follow_ups(tmp_path: Path) ->
 def test_spider_jsonl_prefers_gold_sql_mysql_for_a_mysql_target(tmp_path: Path) -> None:
     path = write_jsonl(
         tmp_path / "spider.jsonl",
-        {"idx": 0, "db_id": "concert_singer", "question": "How many singers?",
-         "gold_sql": "SELECT count(*) FROM singer",
-         "gold_sql_mysql": "SELECT COUNT(*) FROM singer"},
-    )  # fmt: skip
+        {
+            "idx": 0,
+            "db_id": "concert_singer",
+            "question": "How many singers?",
+            "gold_sql": "SELECT count(*) FROM singer",
+            "gold_sql_mysql": "SELECT COUNT(*) FROM singer",
+        },
+    )
     on_mysql, on_sqlite = load_set(path, mysql=True), load_set(path)
     assert on_mysql.gold_field == "gold_sql_mysql" and on_sqlite.gold_field == "gold_sql"
     question = on_mysql.questions[0]
@@ -56,10 +74,19 @@ def test_spider_jsonl_prefers_gold_sql_mysql_for_a_mysql_target(tmp_path: Path) 
 
 def test_spider_dev_json_array_with_query_field(tmp_path: Path) -> None:
     path = tmp_path / "dev.json"
-    path.write_text(json.dumps([
-        {"db_id": "pets_1", "query": "SELECT count(*) FROM Student", "question": "How many?"},
-        {"db_id": "pets_1", "query": "SELECT 1", "question": "One?", "hardness": "easy"},
-    ], indent=2))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "db_id": "pets_1",
+                    "query": "SELECT count(*) FROM Student",
+                    "question": "How many?",
+                },
+                {"db_id": "pets_1", "query": "SELECT 1", "question": "One?", "hardness": "easy"},
+            ],
+            indent=2,
+        )
+    )
     loaded = load_set(path, mysql=True)
     assert loaded.gold_field == "query"
     assert [q.id for q in loaded.questions] == ["0", "1"]
@@ -69,8 +96,9 @@ def test_spider_dev_json_array_with_query_field(tmp_path: Path) -> None:
 def test_the_hash_ignores_formatting_but_not_content(tmp_path: Path) -> None:
     compact = load_set(write_jsonl(tmp_path / "a.jsonl", *OURS)).hash
     spaced = tmp_path / "b.jsonl"
-    spaced.write_text("\n\n".join(json.dumps(item, indent=None, separators=(" , ", " : "))
-                                  for item in OURS))  # fmt: skip
+    spaced.write_text(
+        "\n\n".join(json.dumps(item, indent=None, separators=(" , ", " : ")) for item in OURS)
+    )
     assert load_set(spaced).hash == compact
     edited = [dict(OURS[0], gold_sql="SELECT COUNT(*) FROM orders WHERE 1 = 1"), *OURS[1:]]
     assert load_set(write_jsonl(tmp_path / "c.jsonl", *edited)).hash != compact

@@ -38,17 +38,28 @@ def _expand(glossary: Glossary, text: str) -> list[str]:
 def test_spanish_plurals_are_undone_for_lookups() -> None:
     words = ["regiones", "paises", "ventas", "clientes", "proveedores", "unidades", "veces"]
     assert [singular_es(w) for w in words] == [
-        "region", "pais", "venta", "cliente", "proveedor", "unidad", "vez",
-    ]  # fmt: skip
+        "region",
+        "pais",
+        "venta",
+        "cliente",
+        "proveedor",
+        "unidad",
+        "vez",
+    ]
     assert [singular_es(w) for w in ["pais", "mes", "status", "analisis"]] == [
-        "pais", "mes", "status", "analisis",
-    ]  # fmt: skip
+        "pais",
+        "mes",
+        "status",
+        "analisis",
+    ]
 
 
 def test_query_words_fold_accents_and_drop_stopwords_without_stemming() -> None:
     assert query_words("¿Cuántas Devoluciones hubo por categoría?") == [
-        "devoluciones", "hubo", "categoria",
-    ]  # fmt: skip
+        "devoluciones",
+        "hubo",
+        "categoria",
+    ]
 
 
 def test_accents_case_and_plurals_of_a_term_do_not_matter() -> None:

@@ -16,8 +16,12 @@ def test_spanish_golden_set_matches_the_english_one_but_for_the_question() -> No
     assert len(spanish) == len(english) == 75
     for en, es in zip(english, spanish, strict=True):
         assert (es.id, es.gold_sql, es.tags, es.previous_id, es.db) == (
-            en.id, en.gold_sql, en.tags, en.previous_id, en.db,
-        )  # fmt: skip
+            en.id,
+            en.gold_sql,
+            en.tags,
+            en.previous_id,
+            en.db,
+        )
         assert es.question != en.question
 
 

@@ -86,8 +86,17 @@ def test_promote_fk_neighbours_fills_the_tail_with_tables_joined_to_the_best_hit
         fks = tuple(ForeignKey((f"{r}_id",), r, ("id",)) for r in refs)
         return TableDoc(name, (ColumnDoc("id", "INT", primary_key=True),), foreign_keys=fks)
 
-    tables = {t.name: t for t in [table("orders", "customers"), table("customers"),
-                                   table("a"), table("b"), table("c"), table("d")]}  # fmt: skip
+    tables = {
+        t.name: t
+        for t in [
+            table("orders", "customers"),
+            table("customers"),
+            table("a"),
+            table("b"),
+            table("c"),
+            table("d"),
+        ]
+    }
     ranked = ["orders", "a", "b", "c", "d", "customers"]
     assert promote_fk_neighbours(ranked, tables, k=5) == ["orders", "a", "b", "customers", "c"]
     assert promote_fk_neighbours(ranked, tables, k=2) == ["orders", "a"]

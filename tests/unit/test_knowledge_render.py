@@ -24,16 +24,19 @@ ORDERS = TableDoc(
 )
 KNOWLEDGE = Knowledge(
     entries={
-        ("CUST_MST", ""): Entry("CUST_MST", "", "Customers, one per account.", ("client",),
-                                ("cliente",), APPROVED),
-        ("CUST_MST", "STS_CD"): Entry("CUST_MST", "STS_CD", "Account status: A active.",
-                                      ("status",), ("estado",), DRAFT),
-        ("CUST_MST", "CRDT_LMT"): Entry("CUST_MST", "CRDT_LMT", "Credit line in euros.",
-                                        ("credit",), ("crédito",), EDITED),
+        ("CUST_MST", ""): Entry(
+            "CUST_MST", "", "Customers, one per account.", ("client",), ("cliente",), APPROVED
+        ),
+        ("CUST_MST", "STS_CD"): Entry(
+            "CUST_MST", "STS_CD", "Account status: A active.", ("status",), ("estado",), DRAFT
+        ),
+        ("CUST_MST", "CRDT_LMT"): Entry(
+            "CUST_MST", "CRDT_LMT", "Credit line in euros.", ("credit",), ("crédito",), EDITED
+        ),
         ("GONE", ""): Entry("GONE", "", "A table that no longer exists."),
     },
     terms=(Term("revenue", "qty × price."), Term("fiscal year", "Starts in April.", NOTE)),
-)  # fmt: skip
+)
 
 
 def known(include_drafts: bool = True) -> TableDoc:

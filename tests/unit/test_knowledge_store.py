@@ -64,8 +64,13 @@ def test_entries_are_kept_per_database(app_engine: sa.Engine, store: KnowledgeSt
 
 
 def test_text_is_stored_as_one_clean_line(store: KnowledgeStore) -> None:
-    messy = Entry("ORD_HDR", "", "  Sales\norders,\t one per row  " + "x" * 400,
-                  ("order", "Order", "", "order "), ("pedido",) * 3)  # fmt: skip
+    messy = Entry(
+        "ORD_HDR",
+        "",
+        "  Sales\norders,\t one per row  " + "x" * 400,
+        ("order", "Order", "", "order "),
+        ("pedido",) * 3,
+    )
     store.save([messy])
     saved = store.load().entry("ORD_HDR")
     assert saved is not None
@@ -100,8 +105,9 @@ def test_yaml_export_is_sorted_and_import_gives_the_same_knowledge(
         terms=(Term("revenue", "Σ qty × price."), Term("b note", "Text: with colon.", NOTE)),
     )
     text = dump_knowledge("cryptic", knowledge)
-    assert text == dump_knowledge("cryptic", Knowledge(dict(reversed(knowledge.entries.items())),
-                                                       knowledge.terms[::-1]))  # fmt: skip
+    assert text == dump_knowledge(
+        "cryptic", Knowledge(dict(reversed(knowledge.entries.items())), knowledge.terms[::-1])
+    )
     assert text.index("CUST_MST") < text.index("ORD_HDR") and "«all»" in text
     parsed = parse_knowledge(text, schema)
     assert parsed.unknown == [] and parsed.database == "cryptic"

@@ -75,10 +75,12 @@ def test_todays_date_goes_next_to_the_question_not_into_the_cached_system_messag
     schema = ["CREATE TABLE orders (id INT, placed DATE);"]
     days = [dt.date(2026, 12, 6), dt.date(2027, 1, 1)]
     built = [
-        build_prompt(PromptParts("mysql", schema, question="orders last month", today=day),
-                     budget_tokens=4000).messages
+        build_prompt(
+            PromptParts("mysql", schema, question="orders last month", today=day),
+            budget_tokens=4000,
+        ).messages
         for day in days
-    ]  # fmt: skip
+    ]
     assert built[0][0] == built[1][0]  # the same system message on any day
     assert "2026" not in built[0][0][1]
     today, question = built[0][1][1].rsplit("\n\n", 1)
@@ -88,36 +90,57 @@ def test_todays_date_goes_next_to_the_question_not_into_the_cached_system_messag
 
 
 def test_without_a_date_there_is_no_today_line() -> None:
-    built = build_prompt(PromptParts("mysql", ["CREATE TABLE t (a INT);"], question="q"),
-                         budget_tokens=4000).messages  # fmt: skip
+    built = build_prompt(
+        PromptParts("mysql", ["CREATE TABLE t (a INT);"], question="q"), budget_tokens=4000
+    ).messages
     assert built[1][1] == "Question: q"
 
 
 def test_a_question_without_a_relative_period_is_not_told_the_date() -> None:
     built = build_prompt(
-        PromptParts("mysql", ["CREATE TABLE t (a INT);"], question="orders per year in 2024",
-                    today=dt.date(2026, 12, 6)),
+        PromptParts(
+            "mysql",
+            ["CREATE TABLE t (a INT);"],
+            question="orders per year in 2024",
+            today=dt.date(2026, 12, 6),
+        ),
         budget_tokens=4000,
-    ).messages  # fmt: skip
+    ).messages
     assert built[1][1] == "Question: orders per year in 2024"
 
 
 @pytest.mark.parametrize(
     "question",
-    ["revenue last quarter", "sales this year", "orders in the last 30 days",
-     "What was revenue yesterday?", "year-to-date margin", "returns 3 months ago",
-     "ventas del mes pasado", "¿cuántos clientes este año?", "pedidos de los últimos 3 meses",
-     "altas de hace 2 años", "ingresos de hoy"],
-)  # fmt: skip
+    [
+        "revenue last quarter",
+        "sales this year",
+        "orders in the last 30 days",
+        "What was revenue yesterday?",
+        "year-to-date margin",
+        "returns 3 months ago",
+        "ventas del mes pasado",
+        "¿cuántos clientes este año?",
+        "pedidos de los últimos 3 meses",
+        "altas de hace 2 años",
+        "ingresos de hoy",
+    ],
+)
 def test_relative_periods_are_recognised_in_both_languages(question: str) -> None:
     assert names_relative_period(question)
 
 
 @pytest.mark.parametrize(
     "question",
-    ["How many singers are there?", "List the last name of every student",
-     "Which year had the most concerts?", "cars made in 1970", "the latest order",
-     "orders per month in 2024", "¿Cuántos clientes hay por país?", "el año con más ventas"],
-)  # fmt: skip
+    [
+        "How many singers are there?",
+        "List the last name of every student",
+        "Which year had the most concerts?",
+        "cars made in 1970",
+        "the latest order",
+        "orders per month in 2024",
+        "¿Cuántos clientes hay por país?",
+        "el año con más ventas",
+    ],
+)
 def test_questions_without_one_are_not_told_the_date(question: str) -> None:
     assert not names_relative_period(question)

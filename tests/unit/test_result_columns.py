@@ -14,15 +14,21 @@ def table(name: str, **columns: str) -> TableDoc:
 
 TABLES = {
     "payments": table(
-        "payments", payment_id="INTEGER", order_id="INTEGER", amount="DECIMAL(12, 2)",
+        "payments",
+        payment_id="INTEGER",
+        order_id="INTEGER",
+        amount="DECIMAL(12, 2)",
         method="VARCHAR(20)",
     ),
     "order_items": table(
-        "order_items", order_id="INTEGER", quantity="INTEGER", unit_price="DECIMAL(12, 2)",
+        "order_items",
+        order_id="INTEGER",
+        quantity="INTEGER",
+        unit_price="DECIMAL(12, 2)",
         discount="DECIMAL(4, 2)",
     ),
     "tickets": table("tickets", ticket_id="INTEGER", total="INTEGER", score="FLOAT"),
-}  # fmt: skip
+}
 KNOWLEDGE = Knowledge(
     {
         ("payments", ""): Entry("payments", synonyms_es=("pagos", "cobros"), status=APPROVED),
@@ -37,9 +43,14 @@ def hints(
     sql: str, columns: list[str], language: str = "es", *, include_drafts: bool = True
 ) -> ColumnHints:
     return column_hints(
-        sql, columns, dialect="mysql", tables=TABLES, knowledge=KNOWLEDGE, language=language,
+        sql,
+        columns,
+        dialect="mysql",
+        tables=TABLES,
+        knowledge=KNOWLEDGE,
+        language=language,
         include_drafts=include_drafts,
-    )  # fmt: skip
+    )
 
 
 def test_a_mean_of_an_amount_computed_in_a_derived_table_is_money_and_a_mean() -> None:

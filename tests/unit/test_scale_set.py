@@ -148,8 +148,14 @@ def test_scale_set_copies_neither_the_demo_set_nor_the_examples(english: GoldSet
 
 def _entry(table: str, split: str = "train", db: str = "shop") -> dict[str, object]:
     column = {"name": "id", "type": "numeric", "pk": True}
-    return {"table_id": f"{db}__{table}", "db_id": db, "table": table, "split": split,
-            "columns": [column], "foreign_keys": []}  # fmt: skip
+    return {
+        "table_id": f"{db}__{table}",
+        "db_id": db,
+        "table": table,
+        "split": split,
+        "columns": [column],
+        "foreign_keys": [],
+    }
 
 
 @pytest.mark.parametrize(
@@ -174,10 +180,15 @@ def test_same_table_name_is_singular_or_plural_in_any_case(a: str, b: str, same:
 
 def test_distractors_leave_out_dev_tables_and_demo_names_singular_or_plural() -> None:
     catalog = [
-        _entry("Customer"), _entry("ORDERS"), _entry("Order_Item"), _entry("product_category"),
-        _entry("Shipments", db="post"), _entry("customer_orders"), _entry("invoices"),
+        _entry("Customer"),
+        _entry("ORDERS"),
+        _entry("Order_Item"),
+        _entry("product_category"),
+        _entry("Shipments", db="post"),
+        _entry("customer_orders"),
+        _entry("invoices"),
         _entry("singer", split="dev"),
-    ]  # fmt: skip
+    ]
     kept = [e["table"] for e in distractor_entries(catalog, DEMO_TABLE_NAMES)]
     assert kept == ["customer_orders", "invoices"]
     names = [t.name for t in distractor_tables(catalog, DEMO_TABLE_NAMES)]

@@ -47,21 +47,48 @@ UNKNOWN = [
     ("SELECT lib_mysqludf_sys_info()", "LIB_MYSQLUDF_SYS_INFO"),
 ]
 METADATA = [
-    "USER()", "CURRENT_USER", "CURRENT_USER()", "current_user", "SESSION_USER()",
-    "SYSTEM_USER()", "CURRENT_ROLE", "VERSION()", "CONNECTION_ID()", "DATABASE()", "SCHEMA()",
-    "LAST_INSERT_ID()", "FOUND_ROWS()", "ROW_COUNT()", "UUID_SHORT()",
-]  # fmt: skip
+    "USER()",
+    "CURRENT_USER",
+    "CURRENT_USER()",
+    "current_user",
+    "SESSION_USER()",
+    "SYSTEM_USER()",
+    "CURRENT_ROLE",
+    "VERSION()",
+    "CONNECTION_ID()",
+    "DATABASE()",
+    "SCHEMA()",
+    "LAST_INSERT_ID()",
+    "FOUND_ROWS()",
+    "ROW_COUNT()",
+    "UUID_SHORT()",
+]
 SIDE_EFFECTS = [
-    "SLEEP(1)", "`Sleep`(1)", "BENCHMARK(10, 1)", "GET_LOCK('a', 0)", "RELEASE_LOCK('a')",
-    "IS_FREE_LOCK('a')", "LOAD_FILE('/etc/passwd')", "MASTER_POS_WAIT('f', 1)",
-    "NEXTVAL(s)", "LASTVAL(s)", "SETVAL(s, 1)", "SYS_EXEC('id')", "sys_eval('id')",
-]  # fmt: skip
+    "SLEEP(1)",
+    "`Sleep`(1)",
+    "BENCHMARK(10, 1)",
+    "GET_LOCK('a', 0)",
+    "RELEASE_LOCK('a')",
+    "IS_FREE_LOCK('a')",
+    "LOAD_FILE('/etc/passwd')",
+    "MASTER_POS_WAIT('f', 1)",
+    "NEXTVAL(s)",
+    "LASTVAL(s)",
+    "SETVAL(s, 1)",
+    "SYS_EXEC('id')",
+    "sys_eval('id')",
+]
 SQLITE_REFUSED = [
-    "SELECT load_extension('x')", "SELECT randomblob(1000000000)", "SELECT zeroblob(10)",
-    "SELECT sqlite_version()", "SELECT last_insert_rowid()", "SELECT changes()",
-    "SELECT my_udf(id) FROM orders", "SELECT date_format(ordered_at, '%Y') FROM orders",
+    "SELECT load_extension('x')",
+    "SELECT randomblob(1000000000)",
+    "SELECT zeroblob(10)",
+    "SELECT sqlite_version()",
+    "SELECT last_insert_rowid()",
+    "SELECT changes()",
+    "SELECT my_udf(id) FROM orders",
+    "SELECT date_format(ordered_at, '%Y') FROM orders",
     "SELECT current_user",
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("sql", "name"), [(s, n) for s, n in UNKNOWN if n])
@@ -118,9 +145,11 @@ def test_sqlite_built_ins_pass(sql: str) -> None:
 def test_a_column_named_like_a_function_is_still_a_column() -> None:
     schema = {"accounts": ["id", "user", "version", "schema"]}
     sql = check_sql(
-        "SELECT `user`, version, `schema` FROM accounts", schema=schema, dialect="mysql",
+        "SELECT `user`, version, `schema` FROM accounts",
+        schema=schema,
+        dialect="mysql",
         row_limit=5,
-    ).sql  # fmt: skip
+    ).sql
     assert "version" in sql
 
 

@@ -236,18 +236,20 @@ COVERAGE: list[tuple[str, str, AccessPolicy]] = [
     ],
 ]
 # Fail-closed paths no known query reaches (the parser or an earlier rule gets there first).
-DEFENSIVE = frozenset({
-    "guard.one_statement",
-    "guard.not_a_select",
-    "guard.statement_does",
-    "guard.does.attach",
-    "guard.does.detach",
-    "guard.next_value_for",
-    "guard.unsupported_syntax",
-    "guard.column.unchecked",
-    "guard.column.unattributed",
-    "guard.failed",
-})  # fmt: skip
+DEFENSIVE = frozenset(
+    {
+        "guard.one_statement",
+        "guard.not_a_select",
+        "guard.statement_does",
+        "guard.does.attach",
+        "guard.does.detach",
+        "guard.next_value_for",
+        "guard.unsupported_syntax",
+        "guard.column.unchecked",
+        "guard.column.unattributed",
+        "guard.failed",
+    }
+)
 
 
 def _guard_keys() -> set[str]:

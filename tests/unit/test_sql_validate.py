@@ -29,29 +29,53 @@ def _table(name: str, columns: list[str], *fks: tuple[str, str, str]) -> TableDo
     )
 
 
-LIBRARY = SchemaView([
-    _table("Members", ["MemberId", "FullName", "JoinedOn", "HomeBranchId"],
-           ("HomeBranchId", "Branches", "BranchId")),
-    _table("Branches", ["BranchId", "BranchName", "City"]),
-    _table("Loans", ["LoanId", "MemberId", "CopyId", "LoanedAt", "ReturnedAt"],
-           ("MemberId", "Members", "MemberId"), ("CopyId", "Copies", "CopyId")),
-    _table("Copies", ["CopyId", "TitleId", "BranchId"],
-           ("TitleId", "Titles", "TitleId"), ("BranchId", "Branches", "BranchId")),
-    _table("Titles", ["TitleId", "TitleName", "Genre", "PublishedYear"]),
-])  # fmt: skip
-BILLING = SchemaView([
-    _table("CUST_MST", ["CUST_NO", "CUST_NM", "STS_CD", "RGN_CD"]),
-    _table("MTR_MST", ["MTR_NO", "CUST_NO", "INST_DT"], ("CUST_NO", "CUST_MST", "CUST_NO")),
-    _table("BILL_HDR", ["BILL_NO", "MTR_NO", "BILL_DT", "AMT_DUE", "STS_CD"],
-           ("MTR_NO", "MTR_MST", "MTR_NO")),
-    _table("RGN_REF", ["RGN_CD", "RGN_DESC"]),
-])  # fmt: skip
-CLINIC = SchemaView([
-    _table("patients", ["id", "full_name", "birth_date", "ssn"]),
-    _table("doctors", ["id", "full_name", "speciality"]),
-    _table("visits", ["id", "patient_id", "doctor_id", "visited_at", "fee"],
-           ("patient_id", "patients", "id"), ("doctor_id", "doctors", "id")),
-])  # fmt: skip
+LIBRARY = SchemaView(
+    [
+        _table(
+            "Members",
+            ["MemberId", "FullName", "JoinedOn", "HomeBranchId"],
+            ("HomeBranchId", "Branches", "BranchId"),
+        ),
+        _table("Branches", ["BranchId", "BranchName", "City"]),
+        _table(
+            "Loans",
+            ["LoanId", "MemberId", "CopyId", "LoanedAt", "ReturnedAt"],
+            ("MemberId", "Members", "MemberId"),
+            ("CopyId", "Copies", "CopyId"),
+        ),
+        _table(
+            "Copies",
+            ["CopyId", "TitleId", "BranchId"],
+            ("TitleId", "Titles", "TitleId"),
+            ("BranchId", "Branches", "BranchId"),
+        ),
+        _table("Titles", ["TitleId", "TitleName", "Genre", "PublishedYear"]),
+    ]
+)
+BILLING = SchemaView(
+    [
+        _table("CUST_MST", ["CUST_NO", "CUST_NM", "STS_CD", "RGN_CD"]),
+        _table("MTR_MST", ["MTR_NO", "CUST_NO", "INST_DT"], ("CUST_NO", "CUST_MST", "CUST_NO")),
+        _table(
+            "BILL_HDR",
+            ["BILL_NO", "MTR_NO", "BILL_DT", "AMT_DUE", "STS_CD"],
+            ("MTR_NO", "MTR_MST", "MTR_NO"),
+        ),
+        _table("RGN_REF", ["RGN_CD", "RGN_DESC"]),
+    ]
+)
+CLINIC = SchemaView(
+    [
+        _table("patients", ["id", "full_name", "birth_date", "ssn"]),
+        _table("doctors", ["id", "full_name", "speciality"]),
+        _table(
+            "visits",
+            ["id", "patient_id", "doctor_id", "visited_at", "fee"],
+            ("patient_id", "patients", "id"),
+            ("doctor_id", "doctors", "id"),
+        ),
+    ]
+)
 
 
 def _check(sql: str, view: SchemaView = LIBRARY, policy: AccessPolicy | None = None):
@@ -73,38 +97,68 @@ def _same(a: str, b: str) -> bool:
     ("view", "sql", "repaired"),
     [
         (BILLING, "SELECT CUST_NM FROM cust_mst", "SELECT CUST_NM FROM CUST_MST"),
-        (BILLING, "SELECT cust_nm FROM cust_mst WHERE sts_cd = 'A'",
-         "SELECT CUST_NM FROM CUST_MST WHERE STS_CD = 'A'"),
-        (BILLING, "SELECT c.cust_nm, b.amt_due FROM cust_mst c JOIN mtr_mst m ON m.cust_no = "
-         "c.cust_no JOIN bill_hdr b ON b.mtr_no = m.mtr_no",
-         "SELECT c.CUST_NM, b.AMT_DUE FROM CUST_MST AS c JOIN MTR_MST AS m ON m.CUST_NO = "
-         "c.CUST_NO JOIN BILL_HDR AS b ON b.MTR_NO = m.MTR_NO"),
+        (
+            BILLING,
+            "SELECT cust_nm FROM cust_mst WHERE sts_cd = 'A'",
+            "SELECT CUST_NM FROM CUST_MST WHERE STS_CD = 'A'",
+        ),
+        (
+            BILLING,
+            "SELECT c.cust_nm, b.amt_due FROM cust_mst c JOIN mtr_mst m ON m.cust_no = "
+            "c.cust_no JOIN bill_hdr b ON b.mtr_no = m.mtr_no",
+            "SELECT c.CUST_NM, b.AMT_DUE FROM CUST_MST AS c JOIN MTR_MST AS m ON m.CUST_NO = "
+            "c.CUST_NO JOIN BILL_HDR AS b ON b.MTR_NO = m.MTR_NO",
+        ),
         (BILLING, "SELECT cust_mst.cust_nm FROM cust_mst", "SELECT CUST_MST.CUST_NM FROM CUST_MST"),
-        (BILLING, "SELECT COUNT(*) FROM Bill_Hdr WHERE Sts_Cd = 'P'",
-         "SELECT COUNT(*) FROM BILL_HDR WHERE STS_CD = 'P'"),
+        (
+            BILLING,
+            "SELECT COUNT(*) FROM Bill_Hdr WHERE Sts_Cd = 'P'",
+            "SELECT COUNT(*) FROM BILL_HDR WHERE STS_CD = 'P'",
+        ),
         (LIBRARY, "SELECT fullname FROM members", "SELECT FullName FROM Members"),
         (LIBRARY, "SELECT full_name FROM Members", "SELECT FullName AS full_name FROM Members"),
-        (LIBRARY, "SELECT m.full_name, m.joined_on FROM members m",
-         "SELECT m.FullName AS full_name, m.JoinedOn AS joined_on FROM Members AS m"),
-        (LIBRARY, "SELECT COUNT(*) FROM loans WHERE returned_at IS NULL",
-         "SELECT COUNT(*) FROM Loans WHERE ReturnedAt IS NULL"),
-        (LIBRARY, "SELECT genre, COUNT(*) AS n FROM titles GROUP BY genre ORDER BY n DESC",
-         "SELECT Genre, COUNT(*) AS n FROM Titles GROUP BY Genre ORDER BY n DESC"),
-        (LIBRARY, "SELECT t.title_name FROM Titles t WHERE t.published_year > 2000",
-         "SELECT t.TitleName AS title_name FROM Titles AS t WHERE t.PublishedYear > 2000"),
+        (
+            LIBRARY,
+            "SELECT m.full_name, m.joined_on FROM members m",
+            "SELECT m.FullName AS full_name, m.JoinedOn AS joined_on FROM Members AS m",
+        ),
+        (
+            LIBRARY,
+            "SELECT COUNT(*) FROM loans WHERE returned_at IS NULL",
+            "SELECT COUNT(*) FROM Loans WHERE ReturnedAt IS NULL",
+        ),
+        (
+            LIBRARY,
+            "SELECT genre, COUNT(*) AS n FROM titles GROUP BY genre ORDER BY n DESC",
+            "SELECT Genre, COUNT(*) AS n FROM Titles GROUP BY Genre ORDER BY n DESC",
+        ),
+        (
+            LIBRARY,
+            "SELECT t.title_name FROM Titles t WHERE t.published_year > 2000",
+            "SELECT t.TitleName AS title_name FROM Titles AS t WHERE t.PublishedYear > 2000",
+        ),
         (LIBRARY, "SELECT M.FullName FROM Members m", "SELECT m.FullName FROM Members AS m"),
-        (LIBRARY, "WITH recent AS (SELECT member_id FROM loans) SELECT member_id FROM recent",
-         "WITH recent AS (SELECT MemberId AS member_id FROM Loans) SELECT member_id FROM recent"),
-        (LIBRARY, "SELECT b.city, COUNT(*) FROM branches b JOIN copies c ON c.branch_id = "
-         "b.branch_id GROUP BY b.city",
-         "SELECT b.City, COUNT(*) FROM Branches AS b JOIN Copies AS c ON c.BranchId = "
-         "b.BranchId GROUP BY b.City"),
-        (LIBRARY, "SELECT FullName FROM Members WHERE member_id IN (SELECT member_id FROM "
-         "loans WHERE loaned_at > '2024-01-01')",
-         "SELECT FullName FROM Members WHERE MemberId IN (SELECT MemberId AS member_id FROM "
-         "Loans WHERE LoanedAt > '2024-01-01')"),
+        (
+            LIBRARY,
+            "WITH recent AS (SELECT member_id FROM loans) SELECT member_id FROM recent",
+            "WITH recent AS (SELECT MemberId AS member_id FROM Loans) SELECT member_id FROM recent",
+        ),
+        (
+            LIBRARY,
+            "SELECT b.city, COUNT(*) FROM branches b JOIN copies c ON c.branch_id = "
+            "b.branch_id GROUP BY b.city",
+            "SELECT b.City, COUNT(*) FROM Branches AS b JOIN Copies AS c ON c.BranchId = "
+            "b.BranchId GROUP BY b.City",
+        ),
+        (
+            LIBRARY,
+            "SELECT FullName FROM Members WHERE member_id IN (SELECT member_id FROM "
+            "loans WHERE loaned_at > '2024-01-01')",
+            "SELECT FullName FROM Members WHERE MemberId IN (SELECT MemberId AS member_id FROM "
+            "Loans WHERE LoanedAt > '2024-01-01')",
+        ),
     ],
-)  # fmt: skip
+)
 def test_spelling_is_repaired_to_the_schemas_own(view: SchemaView, sql: str, repaired: str) -> None:
     checked = _check(sql, view)
     assert checked.ok, checked.problems
@@ -118,23 +172,35 @@ def test_spelling_is_repaired_to_the_schemas_own(view: SchemaView, sql: str, rep
         (LIBRARY, "SELECT FullName FROM Members"),
         (LIBRARY, "SELECT m.FullName AS full_name FROM Members AS m ORDER BY full_name"),
         (LIBRARY, "SELECT Genre, COUNT(*) AS titles FROM Titles GROUP BY Genre HAVING titles > 2"),
-        (LIBRARY, "WITH per_member AS (SELECT MemberId, COUNT(*) AS loans FROM Loans GROUP BY "
-         "MemberId) SELECT m.FullName, p.loans FROM per_member p JOIN Members m ON m.MemberId = "
-         "p.MemberId"),
+        (
+            LIBRARY,
+            "WITH per_member AS (SELECT MemberId, COUNT(*) AS loans FROM Loans GROUP BY "
+            "MemberId) SELECT m.FullName, p.loans FROM per_member p JOIN Members m ON m.MemberId = "
+            "p.MemberId",
+        ),
         (LIBRARY, "SELECT x.n FROM (SELECT COUNT(*) AS n FROM Loans) AS x"),
-        (LIBRARY, "SELECT FullName FROM Members m WHERE EXISTS (SELECT 1 FROM Loans l WHERE "
-         "l.MemberId = m.MemberId)"),
+        (
+            LIBRARY,
+            "SELECT FullName FROM Members m WHERE EXISTS (SELECT 1 FROM Loans l WHERE "
+            "l.MemberId = m.MemberId)",
+        ),
         (LIBRARY, "SELECT MemberId FROM Members JOIN Loans USING (MemberId)"),
         (LIBRARY, "SELECT t.TitleName FROM Titles t UNION SELECT b.BranchName FROM Branches b"),
         (BILLING, "SELECT CUST_NM FROM CUST_MST WHERE STS_CD = 'A'"),
-        (BILLING, "SELECT r.RGN_DESC, COUNT(*) FROM CUST_MST c JOIN RGN_REF r ON r.RGN_CD = "
-         "c.RGN_CD GROUP BY r.RGN_DESC"),
-        (CLINIC, "SELECT d.full_name, SUM(v.fee) AS fees FROM visits v JOIN doctors d ON "
-         "d.id = v.doctor_id GROUP BY d.full_name ORDER BY fees DESC"),
+        (
+            BILLING,
+            "SELECT r.RGN_DESC, COUNT(*) FROM CUST_MST c JOIN RGN_REF r ON r.RGN_CD = "
+            "c.RGN_CD GROUP BY r.RGN_DESC",
+        ),
+        (
+            CLINIC,
+            "SELECT d.full_name, SUM(v.fee) AS fees FROM visits v JOIN doctors d ON "
+            "d.id = v.doctor_id GROUP BY d.full_name ORDER BY fees DESC",
+        ),
         (CLINIC, "SELECT 1"),
         (CLINIC, "SELECT NOW()"),
     ],
-)  # fmt: skip
+)
 def test_correct_queries_pass_untouched(view: SchemaView, sql: str) -> None:
     checked = _check(sql, view)
     assert checked.ok, [p.text for p in checked.problems]
@@ -160,8 +226,9 @@ def test_a_table_two_spellings_share_is_not_guessed() -> None:
 
 
 def test_a_repaired_query_still_goes_through_the_guard() -> None:
-    sql = validated_sql("SELECT cust_nm FROM cust_mst", view=BILLING, dialect="mysql",
-                        policy=AccessPolicy())  # fmt: skip
+    sql = validated_sql(
+        "SELECT cust_nm FROM cust_mst", view=BILLING, dialect="mysql", policy=AccessPolicy()
+    )
     checked = check_sql(sql, schema=BILLING.known, dialect="mysql", row_limit=10)
     assert checked.sql == "SELECT CUST_NM FROM CUST_MST LIMIT 10"
 
@@ -194,10 +261,13 @@ def test_what_it_cannot_read_goes_to_the_guard_unchanged(sql: str) -> None:
         (BILLING, "SELECT * FROM CUSTOMER", ["There is no table CUSTOMER."]),
         (BILLING, "SELECT * FROM CUST", ["There is no table CUST.", "CUST_MST"]),
         (BILLING, "SELECT * FROM BILL", ["BILL_HDR"]),
-        (CLINIC, "SELECT * FROM billing", ["There is no table billing.",
-                                                 "The tables are: doctors, patients, visits"]),
+        (
+            CLINIC,
+            "SELECT * FROM billing",
+            ["There is no table billing.", "The tables are: doctors, patients, visits"],
+        ),
     ],
-)  # fmt: skip
+)
 def test_unknown_table_names_the_closest_real_ones(
     view: SchemaView, sql: str, expected: list[str]
 ) -> None:
@@ -210,31 +280,58 @@ def test_unknown_table_names_the_closest_real_ones(
     ("view", "sql", "expected"),
     [
         # a column of the table, misspelled: its real columns are listed
-        (LIBRARY, "SELECT m.Name FROM Members m",
-         ["Members (as m) has no column Name.", "Did you mean m.FullName",
-          "The columns of Members are: MemberId, FullName, JoinedOn, HomeBranchId."]),
+        (
+            LIBRARY,
+            "SELECT m.Name FROM Members m",
+            [
+                "Members (as m) has no column Name.",
+                "Did you mean m.FullName",
+                "The columns of Members are: MemberId, FullName, JoinedOn, HomeBranchId.",
+            ],
+        ),
         (CLINIC, "SELECT p.name FROM patients p", ["Did you mean p.full_name"]),
-        (BILLING, "SELECT CUST_NAME FROM CUST_MST",
-         ["No table in this part of the query has a column CUST_NAME", "CUST_NM"]),
+        (
+            BILLING,
+            "SELECT CUST_NAME FROM CUST_MST",
+            ["No table in this part of the query has a column CUST_NAME", "CUST_NM"],
+        ),
         (BILLING, "SELECT STATUS FROM BILL_HDR", ["BILL_HDR", "STS_CD"]),
         # an alias swapped: the column is in the other table of the query
-        (LIBRARY, "SELECT l.City FROM Loans l JOIN Members m ON m.MemberId = l.MemberId",
-         ["Loans (as l) has no column City."]),
-        (LIBRARY, "SELECT m.LoanedAt FROM Loans l JOIN Members m ON m.MemberId = l.MemberId",
-         ["LoanedAt is a column of Loans (as l): write l.LoanedAt."]),
-        (CLINIC, "SELECT v.speciality FROM visits v JOIN doctors d ON d.id = v.doctor_id",
-         ["speciality is a column of doctors (as d): write d.speciality."]),
-        (BILLING, "SELECT c.AMT_DUE FROM CUST_MST c JOIN MTR_MST m ON m.CUST_NO = c.CUST_NO "
-         "JOIN BILL_HDR b ON b.MTR_NO = m.MTR_NO", ["write b.AMT_DUE"]),
+        (
+            LIBRARY,
+            "SELECT l.City FROM Loans l JOIN Members m ON m.MemberId = l.MemberId",
+            ["Loans (as l) has no column City."],
+        ),
+        (
+            LIBRARY,
+            "SELECT m.LoanedAt FROM Loans l JOIN Members m ON m.MemberId = l.MemberId",
+            ["LoanedAt is a column of Loans (as l): write l.LoanedAt."],
+        ),
+        (
+            CLINIC,
+            "SELECT v.speciality FROM visits v JOIN doctors d ON d.id = v.doctor_id",
+            ["speciality is a column of doctors (as d): write d.speciality."],
+        ),
+        (
+            BILLING,
+            "SELECT c.AMT_DUE FROM CUST_MST c JOIN MTR_MST m ON m.CUST_NO = c.CUST_NO "
+            "JOIN BILL_HDR b ON b.MTR_NO = m.MTR_NO",
+            ["write b.AMT_DUE"],
+        ),
         # a column of a table the query does not read: the key path to it
-        (LIBRARY, "SELECT m.FullName, Genre FROM Members m JOIN Loans l ON l.MemberId = m.MemberId",
-         ["Genre is a column of Titles; join Titles with",
-          "Copies.TitleId → Titles.TitleId"]),
-        (CLINIC, "SELECT speciality, fee FROM visits",
-         ["speciality is a column of doctors; join doctors with visits.doctor_id → doctors.id."]),
+        (
+            LIBRARY,
+            "SELECT m.FullName, Genre FROM Members m JOIN Loans l ON l.MemberId = m.MemberId",
+            ["Genre is a column of Titles; join Titles with", "Copies.TitleId → Titles.TitleId"],
+        ),
+        (
+            CLINIC,
+            "SELECT speciality, fee FROM visits",
+            ["speciality is a column of doctors; join doctors with visits.doctor_id → doctors.id."],
+        ),
         (BILLING, "SELECT RGN_DESC FROM CUST_MST", ["RGN_DESC is a column of RGN_REF"]),
     ],
-)  # fmt: skip
+)
 def test_unknown_column_says_what_exists_and_where(
     view: SchemaView, sql: str, expected: list[str]
 ) -> None:
@@ -248,20 +345,33 @@ def test_unknown_column_says_what_exists_and_where(
 @pytest.mark.parametrize(
     ("sql", "expected"),
     [
-        ("WITH busy AS (SELECT MemberId, COUNT(*) AS n FROM Loans GROUP BY MemberId) "
-         "SELECT busy.MemberId, busy.LoanedAt FROM busy",
-         ["busy has no column LoanedAt.", "which the WITH query busy reads but does not select",
-          "add it to busy's SELECT list and use busy.LoanedAt"]),
-        ("WITH busy AS (SELECT MemberId FROM Loans) SELECT CopyId FROM busy",
-         ["column CopyId", "WITH query busy reads but does not select"]),
-        ("SELECT x.Genre FROM (SELECT TitleId FROM Titles) AS x",
-         ["x has no column Genre.", "the subquery x reads but does not select"]),
-        ("SELECT l.LoanedAt FROM (SELECT l.MemberId FROM Loans l) AS recent",
-         ["l is only defined inside the subquery recent", "use recent.LoanedAt outside it"]),
-        ("WITH r AS (SELECT t.TitleId FROM Titles t) SELECT t.Genre FROM r",
-         ["t is only defined inside the WITH query r"]),
+        (
+            "WITH busy AS (SELECT MemberId, COUNT(*) AS n FROM Loans GROUP BY MemberId) "
+            "SELECT busy.MemberId, busy.LoanedAt FROM busy",
+            [
+                "busy has no column LoanedAt.",
+                "which the WITH query busy reads but does not select",
+                "add it to busy's SELECT list and use busy.LoanedAt",
+            ],
+        ),
+        (
+            "WITH busy AS (SELECT MemberId FROM Loans) SELECT CopyId FROM busy",
+            ["column CopyId", "WITH query busy reads but does not select"],
+        ),
+        (
+            "SELECT x.Genre FROM (SELECT TitleId FROM Titles) AS x",
+            ["x has no column Genre.", "the subquery x reads but does not select"],
+        ),
+        (
+            "SELECT l.LoanedAt FROM (SELECT l.MemberId FROM Loans l) AS recent",
+            ["l is only defined inside the subquery recent", "use recent.LoanedAt outside it"],
+        ),
+        (
+            "WITH r AS (SELECT t.TitleId FROM Titles t) SELECT t.Genre FROM r",
+            ["t is only defined inside the WITH query r"],
+        ),
     ],
-)  # fmt: skip
+)
 def test_column_outside_the_with_query_or_subquery_defining_it(
     sql: str, expected: list[str]
 ) -> None:
@@ -273,15 +383,23 @@ def test_column_outside_the_with_query_or_subquery_defining_it(
 @pytest.mark.parametrize(
     ("view", "sql", "expected"),
     [
-        (LIBRARY, "SELECT b.City FROM Members m", ["b is not a table or alias",
-                                                   "it reads Members (as m)"]),
-        (LIBRARY, "SELECT Branches.City FROM Members",
-         ["names table Branches, which is not in the FROM clause",
-          "Members.HomeBranchId → Branches.BranchId"]),
+        (
+            LIBRARY,
+            "SELECT b.City FROM Members m",
+            ["b is not a table or alias", "it reads Members (as m)"],
+        ),
+        (
+            LIBRARY,
+            "SELECT Branches.City FROM Members",
+            [
+                "names table Branches, which is not in the FROM clause",
+                "Members.HomeBranchId → Branches.BranchId",
+            ],
+        ),
         (CLINIC, "SELECT pat.full_name FROM patients p", ["pat is not a table or alias"]),
         (BILLING, "SELECT h.AMT_DUE FROM BILL_HDR b", ["h is not a table or alias"]),
     ],
-)  # fmt: skip
+)
 def test_undefined_alias(view: SchemaView, sql: str, expected: list[str]) -> None:
     facts = _facts(sql, view)
     for part in expected:
@@ -291,14 +409,28 @@ def test_undefined_alias(view: SchemaView, sql: str, expected: list[str]) -> Non
 @pytest.mark.parametrize(
     ("view", "sql", "column", "options"),
     [
-        (LIBRARY, "SELECT MemberId FROM Members m JOIN Loans l ON l.MemberId = m.MemberId",
-         "MemberId", "m.MemberId or l.MemberId"),
-        (CLINIC, "SELECT full_name FROM visits v JOIN patients p ON p.id = v.patient_id "
-         "JOIN doctors d ON d.id = v.doctor_id", "full_name", "p.full_name or d.full_name"),
-        (BILLING, "SELECT STS_CD FROM CUST_MST c JOIN MTR_MST m ON m.CUST_NO = c.CUST_NO "
-         "JOIN BILL_HDR b ON b.MTR_NO = m.MTR_NO", "STS_CD", "c.STS_CD or b.STS_CD"),
+        (
+            LIBRARY,
+            "SELECT MemberId FROM Members m JOIN Loans l ON l.MemberId = m.MemberId",
+            "MemberId",
+            "m.MemberId or l.MemberId",
+        ),
+        (
+            CLINIC,
+            "SELECT full_name FROM visits v JOIN patients p ON p.id = v.patient_id "
+            "JOIN doctors d ON d.id = v.doctor_id",
+            "full_name",
+            "p.full_name or d.full_name",
+        ),
+        (
+            BILLING,
+            "SELECT STS_CD FROM CUST_MST c JOIN MTR_MST m ON m.CUST_NO = c.CUST_NO "
+            "JOIN BILL_HDR b ON b.MTR_NO = m.MTR_NO",
+            "STS_CD",
+            "c.STS_CD or b.STS_CD",
+        ),
     ],
-)  # fmt: skip
+)
 def test_ambiguous_column_names_its_tables(
     view: SchemaView, sql: str, column: str, options: str
 ) -> None:
@@ -310,20 +442,35 @@ def test_ambiguous_column_names_its_tables(
     ("view", "sql", "expected"),
     [
         # directly linked, joined on the wrong columns
-        (LIBRARY, "SELECT m.FullName FROM Members m JOIN Loans l ON l.LoanId = m.MemberId",
-         "Loans and Members are linked by the key Loans.MemberId → Members.MemberId"),
-        (CLINIC, "SELECT p.full_name FROM visits v JOIN patients p ON p.id = v.id",
-         "patients and visits are linked by the key visits.patient_id → patients.id"),
+        (
+            LIBRARY,
+            "SELECT m.FullName FROM Members m JOIN Loans l ON l.LoanId = m.MemberId",
+            "Loans and Members are linked by the key Loans.MemberId → Members.MemberId",
+        ),
+        (
+            CLINIC,
+            "SELECT p.full_name FROM visits v JOIN patients p ON p.id = v.id",
+            "patients and visits are linked by the key visits.patient_id → patients.id",
+        ),
         # not directly linked: the table in between is named
-        (CLINIC, "SELECT d.full_name FROM patients p JOIN doctors d ON d.id = p.id",
-         "join them through visits: visits.doctor_id → doctors.id, "
-         "visits.patient_id → patients.id"),
-        (LIBRARY, "SELECT t.TitleName FROM Loans l JOIN Titles t ON t.TitleId = l.CopyId",
-         "join them through Copies"),
-        (BILLING, "SELECT c.CUST_NM FROM CUST_MST c JOIN BILL_HDR b ON b.BILL_NO = c.CUST_NO",
-         "join them through MTR_MST"),
+        (
+            CLINIC,
+            "SELECT d.full_name FROM patients p JOIN doctors d ON d.id = p.id",
+            "join them through visits: visits.doctor_id → doctors.id, "
+            "visits.patient_id → patients.id",
+        ),
+        (
+            LIBRARY,
+            "SELECT t.TitleName FROM Loans l JOIN Titles t ON t.TitleId = l.CopyId",
+            "join them through Copies",
+        ),
+        (
+            BILLING,
+            "SELECT c.CUST_NM FROM CUST_MST c JOIN BILL_HDR b ON b.BILL_NO = c.CUST_NO",
+            "join them through MTR_MST",
+        ),
     ],
-)  # fmt: skip
+)
 def test_join_on_columns_that_are_no_key_states_the_key_path(
     view: SchemaView, sql: str, expected: str
 ) -> None:
@@ -334,8 +481,11 @@ def test_join_on_columns_that_are_no_key_states_the_key_path(
     ("view", "sql"),
     [
         (CLINIC, "SELECT p.full_name FROM visits v JOIN patients p ON p.id = v.patient_id"),
-        (CLINIC, "SELECT p.full_name FROM patients p JOIN visits v ON v.patient_id = p.id "
-         "AND v.fee > 10"),
+        (
+            CLINIC,
+            "SELECT p.full_name FROM patients p JOIN visits v ON v.patient_id = p.id "
+            "AND v.fee > 10",
+        ),
         # two columns that reference the same key join fine without the table in between
         (LIBRARY, "SELECT m.FullName FROM Members m JOIN Copies c ON c.BranchId = m.HomeBranchId"),
         # two plain columns (no key on either side) are a deliberate join
@@ -347,7 +497,7 @@ def test_join_on_columns_that_are_no_key_states_the_key_path(
         (CLINIC, "SELECT a.id FROM visits a JOIN visits b ON a.patient_id = b.patient_id"),
         (CLINIC, "SELECT p.id FROM patients p JOIN visits v ON v.visited_at > p.birth_date"),
     ],
-)  # fmt: skip
+)
 def test_joins_on_keys_and_unlinked_tables_pass(view: SchemaView, sql: str) -> None:
     assert _check(sql, view).ok
 
@@ -400,8 +550,9 @@ def test_what_the_policy_hides_is_left_to_the_guard(sql: str, policy: AccessPoli
 
 def test_sql_invalid_is_english_facts_for_the_model_and_a_catalogue_message() -> None:
     with pytest.raises(SqlInvalid) as raised:
-        validated_sql("SELECT p.name FROM patients p", view=CLINIC, dialect="mysql",
-                      policy=AccessPolicy())  # fmt: skip
+        validated_sql(
+            "SELECT p.name FROM patients p", view=CLINIC, dialect="mysql", policy=AccessPolicy()
+        )
     assert "patients (as p) has no column name" in str(raised.value)
     assert raised.value.message is not None
     assert raised.value.message.key == "engine.check.column"
@@ -409,21 +560,30 @@ def test_sql_invalid_is_english_facts_for_the_model_and_a_catalogue_message() ->
 
 
 def test_without_report_only_the_repair_is_applied() -> None:
-    sql = validated_sql("SELECT p.name FROM PATIENTS p", view=CLINIC, dialect="mysql",
-                        policy=AccessPolicy(), report=False)  # fmt: skip
+    sql = validated_sql(
+        "SELECT p.name FROM PATIENTS p",
+        view=CLINIC,
+        dialect="mysql",
+        policy=AccessPolicy(),
+        report=False,
+    )
     assert _same(sql, "SELECT p.name FROM patients AS p")
 
 
 def test_sqlite_double_quoted_text_that_is_no_column_is_left_to_sqlite() -> None:
-    checked = validate_sql('SELECT id FROM doctors WHERE speciality = "Cardiology"',
-                           view=CLINIC, dialect="sqlite")  # fmt: skip
+    checked = validate_sql(
+        'SELECT id FROM doctors WHERE speciality = "Cardiology"', view=CLINIC, dialect="sqlite"
+    )
     assert checked.ok and not checked.repaired
     assert not _check('SELECT id FROM doctors WHERE speciality = "Cardiology"', CLINIC).problems
 
 
 def test_sqlite_dialect_is_checked_too() -> None:
-    checked = validate_sql("SELECT full_name FROM Patients WHERE birth_date > date('now', "
-                           "'-30 years')", view=CLINIC, dialect="sqlite")  # fmt: skip
+    checked = validate_sql(
+        "SELECT full_name FROM Patients WHERE birth_date > date('now', '-30 years')",
+        view=CLINIC,
+        dialect="sqlite",
+    )
     assert checked.ok and checked.repaired and "FROM patients" in checked.sql
 
 
@@ -477,8 +637,12 @@ def test_what_the_guard_accepted_it_still_accepts(
 
 
 def test_join_paths_name_the_tables_in_between() -> None:
-    lines = join_paths(LIBRARY, AccessPolicy(), ["Members", "Titles", "Loans"],
-                       within=["Members", "Titles", "Loans", "Copies"])  # fmt: skip
+    lines = join_paths(
+        LIBRARY,
+        AccessPolicy(),
+        ["Members", "Titles", "Loans"],
+        within=["Members", "Titles", "Loans", "Copies"],
+    )
     assert lines == [
         "Members to Titles: Loans.MemberId → Members.MemberId, Loans.CopyId → Copies.CopyId, "
         "Copies.TitleId → Titles.TitleId"
@@ -488,6 +652,7 @@ def test_join_paths_name_the_tables_in_between() -> None:
 def test_join_paths_only_go_through_the_prompts_tables_and_what_the_policy_shows() -> None:
     everything = ["patients", "doctors", "visits"]
     assert join_paths(CLINIC, AccessPolicy(), ["patients", "doctors"], within=everything)
-    assert not join_paths(CLINIC, AccessPolicy(), ["patients", "doctors"],
-                          within=["patients", "doctors"])  # fmt: skip
+    assert not join_paths(
+        CLINIC, AccessPolicy(), ["patients", "doctors"], within=["patients", "doctors"]
+    )
     assert not join_paths(CLINIC, NO_DOCTORS, ["patients", "doctors"], within=everything)

@@ -22,24 +22,38 @@ def _cols(*specs: tuple[str, str | None, tuple[str, ...]]) -> tuple[ColumnDoc, .
 
 
 KNOWN = [
-    TableDoc("CUST_MST", _cols(
-        ("CUST_NO", "Customer number", ()),
-        ("CUST_NM", "The customer's full name", ("customer name", "client name")),
-        ("STS_CD", "Account status: A active, X closed", ("status", "account state")),
-        ("CR_LMT", "Credit limit in euros", ()),
-    ), description="Customers and their accounts", synonyms=("customers", "clients")),
-    TableDoc("ORD_HDR", _cols(
-        ("ORD_NO", None, ()),
-        ("CUST_NO", None, ()),
-        ("ORD_DT", "Date the order was placed", ("order date",)),
-    ), foreign_keys=(ForeignKey(("CUST_NO",), "CUST_MST", ("CUST_NO",)),),
-       description="Sales orders", synonyms=("orders", "purchases")),
-]  # fmt: skip
+    TableDoc(
+        "CUST_MST",
+        _cols(
+            ("CUST_NO", "Customer number", ()),
+            ("CUST_NM", "The customer's full name", ("customer name", "client name")),
+            ("STS_CD", "Account status: A active, X closed", ("status", "account state")),
+            ("CR_LMT", "Credit limit in euros", ()),
+        ),
+        description="Customers and their accounts",
+        synonyms=("customers", "clients"),
+    ),
+    TableDoc(
+        "ORD_HDR",
+        _cols(
+            ("ORD_NO", None, ()),
+            ("CUST_NO", None, ()),
+            ("ORD_DT", "Date the order was placed", ("order date",)),
+        ),
+        foreign_keys=(ForeignKey(("CUST_NO",), "CUST_MST", ("CUST_NO",)),),
+        description="Sales orders",
+        synonyms=("orders", "purchases"),
+    ),
+]
 PLAIN = [
-    replace(t, description=None, synonyms=(), columns=tuple(
-        replace(c, description=None, synonyms=()) for c in t.columns))
+    replace(
+        t,
+        description=None,
+        synonyms=(),
+        columns=tuple(replace(c, description=None, synonyms=()) for c in t.columns),
+    )
     for t in KNOWN
-]  # fmt: skip
+]
 
 
 def facts(sql: str, tables: list[TableDoc], policy: AccessPolicy | None = None) -> str:
@@ -88,8 +102,12 @@ def test_the_listed_columns_carry_their_descriptions() -> None:
 
 def test_long_descriptions_are_cut_at_a_word() -> None:
     long = "A very long description of what this column holds, " * 4
-    tables = [replace(KNOWN[0], columns=(replace(KNOWN[0].columns[0], description=long),
-                                        *KNOWN[0].columns[1:]))]  # fmt: skip
+    tables = [
+        replace(
+            KNOWN[0],
+            columns=(replace(KNOWN[0].columns[0], description=long), *KNOWN[0].columns[1:]),
+        )
+    ]
     found = facts("SELECT c.balance FROM CUST_MST c", tables)
     start = found.index("CUST_NO (") + len("CUST_NO (")
     shown = found[start : found.index(")", start)]

@@ -53,9 +53,12 @@ def test_serve_refuses_a_bad_admin_password_in_one_line_before_serving(
     code = "import sys; from cli import main; sys.exit(main())"
     done = subprocess.run(
         [sys.executable, "-c", code, "serve", "--port", str(port)],
-        cwd=ROOT, env={**os.environ, **bad_admin, "PYTHONPATH": str(ROOT)},
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        cwd=ROOT,
+        env={**os.environ, **bad_admin, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert done.stderr.splitlines() == [f"keskinube: {BAD_PASSWORD_LINE}"]
     assert "Traceback" not in done.stdout + done.stderr
@@ -83,10 +86,21 @@ def test_serve_starts_streamlit_only_after_the_check_passes(
     monkeypatch.setattr(serve_cmd.os, "execv", lambda _path, argv: started.append(argv))
     assert main(["check"]) == 0
     assert main(["serve", "--port", "8599", "--address", "0.0.0.0"]) == 0
-    assert started == [[
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"),
-        "--server.port", "8599", "--server.headless", "true", "--server.address", "0.0.0.0",
-    ]]  # fmt: skip
+    assert started == [
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "ui" / "app.py"),
+            "--server.port",
+            "8599",
+            "--server.headless",
+            "true",
+            "--server.address",
+            "0.0.0.0",
+        ]
+    ]
 
 
 def test_the_page_shows_the_same_line_alone_and_prints_it_in_the_terminal(

@@ -307,8 +307,9 @@ def test_a_capped_chart_says_it_counted_the_first_rows_only() -> None:
     plain = summarise(frame, ChartSpec("bar", x="country", y="revenue"))
     capped = summarise(frame, ChartSpec("bar", x="country", y="revenue"), truncated=True)
     assert capped == f"{plain} Counted on the first 3 rows only."
-    spanish = summarise(frame, ChartSpec("bar", x="country", y="revenue"), locale="es",
-                        truncated=True)  # fmt: skip
+    spanish = summarise(
+        frame, ChartSpec("bar", x="country", y="revenue"), locale="es", truncated=True
+    )
     assert spanish.endswith(" Calculado solo con las primeras 3 filas.")
 
 

@@ -155,7 +155,8 @@ def test_a_failed_question_reads_for_people_and_only_admins_get_the_detail(
 
 
 def test_own_sql_keeps_the_engines_message_about_it(auth: AuthServices) -> None:
-    at = run_own_sql(open_page("chat", username="mia", role="manager", timeout=90),
-                     "SELECT email FROM customers")  # fmt: skip
+    at = run_own_sql(
+        open_page("chat", username="mia", role="manager", timeout=90), "SELECT email FROM customers"
+    )
     warnings = plain(texts(at.warning))
     assert len(warnings) == 1 and "customers.email" in warnings[0], warnings

@@ -108,8 +108,9 @@ def _error(turn: ChatTurn, ctx: AnswerContext) -> None:
         for number, attempt in enumerate(answer.attempts, start=1):
             if attempt.error is not None:
                 problem = attempt.message or attempt.error
-                st.caption(md_t(tr, "people.detail.try", number=number, stage=attempt.stage,
-                                error=problem))  # fmt: skip
+                st.caption(
+                    md_t(tr, "people.detail.try", number=number, stage=attempt.stage, error=problem)
+                )
 
 
 def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpec:
@@ -123,8 +124,15 @@ def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpe
     sentence = st.empty()
     spec = turn.chart or choose_chart(frame)
     picked = chart_switcher(frame, spec, key=f"turn_{turn.id}", tr=tr, hints=hints)
-    summary = summarise(frame, picked, turn.question, locale=language, currency=currency,
-                        truncated=result.truncated, hints=hints)  # fmt: skip
+    summary = summarise(
+        frame,
+        picked,
+        turn.question,
+        locale=language,
+        currency=currency,
+        truncated=result.truncated,
+        hints=hints,
+    )
     if picked.axes != spec.axes:
         try:
             ctx.stores.conversations.set_chart(ctx.actor.username, turn.id, picked, summary)
@@ -137,15 +145,15 @@ def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpe
     _rules(turn.answer.rules, tr)
     _agreement(turn.answer.agreement, tr)
     key = f"turn_{turn.id}"
-    render_chart(frame, picked, key=f"{key}_chart", currency=currency, language=language,
-                 hints=hints)  # fmt: skip
+    render_chart(
+        frame, picked, key=f"{key}_chart", currency=currency, language=language, hints=hints
+    )
     shown = format_count(len(frame), language)
     if result.truncated:
         limit = format_count(ctx.settings.export_row_limit, language)
         st.caption(tr("answer.rows_capped", shown=shown, limit=limit))
     if not frame.empty:
-        render_table(frame, key=f"{key}_table", currency=currency, language=language,
-                     hints=hints)  # fmt: skip
+        render_table(frame, key=f"{key}_table", currency=currency, language=language, hints=hints)
     seconds = _seconds(sum(turn.answer.timings.values()), language)
     if result.truncated:  # the true count is unknown: never state the cap as the count
         footer = tr("answer.footer.more", rows=shown, seconds=seconds)
@@ -158,10 +166,13 @@ def _result(turn: ChatTurn, result: QueryResult, ctx: AnswerContext) -> ChartSpe
 def _hints(turn: ChatTurn, columns: list[str], ctx: AnswerContext) -> ColumnHints:
     """What the SQL and the schema's knowledge say about the result's columns."""
     return result_hints(
-        turn.written_sql or turn.answer.sql or "", columns, engine=ctx.engine,
-        knowledge=ctx.knowledge, language=ctx.language,
+        turn.written_sql or turn.answer.sql or "",
+        columns,
+        engine=ctx.engine,
+        knowledge=ctx.knowledge,
+        language=ctx.language,
         include_drafts=ctx.settings.knowledge_use_drafts,
-    )  # fmt: skip
+    )
 
 
 def _rules(rules: tuple[AppliedRule, ...], tr: Translator) -> None:
@@ -188,8 +199,9 @@ def _agreement(agreement: tuple[int, int] | None, tr: Translator) -> None:
         text = tr("answer.agreement", agreeing=agreeing, total=total)
         st.caption(f":material/how_to_vote: {text}")
     else:
-        st.warning(tr("answer.agreement.weak", agreeing=agreeing, total=total),
-                   icon=":material/help:")  # fmt: skip
+        st.warning(
+            tr("answer.agreement.weak", agreeing=agreeing, total=total), icon=":material/help:"
+        )
 
 
 def _seconds(total: float, language: str) -> str:
@@ -202,9 +214,12 @@ def _sql_editor(turn: ChatTurn, ctx: AnswerContext) -> None:
     failed, tr = turn.answer.error is not None, ctx.tr
     with st.expander("SQL", icon=":material/code:", expanded=failed):
         edited = st.text_area(
-            "SQL", value=turn.written_sql or "", key=f"turn_{turn.id}_sql", height=160,
+            "SQL",
+            value=turn.written_sql or "",
+            key=f"turn_{turn.id}_sql",
+            height=160,
             label_visibility="collapsed",
-        )  # fmt: skip
+        )
         ran = turn.answer.sql
         # Once when the guard changed nothing but the spelling and the row cap.
         written = turn.written_sql or ""
@@ -216,11 +231,16 @@ def _sql_editor(turn: ChatTurn, ctx: AnswerContext) -> None:
         ):
             answer = run_own_sql(edited, engine=ctx.engine, actor=ctx.actor)
             keep(
-                replace(answer, question=turn.question), store=ctx.stores.conversations,
-                audit=ctx.audit, settings=ctx.settings, username=ctx.actor.username,
-                conversation_id=ctx.conversation_id, kind="sql", written=edited,
+                replace(answer, question=turn.question),
+                store=ctx.stores.conversations,
+                audit=ctx.audit,
+                settings=ctx.settings,
+                username=ctx.actor.username,
+                conversation_id=ctx.conversation_id,
+                kind="sql",
+                written=edited,
                 language=ctx.language,
-            )  # fmt: skip
+            )
             st.rerun()
 
 
@@ -232,11 +252,15 @@ def _actions(turn: ChatTurn, spec: ChartSpec, ctx: AnswerContext) -> None:
             "size": megabytes(ctx.settings.export_max_bytes),
         }
         st.download_button(
-            tr("answer.download_csv"), data=_csv_maker(turn, ctx),
-            file_name=export_file_name(turn.question), mime="text/csv", on_click="ignore",
-            icon=":material/download:", key=f"turn_{turn.id}_csv",
+            tr("answer.download_csv"),
+            data=_csv_maker(turn, ctx),
+            file_name=export_file_name(turn.question),
+            mime="text/csv",
+            on_click="ignore",
+            icon=":material/download:",
+            key=f"turn_{turn.id}_csv",
             help=tr("answer.download_csv.help", **limits),
-        )  # fmt: skip
+        )
         if turn.question and st.button(
             "", icon=":material/thumb_up:", key=f"turn_{turn.id}_up", help=tr("answer.good")
         ):
@@ -267,13 +291,20 @@ def _pin(turn: ChatTurn, spec: ChartSpec, sql: str, ctx: AnswerContext) -> None:
     with st.popover(tr("answer.pin"), icon=":material/push_pin:"):
         names: list[str | None] = [d.name for d in ctx.stores.dashboards.list_for(owner)]
         choice = st.selectbox(
-            tr("answer.pin.dashboard"), [*names, None], key=f"turn_{turn.id}_board",
+            tr("answer.pin.dashboard"),
+            [*names, None],
+            key=f"turn_{turn.id}_board",
             format_func=lambda name: tr("answer.pin.new_dashboard") if name is None else name,
-        )  # fmt: skip
-        name = choice if choice is not None else st.text_input(
-            tr("answer.pin.name"), value=tr("answer.pin.default_name"),
-            key=f"turn_{turn.id}_new_board",
-        )  # fmt: skip
+        )
+        name = (
+            choice
+            if choice is not None
+            else st.text_input(
+                tr("answer.pin.name"),
+                value=tr("answer.pin.default_name"),
+                key=f"turn_{turn.id}_new_board",
+            )
+        )
         if st.button(tr("answer.pin.button"), type="primary", key=f"turn_{turn.id}_pin"):
             try:
                 board = ctx.stores.dashboards.get_or_create(owner, name)

@@ -89,9 +89,14 @@ def result_hints(
         log.info("no column hints: %s", exc)
         return NO_HINTS
     return column_hints(
-        sql, columns, dialect=engine.runner.dialect, tables=tables, knowledge=knowledge,
-        language=language, include_drafts=include_drafts,
-    )  # fmt: skip
+        sql,
+        columns,
+        dialect=engine.runner.dialect,
+        tables=tables,
+        knowledge=knowledge,
+        language=language,
+        include_drafts=include_drafts,
+    )
 
 
 def render_chart(
@@ -152,10 +157,13 @@ def chart_switcher(
     index = next((i for i, s in enumerate(same_kind) if s.axes == current.axes), 0)
     with axes_col:
         chosen = st.selectbox(
-            tr("answer.chart.switcher.axes"), range(len(same_kind)), index=index,
-            format_func=labels.__getitem__, key=f"{key}_axes_{kind}",
+            tr("answer.chart.switcher.axes"),
+            range(len(same_kind)),
+            index=index,
+            format_func=labels.__getitem__,
+            key=f"{key}_axes_{kind}",
             disabled=len(same_kind) < 2,
-        )  # fmt: skip
+        )
     return same_kind[chosen]
 
 

@@ -73,9 +73,13 @@ def conversation_sidebar(store: ConversationStore, username: str) -> Conversatio
     with st.sidebar:
         st.caption(tr("conversations.heading"))
         st.button(
-            tr("conversations.new"), icon=":material/add:", width="stretch", key="chat_new",
-            on_click=_open, args=(None,),
-        )  # fmt: skip
+            tr("conversations.new"),
+            icon=":material/add:",
+            width="stretch",
+            key="chat_new",
+            on_click=_open,
+            args=(None,),
+        )
         for conversation in history[:SIDEBAR_LIMIT]:
             st.button(
                 escape_markdown(conversation_title(conversation, tr)),  # labels are markdown
@@ -127,9 +131,10 @@ def _manage(
     conversation_id = conversation.id
     with st.popover(tr("conversations.manage"), icon=":material/edit:", width="stretch"):
         new_title = st.text_input(
-            tr("conversations.name"), value=conversation_title(conversation, tr),
+            tr("conversations.name"),
+            value=conversation_title(conversation, tr),
             key=f"chat_title_{conversation_id}",
-        )  # fmt: skip
+        )
         rename, delete = st.columns(2)
         try:
             if rename.button(
@@ -175,14 +180,23 @@ def keep(
         frame = answer.result.frame
         chart = chart_for(frame, answer.chart_proposal)
         summary = summarise(
-            frame, chart, answer.question, locale=language, currency=settings.currency_symbol,
+            frame,
+            chart,
+            answer.question,
+            locale=language,
+            currency=settings.currency_symbol,
             truncated=answer.result.truncated,
-        )  # fmt: skip
+        )
     if conversation_id is None:
         conversation_id = store.create(username).id
     store.append(
-        username, conversation_id, answer, kind=kind, written=written, chart=chart,
+        username,
+        conversation_id,
+        answer,
+        kind=kind,
+        written=written,
+        chart=chart,
         summary=summary,
-    )  # fmt: skip
+    )
     _open(conversation_id)
     return conversation_id

@@ -65,17 +65,28 @@ def suggestions() -> list[str]:
     if set(demo.DEMO_TABLE_NAMES) <= set(tables):
         examples = [*demo.load_examples(language=tr.language), *examples]
     return suggested_questions(
-        list(tables.values()), examples, actor=actor, dialect=engine.runner.dialect,
+        list(tables.values()),
+        examples,
+        actor=actor,
+        dialect=engine.runner.dialect,
         language=tr.language,
-    )  # fmt: skip
+    )
 
 
 def remember(answer: Answer, kind: TurnKind = "question", written: str | None = None) -> None:
     """Audit and store the answer (errors too), then redraw the page from the store."""
     try:
-        keep(answer, store=stores.conversations, audit=auth.audit, settings=settings,
-             username=user.username, conversation_id=conversation_id, kind=kind,
-             written=written, language=tr.language)  # fmt: skip
+        keep(
+            answer,
+            store=stores.conversations,
+            audit=auth.audit,
+            settings=settings,
+            username=user.username,
+            conversation_id=conversation_id,
+            kind=kind,
+            written=written,
+            language=tr.language,
+        )
     except KeskinubeError as exc:
         st.error(md_error(exc, tr.language))
         return
@@ -89,16 +100,23 @@ queue = pending_questions()
 # One question at a time: the input is off while one is answered (queue_question queues
 # what is submitted, before this run starts).
 st.chat_input(
-    tr("chat.input.placeholder"), key="chat_question", on_submit=queue_question,
+    tr("chat.input.placeholder"),
+    key="chat_question",
+    on_submit=queue_question,
     disabled=bool(queue),
-)  # fmt: skip
+)
 if not turns and not queue:
     st.markdown(tr("chat.empty.intro"))
     for n, suggestion in enumerate(suggestions()):
         # An approved example's question, written by a user: the label is markdown.
         label = escape_markdown(suggestion)
-        st.button(label, key=f"chat_suggestion_{n}", icon=":material/lightbulb:",
-                  on_click=queue_question, args=(suggestion,))  # fmt: skip
+        st.button(
+            label,
+            key=f"chat_suggestion_{n}",
+            icon=":material/lightbulb:",
+            on_click=queue_question,
+            args=(suggestion,),
+        )
 
 context = AnswerContext(
     actor=actor,
@@ -122,9 +140,16 @@ def history(conversation: int | None) -> list[Turn]:
 def keep_question(answer: Answer, conversation: int | None) -> int | None:
     """Audit and store a question's answer; returns the conversation it went into."""
     try:
-        return keep(answer, store=stores.conversations, audit=auth.audit, settings=settings,
-                    username=user.username, conversation_id=conversation, kind="question",
-                    language=tr.language)  # fmt: skip
+        return keep(
+            answer,
+            store=stores.conversations,
+            audit=auth.audit,
+            settings=settings,
+            username=user.username,
+            conversation_id=conversation,
+            kind="question",
+            language=tr.language,
+        )
     except KeskinubeError as exc:
         st.session_state["chat_keep_error"] = exc.render(tr.language)
         return conversation

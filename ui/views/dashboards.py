@@ -61,13 +61,23 @@ def act(change: str, tile_id: int) -> None:
 
 def draw(tile: Tile, first: bool, last: bool) -> float:
     """One tile: title, chart or table, and its buttons; returns when its data was fetched."""
-    result = run_tile(tile.sql, actor=actor, engine=services.engine, audit=auth.audit,
-                      nonce=st.session_state.get(f"dash_nonce_{board.id}", 0.0))  # fmt: skip
+    result = run_tile(
+        tile.sql,
+        actor=actor,
+        engine=services.engine,
+        audit=auth.audit,
+        nonce=st.session_state.get(f"dash_nonce_{board.id}", 0.0),
+    )
     hints = NO_HINTS
     if result.frame is not None:  # money columns and labels, as the chat's answer had them
-        hints = result_hints(tile.sql, [str(c) for c in result.frame.columns],
-                             engine=services.engine, knowledge=get_knowledge(), language=lang,
-                             include_drafts=settings.knowledge_use_drafts)  # fmt: skip
+        hints = result_hints(
+            tile.sql,
+            [str(c) for c in result.frame.columns],
+            engine=services.engine,
+            knowledge=get_knowledge(),
+            language=lang,
+            include_drafts=settings.knowledge_use_drafts,
+        )
     # A tile named after its chart is named in the reader's language; a chosen name stays.
     named = tile.title == tile.chart.title
     title = chart_title(tile.chart, lang, hints) if named else tile.title
@@ -79,8 +89,9 @@ def draw(tile: Tile, first: bool, last: bool) -> float:
         frame = result.frame
         spec = tile.chart if fits(tile.chart, profile(frame)) else choose_chart(frame)
         key, currency = f"tile_{tile.id}", settings.currency_symbol
-        shown = render_chart(frame, spec, key=key, currency=currency, language=lang,
-                             title=False, hints=hints)  # fmt: skip
+        shown = render_chart(
+            frame, spec, key=key, currency=currency, language=lang, title=False, hints=hints
+        )
         if not shown:
             render_table(frame, key=f"{key}_table", currency=currency, language=lang, hints=hints)
         if result.truncated:
@@ -91,8 +102,15 @@ def draw(tile: Tile, first: bool, last: bool) -> float:
             ("down", ":material/arrow_downward:", tr("dashboards.tile.down"), last),
             ("unpin", ":material/push_pin:", tr("dashboards.tile.unpin"), False),
         ):
-            st.button(label, icon=icon, key=f"tile_{tile.id}_{change}", disabled=disabled,
-                      type="tertiary", on_click=act, args=(change, tile.id))  # fmt: skip
+            st.button(
+                label,
+                icon=icon,
+                key=f"tile_{tile.id}_{change}",
+                disabled=disabled,
+                type="tertiary",
+                on_click=act,
+                args=(change, tile.id),
+            )
     return result.refreshed_at
 
 

@@ -85,8 +85,13 @@ def review(proposal: Proposal) -> None:
     if own:
         st.caption(tr("examples.own.wait"))
     with st.container(horizontal=True):
-        if st.button(tr("examples.approve"), key=f"ex_approve_{proposal.id}", disabled=own,
-                     type="primary", icon=":material/check:"):  # fmt: skip
+        if st.button(
+            tr("examples.approve"),
+            key=f"ex_approve_{proposal.id}",
+            disabled=own,
+            type="primary",
+            icon=":material/check:",
+        ):
             act(
                 lambda: feedback.approve(
                     proposal.id, actor, check=check(question), sql=sql, question=question
