@@ -63,7 +63,11 @@ def _telling(piece: str) -> bool:
 
 def _pattern(piece: str) -> re.Pattern[str]:
     """The piece as whole words, whatever the spacing and the letter case (CSS may
-    upper-case a label)."""
+    upper-case a label). A one-word piece only as written or upper-cased: in any case it
+    would also match the same word in what users wrote ('…, for the examples?')."""
+    if len(piece.split()) == 1:
+        body = f"(?:{re.escape(piece)}|{re.escape(piece.upper())})"
+        return re.compile(rf"(?<![\w]){body}(?![\w])")
     body = r"\s+".join(re.escape(part) for part in piece.split())
     return re.compile(rf"(?<![\w]){body}(?![\w])", re.IGNORECASE)
 

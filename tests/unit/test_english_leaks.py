@@ -33,3 +33,12 @@ def test_streamlit_defaults_are_found() -> None:
 def test_no_spanish_message_reads_as_english() -> None:
     spanish = [re.sub(r"\{[^{}]*\}", "9", text) for text in catalogue("es").values()]
     assert english_in(spanish) == []
+
+
+def test_a_one_word_label_counts_as_written_or_upper_cased_not_inside_users_words() -> None:
+    label = t("examples.title", "en")
+    assert len(label.split()) == 1
+    assert {leak.key for leak in english_in([label])} >= {"examples.title"}
+    assert {leak.key for leak in english_in([label.upper()])} >= {"examples.title"}
+    asked = f"How many orders per month, for the {label.lower()}?"  # a user's question
+    assert "examples.title" not in {leak.key for leak in english_in([asked])}
