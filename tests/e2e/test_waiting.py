@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from testkit.scripted_ollama import ScriptedOllama, when
 from tests.e2e.conftest import ADMIN
@@ -61,3 +61,37 @@ def test_a_question_behind_the_warm_up_says_so_and_counts_the_seconds(
     wait_idle(page)
     answer = page.locator("[class*='st-key-chat_turn_']").last
     expect(answer.get_by_test_id("stDataFrame")).to_be_visible()
+
+
+def test_a_tab_closed_while_the_answer_is_written_finds_it_in_the_conversation(
+    browser: Browser, app: AppServer, e2e_ollama: ScriptedOllama
+) -> None:
+    question = "How many orders per status, asked before closing the tab?"
+    e2e_ollama.add(when(question, reply=f"```sql\n{SQL}\n```"))
+    gone = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = gone.new_page()
+    login(page, app, *ADMIN)
+    page.get_by_role("button", name="New conversation").click()
+    wait_idle(page)
+    e2e_ollama.delay_s = SLOW_S
+    try:
+        box = page.get_by_test_id("stChatInputTextArea")
+        box.fill(question)
+        box.press("Enter")
+        expect(page.get_by_text("Writing SQL…").first).to_be_visible(timeout=15_000)
+        gone.close()  # the tab is closed while the model writes the SQL
+        time.sleep(SLOW_S + 3)  # the answer is finished and kept meanwhile
+    finally:
+        e2e_ollama.delay_s = 0.0
+    back = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        again = back.new_page()
+        login(again, app, *ADMIN)
+        sidebar = again.get_by_test_id("stSidebar")
+        sidebar.get_by_role("button", name=question).click()
+        wait_idle(again)
+        turn = again.locator("[class*='st-key-chat_turn_']").last
+        expect(turn.get_by_text(question).first).to_be_visible()
+        expect(turn.get_by_test_id("stDataFrame")).to_be_visible()
+    finally:
+        back.close()
