@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from backend.domain import Completion
@@ -61,10 +61,10 @@ class _Call:
     order: int
     cold: bool = False  # expected to be read afresh (decided when sent)
     began: float | None = None  # when it was sent
-    warm_up: bool = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.warm_up = self.priority != QUESTION
+    @property
+    def warm_up(self) -> bool:
+        return self.priority != QUESTION
 
 
 class ModelActivity:

@@ -287,6 +287,11 @@ class ScriptedOllama:
         return [r.body for r in self.requests if r.path == "/api/chat"]
 
     @property
+    def prefill_requests(self) -> list[dict[str, Any]]:
+        """Chat requests that only have the model read a prompt (one token out): warm-ups."""
+        return [r for r in self.chat_requests if (r.get("options") or {}).get("num_predict") == 1]
+
+    @property
     def embed_requests(self) -> list[dict[str, Any]]:
         return [r.body for r in self.requests if r.path in ("/api/embed", "/api/embeddings")]
 

@@ -121,7 +121,7 @@ def ollama_rules(e2e_ollama: ScriptedOllama) -> ScriptedOllama:
 
 def warm_ups(ollama: ScriptedOllama) -> int:
     """Chat calls that only have the model evaluate a prompt (one token out): warm-ups."""
-    return sum((r.get("options") or {}).get("num_predict") == 1 for r in ollama.chat_requests)
+    return len(ollama.prefill_requests)
 
 
 def test_question_gets_a_sentence_chart_and_table(

@@ -39,11 +39,7 @@ def full(demo_sqlite: str, scripted_ollama: ScriptedOllama) -> Iterator[Services
 
 
 def prefilled_starts(ollama: ScriptedOllama) -> list[str]:
-    return [
-        request["messages"][0]["content"]
-        for request in ollama.chat_requests
-        if (request.get("options") or {}).get("num_predict") == 1
-    ]
+    return [request["messages"][0]["content"] for request in ollama.prefill_requests]
 
 
 def test_roles_sharing_a_schema_share_one_warm_up_in_the_order_given(

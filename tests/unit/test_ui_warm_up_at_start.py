@@ -50,11 +50,7 @@ def app_env(
 
 def prefilled(ollama: ScriptedOllama) -> list[str]:
     """The system messages the model was asked only to read (one token out)."""
-    return [
-        request["messages"][0]["content"]
-        for request in ollama.chat_requests
-        if (request.get("options") or {}).get("num_predict") == 1
-    ]
+    return [request["messages"][0]["content"] for request in ollama.prefill_requests]
 
 
 def wait_for(ollama: ScriptedOllama, count: int) -> list[str]:
