@@ -72,6 +72,24 @@ sessions = sa.Table(
     sa.Index(None, "expires_at"),
 )
 
+# Personal API tokens (`auth.tokens`): the caller sends `kk_<secret>`; only its SHA-256 is
+# stored, beside the first characters (`prefix`) that let a person tell their tokens apart.
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("expires_at", Timestamp, nullable=True),  # NULL: no expiry
+    sa.Column("last_used_at", Timestamp, nullable=True),
+    sa.Column("revoked_at", Timestamp, nullable=True),
+    sa.Column("revoked_by", sa.String(USERNAME_LENGTH), nullable=True),
+    sa.Index(None, "user_id"),
+)
+
 login_attempts = sa.Table(
     "login_attempts",
     metadata,
@@ -172,6 +190,9 @@ audit_log = sa.Table(
     # Set when the account was deleted (`deleted_users.id`): the row is history of that
     # account, not of a later one that took the same username.
     sa.Column("deleted_user_id", sa.BigInteger, nullable=True),
+    # Which door the run came through (`backend.answer_service.SOURCES`: page, cli, api,
+    # mcp, tile, export, review); NULL for rows older than the column and for non-SQL events.
+    sa.Column("source", sa.String(16), nullable=True),
     sa.Index(None, "at"),
     sa.Index(None, "username", "at"),
     sa.Index(None, "event", "at"),

@@ -10,8 +10,8 @@ Database errors reach this log only as the engine words them: text built from th
 or a catalogue message by error code — never the database's own text, which can carry row
 values a user may not see (`backend.adapters.db_errors`); the server log keeps that.
 
-A failed write is handled one way everywhere (`audit_answer`): logged with its stack trace,
-and the caller gets a warning to show; the answer itself is never lost.
+A failed write of an answer is handled one way, by `backend.answer_service.AnswerService`:
+logged with its stack trace, and the door gets a warning to show; the answer is never lost.
 
 A detail given as a catalogue `Message` is stored twice: its English text (what the text
 search and the CSV export read, so records stay one language however they are viewed) and
@@ -72,6 +72,7 @@ CSV_COLUMNS = (
     "row_count",
     "duration_s",
     "detail",
+    "source",
 )
 
 
@@ -90,6 +91,7 @@ class AuditEntry:
     duration_s: float | None = None
     detail: str | None = None
     detail_message: Message | None = None
+    source: str | None = None  # the door a SQL run came through (page, api, tile, ...)
 
     def detail_in(self, language: str | None) -> str | None:
         """The detail in `language` when it was recorded as a message, else as written."""
@@ -110,6 +112,7 @@ class AuditFilter:
     since: datetime | None = None
     until: datetime | None = None
     text: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,7 @@ class AuditLog:
     def _row(
         self, event: str, *, username: str | None, status: str, **fields: Any
     ) -> dict[str, Any]:
-        unknown = set(fields) - {"question", "sql", "row_count", "duration_s", "detail"}
+        unknown = set(fields) - {"question", "sql", "row_count", "duration_s", "detail", "source"}
         if unknown:
             raise TypeError(f"unknown audit fields: {sorted(unknown)}")
         detail = fields.get("detail")
@@ -172,6 +175,8 @@ class AuditLog:
         status: str,
         duration_s: float | None,
         detail: str | Message | None = None,
+        *,
+        source: str | None = None,
     ) -> None:
         """One SQL run: `sql` is the final statement run (or refused); status one of STATUSES."""
         self.record(
@@ -183,14 +188,16 @@ class AuditLog:
             row_count=row_count,
             duration_s=duration_s,
             detail=detail,
+            source=source,
         )
 
-    def record_answer(self, username: str, answer: Answer) -> None:
+    def record_answer(self, username: str, answer: Answer, *, source: str | None = None) -> None:
         """Record an `Engine.ask`/`run_sql` answer, in one transaction: a row for each try
         that reached the database before the last one, then the outcome (status from its
-        error and last stage; the SQL the database ran when the last try got that far)."""
+        error and last stage; the SQL the database ran when the last try got that far).
+        `source` is the door it came through (`backend.answer_service.SOURCES`)."""
         rows = [
-            self._attempt_row(username, answer.question, number, attempt)
+            self._attempt_row(username, answer.question, number, attempt, source)
             for number, attempt in enumerate(answer.attempts[:-1], start=1)
             if attempt.reached_database
         ]
@@ -209,12 +216,13 @@ class AuditLog:
                 row_count=answer.result.row_count if answer.result is not None else None,
                 duration_s=round(sum(answer.timings.values()), 4),
                 detail=detail,
+                source=source,
             )
         )
         self._insert(rows)
 
     def _attempt_row(
-        self, username: str, question: str, number: int, attempt: Attempt
+        self, username: str, question: str, number: int, attempt: Attempt, source: str | None
     ) -> dict[str, Any]:
         reason = attempt.message or attempt.error or ""
         code = "–" if attempt.code is None else attempt.code
@@ -226,6 +234,7 @@ class AuditLog:
             question=question,
             sql=attempt.executed,
             detail=detail,
+            source=source,
         )
 
     def record_admin(self, by: str, detail: str | Message) -> None:
@@ -288,22 +297,6 @@ class AuditLog:
         return count
 
 
-def audit_answer(audit: AuditLog, username: str, answer: Answer) -> Message | None:
-    """The one way to audit an answer: never raises, never loses the answer.
-
-    A failed write (app database down, disk full...) is logged with its stack trace, and
-    the warning returned is for the caller to show, without stopping what it was doing.
-    """
-    try:
-        audit.record_answer(username, answer)
-    except Exception:  # any failure: the answer must still reach the user
-        log.exception(
-            "could not write the audit log for %s (question %r)", username, answer.question
-        )
-        return Message.of("audit.write_failed")
-    return None
-
-
 def _status(attempt: Attempt | None) -> str:
     """How a failed try ended: refused by the guard, stopped by the time limit, or failed."""
     if attempt is None or attempt.stage == "ok":
@@ -323,6 +316,8 @@ def _conditions(filters: AuditFilter) -> list[sa.ColumnElement[bool]]:
         conditions.append(audit_log.c.event == filters.event)
     if filters.status:
         conditions.append(audit_log.c.status == filters.status)
+    if filters.source:
+        conditions.append(audit_log.c.source == filters.source)
     if filters.since is not None:
         conditions.append(audit_log.c.at >= to_utc_naive(filters.since))
     if filters.until is not None:

@@ -251,6 +251,11 @@ class Settings(LocaleSettings):
         None, description="First admin, created once when no admin exists."
     )
     admin_password: SecretStr | None = Field(None, description="Password of that first admin.")
+    cli_user: str | None = Field(
+        None,
+        description="User that `keskinube ask` answers as (their role, access rules and row "
+        "filters; audited), unless `--user` names one; unset: ADMIN_USERNAME.",
+    )
     mlflow_tracking_uri: str | None = Field(
         None,
         description="MLflow tracking server that `keskinube eval` logs each run to (MLflow's "
@@ -308,6 +313,11 @@ class Settings(LocaleSettings):
     @property
     def business_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'demo.sqlite'}"
+
+    @property
+    def cli_user_name(self) -> str | None:
+        """Who `keskinube ask` answers as: CLI_USER, else the first admin's name."""
+        return self.cli_user or self.admin_username
 
     @property
     def app_db_url(self) -> str:

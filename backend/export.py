@@ -83,12 +83,42 @@ def export_csv(
 ) -> tuple[bytes, Answer]:
     """The CSV file for a download button, and the run behind it (for the audit log).
 
+    The bytes are read back from a temporary file once it is complete: Streamlit keeps
+    whatever a download button's callable returns (bytes, or a file object it reads whole)
+    in its in-memory media store anyway, so a file object would not save that copy — what
+    streaming saves is the whole result as a DataFrame plus the whole CSV as a str and
+    again as bytes. See `export_csv_to` for the caps and errors.
+    """
+    with SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+b") as out:
+        answer = export_csv_to(
+            engine,
+            sql,
+            actor,
+            out,
+            limit=limit,
+            chunk_rows=chunk_rows,
+            max_bytes=max_bytes,
+            language=language,
+        )
+        out.seek(0)
+        return out.read(), answer
+
+
+def export_csv_to(
+    engine: Engine,
+    sql: str,
+    actor: Actor,
+    out: IO[bytes],
+    *,
+    limit: int,
+    chunk_rows: int = CHUNK_ROWS,
+    max_bytes: int | None = None,
+    language: str = "en",
+) -> Answer:
+    """Write the CSV of `sql` into `out` as the rows stream in; returns the run behind it.
+
     At most `limit` rows and about `max_bytes` bytes (see `write_csv`). Raises
-    `ExportFailed` with the guard's or the database's message. The bytes are read back
-    from the temporary file once it is complete: Streamlit keeps whatever a download
-    button's callable returns (bytes, or a file object it reads whole) in its in-memory
-    media store anyway, so a file object would not save that copy — what streaming saves
-    is the whole result as a DataFrame plus the whole CSV as a str and again as bytes.
+    `ExportFailed` with the guard's or the database's message.
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -104,18 +134,13 @@ def export_csv(
         )
         timings["check"] = time.perf_counter() - started
         started = time.perf_counter()
-        with SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+b") as out:
-            chunks = engine.runner.stream(checked.sql, row_limit=limit, chunk_rows=chunk_rows)
-            columns, rows, truncated = write_csv(
-                chunks, out, max_bytes=max_bytes, language=language
-            )
-            out.seek(0)
-            data = out.read()
+        chunks = engine.runner.stream(checked.sql, row_limit=limit, chunk_rows=chunk_rows)
+        columns, rows, truncated = write_csv(chunks, out, max_bytes=max_bytes, language=language)
     except KeskinubeError as exc:
         raise ExportFailed(exc.message or str(exc)) from exc
     timings["execute"] = time.perf_counter() - started
     result = ExportedResult(columns, truncated, timings["execute"], rows=rows)
-    return data, Answer(question="", sql=checked.sql, result=result, timings=timings)
+    return Answer(question="", sql=checked.sql, result=result, timings=timings)
 
 
 def write_csv(

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from backend.errors import KeskinubeError
-from backend.explain import explain_sql
 from backend.i18n import render
 from backend.i18n.message import Message
-from cli.language import cli_translator
+from cli.language import cli_language, cli_translator
 
 if TYPE_CHECKING:
+    from auth.services import AuthServices
     from backend.domain import Actor, Answer
     from backend.sql_guard import SqlLimits
     from wiring.services import Services
@@ -37,6 +37,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _add_db(ask)
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument(
+        "--user",
+        help="answer as this user: their role, access rules and row filters; audited "
+        "(default: CLI_USER, else ADMIN_USERNAME)",
+    )
     ask.set_defaults(handler=_ask)
 
     schema = subparsers.add_parser("schema", help="schema retrieval tools")
@@ -124,18 +129,40 @@ def _index(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
+    from auth.startup import open_app_auth
+    from wiring.services import answer_service
+
     with _services(args) as services:
-        answer = services.engine.ask(args.question, _cli_actor(services))
-        dialect = services.engine.runner.dialect
-    # From the SQL as written (the last attempt's), not the guard's text with its row cap.
-    written = answer.attempts[-1].sql if answer.ok and answer.attempts else None
-    explained = explain_sql(written, dialect) if written else None
+        auth = open_app_auth(services.settings)
+        try:
+            actor = _named_actor(auth, args.user or services.settings.cli_user_name)
+            service = answer_service(services, auth.audit, conversations=None)
+            reply = service.ask(actor, args.question, source="cli", keep=False)
+        finally:
+            auth.close()
+    answer = reply.answer
+    if reply.audit_warning is not None:
+        print(reply.audit_warning.render(cli_language()), file=sys.stderr)
     if args.json:
-        data = answer_to_json(answer, explanation=None if explained is None else str(explained))
-        print(json.dumps(data, ensure_ascii=False, default=str))
+        explained = None if reply.explanation is None else str(reply.explanation)
+        print(
+            json.dumps(
+                answer_to_json(answer, explanation=explained), ensure_ascii=False, default=str
+            )
+        )
     else:
-        _print_answer(answer, explained)
+        _print_answer(answer, reply.explanation)
     return 0 if answer.ok else 1
+
+
+def _named_actor(auth: AuthServices, username: str | None) -> Actor:
+    """The active user `username` as the engine sees them; a clear error otherwise."""
+    if not username:
+        raise KeskinubeError(Message.of("cli.ask.no_user"))
+    user = auth.users.find_user(username)
+    if user is None or not user.active:
+        raise KeskinubeError(Message.of("cli.ask.unknown_user", username=username))
+    return auth.policies.actor_for(user, default_language=cli_language())
 
 
 def answer_to_json(answer: Answer, *, explanation: str | None = None) -> dict[str, Any]:

@@ -21,7 +21,9 @@ from appdb.migrate import upgrade
 from backend import demo
 from backend.adapters.ollama import OllamaChatModel, OllamaEmbedder
 from backend.adapters.sql_runner import SqlAlchemySqlRunner, create_database_engine
+from backend.answer_service import AnswerService, AuditTrail
 from backend.config import Settings
+from backend.conversations import ConversationStore
 from backend.domain import TableDoc
 from backend.embedding_memo import MemoEmbedder
 from backend.engine_config import EngineConfig
@@ -275,3 +277,18 @@ def demo_comments(table: TableDoc) -> TableDoc:
     comments = {column.name: column.comment for column in defined.columns}
     columns = tuple(replace(c, comment=c.comment or comments.get(c.name)) for c in table.columns)
     return replace(table, comment=defined.comment, columns=columns)
+
+
+def answer_service(
+    services: Services, audit: AuditTrail, conversations: ConversationStore | None
+) -> AnswerService:
+    """The one answer service of the doors (page, CLI, API, MCP) on `services`' engine."""
+    settings = services.settings
+    return AnswerService(
+        services.engine,
+        audit,
+        conversations,
+        currency=settings.currency_symbol,
+        export_row_limit=settings.export_row_limit,
+        export_max_bytes=settings.export_max_bytes,
+    )

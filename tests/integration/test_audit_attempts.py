@@ -1,5 +1,6 @@
 """Every try that reached the database is audited, and a failed audit write is handled one
-way everywhere (real MariaDB business database, scripted Ollama, app database on SQLite).
+way everywhere: by the answer service (real MariaDB business database, scripted Ollama,
+app database on SQLite).
 
 An answer's attempts carry the statement the guard let through (`executed`) and the
 database's error code; the audit log gets one row for each try that reached the database
@@ -19,8 +20,9 @@ import sqlalchemy as sa
 from appdb.engine import create_app_engine
 from appdb.migrate import upgrade
 from auth import audit
-from auth.audit import AuditLog, audit_answer
-from backend.domain import AccessPolicy, Actor, Answer
+from auth.audit import AuditLog
+from backend.answer_service import AnswerService
+from backend.domain import AccessPolicy, Actor
 from backend.i18n.message import Message
 from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
@@ -69,6 +71,11 @@ def audit_log(tmp_path: Path) -> AuditLog:
     return AuditLog(engine)
 
 
+@pytest.fixture
+def answers(services: Services, audit_log: AuditLog) -> AnswerService:
+    return AnswerService(services.engine, audit_log)
+
+
 def sql_block(sql: str) -> str:
     return f"```sql\n{sql}\n```"
 
@@ -96,7 +103,7 @@ def rows(log: AuditLog) -> list[audit.AuditEntry]:
     ],
 )
 def test_every_try_that_ran_is_audited(
-    services: Services,
+    answers: AnswerService,
     scripted_ollama: ScriptedOllama,
     audit_log: AuditLog,
     replies: list[str],
@@ -105,12 +112,14 @@ def test_every_try_that_ran_is_audited(
     codes: list[int | None],
 ) -> None:
     scripted_ollama.add(when("orders", replies=[sql_block(r) for r in replies], anywhere=True))
-    answer = services.engine.ask("how many orders", actor)
+    reply = answers.ask(actor, "how many orders", source="api", keep=False)
+    answer = reply.answer
     ran = [a for a in answer.attempts if a.reached_database]
     assert [a.code for a in ran] == codes, answer.attempts
     assert all("LIMIT" in (a.executed or "") for a in ran)  # the guard's text, not the model's
-    assert audit_answer(audit_log, actor.username, answer) is None
+    assert reply.audit_warning is None
     entries = rows(audit_log)
+    assert {e.source for e in entries} == {"api"}
     assert [e.status for e in entries] == statuses
     refused_last = not answer.attempts[-1].reached_database
     assert len(entries) == len(ran) + refused_last  # refused tries get no row of their own
@@ -126,22 +135,30 @@ def test_every_try_that_ran_is_audited(
 
 
 def test_run_sql_is_audited_with_the_statement_that_ran(
-    services: Services, audit_log: AuditLog
+    answers: AnswerService, audit_log: AuditLog
 ) -> None:
-    good = services.engine.run_sql("SELECT region FROM orders", ANA)
-    bad = services.engine.run_sql(TWO_ROWS, ANA)
-    refused = services.engine.run_sql(DENIED, NO_NOTES)
-    for answer in (good, bad, refused):
-        assert audit_answer(audit_log, "ana", answer) is None
+    replies = [
+        answers.run_sql(ANA, "SELECT region FROM orders", source="page", keep=False),
+        answers.run_sql(ANA, TWO_ROWS, source="tile", question="Sales", keep=False),
+        answers.run_sql(NO_NOTES, DENIED, source="review", keep=False),
+    ]
+    assert all(reply.audit_warning is None for reply in replies)
+    good, bad, refused = (reply.answer for reply in replies)
     entries = rows(audit_log)
     assert [e.status for e in entries] == [audit.OK, audit.ERROR, audit.REJECTED]
+    assert [e.source for e in entries] == ["page", "tile", "review"]
+    assert [e.question for e in entries] == ["", "Sales", ""]
     assert entries[0].sql == good.attempts[0].executed and "LIMIT" in (entries[0].sql or "")
     assert bad.attempts[0].code == 1242 and entries[1].sql == bad.attempts[0].executed
     assert refused.attempts[0].executed is None and entries[2].sql == DENIED
 
 
 def test_a_cached_sql_that_fails_is_audited_before_the_models_answer(
-    services: Services, scripted_ollama: ScriptedOllama, audit_log: AuditLog, mysql_url: str
+    services: Services,
+    answers: AnswerService,
+    scripted_ollama: ScriptedOllama,
+    audit_log: AuditLog,
+    mysql_url: str,
 ) -> None:
     scripted_ollama.add(
         when("extras", replies=[sql_block("SELECT extra FROM scratch"), sql_block(GOOD)])
@@ -152,21 +169,29 @@ def test_a_cached_sql_that_fails_is_audited_before_the_models_answer(
     with engine.begin() as conn:  # the cached SQL no longer runs
         conn.exec_driver_sql("ALTER TABLE scratch DROP COLUMN extra")
     engine.dispose()
-    second = services.engine.ask("list the extras", Actor("bea", "analyst"))
+    reply = answers.ask(Actor("bea", "analyst"), "list the extras", source="cli", keep=False)
+    second = reply.answer
     assert second.ok and not second.cached
     assert [a.code for a in second.attempts if a.reached_database] == [1054, None]
-    assert audit_answer(audit_log, "bea", second) is None
+    assert reply.audit_warning is None
     assert [e.status for e in rows(audit_log)] == [audit.ERROR, audit.OK]
 
 
 def test_a_failed_audit_write_is_logged_and_warned_never_raised(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    services: Services,
+    scripted_ollama: ScriptedOllama,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     broken = AuditLog(sa.create_engine(f"sqlite:///{tmp_path / 'no_tables.sqlite'}"))
-    answer = Answer(question="q", sql="SELECT 1", result=None, error="x")
-    with caplog.at_level(logging.ERROR, logger="auth.audit"):
-        warning = audit_answer(broken, "ana", answer)
-    assert warning == Message.of("audit.write_failed")
-    assert warning.render("es") != warning.render("en")
-    (record,) = [r for r in caplog.records if r.name == "auth.audit"]
-    assert record.exc_info is not None and "ana" in record.getMessage()
+    answers = AnswerService(services.engine, broken)
+    scripted_ollama.add(when("orders", reply=sql_block(GOOD)))
+    with caplog.at_level(logging.ERROR, logger="backend.answer_service"):
+        reply = answers.ask(ANA, "how many orders", source="page", keep=False)
+        by_hand = answers.run_sql(ANA, GOOD, source="tile", keep=False)
+    assert reply.answer.ok and by_hand.answer.ok  # the answers are kept all the same
+    assert reply.audit_warning == by_hand.audit_warning == Message.of("audit.write_failed")
+    assert reply.audit_warning.render("es") != reply.audit_warning.render("en")
+    logged = [r for r in caplog.records if r.name == "backend.answer_service"]
+    assert len(logged) == 2 and all(r.exc_info is not None for r in logged)
+    assert "ana" in logged[0].getMessage()

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from qdrant_client import QdrantClient
 
+from auth.services import open_auth
 from backend.charts import chart_for
 from backend.config import load_settings
 from backend.domain import AccessPolicy, Actor, AppliedRule, RowFilter, Turn
@@ -362,6 +363,10 @@ def test_cli_index_ask_and_search(
     monkeypatch.setenv("OLLAMA_MODEL", scripted_ollama.chat_model)
     monkeypatch.setenv("OLLAMA_EMBED_MODEL", scripted_ollama.embed_model)
     monkeypatch.setenv("QDRANT_PATH", str(tmp_path / "qdrant"))
+    app_db = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    monkeypatch.setenv("APP_DATABASE_URL", app_db)
+    monkeypatch.setenv("ADMIN_USERNAME", "boss")
+    monkeypatch.setenv("ADMIN_PASSWORD", "Correct-Horse-Battery-9")
     assert main(["index", "--no-progress"]) == 0
     assert "12 added" in capsys.readouterr().out
     assert main(["index", "--no-progress"]) == 0
@@ -371,6 +376,10 @@ def test_cli_index_ask_and_search(
     printed = json.loads(capsys.readouterr().out)
     assert printed["ok"] and printed["columns"] == ["customers"]
     assert printed["explanation"] == "Computed the number of rows from customers."
+    auth = open_auth(app_db)
+    (run,) = auth.audit.query().entries[:1]
+    auth.close()
+    assert (run.username, run.source, run.question) == ("boss", "cli", "How many customers?")
     assert main(["schema", "search", "revenue by product category", "--k", "3", "--json"]) == 0
     ranked = json.loads(capsys.readouterr().out)
     scores = [table["score"] for table in ranked["tables"]]

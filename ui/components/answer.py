@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from tempfile import SpooledTemporaryFile
 
 import streamlit as st
 
 from auth import roles
-from auth.audit import AuditLog
 from backend.charts import ChartSpec, ColumnHints, choose_chart
 from backend.charts.formatting import format_count
 from backend.config import Settings
@@ -23,7 +23,7 @@ from backend.conversations import ChatTurn
 from backend.domain import Actor, AppliedRule, QueryResult
 from backend.errors import KeskinubeError
 from backend.explain import explain_sql
-from backend.export import error_csv, export_csv, export_file_name, megabytes
+from backend.export import SPOOL_BYTES, error_csv, export_file_name, megabytes
 from backend.i18n import Translator, t
 from backend.knowledge import Knowledge
 from backend.people_errors import for_people
@@ -31,9 +31,9 @@ from backend.pipeline import Engine
 from backend.rule_notes import row_notice
 from backend.sql_same import same_query
 from backend.summary import summarise
-from ui.components.audited import audit_warnings, record_audit
+from ui.components.audited import audit_warnings, show_later
 from ui.components.charts import chart_switcher, render_chart, render_table, result_hints
-from ui.components.conversations import keep, run_own_sql
+from ui.components.conversations import answers, run_own_sql
 from ui.components.formats import format_number
 from ui.components.markdown import escape_markdown, md_error, md_message, md_t
 from wiring.stores import AppStores
@@ -51,7 +51,6 @@ class AnswerContext:
     engine: Engine
     settings: Settings
     stores: AppStores
-    audit: AuditLog
     conversation_id: int
     can_pin: bool
     tr: Translator  # the reader's language
@@ -229,19 +228,14 @@ def _sql_editor(turn: ChatTurn, ctx: AnswerContext) -> None:
         if st.button(
             tr("answer.sql.rerun"), key=f"turn_{turn.id}_rerun", icon=":material/play_arrow:"
         ):
-            answer = run_own_sql(edited, engine=ctx.engine, actor=ctx.actor)
-            keep(
-                replace(answer, question=turn.question),
-                store=ctx.stores.conversations,
-                audit=ctx.audit,
-                settings=ctx.settings,
-                username=ctx.actor.username,
-                conversation_id=ctx.conversation_id,
-                kind="sql",
-                written=edited,
-                language=ctx.language,
-            )
-            st.rerun()
+            try:
+                run_own_sql(
+                    edited, ctx.actor, ctx.conversation_id, ctx.language, question=turn.question
+                )
+            except KeskinubeError as exc:  # the run could not be kept
+                st.error(md_error(exc, ctx.language))
+            else:
+                st.rerun()
 
 
 def _actions(turn: ChatTurn, spec: ChartSpec, ctx: AnswerContext) -> None:
@@ -326,25 +320,22 @@ def _csv_maker(turn: ChatTurn, ctx: AnswerContext) -> Callable[[], bytes]:
     Deferred (Streamlit runs it on the click, not on each page run); what it returns is
     held in Streamlit's memory until served, hence the byte cap (EXPORT_MAX_BYTES).
     """
-    engine, actor, audit, language = ctx.engine, ctx.actor, ctx.audit, ctx.language
-    sql, limit, question = turn.written_sql or "", ctx.settings.export_row_limit, turn.question
-    max_bytes = ctx.settings.export_max_bytes
+    service, actor, language = answers(), ctx.actor, ctx.language
+    sql, question = turn.written_sql or "", turn.question
     warnings = audit_warnings()  # the deferred call runs outside the script: no session
 
     def make() -> bytes:
-        try:
-            data, run = export_csv(
-                engine, sql, actor, limit=limit, max_bytes=max_bytes, language=language
-            )
-        except KeskinubeError as exc:
-            log.info("export refused for %s: %s", actor.username, exc)
-            return error_csv(exc.render(language))
-        except OSError:  # e.g. a full disk under the spooled temporary file
-            log.exception("export failed for %s", actor.username)
-            return error_csv(t("common.unexpected_error", language))
-        # The audit log is a record, written in one language whoever reads it.
-        exported = f"CSV export: {question}"  # i18n: not prose
-        record_audit(audit, actor.username, replace(run, question=exported), warnings=warnings)
-        return data
+        with SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+b") as out:
+            try:
+                reply = service.export(actor, sql, out, question=question, language=language)
+            except KeskinubeError as exc:
+                log.info("export refused for %s: %s", actor.username, exc)
+                return error_csv(exc.render(language))
+            except OSError:  # e.g. a full disk under the spooled temporary file
+                log.exception("export failed for %s", actor.username)
+                return error_csv(t("common.unexpected_error", language))
+            show_later(reply.audit_warning, warnings=warnings)
+            out.seek(0)
+            return out.read()
 
     return make

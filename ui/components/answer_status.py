@@ -13,19 +13,19 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from backend.domain import Answer
 from backend.i18n import Translator
 from backend.model_activity import ModelActivity, Wait
 from ui.components.uninterrupted import Uninterrupted
 
 StepLabel = Callable[[str], str]
+T = TypeVar("T")
 _TICK_S = 0.5
 
 
 def follow_answer(
-    ask: Callable[[Callable[[str], None]], Answer],
+    ask: Callable[[Callable[[str], None]], T],
     *,
     status: Any,
     notice: Any,
@@ -33,7 +33,7 @@ def follow_answer(
     tr: Translator,
     step_label: StepLabel,
     activity: ModelActivity | None,
-) -> Answer:
+) -> T:
     """Run `ask(on_step)` on a worker thread; meanwhile keep `status` (an `st.status`)
     showing the step and the seconds since the start, and `notice` (an `st.empty` beside
     it, seen even when the status is folded) why it waits, when there is a reason."""
@@ -70,7 +70,7 @@ def follow_answer(
         held.call(notice.empty)
     if "error" in outcome:
         raise outcome["error"]
-    answer: Answer = outcome["answer"]
+    answer: T = outcome["answer"]
     return answer
 
 

@@ -1,7 +1,7 @@
-"""Auditing from the page: the one failure policy (`auth.audit.audit_answer`) and its warning.
+"""Audit warnings on the page: the answer service's `Reply.audit_warning`, shown later.
 
-A run whose audit row could not be written is still shown, stored and exported; the
-failure is logged with its stack trace, and the reader gets a non-blocking toast. The
+A run whose audit row could not be written is still shown, stored and exported (the
+service logs the failure with its stack trace); the reader gets a non-blocking toast. The
 warning waits in a plain list in the session until the frame shows it after the page has
 run (`show_audit_warnings`), so it survives an `st.rerun` and can be queued from places
 where Streamlit allows no toast: a cached function, a download's deferred callable (which
@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from auth.audit import AuditLog, audit_answer
-from backend.domain import Answer
 from backend.i18n.message import Message
 from ui.context import current_language
 
@@ -28,11 +26,8 @@ def audit_warnings() -> list[Message]:
     return queue
 
 
-def record_audit(
-    audit: AuditLog, username: str, answer: Answer, *, warnings: list[Message] | None = None
-) -> None:
-    """Audit `answer`; a failure queues a warning (in `warnings`, else this session's)."""
-    warning = audit_answer(audit, username, answer)
+def show_later(warning: Message | None, *, warnings: list[Message] | None = None) -> None:
+    """Queue an audit warning (in `warnings`, else this session's); None queues nothing."""
     if warning is not None:
         (audit_warnings() if warnings is None else warnings).append(warning)
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from auth.audit import AuditLog
+from backend.answer_service import AnswerService
 from backend.charts import (
     NO_HINTS,
     ChartSpec,
@@ -35,7 +35,7 @@ from backend.i18n import Message, Translator
 from backend.knowledge import Knowledge
 from backend.pipeline import Engine
 from backend.result_columns import column_hints
-from ui.components.audited import audit_warnings, record_audit
+from ui.components.audited import audit_warnings, show_later
 from ui.components.formats import NA, styled
 from ui.components.markdown import escape_markdown
 
@@ -218,16 +218,16 @@ class TileResult:
 
 
 def run_tile(
-    sql: str, *, actor: Actor, engine: Engine, audit: AuditLog, nonce: float
+    sql: str, *, title: str, actor: Actor, answers: AnswerService, nonce: float
 ) -> TileResult:
     """The tile's SQL run through the guard as `actor`, cached for `TILE_TTL_S` seconds.
 
     The cache key is (SQL, role, `access_key(actor)`, refresh nonce): viewers share a
     cached result only when their role, policy and attributes are the same, so one
-    role's rows never reach another. Each real run is audited.
+    role's rows never reach another. Each real run is audited (as a tile, with its title).
     """
     warnings = audit_warnings()
-    return _run_tile(sql, actor.role, access_key(actor), nonce, actor, engine, audit, warnings)
+    return _run_tile(sql, actor.role, access_key(actor), nonce, title, actor, answers, warnings)
 
 
 @st.cache_data(ttl=TILE_TTL_S, max_entries=500, show_spinner=False)
@@ -236,16 +236,15 @@ def _run_tile(
     role: str,
     access: str,
     nonce: float,
+    _title: str,
     _actor: Actor,
-    _engine: Engine,
-    _audit: AuditLog,
+    _answers: AnswerService,
     _warnings: list[Message],
 ) -> TileResult:
     del role, access, nonce  # cache key only
-    answer = _engine.run_sql(sql, _actor)
-    # The audit log is a record, written in one language whoever reads it.
-    tile = "Dashboard tile"  # i18n: not prose
-    record_audit(_audit, _actor.username, replace(answer, question=tile), warnings=_warnings)
+    reply = _answers.run_sql(_actor, sql, source="tile", question=_title, keep=False)
+    show_later(reply.audit_warning, warnings=_warnings)
+    answer = reply.answer
     result = answer.result
     return TileResult(
         frame=None if result is None else result.frame,

@@ -3,8 +3,8 @@
 `app_stores()` holds the conversation, dashboard and feedback stores on the app database
 (shared infrastructure, one per process — nothing per user). `conversation_sidebar`
 lists the user's conversations (new, open, rename, delete) and keeps the open one's id in
-the page URL (`?c=<id>`), so a reload reopens it. `run_own_sql` runs SQL the user wrote;
-`keep` audits a run and stores its answer, errors included, so nothing is lost (questions
+the page URL (`?c=<id>`), so a reload reopens it. `answers()` is the answer service every
+page asks through (it audits and stores); `run_own_sql` runs SQL the user wrote (questions
 are asked through `ui.components.question_queue`).
 """
 
@@ -14,20 +14,17 @@ import logging
 
 import streamlit as st
 
-from auth.audit import AuditLog
 from auth.services import AuthServices
-from backend.charts import ChartSpec, chart_for
-from backend.config import Settings
-from backend.conversations import DEFAULT_TITLE, Conversation, ConversationStore, TurnKind
-from backend.domain import Actor, Answer
+from backend.answer_service import AnswerService, Reply
+from backend.conversations import DEFAULT_TITLE, Conversation, ConversationStore
+from backend.domain import Actor
 from backend.errors import KeskinubeError
 from backend.feedback import ExampleIndex
 from backend.i18n import Translator
-from backend.pipeline import Engine
-from backend.summary import summarise
-from ui.components.audited import record_audit
+from ui.components.audited import show_later
 from ui.components.markdown import escape_markdown, md_error
 from ui.context import get_auth, get_services, translator
+from wiring.services import Services, answer_service
 from wiring.stores import AppStores, build_app_stores
 
 log = logging.getLogger(__name__)
@@ -42,6 +39,7 @@ STEP_KEYS = {
     "generate": "chat.step.generate",
     "check": "chat.step.check",
     "execute": "chat.step.execute",
+    "chart": "chat.step.chart",
 }
 
 
@@ -101,6 +99,11 @@ def conversation_title(conversation: Conversation, tr: Translator) -> str:
     return conversation.title
 
 
+def open_conversation(conversation_id: int | None) -> None:
+    """Make `conversation_id` the open one (None: a new, empty one) from the next run."""
+    _open(conversation_id)
+
+
 def _open(conversation_id: int | None) -> None:
     st.session_state[CURRENT_KEY] = conversation_id
 
@@ -153,50 +156,31 @@ def _manage(
 # -- asking --------------------------------------------------------------------------------
 
 
-def run_own_sql(sql: str, *, engine: Engine, actor: Actor) -> Answer:
-    """SQL the user wrote or edited, through the same guard (`Engine.run_sql`)."""
+@st.cache_resource(show_spinner=False)
+def _answers(_services: Services, _auth: AuthServices, _stores: AppStores) -> AnswerService:
+    return answer_service(_services, _auth.audit, _stores.conversations)
+
+
+def answers() -> AnswerService:
+    """The answer service the pages ask through (audits, stores), built once per process."""
+    return _answers(get_services(), get_auth(), app_stores())
+
+
+def run_own_sql(
+    sql: str, actor: Actor, conversation_id: int | None, language: str, question: str = ""
+) -> Reply:
+    """SQL the user wrote or edited (for `question`, when it edits an answer's), through
+    the same guard, audited and kept in the conversation."""
     with st.spinner(translator()("chat.own_sql.running")):
-        return engine.run_sql(sql, actor)
-
-
-def keep(
-    answer: Answer,
-    *,
-    store: ConversationStore,
-    audit: AuditLog,
-    settings: Settings,
-    username: str,
-    conversation_id: int | None,
-    kind: TurnKind = "question",
-    written: str | None = None,
-    language: str = "en",
-) -> int:
-    """Audit the run, choose its chart and sentence (in `language`), store it; returns the
-    conversation id. The page writes the sentence anew in the reader's language anyway."""
-    record_audit(audit, username, answer)  # a failure warns; the answer is kept all the same
-    chart: ChartSpec | None = None
-    summary = ""
-    if answer.result is not None:
-        frame = answer.result.frame
-        chart = chart_for(frame, answer.chart_proposal)
-        summary = summarise(
-            frame,
-            chart,
-            answer.question,
-            locale=language,
-            currency=settings.currency_symbol,
-            truncated=answer.result.truncated,
+        reply = answers().run_sql(
+            actor,
+            sql,
+            source="page",
+            question=question,
+            conversation_id=conversation_id,
+            language=language,
         )
-    if conversation_id is None:
-        conversation_id = store.create(username).id
-    store.append(
-        username,
-        conversation_id,
-        answer,
-        kind=kind,
-        written=written,
-        chart=chart,
-        summary=summary,
-    )
-    _open(conversation_id)
-    return conversation_id
+    show_later(reply.audit_warning)
+    if reply.conversation_id is not None:
+        _open(reply.conversation_id)
+    return reply

@@ -10,19 +10,23 @@ the conversation it was asked in.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from backend.domain import Actor, Answer, Turn
+from backend.answer_service import AnswerService, Reply
+from backend.domain import Actor
+from backend.errors import KeskinubeError
 from backend.i18n import Translator
 from backend.model_activity import ModelActivity
-from backend.pipeline import Engine
 from ui.components.answer_status import follow_answer
-from ui.components.conversations import CURRENT_KEY, STEP_KEYS
+from ui.components.audited import show_later
+from ui.components.conversations import CURRENT_KEY, STEP_KEYS, open_conversation
+from ui.components.markdown import escape_markdown
 from ui.components.uninterrupted import Uninterrupted
+
+KEEP_ERROR_KEY = "chat_keep_error"
 
 QUEUE_KEY = "chat_queue"
 INPUT_KEY = "chat_question"
@@ -54,19 +58,18 @@ def queue_question(question: str | None = None) -> None:
 
 def answer_next(
     *,
-    engine: Engine,
+    answers: AnswerService,
     actor: Actor,
-    history: Callable[[int | None], list[Turn]],
-    keep: Callable[[Answer, int | None], int | None],
     tr: Translator,
     activity: ModelActivity | None = None,
 ) -> None:
     """Answer the oldest queued question under a live status, show the others as queued,
-    keep (audit and store) the answer, then rerun the page to draw it from the store.
+    then rerun the page to draw the answer from the store (the service audits and keeps
+    it, in the question's conversation: a new one when it had none, which the questions
+    queued after it then share).
 
-    `activity` (the model server's, when known) explains slow waits.
-    `keep(answer, conversation_id)` returns the conversation the answer went into (a new
-    one when it was None), which the questions queued after it then share.
+    `activity` (the model server's, when known) explains slow waits. A turn the store
+    could not keep is reported on the next run (`show_keep_error`).
     """
     queue = pending_questions()
     if not queue:
@@ -77,17 +80,29 @@ def answer_next(
         assistant = held.call(st.chat_message, "assistant")
         for waiting in queue[1:]:
             held.call(_user_message, waiting.question, queued=tr("chat.queued"))
-        earlier = history(current.conversation_id)
-        answer = _ask(current, assistant, engine, actor, earlier, held, tr, activity)
-        conversation_id = keep(answer, current.conversation_id)
-        for waiting in queue[1:]:
-            if waiting.conversation_id is None:
-                waiting.conversation_id = conversation_id
+        try:
+            reply = _ask(current, assistant, answers, actor, held, tr, activity)
+        except KeskinubeError as exc:  # the answer could not be kept
+            st.session_state[KEEP_ERROR_KEY] = exc.render(tr.language)
+        else:
+            show_later(reply.audit_warning)
+            if reply.conversation_id is not None:
+                open_conversation(reply.conversation_id)
+                for waiting in queue[1:]:
+                    if waiting.conversation_id is None:
+                        waiting.conversation_id = reply.conversation_id
     finally:  # answered or failed for good: never asked again in a loop
         if queue and queue[0] is current:
             queue.pop(0)
     held.release()
     st.rerun()
+
+
+def show_keep_error() -> None:
+    """Say that the last answer could not be kept (the store's own words), once."""
+    failed = st.session_state.pop(KEEP_ERROR_KEY, None)
+    if failed is not None:
+        st.error(escape_markdown(failed))
 
 
 def _user_message(question: str, queued: str | None = None) -> None:
@@ -100,15 +115,14 @@ def _user_message(question: str, queued: str | None = None) -> None:
 def _ask(
     current: Pending,
     assistant: DeltaGenerator,
-    engine: Engine,
+    answers: AnswerService,
     actor: Actor,
-    history: list[Turn],
     held: Uninterrupted,
     tr: Translator,
     activity: ModelActivity | None,
-) -> Answer:
-    """`Engine.ask` under an `st.status` in `assistant` that lists each step as it happens,
-    with the seconds spent and why the model is slow when it is (`follow_answer`)."""
+) -> Reply:
+    """`AnswerService.ask` under an `st.status` in `assistant` that lists each step as it
+    happens, with the seconds spent and why the model is slow when it is (`follow_answer`)."""
     with assistant:
         status = held.call(st.status, tr("chat.step.working"), expanded=True)
         notice = held.call(st.empty)
@@ -121,12 +135,19 @@ def _ask(
                 return tr("chat.step.repair", attempt=tries["generate"])
         elif name == "candidate":  # another query, drawn because the answer looks doubtful
             tries["candidate"] += 1
-            total = engine.config.candidates
+            total = answers.engine.config.candidates
             return tr("chat.step.candidate", attempt=tries["candidate"], total=total)
         return tr(STEP_KEYS[name]) if name in STEP_KEYS else name
 
-    answer = follow_answer(
-        lambda on_step: engine.ask(current.question, actor, conversation=history, on_step=on_step),
+    reply = follow_answer(
+        lambda on_step: answers.ask(
+            actor,
+            current.question,
+            source="page",
+            conversation_id=current.conversation_id,
+            language=tr.language,
+            on_step=on_step,
+        ),
         status=status,
         notice=notice,
         held=held,
@@ -134,12 +155,10 @@ def _ask(
         step_label=label,
         activity=activity,
     )
-    if answer.ok:
-        held.call(status.write, tr("chat.step.chart"))
     held.call(
         status.update,
-        label=tr("chat.step.done") if answer.ok else tr("chat.step.failed"),
-        state="complete" if answer.ok else "error",
+        label=tr("chat.step.done") if reply.ok else tr("chat.step.failed"),
+        state="complete" if reply.ok else "error",
         expanded=False,
     )
-    return answer
+    return reply

@@ -18,20 +18,23 @@ import streamlit as st
 from auth import roles
 from backend import demo
 from backend.config import get_settings
-from backend.conversations import TurnKind
-from backend.domain import Answer, Turn
 from backend.errors import KeskinubeError
 from backend.feedback import APPROVED, suggested_questions
 from ui.components.answer import AnswerContext, render_turn
 from ui.components.conversations import (
+    answers,
     app_stores,
     conversation_sidebar,
     conversation_title,
-    keep,
     run_own_sql,
 )
 from ui.components.markdown import escape_markdown, md_error
-from ui.components.question_queue import answer_next, pending_questions, queue_question
+from ui.components.question_queue import (
+    answer_next,
+    pending_questions,
+    queue_question,
+    show_keep_error,
+)
 from ui.context import current_actor, get_auth, get_knowledge, get_services, translator
 from ui.navigation import require_page
 
@@ -73,26 +76,6 @@ def suggestions() -> list[str]:
     )
 
 
-def remember(answer: Answer, kind: TurnKind = "question", written: str | None = None) -> None:
-    """Audit and store the answer (errors too), then redraw the page from the store."""
-    try:
-        keep(
-            answer,
-            store=stores.conversations,
-            audit=auth.audit,
-            settings=settings,
-            username=user.username,
-            conversation_id=conversation_id,
-            kind=kind,
-            written=written,
-            language=tr.language,
-        )
-    except KeskinubeError as exc:
-        st.error(md_error(exc, tr.language))
-        return
-    st.rerun()
-
-
 st.title(
     escape_markdown(conversation_title(conversation, tr)) if conversation else tr("chat.title")
 )
@@ -123,7 +106,6 @@ context = AnswerContext(
     engine=engine,
     settings=settings,
     stores=stores,
-    audit=auth.audit,
     conversation_id=conversation_id or 0,
     can_pin=roles.can_open(actor.role, roles.PAGE_DASHBOARDS),
     tr=tr,
@@ -133,38 +115,8 @@ for turn in turns:
     render_turn(turn, context)
 
 
-def history(conversation: int | None) -> list[Turn]:
-    return stores.conversations.history(user.username, conversation) if conversation else []
-
-
-def keep_question(answer: Answer, conversation: int | None) -> int | None:
-    """Audit and store a question's answer; returns the conversation it went into."""
-    try:
-        return keep(
-            answer,
-            store=stores.conversations,
-            audit=auth.audit,
-            settings=settings,
-            username=user.username,
-            conversation_id=conversation,
-            kind="question",
-            language=tr.language,
-        )
-    except KeskinubeError as exc:
-        st.session_state["chat_keep_error"] = exc.render(tr.language)
-        return conversation
-
-
-answer_next(
-    engine=engine,
-    actor=actor,
-    history=history,
-    keep=keep_question,
-    tr=tr,
-    activity=services.activity,
-)
-if (failed := st.session_state.pop("chat_keep_error", None)) is not None:
-    st.error(escape_markdown(failed))
+answer_next(answers=answers(), actor=actor, tr=tr, activity=services.activity)
+show_keep_error()
 
 last_failed = bool(turns) and turns[-1].answer.error is not None
 with st.expander(tr("chat.own_sql"), icon=":material/edit_note:", expanded=last_failed):
@@ -173,4 +125,9 @@ with st.expander(tr("chat.own_sql"), icon=":material/edit_note:", expanded=last_
         run_sql = st.form_submit_button(tr("chat.own_sql.run"), icon=":material/play_arrow:")
     st.caption(tr("chat.own_sql.help"))
 if run_sql and own_sql.strip():
-    remember(run_own_sql(own_sql, engine=engine, actor=actor), kind="sql", written=own_sql)
+    try:
+        run_own_sql(own_sql, actor, conversation_id, tr.language)
+    except KeskinubeError as exc:  # the run could not be kept
+        st.error(md_error(exc, tr.language))
+    else:
+        st.rerun()

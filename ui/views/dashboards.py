@@ -21,10 +21,10 @@ from backend.config import get_settings
 from backend.dashboards import DashboardStore, Tile
 from backend.errors import KeskinubeError
 from ui.components.charts import TILE_TTL_S, render_chart, render_table, result_hints, run_tile
-from ui.components.conversations import app_stores
+from ui.components.conversations import answers, app_stores
 from ui.components.formats import format_when
 from ui.components.markdown import escape_markdown, md_error, md_message
-from ui.context import current_actor, get_auth, get_knowledge, get_services, translator
+from ui.context import current_actor, get_knowledge, get_services, translator
 from ui.navigation import require_page
 
 user = require_page(roles.PAGE_DASHBOARDS)
@@ -32,7 +32,7 @@ signed_in = current_actor()
 tr = translator()
 lang = tr.language
 try:
-    settings, services, auth = get_settings(), get_services(), get_auth()
+    settings, services = get_settings(), get_services()
     store: DashboardStore = app_stores().dashboards
     boards = store.list_for(user.username)
 except KeskinubeError as exc:
@@ -63,9 +63,9 @@ def draw(tile: Tile, first: bool, last: bool) -> float:
     """One tile: title, chart or table, and its buttons; returns when its data was fetched."""
     result = run_tile(
         tile.sql,
+        title=tile.title,
         actor=actor,
-        engine=services.engine,
-        audit=auth.audit,
+        answers=answers(),
         nonce=st.session_state.get(f"dash_nonce_{board.id}", 0.0),
     )
     hints = NO_HINTS

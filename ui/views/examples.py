@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from functools import partial
 
 import streamlit as st
@@ -23,11 +22,11 @@ from backend.domain import Answer
 from backend.errors import KeskinubeError
 from backend.feedback import APPROVED, PENDING, FeedbackStore, Proposal, can_review
 from backend.i18n import Message
-from ui.components.audited import record_audit
-from ui.components.conversations import app_stores
+from ui.components.audited import show_later
+from ui.components.conversations import answers, app_stores
 from ui.components.formats import format_when
 from ui.components.markdown import escape_markdown, md_error, md_message, md_t
-from ui.context import current_actor, get_auth, get_services, translator
+from ui.context import current_actor, translator
 from ui.navigation import require_page
 
 log = logging.getLogger(__name__)
@@ -42,7 +41,6 @@ if signed_in is None:
 actor = signed_in  # an Actor: the narrowing of a global does not reach the functions below
 reviewing = can_review(actor)
 try:
-    services, auth = get_services(), get_auth()
     feedback: FeedbackStore = app_stores().feedback
     pending, approved = feedback.visible_to(actor, PENDING), feedback.visible_to(actor, APPROVED)
 except KeskinubeError as exc:
@@ -54,11 +52,9 @@ def check(question: str) -> Callable[[str], Answer]:
     """Run SQL through the guard as the reviewer, and audit it."""
 
     def run(sql: str) -> Answer:
-        answer = services.engine.run_sql(sql, actor)
-        # The audit log is a record, written in one language whoever reads it.
-        reviewed = f"Review: {question}"  # i18n: not prose
-        record_audit(auth.audit, actor.username, replace(answer, question=reviewed))
-        return answer
+        reply = answers().run_sql(actor, sql, source="review", question=question, keep=False)
+        show_later(reply.audit_warning)
+        return reply.answer
 
     return run
 

@@ -1,0 +1,260 @@
+"""One path from a question (or SQL) to a kept answer, for every door into the product.
+
+The chat page, the CLI, the HTTP API and the MCP endpoint all answer through
+`AnswerService`, so each answer goes through the same steps in the same order: the engine
+(retrieve, write, check, run) → the chart → the sentence that sums it up → the plain-words
+explanation of the SQL → the audit record (every try that reached the database, with the
+door it came through) → the conversation store. None of the doors repeats a step.
+
+An audit write that fails is handled here and only here: logged with its stack trace and
+returned as `Reply.audit_warning` for the door to show; the answer itself is never lost.
+Storing the turn is different: a conversation the user cannot open again is an error the
+door must report (`KeskinubeError` from the store), not a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import IO, Literal, Protocol, get_args
+
+from backend.charts import ChartSpec, chart_for
+from backend.conversations import ChatTurn, ConversationStore, TurnKind, written_sql
+from backend.domain import Actor, Answer, Retrieval
+from backend.explain import explain_sql
+from backend.export import export_csv_to
+from backend.i18n.message import Message
+from backend.pipeline import Engine
+from backend.summary import summarise
+
+log = logging.getLogger(__name__)
+
+# The doors an answer comes through, recorded with each audited run.
+Source = Literal["page", "cli", "api", "mcp", "tile", "export", "review"]
+SOURCES: tuple[Source, ...] = get_args(Source)
+
+StepListener = Callable[[str], None]
+
+
+class AuditTrail(Protocol):
+    """Where answers are recorded (`auth.audit.AuditLog`)."""
+
+    def record_answer(self, username: str, answer: Answer, *, source: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer with everything a door shows beside it.
+
+    `summary` is written in the language asked for; `explanation` is a catalogue message
+    (the door renders it in its reader's language). `conversation_id` is set when the
+    answer was stored, `turn` is the stored turn.
+    """
+
+    answer: Answer
+    chart: ChartSpec | None = None
+    summary: str = ""
+    explanation: Message | None = None
+    conversation_id: int | None = None
+    turn: ChatTurn | None = None
+    audit_warning: Message | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.answer.ok
+
+
+class AnswerService:
+    """Ask, run own SQL, re-run a pinned query, export — audited and stored the same way."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        audit: AuditTrail,
+        conversations: ConversationStore | None = None,
+        *,
+        currency: str = "",
+        export_row_limit: int = 100_000,
+        export_max_bytes: int | None = None,
+    ) -> None:
+        self.engine = engine
+        self.audit = audit
+        self.conversations = conversations
+        self.currency = currency
+        self.export_row_limit = export_row_limit
+        self.export_max_bytes = export_max_bytes
+
+    # -- the doors' calls --------------------------------------------------------------
+
+    def ask(
+        self,
+        actor: Actor,
+        question: str,
+        *,
+        source: Source,
+        conversation_id: int | None = None,
+        keep: bool = True,
+        language: str | None = None,
+        on_step: StepListener | None = None,
+    ) -> Reply:
+        """Answer `question` for `actor` in the context of a conversation of theirs.
+
+        With `keep`, the answer is stored in `conversation_id` (None: a new conversation).
+        """
+        history = []
+        if conversation_id is not None and self.conversations is not None:
+            history = self.conversations.history(actor.username, conversation_id)
+        answer = self.engine.ask(question, actor, conversation=history, on_step=on_step)
+        return self._finish(
+            actor,
+            answer,
+            source=source,
+            keep=keep,
+            conversation_id=conversation_id,
+            kind="question",
+            language=language,
+            on_step=on_step,
+        )
+
+    def run_sql(
+        self,
+        actor: Actor,
+        sql: str,
+        *,
+        source: Source,
+        question: str = "",
+        conversation_id: int | None = None,
+        keep: bool = True,
+        language: str | None = None,
+    ) -> Reply:
+        """SQL the user wrote (or a pinned chart's, a reviewed example's) through the guard.
+
+        `question` says what the SQL is for (a tile's title, an example's question); it is
+        recorded with the run. Kept only with `keep` (own SQL in a conversation).
+        """
+        answer = replace(self.engine.run_sql(sql, actor), question=question)
+        return self._finish(
+            actor,
+            answer,
+            source=source,
+            keep=keep,
+            conversation_id=conversation_id,
+            kind="sql",
+            written=sql,
+            language=language,
+        )
+
+    def export(
+        self,
+        actor: Actor,
+        sql: str,
+        out: IO[bytes],
+        *,
+        question: str = "",
+        source: Source = "export",
+        language: str | None = None,
+    ) -> Reply:
+        """Write the CSV of `sql` (run again up to the export caps) into `out`, audited.
+
+        Raises `backend.export.ExportFailed` with the guard's or the database's message;
+        that refusal is audited too.
+        """
+        language = language or actor.language
+        try:
+            answer = export_csv_to(
+                self.engine,
+                sql,
+                actor,
+                out,
+                limit=self.export_row_limit,
+                max_bytes=self.export_max_bytes,
+                language=language,
+            )
+        except Exception as exc:
+            refused = Answer(question=question, sql=sql, result=None, error=str(exc))
+            self._audit(actor, refused, source)
+            raise
+        warning = self._audit(actor, replace(answer, question=question), source)
+        return Reply(answer=answer, audit_warning=warning)
+
+    def search_schema(self, actor: Actor, text: str, *, k: int = 5) -> Retrieval:
+        """The tables `actor` may read that best match `text` (hybrid search)."""
+        return self.engine.rank_tables(text, actor, k=k)
+
+    # -- the shared steps --------------------------------------------------------------
+
+    def _finish(
+        self,
+        actor: Actor,
+        answer: Answer,
+        *,
+        source: Source,
+        keep: bool,
+        conversation_id: int | None,
+        kind: TurnKind,
+        written: str | None = None,
+        language: str | None = None,
+        on_step: StepListener | None = None,
+    ) -> Reply:
+        language = language or actor.language
+        warning = self._audit(actor, answer, source)
+        if on_step is not None and answer.ok:
+            on_step("chart")
+        chart, summary = self._present(answer, language)
+        explanation = None
+        shown_sql = written if written is not None else written_sql(answer)
+        if answer.ok and shown_sql:
+            explanation = explain_sql(shown_sql, self.dialect)
+        turn = None
+        if keep and self.conversations is not None:
+            if conversation_id is None:
+                conversation_id = self.conversations.create(actor.username).id
+            turn = self.conversations.append(
+                actor.username,
+                conversation_id,
+                answer,
+                kind=kind,
+                written=written,
+                chart=chart,
+                summary=summary,
+            )
+        else:
+            conversation_id = None
+        return Reply(
+            answer=answer,
+            chart=chart,
+            summary=summary,
+            explanation=explanation,
+            conversation_id=conversation_id,
+            turn=turn,
+            audit_warning=warning,
+        )
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.runner.dialect
+
+    def _present(self, answer: Answer, language: str) -> tuple[ChartSpec | None, str]:
+        if answer.result is None:
+            return None, ""
+        frame = answer.result.frame
+        chart = chart_for(frame, answer.chart_proposal)
+        summary = summarise(
+            frame,
+            chart,
+            answer.question,
+            locale=language,
+            currency=self.currency,
+            truncated=answer.result.truncated,
+        )
+        return chart, summary
+
+    def _audit(self, actor: Actor, answer: Answer, source: Source) -> Message | None:
+        """Record the run; a failure is logged and returned as a warning, never raised."""
+        try:
+            self.audit.record_answer(actor.username, answer, source=source)
+        except Exception:
+            log.exception("audit write failed for %s (%s)", actor.username, source)
+            return Message.of("audit.write_failed")
+        return None
