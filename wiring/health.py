@@ -1,17 +1,85 @@
-"""Health checks the sidebar shows: the business database, and Ollama with its models.
+"""Health of the services behind the answers: the business database, Qdrant, and Ollama
+with its models pulled — what the sidebar and the API's health endpoint show.
 
 Here, not in the UI, because they touch an adapter and SQLAlchemy, which the pages never
-import (`tests/unit/test_imports.py`).
+import (`tests/unit/test_imports.py`). What a check found is kept as catalogue messages,
+written in the reader's language by whoever shows it. Details (hosts, URLs, the services'
+own errors) are for admins; others should be shown only whether each service is up.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from qdrant_client import QdrantClient
 
 from backend.adapters.ollama import OllamaHealth, check_ollama
+from backend.config import Settings
+from backend.errors import KeskinubeError
+from backend.i18n import Message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Health:
+    """One service's state; `name` and `detail` are plain text or catalogue messages."""
+
+    name: str | Message
+    ok: bool
+    detail: str | Message
+
+
+def service_health(
+    settings: Settings, db_engine: sa.Engine, qdrant: QdrantClient
+) -> tuple[Health, ...]:
+    """Check the business database, Qdrant and Ollama (never raises)."""
+    return (
+        _database(db_engine),
+        _qdrant(settings.qdrant_url or settings.qdrant_location, qdrant),
+        _ollama(settings.ollama_base_url, (settings.ollama_model, settings.ollama_embed_model)),
+    )
+
+
+def _database(engine: sa.Engine) -> Health:
+    name = Message.of("sidebar.health.database")
+    label = describe_database(engine.url.render_as_string(hide_password=True))
+    try:
+        ping_database(engine)
+    except KeskinubeError as exc:
+        return Health(name, False, exc.message or str(exc))
+    except Exception:
+        log.exception("database health check failed")
+        return Health(name, False, Message.of("sidebar.health.unreachable", service=label))
+    return Health(name, True, label)
+
+
+def _qdrant(location: str, client: QdrantClient) -> Health:
+    name = "Qdrant"  # i18n: not prose (a product name)
+    label: str | Message = location
+    if not location.startswith("http"):
+        label = Message.of("sidebar.health.embedded")
+    try:
+        client.get_collections()
+    except KeskinubeError as exc:
+        return Health(name, False, exc.message or str(exc))
+    except Exception:
+        log.exception("Qdrant health check failed")
+        return Health(name, False, Message.of("sidebar.health.unreachable", service=label))
+    return Health(name, True, label)
+
+
+def _ollama(base_url: str, models: tuple[str, ...]) -> Health:
+    name = "Ollama"  # i18n: not prose (a product name)
+    found = check_models(base_url, models, timeout_s=2.0)
+    if found.ok:
+        return Health(name, True, Message.of("sidebar.health.models_pulled", url=base_url))
+    problem = found.message or Message.of("sidebar.health.not_ready", url=base_url)
+    return Health(name, False, problem)
 
 
 def ping_database(engine: sa.Engine) -> None:
@@ -20,7 +88,7 @@ def ping_database(engine: sa.Engine) -> None:
         conn.execute(sa.text("SELECT 1"))
 
 
-def describe_database(url: str) -> str:
+def describe_database(url: str | sa.URL) -> str:
     """A short label for a database URL, without its password: 'SQLite app.sqlite',
     'mysql+pymysql db-host/sales'."""
     parsed = sa.make_url(url)

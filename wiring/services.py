@@ -42,6 +42,7 @@ from vectorstore.client import open_qdrant
 from vectorstore.glossary import Glossary, GlossaryError, load_glossary
 from vectorstore.sparse import SparseEncoder
 from vectorstore.store import IndexStats, QdrantSchemaStore
+from wiring.health import Health, service_health
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,10 @@ class Services:
     knowledge: KnowledgeStore
     # What the model server is busy with, for the chat's waiting notices.
     activity: ModelActivity = field(default_factory=ModelActivity)
+
+    def health(self) -> tuple[Health, ...]:
+        """The business database, Qdrant and Ollama with its models: up or not, and why."""
+        return service_health(self.settings, self.db_engine, self.qdrant)
 
     def close(self) -> None:
         self.db_engine.dispose()
