@@ -10,7 +10,7 @@ own errors) are for admins; others should be shown only whether each service is 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,29 +46,26 @@ def service_health(
 
 
 def _database(engine: sa.Engine) -> Health:
-    name = Message.of("sidebar.health.database")
     label = describe_database(engine.url.render_as_string(hide_password=True))
-    try:
-        ping_database(engine)
-    except KeskinubeError as exc:
-        return Health(name, False, exc.message or str(exc))
-    except Exception:
-        log.exception("database health check failed")
-        return Health(name, False, Message.of("sidebar.health.unreachable", service=label))
-    return Health(name, True, label)
+    return _probe(Message.of("sidebar.health.database"), label, lambda: ping_database(engine))
 
 
 def _qdrant(location: str, client: QdrantClient) -> Health:
-    name = "Qdrant"  # i18n: not prose (a product name)
     label: str | Message = location
     if not location.startswith("http"):
         label = Message.of("sidebar.health.embedded")
+    return _probe("Qdrant", label, client.get_collections)  # i18n: not prose (a product name)
+
+
+def _probe(name: str | Message, label: str | Message, check: Callable[[], object]) -> Health:
+    """Run `check`: up with `label`; down with the error a person may read, or a generic
+    "unreachable" (the full error goes to the log)."""
     try:
-        client.get_collections()
+        check()
     except KeskinubeError as exc:
         return Health(name, False, exc.message or str(exc))
     except Exception:
-        log.exception("Qdrant health check failed")
+        log.exception("health check of %s failed", name)
         return Health(name, False, Message.of("sidebar.health.unreachable", service=label))
     return Health(name, True, label)
 
