@@ -18,6 +18,7 @@ ROLES: tuple[str, ...] = (ADMIN, MANAGER, ANALYST)
 PAGE_CHAT = "chat"
 PAGE_DASHBOARDS = "dashboards"
 PAGE_EXAMPLES = "examples"
+PAGE_API_TOKENS = "api_tokens"  # every role: each user's own tokens (admins see all)
 PAGE_ADMIN_USERS = "admin_users"
 PAGE_ADMIN_ACCESS = "admin_access"
 PAGE_ADMIN_AUDIT = "admin_audit"
@@ -30,9 +31,9 @@ ADMIN_PAGES: tuple[str, ...] = (
 )
 
 PAGES_BY_ROLE: Mapping[str, tuple[str, ...]] = {
-    ANALYST: (PAGE_CHAT, PAGE_EXAMPLES),
-    MANAGER: (PAGE_CHAT, PAGE_DASHBOARDS),
-    ADMIN: (PAGE_CHAT, PAGE_DASHBOARDS, PAGE_EXAMPLES, *ADMIN_PAGES),
+    ANALYST: (PAGE_CHAT, PAGE_EXAMPLES, PAGE_API_TOKENS),
+    MANAGER: (PAGE_CHAT, PAGE_DASHBOARDS, PAGE_API_TOKENS),
+    ADMIN: (PAGE_CHAT, PAGE_DASHBOARDS, PAGE_EXAMPLES, PAGE_API_TOKENS, *ADMIN_PAGES),
 }
 
 

@@ -1,9 +1,9 @@
 """Everything the app database keeps about one user, counted and removed in one transaction.
 
 Rows name their user by username (conversations, dashboards, proposals, feedback, login
-attempts, locks, row filters, audit) or by id (sessions). A new account may take a deleted
-one's username, so deleting a user removes all of it — nothing is left for the new account
-to inherit — except what is history or shared:
+attempts, locks, row filters, audit) or by id (sessions, API tokens). A new account may take
+a deleted one's username, so deleting a user removes all of it — nothing is left for the
+new account to inherit — except what is history or shared:
 
 * audit rows keep their username text (what happened, and who did it) and are stamped with
   the never-reused id of a `deleted_users` row, which separates them from a later account
@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from appdb.tables import (
     answer_feedback,
+    api_tokens,
     audit_log,
     conversation_turns,
     conversations,
@@ -50,6 +51,7 @@ KINDS = (
     "examples_kept",
     "feedback",
     "sessions",
+    "api_tokens",
     "login_attempts",
     "row_filters",
     "audit_rows",
@@ -63,6 +65,7 @@ _DELETED = (
     "proposals",
     "feedback",
     "sessions",
+    "api_tokens",
     "login_attempts",
     "lockouts",
     "row_filters",
@@ -107,6 +110,7 @@ def _where(owner: Owner) -> dict[str, tuple[sa.Table, sa.ColumnElement[bool]]]:
         "examples_kept": (example_proposals, _own_proposals(owner, approved=True)),
         "feedback": (answer_feedback, answer_feedback.c.username == owner.username),
         "sessions": (sessions, sessions.c.user_id == owner.user_id),
+        "api_tokens": (api_tokens, api_tokens.c.user_id == owner.user_id),
         "login_attempts": (login_attempts, login_attempts.c.username == owner.username),
         "lockouts": (lockouts, lockouts.c.username == owner.username),
         "row_filters": (row_filters, row_filters.c.username == owner.username),

@@ -44,6 +44,7 @@ PAGE_SPECS: dict[str, PageSpec] = {
     roles.PAGE_CHAT: PageSpec("chat.py", "app.nav.chat", ":material/chat:"),
     roles.PAGE_DASHBOARDS: PageSpec("dashboards.py", "app.nav.dashboards", ":material/dashboard:"),
     roles.PAGE_EXAMPLES: PageSpec("examples.py", "app.nav.examples", ":material/fact_check:"),
+    roles.PAGE_API_TOKENS: PageSpec("api_tokens.py", "app.nav.api_tokens", ":material/key:"),
     roles.PAGE_ADMIN_USERS: PageSpec("admin_users.py", "app.nav.admin_users", ":material/group:"),
     roles.PAGE_ADMIN_ACCESS: PageSpec(
         "admin_access.py", "app.nav.admin_access", ":material/shield:"

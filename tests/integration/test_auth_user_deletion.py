@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from appdb.tables import (
     answer_feedback,
+    api_tokens,
     audit_log,
     conversation_turns,
     conversations,
@@ -47,7 +48,8 @@ class NoIndex:
 
 def give_data(auth: AuthServices, clock: ManualClock, username: str) -> list[str]:
     """Conversations with turns, a dashboard with tiles, votes, proposals (one approved),
-    sessions, login attempts, a row filter and audit rows; returns the session ids."""
+    sessions, an API token, login attempts, a row filter and audit rows; returns the
+    session ids."""
     user = auth.users.get_user(username)
     chats = ConversationStore(auth.engine, clock=clock)
     boards = DashboardStore(auth.engine, clock=clock)
@@ -97,6 +99,7 @@ def give_data(auth: AuthServices, clock: ManualClock, username: str) -> list[str
     auth.policies.add_row_filter("orders", "region_id = 1", username=username, by="boss")
     auth.login.attempt(username, "wrong-password-1", client="203.0.113.5")
     assert auth.login.attempt(username, GOOD_PASSWORD, client="203.0.113.5").ok
+    auth.tokens.create(username, "ci")
     store = SessionStore(auth.engine, clock=clock)
     return [store.start(user.id)[0] for _ in range(2)]
 
@@ -149,6 +152,7 @@ def table_sizes(auth: AuthServices) -> dict[str, int]:
         example_proposals,
         answer_feedback,
         sessions,
+        api_tokens,
         login_attempts,
         row_filters,
         deleted_users,
@@ -174,6 +178,7 @@ def test_the_counts_shown_before_deleting_are_what_the_user_owns(
         "examples_kept": 1,
         "feedback": 1,
         "sessions": 2,
+        "api_tokens": 1,
         "login_attempts": 2,
         "row_filters": 1,
         "audit_rows": counts["audit_rows"],
@@ -203,9 +208,11 @@ def test_delete_removes_everything_and_a_new_account_of_the_name_sees_nothing(
     store = SessionStore(auth.engine, clock=clock)
     assert [store.resolve(token) for token in people["ana"]] == [None, None]
     assert store.open_count(new.id) == 0
+    assert auth.tokens.list_for("ana") == []
     # Bob's data is untouched, his sessions still work.
     assert owned_rows(auth, "bob") == bob_before
     assert all(store.resolve(token) is not None for token in people["bob"])
+    assert [t.name for t in auth.tokens.list_for("bob")] == ["ci"]
 
 
 def test_audit_history_stays_marked_with_a_never_reused_deletion_id(
@@ -241,7 +248,14 @@ def test_an_approved_example_stays_for_everyone_without_the_users_name(
     assert kept[0].reviewed_by == "boss"
 
 
-BLOCKED = ["conversation_turns", "dashboards", "example_proposals", "sessions", "users"]
+BLOCKED = [
+    "conversation_turns",
+    "dashboards",
+    "example_proposals",
+    "sessions",
+    "api_tokens",
+    "users",
+]
 
 
 @pytest.fixture
