@@ -38,6 +38,7 @@ ENGLISH_NAV = [
     "Access rules",
     "Audit log",
     "Knowledge",
+    "Monitoring",
 ]
 SPANISH_NAV = [
     "Chat",
@@ -47,6 +48,7 @@ SPANISH_NAV = [
     "Reglas de acceso",
     "Registro de auditoría",
     "Conocimiento",
+    "Supervisión",
 ]
 
 

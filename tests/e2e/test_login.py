@@ -45,7 +45,16 @@ def people(app: AppServer) -> dict[str, tuple[str, str]]:
     [
         (
             "admin",
-            ["Chat", "Dashboards", "Examples", "Users", "Access rules", "Audit log", "Knowledge"],
+            [
+                "Chat",
+                "Dashboards",
+                "Examples",
+                "Users",
+                "Access rules",
+                "Audit log",
+                "Knowledge",
+                "Monitoring",
+            ],
         ),
         ("manager", ["Chat", "Dashboards"]),
         ("analyst", ["Chat", "Examples"]),
