@@ -23,11 +23,13 @@ PAGE_ADMIN_USERS = "admin_users"
 PAGE_ADMIN_ACCESS = "admin_access"
 PAGE_ADMIN_AUDIT = "admin_audit"
 PAGE_ADMIN_KNOWLEDGE = "admin_knowledge"
+PAGE_ADMIN_MONITORING = "admin_monitoring"
 ADMIN_PAGES: tuple[str, ...] = (
     PAGE_ADMIN_USERS,
     PAGE_ADMIN_ACCESS,
     PAGE_ADMIN_AUDIT,
     PAGE_ADMIN_KNOWLEDGE,
+    PAGE_ADMIN_MONITORING,
 )
 
 PAGES_BY_ROLE: Mapping[str, tuple[str, ...]] = {

@@ -9,7 +9,10 @@ new account to inherit — except what is history or shared:
   the never-reused id of a `deleted_users` row, which separates them from a later account
   of the same name;
 * an approved example serves every role's prompts: it stays, with `proposed_by` replaced by
-  `#deleted-<that id>` (no username can start with `#`); pending and rejected proposals go.
+  `#deleted-<that id>` (no username can start with `#`); pending and rejected proposals go;
+* the run records of their questions (`answer_runs`) feed the monitoring figures, which
+  must not change when someone leaves: they stay, with no username (the question's text
+  stays too, as in the audit log).
 
 `delete_user_data` runs inside the caller's transaction (`UserStore.delete`), so a failure
 anywhere rolls every step back.
@@ -24,6 +27,7 @@ import sqlalchemy as sa
 
 from appdb.tables import (
     answer_feedback,
+    answer_runs,
     api_tokens,
     audit_log,
     conversation_turns,
@@ -55,8 +59,11 @@ KINDS = (
     "login_attempts",
     "row_filters",
     "audit_rows",
+    "runs_kept",
 )
-# Deleted in this order (children first); `examples_kept` and `audit_rows` are updated.
+# Kept, no longer linked to the account (updated, not deleted).
+KEPT = frozenset({"examples_kept", "audit_rows", "runs_kept"})
+# Deleted in this order (children first).
 _DELETED = (
     "turns",
     "conversations",
@@ -118,6 +125,7 @@ def _where(owner: Owner) -> dict[str, tuple[sa.Table, sa.ColumnElement[bool]]]:
             audit_log,
             sa.and_(audit_log.c.username == owner.username, audit_log.c.deleted_user_id.is_(None)),
         ),
+        "runs_kept": (answer_runs, answer_runs.c.username == owner.username),
     }
 
 
@@ -154,6 +162,8 @@ def delete_user_data(
     conn.execute(sa.update(table).where(condition).values(deleted_user_id=deleted_id))
     table, condition = where["examples_kept"]
     conn.execute(sa.update(table).where(condition).values(proposed_by=f"#deleted-{deleted_id}"))
+    table, condition = where["runs_kept"]
+    conn.execute(sa.update(table).where(condition).values(username=None))
     for kind in _DELETED:
         table, condition = where[kind]
         conn.execute(sa.delete(table).where(condition))

@@ -51,6 +51,9 @@ PAGE_SPECS: dict[str, PageSpec] = {
     ),
     roles.PAGE_ADMIN_AUDIT: PageSpec("admin_audit.py", "app.nav.admin_audit", ":material/history:"),
     roles.PAGE_ADMIN_KNOWLEDGE: PageSpec("knowledge.py", "knowledge.nav", ":material/menu_book:"),
+    roles.PAGE_ADMIN_MONITORING: PageSpec(
+        "admin_monitoring.py", "monitoring.nav", ":material/monitoring:"
+    ),
 }
 
 

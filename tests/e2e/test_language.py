@@ -39,6 +39,7 @@ ENGLISH_NAV = [
     "Access rules",
     "Audit log",
     "Knowledge",
+    "Monitoring",
 ]
 SPANISH_NAV = [
     "Chat",
@@ -49,6 +50,7 @@ SPANISH_NAV = [
     "Reglas de acceso",
     "Registro de auditoría",
     "Conocimiento",
+    "Supervisión",
 ]
 
 

@@ -54,6 +54,7 @@ def people(app: AppServer) -> dict[str, tuple[str, str]]:
                 "Access rules",
                 "Audit log",
                 "Knowledge",
+                "Monitoring",
             ],
         ),
         ("manager", ["Chat", "Dashboards", "API tokens"]),

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from appdb.tables import (
     answer_feedback,
+    answer_runs,
     api_tokens,
     audit_log,
     conversation_turns,
@@ -33,6 +34,8 @@ from auth.user_data import KINDS
 from backend.conversations import ConversationStore
 from backend.dashboards import DashboardStore
 from backend.feedback import APPROVED, FeedbackStore
+from backend.monitoring.runs import AnswerRun, Producer
+from backend.monitoring.store import RunStore
 from tests.support.auth_fixtures import GOOD_PASSWORD, ManualClock
 
 
@@ -88,7 +91,15 @@ def give_data(auth: AuthServices, clock: ManualClock, username: str) -> list[str
                 for n in range(2)
             ],
         )
-    feedback.thumbs_up(username, f"revenue of {username}?", "SELECT 1")
+    producer = Producer("demo", "model", None, "0123456789ab", "auto", None)
+    runs = RunStore(auth.engine, clock=clock)
+    run_ids = [
+        runs.record_run(
+            AnswerRun(username, "page", f"revenue of {username}?", "answered", producer)
+        )
+        for _ in range(3)
+    ]
+    feedback.thumbs_up(username, f"revenue of {username}?", "SELECT 1", run_id=run_ids[0])
     approved = feedback.propose(username, f"orders of {username}?", "SELECT 2")
     with auth.engine.begin() as conn:
         conn.execute(
@@ -124,6 +135,7 @@ def owned_rows(auth: AuthServices, username: str) -> dict[str, int]:
         login_attempts: login_attempts.c.username,
         lockouts: lockouts.c.username,
         row_filters: row_filters.c.username,
+        answer_runs: answer_runs.c.username,
     }
     with auth.engine.connect() as conn:
         found = {
@@ -182,6 +194,7 @@ def test_the_counts_shown_before_deleting_are_what_the_user_owns(
         "login_attempts": 2,
         "row_filters": 1,
         "audit_rows": counts["audit_rows"],
+        "runs_kept": 3,
     }
     assert counts["audit_rows"] >= 2  # the failed and the good login
 
@@ -209,6 +222,12 @@ def test_delete_removes_everything_and_a_new_account_of_the_name_sees_nothing(
     assert [store.resolve(token) for token in people["ana"]] == [None, None]
     assert store.open_count(new.id) == 0
     assert auth.tokens.list_for("ana") == []
+    # The old account's question records stay for the figures, with no name on them.
+    with auth.engine.connect() as conn:
+        kept = conn.execute(
+            sa.select(answer_runs.c.username).where(answer_runs.c.question == "revenue of ana?")
+        ).all()
+    assert kept == [(None,)] * 3
     # Bob's data is untouched, his sessions still work.
     assert owned_rows(auth, "bob") == bob_before
     assert all(store.resolve(token) is not None for token in people["bob"])

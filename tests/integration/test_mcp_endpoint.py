@@ -29,6 +29,7 @@ from backend.i18n import Message, t
 from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.auth_fixtures import GOOD_PASSWORD, ManualClock
 from tests.support.mcp_host import hosted, mcp_client, serving
+from tests.support.runs import recorded_runs
 from tests.support.services import scripted_services
 from wiring.services import answer_service
 
@@ -154,6 +155,10 @@ def test_ask_answers_under_the_callers_row_filter_and_is_audited_as_mcp(
     ]
     assert "region_id = '2'" in (runs[0].sql or "")
     assert mine.structured_content["sql_ran"] == runs[0].sql  # what ran, rules included
+    recorded = [
+        (r["username"], r["source"], r["outcome"]) for r in recorded_runs(endpoint.auth.engine)
+    ]
+    assert recorded == [("ana", "mcp", "answered"), ("boss", "mcp", "answered")]
     assert "region_id" not in mine.structured_content["sql"]  # what the model wrote
 
 

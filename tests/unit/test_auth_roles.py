@@ -26,6 +26,7 @@ def test_each_role_sees_only_its_pages() -> None:
         "admin_access",
         "admin_audit",
         "admin_knowledge",
+        "admin_monitoring",
     )
     assert roles.pages_for_role("intruder") == ()
 

@@ -42,7 +42,9 @@ def admin_details(services: AuthServices) -> list[str]:
 
 
 # -- access to the pages -------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["admin_users", "admin_access", "admin_audit", "knowledge"])
+@pytest.mark.parametrize(
+    "name", ["admin_users", "admin_access", "admin_audit", "knowledge", "admin_monitoring"]
+)
 def test_admin_pages_stop_for_other_roles_and_strangers(auth: AuthServices, name: str) -> None:
     at = open_page(name, username="ana", role="analyst")
     assert texts(at.error) == ["Your role can't open this page."]

@@ -162,6 +162,7 @@ def test_an_unknown_username_is_locked_like_a_real_one(auth: AuthServices) -> No
                 "admin_access",
                 "admin_audit",
                 "admin_knowledge",
+                "admin_monitoring",
             },
         ),
         ("mia", {"chat", "dashboards", "api_tokens"}),
