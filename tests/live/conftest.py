@@ -103,6 +103,7 @@ def _gate_summary(terminalreporter: pytest.TerminalReporter) -> None:
             terminalreporter.write_line(f"  wrong: {wrong}")
     for report in skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        reason = str(reason).removeprefix("Skipped: ")
         terminalreporter.write_line(
             f"THE REAL-MODEL GATE DID NOT RUN: {reason}", bold=True, yellow=True
         )
