@@ -258,8 +258,9 @@ class Settings(LocaleSettings):
     )
     mlflow_tracking_uri: str | None = Field(
         None,
-        description="MLflow tracking server that `keskinube eval` logs each run to (MLflow's "
-        "own variable; needs `pip install mlflow`); unset: no MLflow run.",
+        description="MLflow tracking store that `keskinube eval` logs each run to (MLflow's "
+        "own variable: a server URL or a store URI); unset: a local SQLite store in "
+        "`<data_dir>/mlruns`.",
     )
 
     @field_validator("database_url", "app_database_url")

@@ -3,18 +3,18 @@
     keskinube eval --set bench/golden/demo.jsonl
     keskinube eval --set spider_dev_schema_linking.jsonl \\
         --db 'mysql+pymysql://root@127.0.0.1:3306/{db}' --baseline langchain --limit 100
+    keskinube eval --compare 3
 
 Prints a table per question, the score with the rule used, breakdowns by difficulty and
-tag; writes the JSON report (default bench/results/eval-<timestamp>.json) and, when
-MLFLOW_TRACKING_URI is set, an MLflow run.
+tag; writes the JSON report (default bench/results/eval-<timestamp>.json) and logs the run
+to MLflow (`evaluation.tracking`: MLFLOW_TRACKING_URI, else a local store in
+`<data_dir>/mlruns`). `--compare [N]` prints the last N tracked runs side by side.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +23,9 @@ from cli.tooling import require_tooling
 if TYPE_CHECKING:
     from backend.adapters.ollama import OllamaHealth
     from backend.config import Settings
-    from evaluation.runner import EvalOptions, EvalResults
-    from evaluation.sets import Selected
+    from evaluation.runner import EvalOptions
+    from evaluation.sets import GoldSet, Selected
+    from evaluation.tracking import Store
 
 
 def register(subparsers: Any) -> None:
@@ -39,9 +40,16 @@ def register(subparsers: Any) -> None:
         "--set",
         dest="set_path",
         type=Path,
-        required=True,
         metavar="FILE",
-        help="question set: our JSONL, or Spider-style JSON/JSONL",
+        help="question set: our JSONL, or Spider-style JSON/JSONL (needed unless --compare)",
+    )
+    parser.add_argument(
+        "--compare",
+        nargs="?",
+        const=5,
+        type=_positive,
+        metavar="N",
+        help="print the last N tracked runs side by side (default 5) instead of evaluating",
     )
     parser.add_argument(
         "--db",
@@ -57,6 +65,13 @@ def register(subparsers: Any) -> None:
         default=[],
         metavar="TAG[,TAG]",
         help="only questions with any of these tags (repeatable)",
+    )
+    parser.add_argument(
+        "--ids",
+        action="append",
+        default=[],
+        metavar="ID[,ID]",
+        help="only the questions with these ids (repeatable)",
     )
     parser.add_argument("--k", type=_positive, help="tables retrieved per question")
     parser.add_argument(
@@ -88,6 +103,9 @@ def register(subparsers: Any) -> None:
         help="JSON report (default bench/results/eval-<timestamp>.json)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--no-track", action="store_true", help="do not log the run to MLflow (report file only)"
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -99,25 +117,35 @@ def _positive(text: str) -> int:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Run the evaluation; returns the exit status."""
+    """Run the evaluation, or compare tracked runs; returns the exit status."""
     require_tooling("evaluation", command="eval")
     from backend.config import get_settings
+    from backend.errors import KeskinubeError
+
+    settings = _settings(get_settings(), args)
+    if args.compare is not None:
+        return _compare(settings, args.compare)
+    if args.set_path is None:
+        raise KeskinubeError("keskinube eval needs --set FILE (or --compare to read runs)")
+    return _evaluate(settings, args)
+
+
+def _evaluate(settings: Settings, args: argparse.Namespace) -> int:
     from backend.dialects import MYSQL, dialect_for_url
     from backend.errors import KeskinubeError
     from evaluation import sets
-    from evaluation.provenance import run_record
     from evaluation.runner import EvalOptions
 
-    settings = _settings(get_settings(), args)
     template = args.db or settings.business_database_url
     probe = template.replace("{db_id}", "db").replace("{db}", "db")
     gold_set = sets.load_set(
         args.set_path, gold_field=args.gold_field, mysql=dialect_for_url(probe) == MYSQL
     )
-    tags = [tag.strip() for value in args.tags for tag in value.split(",") if tag.strip()]
-    selected = sets.select(gold_set.questions, tags=tags, limit=args.limit)
+    tags, ids = _listed(args.tags), _listed(args.ids)
+    selected = sets.select(gold_set.questions, tags=tags, limit=args.limit, ids=ids)
     if not any(item.scored for item in selected):
-        raise KeskinubeError(f"no question in {args.set_path} has the tags {', '.join(tags)}")
+        wanted = ", ".join([*(f"tag {t}" for t in tags), *(f"id {i}" for i in ids)])
+        raise KeskinubeError(f"no question in {args.set_path} matches {wanted}")
     health = _check_model(settings)
     if args.baseline:
         _check_baseline()
@@ -127,23 +155,14 @@ def handle(args: argparse.Namespace) -> int:
         rounding=not args.no_rounding,
         baseline=args.baseline == "langchain",
     )
-    started = datetime.now(UTC)
-    clock = time.perf_counter()
-    results = _run(selected, settings, options, quiet=args.no_progress)
-    timing = {
-        "started_at": started.isoformat(timespec="seconds"),
-        "duration_s": round(time.perf_counter() - clock, 2),
-    }
-    meta = run_record(
-        gold_set=gold_set,
-        selection={"selected": len(selected), "tags": tags, "limit": args.limit},
-        settings=settings,
-        options=options,
-        engine_config=results.engine_config,
-        health=health,
-        timing=timing,
-    )
-    return _finish(meta, results, args.baseline, args.out, settings.mlflow_tracking_uri)
+    selection = {"tags": tags, "ids": ids, "limit": args.limit}
+    report = _run(gold_set, selected, settings, options, health, selection, args.no_progress)
+    return _finish(report, args.out, None if args.no_track else _store(settings))
+
+
+def _listed(values: list[str]) -> list[str]:
+    """`--tags a,b --tags c` → [a, b, c]."""
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
 
 
 def _settings(base: Settings, args: argparse.Namespace) -> Settings:
@@ -179,12 +198,18 @@ def _check_baseline() -> None:
 
 
 def _run(
-    selected: list[Selected], settings: Settings, options: EvalOptions, *, quiet: bool
-) -> EvalResults:
+    gold_set: GoldSet,
+    selected: list[Selected],
+    settings: Settings,
+    options: EvalOptions,
+    health: OllamaHealth,
+    selection: dict[str, Any],
+    quiet: bool,
+) -> dict[str, Any]:
     from tqdm import tqdm
 
     from evaluation.records import QuestionRecord
-    from evaluation.runner import run_evaluation
+    from evaluation.session import evaluate
 
     total = len(selected)
     bar = tqdm(total=total, unit="question", disable=quiet or not sys.stderr.isatty())
@@ -206,32 +231,63 @@ def _run(
         bar.update()
 
     try:
-        return run_evaluation(selected, settings, options, progress=progress)
+        return evaluate(
+            gold_set,
+            selected,
+            settings,
+            options,
+            health=health,
+            selection=selection,
+            progress=progress,
+        )
     finally:
         bar.close()
 
 
-def _finish(
-    meta: dict[str, Any],
-    results: EvalResults,
-    baseline: str | None,
-    out: Path | None,
-    tracking_uri: str | None,
-) -> int:
-    from evaluation.records import EvalRun
-    from evaluation.report import build_report, default_path, render, write_report
+def _finish(report: dict[str, Any], out: Path | None, store: Store | None) -> int:
+    from evaluation.report import default_path, render, write_report
 
-    report = build_report(EvalRun(meta, results.records, baseline))
-    print(render(report))
+    text = render(report)
+    print(text)
     path = write_report(report, out or default_path())
     print(f"\nwrote {path}")
-    if tracking_uri:  # MLFLOW_TRACKING_URI; MLflow stays an optional extra
-        from evaluation.tracking import log_to_mlflow
+    if store is not None:
+        _track(report, text, store)
+    return 0
 
-        try:
-            run_id = log_to_mlflow(report, tracking_uri=tracking_uri)
-        except RuntimeError as exc:
-            print(f"keskinube: {exc}", file=sys.stderr)
-        else:
-            print(f"MLflow run {run_id} at {tracking_uri}")
+
+def _store(settings: Settings) -> Store:
+    from evaluation.tracking import store_for
+
+    return store_for(settings.mlflow_tracking_uri, settings.data_dir)
+
+
+def _track(report: dict[str, Any], text: str, store: Store) -> None:
+    """Log the run to MLflow; a failure is reported, never fatal: the report is written."""
+    from evaluation.tracking import log_run
+
+    try:
+        run_id = log_run(report, text, store=store)
+    except Exception as exc:  # MLflow missing, a store it refuses, a server down: all alike
+        print(f"keskinube: the run was not tracked in MLflow: {exc}", file=sys.stderr)
+    else:
+        print(f"tracked as MLflow run {run_id} in {store.uri}")
+
+
+def _compare(settings: Settings, count: int) -> int:
+    from backend.errors import KeskinubeError
+    from evaluation.comparison import compare_table, recent_runs
+
+    store = _store(settings)
+    try:
+        runs = recent_runs(store, count)
+    except KeskinubeError:
+        raise
+    except Exception as exc:  # whatever MLflow raises for a store it cannot read
+        raise KeskinubeError(f"cannot read the eval runs in {store.uri}: {exc}") from exc
+    if not runs:
+        print(f"no tracked eval run in {store.uri}")
+        return 0
+    print(f"the last {len(runs)} eval runs in {store.uri}, oldest first\n")
+    print(compare_table(runs))
     return 0

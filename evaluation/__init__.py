@@ -4,7 +4,10 @@
 - `values` / `scoring` / `ordering`: compare a predicted result with the gold result.
 - `gold`: run a gold query and learn how its rows are ordered.
 - `runner`: ask every question through the engine (and optionally a baseline) and score it.
-- `summary` / `report` / `tracking`: totals, the terminal table, the JSON file, MLflow.
+- `session`: one run start to report, for `keskinube eval` and the CI's real-model gate.
+- `summary` / `report`: totals, the terminal table, the JSON file.
+- `provenance`: what produced the scores (model digests, prompt fingerprint, settings).
+- `tracking` / `comparison`: every run logged to MLflow; the last runs side by side.
 
 `keskinube eval` (cli.eval_cmd) is the command-line entry point; the benchmarks
 (bench/) use it too. Tooling, not product: it drives the engine from outside, so it imports

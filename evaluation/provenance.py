@@ -8,6 +8,7 @@ failing: an eval outside a git checkout, or against an Ollama without digests, s
 from __future__ import annotations
 
 import subprocess
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from backend.adapters.ollama import OllamaHealth
 from backend.config import Settings
 from backend.engine_config import EngineConfig
+from backend.prompt_fingerprint import prompt_fingerprint
 from backend.prompts import PROMPT_VERSION, template_hash
 from evaluation import baseline_langchain
 from evaluation.runner import EvalOptions
@@ -56,28 +58,45 @@ def model_record(
     }
 
 
-def prompt_record() -> dict[str, str]:
-    return {"version": PROMPT_VERSION, "template_hash": template_hash()}
+def prompt_record(config: EngineConfig) -> dict[str, str]:
+    """The prompt's version, its templates' hash, and the fingerprint of everything that
+    shapes it (`backend.prompt_fingerprint`) for the engine configuration used."""
+    return {
+        "version": PROMPT_VERSION,
+        "template_hash": template_hash(),
+        "hash": prompt_fingerprint(config),
+    }
 
 
-def engine_settings(config: EngineConfig | None, settings: Settings) -> dict[str, Any]:
-    """The knobs that change answers: retrieval, context, retries, schema mode, row cap."""
-    used = config or EngineConfig(
+def used_config(config: EngineConfig | None, settings: Settings) -> EngineConfig:
+    """The configuration the engine ran with; from the settings when no database opened."""
+    return config or EngineConfig(
         database="-",
         row_limit=settings.row_limit,
         max_retries=settings.max_retries,
         retrieval_k=settings.retrieval_k,
         num_ctx=settings.ollama_num_ctx,
+        schema_mode=settings.schema_mode,
+        full_schema_max_tokens=settings.full_schema_max_tokens,
+        retrieved_schema_max_tokens=settings.retrieved_schema_max_tokens,
+        stable_context_max_tokens=settings.stable_context_max_tokens,
+        chart_suggestions=settings.chart_suggestions,
+        candidates=settings.answer_candidates,
+        candidate_temperature=settings.candidate_temperature,
+        table_selection=settings.table_selection,
+        selection_pool=settings.table_selection_pool,
+        catalogue_max_tokens=settings.table_catalogue_max_tokens,
     )
+
+
+def engine_settings(config: EngineConfig, settings: Settings) -> dict[str, Any]:
+    """The knobs that change answers: every engine knob, and the settings behind the index."""
+    knobs = {name: value for name, value in asdict(config).items() if name != "database"}
+    knobs["k"] = knobs.pop("retrieval_k")
     return {
-        "k": used.retrieval_k,
-        "num_ctx": used.num_ctx,
-        "max_retries": used.max_retries,
-        "schema_mode": used.schema_mode,
-        "full_schema_max_tokens": used.full_schema_max_tokens,
-        "examples_k": used.examples_k,
-        "notes_k": used.notes_k,
-        "row_limit": used.row_limit,
+        **knobs,
+        "knowledge_use_drafts": settings.knowledge_use_drafts,
+        "glossary_path": settings.glossary_path,
         "temperature": 0.0,
         "answer_cache": "off",
     }
@@ -94,9 +113,10 @@ def run_record(
     timing: dict[str, Any],
 ) -> dict[str, Any]:
     """The `meta` part of the report: everything needed to reproduce and compare a run."""
-    engine = engine_settings(engine_config, settings)
+    config = used_config(engine_config, settings)
     if options.schema_mode is not None:
-        engine["schema_mode"] = options.schema_mode
+        config = replace(config, schema_mode=options.schema_mode)
+    engine = engine_settings(config, settings)
     shown = options.database
     if "{" not in shown:
         shown = sa.make_url(shown).render_as_string(hide_password=True)
@@ -111,13 +131,14 @@ def run_record(
         "set": {
             "path": gold_set.path,
             "hash": gold_set.hash,
+            "file_hash": gold_set.file_hash,
             "gold_field": gold_set.gold_field,
             "questions": len(gold_set.questions),
             **selection,
         },
         "database": shown,
         "model": model,
-        "prompt": prompt_record(),
+        "prompt": prompt_record(config),
         "code": code_version(),
         "settings": engine,
         "scoring": {

@@ -111,7 +111,7 @@ def _questions_table(questions: Sequence[dict[str, Any]], with_baseline: bool) -
             row.append("yes" if (q.get("baseline") or {}).get("correct") else "no")
         row.append(_short(q["skipped"] or q["gold_error"] or q.get("reason") or ""))
         rows.append(row)
-    return _table(headers, rows)
+    return text_table(headers, rows)
 
 
 def _breakdown_table(title: str, engine: dict[str, Any], baseline: dict[str, Any] | None) -> str:
@@ -122,10 +122,11 @@ def _breakdown_table(title: str, engine: dict[str, Any], baseline: dict[str, Any
         if baseline is not None:
             row.append(_fraction(baseline.get(key)))
         rows.append(row)
-    return _table(headers, rows)
+    return text_table(headers, rows)
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns padded to their widest cell, two spaces apart; the last one left ragged."""
     widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows, strict=False)]
     widths[-1] = 0  # the last column is free text: no padding
 

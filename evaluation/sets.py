@@ -11,14 +11,15 @@ Two shapes are read, as a JSON array or as JSONL (one object a line):
   `query`.
 
 The set hash is the SHA-256 of the normalised questions (ids, texts, gold SQL, databases,
-tags, follow-ups), so reformatting a file does not change it, editing a question does.
+tags, follow-ups), so reformatting a file does not change it, editing a question does; the
+file hash is the SHA-256 of the file's bytes, exactly what was read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -57,12 +58,13 @@ class GoldQuestion:
 
 @dataclass(frozen=True)
 class GoldSet:
-    """A loaded set: where it came from, its questions in file order, and its hash."""
+    """A loaded set: where it came from, its questions in file order, and its hashes."""
 
     path: str
     questions: tuple[GoldQuestion, ...]
     gold_field: str
     hash: str
+    file_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,8 @@ class Selected:
 
 def load_set(path: Path, *, gold_field: str | None = None, mysql: bool = False) -> GoldSet:
     """Read a set file; raises EvalSetError with `file:line` for anything malformed."""
-    records = list(_records(path))
+    data = _read(path)
+    records = list(_records(path, data.decode("utf-8")))
     if not records:
         raise EvalSetError(f"{path}: no questions in the file")
     field = gold_field or _pick_gold_field(path, [r for _, r in records], mysql=mysql)
@@ -83,7 +86,8 @@ def load_set(path: Path, *, gold_field: str | None = None, mysql: bool = False) 
         _question(path, line, record, field, index) for index, (line, record) in enumerate(records)
     ]
     _check_links(path, questions, [line for line, _ in records])
-    return GoldSet(str(path), tuple(questions), field, set_hash(questions))
+    file_hash = hashlib.sha256(data).hexdigest()
+    return GoldSet(str(path), tuple(questions), field, set_hash(questions), file_hash)
 
 
 def set_hash(questions: Iterable[GoldQuestion]) -> str:
@@ -94,14 +98,24 @@ def set_hash(questions: Iterable[GoldQuestion]) -> str:
 
 
 def select(
-    questions: Sequence[GoldQuestion], *, tags: Sequence[str] = (), limit: int | None = None
+    questions: Sequence[GoldQuestion],
+    *,
+    tags: Sequence[str] = (),
+    limit: int | None = None,
+    ids: Collection[str] = (),
 ) -> list[Selected]:
-    """Questions with any of `tags` (all when empty), the first `limit` of them.
+    """Questions with any of `tags` (all when empty) and one of `ids` (all when empty), the
+    first `limit` of them.
 
     A chosen follow-up brings its earlier questions along, unscored, as its conversation.
     """
     wanted = {t.lower() for t in tags}
     chosen = [q for q in questions if not wanted or wanted & {t.lower() for t in q.tags}]
+    if ids:
+        unknown = set(ids) - {q.id for q in questions}
+        if unknown:
+            raise EvalSetError(f"no question has the id {', '.join(sorted(unknown))}")
+        chosen = [q for q in chosen if q.id in ids]
     chosen = chosen[:limit] if limit is not None else chosen
     by_id = {q.id: q for q in questions}
     scored = {q.id for q in chosen}
@@ -133,11 +147,14 @@ def database_url(template: str, db: str | None, *, question_id: str = "") -> str
     return template.replace("{db_id}", db).replace("{db}", db)
 
 
-def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def _read(path: Path) -> bytes:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes()
     except OSError as exc:
         raise EvalSetError(f"cannot read the question set {path}: {exc.strerror}") from None
+
+
+def _records(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
     if text.lstrip().startswith("["):
         yield from _json_array(path, text)
         return

@@ -53,6 +53,7 @@ def totals(records: Sequence[QuestionRecord], side: Side = "engine") -> dict[str
             "mean": _mean(latencies),
             "median": round(statistics.median(latencies), 4) if latencies else None,
             "p90": _percentile(latencies, 0.9),
+            "p95": _percentile(latencies, 0.95),
             "first": round(latencies[0], 4) if latencies else None,
         },
         "stages_mean_s": _stage_means(preds),

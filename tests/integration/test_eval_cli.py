@@ -8,7 +8,6 @@ prompt — so the exact score, the JSON report and the breakdowns can be checked
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -17,7 +16,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from backend.config import get_settings
 from cli import main
 from demo_data import build_demo_database
 from evaluation.baseline_langchain import available
@@ -223,19 +221,6 @@ def test_eval_refuses_to_start_without_the_model(
     assert status == 2
     assert "missing:1b" in capsys.readouterr().err
     assert env.chat_count == 0
-
-
-def test_eval_logs_to_the_mlflow_server_of_the_settings(
-    env: ScriptedOllama, question_set: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    if importlib.util.find_spec("mlflow") is not None:
-        pytest.skip("checks the message shown when the optional mlflow package is missing")
-    # In the .env file, which only `Settings` reads (neither MLflow nor os.environ would).
-    (Path.cwd() / ".env").write_text("MLFLOW_TRACKING_URI=http://127.0.0.1:9\n")
-    get_settings.cache_clear()
-    args = ["eval", "--set", str(question_set), "--tags", "follow-up", "--no-progress"]
-    assert main(args) == 0
-    assert "MLFLOW_TRACKING_URI is set but mlflow is not installed" in capsys.readouterr().err
 
 
 def _baseline_rule(question: str, reply: str) -> Any:

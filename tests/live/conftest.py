@@ -20,6 +20,7 @@ from backend.domain import Attempt
 from demo_data import build_demo_database
 from tests.live.helpers import (
     DEMO_ORDERS,
+    GATE_RESULTS,
     LATENCIES,
     Latency,
     RecordLatency,
@@ -31,15 +32,17 @@ from tests.support.live_llm import LiveOllama
 from wiring.services import Services, build_services, index_database
 
 HERE = Path(__file__).resolve().parent
+GATE_TEST = "test_live_gate.py::test_real_model_accuracy_stays_above_the_floor"
 
 
-# The order the modules run in: the browser test right after the engine tests, whose
-# prompt start (the whole demo schema, its notes and examples, ~6k tokens) is the one its
-# question needs — still in the server's prompt cache, so it costs seconds, not minutes;
-# the drafting of knowledge, the slowest, last.
+# The order the modules run in: the real-model gate and then the browser test right after
+# the engine tests, whose prompt start (the whole demo schema, its notes and examples, ~6k
+# tokens) is the one their questions need — still in the server's prompt cache, so each
+# costs seconds, not minutes; the drafting of knowledge, the slowest, last.
 MODULE_ORDER = (
     "test_live_retrieval",
     "test_live_engine",
+    "test_live_gate",
     "test_live_browser",
     "test_live_cli",
     "test_live_knowledge",
@@ -63,6 +66,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    _gate_summary(terminalreporter)
     if not LATENCIES:
         return
     terminalreporter.section("live_llm latencies")
@@ -75,6 +79,34 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             terminalreporter.write_line(f"{'':>24}{line}")
     total = sum(row.seconds for row in LATENCIES)
     terminalreporter.write_line(f"{total:6.1f} s in {len(LATENCIES)} model-backed steps")
+
+
+def _gate_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The real-model gate's score; or, loudly, that it did not run and why."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if GATE_TEST in getattr(report, "nodeid", "")
+    ]
+    if not GATE_RESULTS and not skipped:
+        return  # not selected in this run (`-m "not live_llm"`, another file)
+    terminalreporter.section("real-model gate")
+    for result in GATE_RESULTS:
+        verdict = "passed" if result.passed else "FAILED"
+        terminalreporter.write_line(
+            f"gate {verdict}: {result.correct}/{result.questions} = {result.accuracy:.1%} "
+            f"(floor {result.floor:.1%}) in {result.seconds:.0f} s",
+            bold=True,
+            red=not result.passed,
+        )
+        for wrong in result.wrong:
+            terminalreporter.write_line(f"  wrong: {wrong}")
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        reason = str(reason).removeprefix("Skipped: ")
+        terminalreporter.write_line(
+            f"THE REAL-MODEL GATE DID NOT RUN: {reason}", bold=True, yellow=True
+        )
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -5,6 +5,7 @@
   for module-scoped fixtures (tests/conftest.py isolates each test, but only once it runs).
 - `LATENCIES` / `Latency`: model-backed steps with their attempts, listed at the end of
   the run, so a CI log shows what the model wrote.
+- `GATE_RESULTS` / `GateResult`: the real-model gate's score, shown at the end of the run.
 """
 
 from __future__ import annotations
@@ -46,6 +47,28 @@ class Latency:
 
 
 LATENCIES: list[Latency] = []
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """The real-model gate's run: its score against its floor, and what it got wrong."""
+
+    correct: int
+    questions: int
+    floor: float
+    seconds: float
+    wrong: tuple[str, ...] = ()
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.questions if self.questions else 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.questions > 0 and self.accuracy >= self.floor
+
+
+GATE_RESULTS: list[GateResult] = []
 # record_latency(question, seconds, prompt_tokens, completion_tokens, outcome, attempts)
 RecordLatency = Callable[[str, float, int, int, str, Sequence[Attempt]], None]
 

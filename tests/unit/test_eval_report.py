@@ -68,7 +68,13 @@ def test_totals_count_only_scored_questions_with_working_gold() -> None:
     assert (totals["questions"], totals["correct"], totals["valid_sql"]) == (3, 2, 2)
     assert totals["accuracy"] == 0.6667 and totals["retries"] == 3
     assert totals["questions_retried"] == 2
-    assert totals["latency_s"] == {"mean": 2.0, "median": 2.0, "p90": 3.0, "first": 1.0}
+    assert totals["latency_s"] == {
+        "mean": 2.0,
+        "median": 2.0,
+        "p90": 3.0,
+        "p95": 3.0,
+        "first": 1.0,
+    }
     assert totals["stages_mean_s"]["generate"] == 1.0
     assert totals["retrieval_modes"] == {"hybrid": 3}
     assert report["counts"] == {
@@ -130,16 +136,22 @@ def test_mlflow_params_and_metrics() -> None:
     params = tracking.mlflow_params(report)
     assert params["model"] == "m:1b" and params["prompt_version"] == "sql-v1"
     assert params["set_hash"] == "f00" and params["k"] == "5" and params["code_version"] == ""
+    assert params["prompt_hash"] == "123"  # an older report: the templates' hash
+    assert params["embed_digest"] == tracking.UNKNOWN
+    assert params["dataset_hash"] == tracking.UNKNOWN
     metrics = tracking.mlflow_metrics(report)
     assert metrics["accuracy"] == 0.6667 and metrics["baseline_accuracy"] == 1.0
     assert metrics["accuracy.join"] == 0.5 and metrics["accuracy.easy"] == 0.5
+    assert metrics["latency_p50_s"] == 2.0 and metrics["latency_p95_s"] == 3.0
+    assert metrics["prompt_tokens"] == 300 and metrics["completion_tokens"] == 30
     assert all(isinstance(v, float) for v in metrics.values())
 
 
 def test_mlflow_missing_is_reported_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "mlflow", None)  # makes `import mlflow` fail
-    with pytest.raises(RuntimeError, match="pip install mlflow"):
-        tracking.log_to_mlflow(build_report(EvalRun(META, RECORDS)), tracking_uri="file:///x")
+    monkeypatch.setitem(sys.modules, "mlflow.tracking", None)  # makes the import fail
+    store = tracking.Store("sqlite:///x/mlflow.db")
+    with pytest.raises(tracking.TrackingUnavailable, match=r"requirements-dev\.txt"):
+        tracking.log_run(build_report(EvalRun(META, RECORDS)), "", store=store)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,9 @@ def test_the_hash_ignores_formatting_but_not_content(tmp_path: Path) -> None:
         "\n\n".join(json.dumps(item, indent=None, separators=(" , ", " : ")) for item in OURS)
     )
     assert load_set(spaced).hash == compact
+    # The file hash is of the bytes read: what `keskinube eval` logs as the dataset's hash.
+    assert load_set(spaced).file_hash == hashlib.sha256(spaced.read_bytes()).hexdigest()
+    assert load_set(spaced).file_hash != load_set(tmp_path / "a.jsonl").file_hash
     edited = [dict(OURS[0], gold_sql="SELECT COUNT(*) FROM orders WHERE 1 = 1"), *OURS[1:]]
     assert load_set(write_jsonl(tmp_path / "c.jsonl", *edited)).hash != compact
 
@@ -155,6 +159,15 @@ def test_select_by_tag_brings_follow_up_context_along_unscored(tmp_path: Path) -
     assert [s.question.id for s in select(questions, limit=2)] == ["a", "b"]
     assert all(s.scored for s in select(questions))
     assert [s.question.id for s in select(questions, tags=["TOP-N", "count"])] == ["a", "d"]
+
+
+def test_select_by_ids_keeps_file_order_and_refuses_unknown_ids(tmp_path: Path) -> None:
+    questions = load_set(write_jsonl(tmp_path / "s.jsonl", *OURS)).questions
+    chosen = select(questions, ids=["d", "b"])
+    assert [(s.question.id, s.scored) for s in chosen] == [("a", False), ("b", True), ("d", True)]
+    assert [s.question.id for s in select(questions, ids=["a", "c", "d"], tags=["hard"])] == ["d"]
+    with pytest.raises(EvalSetError, match="no question has the id x, y"):
+        select(questions, ids=["a", "y", "x"])
 
 
 def test_database_url_template() -> None:

@@ -11,6 +11,7 @@
   The one exception is the CLI command that runs each tool (`keskinube eval`,
   `keskinube demo-db`), and only inside its handler, so the other commands and the app
   work in an installation without the tooling (the container image).
+* MLflow, a development tool, is imported by the evaluation only, never by the product.
 * The tooling depends on the product, never on the tests: bench/, evaluation/,
   demo_data/ and testkit/ never import `tests`.
 * `api` (the HTTP API and the MCP endpoint) is a door beside `ui`: it imports the core
@@ -134,6 +135,18 @@ def tooling_offences(path: Path) -> list[str]:
 def test_the_product_never_imports_the_tooling(package: str) -> None:
     assert python_files(package), f"no Python files under {package}/"
     assert [o for path in python_files(package) for o in tooling_offences(path)] == []
+
+
+@pytest.mark.parametrize("package", PRODUCT)
+def test_the_product_never_imports_mlflow(package: str) -> None:
+    """MLflow is a development tool (requirements-dev.txt): only the evaluation uses it."""
+    offences = [
+        f"{where(path, line)} imports {module}"
+        for path in python_files(package)
+        for line, module, _ in imports(path)
+        if module.split(".")[0] == "mlflow"
+    ]
+    assert offences == []
 
 
 def test_each_tool_command_imports_its_tool_lazily() -> None:

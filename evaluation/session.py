@@ -1,0 +1,50 @@
+"""One evaluation, start to report: what `keskinube eval` and the CI's real-model gate run.
+
+`evaluate` asks and scores the selected questions (`runner`), records what produced the
+scores (`provenance`) and returns the JSON report (`report`), timed from its start.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from backend.adapters.ollama import OllamaHealth
+from backend.config import Settings
+from evaluation.provenance import run_record
+from evaluation.records import EvalRun
+from evaluation.report import build_report
+from evaluation.runner import EvalOptions, Progress, run_evaluation
+from evaluation.sets import GoldSet, Selected
+
+
+def evaluate(
+    gold_set: GoldSet,
+    selected: list[Selected],
+    settings: Settings,
+    options: EvalOptions,
+    *,
+    health: OllamaHealth,
+    selection: dict[str, Any],
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """The report of one run of `selected` (see `evaluation.report.build_report`)."""
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    results = run_evaluation(selected, settings, options, progress=progress)
+    timing = {
+        "started_at": started.isoformat(timespec="seconds"),
+        "duration_s": round(time.perf_counter() - clock, 2),
+    }
+    meta = run_record(
+        gold_set=gold_set,
+        selection={"selected": len(selected), **selection},
+        settings=settings,
+        options=options,
+        engine_config=results.engine_config,
+        health=health,
+        timing=timing,
+    )
+    baseline = "langchain" if options.baseline else None
+    return build_report(EvalRun(meta, results.records, baseline))
