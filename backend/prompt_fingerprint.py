@@ -53,13 +53,25 @@ PROMPT_FIELDS = (
     "selection_pool",
     "catalogue_max_tokens",
 )
+# The other EngineConfig fields, and why they are left out: a test makes every new field
+# take a side.
+OTHER_FIELDS = {
+    "database": "which database, recorded on its own",
+    "row_limit": "caps the rows a query returns, not what the model reads",
+    "max_retries": "how many repairs are asked for, each with the same repair wording",
+    "candidates": "how many more queries are drawn from the same prompt",
+    "candidate_temperature": "how those are drawn, not what they are drawn from",
+}
 LENGTH = 12
 
 
-def prompt_fingerprint(config: EngineConfig) -> str:
-    """The fingerprint of the prompts an engine with `config` builds (12 hex digits)."""
-    knobs = json.dumps({name: getattr(config, name) for name in PROMPT_FIELDS}, sort_keys=True)
-    return hashlib.sha256((code_fingerprint() + knobs).encode()).hexdigest()[:LENGTH]
+@cache
+def prompt_fingerprint(config: EngineConfig, dialect: str) -> str:
+    """The fingerprint of the prompts an engine with `config` builds on a `dialect`
+    database (whose notes the prompt carries): 12 hex digits, computed once per config."""
+    knobs = {name: getattr(config, name) for name in PROMPT_FIELDS}
+    shaped = json.dumps({"dialect": dialect, "knobs": knobs}, sort_keys=True)
+    return hashlib.sha256((code_fingerprint() + shaped).encode()).hexdigest()[:LENGTH]
 
 
 @cache

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from backend.adapters.ollama import OllamaHealth
 from backend.config import Settings
+from backend.dialects import dialect_for_url
 from backend.engine_config import EngineConfig
 from backend.prompt_fingerprint import prompt_fingerprint
 from backend.prompts import PROMPT_VERSION, template_hash
@@ -58,13 +59,15 @@ def model_record(
     }
 
 
-def prompt_record(config: EngineConfig) -> dict[str, str]:
+def prompt_record(config: EngineConfig, database_url: str) -> dict[str, str]:
     """The prompt's version, its templates' hash, and the fingerprint of everything that
-    shapes it (`backend.prompt_fingerprint`) for the engine configuration used."""
+    shapes it (`backend.prompt_fingerprint`, the hash the monitoring page shows too) for
+    the engine configuration used, on the database's dialect."""
+    dialect = dialect_for_url(database_url)  # a per-database template ({db_id}) parses too
     return {
         "version": PROMPT_VERSION,
         "template_hash": template_hash(),
-        "hash": prompt_fingerprint(config),
+        "hash": prompt_fingerprint(config, dialect),
     }
 
 
@@ -138,7 +141,7 @@ def run_record(
         },
         "database": shown,
         "model": model,
-        "prompt": prompt_record(config),
+        "prompt": prompt_record(config, options.database),
         "code": code_version(),
         "settings": engine,
         "scoring": {

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from backend.domain import Answer
 from backend.monitoring.outcome import Outcome, outcome_of
-from backend.monitoring.prompt_version import prompt_hash
+from backend.prompt_fingerprint import prompt_fingerprint
 
 if TYPE_CHECKING:
     from backend.pipeline import Engine
@@ -82,7 +82,7 @@ def producer_of(engine: Engine, model: ModelVersion | None) -> Producer:
         database=config.database,
         model=model.name if model is not None else "",
         model_digest=model.digest() if model is not None else None,
-        prompt_hash=prompt_hash(config, engine.runner.dialect),
+        prompt_hash=prompt_fingerprint(config, engine.runner.dialect),
         schema_mode=config.schema_mode,
         knowledge_version=engine.knowledge_version(),
     )

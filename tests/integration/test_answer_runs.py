@@ -23,8 +23,8 @@ from backend.conversations import ConversationStore
 from backend.domain import AccessPolicy, Actor, Note
 from backend.feedback import FeedbackStore
 from backend.monitoring.figures import RunFilter
-from backend.monitoring.prompt_version import prompt_hash
 from backend.monitoring.store import RunStore
+from backend.prompt_fingerprint import prompt_fingerprint
 from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.runs import recorded_runs
 from tests.support.services import scripted_services
@@ -89,7 +89,7 @@ def test_each_door_that_asks_records_what_produced_the_answer(
     )
     assert run["model"] == model
     assert run["model_digest"] == hashlib.sha256(model.encode()).hexdigest()
-    assert run["prompt_hash"] == prompt_hash(engine.config, "sqlite")
+    assert run["prompt_hash"] == prompt_fingerprint(engine.config, "sqlite")
     assert run["schema_mode"] == engine.config.schema_mode
     assert reply.answer.retrieval is not None
     assert run["retrieval_mode"] == reply.answer.retrieval.mode
@@ -169,7 +169,7 @@ def test_a_vote_counts_under_the_run_it_was_given_on(
     votes = FeedbackStore(app_db, index=services.store, database=services.database)
     votes.thumbs_up("ana", reply.turn.question, COUNT, run_id=reply.turn.run_id)
     store = RunStore(app_db)
-    version = prompt_hash(services.engine.config, "sqlite")
+    version = prompt_fingerprint(services.engine.config, "sqlite")
     assert list(store.figures(RunFilter(prompt_hash=version)).votes["votes"]) == [1]
     assert store.figures(RunFilter(prompt_hash="other")).votes.empty
 

@@ -14,8 +14,9 @@ from backend.domain import Answer, Attempt, QueryResult, Retrieval, ScoredTable
 from backend.engine_config import EngineConfig
 from backend.i18n.message import Message
 from backend.monitoring.outcome import FAILED, OUTCOMES, outcome_of
-from backend.monitoring.prompt_version import OTHER_FIELDS, PROMPT_FIELDS, prompt_hash
 from backend.monitoring.runs import Producer, answer_run
+from backend.prompt_fingerprint import OTHER_FIELDS, PROMPT_FIELDS
+from backend.prompt_fingerprint import prompt_fingerprint as prompt_hash
 from testkit.scripted_ollama import ScriptedOllama
 
 ROWS = QueryResult(pd.DataFrame({"n": [3]}), truncated=False, elapsed_s=0.1)
@@ -88,17 +89,6 @@ def test_the_prompt_hash_follows_what_shapes_the_prompt_only() -> None:
     assert prompt_hash(replace(base, schema_mode="full"), "mysql") != first
     assert prompt_hash(replace(base, chart_suggestions=True), "mysql") != first
     assert prompt_hash(base, "sqlite") != first
-
-
-def test_the_prompt_hash_changes_with_a_template(monkeypatch: pytest.MonkeyPatch) -> None:
-    from backend.monitoring import prompt_version
-
-    config = EngineConfig(database="shop", num_ctx=4096)
-    before = prompt_hash(config, "mysql")
-    prompt_hash.cache_clear()
-    monkeypatch.setattr(prompt_version, "SELECTION_SYSTEM", "Choose tables, briefly.")
-    assert prompt_hash(config, "mysql") != before
-    prompt_hash.cache_clear()
 
 
 def test_a_run_counts_tries_candidates_stages_and_tokens() -> None:

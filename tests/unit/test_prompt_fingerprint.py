@@ -27,8 +27,9 @@ def render(q):
 
 
 def test_same_config_same_fingerprint_of_twelve_hex_digits() -> None:
-    value = prompt_fingerprint(CONFIG)
-    assert value == prompt_fingerprint(EngineConfig(database="another"))
+    value = prompt_fingerprint(CONFIG, "mysql")
+    assert value == prompt_fingerprint(EngineConfig(database="another"), "mysql")
+    assert value != prompt_fingerprint(CONFIG, "sqlite")  # the dialect's notes differ
     assert len(value) == 12 and int(value, 16) >= 0
 
 
@@ -44,14 +45,18 @@ def test_same_config_same_fingerprint_of_twelve_hex_digits() -> None:
     ],
 )
 def test_a_knob_that_shapes_the_prompt_changes_it(change: dict[str, object]) -> None:
-    assert prompt_fingerprint(replace(CONFIG, **change)) != prompt_fingerprint(CONFIG)  # type: ignore[arg-type]
+    assert prompt_fingerprint(replace(CONFIG, **change), "mysql") != prompt_fingerprint(
+        CONFIG, "mysql"
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
     "change", [{"row_limit": 10}, {"max_retries": 0}, {"candidates": 5}, {"database": "x"}]
 )
 def test_a_knob_acting_after_the_prompt_leaves_it(change: dict[str, object]) -> None:
-    assert prompt_fingerprint(replace(CONFIG, **change)) == prompt_fingerprint(CONFIG)  # type: ignore[arg-type]
+    assert prompt_fingerprint(replace(CONFIG, **change), "mysql") == prompt_fingerprint(
+        CONFIG, "mysql"
+    )  # type: ignore[arg-type]
 
 
 def test_every_listed_field_and_module_exists() -> None:
