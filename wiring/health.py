@@ -1,17 +1,60 @@
-"""Health checks the sidebar shows: the business database, and Ollama with its models.
+"""Health checks: the business database, Qdrant, and Ollama with its models.
 
-Here, not in the UI, because they touch an adapter and SQLAlchemy, which the pages never
-import (`tests/unit/test_imports.py`).
+The sidebar shows them with their detail (for admins); the HTTP API's /v1/health says
+only what answers (`reachability`). Here, not in the doors, because they touch an adapter
+and SQLAlchemy, which the pages never import (`tests/unit/test_imports.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from backend.adapters.ollama import OllamaHealth, check_ollama
+
+if TYPE_CHECKING:
+    from wiring.services import Services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reachability:
+    """Which services answer: the business database, the model (with its models pulled)
+    and the vector store. No detail: safe to show anyone."""
+
+    database: bool
+    model: bool
+    vectors: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.database and self.model and self.vectors
+
+
+def reachability(services: Services, *, timeout_s: float = 2.0) -> Reachability:
+    """Check each service once (never raises; what failed is logged)."""
+    settings = services.settings
+    models = (settings.ollama_model, settings.ollama_embed_model)
+    return Reachability(
+        database=_answers("business database", lambda: ping_database(services.db_engine)),
+        model=check_models(settings.ollama_base_url, models, timeout_s=timeout_s).ok,
+        vectors=_answers("Qdrant", services.qdrant.get_collections),
+    )
+
+
+def _answers(name: str, check: Callable[[], object]) -> bool:
+    try:
+        check()
+    except Exception as exc:
+        log.warning("%s health check failed: %r", name, exc)
+        return False
+    return True
 
 
 def ping_database(engine: sa.Engine) -> None:
