@@ -14,7 +14,7 @@ from backend.i18n import LANGUAGES, Translator, catalogue, detect_language, norm
 from backend.i18n.catalogue import LOCALES_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
-CODE_DIRS = ("backend", "ui", "auth", "evaluation", "demo_data")
+CODE_DIRS = ("backend", "ui", "auth", "api", "evaluation", "demo_data")
 KEY = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
 # `Message.of(key)` makes text that is rendered later; `count` is `Translator.count`.
 TRANSLATING_CALLS = frozenset({"t", "tr", "t_count", "count", "of"})

@@ -3,6 +3,9 @@
 * No Streamlit (nor the Streamlit auth libraries) anywhere in backend/, auth/ or
   vectorstore/: the product core runs without a UI.
 * The core never imports `ui`.
+* The HTTP API (`api/`) is a door like the UI: neither the inner core (appdb, backend,
+  auth, vectorstore, wiring) nor the UI imports it, FastAPI or uvicorn; the CLI starts
+  it (`keskinube api`).
 * `ui` imports only the public modules and names of backend/, auth/ and vectorstore/
   (nothing whose dotted path or imported name starts with an underscore), and never the
   tests or the benchmarks.
@@ -24,13 +27,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CORE = ("appdb", "backend", "auth", "vectorstore", "wiring", "cli")
-UI_MAY_IMPORT = {*CORE, "ui"}
+CORE = ("appdb", "backend", "auth", "vectorstore", "wiring", "cli", "api")
+UI_MAY_IMPORT = {*CORE, "ui"} - {"api"}
 TOOLING = ("evaluation", "demo_data", "testkit")
 PROJECT_PACKAGES = {*UI_MAY_IMPORT, *TOOLING, "tests", "bench"}
 PRODUCT = (*CORE, "ui")
 NOT_FOR_THE_PRODUCT = {*TOOLING, "tests", "bench"}
 STREAMLIT_PACKAGES = {"streamlit", "streamlit_authenticator", "extra_streamlit_components"}
+# The HTTP API is a door like the UI: the core and the UI know nothing of it or its framework.
+WEB_PACKAGES = {"api", "fastapi", "starlette", "uvicorn", "sse_starlette"}
+INNER = ("appdb", "backend", "auth", "vectorstore", "wiring")
 # The CLI commands that run a tool, and the tool each may import (inside its handler).
 TOOL_COMMANDS = {
     "cli/eval_cmd.py": "evaluation",
@@ -92,6 +98,17 @@ def test_the_core_never_imports_streamlit_or_ui(package: str) -> None:
         if module.split(".")[0] in STREAMLIT_PACKAGES | {"ui"}
     ]
     assert python_files(package), f"no Python files under {package}/"
+    assert offences == []
+
+
+@pytest.mark.parametrize("package", [*INNER, "ui"])
+def test_the_core_and_the_ui_never_import_the_api_or_its_framework(package: str) -> None:
+    offences = [
+        f"{where(path, line)} imports {module}"
+        for path in python_files(package)
+        for line, module, _ in imports(path)
+        if module.split(".")[0] in WEB_PACKAGES
+    ]
     assert offences == []
 
 
