@@ -14,10 +14,12 @@ client retries later (`UNAVAILABLE`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from api.json_response import ApiJSONResponse
@@ -133,6 +135,26 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(KeskinubeError, failure)
     app.add_exception_handler(Exception, failure)
+
+
+class ApiRoute(APIRoute):
+    """A route that answers an unexpected exception itself (500, JSON). Left to Starlette's
+    outermost handler, the error would be answered and then raised again, and uvicorn
+    drops the connection: a client's next request on it fails with a reset."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except (HTTPException, RequestValidationError, ApiError, KeskinubeError):
+                raise  # answered by their own handlers (`install_error_handlers`)
+            except Exception as exc:
+                status, body = failure_body(exc, request_language(request))
+                return ApiJSONResponse(body, status_code=status)
+
+        return guarded
 
 
 def failure_body(exc: Exception, language: str) -> tuple[int, dict[str, Any]]:

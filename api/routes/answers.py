@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import UNAVAILABLE, ApiError, answer_error, failure_body
+from api.errors import UNAVAILABLE, ApiError, ApiRoute, answer_error, failure_body
 from api.json_response import ApiJSONResponse, dumps
 from api.presenting import reply_body
 from api.schemas import UNAVAILABLE_ERRORS, AnswerOut, AskIn, SqlIn
@@ -23,7 +23,7 @@ from api.security import Caller, CallerDep, api_of
 from backend.answer_service import Reply
 from backend.conversations import TurnKind
 
-router = APIRouter(prefix="/v1", tags=["answers"])
+router = APIRouter(route_class=ApiRoute, prefix="/v1", tags=["answers"])
 
 # Background answers of streams whose client went away: kept until they finish (stored
 # and audited all the same), or asyncio could drop them half-way.

@@ -9,13 +9,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from api.errors import ApiRoute
 from api.json_response import ApiJSONResponse
 from api.presenting import turn_body
 from api.schemas import TOKEN_ERRORS, ConversationDetail, ConversationList, ErrorOut
 from api.security import CallerDep, api_of
 from backend.conversations import Conversation
 
-router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
+router = APIRouter(route_class=ApiRoute, prefix="/v1/conversations", tags=["conversations"])
 
 
 @router.get("", response_model=ConversationList, responses=TOKEN_ERRORS)

@@ -17,13 +17,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import ApiError
+from api.errors import ApiError, ApiRoute
 from api.schemas import UNAVAILABLE_ERRORS, ErrorOut, ExportIn
 from api.security import CallerDep, api_of
 from backend.export import SPOOL_BYTES, ExportFailed, export_file_name
 from backend.people_errors import for_people
 
-router = APIRouter(prefix="/v1", tags=["answers"])
+router = APIRouter(route_class=ApiRoute, prefix="/v1", tags=["answers"])
 CHUNK_BYTES = 64 * 1024
 
 

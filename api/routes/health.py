@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from api.errors import ApiRoute
 from api.json_response import ApiJSONResponse
 from api.schemas import HealthOut
 from api.security import api_of
 
-router = APIRouter(prefix="/v1", tags=["health"])
+router = APIRouter(route_class=ApiRoute, prefix="/v1", tags=["health"])
 
 
 @router.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}})

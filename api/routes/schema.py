@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from api.errors import ApiRoute
 from api.json_response import ApiJSONResponse
 from api.schemas import QUESTION_MAX, TOKEN_ERRORS, SchemaSearchOut
 from api.security import CallerDep, api_of
 
-router = APIRouter(prefix="/v1/schema", tags=["schema"])
+router = APIRouter(route_class=ApiRoute, prefix="/v1/schema", tags=["schema"])
 
 
 @router.get("/search", response_model=SchemaSearchOut, responses=TOKEN_ERRORS)

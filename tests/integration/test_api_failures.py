@@ -138,8 +138,10 @@ def test_a_bug_is_500_with_no_detail(
     monkeypatch.setattr(own_api.api.answers, "ask", broken)
     with own_api.client(own_api.token(), language="es") as client:
         reply = client.post("/v1/ask", json={"question": "anything"})
+        after = client.get("/v1/conversations")  # on the same kept-alive connection
         with client.stream("POST", "/v1/ask/stream", json={"question": "anything"}) as stream:
             streamed = list(events(stream))
+    assert after.status_code == 200
     expected = {"error": {"code": "internal", "message": t("api.error.internal", "es")}}
     assert reply.status_code == 500 and reply.json() == expected
     assert streamed == [("error", expected)]
