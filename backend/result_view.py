@@ -58,8 +58,8 @@ def chart_json(
     currency: str,
     hints: ColumnHints = NO_HINTS,
 ) -> dict[str, Any]:
-    """The chart of a result: its spec, the Plotly figure (JSON: `data` and `layout`) when
-    it is a drawing, and the label and value when it is a KPI card."""
+    """The chart of a result: its spec, the Plotly figure (JSON: `data` and `layout`, no
+    template) when it is a drawing, and the label and value when it is a KPI card."""
     figure: dict[str, Any] | None = None
     kpi: dict[str, str] | None = None
     if spec.kind == "kpi" and not frame.empty:
@@ -70,5 +70,8 @@ def chart_json(
     elif spec.kind != "table" and not frame.empty:
         drawn = build_figure(frame, spec, locale=language, currency=currency, hints=hints)
         if drawn is not None:
+            # Without plotly.py's default template: nine tenths of the JSON, and a client's
+            # Plotly.js (or its own theme, as Streamlit's) styles the figure anyway.
+            drawn.update_layout(template=None)
             figure = json.loads(drawn.to_json())
     return {"spec": spec_to_json(spec), "figure": figure, "kpi": kpi}
