@@ -1,9 +1,11 @@
 """`create_app`: the FastAPI application of the HTTP API.
 
 Given `ApiServices` (the CLI builds them before starting uvicorn, tests around their own
-objects), it serves with those and leaves closing them to the caller; given only
-`Settings` (or nothing: `get_settings()`), it builds them at start-up and closes them at
-shutdown. Either way they are built once per process and shared by every request.
+objects), it serves with those, and closes them at shutdown with `close_services` (the
+CLI's: uvicorn ends the process with the signal that stopped it, so no code after it
+would run); given only `Settings` (or nothing: `get_settings()`), it builds them at
+start-up and closes them at shutdown. Either way they are built once per process and
+shared by every request.
 """
 
 from __future__ import annotations
@@ -39,14 +41,23 @@ business database cannot be reached: `503` (`model_unavailable`, `database_unava
 """
 
 
-def create_app(settings: Settings | None = None, *, services: ApiServices | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    services: ApiServices | None = None,
+    close_services: bool = False,
+) -> FastAPI:
     """The API on `services`, or on services built from `settings` at start-up."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if services is not None:
             app.state.api = services
-            yield
+            try:
+                yield
+            finally:
+                if close_services:
+                    services.close()
             return
         built = open_api_services(settings or get_settings())
         app.state.api = built

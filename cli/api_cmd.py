@@ -36,8 +36,6 @@ def handle_api(args: argparse.Namespace) -> int:
 
     handle_check(args)
     services = open_api_services(get_settings())
-    try:
-        uvicorn.run(create_app(services=services), host=args.host, port=args.port)
-    finally:
-        services.close()
+    # Closed by the app at shutdown: uvicorn then ends the process with the stopping signal.
+    uvicorn.run(create_app(services=services, close_services=True), host=args.host, port=args.port)
     return 0
