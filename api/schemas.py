@@ -12,6 +12,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 QUESTION_MAX = 2_000  # characters: a question, not a document
+# Characters of SQL a request may carry: far above what the guard checks (SQL_MAX_LENGTH,
+# 20,000 by default), only so that nobody has a megabyte of JSON parsed for nothing.
+SQL_MAX = 200_000
 
 
 class AskIn(BaseModel):
@@ -26,13 +29,17 @@ class AskIn(BaseModel):
 
 
 class SqlIn(BaseModel):
-    sql: str = Field(min_length=1, description="One SELECT; the guard applies your rules.")
+    sql: str = Field(
+        min_length=1, max_length=SQL_MAX, description="One SELECT; the guard applies your rules."
+    )
     conversation_id: int | None = Field(None, description="Store it in this conversation.")
     keep: bool = Field(True, description="Store the answer in a conversation.")
 
 
 class ExportIn(BaseModel):
-    sql: str = Field(min_length=1, description="One SELECT, run again up to the export caps.")
+    sql: str = Field(
+        min_length=1, max_length=SQL_MAX, description="One SELECT, run up to the export caps."
+    )
     question: str = Field(
         "", max_length=QUESTION_MAX, description="What it answers: names the file."
     )
