@@ -20,7 +20,7 @@ from api.json_response import ApiJSONResponse, dumps
 from api.presenting import reply_body
 from api.schemas import UNAVAILABLE_ERRORS, AnswerOut, AskIn, SqlIn
 from api.security import Caller, CallerDep, api_of
-from backend.answer_service import Reply
+from backend.answer_service import Reply, StepListener
 from backend.conversations import TurnKind
 
 router = APIRouter(route_class=ApiRoute, prefix="/v1", tags=["answers"])
@@ -33,16 +33,7 @@ _RUNNING: set[asyncio.Task[None]] = set()
 @router.post("/ask", response_model=AnswerOut, responses=UNAVAILABLE_ERRORS)
 def ask(body: AskIn, request: Request, caller: CallerDep) -> ApiJSONResponse:
     """Answer a question: SQL, rows, chart, summary, explanation, timings."""
-    api = api_of(request)
-    reply = api.answers.ask(
-        caller.actor,
-        body.question,
-        source="api",
-        conversation_id=body.conversation_id,
-        keep=body.keep,
-        language=caller.language,
-    )
-    return ApiJSONResponse(_answer(request, caller, reply, kind="question"))
+    return ApiJSONResponse(_asked(request, caller, body))
 
 
 @router.post("/sql", response_model=AnswerOut, responses=UNAVAILABLE_ERRORS)
@@ -78,16 +69,8 @@ async def ask_stream(
 
     def work() -> None:
         try:
-            reply = api_of(request).answers.ask(
-                caller.actor,
-                body.question,
-                source="api",
-                conversation_id=body.conversation_id,
-                keep=body.keep,
-                language=caller.language,
-                on_step=lambda step: post(step, {"step": step}),
-            )
-            post("answer", _answer(request, caller, reply, kind="question"))
+            answer = _asked(request, caller, body, on_step=lambda step: post(step, {"step": step}))
+            post("answer", answer)
         except Exception as exc:
             post("error", failure_body(exc, caller.language)[1])
 
@@ -99,6 +82,21 @@ async def ask_stream(
         yield ServerSentEvent(event=event, raw_data=dumps(data))
         if event in {"answer", "error"}:
             return
+
+
+def _asked(
+    request: Request, caller: Caller, body: AskIn, on_step: StepListener | None = None
+) -> dict[str, Any]:
+    reply = api_of(request).answers.ask(
+        caller.actor,
+        body.question,
+        source="api",
+        conversation_id=body.conversation_id,
+        keep=body.keep,
+        language=caller.language,
+        on_step=on_step,
+    )
+    return _answer(request, caller, reply, kind="question")
 
 
 def _answer(request: Request, caller: Caller, reply: Reply, *, kind: TurnKind) -> dict[str, Any]:
