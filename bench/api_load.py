@@ -95,7 +95,7 @@ class Questions:
     def answer(self, messages: list[dict[str, Any]]) -> str:
         # Half to one and a half times `model_s`, as a real model's time varies with what
         # it writes; the same time for all would keep the clients in step, in waves.
-        time.sleep(self.model_s * random.uniform(0.5, 1.5))  # noqa: S311 - not security
+        time.sleep(self.model_s * random.uniform(0.5, 1.5))
         text = "\n".join(str(message.get("content", "")) for message in messages)
         asked = _QUESTION_LINE.findall(text)
         sql = self.sql.get(asked[-1].strip()) if asked else None
