@@ -34,11 +34,15 @@ run: install
 system-deps:
 	bash scripts/ensure-system-deps.sh
 
+# The tests without a model run in two workers (the browser tests together in one, beside
+# the rest); the real-model tier runs after them, alone, so that no test shares the cores
+# with the model (it is skipped, with the reason, when no model server answers).
 test: install-dev system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not live_llm" -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -m live_llm
 
 lint: install-dev
 	$(BIN)/ruff check .

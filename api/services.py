@@ -24,7 +24,6 @@ from backend.config import Settings
 from backend.conversations import ConversationStore
 from backend.errors import KeskinubeError
 from backend.knowledge import Knowledge
-from wiring.health import Reachability, reachability
 from wiring.services import Services, answer_service, build_services, index_database, load_knowledge
 from wiring.stores import build_app_stores
 
@@ -34,6 +33,26 @@ KNOWLEDGE_TTL_S = 60.0  # knowledge edits reach the charts' labels within a minu
 HEALTH_TTL_S = 5.0  # /v1/health needs no token: at most one round of checks per 5 s
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Reachability:
+    """Which services answer: the business database, the model (with its models pulled)
+    and the vector store. No detail: safe to show anyone."""
+
+    database: bool
+    model: bool
+    vectors: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.database and self.model and self.vectors
+
+
+def reachability(services: Services) -> Reachability:
+    """`Services.health` (what the sidebar shows), as yes or no per service."""
+    database, vectors, model = services.health()
+    return Reachability(database=database.ok, model=model.ok, vectors=vectors.ok)
 
 
 class Memo(Generic[T]):
@@ -83,8 +102,7 @@ def api_services(settings: Settings, services: Services, auth: AuthServices) -> 
         settings=settings,
         services=services,
         auth=auth,
-        # The tokens helper wires this into AuthServices (`auth.tokens`); until then, here.
-        tokens=TokenStore(auth.engine, auth.users),
+        tokens=auth.tokens,
         answers=answer_service(services, auth.audit, conversations),
         conversations=conversations,
         limiter=RateLimiter(settings.api_rate_limit, settings.api_rate_limit_storage),

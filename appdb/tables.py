@@ -26,6 +26,7 @@ from appdb.schema import (
 CONVERSATION_TITLE_LENGTH = 120
 DASHBOARD_NAME_LENGTH = 80
 TILE_TITLE_LENGTH = 200
+MODEL_NAME_LENGTH = 128
 
 # -- auth and the app's own state ---------------------------------------------------------
 app_meta = sa.Table(
@@ -281,7 +282,11 @@ answer_feedback = sa.Table(
     sa.Column("question", sa.Text, nullable=False),
     sa.Column("sql", sa.Text, nullable=True),
     sa.Column("comment", sa.Text, nullable=True),
+    # The answer's run (`answer_runs.id`), when the vote was given on a recorded question;
+    # NULL for votes older than revision 0004 and for answers to SQL written by hand.
+    sa.Column("run_id", sa.BigInteger, nullable=True),
     sa.Index(None, "at"),
+    sa.Index(None, "run_id"),
 )
 
 
@@ -316,4 +321,36 @@ knowledge_terms = sa.Table(
     sa.Column("updated_at", Timestamp, nullable=False),
     sa.Column("updated_by", sa.String(USERNAME_LENGTH), nullable=True),
     sa.UniqueConstraint("database", "kind", "name"),
+)
+
+
+# -- monitoring (backend.monitoring) ------------------------------------------------------
+# One row per question asked (`backend.monitoring.runs.AnswerRun`): what produced the
+# answer and how it ended. Ids are never reused (votes point at them).
+answer_runs = sa.Table(
+    "answer_runs",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("at", Timestamp, nullable=False),
+    # NULL once the account is deleted: the figures keep the run, nobody inherits it.
+    sa.Column("username", sa.String(USERNAME_LENGTH), nullable=True),
+    sa.Column("source", sa.String(16), nullable=False),  # the door (answer_service.SOURCES)
+    sa.Column("database", sa.String(128), nullable=False),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),  # backend.monitoring.outcome
+    sa.Column("model", sa.String(MODEL_NAME_LENGTH), nullable=False),
+    sa.Column("model_digest", sa.String(80), nullable=True),  # NULL: not known
+    sa.Column("prompt_hash", sa.String(16), nullable=False),
+    sa.Column("schema_mode", sa.String(16), nullable=False),
+    sa.Column("retrieval_mode", sa.String(16), nullable=True),  # NULL: never retrieved
+    sa.Column("knowledge_version", sa.String(16), nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("candidates", sa.Integer, nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False),  # the whole wait
+    sa.Column("timings", sa.Text, nullable=False),  # JSON: stage → seconds
+    sa.Column("prompt_tokens", sa.Integer, nullable=False),
+    sa.Column("completion_tokens", sa.Integer, nullable=False),
+    sa.Column("cached", sa.Boolean, nullable=False),
+    sa.Index(None, "at"),
+    sqlite_autoincrement=True,
 )

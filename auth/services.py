@@ -18,6 +18,7 @@ from auth.lockout import LockoutTracker
 from auth.login import LoginService
 from auth.passwords import PasswordHasher
 from auth.policies import PolicyStore
+from auth.tokens import TokenStore
 from auth.users import UserStore, ensure_first_admin
 from backend.i18n.message import Message
 
@@ -32,6 +33,7 @@ class AuthServices:
     lockout: LockoutTracker
     audit: AuditLog
     login: LoginService
+    tokens: TokenStore
 
     def close(self) -> None:
         self.engine.dispose()
@@ -51,6 +53,7 @@ def build_auth(
         lockout=lockout,
         audit=audit_log,
         login=LoginService(users, lockout, audit_log),
+        tokens=TokenStore(engine, users, clock=clock),
     )
 
 

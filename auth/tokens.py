@@ -34,6 +34,7 @@ SHOWN_PREFIX = 10  # 'kk_' and 7 characters of the secret: enough to tell tokens
 TOUCH_EVERY = timedelta(minutes=1)  # `last_used_at` is written at most this often
 # What `create` hands out; anything else is not ours and is refused before any lookup.
 _TOKEN = re.compile(rf"{TOKEN_PREFIX}[A-Za-z0-9_-]{{43}}")
+ACTIVE, EXPIRED, REVOKED = "active", "expired", "revoked"
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,12 @@ class ApiToken:
 
     def usable(self, now: datetime) -> bool:
         return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+
+    def status(self, now: datetime) -> str:
+        """ACTIVE, EXPIRED or REVOKED (a revoked token is that, expired or not)."""
+        if self.revoked_at is not None:
+            return REVOKED
+        return ACTIVE if self.usable(now) else EXPIRED
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,11 @@ class TokenStore:
         with self.engine.connect() as conn:
             rows = conn.execute(_select().order_by(api_tokens.c.id.desc())).mappings()
             return [_to_token(row) for row in rows]
+
+    def get(self, token_id: int) -> ApiToken:
+        """The token `token_id`, whoever owns it; `AuthError` (not found) when none."""
+        with self.engine.connect() as conn:
+            return self._get(conn, token_id)
 
     def revoke(self, token_id: int, *, by: User) -> ApiToken:
         """Revoke a token: its owner may, and any admin. Revoking twice changes nothing."""

@@ -1,15 +1,18 @@
 """Everything the app database keeps about one user, counted and removed in one transaction.
 
 Rows name their user by username (conversations, dashboards, proposals, feedback, login
-attempts, locks, row filters, audit) or by id (sessions). A new account may take a deleted
-one's username, so deleting a user removes all of it — nothing is left for the new account
-to inherit — except what is history or shared:
+attempts, locks, row filters, audit) or by id (sessions, API tokens). A new account may take
+a deleted one's username, so deleting a user removes all of it — nothing is left for the
+new account to inherit — except what is history or shared:
 
 * audit rows keep their username text (what happened, and who did it) and are stamped with
   the never-reused id of a `deleted_users` row, which separates them from a later account
   of the same name;
 * an approved example serves every role's prompts: it stays, with `proposed_by` replaced by
-  `#deleted-<that id>` (no username can start with `#`); pending and rejected proposals go.
+  `#deleted-<that id>` (no username can start with `#`); pending and rejected proposals go;
+* the run records of their questions (`answer_runs`) feed the monitoring figures, which
+  must not change when someone leaves: they stay, with no username (the question's text
+  stays too, as in the audit log).
 
 `delete_user_data` runs inside the caller's transaction (`UserStore.delete`), so a failure
 anywhere rolls every step back.
@@ -24,6 +27,8 @@ import sqlalchemy as sa
 
 from appdb.tables import (
     answer_feedback,
+    answer_runs,
+    api_tokens,
     audit_log,
     conversation_turns,
     conversations,
@@ -50,11 +55,15 @@ KINDS = (
     "examples_kept",
     "feedback",
     "sessions",
+    "api_tokens",
     "login_attempts",
     "row_filters",
     "audit_rows",
+    "runs_kept",
 )
-# Deleted in this order (children first); `examples_kept` and `audit_rows` are updated.
+# Kept, no longer linked to the account (updated, not deleted).
+KEPT = frozenset({"examples_kept", "audit_rows", "runs_kept"})
+# Deleted in this order (children first).
 _DELETED = (
     "turns",
     "conversations",
@@ -63,6 +72,7 @@ _DELETED = (
     "proposals",
     "feedback",
     "sessions",
+    "api_tokens",
     "login_attempts",
     "lockouts",
     "row_filters",
@@ -107,6 +117,7 @@ def _where(owner: Owner) -> dict[str, tuple[sa.Table, sa.ColumnElement[bool]]]:
         "examples_kept": (example_proposals, _own_proposals(owner, approved=True)),
         "feedback": (answer_feedback, answer_feedback.c.username == owner.username),
         "sessions": (sessions, sessions.c.user_id == owner.user_id),
+        "api_tokens": (api_tokens, api_tokens.c.user_id == owner.user_id),
         "login_attempts": (login_attempts, login_attempts.c.username == owner.username),
         "lockouts": (lockouts, lockouts.c.username == owner.username),
         "row_filters": (row_filters, row_filters.c.username == owner.username),
@@ -114,6 +125,7 @@ def _where(owner: Owner) -> dict[str, tuple[sa.Table, sa.ColumnElement[bool]]]:
             audit_log,
             sa.and_(audit_log.c.username == owner.username, audit_log.c.deleted_user_id.is_(None)),
         ),
+        "runs_kept": (answer_runs, answer_runs.c.username == owner.username),
     }
 
 
@@ -150,6 +162,8 @@ def delete_user_data(
     conn.execute(sa.update(table).where(condition).values(deleted_user_id=deleted_id))
     table, condition = where["examples_kept"]
     conn.execute(sa.update(table).where(condition).values(proposed_by=f"#deleted-{deleted_id}"))
+    table, condition = where["runs_kept"]
+    conn.execute(sa.update(table).where(condition).values(username=None))
     for kind in _DELETED:
         table, condition = where[kind]
         conn.execute(sa.delete(table).where(condition))

@@ -4,10 +4,13 @@ The chat page, the CLI, the HTTP API and the MCP endpoint all answer through
 `AnswerService`, so each answer goes through the same steps in the same order: the engine
 (retrieve, write, check, run) → the chart → the sentence that sums it up → the plain-words
 explanation of the SQL → the audit record (every try that reached the database, with the
-door it came through) → the conversation store. None of the doors repeats a step.
+door it came through) → for a question, the record of what produced the answer
+(`backend.monitoring`) → the conversation store. None of the doors repeats a step.
 
 An audit write that fails is handled here and only here: logged with its stack trace and
 returned as `Reply.audit_warning` for the door to show; the answer itself is never lost.
+A run record that cannot be written is only logged: it feeds the admin's figures, and the
+asker could do nothing about it.
 Storing the turn is different: a conversation the user cannot open again is an error the
 door must report (`KeskinubeError` from the store), not a warning.
 """
@@ -15,6 +18,7 @@ door must report (`KeskinubeError` from the store), not a warning.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import IO, Literal, Protocol, get_args
@@ -25,6 +29,7 @@ from backend.domain import Actor, Answer, Retrieval
 from backend.explain import explain_sql
 from backend.export import export_csv_to
 from backend.i18n.message import Message
+from backend.monitoring.runs import ModelVersion, RunLog, answer_run, producer_of
 from backend.pipeline import Engine
 from backend.summary import summarise
 
@@ -49,7 +54,8 @@ class Reply:
 
     `summary` is written in the language asked for; `explanation` is a catalogue message
     (the door renders it in its reader's language). `conversation_id` is set when the
-    answer was stored, `turn` is the stored turn.
+    answer was stored, `turn` is the stored turn; `run_id` is the question's run record
+    (`backend.monitoring`), which a thumbs up or down refers to.
     """
 
     answer: Answer
@@ -59,6 +65,7 @@ class Reply:
     conversation_id: int | None = None
     turn: ChatTurn | None = None
     audit_warning: Message | None = None
+    run_id: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -77,8 +84,12 @@ class AnswerService:
         currency: str = "",
         export_row_limit: int = 100_000,
         export_max_bytes: int | None = None,
+        runs: RunLog | None = None,
+        model: ModelVersion | None = None,
     ) -> None:
         self.engine = engine
+        self.runs = runs
+        self.model = model
         self.audit = audit
         self.conversations = conversations
         self.currency = currency
@@ -101,7 +112,12 @@ class AnswerService:
         """Answer `question` for `actor` in the context of a conversation of theirs.
 
         With `keep`, the answer is stored in `conversation_id` (None: a new conversation).
+        A question, and only a question, is recorded as a run (`backend.monitoring`): tiles,
+        exports, reviews and SQL written by hand (`run_sql`, `export`) never reach the
+        model, the prompt or the knowledge, and a tile runs again on every view, so
+        counting them would bury how the model answers; the audit log keeps them.
         """
+        started = time.perf_counter()
         history = []
         if conversation_id is not None and self.conversations is not None:
             history = self.conversations.history(actor.username, conversation_id)
@@ -115,6 +131,7 @@ class AnswerService:
             kind="question",
             language=language,
             on_step=on_step,
+            started=started,
         )
 
     def run_sql(
@@ -196,7 +213,9 @@ class AnswerService:
         written: str | None = None,
         language: str | None = None,
         on_step: StepListener | None = None,
+        started: float | None = None,
     ) -> Reply:
+        """The shared steps; with `started` (a question's start), its run is recorded."""
         language = language or actor.language
         warning = self._audit(actor, answer, source)
         if on_step is not None and answer.ok:
@@ -206,6 +225,8 @@ class AnswerService:
         shown_sql = written if written is not None else written_sql(answer)
         if answer.ok and shown_sql:
             explanation = explain_sql(shown_sql, self.dialect)
+        # Before the turn is stored, so that the turn keeps the run's id for its votes.
+        run_id = None if started is None else self._record_run(actor, answer, source, started)
         turn = None
         if keep and self.conversations is not None:
             if conversation_id is None:
@@ -218,6 +239,7 @@ class AnswerService:
                 written=written,
                 chart=chart,
                 summary=summary,
+                run_id=run_id,
             )
         else:
             conversation_id = None
@@ -229,6 +251,7 @@ class AnswerService:
             conversation_id=conversation_id,
             turn=turn,
             audit_warning=warning,
+            run_id=run_id,
         )
 
     @property
@@ -258,3 +281,23 @@ class AnswerService:
             log.exception("audit write failed for %s (%s)", actor.username, source)
             return Message.of("audit.write_failed")
         return None
+
+    def _record_run(
+        self, actor: Actor, answer: Answer, source: Source, started: float
+    ) -> int | None:
+        """Record what produced `answer`; a failure is logged, never raised. None: no run
+        log, or the write failed."""
+        if self.runs is None:
+            return None
+        try:
+            run = answer_run(
+                answer,
+                username=actor.username,
+                source=source,
+                producer=producer_of(self.engine, self.model),
+                seconds=time.perf_counter() - started,
+            )
+            return self.runs.record_run(run)
+        except Exception:
+            log.exception("run record failed for %s (%s)", actor.username, source)
+            return None

@@ -66,6 +66,9 @@ class ChatTurn:
     chart: ChartSpec | None
     summary: str
     created_at: datetime
+    # The question's run record (`backend.monitoring`), which its votes refer to; None for
+    # SQL written by hand and for turns older than run records.
+    run_id: int | None = None
 
     @property
     def question(self) -> str:
@@ -150,8 +153,10 @@ class ConversationStore:
         written: str | None = None,
         chart: ChartSpec | None = None,
         summary: str = "",
+        run_id: int | None = None,
     ) -> ChatTurn:
-        """Store one answer; the first question also names a still-untitled conversation."""
+        """Store one answer; the first question also names a still-untitled conversation.
+        `run_id`: the question's run record, kept for the votes on this turn."""
         now = self.clock()
         values = {
             "conversation_id": conversation_id,
@@ -160,7 +165,9 @@ class ConversationStore:
             "written_sql": _clip(written if written is not None else written_sql(answer)),
             "sql": _clip(answer.sql),
             "error": _clip(answer.error),
-            "payload": json.dumps(_payload(answer, chart, summary), allow_nan=False),
+            "payload": json.dumps(
+                {**_payload(answer, chart, summary), "run_id": run_id}, allow_nan=False
+            ),
             "created_at": now,
         }
         with self.engine.begin() as conn:
@@ -309,6 +316,7 @@ def _to_turn(row: sa.RowMapping) -> ChatTurn:
         chart=spec_from_json(payload.get("chart")),
         summary=str(payload.get("summary", "")),
         created_at=row["created_at"],
+        run_id=payload["run_id"] if isinstance(payload.get("run_id"), int) else None,
     )
 
 

@@ -18,13 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from contextvars import ContextVar
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import SqlglotError
 
 from backend.dialects import sqlglot_dialect
 from backend.i18n.message import Message
 
+# The dialect SQL quoted in the sentence is written in: the query's own, not sqlglot's.
+_QUOTING_DIALECT: ContextVar[Dialect | str] = ContextVar("explain_dialect", default="mysql")
 MAX_CONDITIONS = 4
 MAX_QUOTED = 80
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
@@ -33,6 +37,37 @@ _AGGREGATES: dict[type[exp.Expr], str] = {
     exp.Avg: "avg",
     exp.Min: "min",
     exp.Max: "max",
+}
+# Grouping by a date cut to its first N characters ('2024-03-15' → '2024-03'): the period.
+_PREFIX_PERIODS = {4: "year", 7: "month", 10: "day"}
+# Date formats (as sqlglot normalises MySQL's DATE_FORMAT, SQLite's STRFTIME and
+# PostgreSQL's TO_CHAR), separators removed: the period a value of that format names.
+_FORMAT_PERIODS = {
+    "%Y": "year",
+    "%Y%m": "month",
+    "%Y%m%d": "day",
+    "%m": "month_number",
+    "%G%V": "week",
+    "%G%v": "week",
+    "%Y%W": "week",
+    "%Y%U": "week",
+    "%Y%V": "week",
+    "%Y%u": "week",
+}
+_FUNCTION_PERIODS: dict[type[exp.Expr], str] = {
+    exp.Year: "year",
+    exp.Quarter: "quarter",
+    exp.Month: "month_number",
+    exp.Week: "week",
+    exp.Dayname: "weekday",
+}
+_UNIT_PERIODS = {
+    "YEAR": "year",
+    "QUARTER": "quarter",
+    "MONTH": "month",
+    "YEAR_MONTH": "month",
+    "WEEK": "week",
+    "DAY": "day",
 }
 _COMPARISONS: dict[type[exp.Expr], str] = {
     exp.EQ: "eq",
@@ -57,6 +92,7 @@ def explain_sql(sql: str, dialect: str) -> Message | None:
     if not isinstance(select, exp.Select) or select.args.get("from_") is None:
         return None
     names = _table_names(select)
+    _QUOTING_DIALECT.set(sqlglot_dialect(dialect))
     parts = {
         "measure": _list(_measures(select, names)),
         "source": _source(select, names),
@@ -107,7 +143,10 @@ def _filtered_table(source: exp.Subquery) -> exp.Table | None:
 
 
 def _column(node: exp.Expr, names: dict[str, str]) -> str:
-    while isinstance(node, (exp.Cast, exp.TsOrDsToDate, exp.Paren)) and node.this is not None:
+    while (
+        isinstance(node, (exp.Cast, exp.TsOrDsToDate, exp.TsOrDsToTimestamp, exp.Paren))
+        and node.this is not None
+    ):
         node = node.this  # YEAR(d) is read as YEAR(CAST(d AS DATE)): name the column
     if isinstance(node, exp.Column):
         table = names.get(node.table.lower(), node.table) if node.table else ""
@@ -117,8 +156,50 @@ def _column(node: exp.Expr, names: dict[str, str]) -> str:
     return _quoted(node)
 
 
+def _label(node: exp.Expr, names: dict[str, str]) -> Message | str:
+    """A grouping or ordering key in words: the period of a date ("month of
+    orders.order_date"), else the column, else the SQL quoted."""
+    period = _period(node, names)
+    return period if period is not None else _column(node, names)
+
+
+def _period(node: exp.Expr, names: dict[str, str]) -> Message | None:
+    """The calendar period an expression cuts a date to, when it does; None otherwise."""
+    kind: str | None = None
+    if isinstance(node, exp.Substring) and _number(node.args.get("start")) == 1:
+        kind = _PREFIX_PERIODS.get(_number(node.args.get("length")) or 0)
+    elif isinstance(node, exp.Left):
+        kind = _PREFIX_PERIODS.get(_number(node.expression) or 0)
+    elif isinstance(node, exp.TimeToStr):
+        written = node.args.get("format")
+        if isinstance(written, exp.Literal) and written.is_string:
+            kind = _FORMAT_PERIODS.get(re.sub(r"[^%A-Za-z]", "", written.this))
+    elif isinstance(node, exp.Extract):
+        kind = _UNIT_PERIODS.get(node.name.upper())
+        if node.name.upper() == "MONTH":
+            kind = "month_number"
+        node = exp.Anonymous(this="x", expressions=[node.expression])  # the date is its arg
+    elif isinstance(node, exp.TimestampTrunc | exp.DateTrunc):
+        unit = node.args.get("unit")
+        kind = _UNIT_PERIODS.get(unit.name.upper()) if unit is not None else None
+    else:
+        kind = _FUNCTION_PERIODS.get(type(node))
+    if kind is None:
+        return None
+    date = node.expressions[0] if isinstance(node, exp.Anonymous) else node.this
+    if not isinstance(date, exp.Expr):
+        return None
+    return Message.of(f"explain.period.{kind}", column=_column(date, names))
+
+
+def _number(node: object) -> int | None:
+    if isinstance(node, exp.Literal) and not node.is_string and node.this.isdigit():
+        return int(node.this)
+    return None
+
+
 def _quoted(node: exp.Expr) -> str:
-    text = node.sql(comments=False)
+    text = node.sql(dialect=_QUOTING_DIALECT.get(), comments=False)
     return text if len(text) <= MAX_QUOTED else text[: MAX_QUOTED - 1] + "…"
 
 
@@ -310,8 +391,8 @@ def _grouping(select: exp.Select, names: dict[str, str]) -> Message | str:
     group = select.args.get("group")
     if group is None or not group.expressions:
         return ""
-    columns = [_column(_unalias(node, select), names) for node in group.expressions]
-    return Message.of("explain.by", columns=", ".join(columns))
+    keys = [_label(_unalias(node, select), names) for node in group.expressions]
+    return Message.of("explain.by", columns=_list(keys))
 
 
 def _unalias(node: exp.Expr, select: exp.Select) -> exp.Expr:
@@ -341,7 +422,7 @@ def _ordering(select: exp.Select, names: dict[str, str]) -> Message | str:
     first = order.expressions[0]
     key = _unalias(first.this, select)
     measure = _aggregate(key, names)
-    label: Message | str = measure if measure is not None else _column(key, names)
+    label: Message | str = measure if measure is not None else _label(key, names)
     direction = "desc" if first.args.get("desc") else "asc"
     if count is not None:
         return Message.of(f"explain.top.{direction}", count=count, key=label)

@@ -3,6 +3,8 @@
 - Thumbs up on an answer proposes its question → SQL pair as an example (*pending*).
 - Thumbs down (optionally with a comment) evicts the answer from the semantic cache (the
   caller's `forget`) and is kept in `answer_feedback` and the log.
+- Either vote keeps the id of the answer's run record (`backend.monitoring`), when it has
+  one, so the monitoring figures count it under the model and prompt that answered.
 - An analyst or admin reviews proposals: *approve* (optionally editing the question or the
   SQL; the SQL must pass the guard and run first) indexes the example in Qdrant for
   retrieval; *reject* never indexes it; *remove* takes an approved example back out of
@@ -107,9 +109,12 @@ class FeedbackStore:
 
     # -- thumbs --------------------------------------------------------------------------
 
-    def thumbs_up(self, username: str, question: str, sql: str) -> Proposal:
-        """Record the vote and propose the pair (the same pending pair is proposed once)."""
-        self._record(username, "up", question, sql, None)
+    def thumbs_up(
+        self, username: str, question: str, sql: str, *, run_id: int | None = None
+    ) -> Proposal:
+        """Record the vote and propose the pair (the same pending pair is proposed once);
+        `run_id`: the answer's run record, when it has one."""
+        self._record(username, "up", question, sql, None, run_id)
         return self.propose(username, question, sql)
 
     def thumbs_down(
@@ -120,10 +125,11 @@ class FeedbackStore:
         comment: str = "",
         *,
         forget: Callable[[str, Actor], None],
+        run_id: int | None = None,
     ) -> None:
         """Never serve this answer from the cache again; keep the comment for review."""
         forget(question, actor)
-        self._record(actor.username, "down", question, sql, comment.strip() or None)
+        self._record(actor.username, "down", question, sql, comment.strip() or None, run_id)
         log.info("thumbs down from %s on %r: %s", actor.username, question, comment or "-")
 
     def votes(self, *, limit: int = 100) -> list[dict[str, Any]]:
@@ -298,7 +304,13 @@ class FeedbackStore:
             yield conn
 
     def _record(
-        self, username: str, rating: str, question: str, sql: str | None, comment: str | None
+        self,
+        username: str,
+        rating: str,
+        question: str,
+        sql: str | None,
+        comment: str | None,
+        run_id: int | None,
     ) -> None:
         values = {
             "at": self.clock(),
@@ -307,6 +319,7 @@ class FeedbackStore:
             "question": _clip(question) or "",
             "sql": _clip(sql),
             "comment": _clip(comment),
+            "run_id": run_id,
         }
         with self.engine.begin() as conn:
             conn.execute(sa.insert(answer_feedback).values(**values))

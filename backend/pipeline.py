@@ -11,6 +11,7 @@ This module is the orchestration only: what the prompt shows is decided by
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -78,6 +79,7 @@ class Engine:
         self.config = config
         self.cache = cache
         self._view: SchemaView | None = None
+        self._knowledge_version: str | None = None
 
     # -- public API ---------------------------------------------------------------
 
@@ -166,6 +168,26 @@ class Engine:
 
     def refresh(self) -> None:
         self._view = None
+        self._knowledge_version = None
+
+    def knowledge_version(self) -> str | None:
+        """A short hash of what the engine knows of the database: every indexed table's
+        fingerprint (columns, keys, descriptions, synonyms) and the notes. Computed once
+        per loaded schema (`refresh` after re-indexing makes a new one); None when nothing
+        can be loaded. Approved examples are left out: approving one reloads nothing."""
+        version = self._knowledge_version
+        if version is None:
+            try:
+                tables = self.tables().values()
+                notes = self.index.list_notes(self.config.database)
+            except KeskinubeError as exc:
+                log.info("no knowledge version: %s", exc)
+                return None
+            parts = sorted(t.fingerprint() for t in tables)
+            parts += sorted(f"note|{n.title}|{n.text}" for n in notes)
+            digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+            version = self._knowledge_version = digest[:12]
+        return version
 
     # -- steps ---------------------------------------------------------------------
 

@@ -117,6 +117,20 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(words / 4 + digits + 0.8 * punctuation) + 1
 
 
+def template_texts() -> tuple[str, ...]:
+    """Every fixed text this module puts into a prompt, in a stable order (what
+    `backend.monitoring.prompt_version` hashes)."""
+    return (
+        PROMPT_VERSION,
+        SYSTEM_TEMPLATE,
+        CHART_RULE,
+        RETRY_TEMPLATE,
+        TODAY_TEMPLATE,
+        *(f"{dialect}: {note}" for dialect, note in sorted(_DIALECT_NOTES.items())),
+        *(f"{language}: {note}" for language, note in sorted(_LANGUAGE_NOTES.items())),
+    )
+
+
 def template_hash() -> str:
     """Identifies the prompt wording in evaluation runs."""
     text = (

@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cli.demo_db",
     "cli.engine_cmds",
     "cli.users",
+    "cli.tokens",
     "cli.eval_cmd",
     "cli.knowledge_cmd",
     "cli.serve_cmd",

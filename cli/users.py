@@ -13,12 +13,14 @@ import argparse
 import getpass
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from backend.errors import KeskinubeError
 from backend.i18n.message import Message
+from cli.app_db import opened_auth
+from cli.columns import print_columns
 from cli.language import cli_translator
 
 if TYPE_CHECKING:
@@ -98,16 +100,8 @@ def _actions(services: AuthServices) -> AdminActions:
     return AdminActions(services, by=CLI_ACTOR)
 
 
-@contextmanager
-def _services(args: argparse.Namespace) -> Iterator[AuthServices]:
-    from auth.services import open_auth
-    from backend.config import get_settings
-
-    services = open_auth(args.app_db or get_settings().app_db_url)
-    try:
-        yield services
-    finally:
-        services.close()
+def _services(args: argparse.Namespace) -> AbstractContextManager[AuthServices]:
+    return opened_auth(args.app_db)
 
 
 def _admin(args: argparse.Namespace) -> int:
@@ -143,11 +137,7 @@ def _list(args: argparse.Namespace) -> int:
         )
         for u in users
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
+    print_columns(rows)
     return 0
 
 

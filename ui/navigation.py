@@ -44,12 +44,16 @@ PAGE_SPECS: dict[str, PageSpec] = {
     roles.PAGE_CHAT: PageSpec("chat.py", "app.nav.chat", ":material/chat:"),
     roles.PAGE_DASHBOARDS: PageSpec("dashboards.py", "app.nav.dashboards", ":material/dashboard:"),
     roles.PAGE_EXAMPLES: PageSpec("examples.py", "app.nav.examples", ":material/fact_check:"),
+    roles.PAGE_API_TOKENS: PageSpec("api_tokens.py", "app.nav.api_tokens", ":material/key:"),
     roles.PAGE_ADMIN_USERS: PageSpec("admin_users.py", "app.nav.admin_users", ":material/group:"),
     roles.PAGE_ADMIN_ACCESS: PageSpec(
         "admin_access.py", "app.nav.admin_access", ":material/shield:"
     ),
     roles.PAGE_ADMIN_AUDIT: PageSpec("admin_audit.py", "app.nav.admin_audit", ":material/history:"),
     roles.PAGE_ADMIN_KNOWLEDGE: PageSpec("knowledge.py", "knowledge.nav", ":material/menu_book:"),
+    roles.PAGE_ADMIN_MONITORING: PageSpec(
+        "admin_monitoring.py", "monitoring.nav", ":material/monitoring:"
+    ),
 }
 
 

@@ -1,8 +1,10 @@
-"""Health checks: the business database, Qdrant, and Ollama with its models.
+"""Health of the services behind the answers: the business database, Qdrant, and Ollama
+with its models pulled — what the sidebar and the API's health endpoint show.
 
-The sidebar shows them with their detail (for admins); the HTTP API's /v1/health says
-only what answers (`reachability`). Here, not in the doors, because they touch an adapter
-and SQLAlchemy, which the pages never import (`tests/unit/test_imports.py`).
+Here, not in the UI, because they touch an adapter and SQLAlchemy, which the pages never
+import (`tests/unit/test_imports.py`). What a check found is kept as catalogue messages,
+written in the reader's language by whoever shows it. Details (hosts, URLs, the services'
+own errors) are for admins; others should be shown only whether each service is up.
 """
 
 from __future__ import annotations
@@ -11,50 +13,70 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from qdrant_client import QdrantClient
 
 from backend.adapters.ollama import OllamaHealth, check_ollama
-
-if TYPE_CHECKING:
-    from wiring.services import Services
+from backend.config import Settings
+from backend.errors import KeskinubeError
+from backend.i18n import Message
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Reachability:
-    """Which services answer: the business database, the model (with its models pulled)
-    and the vector store. No detail: safe to show anyone."""
+class Health:
+    """One service's state; `name` and `detail` are plain text or catalogue messages."""
 
-    database: bool
-    model: bool
-    vectors: bool
-
-    @property
-    def ok(self) -> bool:
-        return self.database and self.model and self.vectors
+    name: str | Message
+    ok: bool
+    detail: str | Message
 
 
-def reachability(services: Services, *, timeout_s: float = 2.0) -> Reachability:
-    """Check each service once (never raises; what failed is logged)."""
-    settings = services.settings
-    models = (settings.ollama_model, settings.ollama_embed_model)
-    return Reachability(
-        database=_answers("business database", lambda: ping_database(services.db_engine)),
-        model=check_models(settings.ollama_base_url, models, timeout_s=timeout_s).ok,
-        vectors=_answers("Qdrant", services.qdrant.get_collections),
+def service_health(
+    settings: Settings, db_engine: sa.Engine, qdrant: QdrantClient
+) -> tuple[Health, ...]:
+    """Check the business database, Qdrant and Ollama (never raises)."""
+    return (
+        _database(db_engine),
+        _qdrant(settings.qdrant_url or settings.qdrant_location, qdrant),
+        _ollama(settings.ollama_base_url, (settings.ollama_model, settings.ollama_embed_model)),
     )
 
 
-def _answers(name: str, check: Callable[[], object]) -> bool:
+def _database(engine: sa.Engine) -> Health:
+    label = describe_database(engine.url.render_as_string(hide_password=True))
+    return _probe(Message.of("sidebar.health.database"), label, lambda: ping_database(engine))
+
+
+def _qdrant(location: str, client: QdrantClient) -> Health:
+    label: str | Message = location
+    if not location.startswith("http"):
+        label = Message.of("sidebar.health.embedded")
+    return _probe("Qdrant", label, client.get_collections)  # i18n: not prose (a product name)
+
+
+def _probe(name: str | Message, label: str | Message, check: Callable[[], object]) -> Health:
+    """Run `check`: up with `label`; down with the error a person may read, or a generic
+    "unreachable" (the full error goes to the log)."""
     try:
         check()
-    except Exception as exc:
-        log.warning("%s health check failed: %r", name, exc)
-        return False
-    return True
+    except KeskinubeError as exc:
+        return Health(name, False, exc.message or str(exc))
+    except Exception:
+        log.exception("health check of %s failed", name)
+        return Health(name, False, Message.of("sidebar.health.unreachable", service=label))
+    return Health(name, True, label)
+
+
+def _ollama(base_url: str, models: tuple[str, ...]) -> Health:
+    name = "Ollama"  # i18n: not prose (a product name)
+    found = check_models(base_url, models, timeout_s=2.0)
+    if found.ok:
+        return Health(name, True, Message.of("sidebar.health.models_pulled", url=base_url))
+    problem = found.message or Message.of("sidebar.health.not_ready", url=base_url)
+    return Health(name, False, problem)
 
 
 def ping_database(engine: sa.Engine) -> None:
@@ -63,7 +85,7 @@ def ping_database(engine: sa.Engine) -> None:
         conn.execute(sa.text("SELECT 1"))
 
 
-def describe_database(url: str) -> str:
+def describe_database(url: str | sa.URL) -> str:
     """A short label for a database URL, without its password: 'SQLite app.sqlite',
     'mysql+pymysql db-host/sales'."""
     parsed = sa.make_url(url)

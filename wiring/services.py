@@ -18,8 +18,10 @@ from qdrant_client import QdrantClient
 
 from appdb.engine import create_app_engine
 from appdb.migrate import upgrade
+from auth.audit import AuditLog
 from backend import demo
 from backend.adapters.ollama import OllamaChatModel, OllamaEmbedder
+from backend.adapters.ollama_version import OllamaModelVersion
 from backend.adapters.sql_runner import SqlAlchemySqlRunner, create_database_engine
 from backend.answer_service import AnswerService, AuditTrail
 from backend.config import Settings
@@ -34,6 +36,8 @@ from backend.knowledge.draft import DraftProgress, DraftReport, draft_knowledge
 from backend.knowledge.jobs import job_for
 from backend.knowledge.store import KnowledgeStore
 from backend.model_activity import ModelActivity, WatchedChatModel
+from backend.monitoring.runs import RunLog
+from backend.monitoring.store import RunStore
 from backend.pipeline import Engine
 from backend.ports import ChatModel
 from backend.schema import SampleCache, introspect
@@ -42,6 +46,7 @@ from vectorstore.client import open_qdrant
 from vectorstore.glossary import Glossary, GlossaryError, load_glossary
 from vectorstore.sparse import SparseEncoder
 from vectorstore.store import IndexStats, QdrantSchemaStore
+from wiring.health import Health, service_health
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +70,10 @@ class Services:
     knowledge: KnowledgeStore
     # What the model server is busy with, for the chat's waiting notices.
     activity: ModelActivity = field(default_factory=ModelActivity)
+
+    def health(self) -> tuple[Health, ...]:
+        """The business database, Qdrant and Ollama with its models: up or not, and why."""
+        return service_health(self.settings, self.db_engine, self.qdrant)
 
     def close(self) -> None:
         self.db_engine.dispose()
@@ -280,10 +289,20 @@ def demo_comments(table: TableDoc) -> TableDoc:
 
 
 def answer_service(
-    services: Services, audit: AuditTrail, conversations: ConversationStore | None
+    services: Services,
+    audit: AuditTrail,
+    conversations: ConversationStore | None,
+    *,
+    runs: RunLog | None = None,
 ) -> AnswerService:
-    """The one answer service of the doors (page, CLI, API, MCP) on `services`' engine."""
+    """The one answer service of the doors (page, CLI, API, MCP) on `services`' engine.
+
+    Questions' run records (`backend.monitoring`) go to `runs`; by default beside the
+    audit, in its app database, so that every door records them with nothing to add.
+    """
     settings = services.settings
+    if runs is None and isinstance(audit, AuditLog):
+        runs = RunStore(audit.engine, clock=audit.clock)
     return AnswerService(
         services.engine,
         audit,
@@ -291,4 +310,6 @@ def answer_service(
         currency=settings.currency_symbol,
         export_row_limit=settings.export_row_limit,
         export_max_bytes=settings.export_max_bytes,
+        runs=runs,
+        model=OllamaModelVersion(base_url=settings.ollama_base_url, model=settings.ollama_model),
     )

@@ -34,19 +34,23 @@ ENGLISH_NAV = [
     "Chat",
     "Dashboards",
     "Examples",
+    "API tokens",
     "Users",
     "Access rules",
     "Audit log",
     "Knowledge",
+    "Monitoring",
 ]
 SPANISH_NAV = [
     "Chat",
     "Paneles",
     "Ejemplos",
+    "Tokens de API",
     "Usuarios",
     "Reglas de acceso",
     "Registro de auditoría",
     "Conocimiento",
+    "Supervisión",
 ]
 
 

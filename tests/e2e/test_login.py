@@ -45,10 +45,20 @@ def people(app: AppServer) -> dict[str, tuple[str, str]]:
     [
         (
             "admin",
-            ["Chat", "Dashboards", "Examples", "Users", "Access rules", "Audit log", "Knowledge"],
+            [
+                "Chat",
+                "Dashboards",
+                "Examples",
+                "API tokens",
+                "Users",
+                "Access rules",
+                "Audit log",
+                "Knowledge",
+                "Monitoring",
+            ],
         ),
-        ("manager", ["Chat", "Dashboards"]),
-        ("analyst", ["Chat", "Examples"]),
+        ("manager", ["Chat", "Dashboards", "API tokens"]),
+        ("analyst", ["Chat", "Examples", "API tokens"]),
     ],
 )
 def test_each_role_sees_only_its_pages(

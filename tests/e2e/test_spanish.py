@@ -199,7 +199,13 @@ def test_in_spanish_no_english_is_left_on_any_page(
     go(page, "Paneles")
     expect(page.locator(".st-key-dashboard_grid").get_by_test_id("stPlotlyChart")).to_be_visible()
     scan.check("dashboards")
-    for title in ("Ejemplos", "Usuarios", "Reglas de acceso", "Registro de auditoría"):
+    for title in (
+        "Ejemplos",
+        "Tokens de API",
+        "Usuarios",
+        "Reglas de acceso",
+        "Registro de auditoría",
+    ):
         go(page, title)
         scan.check(title)
     go(page, "Conocimiento")

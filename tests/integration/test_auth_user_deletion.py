@@ -12,6 +12,8 @@ import sqlalchemy as sa
 
 from appdb.tables import (
     answer_feedback,
+    answer_runs,
+    api_tokens,
     audit_log,
     conversation_turns,
     conversations,
@@ -32,6 +34,8 @@ from auth.user_data import KINDS
 from backend.conversations import ConversationStore
 from backend.dashboards import DashboardStore
 from backend.feedback import APPROVED, FeedbackStore
+from backend.monitoring.runs import AnswerRun, Producer
+from backend.monitoring.store import RunStore
 from tests.support.auth_fixtures import GOOD_PASSWORD, ManualClock
 
 
@@ -47,7 +51,8 @@ class NoIndex:
 
 def give_data(auth: AuthServices, clock: ManualClock, username: str) -> list[str]:
     """Conversations with turns, a dashboard with tiles, votes, proposals (one approved),
-    sessions, login attempts, a row filter and audit rows; returns the session ids."""
+    sessions, an API token, login attempts, a row filter and audit rows; returns the
+    session ids."""
     user = auth.users.get_user(username)
     chats = ConversationStore(auth.engine, clock=clock)
     boards = DashboardStore(auth.engine, clock=clock)
@@ -86,7 +91,15 @@ def give_data(auth: AuthServices, clock: ManualClock, username: str) -> list[str
                 for n in range(2)
             ],
         )
-    feedback.thumbs_up(username, f"revenue of {username}?", "SELECT 1")
+    producer = Producer("demo", "model", None, "0123456789ab", "auto", None)
+    runs = RunStore(auth.engine, clock=clock)
+    run_ids = [
+        runs.record_run(
+            AnswerRun(username, "page", f"revenue of {username}?", "answered", producer)
+        )
+        for _ in range(3)
+    ]
+    feedback.thumbs_up(username, f"revenue of {username}?", "SELECT 1", run_id=run_ids[0])
     approved = feedback.propose(username, f"orders of {username}?", "SELECT 2")
     with auth.engine.begin() as conn:
         conn.execute(
@@ -97,6 +110,7 @@ def give_data(auth: AuthServices, clock: ManualClock, username: str) -> list[str
     auth.policies.add_row_filter("orders", "region_id = 1", username=username, by="boss")
     auth.login.attempt(username, "wrong-password-1", client="203.0.113.5")
     assert auth.login.attempt(username, GOOD_PASSWORD, client="203.0.113.5").ok
+    auth.tokens.create(username, "ci")
     store = SessionStore(auth.engine, clock=clock)
     return [store.start(user.id)[0] for _ in range(2)]
 
@@ -121,6 +135,7 @@ def owned_rows(auth: AuthServices, username: str) -> dict[str, int]:
         login_attempts: login_attempts.c.username,
         lockouts: lockouts.c.username,
         row_filters: row_filters.c.username,
+        answer_runs: answer_runs.c.username,
     }
     with auth.engine.connect() as conn:
         found = {
@@ -149,6 +164,7 @@ def table_sizes(auth: AuthServices) -> dict[str, int]:
         example_proposals,
         answer_feedback,
         sessions,
+        api_tokens,
         login_attempts,
         row_filters,
         deleted_users,
@@ -174,9 +190,11 @@ def test_the_counts_shown_before_deleting_are_what_the_user_owns(
         "examples_kept": 1,
         "feedback": 1,
         "sessions": 2,
+        "api_tokens": 1,
         "login_attempts": 2,
         "row_filters": 1,
         "audit_rows": counts["audit_rows"],
+        "runs_kept": 3,
     }
     assert counts["audit_rows"] >= 2  # the failed and the good login
 
@@ -203,9 +221,17 @@ def test_delete_removes_everything_and_a_new_account_of_the_name_sees_nothing(
     store = SessionStore(auth.engine, clock=clock)
     assert [store.resolve(token) for token in people["ana"]] == [None, None]
     assert store.open_count(new.id) == 0
+    assert auth.tokens.list_for("ana") == []
+    # The old account's question records stay for the figures, with no name on them.
+    with auth.engine.connect() as conn:
+        kept = conn.execute(
+            sa.select(answer_runs.c.username).where(answer_runs.c.question == "revenue of ana?")
+        ).all()
+    assert kept == [(None,)] * 3
     # Bob's data is untouched, his sessions still work.
     assert owned_rows(auth, "bob") == bob_before
     assert all(store.resolve(token) is not None for token in people["bob"])
+    assert [t.name for t in auth.tokens.list_for("bob")] == ["ci"]
 
 
 def test_audit_history_stays_marked_with_a_never_reused_deletion_id(
@@ -241,7 +267,14 @@ def test_an_approved_example_stays_for_everyone_without_the_users_name(
     assert kept[0].reviewed_by == "boss"
 
 
-BLOCKED = ["conversation_turns", "dashboards", "example_proposals", "sessions", "users"]
+BLOCKED = [
+    "conversation_turns",
+    "dashboards",
+    "example_proposals",
+    "sessions",
+    "api_tokens",
+    "users",
+]
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from backend.config import get_settings
 from cli import main
 from demo_data import build_demo_database
 from testkit.scripted_ollama import ScriptedOllama, when
+from tests.support.runs import recorded_runs
 
 PASSWORD = "Correct-Horse-Battery-9"
 COUNT_SQL = "SELECT COUNT(*) AS customers FROM customers"
@@ -88,6 +89,8 @@ def test_ask_answers_as_the_named_user_under_their_row_filter(
     runs = [e for e in cli_env.audit.query().entries if e.event == "sql_run"]
     assert [(e.username, e.source) for e in runs] == [("ana", "cli"), ("boss", "cli")]
     assert "region_id = '2'" in (runs[0].sql or "")
+    recorded = [(r["username"], r["source"], r["outcome"]) for r in recorded_runs(cli_env.engine)]
+    assert recorded == [("boss", "cli", "answered"), ("ana", "cli", "answered")]
 
 
 def test_cli_user_setting_names_the_default_user(
@@ -104,6 +107,8 @@ def test_cli_user_setting_names_the_default_user(
     assert code == 1  # the analyst may not read customers: no answer, and it says so
     runs = [e for e in cli_env.audit.query().entries if e.event == "sql_run"]
     assert [(e.username, e.source) for e in runs] == [("rob", "cli")]
+    recorded = [(r["username"], r["source"], r["outcome"]) for r in recorded_runs(cli_env.engine)]
+    assert recorded == [("rob", "cli", "refused")]
 
 
 @pytest.mark.parametrize("who", ["nobody", "off"])

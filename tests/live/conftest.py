@@ -33,11 +33,33 @@ from wiring.services import Services, build_services, index_database
 HERE = Path(__file__).resolve().parent
 
 
+# The order the modules run in: the browser test right after the engine tests, whose
+# prompt start (the whole demo schema, its notes and examples, ~6k tokens) is the one its
+# question needs — still in the server's prompt cache, so it costs seconds, not minutes;
+# the drafting of knowledge, the slowest, last.
+MODULE_ORDER = (
+    "test_live_retrieval",
+    "test_live_engine",
+    "test_live_browser",
+    "test_live_cli",
+    "test_live_knowledge",
+)
+
+
 @pytest.hookimpl(tryfirst=True)  # before `-m live_llm` deselects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    live = []
     for item in items:
         if HERE in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.live_llm)
+            live.append(item)
+    if not live:
+        return
+    rank = {name: n for n, name in enumerate(MODULE_ORDER)}
+    first = items.index(live[0])
+    others = [item for item in items if item not in live]
+    live.sort(key=lambda item: rank.get(Path(item.path).stem, len(rank)))  # stable
+    items[:] = [*others[:first], *live, *others[first:]]
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -44,6 +44,9 @@ def live_app(
     env = app_env(
         data, live_ollama, admin=ADMIN, cookie_key=COOKIE_KEY, ollama_timeout_s=LIVE_TIMEOUT_S
     )
+    # Only the question's own prompt: warming every role's start up front would make the
+    # question wait behind prompts it does not use (the warm-up has tests of its own).
+    env["OLLAMA_WARM_UP"] = "false"
     with product_env_cleared(tmp_path_factory.mktemp("live-app-cwd")):
         server = AppServer(env, tmp_path_factory.mktemp("live-app-log") / "streamlit.log")
     server.start()

@@ -1,9 +1,10 @@
 """`keskinube index | schema search | ask` with a real model, exactly as a user runs them.
 
 Configuration travels the way it does for a user: environment variables (DATABASE_URL,
-KESKINUBE_DATA_DIR, OLLAMA_*) read by `get_settings`, embedded Qdrant on disk under the
-data folder, and the engine's defaults (`schema_mode="auto"`: the whole demo schema,
-then every note and example, as for the engine tests).
+KESKINUBE_DATA_DIR, OLLAMA_*, the first admin `ask` answers as) read by `get_settings`,
+embedded Qdrant on disk under the data folder, and the engine's defaults
+(`schema_mode="auto"`: the whole demo schema, then every note and example, as for the
+engine tests).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ def _environment(target: LiveOllama, demo_url: str, data_dir: Path) -> dict[str,
         "OLLAMA_MODEL": target.chat_model,
         "OLLAMA_EMBED_MODEL": target.embed_model,
         "OLLAMA_TIMEOUT_S": str(LIVE_TIMEOUT_S),
+        # `ask` answers as a named user: the first admin, created on first use.
+        "ADMIN_USERNAME": "boss",
+        "ADMIN_PASSWORD": "Live-cli-Passw0rd-9",
     }
 
 

@@ -15,16 +15,18 @@ AUTH_DIR = Path(__file__).resolve().parents[2] / "auth"
 
 
 def test_each_role_sees_only_its_pages() -> None:
-    assert roles.pages_for_role("analyst") == ("chat", "examples")
-    assert roles.pages_for_role("manager") == ("chat", "dashboards")
+    assert roles.pages_for_role("analyst") == ("chat", "examples", "api_tokens")
+    assert roles.pages_for_role("manager") == ("chat", "dashboards", "api_tokens")
     assert roles.pages_for_role("admin") == (
         "chat",
         "dashboards",
         "examples",
+        "api_tokens",
         "admin_users",
         "admin_access",
         "admin_audit",
         "admin_knowledge",
+        "admin_monitoring",
     )
     assert roles.pages_for_role("intruder") == ()
 
@@ -40,6 +42,8 @@ def test_each_role_sees_only_its_pages() -> None:
         ("analyst", roles.PAGE_EXAMPLES, True),
         ("manager", roles.PAGE_ADMIN_AUDIT, False),
         ("admin", roles.PAGE_ADMIN_ACCESS, True),
+        ("analyst", roles.PAGE_API_TOKENS, True),
+        ("manager", roles.PAGE_API_TOKENS, True),
         ("Admin", roles.PAGE_CHAT, False),  # roles are exact, lower-case
     ],
 )

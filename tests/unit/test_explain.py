@@ -138,3 +138,42 @@ def test_sqlite_queries_are_explained_too() -> None:
     assert said("SELECT COUNT(*) FROM t WHERE kind = 'x'", dialect="sqlite") == (
         "Computed the number of rows from t, where t.kind is 'x'."
     )
+
+
+@pytest.mark.parametrize(
+    ("key", "dialect", "expected"),
+    [
+        ("SUBSTRING(t.d, 1, 7)", "mysql", "month of t.d"),
+        ("SUBSTR(t.d, 1, 4)", "mysql", "year of t.d"),
+        ("LEFT(t.d, 10)", "mysql", "day of t.d"),
+        ("DATE_FORMAT(t.d, '%Y-%m')", "mysql", "month of t.d"),
+        ("DATE_FORMAT(t.d, '%Y%m')", "mysql", "month of t.d"),
+        ("DATE_FORMAT(t.d, '%x-%v')", "mysql", "week of t.d"),
+        ("DATE_FORMAT(t.d, '%Y')", "mysql", "year of t.d"),
+        ("YEAR(t.d)", "mysql", "year of t.d"),
+        ("QUARTER(t.d)", "mysql", "quarter of t.d"),
+        ("MONTH(t.d)", "mysql", "month of the year of t.d"),
+        ("EXTRACT(YEAR_MONTH FROM t.d)", "mysql", "month of t.d"),
+        ("EXTRACT(MONTH FROM t.d)", "mysql", "month of the year of t.d"),
+        ("DAYNAME(t.d)", "mysql", "weekday of t.d"),
+        ("STRFTIME('%Y-%m', t.d)", "sqlite", "month of t.d"),
+        ("strftime('%Y', t.d)", "sqlite", "year of t.d"),
+        # Not a period: said as the SQL it is.
+        ("SUBSTRING(t.d, 2, 7)", "mysql", "SUBSTRING(t.d, 2, 7)"),
+        ("LEFT(t.name, 3)", "mysql", "LEFT(t.name, 3)"),
+        ("DATE_FORMAT(t.d, '%H')", "mysql", "DATE_FORMAT(t.d, '%H')"),
+    ],
+)
+def test_a_date_cut_to_a_period_is_grouped_and_ordered_in_words(
+    key: str, dialect: str, expected: str
+) -> None:
+    sql = f"SELECT {key} AS p, COUNT(*) FROM t GROUP BY p ORDER BY p"
+    sentence = said(sql, dialect=dialect)
+    assert f", by {expected}, ordered by {expected}, lowest first." in sentence, sentence
+
+
+def test_a_period_reads_in_spanish() -> None:
+    sql = "SELECT SUBSTRING(o.d, 1, 7) AS mes, SUM(o.total) FROM orders o GROUP BY mes"
+    assert said(sql, "es").endswith(", por mes de orders.d.")
+    sql = "SELECT MONTH(o.d), COUNT(*) FROM orders o GROUP BY MONTH(o.d), o.region"
+    assert said(sql, "es").endswith(", por mes del año de orders.d y orders.region.")

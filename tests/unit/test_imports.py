@@ -3,9 +3,6 @@
 * No Streamlit (nor the Streamlit auth libraries) anywhere in backend/, auth/ or
   vectorstore/: the product core runs without a UI.
 * The core never imports `ui`.
-* The HTTP API (`api/`) is a door like the UI: neither the inner core (appdb, backend,
-  auth, vectorstore, wiring) nor the UI imports it, FastAPI or uvicorn; the CLI starts
-  it (`keskinube api`).
 * `ui` imports only the public modules and names of backend/, auth/ and vectorstore/
   (nothing whose dotted path or imported name starts with an underscore), and never the
   tests or the benchmarks.
@@ -16,6 +13,9 @@
   work in an installation without the tooling (the container image).
 * The tooling depends on the product, never on the tests: bench/, evaluation/,
   demo_data/ and testkit/ never import `tests`.
+* `api` (the HTTP API and the MCP endpoint) is a door beside `ui`: it imports the core
+  (backend/, auth/, wiring/ ...), never `ui`, `cli` or the tooling; the core and the UI
+  never import `api`, and the core no web framework or MCP SDK either.
 """
 
 from __future__ import annotations
@@ -27,16 +27,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CORE = ("appdb", "backend", "auth", "vectorstore", "wiring", "cli", "api")
-UI_MAY_IMPORT = {*CORE, "ui"} - {"api"}
+CORE = ("appdb", "backend", "auth", "vectorstore", "wiring", "cli")
+UI_MAY_IMPORT = {*CORE, "ui"}
 TOOLING = ("evaluation", "demo_data", "testkit")
-PROJECT_PACKAGES = {*UI_MAY_IMPORT, *TOOLING, "tests", "bench"}
-PRODUCT = (*CORE, "ui")
+PROJECT_PACKAGES = {*UI_MAY_IMPORT, *TOOLING, "tests", "bench", "api"}
+PRODUCT = (*CORE, "ui", "api")
+API_MAY_IMPORT = {*CORE, "api"} - {"cli"}
+WEB_PACKAGES = {"fastapi", "starlette", "uvicorn", "mcp", "sse_starlette"}
 NOT_FOR_THE_PRODUCT = {*TOOLING, "tests", "bench"}
 STREAMLIT_PACKAGES = {"streamlit", "streamlit_authenticator", "extra_streamlit_components"}
-# The HTTP API is a door like the UI: the core and the UI know nothing of it or its framework.
-WEB_PACKAGES = {"api", "fastapi", "starlette", "uvicorn", "sse_starlette"}
-INNER = ("appdb", "backend", "auth", "vectorstore", "wiring")
 # The CLI commands that run a tool, and the tool each may import (inside its handler).
 TOOL_COMMANDS = {
     "cli/eval_cmd.py": "evaluation",
@@ -101,17 +100,6 @@ def test_the_core_never_imports_streamlit_or_ui(package: str) -> None:
     assert offences == []
 
 
-@pytest.mark.parametrize("package", [*INNER, "ui"])
-def test_the_core_and_the_ui_never_import_the_api_or_its_framework(package: str) -> None:
-    offences = [
-        f"{where(path, line)} imports {module}"
-        for path in python_files(package)
-        for line, module, _ in imports(path)
-        if module.split(".")[0] in WEB_PACKAGES
-    ]
-    assert offences == []
-
-
 def test_ui_imports_only_public_core_modules() -> None:
     offences = []
     for path in python_files("ui"):
@@ -165,6 +153,30 @@ def test_the_tooling_never_imports_the_tests(package: str) -> None:
         if module.split(".")[0] == "tests"
     ]
     assert python_files(package), f"no Python files under {package}/"
+    assert offences == []
+
+
+def test_api_imports_only_the_core() -> None:
+    offences = [
+        f"{where(path, line)} imports {module}"
+        for path in python_files("api")
+        for line, module, _ in imports(path)
+        if module.split(".")[0] in PROJECT_PACKAGES - API_MAY_IMPORT
+        or module.split(".")[0] in STREAMLIT_PACKAGES
+    ]
+    assert python_files("api"), "no Python files under api/"
+    assert offences == []
+
+
+@pytest.mark.parametrize("package", [p for p in (*CORE, "ui") if p != "cli"])
+def test_the_core_and_the_ui_never_import_the_api(package: str) -> None:
+    banned = {"api"} if package == "ui" else {"api", *WEB_PACKAGES}
+    offences = [
+        f"{where(path, line)} imports {module}"
+        for path in python_files(package)
+        for line, module, _ in imports(path)
+        if module.split(".")[0] in banned
+    ]
     assert offences == []
 
 

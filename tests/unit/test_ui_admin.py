@@ -42,7 +42,9 @@ def admin_details(services: AuthServices) -> list[str]:
 
 
 # -- access to the pages -------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["admin_users", "admin_access", "admin_audit", "knowledge"])
+@pytest.mark.parametrize(
+    "name", ["admin_users", "admin_access", "admin_audit", "knowledge", "admin_monitoring"]
+)
 def test_admin_pages_stop_for_other_roles_and_strangers(auth: AuthServices, name: str) -> None:
     at = open_page(name, username="ana", role="analyst")
     assert texts(at.error) == ["Your role can't open this page."]
@@ -248,3 +250,15 @@ def test_every_kind_of_deleted_data_has_a_line_in_both_languages() -> None:
         catalogue = (locales / language / "LC_MESSAGES" / "admin.po").read_text(encoding="utf-8")
         for kind in KINDS:
             assert f'msgid "admin.users.delete.item.{kind}"' in catalogue, (language, kind)
+
+
+def test_audit_page_shows_and_filters_the_door_a_run_came_through(auth: AuthServices) -> None:
+    auth.audit.record_sql("ana", "Sales", "SELECT 1", 1, audit.OK, 0.1, source="tile")
+    auth.audit.record_sql("bob", "How many?", "SELECT 2", 1, audit.OK, 0.1, source="api")
+    auth.audit.record_login("ana", audit.LOGIN_SUCCESS)
+    at = open_page("admin_audit")
+    assert not at.exception
+    shown = at.dataframe[0].value
+    assert list(shown["Source"].fillna("")) == ["", "HTTP API", "Dashboard tile"]
+    at.selectbox[2].select("api").run()
+    assert list(at.dataframe[0].value["User"]) == ["bob"]

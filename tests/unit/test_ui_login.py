@@ -157,14 +157,16 @@ def test_an_unknown_username_is_locked_like_a_real_one(auth: AuthServices) -> No
                 "chat",
                 "dashboards",
                 "examples",
+                "api_tokens",
                 "admin_users",
                 "admin_access",
                 "admin_audit",
                 "admin_knowledge",
+                "admin_monitoring",
             },
         ),
-        ("mia", {"chat", "dashboards"}),
-        ("ana", {"chat", "examples"}),
+        ("mia", {"chat", "dashboards", "api_tokens"}),
+        ("ana", {"chat", "examples", "api_tokens"}),
     ],
 )
 def test_login_shows_the_roles_navigation_and_sidebar(
@@ -227,7 +229,7 @@ def test_a_role_change_applies_on_the_next_run(auth: AuthServices) -> None:
     auth.users.set_role("ana", "manager")
     at.run()
     assert at.session_state["roles"] == ["manager"]
-    assert openable_pages(at) == {"chat", "dashboards"}
+    assert openable_pages(at) == {"chat", "dashboards", "api_tokens"}
 
 
 def test_without_an_admin_the_login_page_says_how_to_create_one(ui_env: str) -> None:

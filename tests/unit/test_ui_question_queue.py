@@ -14,8 +14,10 @@ from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, Stop
 
 from auth.audit import AuditFilter
 from auth.services import AuthServices
+from backend.conversations import ConversationStore
 from backend.pipeline import Engine
 from tests.support.apptest import open_page, page_services
+from tests.support.runs import recorded_runs
 from ui.components.conversations import CURRENT_KEY
 from ui.components.question_queue import QUEUE_KEY, Pending
 from ui.components.uninterrupted import Uninterrupted
@@ -48,6 +50,10 @@ def test_a_question_is_stored_audited_and_the_input_is_on_again(auth: AuthServic
     conversation = at.session_state[CURRENT_KEY]
     assert stored_questions(conversation, auth) == ["How many customers are there?"]
     assert "How many customers are there?" in audited_questions(auth)
+    [run] = recorded_runs(auth.engine)  # Ollama is down
+    assert (run["username"], run["source"], run["outcome"]) == ("boss", "page", "model_down")
+    [turn] = ConversationStore(auth.engine).turns("boss", conversation)
+    assert turn.run_id == run["id"]  # what its thumbs up or down will refer to
 
 
 def test_questions_queued_together_are_all_answered_in_order_in_one_conversation(

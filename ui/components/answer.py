@@ -259,7 +259,9 @@ def _actions(turn: ChatTurn, spec: ChartSpec, ctx: AnswerContext) -> None:
         if turn.question and st.button(
             "", icon=":material/thumb_up:", key=f"turn_{turn.id}_up", help=tr("answer.good")
         ):
-            ctx.stores.feedback.thumbs_up(ctx.actor.username, turn.question, sql)
+            ctx.stores.feedback.thumbs_up(
+                ctx.actor.username, turn.question, sql, run_id=turn.run_id
+            )
             st.toast(tr("answer.good.thanks"))
         if turn.question:
             _thumbs_down(turn, sql, ctx)
@@ -273,7 +275,12 @@ def _thumbs_down(turn: ChatTurn, sql: str, ctx: AnswerContext) -> None:
         comment = st.text_input(tr("answer.bad.comment"), key=f"turn_{turn.id}_comment")
         if st.button(tr("answer.bad.send"), key=f"turn_{turn.id}_down"):
             ctx.stores.feedback.thumbs_down(
-                ctx.actor, turn.question, sql, comment, forget=ctx.engine.forget
+                ctx.actor,
+                turn.question,
+                sql,
+                comment,
+                forget=ctx.engine.forget,
+                run_id=turn.run_id,
             )
             st.toast(tr("answer.bad.thanks"))
 

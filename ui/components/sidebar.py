@@ -9,34 +9,18 @@ written in the reader's language when the sidebar is drawn.
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-
 import streamlit as st
 
 from auth import roles
 from auth.services import AuthServices
 from auth.users import User
 from backend.config import Settings
-from backend.errors import KeskinubeError
-from backend.i18n import Message
 from ui.auth_gate import SessionCookie, logout_button
 from ui.components.markdown import escape_markdown, md_message
 from ui.context import get_services, translator
-from wiring.health import check_models, describe_database, ping_database
-
-log = logging.getLogger(__name__)
+from wiring.health import Health
 
 HEALTH_TTL_S = 30
-
-
-@dataclass(frozen=True)
-class Health:
-    """One service's state as the sidebar shows it; text is plain or a catalogue message."""
-
-    name: str | Message
-    ok: bool
-    detail: str | Message
 
 
 def render_sidebar(
@@ -66,7 +50,7 @@ def render_sidebar(
 
 
 def service_health(settings: Settings) -> tuple[Health, ...]:
-    """The cached health of the services named in `settings`."""
+    """The services' health, checked at most every HEALTH_TTL_S seconds per process."""
     return _check_health(
         settings.business_database_url,
         settings.qdrant_url or settings.qdrant_location,
@@ -79,40 +63,5 @@ def service_health(settings: Settings) -> tuple[Health, ...]:
 def _check_health(
     database_url: str, qdrant: str, ollama_url: str, models: tuple[str, ...]
 ) -> tuple[Health, ...]:
-    return (_database(database_url), _qdrant(qdrant), _ollama(ollama_url, models))
-
-
-def _database(url: str) -> Health:
-    name, label = Message.of("sidebar.health.database"), describe_database(url)
-    try:
-        ping_database(get_services().db_engine)
-    except KeskinubeError as exc:
-        return Health(name, False, exc.message or str(exc))
-    except Exception:
-        log.exception("database health check failed")
-        return Health(name, False, Message.of("sidebar.health.unreachable", service=label))
-    return Health(name, True, label)
-
-
-def _qdrant(location: str) -> Health:
-    name = "Qdrant"  # i18n: not prose (a product name)
-    label: str | Message = location
-    if not location.startswith("http"):
-        label = Message.of("sidebar.health.embedded")
-    try:
-        get_services().qdrant.get_collections()
-    except KeskinubeError as exc:
-        return Health(name, False, exc.message or str(exc))
-    except Exception:
-        log.exception("Qdrant health check failed")
-        return Health(name, False, Message.of("sidebar.health.unreachable", service=label))
-    return Health(name, True, label)
-
-
-def _ollama(base_url: str, models: tuple[str, ...]) -> Health:
-    name = "Ollama"  # i18n: not prose (a product name)
-    found = check_models(base_url, models, timeout_s=2.0)
-    if found.ok:
-        return Health(name, True, Message.of("sidebar.health.models_pulled", url=base_url))
-    problem = found.message or Message.of("sidebar.health.not_ready", url=base_url)
-    return Health(name, False, problem)
+    del database_url, qdrant, ollama_url, models  # cache key only: the settings naming them
+    return get_services().health()

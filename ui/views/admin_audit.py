@@ -17,6 +17,7 @@ import streamlit as st
 
 from auth import audit, roles
 from auth.audit import AuditFilter
+from backend.answer_service import SOURCES
 from backend.config import get_settings
 from backend.export import bounded_csv, megabytes
 from ui.components.formats import NA
@@ -39,6 +40,12 @@ def status_label(status: str) -> str:
     return tr(f"admin.audit.status.{status}") if status in audit.STATUSES else status
 
 
+def source_label(source: str | None) -> str | None:
+    if source is None:
+        return None
+    return tr(f"admin.audit.source.{source}") if source in SOURCES else source
+
+
 def number(value: int) -> str:
     """Thousands grouped the reader's way: 12,345 or 12.345."""
     grouped = f"{value:,}"
@@ -48,7 +55,9 @@ def number(value: int) -> str:
 st.title(tr("app.nav.admin_audit"))
 st.caption(tr("admin.audit.caption"))
 
-user_col, event_col, status_col, dates_col, text_col = st.columns([2, 2, 1.5, 2.5, 3])
+user_col, event_col, status_col, source_col, dates_col, text_col = st.columns(
+    [2, 2, 1.5, 1.5, 2.5, 3]
+)
 username = user_col.text_input(
     tr("admin.audit.column.user"), placeholder=tr("admin.audit.user.placeholder")
 )
@@ -61,6 +70,12 @@ status = status_col.selectbox(
     tr("admin.audit.column.status"),
     [ANY, *audit.STATUSES],
     format_func=lambda s: tr("admin.audit.any") if s == ANY else status_label(s),
+)
+sources: list[str] = [ANY, *SOURCES]
+source = source_col.selectbox(
+    tr("admin.audit.column.source"),
+    sources,
+    format_func=lambda s: tr("admin.audit.any") if s == ANY else tr(f"admin.audit.source.{s}"),
 )
 today = datetime.now(UTC).date()
 dates = dates_col.date_input(
@@ -75,6 +90,7 @@ filters = AuditFilter(
     username=username.strip() or None,
     event=None if event == ANY else event,
     status=None if status == ANY else status,
+    source=None if source == ANY else source,
     since=datetime.combine(min(picked), time()) if picked else None,
     until=datetime.combine(max(picked), time()) + timedelta(days=1) if picked else None,
     text=text.strip() or None,
@@ -114,7 +130,18 @@ export_col.download_button(
 if not result.entries:
     st.info(tr("admin.audit.empty"))
 else:
-    columns = ("at", "user", "event", "status", "question", "sql", "rows", "seconds", "detail")
+    columns = (
+        "at",
+        "user",
+        "event",
+        "status",
+        "source",
+        "question",
+        "sql",
+        "rows",
+        "seconds",
+        "detail",
+    )
     headers = {name: tr(f"admin.audit.column.{name}") for name in columns}
     st.dataframe(
         [
@@ -123,6 +150,7 @@ else:
                 headers["user"]: entry.username,
                 headers["event"]: event_label(entry.event),
                 headers["status"]: status_label(entry.status),
+                headers["source"]: source_label(entry.source),
                 headers["question"]: entry.question,
                 headers["sql"]: entry.sql,
                 headers["rows"]: entry.row_count,

@@ -15,6 +15,7 @@ import streamlit as st
 
 from auth import roles
 from auth.admin import AdminActions
+from auth.user_data import KEPT as KEPT_KINDS
 from auth.user_data import KINDS as DELETED_KINDS
 from backend.errors import KeskinubeError
 from backend.i18n import LANGUAGES, language_name
@@ -27,7 +28,6 @@ log = logging.getLogger(__name__)
 FLASH_KEY = "admin_users_flash"
 FORM_KEY = "admin_users_form_round"
 LANGUAGE_CHOICES: tuple[str | None, ...] = (None, *LANGUAGES)  # None: the app's default
-KEPT_KINDS = frozenset({"examples_kept", "audit_rows"})  # kept (unlinked), not deleted
 
 admin = require_page(roles.PAGE_ADMIN_USERS)
 auth = get_auth()

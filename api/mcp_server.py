@@ -1,0 +1,230 @@
+"""The MCP endpoint: `ask` and `search_schema` as tools for AI assistants (the `mcp` SDK).
+
+`build_mcp` returns an ASGI app that speaks MCP's streamable HTTP transport at `path`.
+Every HTTP request must carry a personal API token (`Authorization: Bearer kk_…`); the
+SDK's bearer middleware asks `TokenStore.authenticate` on each request, so a revoked or
+expired token, or a disabled user, is refused at once: 401, the same bytes whatever was
+wrong. A tool then answers as the token's user — role, table and column rules, row
+filters (`PolicyStore.actor_for`, read afresh per call) — through the one
+`AnswerService`, audited with the source "mcp".
+
+The transport is stateless: each request stands alone, so several API processes can
+serve one client and a token check is never skipped for a session opened earlier.
+
+Hosting it in the FastAPI app (a route, not a `Mount`: a mount only matches `/mcp/…`, and
+clients are pointed at `/mcp`), with its lifespan entered in the app's own::
+
+    mcp_app = build_mcp(answers, tokens, auth.policies.actor_for)
+    app.router.routes.append(Route("/mcp", endpoint=mcp_app))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with mcp_app.router.lifespan_context(mcp_app):
+            yield
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Protocol
+
+import anyio.to_thread
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+from mcp.server.auth.provider import AccessToken
+from mcp.server.auth.settings import AuthSettings
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import Field, PrivateAttr
+from starlette.applications import Starlette
+
+from api.mcp_results import AskResult, SchemaResult, ask_result, error_result, schema_result
+from auth.users import User
+from backend.answer_service import AnswerService
+from backend.domain import Actor
+from backend.errors import KeskinubeError
+from backend.i18n import normalise_language
+
+MCP_PATH = "/mcp"
+MAX_ROWS = 50  # rows of an answer in a tool result: enough to read, small for a model's context
+QUESTION_LIMIT = 2000
+INSTRUCTIONS = (
+    "Keskinube answers questions about the company's database. Ask in plain language with "
+    "`ask`: you get the SQL it ran, the first rows, a summary and what the SQL does. Use "
+    "`search_schema` to find which tables and columns you may read. Every answer follows "
+    "the access rules of the person whose token you use."
+)
+# Required by the SDK's auth settings, which also describe OAuth servers; this endpoint
+# serves no OAuth routes and no resource metadata (Keskinube issues its own tokens), so
+# the URL is never published or used.
+_NO_ISSUER = "http://localhost"
+
+Answers = AnswerService | Callable[[], AnswerService]
+
+
+class TokenUsers(Protocol):
+    """Who a token belongs to (`auth.tokens.TokenStore`)."""
+
+    def authenticate(self, secret: str | None) -> User | None: ...
+
+
+class ActorFor(Protocol):
+    """The engine's view of a user (`auth.policies.PolicyStore.actor_for`)."""
+
+    def __call__(self, user: User, *, default_language: str | None = None) -> Actor: ...
+
+
+class _Caller(AccessToken):
+    """An accepted token and the user it acts as (kept out of every dump and repr)."""
+
+    _user: User | None = PrivateAttr(default=None)
+
+    @classmethod
+    def of(cls, secret: str, user: User) -> _Caller:
+        # The username is the SDK's client identity: what it logs and compares.
+        caller = cls(token=secret, client_id=user.username, subject=user.username, scopes=[])
+        caller._user = user
+        return caller
+
+    @property
+    def user(self) -> User:
+        assert self._user is not None  # set by `of`, the only constructor used
+        return self._user
+
+
+class _TokenVerifier:
+    """The SDK's `TokenVerifier` on Keskinube's API tokens."""
+
+    def __init__(self, tokens: TokenUsers) -> None:
+        self.tokens = tokens
+
+    async def verify_token(self, token: str) -> AccessToken | None:
+        user = await anyio.to_thread.run_sync(self.tokens.authenticate, token)
+        return None if user is None else _Caller.of(token, user)
+
+
+class _Tools:
+    """The tools; each call answers as the user of its own request's token. The SDK runs
+    them in worker threads, so the blocking answer service never stalls the event loop."""
+
+    def __init__(self, answers: Answers, actor_for: ActorFor, *, max_rows: int) -> None:
+        self._answers = answers if callable(answers) else (lambda: answers)
+        self.actor_for = actor_for
+        self.max_rows = max_rows
+
+    def ask(
+        self,
+        question: Annotated[
+            str,
+            Field(
+                min_length=1,
+                max_length=QUESTION_LIMIT,
+                description="The question, in plain language (English or Spanish).",
+            ),
+        ],
+        ctx: Context,
+    ) -> Annotated[CallToolResult, AskResult]:
+        """Answer a question about the company's database: the SQL that ran, the first
+        rows, a one-sentence summary and what the SQL does, under the caller's access
+        rules. Each call is audited."""
+        actor = self._actor(ctx)
+        try:
+            reply = self._answers().ask(actor, question, source="mcp", keep=False)
+        except KeskinubeError as error:
+            return error_result(error.render(actor.language))
+        return ask_result(reply, actor.language, max_rows=self.max_rows)
+
+    def search_schema(
+        self,
+        query: Annotated[
+            str,
+            Field(
+                min_length=1,
+                max_length=QUESTION_LIMIT,
+                description="What to look for: a topic, a question, table or column words.",
+            ),
+        ],
+        ctx: Context,
+        k: Annotated[int, Field(ge=1, le=20, description="How many tables at most.")] = 5,
+    ) -> Annotated[CallToolResult, SchemaResult]:
+        """The tables the caller may read that best match `query`, with their
+        descriptions and the columns the caller may see."""
+        actor = self._actor(ctx)
+        try:
+            service = self._answers()
+            retrieval = service.search_schema(actor, query, k=k)
+            tables = service.engine.tables()
+        except KeskinubeError as error:
+            return error_result(error.render(actor.language))
+        return schema_result(query, retrieval, tables, actor.policy, actor.language)
+
+    def _actor(self, ctx: Context) -> Actor:
+        """The token's user as the engine sees them, read now (role and rules included).
+
+        The language is the user's own, else the request's Accept-Language."""
+        request: Any = ctx.request_context.request
+        scope = getattr(request, "scope", {})
+        auth = scope.get("user")
+        if not isinstance(auth, AuthenticatedUser) or not isinstance(auth.access_token, _Caller):
+            # The bearer middleware refuses such a request before any tool runs.
+            raise RuntimeError("MCP tool called without an accepted token")
+        headers = getattr(request, "headers", {})
+        language = preferred_language(headers.get("accept-language"))
+        return self.actor_for(auth.access_token.user, default_language=language)
+
+
+def build_mcp(
+    answers: Answers,
+    tokens: TokenUsers,
+    actor_for: ActorFor,
+    *,
+    path: str = MCP_PATH,
+    max_rows: int = MAX_ROWS,
+    transport_security: TransportSecuritySettings | None = None,
+) -> Starlette:
+    """The MCP endpoint at `path` as an ASGI app (see the module docstring to host it).
+
+    `answers` is the answer service, or a function returning it (built lazily);
+    `tokens` checks bearer tokens; `actor_for` turns their user into an `Actor`.
+    `transport_security` checks Host/Origin headers; none by default, since a request
+    without a token is refused anyway (a page that rebinds a name to this server has
+    no token to send).
+    """
+    server: MCPServer[Any] = MCPServer(
+        "keskinube",
+        title="Keskinube",
+        instructions=INSTRUCTIONS,
+        token_verifier=_TokenVerifier(tokens),
+        auth=AuthSettings(issuer_url=_NO_ISSUER, resource_server_url=None),
+    )
+    tools = _Tools(answers, actor_for, max_rows=max_rows)
+    read_only = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+    server.add_tool(tools.ask, name="ask", title="Ask the database", annotations=read_only)
+    server.add_tool(
+        tools.search_schema, name="search_schema", title="Search the schema", annotations=read_only
+    )
+    return server.streamable_http_app(
+        streamable_http_path=path,
+        stateless_http=True,
+        transport_security=transport_security
+        or TransportSecuritySettings(enable_dns_rebinding_protection=False),
+    )
+
+
+def preferred_language(header: str | None) -> str | None:
+    """The language Keskinube speaks that an Accept-Language header prefers most."""
+    ranked = []
+    for position, part in enumerate((header or "").split(",")):
+        tag, *params = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        language = normalise_language(tag)
+        if language is not None and quality > 0:
+            ranked.append((-quality, position, language))
+    return min(ranked)[2] if ranked else None
