@@ -1,11 +1,11 @@
-"""`create_app`: the FastAPI application of the HTTP API.
+"""`create_app`: the FastAPI application of the HTTP API, with the MCP endpoint at /mcp.
 
 Given `ApiServices` (the CLI builds them before starting uvicorn, tests around their own
 objects), it serves with those, and closes them at shutdown with `close_services` (the
 CLI's: uvicorn ends the process with the signal that stopped it, so no code after it
-would run); given only `Settings` (or nothing: `get_settings()`), it builds them at
-start-up and closes them at shutdown. Either way they are built once per process and
-shared by every request.
+would run); given only `Settings` (or nothing: `get_settings()`), it builds them at once
+and closes them at shutdown. Either way they are built once per process and shared by
+every request, of the HTTP API and of the MCP endpoint (`api.mcp_server`) alike.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.routing import Route
 
 from api.errors import install_error_handlers
 from api.json_response import ApiJSONResponse
+from api.mcp_server import MCP_PATH, build_mcp
 from api.routes import answers, conversations, exports, health, schema
 from api.services import ApiServices, open_api_services
 from backend.config import Settings, get_settings
@@ -30,6 +32,9 @@ chart, summary), under the same access rules, audited the same way.
 create`); it acts as you — your role, table and column rules, row filters — until it
 expires or is revoked. A missing, unknown, revoked or expired token, or a disabled
 account, is `401 {"error": {"code": "unauthorized"}}`, with no more detail.
+
+**MCP.** AI assistants reach the tools `ask` and `search_schema` at `/mcp` (streamable
+HTTP), with the same tokens and the same rules.
 
 **Rate limit.** Each token may make `API_RATE_LIMIT` requests (a moving window); past it,
 `429` with `Retry-After` (seconds).
@@ -47,24 +52,21 @@ def create_app(
     services: ApiServices | None = None,
     close_services: bool = False,
 ) -> FastAPI:
-    """The API on `services`, or on services built from `settings` at start-up."""
+    """The API on `services`, or on services built now from `settings`."""
+    if services is None:
+        services, close_services = open_api_services(settings or get_settings()), True
+    served = services
+    mcp_app = build_mcp(served.answers, served.tokens, served.auth.policies.actor_for)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if services is not None:
-            app.state.api = services
-            try:
-                yield
-            finally:
-                if close_services:
-                    services.close()
-            return
-        built = open_api_services(settings or get_settings())
-        app.state.api = built
+        app.state.api = served
         try:
-            yield
+            async with mcp_app.router.lifespan_context(mcp_app):
+                yield
         finally:
-            built.close()
+            if close_services:
+                served.close()
 
     app = FastAPI(
         title="Keskinube API",
@@ -73,9 +75,10 @@ def create_app(
         lifespan=lifespan,
         default_response_class=ApiJSONResponse,
     )
-    chosen = services.settings if services is not None else settings
-    app.state.default_language = chosen.language if chosen is not None else None
+    app.state.default_language = served.settings.language
     install_error_handlers(app)
     for module in (answers, exports, conversations, schema, health):
         app.include_router(module.router)
+    # A route, not a mount: a mount matches only `/mcp/…`, and clients are given `/mcp`.
+    app.router.routes.append(Route(MCP_PATH, endpoint=mcp_app))
     return app

@@ -13,12 +13,14 @@ import io
 import json
 from collections.abc import Iterator
 
+import anyio
 import httpx
 import pytest
 
 from backend.i18n import t
 from testkit.scripted_ollama import when
 from tests.support.api_fixtures import ApiStack
+from tests.support.mcp_host import mcp_client
 
 pytestmark = pytest.mark.mariadb
 
@@ -228,3 +230,16 @@ def test_the_docs_describe_the_token_scheme(api: ApiStack) -> None:
     for path in ("/v1/ask", "/v1/ask/stream", "/v1/sql", "/v1/export"):
         assert schema["paths"][path]["post"]["security"] == [{"token": []}]
     assert "security" not in schema["paths"]["/v1/health"]["get"]
+
+
+def test_the_mcp_endpoint_is_served_beside_the_api_with_the_same_tokens(api: ApiStack) -> None:
+    async def search(token: str | None) -> object:
+        async with mcp_client(f"{api.url}/mcp", token) as client:
+            return await client.call_tool("search_schema", {"query": "order amounts"})
+
+    found = anyio.run(search, api.token())
+    assert not found.is_error
+    assert "orders" in json.dumps(found.structured_content)
+    with api.client() as client:
+        refused = client.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
+    assert refused.status_code == 401

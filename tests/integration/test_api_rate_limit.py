@@ -18,7 +18,7 @@ from api.services import api_services
 from backend.i18n import t
 from testkit.scripted_ollama import ScriptedOllama
 from tests.support.api_fixtures import ApiStack, api_stack
-from tests.support.api_server import serving
+from tests.support.mcp_host import serving
 
 pytestmark = pytest.mark.mariadb
 

@@ -26,8 +26,8 @@ from api.services import ApiServices, api_services
 from auth.passwords import PasswordHasher
 from auth.services import AuthServices, open_auth
 from testkit.scripted_ollama import ScriptedOllama
-from tests.support.api_server import serving
 from tests.support.mariadb import scratch_database
+from tests.support.mcp_host import serving
 from tests.support.services import scripted_services
 from wiring.services import Services
 
