@@ -12,13 +12,15 @@ from sqlalchemy.pool import StaticPool
 def create_app_engine(url: str, **kwargs: Any) -> sa.Engine:
     """An engine for the app database; creates the folder of a SQLite file if needed.
 
-    SQLite connections may be used from Streamlit's script threads; an in-memory SQLite
-    database is shared by every connection of the engine.
+    SQLite connections may be used from Streamlit's script threads and the API's request
+    threads; an in-memory SQLite database is shared by every connection of the engine.
     """
     parsed = sa.make_url(url)
     options: dict[str, Any] = {"pool_pre_ping": True}
     if parsed.get_backend_name() == "sqlite":
-        options["connect_args"] = {"check_same_thread": False}
+        # A writer waits up to 30 s for another's transaction: sqlite3's 5 s ran out when
+        # many threads of one process write at once (the HTTP API under load).
+        options["connect_args"] = {"check_same_thread": False, "timeout": 30}
         database = parsed.database or ""
         if database in {"", ":memory:"}:
             options["poolclass"] = StaticPool

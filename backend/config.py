@@ -23,6 +23,10 @@ from backend.errors import SettingsError
 # Keys that appear in docs and examples: never acceptable as a production secret.
 SAMPLE_COOKIE_KEYS = frozenset({"", "change-me", "changeme", "secret", "dev-only-cookie-key"})
 MIN_COOKIE_KEY_LENGTH = 32
+# The `limits` storages whose client the requirements install (redis-py).
+RATE_LIMIT_STORAGES = frozenset(
+    {"memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster"}
+)
 
 
 class LocaleSettings(BaseSettings):
@@ -256,6 +260,17 @@ class Settings(LocaleSettings):
         description="User that `keskinube ask` answers as (their role, access rules and row "
         "filters; audited), unless `--user` names one; unset: ADMIN_USERNAME.",
     )
+    api_rate_limit: str = Field(
+        "60/minute",
+        description="Requests one API token may make (moving window), in the `limits` "
+        "notation: `60/minute`, `1000/hour`, `10/second;500/hour`. Beyond it the HTTP API "
+        "answers 429 with Retry-After.",
+    )
+    api_rate_limit_storage: str = Field(
+        "memory://",
+        description="Where the API's rate-limit counters live: `memory://` (one API "
+        "process) or `redis://host:6379` so that several API processes share one limit.",
+    )
     mlflow_tracking_uri: str | None = Field(
         None,
         description="MLflow tracking store that `keskinube eval` logs each run to (MLflow's "
@@ -283,6 +298,24 @@ class Settings(LocaleSettings):
                     ipaddress.ip_network(item.strip(), strict=False)
                 except ValueError:
                     raise ValueError(f"{item.strip()!r} is not an IP address or network") from None
+        return value
+
+    @field_validator("api_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        import limits  # only this setting needs it
+
+        try:
+            limits.parse_many(value)
+        except ValueError:
+            raise ValueError("not a rate limit such as 60/minute or 10/second;500/hour") from None
+        return value
+
+    @field_validator("api_rate_limit_storage")
+    @classmethod
+    def _rate_limit_storage(cls, value: str) -> str:
+        if urlsplit(value).scheme not in RATE_LIMIT_STORAGES:
+            raise ValueError("must be memory:// or a storage URL such as redis://host:6379")
         return value
 
     @field_validator("ollama_base_url", "qdrant_url")

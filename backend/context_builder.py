@@ -22,7 +22,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from backend.context_policy import visible_examples, visible_notes
+from backend.context_policy import visible_notes
 from backend.domain import AccessPolicy, Actor, Example, Retrieval, ScoredTable, Turn
 from backend.engine_config import EngineConfig
 from backend.errors import KeskinubeError
@@ -175,10 +175,7 @@ class ContextBuilder:
         return None
 
     def _allowed(self, examples: list[Example], policy: AccessPolicy) -> list[Example]:
-        view = self.schema()
-        return visible_examples(
-            examples, policy, list(view.tables), known=view.known, dialect=self.dialect
-        )
+        return self.schema().visible_examples(examples, policy, self.dialect)
 
 
 def _whole_schema(view: SchemaView, policy: AccessPolicy) -> tuple[Retrieval, list[str]]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 
-from backend.domain import AccessPolicy, TableDoc
+from backend.context_policy import visible_examples
+from backend.domain import AccessPolicy, Example, TableDoc
 from backend.join_paths import Graph, expand_join_paths, fk_graph, restrict
 from backend.prompts import estimate_tokens
 from backend.schema_budget import Block, SchemaFit, fit_schema
@@ -21,6 +22,7 @@ from backend.schema_render import question_columns, render_table
 from backend.sql_guard import KnownTables
 
 _MAX_POLICIES = 64  # distinct access policies remembered (one per role, in practice)
+_MAX_EXAMPLE_SETS = 1024  # (examples, policy) verdicts remembered
 
 
 class SchemaView:
@@ -36,6 +38,7 @@ class SchemaView:
         self._visible: dict[AccessPolicy, tuple[dict[str, TableDoc], Graph]] = {}
         self._blocks: dict[tuple[str, AccessPolicy, bool], Block] = {}
         self._fits_whole: dict[tuple[AccessPolicy, int], bool] = {}
+        self._examples: dict[tuple[tuple[Example, ...], AccessPolicy, str], list[Example]] = {}
 
     def visible(self, policy: AccessPolicy) -> dict[str, TableDoc]:
         """The tables `policy` may read, by name."""
@@ -70,6 +73,23 @@ class SchemaView:
                     self._blocks.clear()
                 self._blocks[key] = found
         return found
+
+    def visible_examples(
+        self, examples: Sequence[Example], policy: AccessPolicy, dialect: str
+    ) -> list[Example]:
+        """The `examples` a prompt for `policy` may carry (`context_policy`), worked out once
+        per list of examples and policy: the guard checks each example's SQL (a few ms
+        each), too slow to repeat for every question of a role with rules."""
+        key = (tuple(examples), policy, dialect)
+        found = self._examples.get(key)
+        if found is None:
+            tables = list(self.tables)
+            found = visible_examples(examples, policy, tables, known=self.known, dialect=dialect)
+            with self._lock:
+                if len(self._examples) >= _MAX_EXAMPLE_SETS:
+                    self._examples.clear()
+                self._examples[key] = found
+        return list(found)
 
     def fit(
         self, ranked: Sequence[str], policy: AccessPolicy, *, question: str, budget_tokens: int

@@ -23,6 +23,7 @@ BENCHMARKS = {
     "accuracy": "real model: Spider sample + demo golden set, ours vs LangChain, strict and fair",
     "sql_validate": "schema check on gold SQL: false alarms, repairs, overhead (needs MariaDB)",
     "first_answer": "real model: seconds to the first answer after a start, cold and warmed",
+    "api_load": "HTTP API, scripted model: 20 clients for 60 s, errors, p50/p95 overhead",
 }
 
 

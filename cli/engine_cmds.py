@@ -130,6 +130,7 @@ def _index(args: argparse.Namespace) -> int:
 
 def _ask(args: argparse.Namespace) -> int:
     from auth.startup import open_app_auth
+    from backend.answer_json import answer_to_json
     from wiring.services import answer_service
 
     with _services(args) as services:
@@ -163,42 +164,6 @@ def _named_actor(auth: AuthServices, username: str | None) -> Actor:
     if user is None or not user.active:
         raise KeskinubeError(Message.of("cli.ask.unknown_user", username=username))
     return auth.policies.actor_for(user, default_language=cli_language())
-
-
-def answer_to_json(answer: Answer, *, explanation: str | None = None) -> dict[str, Any]:
-    """A JSON-ready view of an Answer (rows capped to keep output readable)."""
-    frame = answer.result.frame if answer.result is not None else None
-    return {
-        "question": answer.question,
-        "ok": answer.ok,
-        "error": answer.error,
-        "sql": answer.sql,
-        "explanation": explanation,
-        "cached": answer.cached,
-        "columns": list(frame.columns) if frame is not None else [],
-        "rows": frame.head(50).astype(object).where(frame.notna(), None).values.tolist()
-        if frame is not None
-        else [],
-        "row_count": answer.result.row_count if answer.result else 0,
-        "truncated": answer.result.truncated if answer.result else False,
-        "retrieval": None
-        if answer.retrieval is None
-        else {
-            "mode": answer.retrieval.mode,
-            "tables": [t.name for t in answer.retrieval.tables],
-            "added_for_joins": list(answer.retrieval.added_for_joins),
-            "warning": answer.retrieval.warning,
-        },
-        "attempts": [
-            {"sql": a.sql, "error": a.error, "stage": a.stage, "candidate": a.candidate}
-            for a in answer.attempts
-        ],
-        # (queries returning the shown result, queries in the vote) when candidates were drawn.
-        "agreement": None if answer.agreement is None else list(answer.agreement),
-        "timings": {k: round(v, 4) for k, v in answer.timings.items()},
-        "prompt_tokens": answer.prompt_tokens,
-        "completion_tokens": answer.completion_tokens,
-    }
 
 
 def _print_answer(answer: Answer, explained: Message | None = None) -> None:

@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.support.auth_fixtures",
     "tests.support.fixtures_ollama",
     "tests.support.fixtures_browser",
+    "tests.support.api_fixtures",
 ]
 
 

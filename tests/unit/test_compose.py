@@ -32,6 +32,18 @@ def test_compose_defines_the_services_in_order(compose: dict[str, Any]) -> None:
         assert "healthcheck" in services[name], name
 
 
+def test_the_api_runs_beside_the_app_from_the_same_image(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    api, app = services["api"], services["app"]
+    assert api["build"] == app["build"]
+    assert [*api["entrypoint"], *api["command"]][:2] == ["keskinube", "api"]
+    assert api["environment"]["QDRANT_URL"], "embedded Qdrant is one process at a time"
+    assert api["depends_on"] == app["depends_on"]
+    assert "/v1/health" in " ".join(api["healthcheck"]["test"])
+    for name in ("DATABASE_URL", "APP_DATABASE_URL", "KESKINUBE_ENV"):
+        assert api["environment"][name] == app["environment"][name]
+
+
 def test_compose_pulls_both_models(compose: dict[str, Any]) -> None:
     pull = compose["services"]["ollama-pull"]
     command = " ".join(pull["entrypoint"])

@@ -13,7 +13,7 @@ from backend.errors import SettingsError
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
-PRODUCT_PACKAGES = ("appdb", "auth", "backend", "cli", "ui", "vectorstore", "wiring")
+PRODUCT_PACKAGES = ("api", "appdb", "auth", "backend", "cli", "ui", "vectorstore", "wiring")
 ENVIRONMENT_READS = {"environ", "environb", "getenv", "getenvb"}
 
 

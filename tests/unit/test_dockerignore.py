@@ -95,7 +95,7 @@ def _tracked(*folders: str) -> list[str]:
 
 
 def test_everything_the_app_runs_is_in_the_context() -> None:
-    needed = _tracked("appdb", "backend", "vectorstore", "auth", "wiring", "cli", "ui")
+    needed = _tracked("appdb", "backend", "vectorstore", "auth", "wiring", "cli", "ui", "api")
     needed += ["README.md", "pyproject.toml", "requirements.txt", ".streamlit/config.toml"]
     assert len(needed) > 50
     missing = [path for path in needed if not in_context(path)]

@@ -28,11 +28,12 @@ from backend.i18n import Translator, t
 from backend.knowledge import Knowledge
 from backend.people_errors import for_people
 from backend.pipeline import Engine
+from backend.result_view import result_hints
 from backend.rule_notes import row_notice
 from backend.sql_same import same_query
 from backend.summary import summarise
 from ui.components.audited import audit_warnings, show_later
-from ui.components.charts import chart_switcher, render_chart, render_table, result_hints
+from ui.components.charts import chart_switcher, render_chart, render_table
 from ui.components.conversations import answers, run_own_sql
 from ui.components.formats import format_number
 from ui.components.markdown import escape_markdown, md_error, md_message, md_t

@@ -8,7 +8,6 @@ the page, in the reader's language. Figures are built from data, never from code
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -30,16 +29,10 @@ from backend.charts.columns import profile
 from backend.charts.plotly_locale import plotly_config
 from backend.dashboards import access_key
 from backend.domain import Actor
-from backend.errors import KeskinubeError
 from backend.i18n import Message, Translator
-from backend.knowledge import Knowledge
-from backend.pipeline import Engine
-from backend.result_columns import column_hints
 from ui.components.audited import audit_warnings, show_later
 from ui.components.formats import NA, styled
 from ui.components.markdown import escape_markdown
-
-log = logging.getLogger(__name__)
 
 # The chart-type switcher's names, as catalogue keys (chat.po).
 KIND_KEYS = {
@@ -70,33 +63,6 @@ def spec_label(spec: ChartSpec, tr: Translator, hints: ColumnHints = NO_HINTS) -
     if not spec.color:
         return label
     return tr("answer.chart.axes.split", chart=label, color=hints.word(spec.color, language))
-
-
-def result_hints(
-    sql: str,
-    columns: list[str],
-    *,
-    engine: Engine,
-    knowledge: Knowledge,
-    language: str,
-    include_drafts: bool,
-) -> ColumnHints:
-    """What `sql` and the schema's knowledge say about its result's `columns` (money,
-    means, labels in `language`); none when the schema can't be read."""
-    try:
-        tables = engine.tables()
-    except KeskinubeError as exc:
-        log.info("no column hints: %s", exc)
-        return NO_HINTS
-    return column_hints(
-        sql,
-        columns,
-        dialect=engine.runner.dialect,
-        tables=tables,
-        knowledge=knowledge,
-        language=language,
-        include_drafts=include_drafts,
-    )
 
 
 def render_chart(

@@ -20,7 +20,8 @@ from backend.charts.options import fits
 from backend.config import get_settings
 from backend.dashboards import DashboardStore, Tile
 from backend.errors import KeskinubeError
-from ui.components.charts import TILE_TTL_S, render_chart, render_table, result_hints, run_tile
+from backend.result_view import result_hints
+from ui.components.charts import TILE_TTL_S, render_chart, render_table, run_tile
 from ui.components.conversations import answers, app_stores
 from ui.components.formats import format_when
 from ui.components.markdown import escape_markdown, md_error, md_message
