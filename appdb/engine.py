@@ -27,4 +27,20 @@ def create_app_engine(url: str, **kwargs: Any) -> sa.Engine:
         elif not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     options.update(kwargs)
-    return sa.create_engine(parsed, **options)
+    engine = sa.create_engine(parsed, **options)
+    if parsed.get_backend_name() == "sqlite" and (parsed.database or ":memory:") != ":memory:":
+        sa.event.listen(engine, "connect", _sqlite_wal)
+    return engine
+
+
+def _sqlite_wal(connection: Any, _record: Any) -> None:
+    """Write-ahead logging: readers never wait for a writer, and a commit costs one write
+    of the log, synced at checkpoints (`synchronous=NORMAL`, still safe against a crash of
+    the app; only a power cut may lose the last commits). Every answer commits an audit
+    row, a conversation turn and a run record, so this is most of what SQLite costs."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()

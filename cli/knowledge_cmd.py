@@ -30,6 +30,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     draft = sub.add_parser("draft", help="have the local model describe new or changed tables")
     _add_db(draft)
     draft.add_argument("--max-tables", type=int, help="most tables (model calls) this run")
+    draft.add_argument(
+        "--table",
+        action="append",
+        metavar="NAME",
+        help="draft only this table (repeat for more); default: every new or changed table",
+    )
     draft.set_defaults(handler=_draft)
 
     export = sub.add_parser("export", help="write the knowledge as YAML")
@@ -74,6 +80,7 @@ def _draft(args: argparse.Namespace) -> int:
             services,
             knowledge_model(settings),
             max_tables=args.max_tables or settings.knowledge_draft_max_tables,
+            only=args.table,
             on_progress=lambda p: print(_progress_line(p), flush=True),
         )
     finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -216,10 +216,12 @@ def draft_and_index(
     model: ChatModel,
     *,
     max_tables: int,
+    only: Collection[str] | None = None,
     on_progress: Callable[[DraftProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> DraftReport:
-    """Draft knowledge for the indexed tables that need it, then re-index what changed."""
+    """Draft knowledge for the indexed tables that need it (those named in `only`, when
+    given), then re-index what changed."""
     upgrade(services.knowledge.engine)
     tables = [strip_knowledge(t) for t in services.engine.tables().values()]
     report = draft_knowledge(
@@ -227,6 +229,7 @@ def draft_and_index(
         services.knowledge,
         model,
         max_tables=max_tables,
+        only=only,
         on_progress=on_progress,
         should_stop=should_stop,
     )

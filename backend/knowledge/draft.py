@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -173,14 +173,19 @@ def draft_knowledge(
     model: ChatModel,
     *,
     max_tables: int,
+    only: Collection[str] | None = None,
     on_progress: Callable[[DraftProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> DraftReport:
-    """Draft the tables that need it, at most `max_tables` model calls, saving each table."""
+    """Draft the tables that need it (of those named in `only`, when given), at most
+    `max_tables` model calls, saving each table."""
     knowledge = store.load()
     report = DraftReport()
     todo = []
+    wanted = None if only is None else {name.lower() for name in only}
     for table in sorted(tables, key=lambda t: t.name):
+        if wanted is not None and table.name.lower() not in wanted:
+            continue
         if needs_draft(table, knowledge):
             todo.append(table)
         else:

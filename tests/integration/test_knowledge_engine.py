@@ -159,6 +159,17 @@ def test_the_call_budget_is_respected_and_the_next_run_resumes(
     assert [p.table for p in seen] == ["ORD_HDR", "ORD_LN"]
 
 
+def test_only_the_tables_named_are_drafted_whatever_their_case(
+    services: Services, scripted_ollama: ScriptedOllama
+) -> None:
+    script(scripted_ollama)
+    model = knowledge_model(services.settings)
+    report = draft_and_index(services, model, max_tables=50, only=["whs_loc", "CUST_MST", "NOPE"])
+    assert report.drafted == ["CUST_MST", "WHS_LOC"] and scripted_ollama.chat_count == 2
+    assert report.left == [] and report.failed == []
+    assert services.knowledge.load().entry("ORD_HDR") is None  # not named: not drafted
+
+
 def test_a_dead_model_stops_the_run_without_raising(
     services: Services, scripted_ollama: ScriptedOllama
 ) -> None:

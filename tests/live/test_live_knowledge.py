@@ -1,11 +1,13 @@
 """Drafted knowledge with the real model: on a schema with cryptic names, questions in
 business words find their tables after drafting where they did not before.
 
-Eleven legacy-style tables (`WHS_LOC`, `RTN_HDR`, `CRR_CD`, ...; no comments) invented
+Eleven legacy-style tables (`WHS_LOC`, `RTN_HDR`, `VND_MST`, ...; no comments) invented
 for this test. Each question avoids the schema's words; hybrid retrieval ranks the tables
 before and after `keskinube knowledge draft`'s code path (the real model writes the
-descriptions and English/Spanish synonyms, which are indexed). Slow: one model call per
-table.
+descriptions and English/Spanish synonyms, which are indexed). One model call per table
+(about 30 s here), so six are drafted (`--table`): the four the questions want and the two
+most likely to compete with them (customers and orders, which every question could
+plausibly be about); the other five stay as cryptic as they came.
 """
 
 from __future__ import annotations
@@ -28,13 +30,12 @@ TOP_K = 3
 QUESTIONS = {
     "which warehouses are in the north-east": "WHS_LOC",
     "how much money did we give back for damaged goods": "RTN_HDR",
-    "which couriers take longest to deliver": "SHP_TRK",
     "how many staff joined the company last year": "EMP_MST",
     "which vendors give us sixty days to pay": "VND_MST",
-    "how much stock is on hand per item": "INV_BAL",
     "¿qué almacenes tenemos?": "WHS_LOC",
     "¿cuántos empleados hay por departamento?": "EMP_MST",
 }
+DRAFTED = {*QUESTIONS.values(), "CUST_MST", "ORD_HDR"}
 
 
 def hits(services: Services) -> dict[str, list[str]]:
@@ -58,13 +59,15 @@ def test_drafted_knowledge_finds_tables_named_in_business_words(
         try:
             index_database(services)
             before = hits(services)
-            report = draft_and_index(services, knowledge_model(settings), max_tables=50)
+            model = knowledge_model(settings)
+            report = draft_and_index(services, model, max_tables=50, only=DRAFTED)
             after = hits(services)
             described = sum(1 for t in services.engine.tables().values() if t.has_knowledge)
         finally:
             services.close()
     assert report.stopped is None, report.stopped
-    assert len(report.drafted) >= 8 and described >= 8, report
+    # One table the model answers badly for may fail; the rest must be described.
+    assert len(report.drafted) >= len(DRAFTED) - 1 and described >= len(DRAFTED) - 1, report
     found_before = {q for q, ranked in before.items() if QUESTIONS[q] in ranked}
     found_after = {q for q, ranked in after.items() if QUESTIONS[q] in ranked}
     detail = "\n".join(f"{q}: {before[q]} -> {after[q]} (want {QUESTIONS[q]})" for q in QUESTIONS)
