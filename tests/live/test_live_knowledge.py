@@ -26,7 +26,9 @@ from wiring.services import (
     knowledge_model,
 )
 
-TOP_K = 3
+# The first table only: among eleven, the top three find most of these tables even with
+# cryptic names (measured), so it is the first place that the knowledge has to win.
+TOP_K = 1
 QUESTIONS = {
     "which warehouses are in the north-east": "WHS_LOC",
     "how much money did we give back for damaged goods": "RTN_HDR",
