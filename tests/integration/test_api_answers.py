@@ -13,14 +13,13 @@ import io
 import json
 from collections.abc import Iterator
 
-import anyio
 import httpx
 import pytest
 
 from backend.i18n import t
 from testkit.scripted_ollama import when
 from tests.support.api_fixtures import ApiStack
-from tests.support.mcp_host import mcp_client
+from tests.support.mcp_host import mcp_client, run_async
 
 pytestmark = pytest.mark.mariadb
 
@@ -237,7 +236,7 @@ def test_the_mcp_endpoint_is_served_beside_the_api_with_the_same_tokens(api: Api
         async with mcp_client(f"{api.url}/mcp", token) as client:
             return await client.call_tool("search_schema", {"query": "order amounts"})
 
-    found = anyio.run(search, api.token())
+    found = run_async(search, api.token())
     assert not found.is_error
     assert "orders" in json.dumps(found.structured_content)
     with api.client() as client:

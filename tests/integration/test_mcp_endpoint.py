@@ -12,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import anyio
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -28,7 +27,7 @@ from auth.tokens import TokenStore
 from backend.i18n import Message, t
 from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.auth_fixtures import GOOD_PASSWORD, ManualClock
-from tests.support.mcp_host import hosted, mcp_client, serving
+from tests.support.mcp_host import hosted, mcp_client, run_async, serving
 from tests.support.runs import recorded_runs
 from tests.support.services import scripted_services
 from wiring.services import answer_service
@@ -112,7 +111,7 @@ def call(url: str, token: str, tool: str, arguments: dict[str, Any], **options: 
         async with mcp_client(url, token, **options) as client:
             return await client.call_tool(tool, arguments)
 
-    return anyio.run(go)
+    return run_async(go)
 
 
 @pytest.mark.parametrize("mode", ["legacy", "auto"])
@@ -121,7 +120,7 @@ def test_the_tools_are_listed_with_their_schemas(endpoint: Endpoint, mode: str) 
         async with mcp_client(endpoint.url, endpoint.ana, mode=mode) as client:
             return await client.list_tools()
 
-    tools = {tool.name: tool for tool in anyio.run(go).tools}
+    tools = {tool.name: tool for tool in run_async(go).tools}
     assert set(tools) == {"ask", "search_schema"}
     assert tools["ask"].input_schema["required"] == ["question"]
     assert set(tools["search_schema"].input_schema["properties"]) == {"query", "k"}
@@ -260,7 +259,7 @@ def test_a_token_revoked_between_calls_is_refused_at_once(endpoint: Endpoint) ->
                 seen.append("refused")
         return seen
 
-    assert anyio.run(go) == ["answered", "refused"]
+    assert run_async(go) == ["answered", "refused"]
     assert [(e.username, e.source) for e in endpoint.runs()] == [("ana", "mcp")]
 
 
@@ -270,7 +269,7 @@ def test_a_client_without_a_token_cannot_connect(endpoint: Endpoint) -> None:
             await client.list_tools()
 
     with pytest.raises(BaseException) as caught:
-        anyio.run(go)
+        run_async(go)
     assert any(isinstance(error, MCPError) for error in leaves(caught.value)), caught.value
 
 

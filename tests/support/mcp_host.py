@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from typing import Any, TypeVar
 
+import anyio
 import httpx2
 import uvicorn
 from fastapi import FastAPI
@@ -18,6 +20,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from tests.support.app_server import free_port
+
+T = TypeVar("T")
 
 
 def hosted(mcp_app: Starlette, path: str = "/mcp") -> FastAPI:
@@ -65,3 +69,24 @@ async def mcp_client(
         Client(streamable_http_client(url, http_client=http), mode=mode) as client,
     ):
         yield client
+
+
+def run_async(function: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """`anyio.run(function, *args)` in a thread of its own, returning or raising what it
+    did: the browser tests' Playwright (sync API) keeps an event loop running on the main
+    thread for the whole session, and a second loop cannot run there."""
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["value"] = anyio.run(function, *args)
+        except BaseException as exc:  # raised again on the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=work, name="test-async-client")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    result: T = outcome["value"]
+    return result
