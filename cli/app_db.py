@@ -6,7 +6,8 @@ head and seeded on opening, like the app does (`auth.services.open_auth`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import argparse
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -25,3 +26,16 @@ def opened_auth(app_db: str | None) -> Iterator[AuthServices]:
         yield services
     finally:
         services.close()
+
+
+def app_db_command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help_text: str,
+    handler: Callable[[argparse.Namespace], int],
+) -> argparse.ArgumentParser:
+    """A subcommand that works on the app database: `--app-db URL`, and its handler."""
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
+    parser.add_argument("--app-db", metavar="URL", help="app database (default: APP_DATABASE_URL)")
+    parser.set_defaults(handler=handler)
+    return parser

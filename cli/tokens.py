@@ -13,11 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from cli.app_db import opened_auth
+from cli.app_db import app_db_command, opened_auth
 from cli.columns import print_columns
 from cli.language import cli_translator
 from cli.users import CLI_ACTOR
@@ -30,30 +29,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     tokens = subparsers.add_parser("tokens", help="manage personal API tokens")
     sub = tokens.add_subparsers(dest="tokens_command", required=True, metavar="COMMAND")
 
-    create = _command(sub, "create", "create a token (prints it once)", _create)
+    create = app_db_command(sub, "create", "create a token (prints it once)", _create)
     create.add_argument("--user", required=True, help="the account the token acts as")
     create.add_argument("--name", required=True, help="what the token is for")
     create.add_argument("--days", type=int, help="days until it expires (default: never)")
 
-    listing = _command(sub, "list", "list tokens (never their secrets)", _list)
+    listing = app_db_command(sub, "list", "list tokens (never their secrets)", _list)
     listing.add_argument("--user", help="only this account's tokens")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
 
-    revoke = _command(sub, "revoke", "revoke a token at once", _revoke)
+    revoke = app_db_command(sub, "revoke", "revoke a token at once", _revoke)
     revoke.add_argument("id", type=int, help="the token's ID (see `tokens list`)")
     revoke.add_argument("--by", required=True, help="who revokes: an admin or the owner")
-
-
-def _command(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser],
-    name: str,
-    help_text: str,
-    handler: Callable[[argparse.Namespace], int],
-) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
-    parser.add_argument("--app-db", metavar="URL", help="app database (default: APP_DATABASE_URL)")
-    parser.set_defaults(handler=handler)
-    return parser
 
 
 def _create(args: argparse.Namespace) -> int:

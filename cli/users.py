@@ -13,13 +13,12 @@ import argparse
 import getpass
 import json
 import sys
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from backend.errors import KeskinubeError
 from backend.i18n.message import Message
-from cli.app_db import opened_auth
+from cli.app_db import app_db_command, opened_auth
 from cli.columns import print_columns
 from cli.language import cli_translator
 
@@ -39,21 +38,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     users = subparsers.add_parser("users", help="manage user accounts in the app database")
     sub = users.add_subparsers(dest="users_command", required=True, metavar="COMMAND")
 
-    admin = _command(sub, "create-admin", "create an admin, prompting for the password", _admin)
+    admin = app_db_command(
+        sub, "create-admin", "create an admin, prompting for the password", _admin
+    )
     admin.add_argument("username", nargs="?", help="asked for when left out")
     _add_profile(admin)
 
-    _command(sub, "list", "list accounts", _list).add_argument(
+    app_db_command(sub, "list", "list accounts", _list).add_argument(
         "--json", action="store_true", help="print a JSON array"
     )
 
-    add = _command(sub, "add", "add an account (prints a generated password once)", _add)
+    add = app_db_command(sub, "add", "add an account (prints a generated password once)", _add)
     add.add_argument("username")
     add.add_argument("--role", required=True, help="admin, manager or analyst")
     _add_profile(add)
     _add_password_stdin(add)
 
-    set_role = _command(sub, "set-role", "change an account's role", _set_role)
+    set_role = app_db_command(sub, "set-role", "change an account's role", _set_role)
     set_role.add_argument("username")
     set_role.add_argument("role", help="admin, manager or analyst")
 
@@ -63,23 +64,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ("delete", "delete an account", _delete),
         ("unlock", "end a login lockout now", _unlock),
     ):
-        _command(sub, name, help_text, handler).add_argument("username")
+        app_db_command(sub, name, help_text, handler).add_argument("username")
 
-    reset = _command(sub, "reset-password", "set a new password (generated unless given)", _reset)
+    reset = app_db_command(
+        sub, "reset-password", "set a new password (generated unless given)", _reset
+    )
     reset.add_argument("username")
     _add_password_stdin(reset)
-
-
-def _command(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser],
-    name: str,
-    help_text: str,
-    handler: Callable[[argparse.Namespace], int],
-) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
-    parser.add_argument("--app-db", metavar="URL", help="app database (default: APP_DATABASE_URL)")
-    parser.set_defaults(handler=handler)
-    return parser
 
 
 def _add_profile(parser: argparse.ArgumentParser) -> None:

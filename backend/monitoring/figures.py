@@ -122,12 +122,16 @@ def versions(conn: sa.Connection, filters: RunFilter) -> pd.DataFrame:
     )
 
 
-def _conditions(filters: RunFilter) -> list[sa.ColumnElement[bool]]:
+def _conditions(
+    filters: RunFilter, at: sa.ColumnElement[Any] | None = None
+) -> list[sa.ColumnElement[bool]]:
+    """The filter's conditions on the runs; the date range on `at` (default: the run's)."""
+    at = runs.at if at is None else at
     conditions: list[sa.ColumnElement[bool]] = []
     if filters.since is not None:
-        conditions.append(runs.at >= to_utc_naive(filters.since))
+        conditions.append(at >= to_utc_naive(filters.since))
     if filters.until is not None:
-        conditions.append(runs.at < to_utc_naive(filters.until))
+        conditions.append(at < to_utc_naive(filters.until))
     if filters.model is not None:
         conditions.append(runs.model == filters.model)
     if filters.prompt_hash is not None:
@@ -168,15 +172,7 @@ def _outcomes(conn: sa.Connection, filters: RunFilter) -> pd.DataFrame:
 def _votes(conn: sa.Connection, filters: RunFilter) -> pd.DataFrame:
     votes = answer_feedback.c
     day = _day(votes.at)
-    conditions: list[sa.ColumnElement[bool]] = []
-    if filters.since is not None:
-        conditions.append(votes.at >= to_utc_naive(filters.since))
-    if filters.until is not None:
-        conditions.append(votes.at < to_utc_naive(filters.until))
-    if filters.model is not None:
-        conditions.append(runs.model == filters.model)
-    if filters.prompt_hash is not None:
-        conditions.append(runs.prompt_hash == filters.prompt_hash)
+    conditions = _conditions(filters, votes.at)
     query = (
         sa.select(day, votes.rating, sa.func.count().label("votes"))
         .select_from(answer_feedback.outerjoin(answer_runs, votes.run_id == runs.id))
