@@ -13,7 +13,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from appdb.migrate import upgrade
+from backend.errors import DatabaseUnavailable
+from backend.i18n.message import Message
 from backend.monitoring.schema_checks import SchemaCheck, SchemaCheckStore
 from backend.periodic import Periodic
 from backend.schema import introspect
@@ -37,8 +41,13 @@ def schema_checks(services: Services) -> SchemaCheckStore:
 def check_schema(
     services: Services, checks: SchemaCheckStore, *, reindexed_by: str | None = None
 ) -> SchemaCheck:
-    """Compare the business database with what is indexed now, and record it."""
-    live = introspect(services.db_engine, sample_values=False)
+    """Compare the business database with what is indexed now, and record it; raises
+    `DatabaseUnavailable` when the business database cannot be read."""
+    try:
+        live = introspect(services.db_engine, sample_values=False)
+    except sa.exc.SQLAlchemyError as error:
+        log.warning("schema check of %s failed: %s", services.database, error)
+        raise DatabaseUnavailable(Message.of("monitoring.schema.failed")) from error
     indexed = services.store.load_tables(services.database)
     check = checks.record(
         services.database,
