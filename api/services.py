@@ -24,6 +24,7 @@ from backend.config import Settings
 from backend.conversations import ConversationStore
 from backend.errors import KeskinubeError
 from backend.knowledge import Knowledge
+from wiring.drift import start_drift_watch
 from wiring.services import Services, answer_service, build_services, index_database, load_knowledge
 from wiring.stores import build_app_stores
 
@@ -125,6 +126,7 @@ def open_api_services(settings: Settings) -> ApiServices:
         index_database(services)
     except KeskinubeError as exc:
         log.warning("start-up indexing failed: %s", exc)
+    start_drift_watch(services)  # stopped by services.close
     built = api_services(settings, services, auth)
     built.closers += [services.close, auth.close]
     return built

@@ -351,6 +351,29 @@ answer_runs = sa.Table(
     sa.Column("prompt_tokens", sa.Integer, nullable=False),
     sa.Column("completion_tokens", sa.Integer, nullable=False),
     sa.Column("cached", sa.Boolean, nullable=False),
+    # Cosine similarity of the question to the nearest indexed table (or column) and
+    # approved example; NULL: not measured (no embeddings). Low: far from the knowledge.
+    sa.Column("similarity", sa.Float, nullable=True),
     sa.Index(None, "at"),
+    sqlite_autoincrement=True,
+)
+
+# One row per state of the business schema against its index, as the drift checks saw it
+# (`backend.monitoring.schema_checks`): a new row when either fingerprint changes, else
+# the last row's `checked_at` moves on. `changes` is empty when both agree.
+schema_checks = sa.Table(
+    "schema_checks",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("database", sa.String(128), nullable=False),
+    sa.Column("at", Timestamp, nullable=False),  # first seen
+    sa.Column("checked_at", Timestamp, nullable=False),  # last seen
+    sa.Column("live_fingerprint", sa.String(16), nullable=False),
+    sa.Column("indexed_fingerprint", sa.String(16), nullable=False),
+    sa.Column("change_count", sa.Integer, nullable=False),
+    sa.Column("changes", LongText, nullable=False),  # JSON list of schema_drift.SchemaChange
+    # Who re-indexed, when this state is what a re-index left.
+    sa.Column("reindexed_by", sa.String(USERNAME_LENGTH), nullable=True),
+    sa.Index(None, "database", "at"),
     sqlite_autoincrement=True,
 )

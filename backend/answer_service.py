@@ -282,6 +282,17 @@ class AnswerService:
             return Message.of("audit.write_failed")
         return None
 
+    def _similarity(self, answer: Answer) -> float | None:
+        """How near the question is to the indexed tables and examples (question drift);
+        None when embeddings were down for its retrieval, or the measure failed (logged)."""
+        if answer.retrieval is not None and answer.retrieval.mode == "sparse":
+            return None  # keyword search only: embedding the question would fail again
+        try:
+            return self.engine.similarity(answer.question)
+        except Exception:
+            log.warning("question similarity not measured", exc_info=True)
+            return None
+
     def _record_run(
         self, actor: Actor, answer: Answer, source: Source, started: float
     ) -> int | None:
@@ -296,6 +307,7 @@ class AnswerService:
                 source=source,
                 producer=producer_of(self.engine, self.model),
                 seconds=time.perf_counter() - started,
+                similarity=self._similarity(answer),
             )
             return self.runs.record_run(run)
         except Exception:

@@ -205,6 +205,21 @@ class Settings(LocaleSettings):
     cache_similarity: float = Field(
         0.92, gt=0, le=1, description="Cosine similarity for reusing a cached answer's SQL."
     )
+    schema_drift_check_minutes: int = Field(
+        15,
+        ge=0,
+        description="Every this many minutes the app compares the business database's "
+        "tables, columns and keys with what is indexed and records what changed (Monitoring "
+        "page); 0 turns the check off.",
+    )
+    question_drift_similarity: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="A question whose embedding's cosine similarity to every indexed table "
+        "and reviewed example is below this counts as far from the knowledge (Monitoring "
+        "page). Depends on the embedding model.",
+    )
     glossary_path: str = Field(
         "auto",
         description="Spanish → English business glossary (YAML) that widens keyword search "

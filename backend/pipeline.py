@@ -40,10 +40,12 @@ from backend.i18n.message import Message
 from backend.ports import (
     AnswerCache,
     ChatModel,
+    NearestIndex,
     PromptPrefiller,
     SamplingChatModel,
     SchemaIndex,
     SqlRunner,
+    VersionedIndex,
 )
 from backend.prompts import retry_message
 from backend.repair_hint import column_hint
@@ -80,6 +82,7 @@ class Engine:
         self.cache = cache
         self._view: SchemaView | None = None
         self._knowledge_version: str | None = None
+        self._loaded_version: str | None = None  # the index version `_view` was loaded at
 
     # -- public API ---------------------------------------------------------------
 
@@ -95,6 +98,7 @@ class Engine:
         run = RunRecord(question=question.strip(), cacheable=not conversation)
         if not run.question:
             return run.answer(error=Message.of("engine.ask.empty"))
+        self.follow_index()
         try:
             cached = self._from_cache(run, actor, step)
             if cached is not None:
@@ -107,6 +111,7 @@ class Engine:
         """Run SQL a user wrote or edited, through the same guard as the model's SQL."""
         step = on_step or (lambda _name: None)
         run = RunRecord(question="")
+        self.follow_index()
         try:
             checked, result = self._check_and_run(run, sql, actor, step, facts=False)
         except (SqlRejected, QueryFailed) as exc:
@@ -163,12 +168,32 @@ class Engine:
         """The indexed schema with what is derived from it once (FK graph, DDL, guard)."""
         view = self._view
         if view is None:
+            # Read before the tables: a re-index in between is seen at the next question.
+            self._loaded_version = self._index_version()
             view = self._view = SchemaView(self.index.load_tables(self.config.database))
         return view
 
     def refresh(self) -> None:
         self._view = None
         self._knowledge_version = None
+
+    def follow_index(self) -> None:
+        """Forget the loaded schema when the index has been re-indexed since it was loaded,
+        by this process or another on the same Qdrant (one metadata read), so that the next
+        question reads the new schema with no restart."""
+        if self._view is None or not isinstance(self.index, VersionedIndex):
+            return
+        if self._index_version() != self._loaded_version:
+            log.info("the schema of %s was re-indexed: reloading it", self.config.database)
+            self.refresh()
+
+    def similarity(self, question: str) -> float | None:
+        """How near `question` is to what the engine knows: the cosine similarity of its
+        embedding to the nearest indexed table (or column) and reviewed example. None when
+        it cannot be measured (no embeddings, or an index that cannot tell)."""
+        if not isinstance(self.index, NearestIndex):
+            return None
+        return self.index.nearest_similarity(self.config.database, question.strip())
 
     def knowledge_version(self) -> str | None:
         """A short hash of what the engine knows of the database: every indexed table's
@@ -188,6 +213,15 @@ class Engine:
             digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
             version = self._knowledge_version = digest[:12]
         return version
+
+    def _index_version(self) -> str | None:
+        if not isinstance(self.index, VersionedIndex):
+            return None
+        try:
+            return self.index.index_version(self.config.database)
+        except Exception as exc:  # Qdrant down: the retrieval will say so, not this check
+            log.info("index version unavailable: %s", exc)
+            return self._loaded_version
 
     # -- steps ---------------------------------------------------------------------
 

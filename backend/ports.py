@@ -113,6 +113,25 @@ class SchemaIndex(Protocol):
         ...
 
 
+@runtime_checkable
+class VersionedIndex(Protocol):
+    """A schema index that says cheaply when its tables were re-indexed (by any process)."""
+
+    def index_version(self, database: str) -> str | None:
+        """Changes whenever the indexed tables do; None before the first index run."""
+        ...
+
+
+@runtime_checkable
+class NearestIndex(Protocol):
+    """A schema index that measures how near a question is to what it holds."""
+
+    def nearest_similarity(self, database: str, question: str) -> float | None:
+        """Cosine similarity to the nearest indexed table or reviewed example; None when
+        it cannot be measured (no embeddings)."""
+        ...
+
+
 class AnswerCache(Protocol):
     """Question → SQL that already worked, per database and role."""
 

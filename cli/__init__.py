@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cli.tokens",
     "cli.eval_cmd",
     "cli.knowledge_cmd",
+    "cli.drift_cmd",
     "cli.serve_cmd",
     "cli.api_cmd",
 )

@@ -19,6 +19,7 @@ from backend.domain import Actor
 from backend.errors import KeskinubeError
 from backend.i18n import DEFAULT_LANGUAGE, Language, Translator, normalise_language
 from backend.knowledge import Knowledge
+from wiring.drift import start_drift_watch
 from wiring.services import (
     Services,
     build_services,
@@ -44,6 +45,7 @@ def _services(_settings: Settings) -> Services:
             start_background_draft(services)
     except KeskinubeError as exc:
         log.warning("start-up indexing failed: %s", exc)
+    start_drift_watch(services)  # a background thread: never in a page's run
     return services
 
 

@@ -134,6 +134,17 @@ class HybridCollection:
             if offset is None:
                 return
 
+    def metadata(self) -> dict[str, Any]:
+        """The collection's own metadata (empty when it does not exist)."""
+        if not self.exists():
+            return {}
+        return dict(self.client.get_collection(self.name).config.metadata or {})
+
+    def set_metadata(self, values: dict[str, Any]) -> None:
+        """Merge `values` into the collection's metadata (Qdrant merges; local mode too)."""
+        if self.exists():
+            self.client.update_collection(self.name, metadata=values)
+
     def _existing(self) -> dict[str, _Existing]:
         found = {}
         for record in self.scroll(["fingerprint", "dense_model", "part"]):
@@ -294,6 +305,26 @@ class HybridCollection:
         points = self._query(branches, limit, depth, query_filter, payload)
         found = [(p.payload or {}, p.score) for p in points]
         return Hits(found, mode, warning, tuple(str(p.id) for p in points))
+
+    def nearest(self, text: str) -> float | None:
+        """The cosine similarity of `text` to the nearest point, by dense vectors alone
+        (fused scores are ranks, not distances); None when there is nothing to compare
+        with: no collection, no embedder, no vectors of the current model, or embeddings
+        down."""
+        if not self.exists():
+            return None
+        dense, dense_filter, _warning = self._dense_query(text, None)
+        if dense is None:
+            return None
+        points = self.client.query_points(
+            self.name,
+            query=dense,
+            using=DENSE,
+            query_filter=dense_filter,
+            limit=1,
+            with_payload=False,
+        ).points
+        return float(points[0].score) if points else None
 
     def _query(
         self,

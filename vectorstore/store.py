@@ -30,9 +30,12 @@ from vectorstore.documents import (
     table_items,
 )
 from vectorstore.sparse import SparseEncoder
-from vectorstore.writer import IndexStats, Progress
+from vectorstore.writer import IndexStats, Item, Progress
 
-__all__ = ["IndexStats", "QdrantSchemaStore", "collection_name"]
+__all__ = ["INDEX_VERSION", "IndexStats", "QdrantSchemaStore", "collection_name"]
+
+# The key of the schema collection's metadata that holds the index version.
+INDEX_VERSION = "index_version"
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 
@@ -102,7 +105,30 @@ class QdrantSchemaStore:
         """
         items = [item for table in tables for item in table_items(database, table)]
         collection = self._collection("schema", database)
-        return collection.sync(items, remove_missing=True, progress=progress)
+        stats = collection.sync(items, remove_missing=True, progress=progress)
+        version = _version(items)
+        if collection.metadata().get(INDEX_VERSION) != version:
+            collection.set_metadata({INDEX_VERSION: version})
+        return stats
+
+    def index_version(self, database: str) -> str | None:
+        """The version of the indexed tables: a hash of every point's fingerprint, kept in
+        the schema collection's metadata, so that every process on the same Qdrant can
+        tell cheaply (one metadata read) that the schema was re-indexed; None before the
+        first index run."""
+        value = self._collection("schema", database).metadata().get(INDEX_VERSION)
+        return str(value) if value else None
+
+    def nearest_similarity(self, database: str, question: str) -> float | None:
+        """The cosine similarity of `question` to the nearest indexed table (or column) or
+        reviewed example, by their embeddings; None when neither can be compared (no
+        embeddings). The question's vector is the one its retrieval already computed."""
+        found = [
+            score
+            for kind in ("schema", "examples")
+            if (score := self._collection(kind, database).nearest(question)) is not None
+        ]
+        return max(found) if found else None
 
     def search_tables(
         self, database: str, question: str, *, k: int = 5, policy: AccessPolicy | None = None
@@ -243,6 +269,12 @@ def _visible(policy: AccessPolicy | None, table: str, column: object) -> bool:
     if not policy.allows_table(table):
         return False
     return not isinstance(column, str) or policy.allows_column(table, column)
+
+
+def _version(items: Iterable[Item]) -> str:
+    """A short hash of the points and their fingerprints (the order does not matter)."""
+    lines = sorted(f"{item.id}|{item.fingerprint}" for item in items)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:12]
 
 
 def _payloads(records: Iterable[models.Record]) -> list[dict[str, Any]]:

@@ -38,6 +38,7 @@ from backend.knowledge.store import KnowledgeStore
 from backend.model_activity import ModelActivity, WatchedChatModel
 from backend.monitoring.runs import RunLog
 from backend.monitoring.store import RunStore
+from backend.periodic import Periodic
 from backend.pipeline import Engine
 from backend.ports import ChatModel
 from backend.schema import SampleCache, introspect
@@ -70,12 +71,16 @@ class Services:
     knowledge: KnowledgeStore
     # What the model server is busy with, for the chat's waiting notices.
     activity: ModelActivity = field(default_factory=ModelActivity)
+    # Background checks (`wiring.drift`), stopped by `close`.
+    background: list[Periodic] = field(default_factory=list)
 
     def health(self) -> tuple[Health, ...]:
         """The business database, Qdrant and Ollama with its models: up or not, and why."""
         return service_health(self.settings, self.db_engine, self.qdrant)
 
     def close(self) -> None:
+        for task in self.background:
+            task.stop()
         self.db_engine.dispose()
         self.knowledge.engine.dispose()
         self.qdrant.close()

@@ -139,6 +139,27 @@ def stages_chart(figures: Figures, language: str) -> go.Figure:
     return _layout(figure, "monitoring.chart.stages", language)
 
 
+def far_chart(figures: Figures, language: str) -> go.Figure:
+    """The share of each day's measured questions far from every indexed table and
+    reviewed example: a rising curve says the knowledge needs work."""
+    data = figures.far
+    name = t("monitoring.far.series", language)
+    figure = go.Figure(
+        go.Scatter(
+            x=list(data["day"]),
+            y=list(data["share"]),
+            name=name,
+            mode="lines+markers",
+            customdata=data[["far", "measured"]].to_numpy(),
+            hovertext=_days(data["day"], language),
+            hovertemplate="%{hovertext}: %{y:.1%} (%{customdata[0]:,} / %{customdata[1]:,})"
+            f"<extra>{name}</extra>",
+        )
+    )
+    figure.update_yaxes(tickformat=".0%", range=[0, 1])
+    return _finish(figure, data["day"], "monitoring.chart.far", language, axis="share")
+
+
 # -- shared ------------------------------------------------------------------------------
 
 

@@ -57,6 +57,8 @@ class Figures:
     )  # at, question, source, outcome, model, model_digest, prompt_hash, seconds
     failing: pd.DataFrame  # question, asked, failed, failed_share, last_at
     versions: pd.DataFrame  # model, model_digest, prompt_hash, knowledge_version, first_at, ...
+    far: pd.DataFrame  # day, measured, far, share (of the measured questions)
+    farthest: pd.DataFrame  # at, question, similarity: the least similar measured questions
 
     @property
     def empty(self) -> bool:
@@ -77,8 +79,12 @@ class Figures:
         return out.getvalue()
 
 
-def figures(conn: sa.Connection, filters: RunFilter, *, top: int = 10) -> Figures:
-    """Every figure for `filters`; `top`: rows of the slowest and most failing tables."""
+def figures(
+    conn: sa.Connection, filters: RunFilter, *, top: int = 10, far_below: float = 0.5
+) -> Figures:
+    """Every figure for `filters`; `top`: rows of the slowest, most failing and farthest
+    tables; `far_below`: the similarity under which a question counts as far from the
+    knowledge (QUESTION_DRIFT_SIMILARITY)."""
     timed = _timed(conn, filters)
     return Figures(
         questions=_questions(conn, filters),
@@ -89,6 +95,8 @@ def figures(conn: sa.Connection, filters: RunFilter, *, top: int = 10) -> Figure
         slowest=_slowest(conn, filters, top),
         failing=_failing(conn, filters, top),
         versions=versions(conn, filters),
+        far=_far(conn, filters, far_below),
+        farthest=_farthest(conn, filters, top),
     )
 
 
@@ -269,6 +277,35 @@ def _failing(conn: sa.Connection, filters: RunFilter, top: int) -> pd.DataFrame:
     return frame.assign(failed_share=share)[
         ["question", "asked", "failed", "failed_share", "last_at"]
     ]
+
+
+def _far(conn: sa.Connection, filters: RunFilter, far_below: float) -> pd.DataFrame:
+    """Per day, the questions whose nearness was measured and how many of them were far
+    from every indexed table and reviewed example (similarity under `far_below`)."""
+    day = _day(runs.at)
+    far = sa.func.sum(sa.case((runs.similarity < far_below, 1), else_=0))
+    query = (
+        sa.select(day, sa.func.count().label("measured"), far.label("far"))
+        .where(*_conditions(filters), runs.similarity.is_not(None))
+        .group_by(day)
+        .order_by(day)
+    )
+    frame = _frame(conn, query, ["day", "measured", "far"])
+    frame = frame.assign(measured=frame["measured"].astype(int), far=frame["far"].astype(int))
+    return frame.assign(share=frame["far"] / frame["measured"] if len(frame) else 0.0)
+
+
+def _farthest(conn: sa.Connection, filters: RunFilter, top: int) -> pd.DataFrame:
+    """The measured questions least similar to anything indexed, least similar first."""
+    columns = ["at", "question", "similarity"]
+    query = (
+        sa.select(runs.at, runs.question, runs.similarity)
+        .where(*_conditions(filters), runs.similarity.is_not(None))
+        .order_by(runs.similarity, runs.id.desc())
+        .limit(top)
+    )
+    frame = _frame(conn, query, columns)
+    return frame.assign(similarity=frame["similarity"].astype(float))
 
 
 def _frame(conn: sa.Connection, query: sa.Select[Any], columns: list[str]) -> pd.DataFrame:

@@ -65,6 +65,8 @@ class AnswerRun:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached: bool = False
+    # Cosine similarity to the nearest indexed table or reviewed example (None: unmeasured).
+    similarity: float | None = None
 
 
 class RunLog(Protocol):
@@ -89,7 +91,13 @@ def producer_of(engine: Engine, model: ModelVersion | None) -> Producer:
 
 
 def answer_run(
-    answer: Answer, *, username: str, source: str, producer: Producer, seconds: float
+    answer: Answer,
+    *,
+    username: str,
+    source: str,
+    producer: Producer,
+    seconds: float,
+    similarity: float | None = None,
 ) -> AnswerRun:
     """The run of `answer`, asked by `username` through `source`; `seconds`: the whole wait."""
     tried = [attempt.candidate for attempt in answer.attempts]
@@ -110,4 +118,5 @@ def answer_run(
         prompt_tokens=answer.prompt_tokens,
         completion_tokens=answer.completion_tokens,
         cached=answer.cached,
+        similarity=similarity,
     )

@@ -48,16 +48,17 @@ class RunStore:
             "prompt_tokens": run.prompt_tokens,
             "completion_tokens": run.completion_tokens,
             "cached": run.cached,
+            "similarity": None if run.similarity is None else round(run.similarity, 4),
         }
         with self.engine.begin() as conn:
             inserted = conn.execute(sa.insert(answer_runs).values(**values)).inserted_primary_key
         assert inserted is not None  # a single-row INSERT always reports its key
         return int(inserted[0])
 
-    def figures(self, filters: RunFilter, *, top: int = 10) -> Figures:
+    def figures(self, filters: RunFilter, *, top: int = 10, far_below: float = 0.5) -> Figures:
         """Everything the monitoring page shows for `filters` (see `figures.figures`)."""
         with self.engine.connect() as conn:
-            return figures(conn, filters, top=top)
+            return figures(conn, filters, top=top, far_below=far_below)
 
     def versions(self, filters: RunFilter) -> list[tuple[str, str]]:
         """The (model, prompt hash) pairs of the runs that match `filters`, oldest first

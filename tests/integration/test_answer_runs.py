@@ -183,3 +183,28 @@ def test_the_knowledge_version_changes_when_the_knowledge_does(
     answers.ask(ANA, "How many orders? (2)", source="cli", keep=False)
     before, after = (run["knowledge_version"] for run in recorded_runs(app_db))
     assert before and after and before != after
+
+
+def test_each_run_keeps_how_near_its_question_was_to_the_indexed_tables(
+    answers: AnswerService, services: Services, app_db: sa.Engine
+) -> None:
+    """The question drift's measure: the cosine similarity of the question's embedding to
+    the nearest indexed table (or example), from the vector its retrieval computed."""
+    answers.ask(ANA, "How many orders?", source="api", keep=False)
+    answers.ask(ANA, "Will it rain in Lisbon tomorrow?", source="api", keep=False)
+    answers.ask(ANA, "How many orders?", source="api", keep=False)  # from the answer cache
+    near, far, cached = (run["similarity"] for run in recorded_runs(app_db))
+    assert -1 <= far < near <= 1
+    assert cached == pytest.approx(near)
+    figures = RunStore(app_db).figures(RunFilter(), far_below=(near + far) / 2)
+    assert list(figures.far["far"]) == [1] and list(figures.far["measured"]) == [3]
+    assert figures.farthest["question"].iloc[0] == "Will it rain in Lisbon tomorrow?"
+
+
+def test_no_similarity_is_measured_without_embeddings(
+    answers: AnswerService, scripted_ollama: ScriptedOllama, app_db: sa.Engine
+) -> None:
+    scripted_ollama.fail_status = 500
+    answers.ask(ANA, "How many orders? once more", source="page", keep=False)
+    [run] = recorded_runs(app_db)
+    assert run["similarity"] is None

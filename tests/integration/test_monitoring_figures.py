@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -164,4 +165,44 @@ def test_the_csv_holds_every_figure_with_formulas_neutralised(store: RunStore) -
 def test_no_runs_make_empty_figures(app_engine: sa.Engine) -> None:
     figures = RunStore(app_engine).figures(RunFilter())
     assert isinstance(figures, Figures) and figures.empty
-    assert all(getattr(figures, name).empty for name in ("waits", "stages", "failing"))
+    names = ("waits", "stages", "failing", "far", "farthest")
+    assert all(getattr(figures, name).empty for name in names)
+
+
+def test_the_share_of_questions_far_from_the_knowledge_per_day(
+    app_engine: sa.Engine, clock: ManualClock
+) -> None:
+    """A fabricated stream: day 1 near the knowledge (1 far of 4), day 2 drifting (2 of
+    4), day 3 mostly off-topic (3 of 4); unmeasured questions (no embeddings) count in no
+    share. The figure follows the threshold it is given and the version filter."""
+    runs = RunStore(app_engine, clock=clock)
+    clock.now = datetime.combine(DAY1, datetime.min.time()) + timedelta(hours=8)
+    stream = {
+        DAY1: [0.81, 0.74, 0.66, 0.31, None],
+        DAY2: [0.79, 0.62, 0.42, 0.28],
+        DAY3: [0.70, 0.45, 0.33, 0.12, None],
+    }
+    for day, similarities in stream.items():
+        clock.now = datetime.combine(day, datetime.min.time()) + timedelta(hours=8)
+        for n, similarity in enumerate(similarities):
+            clock.advance(minutes=3)
+            question = f"{day:%d} q{n}"
+            producer = NEW if day == DAY3 else OLD
+            runs.record_run(
+                replace(run(producer, question, "answered", 1.0), similarity=similarity)
+            )
+    far = runs.figures(RunFilter(), far_below=0.5).far
+    assert rows(far, "day", "measured", "far") == [(DAY1, 4, 1), (DAY2, 4, 2), (DAY3, 4, 3)]
+    assert list(far["share"]) == pytest.approx([0.25, 0.5, 0.75])
+    stricter = runs.figures(RunFilter(), far_below=0.3).far
+    assert list(stricter["far"]) == [0, 1, 1]
+    only_new = runs.figures(RunFilter(prompt_hash="bbbbbbbbbbbb"), far_below=0.5).far
+    assert rows(only_new, "day", "far") == [(DAY3, 3)]
+    farthest = runs.figures(RunFilter(), top=3).farthest
+    assert rows(farthest, "question", "similarity") == [
+        ("04 q3", pytest.approx(0.12)),
+        ("03 q3", pytest.approx(0.28)),
+        ("02 q3", pytest.approx(0.31)),
+    ]
+    table = csv.DictReader(io.StringIO(runs.figures(RunFilter()).to_csv()))
+    assert [row["share"] for row in table if row["figure"] == "far"] == ["0.25", "0.5", "0.75"]

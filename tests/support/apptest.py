@@ -46,6 +46,8 @@ def page_services(
         "QDRANT_PATH": ":memory:",
         "OLLAMA_BASE_URL": "http://127.0.0.1:9",
         "AUTH_COOKIE_KEY": COOKIE_KEY,
+        # No background check racing the page's own reads of the app database.
+        "SCHEMA_DRIFT_CHECK_MINUTES": "0",
     }.items():
         monkeypatch.setenv(name, value)
     clear_caches()

@@ -18,15 +18,17 @@ import streamlit as st
 from auth import roles
 from backend.answer_service import SOURCES
 from backend.charts.plotly_locale import plotly_config
+from backend.config import get_settings
 from backend.monitoring import charts
 from backend.monitoring.figures import Figures, RunFilter
 from backend.monitoring.outcome import OUTCOMES
 from backend.monitoring.store import RunStore
 from ui.components.formats import NA
+from ui.components.schema_drift import schema_drift_section
 from ui.context import get_auth, translator
 from ui.navigation import require_page
 
-require_page(roles.PAGE_ADMIN_MONITORING)
+admin = require_page(roles.PAGE_ADMIN_MONITORING)
 store = RunStore(get_auth().engine)
 tr = translator()
 language = tr.language
@@ -59,6 +61,20 @@ def draw(figures: Figures) -> None:
     left.plotly_chart(charts.votes_chart(figures, language), config=config, key="votes")
     right.plotly_chart(charts.waits_chart(figures, language), config=config, key="waits")
     st.plotly_chart(charts.stages_chart(figures, language), config=config, key="stages")
+    left, right = st.columns(2)
+    left.plotly_chart(charts.far_chart(figures, language), config=config, key="far")
+    with right:
+        st.caption(tr("monitoring.far.help", threshold=f"{far_below:.2f}"))
+        farthest = figures.farthest
+        table(
+            {
+                "at": farthest["at"],
+                "question": farthest["question"],
+                "similarity": farthest["similarity"],
+            },
+            at=WHEN,
+            similarity=st.column_config.NumberColumn(format="%.2f"),  # i18n: not prose
+        )
 
     st.subheader(tr("monitoring.table.slowest"))
     slowest = figures.slowest
@@ -126,7 +142,9 @@ prompt = prompt_col.selectbox(
     [None, *dict.fromkeys(p for m, p in pairs if model is None or m == model)],
     format_func=lambda p: tr("monitoring.any") if p is None else p,
 )
-figures = store.figures(RunFilter(since=since, until=until, model=model, prompt_hash=prompt))
+far_below = get_settings().question_drift_similarity
+chosen = RunFilter(since=since, until=until, model=model, prompt_hash=prompt)
+figures = store.figures(chosen, far_below=far_below)
 
 if figures.empty:
     st.info(tr("monitoring.empty"))
@@ -141,3 +159,5 @@ else:
         icon=":material/download:",
     )
     draw(figures)
+
+schema_drift_section(tr, admin.username)
