@@ -52,7 +52,9 @@ st.title(tr("app.nav.admin_access"))
 if flash := st.session_state.pop(FLASH_KEY, None):
     st.success(flash)
 try:
-    tables = get_services().engine.tables()
+    engine = get_services().engine
+    engine.follow_index()  # re-indexed by another process: show its tables
+    tables = engine.tables()
 except KeskinubeError as exc:
     log.warning("schema unavailable on the access page: %s", exc)
     st.error(tr("admin.access.schema_error", error=md_error(exc, tr.language)))

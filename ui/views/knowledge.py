@@ -51,6 +51,7 @@ tr = translator()
 services = get_services()
 store = services.knowledge
 try:  # its tables are made with the app database's (appdb.migrate.upgrade)
+    services.engine.follow_index()  # re-indexed by another process: show its tables
     tables: dict[str, TableDoc] = services.engine.tables()
     knowledge: Knowledge = store.load()
 except LOAD_ERRORS as exc:
