@@ -4,7 +4,8 @@
 
 - repairs what is certain (`repair`): table and column identifiers in another case, and
   columns spelled with other separators (`customer_id` for `CustomerId`) when exactly one
-  column matches — returned as sqlglot's regenerated SQL in the target dialect;
+  column matches, and `YEAR()` of a column that already holds a year as a number —
+  returned as sqlglot's regenerated SQL in the target dialect;
 - finds what is not (`facts`): unknown tables (with the closest real names), unknown
   columns (the table's real columns, or the table that has the column and the key path to
   it), columns used outside the WITH query or subquery that defines them, undefined and
@@ -34,7 +35,7 @@ from backend.schema_view import SchemaView
 from backend.sql_guard.statements import EXECUTABLE_COMMENT
 from backend.sql_validate.catalog import catalog_for
 from backend.sql_validate.facts import Problem, column_problems, join_problems, unknown_tables
-from backend.sql_validate.repair import repair_columns, repair_tables
+from backend.sql_validate.repair import repair_columns, repair_tables, repair_year_of_number
 
 __all__ = ["Problem", "SqlInvalid", "Validation", "validate_sql", "validated_sql"]
 
@@ -79,6 +80,7 @@ def validate_sql(
     try:
         repaired = repair_tables(tree, catalog)
         repaired = repair_columns(tree, catalog, quoted_strings=quoted_strings) or repaired
+        repaired = repair_year_of_number(tree, catalog, quoted_strings=quoted_strings) or repaired
         if repaired:
             sql = tree.sql(dialect=target, unsupported_level=ErrorLevel.RAISE)
             tree = _parse(sql, target)

@@ -16,7 +16,8 @@ from collections import deque
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from backend.domain import AccessPolicy
+from backend.domain import AccessPolicy, ColumnDoc
+from backend.schema_render import identifier_words
 from backend.schema_view import SchemaView
 
 # Only separators: anything else (`$id`, `@v`, `:name`) keeps a name distinct, so that a
@@ -42,6 +43,28 @@ def _short(text: str, limit: int = 60) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+_INTEGER_TYPE = re.compile(r"^(tiny|small|medium|big)?int(eger)?\b", re.IGNORECASE)
+_TEXT_TYPE = re.compile(r"char|text", re.IGNORECASE)
+_YEAR_NUMBER = re.compile(r"^[12][0-9]{3}$")
+
+
+def _holds_year_number(column: ColumnDoc) -> bool:
+    """Whether `column` holds a year as a plain number (1998, '1998'), not a date.
+
+    `YEAR()` of such a value is NULL on MySQL and MariaDB (1998 is no date), so a query
+    that filters on `YEAR(col)` silently returns nothing. Known from the text column's
+    sample values (all four-digit years), or for an integer column, which is not sampled,
+    from its name: an integer named as a year. A YYYYMMDD integer (`20230115`, a date key)
+    is a valid date there and is left alone unless its name says year.
+    """
+    if _TEXT_TYPE.search(column.type):
+        values = column.sample_values
+        return bool(values) and all(_YEAR_NUMBER.match(v.strip()) for v in values)
+    if _INTEGER_TYPE.match(column.type):
+        return "year" in identifier_words(column.name) or "yr" in identifier_words(column.name)
+    return False
 
 
 @dataclass(frozen=True)
@@ -105,6 +128,10 @@ class Catalog:
                 c.name: {_word_key(w) for w in c.synonyms} for c in allowed if c.synonyms
             }
             self.described[name] = {c.name: _short(c.description) for c in allowed if c.description}
+        self.year_numbers: dict[str, frozenset[str]] = {
+            name: frozenset(c.name for c in doc.columns if _holds_year_number(c))
+            for name, doc in visible.items()
+        }
         self.edges: dict[str, list[Edge]] = {name: [] for name in self.tables}
         for name, doc in visible.items():
             for fk in doc.foreign_keys:

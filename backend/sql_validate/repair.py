@@ -10,6 +10,10 @@
   column that is itself a select-list item keeps its old name as its alias, so an outer
   query, ORDER BY or the reader still finds the name the model gave it.
 
+- `YEAR(col)` and `EXTRACT(YEAR FROM col)` of a column that holds a year as a plain
+  number (`catalog.year_numbers`) become `col`: on MySQL and MariaDB the function gives
+  NULL for 1998, so the query would silently find nothing.
+
 Only tables the policy shows and columns it allows are ever renamed to; anything else is
 left as written, for the guard to refuse.
 """
@@ -93,3 +97,40 @@ def _rename(
     if column.arg_key == "expressions" and isinstance(column.parent, exp.Select):
         column.replace(exp.alias_(column.copy(), original.this.copy()))
     return True
+
+
+def repair_year_of_number(
+    tree: exp.Expr, catalog: Catalog, *, quoted_strings: bool = False
+) -> bool:
+    """`YEAR(col)` → `col` where `col` already holds the year as a number; True on a change."""
+    scopes = Scopes(tree, catalog, quoted_strings=quoted_strings)
+    changed = False
+    for column, scope in list(scopes.columns()):
+        call = _year_call(column)
+        if call is None:
+            continue
+        resolved = scopes.resolve(column, scope)
+        source = resolved.source
+        if resolved.outcome != "ok" or source is None or source.table is None:
+            continue
+        if resolved.column in catalog.year_numbers.get(source.table, ()):
+            call.replace(column.copy())
+            changed = True
+    return changed
+
+
+def _year_call(column: exp.Column) -> exp.Expr | None:
+    """The YEAR(...) or EXTRACT(YEAR FROM ...) whose whole argument is `column`, if any."""
+    node: exp.Expr = column
+    parent = node.parent
+    if isinstance(parent, exp.TsOrDsToDate | exp.Cast | exp.TryCast) and parent.this is node:
+        node, parent = parent, parent.parent  # sqlglot reads MySQL's YEAR(x) as YEAR(DATE(x))
+    if isinstance(parent, exp.Year) and parent.this is node:
+        return parent
+    if (
+        isinstance(parent, exp.Extract)
+        and parent.expression is node
+        and parent.name.upper() == "YEAR"
+    ):
+        return parent
+    return None

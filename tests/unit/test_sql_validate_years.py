@@ -1,0 +1,100 @@
+"""YEAR() of a column that already holds a year as a number is repaired to the column.
+
+On MySQL and MariaDB `YEAR(1998)` is NULL (1998 is no date), so `WHERE YEAR(vintage) >
+1990` finds nothing while looking right. An invented schema (a wine cellar) in the three
+shapes a year takes: an integer named as a year, a text column whose values are years, and
+the near-misses that must stay untouched (a real date, a YYYYMMDD date key, a text column
+of other values, an integer that is no year).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.domain import AccessPolicy, ColumnDoc, TableDoc
+from backend.schema_view import SchemaView
+from backend.sql_validate import validate_sql
+
+CELLAR = SchemaView(
+    [
+        TableDoc(
+            "Wines",
+            (
+                ColumnDoc("WineId", "INT", primary_key=True),
+                ColumnDoc("VintageYear", "INT"),
+                ColumnDoc("bottled", "VARCHAR(4)", sample_values=("1998", "2004", "2011")),
+                ColumnDoc("label_code", "VARCHAR(8)", sample_values=("1998", "R-12")),
+                ColumnDoc("released_on", "DATE"),
+                ColumnDoc("DateKey", "INT"),
+                ColumnDoc("stock", "INT"),
+                ColumnDoc("harvest_yr", "SMALLINT"),
+            ),
+        ),
+        TableDoc("Tastings", (ColumnDoc("WineId", "INT"), ColumnDoc("score", "INT"))),
+    ]
+)
+
+
+def _check(sql: str, dialect: str = "mysql") -> str:
+    checked = validate_sql(sql, view=CELLAR, dialect=dialect, policy=AccessPolicy())
+    assert checked.ok, checked.problems
+    return checked.sql
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT COUNT(*) FROM Wines WHERE YEAR(VintageYear) < 1980", "WHERE VintageYear < 1980"),
+        (
+            "SELECT COUNT(*) FROM Wines AS w WHERE YEAR(w.VintageYear) = 2001",
+            "w.VintageYear = 2001",
+        ),
+        (
+            "SELECT WineId FROM Wines WHERE EXTRACT(YEAR FROM bottled) > 2000",
+            "WHERE bottled > 2000",
+        ),
+        (
+            "SELECT YEAR(bottled) AS y, COUNT(*) FROM Wines GROUP BY YEAR(bottled)",
+            "GROUP BY bottled",
+        ),
+        (
+            "SELECT WineId FROM Wines WHERE YEAR(harvest_yr) BETWEEN 1990 AND 1999",
+            "harvest_yr BETWEEN",
+        ),
+        (
+            "WITH old AS (SELECT WineId FROM Wines WHERE YEAR(vintageyear) < 1990) "
+            "SELECT COUNT(*) FROM old",
+            "WHERE VintageYear < 1990",
+        ),
+        (
+            "SELECT t.score FROM Tastings AS t JOIN Wines AS w ON t.WineId = w.WineId "
+            "WHERE YEAR(w.VintageYear) = (SELECT MAX(YEAR(VintageYear)) FROM Wines)",
+            "MAX(VintageYear)",
+        ),
+    ],
+)
+def test_year_of_a_year_number_becomes_the_column(sql: str, expected: str) -> None:
+    repaired = _check(sql)
+    assert expected in repaired
+    assert "YEAR(" not in repaired.upper().replace("VINTAGEYEAR(", "")
+    assert "EXTRACT" not in repaired.upper()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT COUNT(*) FROM Wines WHERE YEAR(released_on) = 2020",  # a real date
+        "SELECT COUNT(*) FROM Wines WHERE YEAR(DateKey) = 2020",  # YYYYMMDD: a valid date
+        "SELECT COUNT(*) FROM Wines WHERE YEAR(label_code) = 1998",  # not all years
+        "SELECT COUNT(*) FROM Wines WHERE YEAR(stock) = 2020",  # an integer that is no year
+        "SELECT YEAR(NOW()) - VintageYear FROM Wines",  # YEAR of something else
+    ],
+)
+def test_other_year_calls_stay_as_written(sql: str) -> None:
+    assert "YEAR(" in _check(sql).upper()
+
+
+def test_sqlite_queries_are_repaired_the_same_way() -> None:
+    assert "WHERE VintageYear < 1980" in _check(
+        "SELECT COUNT(*) FROM Wines WHERE EXTRACT(YEAR FROM VintageYear) < 1980", "sqlite"
+    )
