@@ -4,8 +4,9 @@
 
 - repairs what is certain (`repair`): table and column identifiers in another case, and
   columns spelled with other separators (`customer_id` for `CustomerId`) when exactly one
-  column matches, and `YEAR()` of a column that already holds a year as a number —
-  returned as sqlglot's regenerated SQL in the target dialect;
+  column matches, `YEAR()` of a column that already holds a year as a number, and on
+  MySQL a LIMITed subquery under IN/ANY/ALL read from a derived table — returned as
+  sqlglot's regenerated SQL in the target dialect;
 - finds what is not (`facts`): unknown tables (with the closest real names), unknown
   columns (the table's real columns, or the table that has the column and the key path to
   it), columns used outside the WITH query or subquery that defines them, undefined and
@@ -28,14 +29,19 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
-from backend.dialects import SQLITE, canonical_dialect, sqlglot_dialect
+from backend.dialects import MYSQL, SQLITE, canonical_dialect, sqlglot_dialect
 from backend.domain import UNRESTRICTED, AccessPolicy
 from backend.errors import SqlRejected
 from backend.schema_view import SchemaView
 from backend.sql_guard.statements import EXECUTABLE_COMMENT
 from backend.sql_validate.catalog import catalog_for
 from backend.sql_validate.facts import Problem, column_problems, join_problems, unknown_tables
-from backend.sql_validate.repair import repair_columns, repair_tables, repair_year_of_number
+from backend.sql_validate.repair import (
+    repair_columns,
+    repair_limited_subqueries,
+    repair_tables,
+    repair_year_of_number,
+)
 
 __all__ = ["Problem", "SqlInvalid", "Validation", "validate_sql", "validated_sql"]
 
@@ -81,6 +87,8 @@ def validate_sql(
         repaired = repair_tables(tree, catalog)
         repaired = repair_columns(tree, catalog, quoted_strings=quoted_strings) or repaired
         repaired = repair_year_of_number(tree, catalog, quoted_strings=quoted_strings) or repaired
+        if canonical_dialect(dialect) == MYSQL:
+            repaired = repair_limited_subqueries(tree) or repaired
         if repaired:
             sql = tree.sql(dialect=target, unsupported_level=ErrorLevel.RAISE)
             tree = _parse(sql, target)

@@ -14,6 +14,10 @@
   number (`catalog.year_numbers`) become `col`: on MySQL and MariaDB the function gives
   NULL for 1998, so the query would silently find nothing.
 
+- On MySQL and MariaDB, a subquery with LIMIT under IN, ANY, ALL or SOME (which they
+  refuse: "doesn't yet support 'LIMIT & IN/ALL/ANY/SOME subquery'") is read from a
+  derived table, which they accept: `IN (SELECT * FROM (SELECT … LIMIT 3) AS limited)`.
+
 Only tables the policy shows and columns it allows are ever renamed to; anything else is
 left as written, for the guard to refuse.
 """
@@ -134,3 +138,34 @@ def _year_call(column: exp.Column) -> exp.Expr | None:
     ):
         return parent
     return None
+
+
+def repair_limited_subqueries(tree: exp.Expr) -> bool:
+    """Wrap LIMITed subqueries under IN/ANY/ALL/SOME in a derived table; True on a change."""
+    changed = False
+    taken = {alias.lower() for alias in _aliases(tree)}
+    for node in list(tree.find_all(exp.In, exp.Any, exp.All)):
+        inner = node.args.get("query") if isinstance(node, exp.In) else node.this
+        query = inner.this if isinstance(inner, exp.Subquery) else inner
+        if not isinstance(query, exp.Query) or not query.args.get("limit"):
+            continue
+        alias = _free_alias("limited", taken)
+        wrapped = exp.select("*").from_(query.copy().subquery(alias))
+        query.replace(wrapped)
+        changed = True
+    return changed
+
+
+def _aliases(tree: exp.Expr) -> list[str]:
+    names = [t.alias_or_name for t in tree.find_all(exp.Table)]
+    return names + [node.alias for node in tree.find_all(exp.Subquery, exp.CTE) if node.alias]
+
+
+def _free_alias(stem: str, taken: set[str]) -> str:
+    """`stem`, `stem_2`, ... : the first not in `taken`, which it then joins."""
+    alias, n = stem, 1
+    while alias.lower() in taken:
+        n += 1
+        alias = f"{stem}_{n}"
+    taken.add(alias.lower())
+    return alias

@@ -1,4 +1,5 @@
-"""YEAR() of a column that already holds a year as a number is repaired to the column.
+"""Repairs of what the server would get wrong: YEAR() of a year kept as a number, and (on
+MySQL and MariaDB) a LIMITed subquery under IN/ANY/ALL.
 
 On MySQL and MariaDB `YEAR(1998)` is NULL (1998 is no date), so `WHERE YEAR(vintage) >
 1990` finds nothing while looking right. An invented schema (a wine cellar) in the three
@@ -98,3 +99,21 @@ def test_sqlite_queries_are_repaired_the_same_way() -> None:
     assert "WHERE VintageYear < 1980" in _check(
         "SELECT COUNT(*) FROM Wines WHERE EXTRACT(YEAR FROM VintageYear) < 1980", "sqlite"
     )
+
+
+def test_a_limited_subquery_under_in_is_read_from_a_derived_table_with_a_free_alias() -> None:
+    sql = (
+        "SELECT limited.WineId FROM Wines AS limited WHERE limited.WineId IN "
+        "(SELECT WineId FROM Tastings ORDER BY score DESC LIMIT 3)"
+    )
+    repaired = _check(sql)
+    assert (
+        "IN (SELECT * FROM (SELECT WineId FROM Tastings ORDER BY score DESC LIMIT 3) AS limited_2)"
+        in repaired
+    )
+    assert _check(repaired) == repaired  # a repaired query needs nothing more
+
+
+def test_sqlite_keeps_its_limited_subqueries() -> None:
+    sql = "SELECT WineId FROM Wines WHERE WineId IN (SELECT WineId FROM Tastings LIMIT 3)"
+    assert "IN (SELECT WineId FROM Tastings LIMIT 3)" in _check(sql, "sqlite")

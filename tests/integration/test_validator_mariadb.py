@@ -1,0 +1,79 @@
+"""On a real MariaDB: what the schema check repairs fails there as written, and runs repaired.
+
+YEAR() of a year kept as a number finds nothing; a LIMITed subquery under IN/ANY/ALL is
+refused by the server.
+
+The schema comes from the database itself (`introspect`, so the sampled values decide for
+the text column), and both queries run on the server.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from backend.domain import AccessPolicy
+from backend.schema import introspect
+from backend.schema_view import SchemaView
+from backend.sql_validate import validate_sql
+
+ROWS = [(1, 1975, "1975"), (2, 1979, "1979"), (3, 1988, "1988"), (4, 1979, "1979")]
+
+
+def test_the_repaired_query_counts_what_the_original_missed(mysql_url: str) -> None:
+    engine = sa.create_engine(mysql_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text("CREATE TABLE cars (id INT PRIMARY KEY, model_year INT, built VARCHAR(4))")
+            )
+            conn.execute(
+                sa.text("INSERT INTO cars VALUES (:i, :y, :b)"),
+                [{"i": i, "y": y, "b": b} for i, y, b in ROWS],
+            )
+        view = SchemaView(introspect(engine))
+        for column in ("model_year", "built"):
+            sql = f"SELECT COUNT(*) FROM cars WHERE YEAR({column}) < 1980"
+            checked = validate_sql(sql, view=view, dialect="mysql", policy=AccessPolicy())
+            assert checked.repaired
+            with engine.connect() as conn:
+                assert conn.execute(sa.text(sql)).scalar() == 0
+                assert conn.execute(sa.text(checked.sql)).scalar() == 3
+    finally:
+        engine.dispose()
+
+
+LIMITED = [
+    "SELECT name FROM shops WHERE id IN (SELECT shop_id FROM sales ORDER BY amount DESC LIMIT 2)",
+    "SELECT name FROM shops WHERE id NOT IN (SELECT shop_id FROM sales ORDER BY amount LIMIT 1)",
+    "SELECT name FROM shops WHERE id = ANY (SELECT shop_id FROM sales ORDER BY amount LIMIT 2)",
+    "SELECT name FROM shops WHERE id >= ALL (SELECT shop_id FROM sales LIMIT 3)",
+    "SELECT name FROM shops AS limited WHERE id IN (SELECT shop_id FROM sales LIMIT 1)",
+]
+
+
+def test_limited_subqueries_under_in_any_all_run_after_the_repair(mysql_url: str) -> None:
+    engine = sa.create_engine(mysql_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE shops (id INT PRIMARY KEY, name VARCHAR(20))"))
+            conn.execute(sa.text("CREATE TABLE sales (shop_id INT, amount INT)"))
+            conn.execute(
+                sa.text("INSERT INTO shops VALUES (1, 'north'), (2, 'south'), (3, 'east')")
+            )
+            conn.execute(sa.text("INSERT INTO sales VALUES (1, 10), (2, 30), (3, 20), (1, 5)"))
+        view = SchemaView(introspect(engine))
+        for sql in LIMITED:
+            checked = validate_sql(sql, view=view, dialect="mysql", policy=AccessPolicy())
+            assert checked.ok and checked.repaired, sql
+            refused = pytest.raises(sa.exc.DBAPIError, match="LIMIT & IN/ALL/ANY/SOME")
+            with engine.connect() as conn, refused:
+                conn.execute(sa.text(sql))
+            with engine.connect() as conn:
+                conn.execute(sa.text(checked.sql)).fetchall()
+        top_two = validate_sql(LIMITED[0], view=view, dialect="mysql", policy=AccessPolicy())
+        with engine.connect() as conn:
+            names = {row[0] for row in conn.execute(sa.text(top_two.sql))}
+        assert names == {"south", "east"}
+    finally:
+        engine.dispose()
