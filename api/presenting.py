@@ -120,7 +120,8 @@ def _chart(
         include_drafts=api.settings.knowledge_use_drafts,
     )
     currency = api.settings.currency_symbol
-    return chart_json(frame, chart, language=language, currency=currency, hints=hints)
+    shape = answer.result.shape
+    return chart_json(frame, chart, language=language, currency=currency, hints=hints, shape=shape)
 
 
 def _rule(rule: AppliedRule, language: str) -> dict[str, Any]:

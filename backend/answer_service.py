@@ -261,8 +261,8 @@ class AnswerService:
     def _present(self, answer: Answer, language: str) -> tuple[ChartSpec | None, str]:
         if answer.result is None:
             return None, ""
-        frame = answer.result.frame
-        chart = chart_for(frame, answer.chart_proposal)
+        frame, shape = answer.result.frame, answer.result.shape
+        chart = chart_for(frame, answer.chart_proposal, shape=shape)
         summary = summarise(
             frame,
             chart,
@@ -270,6 +270,7 @@ class AnswerService:
             locale=language,
             currency=self.currency,
             truncated=answer.result.truncated,
+            shape=shape,
         )
         return chart, summary
 

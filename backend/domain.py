@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 from backend.i18n.message import Message
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from backend.charts.columns import Profile
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,14 @@ class QueryResult:
     @property
     def row_count(self) -> int:
         return len(self.frame)
+
+    @cached_property
+    def shape(self) -> Profile:
+        """What each column is (`backend.charts.columns.profile`), worked out once: the
+        chart's choice, the summary and the figure all read it."""
+        from backend.charts.columns import profile  # pandas work, not needed to import
+
+        return profile(self.frame)
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,14 @@ fig.layout)`). Both build it here, from `backend.charts`, in the reader's langua
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 import pandas as pd
 
-from backend.charts import NO_HINTS, ChartSpec, ColumnHints, build_figure, kpi_label, kpi_value
+from backend.charts import NO_HINTS, ChartSpec, ColumnHints, kpi_label, kpi_value
+from backend.charts.build import figure_json, figure_spec
+from backend.charts.columns import Profile
 from backend.charts.spec import spec_to_json
 from backend.errors import KeskinubeError
 from backend.knowledge import Knowledge
@@ -57,9 +58,11 @@ def chart_json(
     language: str,
     currency: str,
     hints: ColumnHints = NO_HINTS,
+    shape: Profile | None = None,
 ) -> dict[str, Any]:
     """The chart of a result: its spec, the Plotly figure (JSON: `data` and `layout`, no
-    template) when it is a drawing, and the label and value when it is a KPI card."""
+    template) when it is a drawing, and the label and value when it is a KPI card.
+    `shape`: the frame's `profile`, when the caller has it."""
     figure: dict[str, Any] | None = None
     kpi: dict[str, str] | None = None
     if spec.kind == "kpi" and not frame.empty:
@@ -68,10 +71,8 @@ def chart_json(
             "value": kpi_value(frame, spec, locale=language, currency=currency, hints=hints),
         }
     elif spec.kind != "table" and not frame.empty:
-        drawn = build_figure(frame, spec, locale=language, currency=currency, hints=hints)
-        if drawn is not None:
-            # Without plotly.py's default template: nine tenths of the JSON, and a client's
-            # Plotly.js (or its own theme, as Streamlit's) styles the figure anyway.
-            drawn.update_layout(template=None)
-            figure = json.loads(drawn.to_json())
+        drawn = figure_spec(
+            frame, spec, locale=language, currency=currency, hints=hints, shape=shape
+        )
+        figure = None if drawn is None else figure_json(drawn)
     return {"spec": spec_to_json(spec), "figure": figure, "kpi": kpi}

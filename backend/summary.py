@@ -30,9 +30,11 @@ _PERCENT = NumberFormat("percent", fraction=True)
 class _Writer:
     """Formats values of one frame for sentences, in one language."""
 
-    def __init__(self, frame: pd.DataFrame, locale: str, currency: str, hints: ColumnHints) -> None:
+    def __init__(
+        self, frame: pd.DataFrame, locale: str, currency: str, hints: ColumnHints, shape: Profile
+    ) -> None:
         self.frame, self.locale, self.currency, self.hints = frame, locale, currency, hints
-        self.shape: Profile = profile(frame)
+        self.shape = shape
         self.t = Translator(locale)
         # Labels follow the sentence's language, numbers the full locale ('es_MX').
         self.language = self.t.language
@@ -80,6 +82,7 @@ def summarise(
     currency: str = DEFAULT_CURRENCY,
     truncated: bool = False,
     hints: ColumnHints = NO_HINTS,
+    shape: Profile | None = None,
 ) -> str:
     """A sentence or two about `frame` as `spec` shows it.
 
@@ -87,12 +90,13 @@ def summarise(
     from the data only, so a misread question is never repeated back as a finding.
     `truncated` (the row cap cut the result) makes it say so: "More than 1,000 rows.",
     or a chart's sentence followed by "Counted on the first 1,000 rows only."
-    `hints` (from the SQL and the schema's knowledge) name money columns and labels.
+    `hints` (from the SQL and the schema's knowledge) name money columns and labels;
+    `shape` is the frame's `profile`, when the caller has it.
     """
     del question  # see docstring
     if frame.empty:
         return Translator(locale)("summary.no_rows")
-    writer = _Writer(frame, locale, currency, hints)
+    writer = _Writer(frame, locale, currency, hints, shape or profile(frame))
     if spec.kind == "table" or not fits(spec, writer.shape):
         return _table(writer, truncated)
     sentence = _SENTENCES[spec.kind](writer, spec)

@@ -1,6 +1,9 @@
 """`build_figure`: a `ChartSpec` drawn as a Plotly figure; `kpi_value`: the KPI card's text.
 
-Figures are built from data only (`plotly.graph_objects`), never from code a model wrote.
+Figures are built from data only, never from code a model wrote: as Plotly's own plain
+structure (`figure_spec`), which the page turns into a checked `plotly.graph_objects`
+figure (`build_figure`) and the API writes straight as Plotly JSON (`figure_json`) —
+building the objects cost more than the rest of drawing a small result.
 Axis titles are humanised, values carry thousands separators, a currency symbol or a
 percent sign (see `formatting`). From 10,000 points on, line and scatter traces switch to
 WebGL (`Scattergl`) and histograms are binned here, so the page stays fast.
@@ -18,12 +21,16 @@ escapes `&`, `<` and `>`; Plotly turns the entities back into the characters it 
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
+from _plotly_utils.utils import to_typed_array_spec
 
 from backend.charts.choose import chart_title
 from backend.charts.columns import Column, Profile, as_numbers, profile
@@ -45,6 +52,8 @@ from backend.i18n import normalise_language, t
 LARGE = 10_000  # points from which traces use WebGL and histograms are pre-binned
 MAX_BINS = 50
 MARKERS_UP_TO = 60  # line points per series that still get a marker each
+
+_Drawn = tuple[list[dict[str, Any]], dict[str, Any]]  # a drawer's traces and layout
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,40 @@ class _Ctx:
         return self.hints.number_format(name, values, currency=self.currency)
 
 
+Figure = dict[str, Any]
+"""A figure as Plotly's own structure: `{"data": [trace, ...], "layout": {...}}`, each
+trace with its `type`; arrays may be pandas or numpy values."""
+
+
+def figure_spec(
+    frame: pd.DataFrame,
+    spec: ChartSpec,
+    *,
+    locale: str = "en",
+    currency: str = DEFAULT_CURRENCY,
+    hints: ColumnHints = NO_HINTS,
+    shape: Profile | None = None,
+) -> Figure | None:
+    """The figure for `spec` as a plain dict; None for kpi and table, or when the spec
+    does not fit the frame. `shape`: the frame's `profile`, when the caller has it.
+
+    Plain data, not `plotly.graph_objects`: building and validating those objects cost
+    more than everything else in drawing a small result (see `build_figure`)."""
+    if spec.kind in {"kpi", "table"} or frame.empty:
+        return None
+    shape = shape or profile(frame)
+    if not fits(spec, shape):
+        return None
+    ctx = _Ctx(frame, shape, locale, currency, hints)
+    data, layout = _DRAWERS[spec.kind](ctx, spec)
+    layout["title"] = {"text": plotly_text(chart_title(spec, ctx.language, hints))}
+    layout["separators"] = plotly_separators(locale)
+    layout["margin"] = {"l": 16, "r": 16, "t": 56, "b": 16}
+    if spec.color:
+        layout["legend"] = {"title": {"text": ctx.label(spec.color)}}
+    return {"data": data, "layout": layout}
+
+
 def build_figure(
     frame: pd.DataFrame,
     spec: ChartSpec,
@@ -86,24 +129,33 @@ def build_figure(
     locale: str = "en",
     currency: str = DEFAULT_CURRENCY,
     hints: ColumnHints = NO_HINTS,
+    shape: Profile | None = None,
 ) -> go.Figure | None:
-    """The figure for `spec`; None for kpi and table, or when the spec does not fit the frame.
+    """The figure for `spec` (`figure_spec`) as a Plotly `Figure`, checked by plotly.py.
 
     `hints` (from the SQL and the schema's knowledge) name money columns and labels."""
-    if spec.kind in {"kpi", "table"} or frame.empty:
-        return None
-    shape = profile(frame)
-    if not fits(spec, shape):
-        return None
-    ctx = _Ctx(frame, shape, locale, currency, hints)
-    figure = _DRAWERS[spec.kind](ctx, spec)
-    figure.update_layout(
-        title={"text": plotly_text(chart_title(spec, ctx.language, hints))},
-        separators=plotly_separators(locale),
-        margin={"l": 16, "r": 16, "t": 56, "b": 16},
-        legend_title_text=ctx.label(spec.color) if spec.color else None,
-    )
-    return figure
+    drawn = figure_spec(frame, spec, locale=locale, currency=currency, hints=hints, shape=shape)
+    return None if drawn is None else go.Figure(drawn)
+
+
+def figure_json(figure: Figure) -> dict[str, Any]:
+    """`figure` as Plotly's JSON (what `go.Figure(figure).to_json()` writes: numeric
+    arrays as base64 typed arrays, dates as ISO text), without plotly.py's default
+    template: a client's Plotly.js, or its own theme, styles the figure."""
+    encoded: dict[str, Any] = json.loads(pio.to_json(_typed_arrays(figure), validate=False))
+    encoded["layout"]["template"] = {}
+    return encoded
+
+
+def _typed_arrays(value: Any) -> Any:
+    """A copy of `value` whose pandas and numpy arrays are as plotly.py sends them."""
+    if isinstance(value, dict):
+        return {key: _typed_arrays(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_typed_arrays(item) for item in value]
+    if isinstance(value, pd.Series | np.ndarray):
+        return to_typed_array_spec(value)
+    return value
 
 
 def kpi_label(spec: ChartSpec, locale: str = "en", hints: ColumnHints = NO_HINTS) -> str:
@@ -128,29 +180,30 @@ def kpi_value(
     return format_value(first, hints.number_format(spec.y, values, currency=currency), locale)
 
 
-def _line(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
+def _line(ctx: _Ctx, spec: ChartSpec) -> _Drawn:
     x, y, color = ctx.need(spec.x), ctx.need(spec.y).name, ctx.column(spec.color)
     data = _plain(line_data(ctx.frame, x, y, color, ctx.locale), "x", "label", "series")
     fmt = ctx.fmt(y, data["value"])
-    trace = go.Scattergl if len(data) >= LARGE else go.Scatter
+    kind = "scattergl" if len(data) >= LARGE else "scatter"
     hover = f"%{{customdata}}<br>{ctx.label(y)}: {hover_value('y', fmt, ctx.locale)}"
-    figure = go.Figure()
-    for name, part in _series(data):
-        mode = "lines+markers" if len(part) <= MARKERS_UP_TO else "lines"
-        figure.add_trace(
-            trace(
-                x=part["x"],
-                y=part["value"],
-                name=name,
-                mode=mode,
-                customdata=part["label"],
-                hovertemplate=hover + f"<extra>{name or ''}</extra>",
-                showlegend=name is not None,
-            )
+    traces = [
+        _trace(
+            kind,
+            x=part["x"],
+            y=part["value"],
+            name=name,
+            mode="lines+markers" if len(part) <= MARKERS_UP_TO else "lines",
+            customdata=part["label"],
+            hovertemplate=hover + f"<extra>{name or ''}</extra>",
+            showlegend=name is not None,
         )
-    figure.update_xaxes(_time_axis(x, data, ctx.language), title_text=ctx.label(x.name))
-    figure.update_yaxes(axis_format(fmt, ctx.locale), title_text=ctx.label(y))
-    return figure
+        for name, part in _series(data)
+    ]
+    layout = {
+        "xaxis": {**_titled(ctx.label(x.name)), **_time_axis(x, data, ctx.language)},
+        "yaxis": {**_titled(ctx.label(y)), **axis_format(fmt, ctx.locale)},
+    }
+    return traces, layout
 
 
 def _time_axis(x: Column, data: pd.DataFrame, language: str) -> dict[str, object]:
@@ -172,19 +225,20 @@ def _time_axis(x: Column, data: pd.DataFrame, language: str) -> dict[str, object
     return {}
 
 
-def _bar(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
+def _bar(ctx: _Ctx, spec: ChartSpec) -> _Drawn:
     x, y, color = ctx.need(spec.x), ctx.need(spec.y).name, ctx.column(spec.color)
     bars = bar_data(ctx.frame, x, y, color, ctx.locale)
     bars = replace(bars, data=_plain(bars.data, "label", "series"))
     fmt = ctx.fmt(y, bars.data["value"])
     flat = spec.kind == "barh"
     hover = f"%{{{'y' if flat else 'x'}}}: {hover_value('x' if flat else 'y', fmt, ctx.locale)}"
-    figure = go.Figure()
+    traces = []
     for name, part in _series(bars.data):
         text = None if name else [format_value(v, fmt, ctx.locale) for v in part["value"]]
         cats, values = part["label"], part["value"]
-        figure.add_trace(
-            go.Bar(
+        traces.append(
+            _trace(
+                "bar",
                 x=values if flat else cats,
                 y=cats if flat else values,
                 name=name,
@@ -196,24 +250,24 @@ def _bar(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
         )
     order = list(dict.fromkeys(bars.data["label"]))
     category_axis = {"type": "category", "categoryorder": "array", "categoryarray": order}
-    value_axis = {**axis_format(fmt, ctx.locale), "title_text": ctx.label(y)}
+    category_axis = {**_titled(ctx.label(x.name)), **category_axis}
+    value_axis = {**_titled(ctx.label(y)), **axis_format(fmt, ctx.locale)}
+    layout: dict[str, Any] = {"barmode": "stack" if bars.additive else "group"}
     if flat:
-        figure.update_yaxes(category_axis, title_text=ctx.label(x.name), autorange="reversed")
-        figure.update_xaxes(value_axis)
+        layout.update(yaxis={**category_axis, "autorange": "reversed"}, xaxis=value_axis)
     else:
-        figure.update_xaxes(category_axis, title_text=ctx.label(x.name))
-        figure.update_yaxes(value_axis)
-    figure.update_layout(barmode="stack" if bars.additive else "group")
-    return figure
+        layout.update(xaxis=category_axis, yaxis=value_axis)
+    return traces, layout
 
 
-def _donut(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
+def _donut(ctx: _Ctx, spec: ChartSpec) -> _Drawn:
     x, y = ctx.need(spec.x), ctx.need(spec.y).name
     bars = bar_data(ctx.frame, x, y, None, ctx.locale)
     bars = replace(bars, data=_plain(bars.data, "label"))
     fmt = ctx.fmt(y, bars.data["value"])
     hover = f"%{{label}}: {hover_value('value', fmt, ctx.locale)} (%{{percent}})<extra></extra>"
-    pie = go.Pie(
+    pie = _trace(
+        "pie",
         labels=bars.data["label"],
         values=bars.data["value"],
         hole=0.5,
@@ -222,10 +276,11 @@ def _donut(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
         textinfo="percent",
         hovertemplate=hover,
     )
-    return go.Figure(pie).update_layout(legend_title_text=ctx.label(x.name))
+    # No legend title, as before: plotly.py's update dropped the one set here.
+    return [pie], {}
 
 
-def _scatter(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
+def _scatter(ctx: _Ctx, spec: ChartSpec) -> _Drawn:
     x, y, color = ctx.need(spec.x).name, ctx.need(spec.y).name, ctx.column(spec.color)
     data = pd.DataFrame({"x": as_numbers(ctx.frame[x]), "y": as_numbers(ctx.frame[y])})
     if color is not None:
@@ -233,44 +288,55 @@ def _scatter(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
     data = data.dropna(subset=["x", "y"])
     x_fmt, y_fmt = ctx.fmt(x, data["x"]), ctx.fmt(y, data["y"])
     large = len(data) >= LARGE
-    trace = go.Scattergl if large else go.Scatter
     hover = (
         f"{ctx.label(x)}: {hover_value('x', x_fmt, ctx.locale)}<br>"
         f"{ctx.label(y)}: {hover_value('y', y_fmt, ctx.locale)}"
     )
-    figure = go.Figure()
-    for name, part in _series(data):
-        figure.add_trace(
-            trace(
-                x=part["x"],
-                y=part["y"],
-                name=name,
-                mode="markers",
-                marker={"opacity": 0.5 if large else 0.8},
-                showlegend=name is not None,
-                hovertemplate=hover + f"<extra>{name or ''}</extra>",
-            )
+    traces = [
+        _trace(
+            "scattergl" if large else "scatter",
+            x=part["x"],
+            y=part["y"],
+            name=name,
+            mode="markers",
+            marker={"opacity": 0.5 if large else 0.8},
+            showlegend=name is not None,
+            hovertemplate=hover + f"<extra>{name or ''}</extra>",
         )
-    figure.update_xaxes(axis_format(x_fmt, ctx.locale), title_text=ctx.label(x))
-    figure.update_yaxes(axis_format(y_fmt, ctx.locale), title_text=ctx.label(y))
-    return figure
+        for name, part in _series(data)
+    ]
+    layout = {
+        "xaxis": {**_titled(ctx.label(x)), **axis_format(x_fmt, ctx.locale)},
+        "yaxis": {**_titled(ctx.label(y)), **axis_format(y_fmt, ctx.locale)},
+    }
+    return traces, layout
 
 
-def _histogram(ctx: _Ctx, spec: ChartSpec) -> go.Figure:
+def _histogram(ctx: _Ctx, spec: ChartSpec) -> _Drawn:
     x = ctx.need(spec.x).name
     values = as_numbers(ctx.frame[x]).dropna()
     fmt = ctx.fmt(x, values)
     if len(values) >= LARGE:
         counts, edges = np.histogram(values, bins=min(MAX_BINS, int(np.sqrt(len(values)))))
-        trace: go.Bar | go.Histogram = go.Bar(
-            x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges), name=""
-        )
+        centres = (edges[:-1] + edges[1:]) / 2
+        trace = _trace("bar", x=centres, y=counts, width=np.diff(edges), name="")
     else:
-        trace = go.Histogram(x=values, nbinsx=MAX_BINS, name="")
-    figure = go.Figure(trace).update_layout(bargap=0.02)
-    figure.update_xaxes(axis_format(fmt, ctx.locale), title_text=ctx.label(x))
-    figure.update_yaxes(title_text=t("charts.axis.rows", ctx.language), tickformat=",d")
-    return figure
+        trace = _trace("histogram", x=values, nbinsx=MAX_BINS, name="")
+    layout = {
+        "bargap": 0.02,
+        "xaxis": {**_titled(ctx.label(x)), **axis_format(fmt, ctx.locale)},
+        "yaxis": {**_titled(t("charts.axis.rows", ctx.language)), "tickformat": ",d"},
+    }
+    return [trace], layout
+
+
+def _trace(kind: str, **props: Any) -> dict[str, Any]:
+    """A trace of type `kind` with the properties given (None: not set)."""
+    return {"type": kind, **{key: value for key, value in props.items() if value is not None}}
+
+
+def _titled(title: str) -> dict[str, Any]:
+    return {"title": {"text": title}}
 
 
 def plotly_text(text: object) -> str:
@@ -296,7 +362,7 @@ def _series(data: pd.DataFrame) -> Iterator[tuple[str | None, pd.DataFrame]]:
         yield str(name), part
 
 
-_DRAWERS: dict[str, Callable[[_Ctx, ChartSpec], go.Figure]] = {
+_DRAWERS: dict[str, Callable[[_Ctx, ChartSpec], _Drawn]] = {
     "line": _line,
     "bar": _bar,
     "barh": _bar,

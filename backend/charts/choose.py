@@ -43,11 +43,13 @@ SHARE_TOLERANCE = 0.02
 _TIME_PRIORITY = ("datetime", "month", "quarter", "week", "year", "ordinal")
 
 
-def choose_chart(frame: pd.DataFrame) -> ChartSpec:
-    """The default chart for a result frame; never raises, falls back to a table."""
+def choose_chart(frame: pd.DataFrame, *, shape: Profile | None = None) -> ChartSpec:
+    """The default chart for a result frame; never raises, falls back to a table.
+
+    `shape`: the frame's `profile`, when the caller has it."""
     if frame.empty:
         return table_spec("The query returned no rows.")
-    shape = profile(frame)
+    shape = shape or profile(frame)
     measures = shape.of("measure")
     if not measures:
         return table_spec("No numeric column with values to plot.")

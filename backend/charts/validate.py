@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from backend.charts.choose import choose_chart, title_for
-from backend.charts.columns import profile
+from backend.charts.columns import Profile, profile
 from backend.charts.options import fits
 from backend.charts.spec import CHART_KINDS, ChartKind, ChartSpec
 
@@ -26,8 +26,12 @@ _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL | re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
-def validate_spec(raw: dict[str, Any] | str, frame: pd.DataFrame) -> ChartSpec | None:
-    """A `ChartSpec` from a model's proposal, or None when it is not one we can trust."""
+def validate_spec(
+    raw: dict[str, Any] | str, frame: pd.DataFrame, *, shape: Profile | None = None
+) -> ChartSpec | None:
+    """A `ChartSpec` from a model's proposal, or None when it is not one we can trust.
+
+    `shape`: the frame's `profile`, when the caller has it."""
     data = _parse(raw)
     kind = _kind(data.get("kind")) if data is not None else None
     axes = _axes(data, frame) if data is not None else None
@@ -37,13 +41,17 @@ def validate_spec(raw: dict[str, Any] | str, frame: pd.DataFrame) -> ChartSpec |
     title = _text(data.get("title")) or title_for(kind, x, y, color)
     reason = _text(data.get("reason")) or "Proposed by the model."
     spec = ChartSpec(kind, x, y, color, title, reason)
-    return spec if fits(spec, profile(frame)) else None
+    return spec if fits(spec, shape or profile(frame)) else None
 
 
-def chart_for(frame: pd.DataFrame, proposal: str | None = None) -> ChartSpec:
-    """The model's proposal when it holds up against `frame`, else our own choice."""
-    proposed = validate_spec(proposal, frame) if proposal else None
-    return proposed or choose_chart(frame)
+def chart_for(
+    frame: pd.DataFrame, proposal: str | None = None, *, shape: Profile | None = None
+) -> ChartSpec:
+    """The model's proposal when it holds up against `frame`, else our own choice.
+
+    `shape`: the frame's `profile`, when the caller has it."""
+    proposed = validate_spec(proposal, frame, shape=shape) if proposal else None
+    return proposed or choose_chart(frame, shape=shape)
 
 
 def _kind(value: object) -> ChartKind | None:

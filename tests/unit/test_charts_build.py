@@ -1,7 +1,9 @@
-"""build_figure and kpi_value: trace types, axis titles, tick formats, big data, top 20."""
+"""build_figure and kpi_value: trace types, axis titles, tick formats, big data, top 20;
+the API's Plotly JSON (figure_json) the same as the checked figure's."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import numpy as np
@@ -10,6 +12,7 @@ import plotly.graph_objects as go
 import pytest
 
 from backend.charts import ChartSpec, build_figure, choose_chart, kpi_label, kpi_value
+from backend.charts.build import figure_json, figure_spec
 
 BIG = 12_000
 
@@ -278,3 +281,24 @@ def test_a_models_own_title_is_kept_in_every_language() -> None:
 def test_kpi_label_follows_the_language() -> None:
     spec = ChartSpec("kpi", y="total_revenue")
     assert kpi_label(spec) == "Total revenue" and kpi_label(spec, "es") == "Ingresos totales"
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame({"month": text(["2024-02", "2024-01", "2024-03"]), "revenue": noise(3)}),
+        pd.DataFrame({"status": text(["open", "paid", "open"]), "orders": [3, 9, 4]}),
+        pd.DataFrame({"price": noise(40, seed=1), "weight": noise(40, seed=2)}),
+        pd.DataFrame({"amount": noise(BIG)}),
+    ],
+    ids=["line", "bar", "scatter", "big-histogram"],
+)
+@pytest.mark.parametrize("locale", ["en", "es"])
+def test_api_json_is_what_plotly_writes_for_the_checked_figure(
+    frame: pd.DataFrame, locale: str
+) -> None:
+    spec = choose_chart(frame)
+    checked = draw(frame, spec, locale=locale).update_layout(template=None)
+    drawn = figure_spec(frame, spec, locale=locale)
+    assert drawn is not None
+    assert figure_json(drawn) == json.loads(checked.to_json())
