@@ -53,17 +53,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**_as_json(found), "reindexed": _as_json(after)}, ensure_ascii=False))
     else:
-        print(
-            tr(
-                "cli.index.done",
-                database=services.database,
-                added=stats.added,
-                updated=stats.updated,
-                unchanged=stats.unchanged,
-                removed=stats.removed,
-                seconds=f"{stats.seconds:.1f}",
-            )
-        )
+        print(tr("cli.index.done", database=services.database, **stats.counts()))
     return 0 if after.in_sync else 1
 
 

@@ -114,17 +114,7 @@ def _index(args: argparse.Namespace) -> int:
         stats = index_database(services, progress=progress)
         bar.close()
     tr = cli_translator()
-    print(
-        tr(
-            "cli.index.done",
-            database=services.database,
-            added=stats.added,
-            updated=stats.updated,
-            unchanged=stats.unchanged,
-            removed=stats.removed,
-            seconds=f"{stats.seconds:.1f}",
-        )
-    )
+    print(tr("cli.index.done", database=services.database, **stats.counts()))
     return 0
 
 

@@ -59,6 +59,17 @@ class IndexStats:
     sparse_only: bool = False
     warning: str | None = None
 
+    def counts(self) -> dict[str, str | int]:
+        """The figures the "indexed: N added, …" messages take (`cli.index.done`,
+        `admin.access.index.summary`)."""
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "seconds": f"{self.seconds:.1f}",
+        }
+
 
 def _batches(items: Sequence[Item], size: int) -> Iterator[Sequence[Item]]:
     for start in range(0, len(items), size):

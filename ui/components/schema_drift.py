@@ -127,13 +127,7 @@ def _reindex(language: str, admin: str) -> None:
         log.warning("re-index failed: %s", exc)
         st.session_state[OUTCOME_KEY] = ("error", md_error(exc, language))
         return
-    counts = {
-        "added": stats.added,
-        "updated": stats.updated,
-        "unchanged": stats.unchanged,
-        "removed": stats.removed,
-        "seconds": f"{stats.seconds:.1f}",
-    }
+    counts = stats.counts()
     summary = Message.of("admin.access.index.summary", **counts)
     AdminActions(get_auth(), by=admin).record_reindex(summary)
     message = t("admin.access.index.done", language, summary=summary.render(language))

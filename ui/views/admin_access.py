@@ -192,13 +192,7 @@ def reindex(language: str) -> None:
         log.warning("re-index failed: %s", exc)
         st.session_state[REINDEX_KEY] = ("error", md_error(exc, language), None)
         return
-    counts = {
-        "added": stats.added,
-        "updated": stats.updated,
-        "unchanged": stats.unchanged,
-        "removed": stats.removed,
-        "seconds": f"{stats.seconds:.1f}",
-    }
+    counts = stats.counts()
     summary_message = Message.of("admin.access.index.summary", **counts)
     actions.record_reindex(summary_message)
     summary = summary_message.render(language)
