@@ -172,7 +172,7 @@ def _demo_sql() -> list[str]:
     return golden + [example["sql"] for example in examples["examples"]]
 
 
-@pytest.mark.parametrize("dialect", ["mysql", "sqlite"])
+@pytest.mark.parametrize("dialect", ["mysql", "postgresql", "sqlite"])
 def test_every_golden_and_example_query_of_the_demo_passes(dialect: str) -> None:
     schema = {name: [c.name for c in table.columns] for name, table in metadata.tables.items()}
     refused = []
