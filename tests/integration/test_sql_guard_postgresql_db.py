@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.dialects import POSTGRESQL
-from backend.domain import AccessPolicy
+from backend.domain import AccessPolicy, RowFilter
 from backend.errors import SqlRejected
 from backend.sql_guard.functions import ALLOWED
 from tests.support.guard_db import assert_leaks_then_refused, guard_for, rows
@@ -213,3 +213,21 @@ def test_a_read_only_account_cannot_plant_a_function_behind_a_built_in_name(
         with engine.begin() as conn:
             conn.exec_driver_sql("DROP OWNED BY kk_reader")
             conn.exec_driver_sql("DROP ROLE kk_reader")
+
+
+ROW_FILTERED = AccessPolicy(row_filters=(RowFilter("employees", "dept_id = 1"),))
+row_guard = guard_for(SCHEMA, ROW_FILTERED, dialect=POSTGRESQL)
+
+
+def test_a_row_filter_runs_on_postgresql_and_hides_the_other_rows(engine: sa.Engine) -> None:
+    assert rows(engine, row_guard("SELECT name FROM employees ORDER BY id")) == [("Ann",)]
+    assert rows(engine, row_guard("SELECT name FROM employees WHERE dept_id = 2")) == []
+
+
+def test_a_users_condition_never_sees_a_filtered_row(engine: sa.Engine) -> None:
+    # Division by zero on Bob's row (dept 2) only: pushed below the filter, it would
+    # answer "is there a row of dept 2?" with an error. The filter's LIMIT keeps it above.
+    probe = "SELECT name FROM employees WHERE 1 / (dept_id - 2) < 0"
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        rows(engine, probe)
+    assert rows(engine, row_guard(probe)) == [("Ann",)]
