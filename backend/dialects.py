@@ -1,10 +1,15 @@
-"""SQL dialects: our names for them, and a sqlglot dialect whose output MariaDB accepts.
+"""SQL dialects: our names for them, and sqlglot dialects whose output the servers accept.
 
-Keskinube calls MySQL and MariaDB both "mysql" and SQLite "sqlite". sqlglot has no
+Keskinube calls MySQL and MariaDB both "mysql", PostgreSQL "postgresql" and SQLite
+"sqlite". sqlglot has no
 MariaDB dialect, and its MySQL generator writes a few MySQL-8-only spellings that MariaDB
 rejects, so "mysql" maps to `MariaDB` below: the MySQL dialect with those spellings
 replaced by forms both servers run (checked against MariaDB 10.11 by regenerating ~100
-typical queries and comparing results with the originals).
+typical queries and comparing results with the originals). PostgreSQL likewise gets a
+generator without the one spelling found that it rejects (`CURRENT_TIME()`).
+
+PostgreSQL URLs must name the psycopg (3) driver, the one Keskinube installs:
+`postgresql+psycopg://`.
 """
 
 from __future__ import annotations
@@ -17,13 +22,18 @@ from sqlalchemy.exc import ArgumentError
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.dialects.mysql import MySQL
+from sqlglot.dialects.postgres import Postgres
 from sqlglot.generators.mysql import MySQLGenerator
+from sqlglot.generators.postgres import PostgresGenerator
 
 from backend.errors import SettingsError
 
 MYSQL = "mysql"
+POSTGRESQL = "postgresql"
 SQLITE = "sqlite"
-SUPPORTED_DIALECTS = (MYSQL, SQLITE)
+SUPPORTED_DIALECTS = (MYSQL, POSTGRESQL, SQLITE)
+# The SQLAlchemy driver PostgreSQL URLs must name (psycopg 3, see requirements.txt).
+POSTGRESQL_DRIVER = "psycopg"
 
 # Operators REGEXP may sit under unparenthesised; anything else binary gets parentheses.
 _REGEXP_SAFE_PARENTS = (exp.Connector, exp.Not, exp.Paren, exp.Where, exp.Having)
@@ -79,6 +89,27 @@ class MariaDB(MySQL):
     Generator = MariaDBGenerator
 
 
+class PostgreSQLGenerator(PostgresGenerator):
+    """PostgreSQL's generator, minus the spellings PostgreSQL does not understand."""
+
+    TRANSFORMS: ClassVar[dict[type[exp.Expr], Callable[..., str]]] = {
+        key: value
+        for key, value in PostgresGenerator.TRANSFORMS.items()
+        if key is not exp.CurrentTime
+    }
+
+    def currenttime_sql(self, expression: exp.CurrentTime) -> str:
+        # `CURRENT_TIME()` is a syntax error: the keyword takes brackets only with a precision.
+        precision = expression.this
+        return f"CURRENT_TIME({self.sql(precision)})" if precision else "CURRENT_TIME"
+
+
+class PostgreSQL(Postgres):
+    """sqlglot's PostgreSQL dialect with the generator above; parses exactly like it."""
+
+    Generator = PostgreSQLGenerator
+
+
 def _is_dual(table: exp.Table) -> bool:
     return (
         isinstance(table.this, exp.Identifier)
@@ -89,33 +120,47 @@ def _is_dual(table: exp.Table) -> bool:
 
 
 def canonical_dialect(dialect: str) -> str:
-    """Our name for `dialect`: "mysql" (also for "mariadb") or "sqlite"."""
+    """Our name for `dialect`: "mysql" (also for "mariadb"), "postgresql" (also for
+    "postgres") or "sqlite"."""
     name = dialect.lower()
     if name == "mariadb":
         return MYSQL
+    if name == "postgres":
+        return POSTGRESQL
     if name not in SUPPORTED_DIALECTS:
         raise ValueError(f"Unknown SQL dialect {dialect!r}; expected one of {SUPPORTED_DIALECTS}.")
     return name
 
 
 def sqlglot_dialect(dialect: str) -> Dialect:
-    """The sqlglot dialect for one of our dialect names ("mysql" or "sqlite")."""
-    if canonical_dialect(dialect) == MYSQL:
+    """The sqlglot dialect for one of our dialect names ("mysql", "postgresql", "sqlite")."""
+    ours = canonical_dialect(dialect)
+    if ours == MYSQL:
         return MariaDB()
+    if ours == POSTGRESQL:
+        return PostgreSQL()
     return Dialect.get_or_raise(SQLITE)
 
 
 def dialect_for_url(sqlalchemy_url: str) -> str:
-    """Our dialect name for a SQLAlchemy URL: "mysql" for MySQL/MariaDB, "sqlite" for SQLite."""
+    """Our dialect name for a SQLAlchemy URL: "mysql" for MySQL/MariaDB, "postgresql" for
+    PostgreSQL through psycopg, "sqlite" for SQLite."""
     try:
-        backend = make_url(sqlalchemy_url).get_backend_name()
+        url = make_url(sqlalchemy_url)
     except ArgumentError as error:
         raise SettingsError("The database URL is not a valid SQLAlchemy URL.") from error
+    backend = url.get_backend_name()
     if backend in ("mysql", "mariadb"):
         return MYSQL
     if backend == SQLITE:
         return SQLITE
+    if backend == POSTGRESQL and url.get_driver_name() == POSTGRESQL_DRIVER:
+        return POSTGRESQL
+    if backend == POSTGRESQL:
+        raise SettingsError(
+            "PostgreSQL URLs must use the psycopg driver: postgresql+psycopg://user@host/db."
+        )
     raise SettingsError(
         f"Database URLs of kind {backend!r} are not supported; use mysql+pymysql://, "
-        "mariadb+pymysql:// or sqlite:///."
+        "mariadb+pymysql://, postgresql+psycopg:// or sqlite:///."
     )

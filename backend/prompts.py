@@ -28,6 +28,12 @@ _DIALECT_NOTES = {
         "YEAR(d), MONTH(d), QUARTER(d), DATE_FORMAT(d, '%Y-%m'), CURDATE(), "
         "DATE_SUB(CURDATE(), INTERVAL 3 MONTH); use LIMIT n for top-N."
     ),
+    "postgresql": (
+        "PostgreSQL: dates with date_trunc('month', d), EXTRACT(YEAR FROM d), "
+        "to_char(d, 'YYYY-MM'), CURRENT_DATE - INTERVAL '3 months'; ILIKE for "
+        "case-insensitive text; || joins strings; double-quote mixed-case names "
+        '("OrderDate"); booleans are true/false; use LIMIT n for top-N.'
+    ),
     "sqlite": (
         "SQLite: dates are text 'YYYY-MM-DD'; use strftime('%Y', d), strftime('%m', d), "
         "date('now', '-3 months'); use LIMIT n for top-N."

@@ -4,7 +4,8 @@ MySQL and MariaDB are read from `information_schema` in three queries for the wh
 database. SQLAlchemy's inspector would run `SHOW CREATE TABLE` once per table, which fails
 with error 1142 on tables the account can only read some columns of (column grants), and
 would be thousands of round trips on a large database; `information_schema.columns` lists
-exactly the columns the account may read. Other dialects (SQLite, ...) use the inspector.
+exactly the columns the account may read. PostgreSQL has a reader of its own
+(`backend.schema_postgresql`); other dialects (SQLite, ...) use the inspector.
 
 Sample values ("e.g. 'EMEA', 'APAC'") are read only for text columns whose values repeat —
 all of them when there are few, the most frequent few otherwise — with bounded queries,
@@ -28,6 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from backend.domain import ColumnDoc, ForeignKey, TableDoc
+from backend.schema_postgresql import read_postgresql
 from backend.schema_render import identifier_words
 
 log = logging.getLogger(__name__)
@@ -255,6 +257,10 @@ def _read_inspector(conn: sa.Connection) -> list[_RawTable]:
     return [_inspected_table(conn, inspector, name) for name in inspector.get_table_names()]
 
 
+def _read_postgresql(conn: sa.Connection) -> list[_RawTable]:
+    return [_RawTable(doc, text) for doc, text in read_postgresql(conn, compact_type)]
+
+
 def _sqlite_rows(conn: sa.Connection, table: str) -> int | None:
     """max(rowid): an O(log n) estimate for rowid tables (over-counts after deletes)."""
     if conn.dialect.name != "sqlite":
@@ -305,8 +311,10 @@ class _Sampler:
         # worth showing even though every value is unique.
         label = candidates[0].name if referenced and candidates else None
         found = {c.name: self.column(raw.doc, c, label=c.name == label) for c in candidates}
+        # Columns not sampled keep the values the reader found (a PostgreSQL enum's).
         columns = tuple(
-            dataclasses.replace(c, sample_values=found.get(c.name) or ()) for c in raw.doc.columns
+            dataclasses.replace(c, sample_values=found.get(c.name) or c.sample_values)
+            for c in raw.doc.columns
         )
         return dataclasses.replace(raw.doc, columns=columns)
 
@@ -398,6 +406,8 @@ def introspect(
     cache = sample_cache if sample_cache is not None else SampleCache()
     with engine.connect() as conn:
         reader = _read_mysql if conn.dialect.name in MYSQL_DIALECTS else _read_inspector
+        if conn.dialect.name == "postgresql":
+            reader = _read_postgresql
         raw = sorted(reader(conn), key=lambda t: t.doc.name)
         _without_hidden_references(raw)
         if not sample_values:

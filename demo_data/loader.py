@@ -1,10 +1,13 @@
 """Writes the generated demo data into a database through SQLAlchemy, fast.
 
-Rows go in with the driver's `executemany` (PyMySQL turns it into multi-row INSERTs), one
-transaction per chunk, into bare tables: indexes (and MySQL's foreign keys) are added
-after the load. On MySQL/MariaDB foreign-key and unique checks are off during the load;
-on SQLite the journal is kept in memory without fsyncs, and a new file is built beside
-its final path and renamed into place only when complete. A failed or interrupted load
+Rows go in with the driver's `executemany` (PyMySQL turns it into multi-row INSERTs,
+psycopg pipelines them), one transaction per chunk, into bare tables: indexes (and the
+foreign keys of MySQL and PostgreSQL) are added after the load. On MySQL/MariaDB
+foreign-key and unique checks are off during the load; PostgreSQL does not wait for each
+commit's fsync and is ANALYZEd at the end (its row estimates); on SQLite the journal is
+kept in memory without fsyncs, and a new file is built beside its final path and renamed
+into place only when complete. A database named in a MySQL or PostgreSQL URL that does
+not exist yet is created. A failed or interrupted load
 drops the tables it created, so a half-built demo database is never left behind.
 """
 
@@ -20,7 +23,7 @@ from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.schema import CreateIndex, CreateTable, SetColumnComment, SetTableComment
 from tqdm import tqdm
 
 from backend.demo.schema import DEMO_TABLE_NAMES, DEMO_TABLES, metadata
@@ -32,6 +35,8 @@ from demo_data.world import Row
 CHUNK_ORDERS = 10_000
 PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 MYSQL_UNKNOWN_DATABASE = 1049
+# Dialects whose foreign keys are added after the load (SQLite cannot add them later).
+_KEYS_AFTER_LOAD = frozenset({"mysql", "mariadb", "postgresql"})
 
 
 class DemoTablesExist(KeskinubeError):
@@ -117,7 +122,7 @@ def _existing_tables(engine: sa.Engine, shown: str, *, create_database: bool = F
     try:
         present = set(sa.inspect(engine).get_table_names())
     except sa.exc.OperationalError as exc:
-        if not _unknown_database(exc):
+        if not _unknown_database(exc, engine.url):
             raise DatabaseUnavailable(f"Cannot connect to {shown}: {exc.orig}") from exc
         if create_database:
             _create_database(engine.url, shown)
@@ -125,18 +130,55 @@ def _existing_tables(engine: sa.Engine, shown: str, *, create_database: bool = F
     return [name for name in DEMO_TABLE_NAMES if name in present]
 
 
-def _unknown_database(exc: sa.exc.OperationalError) -> bool:
-    """MySQL/MariaDB error 1049: the server is there, the database is not."""
+def _unknown_database(exc: sa.exc.OperationalError, url: sa.URL) -> bool:
+    """The server is there, the database is not: MySQL/MariaDB's error 1049; PostgreSQL
+    sends no code with a failed connection, so its catalogue is asked."""
+    if url.get_backend_name() == "postgresql":
+        return _missing_postgresql_database(url)
     args = getattr(exc.orig, "args", ())
     return bool(args) and args[0] == MYSQL_UNKNOWN_DATABASE
 
 
 def _create_database(url: sa.URL, shown: str) -> None:
+    if url.get_backend_name() == "postgresql":
+        _create_postgresql_database(url, shown)
+        return
     server = sa.create_engine(url.set(database=""), poolclass=sa.pool.NullPool)
     name = str(url.database).replace("`", "``")
     try:
         with server.begin() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4")
+    except sa.exc.DBAPIError as exc:
+        raise DatabaseUnavailable(f"Cannot create the database of {shown}: {exc.orig}") from exc
+    finally:
+        server.dispose()
+
+
+def _missing_postgresql_database(url: sa.URL) -> bool:
+    server = sa.create_engine(url.set(database="postgres"), poolclass=sa.pool.NullPool)
+    try:
+        with server.connect() as conn:
+            found = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": url.database},
+            ).first()
+    except sa.exc.DBAPIError:
+        return False  # the server itself is unreachable
+    finally:
+        server.dispose()
+    return found is None
+
+
+def _create_postgresql_database(url: sa.URL, shown: str) -> None:
+    """CREATE DATABASE from the `postgres` maintenance database (it cannot run in a
+    transaction, hence autocommit)."""
+    server = sa.create_engine(
+        url.set(database="postgres"), poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
+    )
+    name = str(url.database).replace('"', '""')
+    try:
+        with server.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
     except sa.exc.DBAPIError as exc:
         raise DatabaseUnavailable(f"Cannot create the database of {shown}: {exc.orig}") from exc
     finally:
@@ -194,6 +236,9 @@ def _load(
             _add_indexes_and_foreign_keys(conn)
             conn.commit()
             _fast_session(conn, on=False)
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("ANALYZE")  # row estimates for introspection
+                conn.commit()
     except BaseException:
         _drop_quietly(engine)
         raise
@@ -201,19 +246,35 @@ def _load(
 
 
 def _create_tables(conn: sa.Connection) -> None:
-    """Bare tables: indexes (and on MySQL foreign keys, which need one) come after the load,
-    which is several times faster than maintaining them row by row. Other databases get
-    their foreign keys inline (SQLite cannot add them later)."""
-    inline_keys = () if conn.dialect.name in {"mysql", "mariadb"} else None
+    """Bare tables: indexes (and on MySQL and PostgreSQL foreign keys) come after the load,
+    which is several times faster than maintaining them row by row. SQLite gets its
+    foreign keys inline (it cannot add them later). Databases that store comments apart
+    from CREATE TABLE (PostgreSQL) get them with COMMENT ON."""
+    inline_keys = () if conn.dialect.name in _KEYS_AFTER_LOAD else None
+    separate_comments = conn.dialect.supports_comments and not conn.dialect.inline_comments
     for table in DEMO_TABLES:
         conn.execute(CreateTable(table, include_foreign_key_constraints=inline_keys))
+        if separate_comments:
+            _comment_on(conn, table)
+
+
+def _comment_on(conn: sa.Connection, table: sa.Table) -> None:
+    if table.comment:
+        conn.execute(SetTableComment(table))
+    for column in table.columns:
+        if column.comment:
+            conn.execute(SetColumnComment(column))
 
 
 def _add_indexes_and_foreign_keys(conn: sa.Connection) -> None:
     if conn.dialect.name not in {"mysql", "mariadb"}:
-        for table in DEMO_TABLES:  # foreign keys were declared in CREATE TABLE
+        for table in DEMO_TABLES:  # SQLite: foreign keys were declared in CREATE TABLE
             for index in sorted(table.indexes, key=lambda index: str(index.name)):
                 conn.execute(CreateIndex(index))
+            clauses = _foreign_key_clauses(conn, table)
+            if clauses and conn.dialect.name in _KEYS_AFTER_LOAD:
+                quote = conn.dialect.identifier_preparer.quote
+                conn.exec_driver_sql(f"ALTER TABLE {quote(table.name)} {', '.join(clauses)}")
         return
     for table in DEMO_TABLES:  # one ALTER per table: each DDL statement costs fsyncs
         clauses = _index_clauses(conn, table) + _foreign_key_clauses(conn, table)
@@ -248,6 +309,8 @@ def _fast_session(conn: sa.Connection, *, on: bool) -> None:
     if dialect in {"mysql", "mariadb"}:
         flag = 0 if on else 1
         conn.exec_driver_sql(f"SET SESSION foreign_key_checks = {flag}, unique_checks = {flag}")
+    elif dialect == "postgresql":
+        conn.exec_driver_sql(f"SET synchronous_commit = {'off' if on else 'on'}")
     elif dialect == "sqlite":
         conn.exec_driver_sql(f"PRAGMA journal_mode = {'MEMORY' if on else 'DELETE'}")
         conn.exec_driver_sql(f"PRAGMA synchronous = {'OFF' if on else 'FULL'}")
@@ -266,8 +329,20 @@ def _insert_batch(
             keys = [column.name for column in table.columns]
             conn.execute(table.insert(), [dict(zip(keys, row, strict=True)) for row in rows])
         else:
-            conn.exec_driver_sql(_insert_sql(conn, table, placeholder), rows)
+            conn.exec_driver_sql(_insert_sql(conn, table, placeholder), _bound(conn, table, rows))
         counts[name] += len(rows)
+
+
+def _bound(conn: sa.Connection, table: sa.Table, rows: list[Row]) -> list[Row]:
+    """The rows as the driver must send them: PostgreSQL refuses 0/1 for a BOOLEAN column
+    (the generator writes the integers MySQL and SQLite store)."""
+    flags = [isinstance(column.type, sa.Boolean) for column in table.columns]
+    if conn.dialect.name != "postgresql" or not any(flags):
+        return rows
+    return [
+        tuple(bool(v) if flag and v is not None else v for flag, v in zip(flags, row, strict=True))
+        for row in rows
+    ]
 
 
 def _insert_sql(conn: sa.Connection, table: sa.Table, placeholder: str) -> str:

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Makes sure the system packages the tests need are present: a MariaDB server (the tests
-# start their own throwaway instance) and Chromium (browser tests). Installs them when run
+# Makes sure the system packages the tests need are present: MariaDB and PostgreSQL servers
+# (the tests start their own throwaway instances) and Chromium (browser tests). Installs them when run
 # as root with apt-get; otherwise prints the exact command and fails.
 set -euo pipefail
 
 missing=()
 if [ -z "${TEST_MYSQL_URL:-}" ] && ! command -v mariadbd >/dev/null && [ ! -x /usr/sbin/mariadbd ]; then
   missing+=(mariadb-server)
+fi
+if [ -z "${TEST_POSTGRES_URL:-}" ] && ! command -v initdb >/dev/null \
+  && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  missing+=(postgresql)
 fi
 if [ ! -x /usr/bin/chromium ]; then
   missing+=(chromium)
@@ -20,6 +24,6 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
 else
   echo "The tests need: ${missing[*]}. Install them with:" >&2
   echo "  sudo apt-get install -y ${missing[*]}" >&2
-  echo "(or point TEST_MYSQL_URL at a MariaDB/MySQL server you may create databases on)" >&2
+  echo "(or point TEST_MYSQL_URL / TEST_POSTGRES_URL at servers you may create databases on)" >&2
   exit 1
 fi

@@ -1,4 +1,4 @@
-"""Fixtures shared by every test tier: a real MariaDB, clean settings."""
+"""Fixtures shared by every test tier: a real MariaDB, a real PostgreSQL, clean settings."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from backend.config import Settings, get_settings
+from tests.support import postgresql
 from tests.support.mariadb import scratch_database, throwaway_server
 
 # Helpers that assert on a test's behalf: show their failures as fully as a test's own.
@@ -36,6 +37,32 @@ def mysql_server_url() -> Iterator[str]:
 def mysql_url(mysql_server_url: str) -> Iterator[str]:
     """A fresh, empty database on the test server, dropped after the test."""
     with scratch_database(mysql_server_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """URL of a PostgreSQL server the tests may create databases on (its `postgres`
+    database); the tests that need it skip, saying why, when PostgreSQL is not installed."""
+    configured = os.environ.get("TEST_POSTGRES_URL")
+    if configured:
+        yield configured
+        return
+    try:
+        server = postgresql.throwaway_server()
+        url = server.__enter__()
+    except postgresql.PostgresMissing as missing:
+        pytest.skip(str(missing))
+    try:
+        yield url
+    finally:
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database on the test server, dropped after the test."""
+    with postgresql.scratch_database(postgres_server_url) as url:
         yield url
 
 

@@ -193,7 +193,8 @@ def index_database(services: Services, *, progress: Progress | None = None) -> I
     is_demo = _is_demo(tables)
     if is_demo:
         tables = [demo_comments(t) for t in tables]
-        services.store.index_examples(services.database, demo.load_examples())
+        examples = demo.load_examples(dialect=services.engine.runner.dialect)
+        services.store.index_examples(services.database, examples)
     return _index_with_knowledge(services, tables, progress=progress)
 
 

@@ -120,6 +120,33 @@ SQLITE_QUERY_TEXT_PREFIXES = (
 )
 
 
+# PostgreSQL errors (SQLSTATE) whose text names only parts of the query: syntax, unknown
+# or ambiguous names, type mismatches between expressions, GROUP BY and window misuse.
+POSTGRESQL_QUERY_TEXT_STATES = frozenset(
+    {
+        "42601",  # syntax_error
+        "42703",  # undefined_column
+        "42P01",  # undefined_table
+        "42883",  # undefined_function
+        "42702",  # ambiguous_column
+        "42725",  # ambiguous_function
+        "42P09",  # ambiguous_alias
+        "42803",  # grouping_error
+        "42804",  # datatype_mismatch
+        "42846",  # cannot_coerce
+        "42P18",  # indeterminate_datatype
+        "42P10",  # invalid_column_reference
+        "42P20",  # windowing_error
+        "42P19",  # invalid_recursion
+        "42712",  # duplicate_alias
+        "42701",  # duplicate_column
+        "42809",  # wrong_object_type
+    }
+)
+_POSTGRESQL_SUBQUERY_ROWS = "21000"  # more than one row returned by a subquery
+_POSTGRESQL_DENIED = frozenset({"42501"})  # insufficient_privilege
+
+
 def mysql_error_message(code: int | None, text: str) -> str | Message:
     """The error as the user and the model may read it: the text, or a catalogue message."""
     if code in MYSQL_QUERY_TEXT_CODES:
@@ -138,3 +165,21 @@ def sqlite_error_message(text: str) -> str | Message:
     if text.lower().startswith(SQLITE_QUERY_TEXT_PREFIXES):
         return text
     return Message.of("engine.db.failed", code="SQLite")
+
+
+def postgresql_error_message(state: str | None, text: str) -> str | Message:
+    """PostgreSQL's text when it only names parts of the query, else a catalogue message.
+
+    Class 22 (data exception: a cast of a value, a division by zero, a date out of range)
+    and 23 quote or reveal values; they become `engine.db.value_error` like MySQL's.
+    """
+    code = state or "?"
+    if state in POSTGRESQL_QUERY_TEXT_STATES:
+        return text
+    if state == _POSTGRESQL_SUBQUERY_ROWS:
+        return Message.of("engine.db.subquery_rows", code=code)
+    if state is not None and state.startswith(("22", "23")):
+        return Message.of("engine.db.value_error", code=code)
+    if state in _POSTGRESQL_DENIED:
+        return Message.of("engine.db.denied", code=code)
+    return Message.of("engine.db.failed", code=code)

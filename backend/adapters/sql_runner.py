@@ -1,4 +1,4 @@
-"""Runs checked, read-only statements on MySQL/MariaDB or SQLite through SQLAlchemy.
+"""Runs checked, read-only statements on MySQL/MariaDB, PostgreSQL or SQLite through SQLAlchemy.
 
 Read-only in layers (the guard is the first): a read-only transaction, a server-side
 time limit chosen by dialect, and a row cap enforced while streaming, so a runaway query
@@ -13,7 +13,8 @@ stops the whole stream at `stream_max_bytes`. Rows are read one at a time from t
 server-side cursor, so at most one uncut row (bounded by the server's packet size) is held
 beyond those limits.
 
-Each MySQL/MariaDB session also turns off the optimizations that would let a user's
+PostgreSQL's session setup lives in `backend.adapters.postgresql`. Each MySQL/MariaDB
+session also turns off the optimizations that would let a user's
 condition run on rows a row filter hides (derived-table merge and condition pushdown; see
 `backend.sql_guard.row_filters`, whose SQL alone already prevents them).
 
@@ -31,13 +32,18 @@ import logging
 import sqlite3
 import time
 from collections.abc import Generator, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
-from backend.adapters.db_errors import mysql_error_message, sqlite_error_message
+from backend.adapters import postgresql
+from backend.adapters.db_errors import (
+    mysql_error_message,
+    postgresql_error_message,
+    sqlite_error_message,
+)
 from backend.domain import QueryResult
 from backend.errors import DatabaseUnavailable, QueryFailed, QueryTimeout
 from backend.i18n.message import Message
@@ -74,13 +80,15 @@ def create_database_engine(url: str) -> sa.Engine:
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "mysql":
         connect_args = {"connect_timeout": 5, "charset": "utf8mb4"}
+    elif parsed.get_backend_name() == "postgresql":
+        connect_args = {"connect_timeout": 5, "application_name": "keskinube"}
     elif parsed.get_backend_name() == "sqlite":
         connect_args = {"check_same_thread": False}
     return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 class SqlAlchemySqlRunner:
-    """The SqlRunner port for MySQL/MariaDB and SQLite."""
+    """The SqlRunner port for MySQL/MariaDB, PostgreSQL and SQLite."""
 
     def __init__(
         self,
@@ -97,7 +105,7 @@ class SqlAlchemySqlRunner:
         self.result_max_bytes = result_max_bytes
         self.stream_max_bytes = stream_max_bytes
         backend = engine.url.get_backend_name()
-        if backend not in {"mysql", "sqlite"}:
+        if backend not in {"mysql", "postgresql", "sqlite"}:
             raise ValueError(f"unsupported database backend {backend!r}")
         self.dialect = backend
         self._is_mariadb: bool | None = None
@@ -167,8 +175,7 @@ class SqlAlchemySqlRunner:
         try:
             with self.engine.connect() as conn:
                 raw = conn.connection.dbapi_connection
-                opened = self._mysql_cursor if self.dialect == "mysql" else self._sqlite_cursor
-                with opened(raw, sql) as cursor:
+                with self._opened(raw, sql) as cursor:
                     yield [d[0] for d in cursor.description or ()], cursor
         except sa.exc.OperationalError as exc:
             raise self._translate(exc.orig) from exc
@@ -176,6 +183,13 @@ class SqlAlchemySqlRunner:
             raise
         except Exception as exc:
             raise self._translate(exc) from exc
+
+    def _opened(self, raw: Any, sql: str) -> AbstractContextManager[Any]:
+        if self.dialect == "mysql":
+            return self._mysql_cursor(raw, sql)
+        if self.dialect == "postgresql":
+            return postgresql.postgresql_cursor(raw, sql, timeout_s=self.timeout_s)
+        return self._sqlite_cursor(raw, sql)
 
     @contextmanager
     def _mysql_cursor(self, raw: Any, sql: str) -> Iterator[Any]:
@@ -220,6 +234,8 @@ class SqlAlchemySqlRunner:
             raw.execute("PRAGMA query_only = OFF")
 
     def _translate(self, exc: BaseException | None) -> Exception:
+        if self.dialect == "postgresql":
+            return self._translate_postgresql(exc)
         code = _error_code(exc)
         message = _error_message(exc)
         if code in _TIMEOUT_CODES or (
@@ -228,17 +244,28 @@ class SqlAlchemySqlRunner:
             seconds = f"{self.timeout_s:g}"
             return QueryTimeout(Message.of("engine.db.timeout", seconds=seconds), code=code)
         if code in _CONNECTION_CODES:
-            log.warning("database unreachable: %s", message)
-            host = self.engine.url.host or self.engine.url.database
-            return DatabaseUnavailable(
-                Message.of("engine.db.unreachable", host=host, detail=message)
-            )
+            return self._unavailable(message)
         # The database's text can carry row values: the log keeps it, the user and the
         # model get it only when it is built from the query (`db_errors`).
         log.info("query failed (%s): %s", code, message)
         if self.dialect == "sqlite":
             return QueryFailed(sqlite_error_message(message), code=code)
         return QueryFailed(mysql_error_message(code, message), code=code)
+
+    def _translate_postgresql(self, exc: BaseException | None) -> Exception:
+        message = postgresql.error_text(exc)
+        if postgresql.is_timeout(exc):
+            return QueryTimeout(Message.of("engine.db.timeout", seconds=f"{self.timeout_s:g}"))
+        if postgresql.is_unavailable(exc):
+            return self._unavailable(message)
+        state = postgresql.sqlstate(exc)
+        log.info("query failed (%s): %s", state, message)
+        return QueryFailed(postgresql_error_message(state, message))
+
+    def _unavailable(self, message: str) -> DatabaseUnavailable:
+        log.warning("database unreachable: %s", message)
+        host = self.engine.url.host or self.engine.url.database
+        return DatabaseUnavailable(Message.of("engine.db.unreachable", host=host, detail=message))
 
 
 def _set_mysql_optimizer_switch(cursor: Any) -> None:

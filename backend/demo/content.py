@@ -2,8 +2,10 @@
 
 `examples.yaml` holds reviewed question → SQL pairs (few-shot examples for the model);
 `notes.yaml` short notes on how the business defines its numbers. Both are portable SQL
-that runs on MySQL/MariaDB and SQLite alike. `glossary.yaml` maps Spanish business terms
-to the schema's English words for keyword search (read by `vectorstore.glossary`).
+that runs on MySQL/MariaDB and SQLite alike, and on PostgreSQL too except where an
+example has its own `sql_postgresql` (PostgreSQL cannot SUBSTR a date). `glossary.yaml`
+maps Spanish business terms to the schema's English words for keyword search (read by
+`vectorstore.glossary`).
 """
 
 from __future__ import annotations
@@ -20,14 +22,17 @@ NOTES_FILE = FOLDER / "notes.yaml"
 GLOSSARY_FILE = FOLDER / "glossary.yaml"
 
 
-def load_examples(path: Path = EXAMPLES_FILE, *, language: str = "en") -> tuple[Example, ...]:
+def load_examples(
+    path: Path = EXAMPLES_FILE, *, language: str = "en", dialect: str = "mysql"
+) -> tuple[Example, ...]:
     """The demo's question → SQL examples, in file order; questions in `language` where
-    the file has them (`question_<language>`), else in English."""
+    the file has them (`question_<language>`), else in English; SQL for `dialect` where
+    the file has it (`sql_<dialect>`), else the portable SQL."""
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]
     return tuple(
         Example(
             question=str(e.get(f"question_{language}") or e["question"]).strip(),
-            sql=e["sql"].strip(),
+            sql=str(e.get(f"sql_{dialect}") or e["sql"]).strip(),
         )
         for e in entries
     )

@@ -66,7 +66,7 @@ def check_sql(
 
     `schema` maps each known table to its column names in ordinal order, or is that
     mapping already made a `KnownTables` (built once by callers that check many queries
-    against one schema); `dialect` is "mysql" (MySQL or MariaDB) or "sqlite";
+    against one schema); `dialect` is "mysql" (MySQL or MariaDB), "postgresql" or "sqlite";
     `user_attributes` fill the `:user.<name>` placeholders of the policy's row filters;
     `limits` bound the query's length and nesting (default: SQL_MAX_LENGTH/SQL_MAX_DEPTH).
 

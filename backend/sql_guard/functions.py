@@ -14,8 +14,8 @@ the parser as column names and are judged the same way.
 The lists cover what business analytics needs: aggregates, window functions, control
 flow, casts, strings, numbers, dates and JSON extraction. "mysql" means MySQL 8 or
 MariaDB, so its list holds only names native to both (a name native to one only could be
-a stored function on the other), MEDIAN excepted. Adding a dialect (PostgreSQL) is
-adding its list to `ALLOWED`.
+a stored function on the other), MEDIAN excepted. PostgreSQL's lists live in
+`functions_postgresql`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from functools import cache
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
-from backend.dialects import MYSQL, SQLITE, SUPPORTED_DIALECTS, sqlglot_dialect
+from backend.dialects import MYSQL, POSTGRESQL, SQLITE, SUPPORTED_DIALECTS, sqlglot_dialect
 from backend.i18n.message import Message
+from backend.sql_guard import functions_postgresql as postgresql
 
 _COMMON = frozenset(
     (
@@ -296,7 +297,11 @@ _SQLITE = _COMMON | frozenset(
 )
 
 # Our dialect name -> the functions it may call, upper-case.
-ALLOWED: dict[str, frozenset[str]] = {MYSQL: _MYSQL, SQLITE: _SQLITE}
+ALLOWED: dict[str, frozenset[str]] = {
+    MYSQL: _MYSQL,
+    POSTGRESQL: postgresql.ALLOWED,
+    SQLITE: _SQLITE,
+}
 
 # Refused with their own reason: they describe the account, the session or the server.
 METADATA_FUNCTIONS = frozenset(
@@ -375,12 +380,19 @@ BARE_FUNCTIONS = frozenset(
         "UTC_TIMESTAMP",
     )
 )
+# Only in some dialects: elsewhere these words are ordinary column names.
+_BARE_IN: dict[str, frozenset[str]] = {POSTGRESQL: postgresql.BARE}
+# A bare word the generator writes is a call when it is one of these in any dialect.
+_ANY_BARE = BARE_FUNCTIONS.union(*_BARE_IN.values())
 
 _CALLED = re.compile(r"([A-Za-z_][A-Za-z0-9_$]*)(\(|$)")
 
 
 def function_problem(node: exp.Func, dialect: str | None) -> Message | None:
     """Why calling `node` is refused in `dialect` (None: in every supported dialect)."""
+    if dialect == POSTGRESQL and _quoted_name(node):
+        # Sent upper-cased and still quoted ("PG_SLEEP"): a different, case-sensitive name.
+        return Message.of("guard.function.quoted", name=node.name)
     dialects = (dialect,) if dialect else SUPPORTED_DIALECTS
     names = [called_name(node, _sqlglot(name)) for name in dialects]
     if all(name is None for name in names):
@@ -393,9 +405,14 @@ def function_problem(node: exp.Func, dialect: str | None) -> Message | None:
 
 
 def bare_function_problem(column: exp.Column, dialect: str | None) -> Message | None:
-    """Why an unquoted, unqualified name the database evaluates as a function is refused."""
+    """Why an unquoted, unqualified name the database evaluates as a function is refused.
+
+    With no `dialect` (a row filter, checked for every dialect), only the words that are
+    functions everywhere count: `user` stays a column there.
+    """
     name = column.name.upper()
-    if column.table or column.this.args.get("quoted") or name not in BARE_FUNCTIONS:
+    bare = BARE_FUNCTIONS | _BARE_IN.get(dialect or "", frozenset())
+    if column.table or column.this.args.get("quoted") or name not in bare:
         return None
     dialects = (dialect,) if dialect else SUPPORTED_DIALECTS
     if any(name in ALLOWED[ours] for ours in dialects):
@@ -405,10 +422,12 @@ def bare_function_problem(column: exp.Column, dialect: str | None) -> Message | 
 
 def refusal(name: str) -> Message:
     """The reason a call of `name` is refused: what it does, when known."""
-    if name in DANGEROUS_FUNCTIONS:
+    if name in DANGEROUS_FUNCTIONS or name in postgresql.DANGEROUS:
         return Message.of("guard.function", name=name)
-    if name in METADATA_FUNCTIONS:
+    if name in METADATA_FUNCTIONS or name in postgresql.METADATA:
         return Message.of("guard.function.metadata", name=name)
+    if name.startswith(postgresql.DANGEROUS_PREFIXES):
+        return Message.of("guard.function", name=name)
     return Message.of("guard.function.unknown", name=name)
 
 
@@ -424,7 +443,15 @@ def called_name(node: exp.Func, dialect: Dialect) -> str | None:
     name = found.group(1).upper()
     # A bare word is a call only when it is one of the bracket-less keywords; otherwise the
     # node wrote out just its argument (a conversion the dialect needs no function for).
-    return name if found.group(2) or name in BARE_FUNCTIONS else None
+    return name if found.group(2) or name in _ANY_BARE else None
+
+
+def _quoted_name(node: exp.Func) -> bool:
+    return (
+        isinstance(node, exp.Anonymous)
+        and isinstance(node.this, exp.Identifier)
+        and bool(node.this.quoted)
+    )
 
 
 @cache

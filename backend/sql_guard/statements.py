@@ -14,6 +14,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokenizer_core import Token, TokenType
 
+from backend.dialects import POSTGRESQL
 from backend.errors import SqlRejected
 from backend.i18n.message import Message
 from backend.sql_guard.complexity import SqlLimits, depth_problem, length_problem, tree_problem
@@ -31,6 +32,9 @@ _FILES = Message.of("guard.does.load_files")
 _ADMIN = Message.of("guard.does.admin")
 _TRANSACTION = Message.of("guard.does.transactions")
 _METADATA = Message.of("guard.does.metadata")
+_COPY = Message.of("guard.does.copy")
+_NOTIFICATIONS = Message.of("guard.does.notifications")
+_CURSORS = Message.of("guard.does.cursors")
 
 _ADMIN_WORDS = (
     "KILL",
@@ -55,6 +59,13 @@ _ADMIN_WORDS = (
     "SIGNAL",
     "RESIGNAL",
     "BACKUP",
+    "DISCARD",
+    "CHECKPOINT",
+    "CLUSTER",
+    "REFRESH",
+    "SECURITY",
+    "IMPORT",
+    "REASSIGN",
 )
 
 # What a statement does, by its first word: used for a specific reason before parsing,
@@ -71,9 +82,12 @@ _LEADING_KEYWORDS: dict[str, Message] = {
     "PRAGMA": _SQLITE_SETTINGS,
     **dict.fromkeys(("ATTACH", "DETACH"), Message.of("guard.does.attach_detach")),
     "LOAD": _FILES,
+    "COPY": _COPY,
+    **dict.fromkeys(("LISTEN", "NOTIFY", "UNLISTEN"), _NOTIFICATIONS),
+    **dict.fromkeys(("DECLARE", "FETCH", "MOVE", "CLOSE"), _CURSORS),
     **dict.fromkeys(("SHOW", "DESCRIBE", "DESC", "EXPLAIN", "HELP", "USE"), _METADATA),
     **dict.fromkeys(
-        ("BEGIN", "START", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "XA", "END"),
+        ("BEGIN", "START", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "XA", "END", "ABORT"),
         _TRANSACTION,
     ),
     **dict.fromkeys(_ADMIN_WORDS, _ADMIN),
@@ -81,6 +95,7 @@ _LEADING_KEYWORDS: dict[str, Message] = {
 
 # Statement nodes that must not appear anywhere in the tree, with what they do.
 _FORBIDDEN_NODES: tuple[tuple[type[exp.Expr], Message], ...] = (
+    (exp.Copy, _COPY),  # before DML, which it is in sqlglot's tree
     (exp.Insert, _WRITES),
     (exp.DML, _WRITES),
     (exp.DDL, _DDL),
@@ -248,6 +263,8 @@ def _node_problem(node: exp.Expr, dialect: str | None) -> Message | None:
         return _into_reason("")
     if isinstance(node, exp.Lock):
         return Message.of("guard.locking_clause")
+    if isinstance(node, exp.Parameter) and dialect == POSTGRESQL:
+        return Message.of("guard.placeholder")  # PostgreSQL's $1
     if isinstance(node, (exp.Parameter, exp.PropertyEQ)):
         return Message.of("guard.user_variables")
     if isinstance(node, exp.SessionParameter):
@@ -256,6 +273,9 @@ def _node_problem(node: exp.Expr, dialect: str | None) -> Message | None:
         return Message.of("guard.placeholder")
     if isinstance(node, exp.NextValueFor):
         return Message.of("guard.next_value_for")
+    if isinstance(node, exp.ObjectIdentifier):
+        # PostgreSQL's `'pg_authid'::regclass` and kin look names up in the system catalogs.
+        return Message.of("guard.catalog_cast", type=node.name.upper())
     if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):
         return Message.of("guard.schema_function", call=node.sql())
     if isinstance(node, exp.Func) and not isinstance(node.parent, exp.Table):

@@ -15,12 +15,17 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from backend.dialects import MYSQL
+from backend.dialects import MYSQL, POSTGRESQL
 from backend.domain import AccessPolicy
 from backend.i18n.message import Message
 from backend.sql_guard.statements import reject
 
-SYSTEM_SCHEMAS = frozenset({"information_schema", "mysql", "performance_schema", "sys"})
+SYSTEM_SCHEMAS = frozenset(
+    {"information_schema", "mysql", "performance_schema", "sys", "pg_catalog", "pg_toast"}
+)
+# PostgreSQL reserves the prefix for its own schemas (pg_temp_3, ...) and searches
+# pg_catalog before any other schema: an unqualified `pg_shadow` is the system view.
+_PG_SYSTEM_PREFIX = "pg_"
 SYSTEM_TABLES = frozenset(
     (
         "sqlite_master",
@@ -70,7 +75,7 @@ def find_table_reads(
     for table in tree.find_all(exp.Table):
         if _is_dummy_table(table, dialect) or _is_cte_reference(table):
             continue
-        name = _checked_name(table, known, policy)
+        name = _checked_name(table, known, policy, dialect)
         reads.append(TableRead(node=table, name=name))
     return reads
 
@@ -124,12 +129,14 @@ def _visible_in_with(with_: exp.With, child: exp.Expr) -> list[str]:
     return earlier
 
 
-def _checked_name(table: exp.Table, known: KnownTables, policy: AccessPolicy) -> str:
+def _checked_name(table: exp.Table, known: KnownTables, policy: AccessPolicy, dialect: str) -> str:
     if not isinstance(table.this, exp.Identifier):
         function = table.this.sql().split("(")[0]
         raise reject(Message.of("guard.table.function", function=function))
     lowered = table.name.lower()
-    if lowered in SYSTEM_TABLES:
+    if lowered in SYSTEM_TABLES or (
+        dialect == POSTGRESQL and lowered.startswith(_PG_SYSTEM_PREFIX)
+    ):
         raise reject(Message.of("guard.table.system", name=table.name))
     _check_qualifier(table, known)
     if lowered not in known.names:
@@ -147,7 +154,8 @@ def _check_qualifier(table: exp.Table, known: KnownTables) -> None:
     if not qualifiers:
         return
     for qualifier in qualifiers:
-        if qualifier.name.lower() in SYSTEM_SCHEMAS:
+        name = qualifier.name.lower()
+        if name in SYSTEM_SCHEMAS or name.startswith(_PG_SYSTEM_PREFIX):
             raise reject(Message.of("guard.table.system_schema", name=qualifier.name))
     if table.name.lower() in known.names:
         raise reject(

@@ -1,5 +1,5 @@
-"""The demo database on real SQLite and MariaDB: integrity, determinism, the CLI, the
-read-only account and the docker dump."""
+"""The demo database on real SQLite, MariaDB and PostgreSQL: integrity, determinism, the
+CLI, the read-only account and the docker dump."""
 
 from __future__ import annotations
 
@@ -17,20 +17,27 @@ import pytest
 import sqlalchemy as sa
 
 from backend.config import get_settings
-from backend.demo import DEMO_TABLE_NAMES, Example, load_examples, metadata
+from backend.demo import DEMO_TABLE_NAMES, load_examples, metadata
+from backend.schema import introspect
 from cli import main
 from demo_data import DemoBuild, DemoTablesExist, build_demo_database, render_readonly_user_sql
 from demo_data.readonly import TEMPLATE
+from tests.support import postgresql
 from tests.support.mariadb import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "docker" / "mysql"
 ORDERS = 1_500
-BACKENDS = ["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)]
+BACKENDS = [
+    "sqlite",
+    pytest.param("mariadb", marks=pytest.mark.mariadb),
+    pytest.param("postgresql", marks=pytest.mark.postgresql),
+]
 FOREIGN_KEYS = [
     fk for name in DEMO_TABLE_NAMES for fk in sorted(metadata.tables[name].foreign_keys, key=str)
 ]
 COMMAND_DENIED = 1142
+EXAMPLE_IDS = [example.question[:40] for example in load_examples()]
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,13 @@ def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 def mariadb_demo(mysql_server_url: str) -> Iterator[Demo]:
     """The same demo data in a scratch MariaDB database, built once."""
     with scratch_database(mysql_server_url, prefix="kk_demo") as url:
+        yield from _built(url)
+
+
+@pytest.fixture(scope="module")
+def postgresql_demo(postgres_server_url: str) -> Iterator[Demo]:
+    """The same demo data in a scratch PostgreSQL database, built once."""
+    with postgresql.scratch_database(postgres_server_url, prefix="kk_demo") as url:
         yield from _built(url)
 
 
@@ -186,8 +200,9 @@ def test_some_orders_are_unpaid(demo: Demo) -> None:
     assert unpaid > 0
 
 
-@pytest.mark.parametrize("example", load_examples(), ids=lambda e: e.question[:40])
-def test_every_example_query_returns_rows(demo: Demo, example: Example) -> None:
+@pytest.mark.parametrize("index", range(len(load_examples())), ids=lambda i: EXAMPLE_IDS[i])
+def test_every_example_query_returns_rows(demo: Demo, index: int) -> None:
+    example = load_examples(dialect=demo.engine.dialect.name)[index]  # `sql_<dialect>` if any
     raw = demo.engine.raw_connection()  # the DBAPI cursor runs the text exactly as written
     try:
         cursor = raw.cursor()
@@ -213,6 +228,24 @@ def test_another_seed_gives_different_data(sqlite_demo: Demo, tmp_path: Path) ->
     digests, reference = table_digests(_engine(other)), table_digests(sqlite_demo.engine)
     for name in ("customers", "orders", "order_items", "payments", "shipments", "returns"):
         assert digests[name] != reference[name], name
+
+
+@pytest.mark.postgresql
+def test_postgresql_holds_exactly_the_same_data_as_sqlite(
+    sqlite_demo: Demo, postgresql_demo: Demo
+) -> None:
+    assert table_digests(postgresql_demo.engine) == table_digests(sqlite_demo.engine)
+
+
+@pytest.mark.postgresql
+def test_postgresql_demo_keeps_comments_and_row_estimates(postgresql_demo: Demo) -> None:
+    tables = {table.name: table for table in introspect(postgresql_demo.engine)}
+    assert sorted(tables) == sorted(DEMO_TABLE_NAMES)
+    for name in DEMO_TABLE_NAMES:
+        expected = metadata.tables[name]
+        assert tables[name].comment == expected.comment
+        assert [c.comment for c in tables[name].columns] == [c.comment for c in expected.columns]
+    assert tables["orders"].row_estimate == ORDERS  # ANALYZEd after the load
 
 
 @pytest.mark.mariadb
@@ -429,6 +462,27 @@ def test_partial_demo_schema_is_refused_unless_replaced(tmp_path: Path) -> None:
     build = build_demo_database(url, orders=200, replace=True)
     assert count_rows(engine)["orders"] == build.row_counts["orders"] == 200
     engine.dispose()
+
+
+@pytest.mark.postgresql
+def test_cli_creates_a_missing_postgresql_database_and_keeps_it_with_if_missing(
+    postgres_server_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = f"kk_demo_new_{secrets.token_hex(4)}"
+    url = sa.make_url(postgres_server_url).set(database=name)
+    command = ["demo-db", "--url", url.render_as_string(False), "--orders", "200"]
+    admin = sa.create_engine(
+        postgres_server_url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
+    )
+    try:
+        assert main([*command, "--no-progress"]) == 0
+        assert "200 orders" in capsys.readouterr().out
+        assert main([*command, "--no-progress", "--if-missing"]) == 0
+        assert "already present" in capsys.readouterr().out
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 @pytest.mark.mariadb

@@ -1,5 +1,5 @@
-"""CSV export on real SQLite and MariaDB: the whole result up to the export cap, guarded,
-streamed from the database cursor chunk by chunk.
+"""CSV export on real SQLite, MariaDB and PostgreSQL: the whole result up to the export
+cap, guarded, streamed from the database cursor chunk by chunk.
 
 The engine is the production `Engine` with the real SQL runner and guard; its schema comes
 from introspecting the test database through a `SchemaIndex` port that holds the tables in
@@ -65,12 +65,20 @@ def fill(url: str) -> sa.Engine:
     return engine
 
 
-@pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("mariadb", marks=pytest.mark.mariadb),
+        pytest.param("postgresql", marks=pytest.mark.postgresql),
+    ]
+)
 def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('export') / 'shop.sqlite'}"
+    elif request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
     else:
         url = request.getfixturevalue("mysql_url")
     db = fill(url)

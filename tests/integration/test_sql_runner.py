@@ -1,5 +1,5 @@
-"""The SQL runner on real MariaDB and SQLite: typing, row cap, time limit, read-only, and
-the same layers when it streams chunks (`stream`, for the CSV export)."""
+"""The SQL runner on real MariaDB, PostgreSQL and SQLite: typing, row cap, time limit,
+read-only, and the same layers when it streams chunks (`stream`, for the CSV export)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 
 from backend.adapters.sql_runner import SqlAlchemySqlRunner, create_database_engine
 from backend.errors import DatabaseUnavailable, QueryFailed, QueryTimeout
@@ -24,15 +23,20 @@ SETUP = [
 SLOW_SQL = {
     "mysql": "SELECT COUNT(*) FROM information_schema.columns a, information_schema.columns b,"
     " information_schema.columns c",
+    "postgresql": "SELECT pg_sleep(5)",
     "sqlite": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)"
     " SELECT COUNT(*) FROM n",
 }
 
 
-@pytest.fixture(params=["sqlite", "mysql"])
+@pytest.fixture(
+    params=["sqlite", "mysql", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+)
 def runner(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlAlchemySqlRunner]:
     if request.param == "mysql":
         url = request.getfixturevalue("mysql_url")
+    elif request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
     else:
         url = f"sqlite:///{tmp_path / 'sales.sqlite'}"
     engine = create_database_engine(url)
@@ -54,9 +58,9 @@ def test_runner_returns_typed_frame(runner: SqlAlchemySqlRunner) -> None:
     assert result.row_count == 4
 
 
-def test_runner_dates_become_datetimes_on_mysql(runner: SqlAlchemySqlRunner) -> None:
+def test_runner_dates_become_datetimes_on_servers(runner: SqlAlchemySqlRunner) -> None:
     frame = runner.run("SELECT sold_on FROM sales WHERE sold_on IS NOT NULL", row_limit=10).frame
-    if runner.dialect == "mysql":
+    if runner.dialect in ("mysql", "postgresql"):
         assert str(frame["sold_on"].dtype).startswith("datetime64")
     else:  # SQLite stores dates as text
         assert frame["sold_on"].dtype == "string"
@@ -100,13 +104,12 @@ def test_runner_reports_sql_errors_with_the_database_message(runner: SqlAlchemyS
         runner.run("SELECT no_such_column FROM sales", row_limit=1)
 
 
-def test_runner_reports_a_dead_database() -> None:
+@pytest.mark.parametrize("scheme", ["mysql+pymysql://root", "postgresql+psycopg://postgres"])
+def test_runner_reports_a_dead_database(scheme: str) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    engine = sa.create_engine(
-        f"mysql+pymysql://root@127.0.0.1:{port}/nothing", connect_args={"connect_timeout": 2}
-    )
+    engine = create_database_engine(f"{scheme}@127.0.0.1:{port}/nothing")
     runner = SqlAlchemySqlRunner(engine, timeout_s=1)
     with pytest.raises(DatabaseUnavailable, match="isn't reachable"):
         runner.run("SELECT 1", row_limit=1)

@@ -34,7 +34,7 @@ def seeded_engine(server_url: str, ddl: Sequence[str]) -> Iterator[sa.Engine]:
 
 
 def rows(engine: sa.Engine, sql: str) -> list[tuple[object, ...]]:
-    """What MariaDB answers to `sql`, sent as it is."""
+    """What the database answers to `sql`, sent as it is."""
     # A raw cursor: SQLAlchemy would %-format patterns such as DATE_FORMAT's.
     connection = engine.raw_connection()
     try:
@@ -45,11 +45,14 @@ def rows(engine: sa.Engine, sql: str) -> list[tuple[object, ...]]:
         connection.close()
 
 
-def guard_for(schema: Mapping[str, Sequence[str]], policy: AccessPolicy) -> Guard:
-    """`check_sql` for MariaDB on `schema` under `policy`; returns the SQL it would run."""
+def guard_for(
+    schema: Mapping[str, Sequence[str]], policy: AccessPolicy, dialect: str = "mysql"
+) -> Guard:
+    """`check_sql` for `dialect` (MariaDB by default) on `schema` under `policy`; returns
+    the SQL it would run."""
 
     def guard(sql: str) -> str:
-        return check_sql(sql, schema=schema, dialect="mysql", row_limit=100, policy=policy).sql
+        return check_sql(sql, schema=schema, dialect=dialect, row_limit=100, policy=policy).sql
 
     return guard
 

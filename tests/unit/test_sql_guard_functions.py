@@ -161,7 +161,7 @@ def test_row_filter_conditions_are_held_to_the_allow_list() -> None:
     assert "YEAR(" in check("SELECT id FROM orders", policy=allowed)
 
 
-def _demo_sql() -> list[str]:
+def _demo_sql(dialect: str) -> list[str]:
     golden = [
         json.loads(line)["gold_sql"]
         for path in sorted((ROOT / "bench" / "golden").glob("*.jsonl"))
@@ -169,14 +169,14 @@ def _demo_sql() -> list[str]:
         if line.strip()
     ]
     examples = yaml.safe_load((ROOT / "backend/demo/examples.yaml").read_text(encoding="utf-8"))
-    return golden + [example["sql"] for example in examples["examples"]]
+    return golden + [e.get(f"sql_{dialect}") or e["sql"] for e in examples["examples"]]
 
 
-@pytest.mark.parametrize("dialect", ["mysql", "sqlite"])
+@pytest.mark.parametrize("dialect", ["mysql", "postgresql", "sqlite"])
 def test_every_golden_and_example_query_of_the_demo_passes(dialect: str) -> None:
     schema = {name: [c.name for c in table.columns] for name, table in metadata.tables.items()}
     refused = []
-    for sql in _demo_sql():
+    for sql in _demo_sql(dialect):
         try:
             check_sql(sql, schema=schema, dialect=dialect, row_limit=1000)
         except SqlRejected as error:

@@ -220,6 +220,16 @@ COVERAGE: list[tuple[str, str, AccessPolicy]] = [
             "KILL 1",
         )
     ],
+    *[
+        (sql, "postgresql", POLICY)
+        for sql in (
+            "COPY orders TO STDOUT",
+            "LISTEN ch",
+            "FETCH ALL FROM c",
+            "SELECT 'pg_authid'::regclass",
+            'SELECT "my_udf"(1)',
+        )
+    ],
     ("SELECT * FROM sqlite_master", "sqlite", POLICY),
     ("ATTACH 'x' AS y", "sqlite", POLICY),
     ("PRAGMA table_info(orders)", "sqlite", POLICY),

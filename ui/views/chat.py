@@ -66,7 +66,8 @@ def suggestions() -> list[str]:
         return []
     examples = [p.example for p in stores.feedback.proposals(APPROVED)]
     if set(demo.DEMO_TABLE_NAMES) <= set(tables):
-        examples = [*demo.load_examples(language=tr.language), *examples]
+        shown = demo.load_examples(language=tr.language, dialect=engine.runner.dialect)
+        examples = [*shown, *examples]
     return suggested_questions(
         list(tables.values()),
         examples,
