@@ -42,10 +42,12 @@ def check_columns(
     if not any(read.name.lower() in guarded for read in reads):
         return
     _check_stars(reads, known, policy)
+    _check_renamed_columns(reads, known, policy)
     _check_aliases(tree, reads, known, policy)
     _check_source_names(tree)
     check_joins(tree, reads, known, policy)
     qualified = _qualified_copy(tree, known, dialect)
+    _check_whole_rows(qualified)
     scopes = _scope_of_columns(qualified)
     for column in qualified.find_all(exp.Column):
         if isinstance(column.this, exp.Star):
@@ -65,6 +67,22 @@ def _scope_of_columns(tree: exp.Expr) -> dict[int, Scope]:
     return found
 
 
+def _check_whole_rows(qualified: exp.Expr) -> None:
+    """Refuse a reference to a whole row: on PostgreSQL it carries every column of its
+    source, denied ones included.
+
+    Two spellings: a source's name used as a value (`to_jsonb(e)`, `e::text`, `(e).salary`,
+    or `age(e)`, which PostgreSQL reads as `e.age`), which sqlglot's qualification marks as
+    a `TableColumn`; and `e.*` anywhere but a select list (`to_jsonb(e.*)`, `concat(e.*)`,
+    `ORDER BY e.*`) — qualification has already expanded select-list stars into columns.
+    """
+    for row in qualified.find_all(exp.TableColumn):
+        raise reject(Message.of("guard.column.whole_row", name=row.name))
+    for column in qualified.find_all(exp.Column):
+        if isinstance(column.this, exp.Star):
+            raise reject(Message.of("guard.column.whole_row", name=f"{column.table}.*"))
+
+
 def _check_stars(reads: list[TableRead], known: KnownTables, policy: AccessPolicy) -> None:
     for read in reads:
         hidden = _denied(read.name, known, policy)
@@ -81,6 +99,19 @@ def _check_stars(reads: list[TableRead], known: KnownTables, policy: AccessPolic
                     allowed=", ".join(allowed),
                 )
             )
+
+
+def _check_renamed_columns(
+    reads: list[TableRead], known: KnownTables, policy: AccessPolicy
+) -> None:
+    """Refuse `employees AS t(a, b, c)` on a table with denied columns: the list renames the
+    table's columns by position, so `c` may be the denied salary under a harmless name."""
+    for read in reads:
+        alias = read.node.args.get("alias")
+        if not isinstance(alias, exp.TableAlias) or not alias.columns:
+            continue
+        if _denied(read.name, known, policy):
+            raise reject(Message.of("guard.column.renamed", table=read.name, alias=alias.sql()))
 
 
 def _check_aliases(

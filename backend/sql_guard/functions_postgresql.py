@@ -253,5 +253,6 @@ METADATA = frozenset(
 )
 
 # Keywords PostgreSQL evaluates as functions without brackets, beyond the common ones:
-# `SELECT user` is the account's name, not a column (a column so named must be quoted).
-BARE = frozenset(("USER", "SESSION_USER", "CURRENT_SCHEMA", "CURRENT_CATALOG"))
+# `SELECT user` is the account's name, not a column (a column so named must be quoted);
+# SYSTEM_USER (PostgreSQL 16) is the authentication method and identity ("md5:keskinube_ro").
+BARE = frozenset(("USER", "SESSION_USER", "SYSTEM_USER", "CURRENT_SCHEMA", "CURRENT_CATALOG"))

@@ -19,6 +19,7 @@ from backend.errors import SqlRejected
 from backend.i18n.message import Message
 from backend.sql_guard.complexity import SqlLimits, depth_problem, length_problem, tree_problem
 from backend.sql_guard.functions import bare_function_problem, function_problem
+from backend.sql_guard.nodes_postgresql import postgresql_node_problem
 
 EXECUTABLE_COMMENT = re.compile(r"/\*M?!")
 
@@ -259,6 +260,14 @@ def node_problem(tree: exp.Expr, dialect: str | None = None) -> Message | None:
 
 
 def _node_problem(node: exp.Expr, dialect: str | None) -> Message | None:
+    if dialect in (None, POSTGRESQL):
+        problem = postgresql_node_problem(node)
+        if problem is not None:
+            return problem
+    if isinstance(node, exp.Operator):
+        # PostgreSQL's `a OPERATOR(schema.###) b` names any operator of any schema, and an
+        # operator runs whatever function it was made with: a stored function by another name.
+        return Message.of("guard.operator_syntax")
     if isinstance(node, exp.Into):
         return _into_reason("")
     if isinstance(node, exp.Lock):

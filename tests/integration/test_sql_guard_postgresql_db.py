@@ -37,6 +37,10 @@ DDL = [
     # A definer's-rights function, as a DBA might have written it for a report.
     "CREATE FUNCTION kk_pay(emp INTEGER) RETURNS INTEGER LANGUAGE sql SECURITY DEFINER"
     " AS 'SELECT salary FROM employees WHERE id = emp'",
+    # An operator made on such a function: OPERATOR(public.###) reaches it by another name.
+    "CREATE FUNCTION kk_pay_op(emp INTEGER, unused INTEGER) RETURNS INTEGER LANGUAGE sql"
+    " SECURITY DEFINER AS 'SELECT salary FROM employees WHERE id = emp'",
+    "CREATE OPERATOR public.### (LEFTARG = INTEGER, RIGHTARG = INTEGER, FUNCTION = kk_pay_op)",
 ]
 
 guard = guard_for(SCHEMA, POLICY, dialect=POSTGRESQL)
@@ -113,6 +117,21 @@ LEAKS: list[tuple[str, object, int | None]] = [
     ("SELECT txid_current() > 0", [(True,)], None),
     ("SELECT pg_backend_pid() > 0", [(True,)], None),
     ("SELECT kk_pay(2)", [(7000,)], None),
+    # whole rows carry the denied salary: a source's name as a value, `e.*` in a call,
+    # PostgreSQL's `(e).salary`, and a column alias list renaming salary by position
+    ("SELECT to_jsonb(e) ->> 'salary' FROM employees e ORDER BY id", [("5000",), ("7000",)], None),
+    ("SELECT (e).salary FROM employees e ORDER BY id", [(5000,), (7000,)], None),
+    ("SELECT strpos(e::text, '7000') > 0 FROM employees e WHERE id = 2", [(True,)], None),
+    ("SELECT concat(e.*) LIKE '%7000%' FROM employees e WHERE id = 2", [(True,)], None),
+    ("SELECT jsonb_agg(e.*) -> 0 ->> 'salary' FROM employees e WHERE id = 1", [("5000",)], None),
+    ("SELECT c FROM employees AS t(a, b, c) ORDER BY a", [(5000,), (7000,)], None),
+    # catalog lookups through types sqlglot does not know: OID 10 is the bootstrap superuser
+    ("SELECT ('{10}'::_regrole)::text", [("{postgres}",)], None),
+    ("SELECT '10'::pg_catalog.regrole::text", [("postgres",)], None),
+    ("SELECT ('{pg_authid}'::_regclass)::text", [("{pg_authid}",)], None),
+    # system columns, and an operator that runs a definer's function
+    ("SELECT COUNT(DISTINCT tableoid), COUNT(xmin) FROM depts", [(1, 2)], None),
+    ("SELECT 2 OPERATOR(public.###) 0", [(7000,)], None),
 ]
 
 

@@ -228,6 +228,11 @@ COVERAGE: list[tuple[str, str, AccessPolicy]] = [
             "FETCH ALL FROM c",
             "SELECT 'pg_authid'::regclass",
             'SELECT "my_udf"(1)',
+            "SELECT '{10}'::_regrole",
+            "SELECT xmin FROM orders",
+            "SELECT 2 OPERATOR(public.###) 0",
+            "SELECT to_jsonb(s) FROM staff s",
+            "SELECT n FROM staff AS s(i, n, pay)",
         )
     ],
     ("SELECT * FROM sqlite_master", "sqlite", POLICY),
