@@ -83,7 +83,7 @@ def draft_messages(table: TableDoc) -> list[tuple[str, str]]:
     """
     ddl = render_table(strip_knowledge(table), with_samples=True)
     columns = ",\n".join(f"  {json.dumps(name)}: {_BLANK}" for name in table.column_names)
-    template = f'{{"table": {{"description": ""}},\n "columns": {{\n{columns}\n}}}}'
+    template = f'{{"table": {_BLANK},\n "columns": {{\n{columns}\n}}}}'
     return [("system", SYSTEM), ("user", f"{ddl}\n\nFill in:\n{template}")]
 
 

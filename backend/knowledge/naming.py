@@ -34,6 +34,7 @@ everyday words people use, in English ("en") and Spanish ("es").
 (not the table's own name, not its column names).
 Each column asked: 2 or 3 other words people use for it when they filter or group by it \
 (not the column's own name).
+The example is about another business: never reuse its words.
 Answer with the JSON you are given, filled in, and nothing else."""
 # A made-up domain, so that no example word leaks into a real schema's answers.
 _EXAMPLE_USER = """Table: vessels
