@@ -193,7 +193,7 @@ class Settings(LocaleSettings):
     knowledge_draft_max_tables: int = Field(
         50,
         ge=1,
-        description="Most tables one knowledge draft run describes (one model call each): "
+        description="Most tables one knowledge draft run describes (two model calls each): "
         "the call budget of a run; the next run goes on where it stopped.",
     )
     knowledge_draft_on_start: bool = Field(

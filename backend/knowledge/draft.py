@@ -1,11 +1,14 @@
-"""Drafting knowledge with the local model: one call per table, strict small JSON back.
+"""Drafting knowledge with the local model: two calls per table, strict small JSON back.
 
 For each table the model reads the table's DDL (names, types, keys, the database's
 comments and sample values, as `render_table` writes it for questions) and answers a
 JSON object: the table's one-line description and, per column, a description and a few
 synonyms in English and Spanish. The answer is parsed leniently (code fences, prose
 around it, lists instead of maps, unknown columns ignored); an answer with nothing usable
-is logged and the table skipped — never fatal for the run.
+is logged and the table skipped — never fatal for the run. A second, short call
+(`naming`) asks only for the users' words: what one row is called, and the words for the
+columns people filter or group by; synonyms that merely repeat the schema's own names
+are dropped.
 
 A run is incremental, bounded and resumable: tables whose fingerprint matches the one
 they were drafted from are skipped; at most `max_tables` model calls are made; what was
@@ -17,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -26,6 +28,13 @@ from backend.domain import TableDoc
 from backend.errors import KeskinubeError, ModelUnavailable
 from backend.knowledge.apply import strip_knowledge
 from backend.knowledge.model import DRAFT, Entry, Knowledge, clean_synonyms, clean_text
+from backend.knowledge.naming import (
+    first_json_object,
+    name_keys,
+    naming_messages,
+    parse_names,
+    with_names,
+)
 from backend.knowledge.store import KnowledgeStore
 from backend.ports import ChatModel
 from backend.schema_render import render_table
@@ -78,19 +87,6 @@ def draft_messages(table: TableDoc) -> list[tuple[str, str]]:
     return [("system", SYSTEM), ("user", f"{ddl}\n\nFill in:\n{template}")]
 
 
-def _json_object(text: str) -> Any:
-    """The first JSON object in `text` (fences and prose around it are ignored)."""
-    decoder = json.JSONDecoder()
-    for match in re.finditer(r"\{", text):
-        try:
-            value, _ = decoder.raw_decode(text[match.start() :])
-        except ValueError:
-            continue
-        if isinstance(value, dict):
-            return value
-    return None
-
-
 def _parts(data: Any) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
     if isinstance(data, str):
         return (clean_text(data), (), ()) if data.strip() else None
@@ -125,7 +121,7 @@ def parse_draft(text: str, table: TableDoc) -> list[Entry]:
 
     Column names are matched case-insensitively to the table's; others are ignored.
     """
-    data = _json_object(text)
+    data = first_json_object(text)
     if data is None:
         return []
     entries: list[Entry] = []
@@ -178,7 +174,9 @@ def draft_knowledge(
     should_stop: Callable[[], bool] | None = None,
 ) -> DraftReport:
     """Draft the tables that need it (of those named in `only`, when given), at most
-    `max_tables` model calls, saving each table."""
+    `max_tables` tables (two model calls each), saving each table."""
+    tables = list(tables)
+    others = name_keys(tables)
     knowledge = store.load()
     report = DraftReport()
     todo = []
@@ -196,7 +194,7 @@ def draft_knowledge(
             report.stopped = "cancelled"
             report.left = [t.name for t in planned[index - 1 :]] + report.left
             break
-        outcome = _draft_one(table, store, model, knowledge, report)
+        outcome = _draft_one(table, store, model, knowledge, report, others)
         if on_progress is not None:
             on_progress(DraftProgress(index, len(planned), table.name, outcome))
         if report.stopped is not None:
@@ -211,6 +209,7 @@ def _draft_one(
     model: ChatModel,
     knowledge: Knowledge,
     report: DraftReport,
+    others: Collection[tuple[str, ...]] = (),
 ) -> Outcome:
     report.calls += 1
     try:
@@ -231,6 +230,27 @@ def _draft_one(
         )
         report.failed.append(table.name)
         return "failed"
+    drafted = with_names(drafted, _names(table, model, report, others), table, others)
     store.save(merge_draft(table, drafted, knowledge), by=DRAFTED_BY)
     report.drafted.append(table.name)
     return "drafted"
+
+
+def _names(
+    table: TableDoc, model: ChatModel, report: DraftReport, others: Collection[tuple[str, ...]]
+) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The naming call's words for `table` (empty when it failed: the draft stands)."""
+    report.calls += 1
+    try:
+        completion = model.complete(naming_messages(table))
+    except KeskinubeError as error:
+        log.warning("knowledge naming of %s failed: %s", table.name, error)
+        if isinstance(error, ModelUnavailable):
+            report.stopped = str(error)
+        return {}
+    names = parse_names(completion.text, table, others)
+    if not names:
+        log.warning(
+            "knowledge naming of %s: nothing usable in %r", table.name, completion.text[:300]
+        )
+    return names

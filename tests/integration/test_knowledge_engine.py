@@ -117,6 +117,31 @@ def test_drafting_saves_good_and_partial_answers_and_skips_bad_ones(
     assert "JSON" in body["messages"][0]["content"]
 
 
+def test_the_naming_call_gives_the_users_words_and_drops_the_schemas_own(
+    services: Services, scripted_ollama: ScriptedOllama
+) -> None:
+    script(scripted_ollama)
+    answer = {
+        "rows": {"en": ["clients", "Cust Mst", "ord hdr"], "es": ["clientes"]},
+        "sts_cd": {"en": ["account state", "Sts Cd"], "es": ["situación"]},
+    }
+    scripted_ollama.add(when("Table: CUST_MST", reply=json.dumps(answer)))
+    draft(services)
+    knowledge = services.knowledge.load()
+    own = knowledge.entry("CUST_MST")
+    assert own is not None and own.description == "Customers, one per account."
+    # Naming words first, then the draft's; the table's own and another table's name out.
+    assert (own.synonyms_en, own.synonyms_es) == (("clients", "client"), ("clientes", "cliente"))
+    status = knowledge.entry("CUST_MST", "STS_CD")
+    assert status is not None
+    assert status.synonyms_en == ("account state", "status")  # "Sts Cd" is its name
+    assert status.synonyms_es == ("situación", "estado")
+    # Only tables whose draft succeeded are named: two calls for each of those three.
+    asked = [r["messages"][-1]["content"].split("\n", 1)[0] for r in scripted_ollama.chat_requests]
+    assert asked.count("Table: CUST_MST") == 1 and scripted_ollama.chat_count == 5 + 3
+    assert "Table: ORD_HDR" not in asked
+
+
 def test_an_unchanged_table_is_not_drafted_again_and_failures_are_retried(
     services: Services, scripted_ollama: ScriptedOllama
 ) -> None:
@@ -153,7 +178,7 @@ def test_the_call_budget_is_respected_and_the_next_run_resumes(
 ) -> None:
     script(scripted_ollama)
     seen, report = draft(services, max_tables=2)
-    assert scripted_ollama.chat_count == 2 and len(seen) == 2
+    assert scripted_ollama.chat_count == 4 and len(seen) == 2  # a draft and a naming call each
     assert report.left == ["ORD_HDR", "ORD_LN", "WHS_LOC"]  # type: ignore[attr-defined]
     seen, report = draft(services, max_tables=2)
     assert [p.table for p in seen] == ["ORD_HDR", "ORD_LN"]
@@ -165,7 +190,7 @@ def test_only_the_tables_named_are_drafted_whatever_their_case(
     script(scripted_ollama)
     model = knowledge_model(services.settings)
     report = draft_and_index(services, model, max_tables=50, only=["whs_loc", "CUST_MST", "NOPE"])
-    assert report.drafted == ["CUST_MST", "WHS_LOC"] and scripted_ollama.chat_count == 2
+    assert report.drafted == ["CUST_MST", "WHS_LOC"] and scripted_ollama.chat_count == 4
     assert report.left == [] and report.failed == []
     assert services.knowledge.load().entry("ORD_HDR") is None  # not named: not drafted
 

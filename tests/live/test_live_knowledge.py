@@ -4,10 +4,10 @@ business words find their tables after drafting where they did not before.
 Eleven legacy-style tables (`WHS_LOC`, `RTN_HDR`, `VND_MST`, ...; no comments) invented
 for this test. Each question avoids the schema's words; hybrid retrieval ranks the tables
 before and after `keskinube knowledge draft`'s code path (the real model writes the
-descriptions and English/Spanish synonyms, which are indexed). One model call per table
-(about 30 s here), so six are drafted (`--table`): the four the questions want and the two
-most likely to compete with them (customers and orders, which every question could
-plausibly be about); the other five stay as cryptic as they came.
+descriptions and English/Spanish synonyms, which are indexed). A draft call per table
+(about 30 s here) and a short naming call, so six are drafted (`--table`): the four the
+questions want and the two most likely to compete with them (customers and orders, which
+every question could plausibly be about); the other five stay as cryptic as they came.
 """
 
 from __future__ import annotations
