@@ -54,17 +54,19 @@ def _holds_year_number(column: ColumnDoc) -> bool:
     """Whether `column` holds a year as a plain number (1998, '1998'), not a date.
 
     `YEAR()` of such a value is NULL on MySQL and MariaDB (1998 is no date), so a query
-    that filters on `YEAR(col)` silently returns nothing. Known from the text column's
-    sample values (all four-digit years), or for an integer column, which is not sampled,
-    from its name: an integer named as a year. A YYYYMMDD integer (`20230115`, a date key)
-    is a valid date there and is left alone unless its name says year.
+    that filters on `YEAR(col)` silently returns nothing. A text column qualifies when its
+    sampled values are all four-digit years, or, unsampled (long text types are not), when
+    its name says year; an integer column (never sampled) when its name says year. A
+    YYYYMMDD integer (`20230115`, a date key) is a valid date there and is left alone
+    unless its name says year.
     """
+    named_year = bool({"year", "yr"} & set(identifier_words(column.name)))
     if _TEXT_TYPE.search(column.type):
         values = column.sample_values
-        return bool(values) and all(_YEAR_NUMBER.match(v.strip()) for v in values)
-    if _INTEGER_TYPE.match(column.type):
-        return "year" in identifier_words(column.name) or "yr" in identifier_words(column.name)
-    return False
+        if values:
+            return all(_YEAR_NUMBER.match(v.strip()) for v in values)
+        return named_year
+    return bool(_INTEGER_TYPE.match(column.type)) and named_year
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,8 @@ def repair_year_of_number(
     tree: exp.Expr, catalog: Catalog, *, quoted_strings: bool = False
 ) -> bool:
     """`YEAR(col)` → `col` where `col` already holds the year as a number; True on a change."""
+    if tree.find(exp.Year, exp.Extract) is None:  # most queries: skip resolving scopes
+        return False
     scopes = Scopes(tree, catalog, quoted_strings=quoted_strings)
     changed = False
     for column, scope in list(scopes.columns()):

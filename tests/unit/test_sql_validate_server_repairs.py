@@ -29,6 +29,8 @@ CELLAR = SchemaView(
                 ColumnDoc("DateKey", "INT"),
                 ColumnDoc("stock", "INT"),
                 ColumnDoc("harvest_yr", "SMALLINT"),
+                ColumnDoc("Open_Year", "TEXT"),
+                ColumnDoc("season_year", "VARCHAR(7)", sample_values=("2019/20", "2020/21")),
             ),
         ),
         TableDoc("Tastings", (ColumnDoc("WineId", "INT"), ColumnDoc("score", "INT"))),
@@ -62,6 +64,7 @@ def _check(sql: str, dialect: str = "mysql") -> str:
             "SELECT WineId FROM Wines WHERE YEAR(harvest_yr) BETWEEN 1990 AND 1999",
             "harvest_yr BETWEEN",
         ),
+        ("SELECT COUNT(*) FROM Wines AS w WHERE YEAR(w.Open_Year) > 2010", "w.Open_Year > 2010"),
         (
             "WITH old AS (SELECT WineId FROM Wines WHERE YEAR(vintageyear) < 1990) "
             "SELECT COUNT(*) FROM old",
@@ -88,6 +91,7 @@ def test_year_of_a_year_number_becomes_the_column(sql: str, expected: str) -> No
         "SELECT COUNT(*) FROM Wines WHERE YEAR(DateKey) = 2020",  # YYYYMMDD: a valid date
         "SELECT COUNT(*) FROM Wines WHERE YEAR(label_code) = 1998",  # not all years
         "SELECT COUNT(*) FROM Wines WHERE YEAR(stock) = 2020",  # an integer that is no year
+        "SELECT COUNT(*) FROM Wines WHERE YEAR(season_year) = 2020",  # named so, not years
         "SELECT YEAR(NOW()) - VintageYear FROM Wines",  # YEAR of something else
     ],
 )
