@@ -12,13 +12,14 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
+
+from tests.support.servers import stop, wait_until_up
 
 INSTALL_HINT = (
     "MariaDB is needed for these tests: `sudo apt-get install -y mariadb-server` "
@@ -86,32 +87,10 @@ def throwaway_server() -> Iterator[str]:
     )
     url = f"mysql+pymysql://root@127.0.0.1:{port}/"
     try:
-        _wait_until_up(url, process, workdir / "error.log")
+        wait_until_up(url, process, workdir / "error.log", "mariadbd")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"mariadbd exited at start-up: {log.read_text()[-2000:]}")
-        try:
-            with engine.connect():
-                return
-        except sa.exc.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-        finally:
-            engine.dispose()
+        stop(process, workdir)
 
 
 @contextmanager

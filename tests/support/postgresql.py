@@ -16,7 +16,6 @@ import pwd
 import shutil
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tests.support.mariadb import _free_port
+from tests.support.servers import stop, wait_until_up
 
 INSTALL_HINT = (
     "PostgreSQL is needed for these tests: `sudo apt-get install -y postgresql` "
@@ -96,32 +96,10 @@ def throwaway_server() -> Iterator[str]:
         raise
     url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     try:
-        _wait_until_up(url, process, log)
+        wait_until_up(url, process, log, "postgres")
         yield url
     finally:
-        process.terminate()  # SIGTERM: a "smart" shutdown once the clients are gone
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"postgres exited at start-up: {log.read_text()[-2000:]}")
-        try:
-            with engine.connect():
-                return
-        except sa.exc.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-        finally:
-            engine.dispose()
+        stop(process, workdir)
 
 
 @contextmanager
