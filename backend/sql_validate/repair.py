@@ -145,12 +145,14 @@ def _year_call(column: exp.Column) -> exp.Expr | None:
 def repair_limited_subqueries(tree: exp.Expr) -> bool:
     """Wrap LIMITed subqueries under IN/ANY/ALL/SOME in a derived table; True on a change."""
     changed = False
-    taken = {alias.lower() for alias in _aliases(tree)}
+    taken: set[str] | None = None  # the query's aliases, read only when one is needed
     for node in list(tree.find_all(exp.In, exp.Any, exp.All)):
         inner = node.args.get("query") if isinstance(node, exp.In) else node.this
         query = inner.this if isinstance(inner, exp.Subquery) else inner
         if not isinstance(query, exp.Query) or not query.args.get("limit"):
             continue
+        if taken is None:
+            taken = {alias.lower() for alias in _aliases(tree)}
         alias = _free_alias("limited", taken)
         wrapped = exp.select("*").from_(query.copy().subquery(alias))
         query.replace(wrapped)
