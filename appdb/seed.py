@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from appdb.clock import utc_now
 from appdb.meta import meta_value, set_meta_value
-from appdb.tables import role_policies
+from appdb.tables import MAIN_SOURCE, role_policies
 
 # Role names as `auth.roles` spells them (appdb sits below auth; a test keeps them in step).
 DEFAULT_POLICIES: Mapping[str, Mapping[str, Any]] = {
@@ -30,10 +30,17 @@ def seed_default_policies(engine: sa.Engine) -> bool:
     with engine.begin() as conn:
         if meta_value(conn, SEEDED_KEY) is not None:
             return False
-        existing = set(conn.execute(sa.select(role_policies.c.role)).scalars())
+        main = role_policies.c.source == MAIN_SOURCE
+        existing = set(conn.execute(sa.select(role_policies.c.role).where(main)).scalars())
         for role, values in DEFAULT_POLICIES.items():
             if role not in existing:
-                row = {"role": role, "updated_at": utc_now(), "updated_by": None, **values}
+                row = {
+                    "source": MAIN_SOURCE,
+                    "role": role,
+                    "updated_at": utc_now(),
+                    "updated_by": None,
+                    **values,
+                }
                 conn.execute(sa.insert(role_policies).values(**row))
         set_meta_value(conn, SEEDED_KEY, json.dumps(sorted(DEFAULT_POLICIES)))
     return True

@@ -141,10 +141,18 @@ deleted_users = sa.Table(
     sqlite_autoincrement=True,
 )
 
+# The business database a rule, a conversation or a tile belongs to: a data source's name
+# (`backend.sources`); `main` is the one DATABASE_URL defines.
+SOURCE_LENGTH = 40
+MAIN_SOURCE = "main"
+
 role_policies = sa.Table(
     "role_policies",
     metadata,
+    sa.Column("source", sa.String(SOURCE_LENGTH), primary_key=True),
     sa.Column("role", sa.String(ROLE_LENGTH), primary_key=True),
+    # NULL: the source's default (`main`: every role may use it; an added source: none).
+    sa.Column("source_allowed", sa.Boolean, nullable=True),
     # NULL: every table; otherwise a list of lower-case table names.
     sa.Column("allowed_tables", sa.JSON(none_as_null=True), nullable=True),
     # A list of [table, column] pairs, lower-case.
@@ -157,6 +165,7 @@ row_filters = sa.Table(
     "row_filters",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("source", sa.String(SOURCE_LENGTH), nullable=False, server_default=MAIN_SOURCE),
     sa.Column("role", sa.String(ROLE_LENGTH), nullable=True),
     sa.Column("username", sa.String(USERNAME_LENGTH), nullable=True),
     sa.Column("table_name", sa.String(128), nullable=False),
@@ -206,6 +215,7 @@ conversations = sa.Table(
     metadata,
     sa.Column("id", BigId, primary_key=True),
     sa.Column("username", sa.String(USERNAME_LENGTH), nullable=False),
+    sa.Column("source", sa.String(SOURCE_LENGTH), nullable=False, server_default=MAIN_SOURCE),
     sa.Column("title", sa.String(CONVERSATION_TITLE_LENGTH), nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("updated_at", Timestamp, nullable=False),
@@ -246,6 +256,7 @@ dashboard_tiles = sa.Table(
     sa.Column("dashboard_id", sa.BigInteger, nullable=False),
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("title", sa.String(TILE_TITLE_LENGTH), nullable=False),
+    sa.Column("source", sa.String(SOURCE_LENGTH), nullable=False, server_default=MAIN_SOURCE),
     sa.Column("question", sa.Text, nullable=False),
     sa.Column("sql", sa.Text, nullable=False),
     sa.Column("chart", sa.Text, nullable=False),  # ChartSpec as JSON
@@ -376,4 +387,26 @@ schema_checks = sa.Table(
     sa.Column("reindexed_by", sa.String(USERNAME_LENGTH), nullable=True),
     sa.Index(None, "database", "at"),
     sqlite_autoincrement=True,
+)
+
+
+# -- data sources (backend.sources) -------------------------------------------------------
+# The business databases admins added in the app; `main` (DATABASE_URL) is not stored.
+data_sources = sa.Table(
+    "data_sources",
+    metadata,
+    sa.Column("name", sa.String(SOURCE_LENGTH), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # mysql | postgresql | sqlite
+    sa.Column("host", sa.String(255), nullable=False, default=""),
+    sa.Column("port", sa.Integer, nullable=True),
+    sa.Column("database_name", sa.String(255), nullable=False),  # SQLite: the file
+    sa.Column("username", sa.String(128), nullable=False, default=""),
+    # Fernet token of the password (SOURCES_KEY); NULL: none.
+    sa.Column("password_encrypted", sa.Text, nullable=True),
+    sa.Column("options", sa.JSON(none_as_null=True), nullable=True),  # e.g. {"schema": …}
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("created_by", sa.String(USERNAME_LENGTH), nullable=True),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Column("updated_by", sa.String(USERNAME_LENGTH), nullable=True),
 )

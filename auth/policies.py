@@ -1,8 +1,12 @@
-"""Who may see what: per-role allowed tables and denied columns, and row filters.
+"""Who may see what: per source and role, whether the role may use the source at all, its
+allowed tables and denied columns, and row filters.
 
-A role without a stored policy may read every table and column. Row filters belong to a
-role or to one user; a user's `AccessPolicy` holds both kinds, and the SQL guard applies
-them all (ANDed per table), filling `:user.<attr>` placeholders from `Actor.attributes`.
+Every rule names a data source (`backend.sources`; `main` is DATABASE_URL's). Admins use
+every source; other roles use `main` unless a rule says otherwise, and an added source
+only once a rule allows it. A role without a stored policy may read every table and column
+of a source it may use. Row filters belong to a role or to one user; a user's
+`AccessPolicy` holds both kinds, and the SQL guard applies them all (ANDed per table),
+filling `:user.<attr>` placeholders from `Actor.attributes`.
 Predicates are parsed here only to refuse obvious mistakes early; the guard stays the
 authority that compiles them on every query.
 
@@ -26,10 +30,12 @@ from sqlglot.errors import SqlglotError
 from appdb.clock import Clock, utc_now
 from appdb.tables import role_policies, row_filters
 from auth.errors import InvalidPolicy
+from auth.roles import ADMIN
 from auth.users import User
 from auth.validation import normalise_username, valid_role
 from backend.domain import AccessPolicy, Actor, RowFilter
 from backend.i18n import DEFAULT_LANGUAGE, Message, normalise_language
+from backend.sources import MAIN, UnknownSource
 
 _NAME = re.compile(r"[^\s.`'\"]+")
 DESCRIPTION_LIMIT = 300  # one sentence under an answer, not a policy document
@@ -37,11 +43,21 @@ DESCRIPTION_LIMIT = 300  # one sentence under an answer, not a policy document
 
 @dataclass(frozen=True)
 class RolePolicy:
-    """A role's table and column rules; `allowed_tables=None` means every table."""
+    """A role's rules on one source; `allowed_tables=None` means every table.
+
+    `source_allowed=None`: the default (see `may_use`)."""
 
     role: str
     allowed_tables: frozenset[str] | None = None
     denied_columns: frozenset[tuple[str, str]] = frozenset()
+    source: str = MAIN
+    source_allowed: bool | None = None
+
+    @property
+    def may_use_source(self) -> bool:
+        if self.role == ADMIN:
+            return True
+        return self.source == MAIN if self.source_allowed is None else self.source_allowed
 
 
 @dataclass(frozen=True)
@@ -59,6 +75,7 @@ class StoredRowFilter:
     created_at: datetime
     created_by: str | None
     description: str | None = None
+    source: str = MAIN
 
     def as_row_filter(self) -> RowFilter:
         return RowFilter(self.table, self.predicate, self.description)
@@ -71,36 +88,78 @@ class PolicyStore:
         self.engine = engine
         self.clock = clock
 
-    def role_policy(self, role: str) -> RolePolicy:
-        """The stored rules of `role` (everything allowed when none are stored)."""
+    def role_policy(self, role: str, *, source: str = MAIN) -> RolePolicy:
+        """The stored rules of `role` on `source` (the defaults when none are stored)."""
         role = valid_role(role)
-        query = sa.select(role_policies).where(role_policies.c.role == role)
+        query = sa.select(role_policies).where(
+            role_policies.c.role == role, role_policies.c.source == source
+        )
         with self.engine.connect() as conn:
             row = conn.execute(query).mappings().first()
         if row is None:
-            return RolePolicy(role=role)
+            return RolePolicy(role=role, source=source)
         allowed = row["allowed_tables"]
         return RolePolicy(
             role=role,
             allowed_tables=None if allowed is None else frozenset(allowed),
             denied_columns=frozenset((t, c) for t, c in row["denied_columns"] or ()),
+            source=source,
+            source_allowed=row["source_allowed"],
         )
 
-    def set_allowed_tables(
-        self, role: str, tables: Iterable[str] | None, *, by: str | None = None
+    def may_use(self, role: str, source: str) -> bool:
+        """True when `role` may ask questions of `source` (admins: every source)."""
+        return self.role_policy(role, source=source).may_use_source
+
+    def usable_sources(self, role: str, sources: Iterable[str]) -> list[str]:
+        """Those of `sources` that `role` may use, in the given order."""
+        names = list(sources)
+        if valid_role(role) == ADMIN:
+            return names
+        query = sa.select(role_policies.c.source, role_policies.c.source_allowed).where(
+            role_policies.c.role == role
+        )
+        with self.engine.connect() as conn:
+            stored = {source: allowed for source, allowed in conn.execute(query)}
+        return [
+            name
+            for name in names
+            if RolePolicy(role, source=name, source_allowed=stored.get(name)).may_use_source
+        ]
+
+    def set_source_allowed(
+        self, role: str, source: str, allowed: bool | None, *, by: str | None = None
     ) -> RolePolicy:
-        """Allow only `tables` to `role`; None allows every table."""
+        """Let `role` use `source` (True), not (False), or the default (None)."""
+        self._save(valid_role(role), by, source=source, source_allowed=allowed)
+        return self.role_policy(role, source=source)
+
+    def set_allowed_tables(
+        self,
+        role: str,
+        tables: Iterable[str] | None,
+        *,
+        source: str = MAIN,
+        by: str | None = None,
+    ) -> RolePolicy:
+        """Allow only `tables` of `source` to `role`; None allows every table."""
         cleaned = None if tables is None else sorted({_valid_name(t, "table") for t in tables})
-        self._save(valid_role(role), by, allowed_tables=cleaned)
-        return self.role_policy(role)
+        self._save(valid_role(role), by, source=source, allowed_tables=cleaned)
+        return self.role_policy(role, source=source)
 
     def set_denied_columns(
-        self, role: str, columns: Iterable[tuple[str, str] | str], *, by: str | None = None
+        self,
+        role: str,
+        columns: Iterable[tuple[str, str] | str],
+        *,
+        source: str = MAIN,
+        by: str | None = None,
     ) -> RolePolicy:
-        """Deny `columns` to `role`: (table, column) pairs or "table.column" strings."""
+        """Deny `columns` of `source` to `role`: (table, column) pairs or "table.column"."""
         cleaned = sorted({_valid_column(column) for column in columns})
-        self._save(valid_role(role), by, denied_columns=[list(pair) for pair in cleaned])
-        return self.role_policy(role)
+        pairs = [list(pair) for pair in cleaned]
+        self._save(valid_role(role), by, source=source, denied_columns=pairs)
+        return self.role_policy(role, source=source)
 
     def add_row_filter(
         self,
@@ -110,6 +169,7 @@ class PolicyStore:
         role: str | None = None,
         username: str | None = None,
         description: str | None = None,
+        source: str = MAIN,
         by: str | None = None,
     ) -> StoredRowFilter:
         """Attach a filter such as `region_id = :user.region_id` to a role or to one user.
@@ -120,6 +180,7 @@ class PolicyStore:
         if (role is None) == (username is None):
             raise InvalidPolicy(Message.of("auth.policy.one_owner"))
         values = {
+            "source": source,
             "table_name": _valid_name(table, "table"),
             "predicate": _valid_predicate(predicate),
             "description": _valid_description(description),
@@ -143,10 +204,17 @@ class PolicyStore:
             raise InvalidPolicy(Message.of("auth.policy.no_filter", id=filter_id))
 
     def row_filters(
-        self, *, role: str | None = None, username: str | None = None
+        self,
+        *,
+        role: str | None = None,
+        username: str | None = None,
+        source: str | None = None,
     ) -> list[StoredRowFilter]:
-        """Filters of `role`, of `username`, of either when both are given, or all."""
+        """Filters of `role`, of `username`, of either when both are given, or all; of
+        `source` only, when given."""
         query = sa.select(row_filters).order_by(row_filters.c.id)
+        if source is not None:
+            query = query.where(row_filters.c.source == source)
         owners = []
         if role is not None:
             owners.append(row_filters.c.role == role.strip().lower())
@@ -157,17 +225,25 @@ class PolicyStore:
         with self.engine.connect() as conn:
             return [_to_filter(row) for row in conn.execute(query).mappings()]
 
-    def policy_for_role(self, role: str) -> AccessPolicy:
-        """The policy of `role` alone: its table/column rules and its own row filters."""
-        return self._policy(self.role_policy(role), self.row_filters(role=role))
+    def policy_for_role(self, role: str, *, source: str = MAIN) -> AccessPolicy:
+        """The policy of `role` alone on `source`: its table/column rules and its own row
+        filters (UnknownSource when the role may not use the source)."""
+        stored = self._usable(self.role_policy(role, source=source))
+        return self._policy(stored, self.row_filters(role=role, source=source))
 
-    def policy_for(self, user: User) -> AccessPolicy:
-        """The policy of `user`: the role's rules plus the role's and the user's row filters."""
-        filters = self.row_filters(role=user.role, username=user.username)
-        return self._policy(self.role_policy(user.role), filters)
+    def policy_for(self, user: User, *, source: str = MAIN) -> AccessPolicy:
+        """The policy of `user` on `source`: the role's rules plus the role's and the user's
+        row filters (UnknownSource when the role may not use the source)."""
+        stored = self._usable(self.role_policy(user.role, source=source))
+        filters = self.row_filters(role=user.role, username=user.username, source=source)
+        return self._policy(stored, filters)
 
-    def actor_for(self, user: User, *, default_language: str | None = None) -> Actor:
-        """What the engine needs to answer for `user`: role, policy, attributes, language.
+    def actor_for(
+        self, user: User, *, source: str = MAIN, default_language: str | None = None
+    ) -> Actor:
+        """What the engine needs to answer for `user` on `source`: role, policy,
+        attributes, language. UnknownSource when the user may not use `source`: a caller
+        that forgets to check still gets no policy to answer with.
 
         The language is the user's own choice, else `default_language` (the reader's
         language as the UI worked it out: KESKINUBE_LANGUAGE, the browser's), else English.
@@ -175,10 +251,15 @@ class PolicyStore:
         return Actor(
             username=user.username,
             role=user.role,
-            policy=self.policy_for(user),
+            policy=self.policy_for(user, source=source),
             attributes=tuple(sorted(user.attributes.items())),
             language=user.language or normalise_language(default_language) or DEFAULT_LANGUAGE,
         )
+
+    def _usable(self, stored: RolePolicy) -> RolePolicy:
+        if not stored.may_use_source:
+            raise UnknownSource(Message.of("sources.unknown", name=stored.source))
+        return stored
 
     def _policy(self, stored: RolePolicy, filters: list[StoredRowFilter]) -> AccessPolicy:
         return AccessPolicy(
@@ -187,15 +268,15 @@ class PolicyStore:
             row_filters=tuple(item.as_row_filter() for item in filters),
         )
 
-    def _save(self, role: str, by: str | None, **values: Any) -> None:
+    def _save(self, role: str, by: str | None, *, source: str, **values: Any) -> None:
         with self.engine.begin() as conn:
-            _upsert_policy(conn, role, updated_at=self.clock(), updated_by=by, **values)
+            _upsert_policy(conn, role, source, updated_at=self.clock(), updated_by=by, **values)
 
 
-def _upsert_policy(conn: sa.Connection, role: str, **values: Any) -> None:
-    where = role_policies.c.role == role
+def _upsert_policy(conn: sa.Connection, role: str, source: str, **values: Any) -> None:
+    where = sa.and_(role_policies.c.role == role, role_policies.c.source == source)
     if conn.execute(sa.select(role_policies.c.role).where(where)).first() is None:
-        conn.execute(sa.insert(role_policies).values(role=role, **values))
+        conn.execute(sa.insert(role_policies).values(role=role, source=source, **values))
     else:
         conn.execute(sa.update(role_policies).where(where).values(**values))
 
@@ -210,6 +291,7 @@ def _to_filter(row: sa.RowMapping) -> StoredRowFilter:
         created_at=row["created_at"],
         created_by=row["created_by"],
         description=row["description"],
+        source=row["source"],
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from backend.errors import SettingsError
+from backend.sources.secrets import is_valid_key, key_file
 
 # Keys that appear in docs and examples: never acceptable as a production secret.
 SAMPLE_COOKIE_KEYS = frozenset({"", "change-me", "changeme", "secret", "dev-only-cookie-key"})
@@ -232,6 +233,14 @@ class Settings(LocaleSettings):
         "with it of each session id (>= 32 random bytes; required in prod; changing it ends "
         "every session).",
     )
+    sources_key: SecretStr | None = Field(
+        None,
+        description="Key that encrypts the passwords of the data sources added in the app "
+        "(a Fernet key: `python -c \"from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())\"`). Required in prod; in dev, when unset, "
+        "one is made in `<data_dir>/sources.key`. Changing it makes stored passwords "
+        "unreadable (enter them again).",
+    )
     auth_session_idle_minutes: int = Field(
         120,
         ge=1,
@@ -357,6 +366,15 @@ class Settings(LocaleSettings):
                     'KESKINUBE_ENV=prod (e.g. `python -c "import secrets; '
                     'print(secrets.token_urlsafe(48))"`)'
                 )
+        sources_key = self.sources_key.get_secret_value() if self.sources_key else ""
+        if sources_key and not is_valid_key(sources_key):
+            raise ValueError("SOURCES_KEY must be a Fernet key (32 bytes, URL-safe base64)")
+        if self.keskinube_env == "prod" and not sources_key:
+            raise ValueError(
+                "SOURCES_KEY must be set when KESKINUBE_ENV=prod: it encrypts the data "
+                "sources' passwords (e.g. `python -c \"from cryptography.fernet import "
+                'Fernet; print(Fernet.generate_key().decode())"`)'
+            )
         return self
 
     @property
@@ -367,6 +385,13 @@ class Settings(LocaleSettings):
     def cli_user_name(self) -> str | None:
         """Who `keskinube ask` answers as: CLI_USER, else the first admin's name."""
         return self.cli_user or self.admin_username
+
+    @property
+    def sources_secret(self) -> str:
+        """The key of the stored passwords: SOURCES_KEY, else (dev) the data folder's."""
+        if self.sources_key is not None:
+            return self.sources_key.get_secret_value()
+        return key_file(self.data_dir)
 
     @property
     def app_db_url(self) -> str:

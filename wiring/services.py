@@ -8,7 +8,6 @@ evaluation harness all get their engine here, so they behave the same.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,6 +41,7 @@ from backend.periodic import Periodic
 from backend.pipeline import Engine
 from backend.ports import ChatModel
 from backend.schema import SampleCache, introspect
+from backend.sources import MAIN, database_key
 from vectorstore.cache import QdrantAnswerCache
 from vectorstore.client import open_qdrant
 from vectorstore.glossary import Glossary, GlossaryError, load_glossary
@@ -73,6 +73,11 @@ class Services:
     activity: ModelActivity = field(default_factory=ModelActivity)
     # Background checks (`wiring.drift`), stopped by `close`.
     background: list[Periodic] = field(default_factory=list)
+    # The data source these services answer on (`backend.sources`; `main`: DATABASE_URL).
+    source: str = MAIN
+    # False when the Qdrant client is shared by several sources' services (closed by
+    # whoever opened it).
+    owns_qdrant: bool = True
 
     def health(self) -> tuple[Health, ...]:
         """The business database, Qdrant and Ollama with its models: up or not, and why."""
@@ -83,23 +88,22 @@ class Services:
             task.stop()
         self.db_engine.dispose()
         self.knowledge.engine.dispose()
-        self.qdrant.close()
-
-
-def database_key(url: str) -> str:
-    """A stable, readable identity of a business database, used to name collections."""
-    parsed = sa.make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        name = Path(parsed.database or "memory").stem
-    else:
-        name = f"{parsed.host or 'localhost'}_{parsed.port or ''}_{parsed.database or ''}"
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "default"
+        if self.owns_qdrant:
+            self.qdrant.close()
 
 
 def build_services(
-    settings: Settings, *, database_url: str | None = None, qdrant: QdrantClient | None = None
+    settings: Settings,
+    *,
+    database_url: str | sa.URL | None = None,
+    qdrant: QdrantClient | None = None,
+    source: str = MAIN,
+    database: str | None = None,
 ) -> Services:
-    """Build every adapter and the engine; opens Qdrant unless a client is given."""
+    """Build every adapter and the engine; opens Qdrant unless a client is given.
+
+    `database` names the index, knowledge and cache (`DataSource.index_key`); by default
+    it is derived from the URL, as for `main`."""
     url = database_url or settings.business_database_url
     db_engine = create_database_engine(url)
     client = qdrant or open_qdrant(url=settings.qdrant_url, path=settings.qdrant_location)
@@ -119,7 +123,7 @@ def build_services(
         keep_alive=settings.ollama_keep_alive,
     )
     store = QdrantSchemaStore(client, embedder, sparse=SparseEncoder(glossary_for(settings)))
-    database = database_key(url)
+    database = database or database_key(url)
     config = EngineConfig(
         database=database,
         row_limit=settings.row_limit,
@@ -165,6 +169,8 @@ def build_services(
         engine=engine,
         knowledge=knowledge,
         activity=activity,
+        source=source,
+        owns_qdrant=qdrant is None,
     )
 
 

@@ -74,7 +74,7 @@ DEFAULT_RESULT_MAX_BYTES = 20_000_000
 DEFAULT_STREAM_MAX_BYTES = 200_000_000
 
 
-def create_database_engine(url: str) -> sa.Engine:
+def create_database_engine(url: str | sa.URL) -> sa.Engine:
     """An engine tuned for short interactive reads (fails fast when the server is gone)."""
     parsed = sa.make_url(url)
     connect_args: dict[str, Any] = {}

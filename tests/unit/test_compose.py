@@ -79,6 +79,7 @@ def test_compose_takes_secrets_from_the_environment(compose: dict[str, Any]) -> 
         "MYSQL_ROOT_PASSWORD",
         "KESKINUBE_RO_PASSWORD",
         "AUTH_COOKIE_KEY",
+        "SOURCES_KEY",
         "ADMIN_PASSWORD",
     ):
         assert re.search(rf"\$\{{{secret}:\?", text), f"{secret} must be required from the env"

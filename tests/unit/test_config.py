@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from backend.config import Settings, load_settings
 from backend.errors import SettingsError
@@ -101,7 +102,31 @@ def test_prod_refuses_missing_or_sample_cookie_key(
 def test_prod_accepts_a_long_random_cookie_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KESKINUBE_ENV", "prod")
     monkeypatch.setenv("AUTH_COOKIE_KEY", "x" * 16 + "7Gq2!pL0zR9mV4tB8nW3kE6yH1sD5fJ")
+    monkeypatch.setenv("SOURCES_KEY", Fernet.generate_key().decode())
     assert load_settings().keskinube_env == "prod"
+
+
+@pytest.mark.parametrize("key", [None, "", "not-a-fernet-key", "x" * 44])
+def test_prod_refuses_a_missing_or_malformed_sources_key(
+    monkeypatch: pytest.MonkeyPatch, key: str | None
+) -> None:
+    monkeypatch.setenv("KESKINUBE_ENV", "prod")
+    monkeypatch.setenv("AUTH_COOKIE_KEY", "x" * 16 + "7Gq2!pL0zR9mV4tB8nW3kE6yH1sD5fJ")
+    if key is not None:
+        monkeypatch.setenv("SOURCES_KEY", key)
+    with pytest.raises(SettingsError, match="SOURCES_KEY"):
+        load_settings()
+
+
+def test_dev_makes_its_own_sources_key_once_readable_by_the_owner_only(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("SOURCES_KEY", raising=False)
+    monkeypatch.setenv("KESKINUBE_DATA_DIR", str(tmp_path))
+    first = load_settings().sources_secret
+    assert load_settings().sources_secret == first
+    assert Fernet(first)  # a usable key
+    assert (tmp_path / "sources.key").stat().st_mode & 0o777 == 0o600
 
 
 def test_every_setting_is_documented_in_the_readme() -> None:
