@@ -24,13 +24,20 @@ from dataclasses import dataclass, replace
 from typing import IO, Literal, Protocol, get_args
 
 from backend.charts import ChartSpec, chart_for
-from backend.conversations import ChatTurn, ConversationStore, TurnKind, written_sql
+from backend.conversations import (
+    ChatTurn,
+    ConversationNotFound,
+    ConversationStore,
+    TurnKind,
+    written_sql,
+)
 from backend.domain import Actor, Answer, Retrieval
 from backend.explain import explain_sql
 from backend.export import export_csv_to
 from backend.i18n.message import Message
 from backend.monitoring.runs import ModelVersion, RunLog, answer_run, producer_of
 from backend.pipeline import Engine
+from backend.sources.model import MAIN
 from backend.summary import summarise
 
 log = logging.getLogger(__name__)
@@ -86,8 +93,12 @@ class AnswerService:
         export_max_bytes: int | None = None,
         runs: RunLog | None = None,
         model: ModelVersion | None = None,
+        data_source: str = MAIN,
     ) -> None:
         self.engine = engine
+        # The data source `engine` answers on: new conversations are its, and a
+        # conversation of another source is not continued here.
+        self.data_source = data_source
         self.runs = runs
         self.model = model
         self.audit = audit
@@ -120,6 +131,7 @@ class AnswerService:
         started = time.perf_counter()
         history = []
         if conversation_id is not None and self.conversations is not None:
+            self._check_conversation(actor, conversation_id)
             history = self.conversations.history(actor.username, conversation_id)
         answer = self.engine.ask(question, actor, conversation=history, on_step=on_step)
         return self._finish(
@@ -230,7 +242,10 @@ class AnswerService:
         turn = None
         if keep and self.conversations is not None:
             if conversation_id is None:
-                conversation_id = self.conversations.create(actor.username).id
+                created = self.conversations.create(actor.username, source=self.data_source)
+                conversation_id = created.id
+            else:
+                self._check_conversation(actor, conversation_id)
             turn = self.conversations.append(
                 actor.username,
                 conversation_id,
@@ -253,6 +268,14 @@ class AnswerService:
             audit_warning=warning,
             run_id=run_id,
         )
+
+    def _check_conversation(self, actor: Actor, conversation_id: int) -> None:
+        """A conversation of another data source is as good as gone here: its history
+        and its answers belong to another database."""
+        assert self.conversations is not None
+        conversation = self.conversations.get(actor.username, conversation_id)
+        if conversation.source != self.data_source:
+            raise ConversationNotFound(Message.of("engine.conversations.gone"))
 
     @property
     def dialect(self) -> str:

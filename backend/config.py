@@ -236,8 +236,8 @@ class Settings(LocaleSettings):
     sources_key: SecretStr | None = Field(
         None,
         description="Key that encrypts the passwords of the data sources added in the app "
-        "(a Fernet key: `python -c \"from cryptography.fernet import Fernet; "
-        "print(Fernet.generate_key().decode())\"`). Required in prod; in dev, when unset, "
+        '(a Fernet key: `python -c "from cryptography.fernet import Fernet; '
+        'print(Fernet.generate_key().decode())"`). Required in prod; in dev, when unset, '
         "one is made in `<data_dir>/sources.key`. Changing it makes stored passwords "
         "unreadable (enter them again).",
     )

@@ -32,6 +32,7 @@ from backend.domain import Answer, AppliedRule, Attempt, QueryResult, Turn
 from backend.errors import KeskinubeError
 from backend.frame_json import decode_frame, encode_frame
 from backend.i18n.message import Message
+from backend.sources.model import MAIN
 
 TurnKind = Literal["question", "sql"]
 TITLE_LENGTH = CONVERSATION_TITLE_LENGTH
@@ -52,6 +53,8 @@ class Conversation:
     title: str
     created_at: datetime
     updated_at: datetime
+    # The data source its questions were asked of (`backend.sources`).
+    source: str = MAIN
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,9 +99,12 @@ class ConversationStore:
 
     # -- conversations -----------------------------------------------------------------
 
-    def create(self, username: str, title: str = DEFAULT_TITLE) -> Conversation:
+    def create(
+        self, username: str, title: str = DEFAULT_TITLE, *, source: str = MAIN
+    ) -> Conversation:
         now = self.clock()
         values = {"username": username, "title": _title(title), "created_at": now}
+        values["source"] = source
         with self.engine.begin() as conn:
             inserted = conn.execute(
                 sa.insert(conversations).values(**values, updated_at=now)
@@ -106,13 +112,16 @@ class ConversationStore:
             assert inserted is not None  # a single-row INSERT always reports its key
             return self._get(conn, username, int(inserted[0]))
 
-    def list_for(self, username: str) -> list[Conversation]:
-        """The user's conversations, most recently used first."""
+    def list_for(self, username: str, *, source: str | None = None) -> list[Conversation]:
+        """The user's conversations (on `source` only, when given), most recently used
+        first."""
         query = (
             sa.select(conversations)
             .where(conversations.c.username == username)
             .order_by(conversations.c.updated_at.desc(), conversations.c.id.desc())
         )
+        if source is not None:
+            query = query.where(conversations.c.source == source)
         with self.engine.connect() as conn:
             return [_to_conversation(row) for row in conn.execute(query).mappings()]
 
@@ -356,6 +365,7 @@ def _to_conversation(row: sa.RowMapping) -> Conversation:
         title=row["title"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        source=row["source"],
     )
 
 

@@ -327,4 +327,5 @@ def answer_service(
         export_max_bytes=settings.export_max_bytes,
         runs=runs,
         model=OllamaModelVersion(base_url=settings.ollama_base_url, model=settings.ollama_model),
+        data_source=services.source,
     )

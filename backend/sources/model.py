@@ -16,10 +16,11 @@ from typing import Literal, get_args
 
 import sqlalchemy as sa
 
+from appdb.tables import MAIN_SOURCE
 from backend.errors import KeskinubeError
 from backend.i18n.message import Message
 
-MAIN = "main"
+MAIN = MAIN_SOURCE  # the one spelling, shared with the app tables
 Kind = Literal["mysql", "postgresql", "sqlite"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 # The SQLAlchemy driver of each kind (the ones requirements.txt installs).
