@@ -16,6 +16,7 @@ from auth.lockout import attempt_key
 from auth.services import AuthServices
 from auth.users import CreatedUser
 from backend.i18n import Message
+from backend.sources import MAIN
 
 
 class AdminActions:
@@ -109,14 +110,20 @@ class AdminActions:
 
     # -- access rules ----------------------------------------------------------------------
     def set_table_rules(
-        self, role: str, *, allowed_tables: Iterable[str] | None, denied_columns: Iterable[str]
+        self,
+        role: str,
+        *,
+        allowed_tables: Iterable[str] | None,
+        denied_columns: Iterable[str],
+        source: str = MAIN,
     ) -> None:
-        """Replace `role`'s allowed tables (None: all) and denied `table.column`s."""
+        """Replace `role`'s allowed tables (None: all) and denied `table.column`s on data
+        source `source`."""
         policies = self.services.policies
         allowed = None if allowed_tables is None else list(allowed_tables)
         denied = list(denied_columns)
-        policies.set_allowed_tables(role, allowed, by=self.by)
-        policies.set_denied_columns(role, denied, by=self.by)
+        policies.set_allowed_tables(role, allowed, source=source, by=self.by)
+        policies.set_denied_columns(role, denied, source=source, by=self.by)
         tables: str | Message
         if allowed is None:
             tables = Message.of("audit.detail.all_tables")
@@ -125,7 +132,9 @@ class AdminActions:
         else:
             tables = Message.of("audit.detail.no_tables")
         columns = ", ".join(denied) if denied else Message.of("audit.detail.none")
-        self.record("audit.detail.rules_set", role=role, tables=tables, columns=columns)
+        self.record(
+            "audit.detail.rules_set", role=role, tables=tables, columns=columns, source=source
+        )
 
     def add_row_filter(
         self,
@@ -135,9 +144,16 @@ class AdminActions:
         role: str | None = None,
         username: str | None = None,
         description: str | None = None,
+        source: str = MAIN,
     ) -> None:
         stored = self.services.policies.add_row_filter(
-            table, predicate, role=role, username=username, description=description, by=self.by
+            table,
+            predicate,
+            role=role,
+            username=username,
+            description=description,
+            source=source,
+            by=self.by,
         )
         key = "audit.detail.row_filter_role" if stored.role else "audit.detail.row_filter_user"
         self.record(
@@ -146,6 +162,7 @@ class AdminActions:
             table=stored.table,
             owner=stored.role or stored.username,
             predicate=predicate,
+            source=source,
         )
 
     def remove_row_filter(self, filter_id: int) -> None:

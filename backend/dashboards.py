@@ -27,6 +27,7 @@ from backend.charts.spec import spec_from_json, spec_to_json
 from backend.domain import Actor
 from backend.errors import KeskinubeError
 from backend.i18n.message import Message
+from backend.sources.model import MAIN
 
 NAME_LENGTH = DASHBOARD_NAME_LENGTH
 TITLE_LENGTH = TILE_TITLE_LENGTH
@@ -56,6 +57,8 @@ class Tile:
     sql: str
     chart: ChartSpec
     created_at: datetime
+    # The data source its SQL runs on (`backend.sources`).
+    source: str = MAIN
 
 
 def access_key(actor: Actor) -> str:
@@ -124,8 +127,9 @@ class DashboardStore:
         sql: str,
         chart: ChartSpec,
         title: str | None = None,
+        source: str = MAIN,
     ) -> Tile:
-        """Add a chart at the end of the dashboard."""
+        """Add a chart at the end of the dashboard; its SQL runs on data source `source`."""
         sql = sql.strip()
         if not sql or len(sql) > TEXT_LIMIT:
             raise DashboardError(Message.of("engine.dashboards.needs_sql"))
@@ -143,6 +147,7 @@ class DashboardStore:
                 "title": shown[:TITLE_LENGTH],
                 "question": question[:TEXT_LIMIT],
                 "sql": sql,
+                "source": source,
                 "chart": json.dumps(spec_to_json(chart)),
                 "created_at": self.clock(),
             }
@@ -239,4 +244,5 @@ def _to_tile(row: sa.RowMapping) -> Tile:
         sql=row["sql"],
         chart=chart,
         created_at=row["created_at"],
+        source=row["source"],
     )

@@ -59,7 +59,7 @@ def _store(args: argparse.Namespace) -> KnowledgeStore:
     from appdb.migrate import upgrade
     from backend.config import get_settings
     from backend.knowledge.store import KnowledgeStore
-    from wiring.services import database_key
+    from backend.sources import database_key
 
     settings = get_settings()
     engine = create_app_engine(settings.app_db_url)

@@ -19,39 +19,78 @@ from backend.domain import Actor
 from backend.errors import KeskinubeError
 from backend.i18n import DEFAULT_LANGUAGE, Language, Translator, normalise_language
 from backend.knowledge import Knowledge
+from backend.sources import MAIN, DataSource
 from wiring.drift import start_drift_watch
 from wiring.services import (
     Services,
-    build_services,
     index_database,
     load_knowledge,
     start_background_draft,
 )
+from wiring.sources import SourceRegistry, source_store
 
 log = logging.getLogger(__name__)
 
 # Session key of the reader's language: set from the user's saved choice at login and by
 # the language picker; read on every run, so a switch applies at once.
 LANGUAGE_KEY = "language"
+# Session key of the data source the user works on (the sidebar's picker, a conversation).
+SOURCE_KEY = "data_source"
 
 
-@st.cache_resource(show_spinner=False)
-def _services(_settings: Settings) -> Services:
-    services = build_services(_settings)
+def _prepare(services: Services) -> None:
+    """What a source's services start with once built in the app process."""
     try:
         # Incremental: touches nothing when the schema is unchanged since the last run.
         index_database(services)
-        if _settings.knowledge_draft_on_start:  # in a background thread: never blocks a page
+        if services.settings.knowledge_draft_on_start:  # a background thread
             start_background_draft(services)
     except KeskinubeError as exc:
-        log.warning("start-up indexing failed: %s", exc)
+        log.warning("start-up indexing of source %s failed: %s", services.source, exc)
     start_drift_watch(services)  # a background thread: never in a page's run
-    return services
+
+
+@st.cache_resource(show_spinner=False)
+def _registry(_settings: Settings) -> SourceRegistry:
+    return SourceRegistry(_settings, source_store(_settings, get_auth().engine), on_built=_prepare)
+
+
+def get_registry() -> SourceRegistry:
+    """Every data source and its services, built once per process (each on first use)."""
+    return _registry(get_settings())
 
 
 def get_services() -> Services:
-    """The engine and its adapters, built once per process (indexes on first use)."""
-    return _services(get_settings())
+    """The engine and its adapters on the current user's data source (`current_source`),
+    built once per process and source (indexes on first use)."""
+    return get_registry().services(current_source())
+
+
+def usable_sources(user: User) -> list[DataSource]:
+    """The data sources `user` may ask questions of, `main` first (read afresh: a rule
+    an admin changes applies at the next page run)."""
+    sources = get_registry().sources()
+    names = set(get_auth().policies.usable_sources(user.role, [s.name for s in sources]))
+    return [source for source in sources if source.name in names]
+
+
+def current_source() -> str:
+    """The data source the user works on: their pick when they may still use it, else
+    the first they may use; `main` before login (and for a user who may use none, whose
+    actor is then refused)."""
+    user = current_user()
+    if user is None:
+        return MAIN
+    names = [source.name for source in usable_sources(user)]
+    chosen = st.session_state.get(SOURCE_KEY)
+    if chosen in names:
+        return str(chosen)
+    return names[0] if names else MAIN
+
+
+def choose_source(name: str) -> None:
+    """Work on `name` from the next run (the picker, opening a conversation)."""
+    st.session_state[SOURCE_KEY] = name
 
 
 # Knowledge edits reach the answers' labels within this many seconds.
@@ -63,10 +102,10 @@ def _knowledge(database: str, _services: Services) -> Knowledge:
     return load_knowledge(_services)
 
 
-def get_knowledge() -> Knowledge:
-    """The schema knowledge (labels and descriptions), read at most once a minute; shared
-    and never changed in place."""
-    services = get_services()
+def get_knowledge(services: Services | None = None) -> Knowledge:
+    """The schema knowledge (labels and descriptions) of `services`' source (by default
+    the current one), read at most once a minute; shared and never changed in place."""
+    services = services or get_services()
     return _knowledge(services.database, services)
 
 
@@ -89,11 +128,14 @@ def current_user() -> User | None:
 
 
 def current_actor() -> Actor | None:
-    """The logged-in user as the engine sees them: role, access policy, attributes."""
+    """The logged-in user as the engine sees them on the current source: role, access
+    policy, attributes. UnknownSource when they may use no source at all."""
     user = current_user()
     if user is None:
         return None
-    return get_auth().policies.actor_for(user, default_language=current_language())
+    return get_auth().policies.actor_for(
+        user, source=current_source(), default_language=current_language()
+    )
 
 
 def _browser_language() -> Language | None:

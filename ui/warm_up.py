@@ -22,6 +22,7 @@ from auth.services import AuthServices
 from backend.config import Settings, get_settings
 from backend.domain import Actor
 from backend.pipeline import Engine
+from backend.sources import MAIN
 from backend.warm_up import start_warm_up
 from ui.context import current_actor, get_auth, get_services
 from wiring.services import Services
@@ -48,12 +49,14 @@ def _warm_up_app(_settings: Settings) -> threading.Thread | None:
 
 
 def actors_by_use(auth: AuthServices) -> list[Actor]:
-    """One actor per role, the role with the most active users first."""
+    """One actor per role that may use `main`, the role with the most active users first
+    (the start-up warms `main`; a user's own source is warmed at login)."""
     users = Counter(user.role for user in auth.users.list_users() if user.active)
     ordered = sorted(roles.ROLES, key=lambda role: -users[role])
     return [
         Actor(username=f"warm-up:{role}", role=role, policy=auth.policies.policy_for_role(role))
         for role in ordered
+        if auth.policies.may_use(role, MAIN)
     ]
 
 

@@ -16,7 +16,7 @@ from backend.knowledge.store import KnowledgeStore
 from testkit.scripted_ollama import ScriptedOllama, when
 from tests.e2e.helpers import LOAD_MS, app_db_url, open_app, wait_idle
 from tests.support.app_server import AppServer
-from wiring.services import database_key
+from backend.sources import database_key
 
 DRAFT = {
     "table": {"description": "Client companies.", "en": ["client"], "es": ["cliente"]},

@@ -149,9 +149,9 @@ def test_a_message_detail_is_recorded_in_english_and_shown_in_the_readers_langua
     older, rules, created = auth.audit.query().entries
     assert created.detail == "created analyst newbie"  # the record: searched and exported
     assert created.detail_in("es") == "creó el usuario newbie con el rol analyst"
-    assert rules.detail == "set the rules of analyst: all tables; denied columns: none"
+    assert rules.detail == "set the rules of analyst on main: all tables; denied columns: none"
     assert rules.detail_in("es") == (
-        "cambió las reglas de analyst: todas las tablas; columnas denegadas: ninguno"
+        "cambió las reglas de analyst en main: todas las tablas; columnas denegadas: ninguno"
     )
     assert older.detail_in("es") == older.detail  # no message: shown as written
     assert [e.detail for e in auth.audit.query(AuditFilter(text="created analyst")).entries] == [

@@ -174,7 +174,7 @@ def test_access_page_saves_a_roles_tables_and_denied_columns(auth: AuthServices)
     policy = auth.policies.role_policy("analyst")
     assert policy.allowed_tables == {"orders", "customers"}
     assert policy.denied_columns == {("employees", "salary"), ("customers", "email")}
-    assert admin_details(auth)[-1].startswith("set the rules of analyst: customers, orders")
+    assert admin_details(auth)[-1].startswith("set the rules of analyst on main: customers, orders")
 
 
 def test_row_filters_and_user_attributes(auth: AuthServices) -> None:

@@ -24,7 +24,7 @@ from backend.knowledge.model import APPROVED, Entry
 from backend.knowledge.store import KnowledgeStore
 from tests.support.apptest import open_page, page_services, texts
 from ui.context import LANGUAGE_KEY
-from wiring.services import database_key
+from backend.sources import database_key
 
 SQL_RAN = "What ran, after the access rules and the row cap were applied:"
 

@@ -17,7 +17,7 @@ from backend.config import get_settings
 from backend.knowledge import APPROVED, DRAFT, EDITED, NOTE, Entry, Term
 from backend.knowledge.store import KnowledgeStore
 from tests.support.apptest import open_page, page_services, texts
-from wiring.services import database_key
+from backend.sources import database_key
 
 
 @pytest.fixture

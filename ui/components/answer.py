@@ -30,6 +30,7 @@ from backend.people_errors import for_people
 from backend.pipeline import Engine
 from backend.result_view import result_hints
 from backend.rule_notes import row_notice
+from backend.sources import MAIN
 from backend.sql_same import same_query
 from backend.summary import summarise
 from ui.components.audited import audit_warnings, show_later
@@ -56,6 +57,7 @@ class AnswerContext:
     can_pin: bool
     tr: Translator  # the reader's language
     knowledge: Knowledge = field(default_factory=Knowledge)  # labels of columns
+    source: str = MAIN  # the data source the answers came from (a pinned tile keeps it)
 
     @property
     def language(self) -> str:
@@ -311,7 +313,7 @@ def _pin(turn: ChatTurn, spec: ChartSpec, sql: str, ctx: AnswerContext) -> None:
             try:
                 board = ctx.stores.dashboards.get_or_create(owner, name)
                 ctx.stores.dashboards.pin(
-                    owner, board.id, question=turn.question, sql=sql, chart=spec
+                    owner, board.id, question=turn.question, sql=sql, chart=spec, source=ctx.source
                 )
             except KeskinubeError as exc:
                 st.warning(md_error(exc, ctx.language))

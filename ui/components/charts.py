@@ -188,17 +188,22 @@ def run_tile(
 ) -> TileResult:
     """The tile's SQL run through the guard as `actor`, cached for `TILE_TTL_S` seconds.
 
-    The cache key is (SQL, role, `access_key(actor)`, refresh nonce): viewers share a
-    cached result only when their role, policy and attributes are the same, so one
-    role's rows never reach another. Each real run is audited (as a tile, with its title).
+    The cache key is (SQL, data source, role, `access_key(actor)`, refresh nonce): viewers
+    share a cached result only when the source, their role, policy and attributes are the
+    same, so one role's rows never reach another, nor one database's another's. Each real
+    run is audited (as a tile, with its title).
     """
     warnings = audit_warnings()
-    return _run_tile(sql, actor.role, access_key(actor), nonce, title, actor, answers, warnings)
+    key = access_key(actor)
+    return _run_tile(
+        sql, answers.data_source, actor.role, key, nonce, title, actor, answers, warnings
+    )
 
 
 @st.cache_data(ttl=TILE_TTL_S, max_entries=500, show_spinner=False)
 def _run_tile(
     sql: str,
+    data_source: str,
     role: str,
     access: str,
     nonce: float,
@@ -207,7 +212,7 @@ def _run_tile(
     _answers: AnswerService,
     _warnings: list[Message],
 ) -> TileResult:
-    del role, access, nonce  # cache key only
+    del data_source, role, access, nonce  # cache key only
     reply = _answers.run_sql(_actor, sql, source="tile", question=_title, keep=False)
     show_later(reply.audit_warning, warnings=_warnings)
     answer = reply.answer

@@ -44,22 +44,27 @@ STEP_KEYS = {
 
 
 @st.cache_resource(show_spinner=False)
-def _stores(_auth: AuthServices, _index: ExampleIndex, database: str) -> AppStores:
+def _stores(_auth: AuthServices, _index: ExampleIndex, database: str, built: int) -> AppStores:
+    del built  # cache key only: services rebuilt after an edit of their source
     return build_app_stores(_auth.engine, _index, database)
 
 
-def app_stores() -> AppStores:
-    """The stores on the app database, built once per process."""
-    services = get_services()
-    return _stores(get_auth(), services.store, services.database)
+def app_stores(services: Services | None = None) -> AppStores:
+    """The stores on the app database for `services`' data source (by default the
+    current one), built once per process and source."""
+    services = services or get_services()
+    return _stores(get_auth(), services.store, services.database, id(services))
 
 
 # -- sidebar -------------------------------------------------------------------------------
 
 
-def conversation_sidebar(store: ConversationStore, username: str) -> Conversation | None:
-    """List the user's conversations in the sidebar; return the open one (None: a new one)."""
-    history = store.list_for(username)
+def conversation_sidebar(
+    store: ConversationStore, username: str, *, source: str
+) -> Conversation | None:
+    """List the user's conversations on data source `source` in the sidebar; return the
+    open one (None: a new one). Those of another source are listed when it is picked."""
+    history = store.list_for(username, source=source)
     if CURRENT_KEY not in st.session_state:  # a new browser session: a reload, a link
         st.session_state[CURRENT_KEY] = _id_in_url()
     # Only one of the user's own conversations opens: an id from the URL is anyone's to
@@ -157,13 +162,18 @@ def _manage(
 
 
 @st.cache_resource(show_spinner=False)
-def _answers(_services: Services, _auth: AuthServices, _stores: AppStores) -> AnswerService:
+def _answers(
+    source: str, built: int, _services: Services, _auth: AuthServices, _stores: AppStores
+) -> AnswerService:
+    del source, built  # cache key only: one service per source and build of it
     return answer_service(_services, _auth.audit, _stores.conversations)
 
 
-def answers() -> AnswerService:
-    """The answer service the pages ask through (audits, stores), built once per process."""
-    return _answers(get_services(), get_auth(), app_stores())
+def answers(services: Services | None = None) -> AnswerService:
+    """The answer service the pages ask through (audits, stores) on `services`' data
+    source (by default the current one), built once per process and source."""
+    services = services or get_services()
+    return _answers(services.source, id(services), services, get_auth(), app_stores(services))
 
 
 def run_own_sql(

@@ -14,15 +14,13 @@ import pandas as pd
 import streamlit as st
 
 from auth.admin import AdminActions
-from backend.config import get_settings
 from backend.errors import KeskinubeError
 from backend.i18n import Message, Translator, t
 from backend.monitoring.schema_checks import SchemaCheck, SchemaCheckStore
 from ui.components.formats import NA
 from ui.components.markdown import md_error
-from ui.context import get_auth, get_services
+from ui.context import current_source, get_auth, get_registry, get_services
 from wiring.drift import check_schema, reindex, schema_checks
-from wiring.services import database_key
 
 log = logging.getLogger(__name__)
 OUTCOME_KEY = "monitoring_schema_outcome"
@@ -33,7 +31,8 @@ def schema_drift_section(tr: Translator, admin: str) -> None:
     """The section, for `admin` (who a re-index is recorded under)."""
     st.subheader(tr("monitoring.schema.title"))
     store = SchemaCheckStore(get_auth().engine)
-    database = database_key(get_settings().business_database_url)
+    # The current data source's: its index key, without building its services.
+    database = get_registry().source(current_source()).index_key
     last = store.latest(database)
     if last is None:
         st.info(tr("monitoring.schema.never"))

@@ -1,6 +1,7 @@
 """Admin: who may see what — tables and columns per role, row filters, user attributes.
 
-Tables and columns come from the indexed schema; a role without rules may read every
+Rules belong to a data source: the page edits those of the source picked in the sidebar.
+Tables and columns come from its indexed schema; a role without rules may read every
 table. Row filters are applied by the SQL guard, which fills `:user.<attr>` from the
 user attributes edited below. Changes go through `auth.admin.AdminActions` (audited).
 """
@@ -16,8 +17,8 @@ from auth import roles
 from auth.admin import AdminActions, format_attributes, parse_attributes
 from backend.errors import KeskinubeError
 from backend.i18n import Message, t
-from ui.components.markdown import md_error, md_message, md_t
-from ui.context import get_auth, get_services, translator
+from ui.components.markdown import escape_markdown, md_error, md_message, md_t
+from ui.context import current_source, get_auth, get_services, translator
 from ui.navigation import require_page
 from wiring.services import index_database
 
@@ -60,6 +61,8 @@ except KeskinubeError as exc:
     st.error(tr("admin.access.schema_error", error=md_error(exc, tr.language)))
     tables = {}
 
+source = current_source()  # the sidebar's picker: rules are per data source
+st.caption(tr("admin.access.source", source=escape_markdown(source)))
 st.subheader(tr("admin.access.tables.title"))
 role = st.selectbox(
     tr("admin.access.field.role"),
@@ -67,7 +70,7 @@ role = st.selectbox(
     index=roles.ROLES.index(roles.ANALYST),
     format_func=role_label,
 )
-policy = auth.policies.role_policy(role)
+policy = auth.policies.role_policy(role, source=source)
 table_options = sorted(set(tables) | set(policy.allowed_tables or ()))
 stored_denied = {f"{table}.{column}" for table, column in policy.denied_columns}
 column_options = sorted(
@@ -90,14 +93,17 @@ with st.form(f"table_rules_{role}"):
     if st.form_submit_button(tr("admin.access.rules.submit"), type="primary"):
         act(
             lambda: actions.set_table_rules(
-                role, allowed_tables=None if every_table else allowed, denied_columns=denied
+                role,
+                allowed_tables=None if every_table else allowed,
+                denied_columns=denied,
+                source=source,
             ),
             tr("admin.access.rules.saved", role=role_label(role)),
         )
 
 st.subheader(tr("admin.access.filters.title"))
 st.caption(tr("admin.access.filters.help"))
-filters = auth.policies.row_filters()
+filters = auth.policies.row_filters(source=source)
 if filters:
     st.dataframe(
         [
@@ -147,7 +153,7 @@ with st.form("add_row_filter"):
         owned_by = {"role": who_role} if owner == "role" else {"username": who_user}
         act(
             lambda: actions.add_row_filter(
-                table or "", predicate, description=description, **owned_by
+                table or "", predicate, description=description, source=source, **owned_by
             ),
             md_t(tr, "admin.access.filters.added", table=table),
         )

@@ -41,12 +41,12 @@ from ui.navigation import require_page
 log = logging.getLogger(__name__)
 
 user = require_page(roles.PAGE_CHAT)
-actor = current_actor()
 tr = translator()
 try:
+    actor = current_actor()
     settings, services, auth = get_settings(), get_services(), get_auth()
-    stores = app_stores()
-    conversation = conversation_sidebar(stores.conversations, user.username)
+    stores = app_stores(services)
+    conversation = conversation_sidebar(stores.conversations, user.username, source=services.source)
     conversation_id = conversation.id if conversation else None
     turns = stores.conversations.turns(user.username, conversation_id) if conversation_id else []
 except KeskinubeError as exc:
@@ -111,12 +111,13 @@ context = AnswerContext(
     can_pin=roles.can_open(actor.role, roles.PAGE_DASHBOARDS),
     tr=tr,
     knowledge=get_knowledge(),
+    source=services.source,
 )
 for turn in turns:
     render_turn(turn, context)
 
 
-answer_next(answers=answers(), actor=actor, tr=tr, activity=services.activity)
+answer_next(answers=answers(services), actor=actor, tr=tr, activity=services.activity)
 show_keep_error()
 
 last_failed = bool(turns) and turns[-1].answer.error is not None

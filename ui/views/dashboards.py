@@ -1,7 +1,9 @@
 """Dashboards: the charts a user pinned from the chat, in a two-column grid.
 
-Each tile re-runs its saved SQL through the guard as the viewer (their role and access
-rules now), cached for five minutes per role and policy; "Refresh" fetches fresh data.
+Each tile re-runs its saved SQL on its data source through the guard as the viewer (their
+role and access rules on that source now), cached for five minutes per source, role and
+policy; "Refresh" fetches fresh data. A tile of a source the viewer may no longer use
+shows nothing of it.
 Tiles can be moved up or down and unpinned. Dashboards belong to the user who made them.
 """
 
@@ -19,29 +21,28 @@ from backend.charts.formatting import format_count
 from backend.charts.options import fits
 from backend.config import get_settings
 from backend.dashboards import DashboardStore, Tile
+from backend.domain import Actor
 from backend.errors import KeskinubeError
 from backend.result_view import result_hints
 from ui.components.charts import TILE_TTL_S, render_chart, render_table, run_tile
 from ui.components.conversations import answers, app_stores
 from ui.components.formats import format_when
 from ui.components.markdown import escape_markdown, md_error, md_message
-from ui.context import current_actor, get_knowledge, get_services, translator
+from ui.context import get_auth, get_knowledge, get_registry, translator, usable_sources
 from ui.navigation import require_page
+from wiring.services import Services
 
 user = require_page(roles.PAGE_DASHBOARDS)
-signed_in = current_actor()
 tr = translator()
 lang = tr.language
 try:
-    settings, services = get_settings(), get_services()
+    settings = get_settings()
     store: DashboardStore = app_stores().dashboards
     boards = store.list_for(user.username)
+    usable = {source.name for source in usable_sources(user)}
 except KeskinubeError as exc:
     st.error(md_error(exc, lang))
     st.stop()
-if signed_in is None:
-    st.stop()
-actor = signed_in  # an Actor: the narrowing of a global does not reach the functions below
 
 st.title(tr("dashboards.title"))
 if not boards:
@@ -60,13 +61,34 @@ def act(change: str, tile_id: int) -> None:
         st.warning(md_error(exc, lang))
 
 
+def on_source(source: str) -> tuple[Actor, Services] | None:
+    """The viewer as the guard sees them on `source`, and its services; None when they
+    may not use it (any more)."""
+    if source not in usable:
+        return None
+    actor = get_auth().policies.actor_for(user, source=source, default_language=lang)
+    return actor, get_registry().services(source)
+
+
 def draw(tile: Tile, first: bool, last: bool) -> float:
     """One tile: title, chart or table, and its buttons; returns when its data was fetched."""
+    try:
+        viewer = on_source(tile.source)
+    except KeskinubeError as exc:
+        viewer, unavailable = None, md_error(exc, lang)
+    else:
+        unavailable = tr("dashboards.tile.source_unavailable")
+    if viewer is None:
+        st.markdown(f"**{escape_markdown(tile.title)}**")
+        st.warning(unavailable, icon=":material/lock:")
+        tile_buttons(tile, first, last)
+        return time.time()
+    actor, services = viewer
     result = run_tile(
         tile.sql,
         title=tile.title,
         actor=actor,
-        answers=answers(),
+        answers=answers(services),
         nonce=st.session_state.get(f"dash_nonce_{board.id}", 0.0),
     )
     hints = NO_HINTS
@@ -75,7 +97,7 @@ def draw(tile: Tile, first: bool, last: bool) -> float:
             tile.sql,
             [str(c) for c in result.frame.columns],
             engine=services.engine,
-            knowledge=get_knowledge(),
+            knowledge=get_knowledge(services),
             language=lang,
             include_drafts=settings.knowledge_use_drafts,
         )
@@ -97,6 +119,11 @@ def draw(tile: Tile, first: bool, last: bool) -> float:
             render_table(frame, key=f"{key}_table", currency=currency, language=lang, hints=hints)
         if result.truncated:
             st.caption(tr("dashboards.tile.first_rows", rows=format_count(len(frame), lang)))
+    tile_buttons(tile, first, last)
+    return result.refreshed_at
+
+
+def tile_buttons(tile: Tile, first: bool, last: bool) -> None:
     with st.container(horizontal=True):
         for change, icon, label, disabled in (
             ("up", ":material/arrow_upward:", tr("dashboards.tile.up"), first),
@@ -112,7 +139,6 @@ def draw(tile: Tile, first: bool, last: bool) -> float:
                 on_click=act,
                 args=(change, tile.id),
             )
-    return result.refreshed_at
 
 
 names = {b.id: b.name for b in boards}
