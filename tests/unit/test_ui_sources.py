@@ -26,6 +26,7 @@ from tests.unit.test_ui_login import (  # noqa: F401 - fixtures
     start,
     ui_env,
 )
+from ui.navigation import PAGES_DIR
 
 PICKER = "sidebar_source"
 STAFF_SQL = "SELECT name FROM staff ORDER BY name"
@@ -102,3 +103,27 @@ def test_a_user_who_may_use_no_source_reads_why(auth: AuthServices) -> None:
     at = log_in(start(), "ana", PASSWORDS["ana"])
     assert not at.exception
     assert "There is no data source 'main' you can use." in [e.value for e in at.error]
+
+
+def test_a_pinned_tile_runs_on_its_source_and_is_withheld_once_it_is_taken_away(
+    auth: AuthServices, tmp_path: Path
+) -> None:
+    add_hr_source(auth, tmp_path)
+    auth.policies.set_source_allowed("manager", "hr", True)
+    at = log_in(start(), "mia", PASSWORDS["mia"])
+    [picker] = [box for box in at.sidebar.selectbox if box.key == PICKER]
+    picker.set_value("hr").run()
+    at = run_own_sql(at, "SELECT COUNT(*) AS people FROM staff")
+    at.button(key="turn_1_pin").click().run()
+    assert not at.exception
+    [picker] = [box for box in at.sidebar.selectbox if box.key == PICKER]
+    picker.set_value(MAIN).run()  # the board shows hr's tile whatever source is picked
+
+    at.switch_page(str(PAGES_DIR / "dashboards.py")).run()
+    assert not at.exception
+    assert [m.value for m in at.metric] == ["2"]
+    auth.policies.set_source_allowed("manager", "hr", False)
+    at.run()
+    assert not at.exception
+    assert not at.metric
+    assert "This chart comes from a data source you may not use." in [w.value for w in at.warning]
