@@ -13,10 +13,10 @@ from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from backend.knowledge.store import KnowledgeStore
+from backend.sources import database_key
 from testkit.scripted_ollama import ScriptedOllama, when
 from tests.e2e.helpers import LOAD_MS, app_db_url, open_app, wait_idle
 from tests.support.app_server import AppServer
-from backend.sources import database_key
 
 DRAFT = {
     "table": {"description": "Client companies.", "en": ["client"], "es": ["cliente"]},

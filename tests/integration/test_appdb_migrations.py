@@ -133,3 +133,38 @@ def test_every_revision_goes_down_and_up_again(engine: sa.Engine) -> None:
     assert differences(engine) == []
     [kept] = PolicyStore(engine).row_filters()
     assert (kept.predicate, kept.description) == ("region_id = 3", None)
+
+
+def test_rules_conversations_and_tiles_made_before_data_sources_belong_to_main(
+    engine: sa.Engine,
+) -> None:
+    upgrade(engine)
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0005")
+        conn.execute(
+            sa.text(
+                "INSERT INTO role_policies (role, allowed_tables, denied_columns, updated_at) "
+                """VALUES ('manager', '["orders"]', '[["orders", "margin"]]', '2026-01-01')"""
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO conversations (username, title, created_at, updated_at) "
+                "VALUES ('ana', 'Sales', '2026-01-01', '2026-01-01')"
+            )
+        )
+    upgrade(engine)
+    assert differences(engine) == []
+    policies = PolicyStore(engine)
+    kept = policies.role_policy("manager")
+    assert (kept.source, kept.allowed_tables) == ("main", frozenset({"orders"}))
+    assert kept.denied_columns == frozenset({("orders", "margin")})
+    assert policies.may_use("manager", "main") and not policies.may_use("manager", "sales")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT source FROM conversations")).scalar() == "main"
+    with engine.begin() as conn:  # and back: main's rules are the rules again
+        command.downgrade(alembic_config(conn), "0005")
+    with engine.connect() as conn:
+        query = "SELECT allowed_tables FROM role_policies WHERE role = 'manager'"
+        allowed = conn.execute(sa.text(query)).scalar_one()
+    assert "orders" in allowed

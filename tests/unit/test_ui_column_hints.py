@@ -22,9 +22,9 @@ from auth.services import AuthServices
 from backend.config import get_settings
 from backend.knowledge.model import APPROVED, Entry
 from backend.knowledge.store import KnowledgeStore
+from backend.sources import database_key
 from tests.support.apptest import open_page, page_services, texts
 from ui.context import LANGUAGE_KEY
-from backend.sources import database_key
 
 SQL_RAN = "What ran, after the access rules and the row cap were applied:"
 

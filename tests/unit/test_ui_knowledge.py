@@ -16,8 +16,8 @@ from auth.services import AuthServices
 from backend.config import get_settings
 from backend.knowledge import APPROVED, DRAFT, EDITED, NOTE, Entry, Term
 from backend.knowledge.store import KnowledgeStore
-from tests.support.apptest import open_page, page_services, texts
 from backend.sources import database_key
+from tests.support.apptest import open_page, page_services, texts
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ from backend.monitoring.runs import AnswerRun, Producer
 from backend.monitoring.schema_checks import SchemaCheckStore
 from backend.monitoring.store import RunStore
 from backend.schema_drift import SchemaChange
-from tests.support.apptest import open_page, page_services, texts
 from backend.sources import database_key
+from tests.support.apptest import open_page, page_services, texts
 
 OLD = Producer("demo", "qwen <b>7b</b>", "abcdef1234567890", "aaaaaaaaaaaa", "full", "k1")
 NEW = Producer("demo", "qwen <b>7b</b>", "abcdef1234567890", "bbbbbbbbbbbb", "full", "k1")
