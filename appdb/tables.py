@@ -203,6 +203,8 @@ audit_log = sa.Table(
     # Which door the run came through (`backend.answer_service.SOURCES`: page, cli, api,
     # mcp, tile, export, review); NULL for rows older than the column and for non-SQL events.
     sa.Column("source", sa.String(16), nullable=True),
+    # The data source (`backend.sources`) a SQL run read; NULL: not a SQL run.
+    sa.Column("data_source", sa.String(SOURCE_LENGTH), nullable=True),
     sa.Index(None, "at"),
     sa.Index(None, "username", "at"),
     sa.Index(None, "event", "at"),

@@ -73,6 +73,7 @@ CSV_COLUMNS = (
     "duration_s",
     "detail",
     "source",
+    "data_source",
 )
 
 
@@ -92,6 +93,7 @@ class AuditEntry:
     detail: str | None = None
     detail_message: Message | None = None
     source: str | None = None  # the door a SQL run came through (page, api, tile, ...)
+    data_source: str | None = None  # the database it ran on (`backend.sources`)
 
     def detail_in(self, language: str | None) -> str | None:
         """The detail in `language` when it was recorded as a message, else as written."""
@@ -143,7 +145,8 @@ class AuditLog:
     def _row(
         self, event: str, *, username: str | None, status: str, **fields: Any
     ) -> dict[str, Any]:
-        unknown = set(fields) - {"question", "sql", "row_count", "duration_s", "detail", "source"}
+        known = {"question", "sql", "row_count", "duration_s", "detail", "source", "data_source"}
+        unknown = set(fields) - known
         if unknown:
             raise TypeError(f"unknown audit fields: {sorted(unknown)}")
         detail = fields.get("detail")
@@ -191,13 +194,21 @@ class AuditLog:
             source=source,
         )
 
-    def record_answer(self, username: str, answer: Answer, *, source: str | None = None) -> None:
+    def record_answer(
+        self,
+        username: str,
+        answer: Answer,
+        *,
+        source: str | None = None,
+        data_source: str | None = None,
+    ) -> None:
         """Record an `Engine.ask`/`run_sql` answer, in one transaction: a row for each try
         that reached the database before the last one, then the outcome (status from its
         error and last stage; the SQL the database ran when the last try got that far).
-        `source` is the door it came through (`backend.answer_service.SOURCES`)."""
+        `source` is the door it came through (`backend.answer_service.SOURCES`),
+        `data_source` the database it ran on."""
         rows = [
-            self._attempt_row(username, answer.question, number, attempt, source)
+            self._attempt_row(username, answer.question, number, attempt, source, data_source)
             for number, attempt in enumerate(answer.attempts[:-1], start=1)
             if attempt.reached_database
         ]
@@ -217,12 +228,19 @@ class AuditLog:
                 duration_s=round(sum(answer.timings.values()), 4),
                 detail=detail,
                 source=source,
+                data_source=data_source,
             )
         )
         self._insert(rows)
 
     def _attempt_row(
-        self, username: str, question: str, number: int, attempt: Attempt, source: str | None
+        self,
+        username: str,
+        question: str,
+        number: int,
+        attempt: Attempt,
+        source: str | None,
+        data_source: str | None,
     ) -> dict[str, Any]:
         reason = attempt.message or attempt.error or ""
         code = "–" if attempt.code is None else attempt.code
@@ -235,6 +253,7 @@ class AuditLog:
             sql=attempt.executed,
             detail=detail,
             source=source,
+            data_source=data_source,
         )
 
     def record_admin(self, by: str, detail: str | Message) -> None:

@@ -52,7 +52,9 @@ StepListener = Callable[[str], None]
 class AuditTrail(Protocol):
     """Where answers are recorded (`auth.audit.AuditLog`)."""
 
-    def record_answer(self, username: str, answer: Answer, *, source: str) -> None: ...
+    def record_answer(
+        self, username: str, answer: Answer, *, source: str, data_source: str
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -300,7 +302,9 @@ class AnswerService:
     def _audit(self, actor: Actor, answer: Answer, source: Source) -> Message | None:
         """Record the run; a failure is logged and returned as a warning, never raised."""
         try:
-            self.audit.record_answer(actor.username, answer, source=source)
+            self.audit.record_answer(
+                actor.username, answer, source=source, data_source=self.data_source
+            )
         except Exception:
             log.exception("audit write failed for %s (%s)", actor.username, source)
             return Message.of("audit.write_failed")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from qdrant_client import QdrantClient
 
+from auth.audit import AuditFilter
 from auth.services import AuthServices
 from backend.config import load_settings
 from backend.conversations import ConversationNotFound, ConversationStore
@@ -137,6 +138,8 @@ def test_each_source_has_its_own_schema_index_and_conversations(
     assert reply.answer.result.frame.iloc[0, 0] == 2
     assert reply.conversation_id is not None
     assert conversations.get("ana", reply.conversation_id).source == "hr"
+    [audited] = auth.audit.query(AuditFilter(username="ana")).entries
+    assert (audited.source, audited.data_source) == ("api", "hr")
     assert [c.id for c in conversations.list_for("ana", source=MAIN)] == []
 
     on_main = answer_service(main, auth.audit, conversations)

@@ -8,9 +8,12 @@ with SOURCES_KEY). Everything that belonged to the one business database now nam
 source, `main` being the one DATABASE_URL defines: `role_policies` is keyed by
 (source, role) and says whether the role may use the source at all; `row_filters`,
 `conversations` and `dashboard_tiles` gain a `source`. Existing rows are `main`'s.
+`audit_log.data_source` says which database a SQL run read (NULL for older rows).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -65,9 +68,12 @@ def upgrade() -> None:
         op.add_column(
             table, sa.Column("source", sa.String(40), nullable=False, server_default=MAIN)
         )
+    op.add_column("audit_log", sa.Column("data_source", sa.String(40), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("audit_log") as batch:
+        batch.drop_column("data_source")
     for table in ("dashboard_tiles", "conversations", "row_filters"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("source")
@@ -97,7 +103,7 @@ def _copy_policies(
     bind = op.get_bind()
     # Declared, not reflected: MariaDB reflects JSON as LONGTEXT, whose strings would be
     # encoded again on insert.
-    columns = [
+    columns: list[sa.Column[Any]] = [
         sa.Column("role", sa.String(16)),
         sa.Column("allowed_tables", sa.JSON(none_as_null=True)),
         sa.Column("denied_columns", sa.JSON(none_as_null=True)),
