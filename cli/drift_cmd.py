@@ -13,6 +13,7 @@ import json
 from typing import TYPE_CHECKING
 
 from cli.language import cli_translator
+from cli.source_option import add_database_options, opened_services
 
 if TYPE_CHECKING:
     from backend.i18n import Translator
@@ -25,20 +26,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check = drift_sub.add_parser(
         "check", help="compare the business schema with the index and record it"
     )
-    check.add_argument("--db", metavar="URL", help="business database (default: DATABASE_URL)")
+    add_database_options(check)
     check.add_argument("--reindex", action="store_true", help="re-index when it changed")
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.set_defaults(handler=_check)
 
 
 def _check(args: argparse.Namespace) -> int:
-    from backend.config import get_settings
     from wiring.drift import check_schema, reindex, schema_checks
-    from wiring.services import build_services
 
     tr = cli_translator()
-    services = build_services(get_settings(), database_url=args.db)
-    try:
+    with opened_services(args) as services:
         checks = schema_checks(services)
         found = check_schema(services, checks)
         if not args.json:
@@ -48,8 +46,6 @@ def _check(args: argparse.Namespace) -> int:
                 print(json.dumps(_as_json(found), ensure_ascii=False))
             return 0 if found.in_sync else 1
         stats, after = reindex(services, checks, username="cli")
-    finally:
-        services.close()
     if args.json:
         print(json.dumps({**_as_json(found), "reindexed": _as_json(after)}, ensure_ascii=False))
     else:

@@ -11,7 +11,6 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ from backend.errors import KeskinubeError
 from backend.i18n import render
 from backend.i18n.message import Message
 from cli.language import cli_language, cli_translator
+from cli.source_option import MAIN, add_database_options, opened_services
 
 if TYPE_CHECKING:
     from auth.services import AuthServices
@@ -64,20 +64,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check.set_defaults(handler=_sql_check)
 
 
-def _add_db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="URL", help="business database (default: DATABASE_URL)")
-
-
-@contextmanager
-def _services(args: argparse.Namespace) -> Iterator[Services]:
-    from backend.config import get_settings
-    from wiring.services import build_services
-
-    services = build_services(get_settings(), database_url=args.db)
-    try:
-        yield services
-    finally:
-        services.close()
+_add_db = add_database_options
+_services = opened_services
 
 
 def _cli_actor(services: Services, role: str | None = None) -> Actor:
@@ -93,7 +81,8 @@ def _cli_actor(services: Services, role: str | None = None) -> Actor:
         raise KeskinubeError(Message.of("cli.unknown_role", role=role))
     auth = open_auth(services.settings.app_db_url)
     try:
-        return Actor(username="cli", role=role, policy=auth.policies.policy_for_role(role))
+        policy = auth.policies.policy_for_role(role, source=services.source)
+        return Actor(username="cli", role=role, policy=policy)
     finally:
         auth.close()
 
@@ -126,7 +115,9 @@ def _ask(args: argparse.Namespace) -> int:
     with _services(args) as services:
         auth = open_app_auth(services.settings)
         try:
-            actor = _named_actor(auth, args.user or services.settings.cli_user_name)
+            actor = _named_actor(
+                auth, args.user or services.settings.cli_user_name, source=services.source
+            )
             service = answer_service(services, auth.audit, conversations=None)
             reply = service.ask(actor, args.question, source="cli", keep=False)
         finally:
@@ -146,14 +137,15 @@ def _ask(args: argparse.Namespace) -> int:
     return 0 if answer.ok else 1
 
 
-def _named_actor(auth: AuthServices, username: str | None) -> Actor:
-    """The active user `username` as the engine sees them; a clear error otherwise."""
+def _named_actor(auth: AuthServices, username: str | None, *, source: str = MAIN) -> Actor:
+    """The active user `username` as the engine sees them on data source `source`; a
+    clear error otherwise."""
     if not username:
         raise KeskinubeError(Message.of("cli.ask.no_user"))
     user = auth.users.find_user(username)
     if user is None or not user.active:
         raise KeskinubeError(Message.of("cli.ask.unknown_user", username=username))
-    return auth.policies.actor_for(user, default_language=cli_language())
+    return auth.policies.actor_for(user, source=source, default_language=cli_language())
 
 
 def _print_answer(answer: Answer, explained: Message | None = None) -> None:

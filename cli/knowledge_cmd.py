@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cli.language import cli_translator
+from cli.source_option import add_database_options, index_key, opened_services
 
 if TYPE_CHECKING:
     from backend.knowledge.draft import DraftProgress
@@ -50,8 +52,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     load.set_defaults(handler=_import)
 
 
-def _add_db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="URL", help="business database (default: DATABASE_URL)")
+_add_db = add_database_options
 
 
 def _store(args: argparse.Namespace) -> KnowledgeStore:
@@ -59,22 +60,20 @@ def _store(args: argparse.Namespace) -> KnowledgeStore:
     from appdb.migrate import upgrade
     from backend.config import get_settings
     from backend.knowledge.store import KnowledgeStore
-    from backend.sources import database_key
 
     settings = get_settings()
     engine = create_app_engine(settings.app_db_url)
     upgrade(engine)
-    return KnowledgeStore(engine, database_key(args.db or settings.business_database_url))
+    return KnowledgeStore(engine, index_key(args))
 
 
 def _draft(args: argparse.Namespace) -> int:
     from backend.config import get_settings
-    from wiring.services import build_services, draft_and_index, index_database, knowledge_model
+    from wiring.services import draft_and_index, index_database, knowledge_model
 
     tr = cli_translator()
     settings = get_settings()
-    services = build_services(settings, database_url=args.db)
-    try:
+    with opened_services(args) as services:
         index_database(services)
         report = draft_and_index(
             services,
@@ -83,8 +82,6 @@ def _draft(args: argparse.Namespace) -> int:
             only=args.table,
             on_progress=lambda p: print(_progress_line(p), flush=True),
         )
-    finally:
-        services.close()
     print(
         tr(
             "knowledge.cli.draft.done",
@@ -167,21 +164,19 @@ def _import(args: argparse.Namespace) -> int:
 
 def _reindex(args: argparse.Namespace) -> None:
     """Bring the index in line now when Qdrant is free; else say how it will be."""
-    from backend.config import get_settings
     from backend.errors import KeskinubeError
-    from wiring.services import build_services, refresh_knowledge
+    from wiring.services import refresh_knowledge
 
     tr = cli_translator()
-    try:
-        services = build_services(get_settings(), database_url=args.db)
-    except KeskinubeError:  # Qdrant held by the running app, most often
-        print(tr("knowledge.cli.index_later"))
-        return
-    try:
-        if services.engine.tables():
-            refresh_knowledge(services)
-            print(tr("knowledge.cli.reindexed"))
-    except KeskinubeError as error:
-        print(tr("knowledge.cli.index_failed", error=str(error)), file=sys.stderr)
-    finally:
-        services.close()
+    with ExitStack() as stack:
+        try:
+            services = stack.enter_context(opened_services(args))
+        except KeskinubeError:  # Qdrant held by the running app, most often
+            print(tr("knowledge.cli.index_later"))
+            return
+        try:
+            if services.engine.tables():
+                refresh_knowledge(services)
+                print(tr("knowledge.cli.reindexed"))
+        except KeskinubeError as error:
+            print(tr("knowledge.cli.index_failed", error=str(error)), file=sys.stderr)
