@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cli.eval_cmd",
     "cli.knowledge_cmd",
     "cli.drift_cmd",
+    "cli.sources_cmd",
     "cli.serve_cmd",
     "cli.api_cmd",
 )

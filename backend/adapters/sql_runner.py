@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import logging
+import math
 import sqlite3
 import time
 from collections.abc import Generator, Iterator, Sequence
@@ -74,14 +75,25 @@ DEFAULT_RESULT_MAX_BYTES = 20_000_000
 DEFAULT_STREAM_MAX_BYTES = 200_000_000
 
 
-def create_database_engine(url: str | sa.URL) -> sa.Engine:
-    """An engine tuned for short interactive reads (fails fast when the server is gone)."""
+def create_database_engine(url: str | sa.URL, *, timeout_s: float | None = None) -> sa.Engine:
+    """An engine tuned for short interactive reads (fails fast when the server is gone).
+
+    `timeout_s` (testing a data source): how long connecting may take, and on MySQL/MariaDB
+    each read too, since pymysql would otherwise wait forever for a silent server's
+    greeting; 5 s for connecting when not given."""
     parsed = sa.make_url(url)
+    connect_s = 5.0 if timeout_s is None else timeout_s
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "mysql":
-        connect_args = {"connect_timeout": 5, "charset": "utf8mb4"}
+        connect_args = {"connect_timeout": connect_s, "charset": "utf8mb4"}
+        if timeout_s is not None:
+            connect_args |= {"read_timeout": timeout_s, "write_timeout": timeout_s}
     elif parsed.get_backend_name() == "postgresql":
-        connect_args = {"connect_timeout": 5, "application_name": "keskinube"}
+        # libpq counts whole seconds (and at least 2).
+        connect_args = {
+            "connect_timeout": max(math.ceil(connect_s), 2),
+            "application_name": "keskinube",
+        }
     elif parsed.get_backend_name() == "sqlite":
         connect_args = {"check_same_thread": False}
     return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)

@@ -67,17 +67,24 @@ def _as_owner(workdir: Path) -> dict[str, Any]:
 
 
 @contextmanager
-def throwaway_server() -> Iterator[str]:
-    """Start a private PostgreSQL cluster; yield its server URL (the `postgres` database)."""
+def throwaway_server(password: str | None = None) -> Iterator[str]:
+    """Start a private PostgreSQL cluster; yield its server URL (the `postgres` database).
+
+    With `password`, every connection must give one (scram-sha-256), the `postgres`
+    superuser's being `password`; else the cluster trusts every connection."""
     initdb, server = _find("initdb"), _find("postgres")
     if not initdb or not server:
         raise PostgresMissing(INSTALL_HINT)
     workdir = Path(tempfile.mkdtemp(prefix="keskinube-postgres-"))
     datadir, port = workdir / "data", _free_port()
     try:
+        auth = ["-A", "trust"]
+        if password is not None:
+            (workdir / "pwfile").write_text(password + "\n", encoding="utf-8")
+            auth = ["-A", "scram-sha-256", f"--pwfile={workdir / 'pwfile'}"]
         owner = _as_owner(workdir)
         subprocess.run(
-            [initdb, "-D", str(datadir), "-U", "postgres", "-A", "trust", *_INITDB_OPTIONS],
+            [initdb, "-D", str(datadir), "-U", "postgres", *auth, *_INITDB_OPTIONS],
             check=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -94,7 +101,9 @@ def throwaway_server() -> Iterator[str]:
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    url = sa.URL.create(
+        "postgresql+psycopg", "postgres", password, "127.0.0.1", port, "postgres"
+    ).render_as_string(hide_password=False)
     try:
         wait_until_up(url, process, log, "postgres")
         yield url
