@@ -19,7 +19,7 @@ from starlette.routing import Route
 from api.errors import install_error_handlers
 from api.json_response import ApiJSONResponse
 from api.mcp_server import MCP_PATH, build_mcp
-from api.routes import answers, conversations, exports, health, schema
+from api.routes import answers, conversations, exports, health, schema, sources
 from api.services import ApiServices, open_api_services
 from backend.config import Settings, get_settings
 
@@ -33,8 +33,15 @@ create`); it acts as you — your role, table and column rules, row filters — 
 expires or is revoked. A missing, unknown, revoked or expired token, or a disabled
 account, is `401 {"error": {"code": "unauthorized"}}`, with no more detail.
 
-**MCP.** AI assistants reach the tools `ask` and `search_schema` at `/mcp` (streamable
-HTTP), with the same tokens and the same rules.
+**Data sources.** An install may answer on several business databases. `GET /v1/sources`
+lists those you may ask; a request names one with `source`, else it goes to `main` when
+you may use it, else to your only source (`400 source_required` when you have several
+and none is the default). A source that does not exist and one you may not use are the
+same `404 unknown_source`. A conversation stays on its source: continuing it with another
+`source` is `409 conversation_source`.
+
+**MCP.** AI assistants reach the tools `ask`, `search_schema` and `list_sources` at
+`/mcp` (streamable HTTP), with the same tokens, the same rules and the same sources.
 
 **Rate limit.** Each token may make `API_RATE_LIMIT` requests (a moving window); past it,
 `429` with `Retry-After` (seconds).
@@ -56,7 +63,7 @@ def create_app(
     if services is None:
         services, close_services = open_api_services(settings or get_settings()), True
     served = services
-    mcp_app = build_mcp(served.answers, served.tokens, served.auth.policies.actor_for)
+    mcp_app = build_mcp(served, served.tokens)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -77,7 +84,7 @@ def create_app(
     )
     app.state.default_language = served.settings.language
     install_error_handlers(app)
-    for module in (answers, exports, conversations, schema, health):
+    for module in (sources, answers, exports, conversations, schema, health):
         app.include_router(module.router)
     # A route, not a mount: a mount matches only `/mcp/…`, and clients are given `/mcp`.
     app.router.routes.append(Route(MCP_PATH, endpoint=mcp_app))

@@ -29,6 +29,7 @@ from backend.domain import Answer
 from backend.errors import KeskinubeError
 from backend.i18n import DEFAULT_LANGUAGE, Message
 from backend.people_errors import for_people
+from backend.sources import UnknownSource
 
 log = logging.getLogger(__name__)
 
@@ -159,12 +160,15 @@ class ApiRoute(APIRoute):
 
 def failure_body(exc: Exception, language: str) -> tuple[int, dict[str, Any]]:
     """The status and body of an exception that is not an `ApiError` (the handlers', and
-    a stream's `error` event): a conversation of someone else's is 404; any other
+    a stream's `error` event): a conversation of someone else's, or a source the caller
+    cannot use, is 404; any other
     `KeskinubeError` says what it says (400); anything else is logged, and 500."""
     if isinstance(exc, ApiError):
         return exc.status, error_body(exc.code, exc.message, language)
     if isinstance(exc, ConversationNotFound):
         return 404, error_body("not_found", exc.message, language)
+    if isinstance(exc, UnknownSource):  # never the name: see `api.security`
+        return 404, error_body("unknown_source", Message.of("api.error.unknown_source"), language)
     if isinstance(exc, KeskinubeError):
         log.info("request refused: %s", exc)
         return 400, error_body("failed", exc.message or str(exc), language)

@@ -1,4 +1,5 @@
-"""What the MCP tools hand back: an answer or a schema search as text and as structured data.
+"""What the MCP tools hand back: an answer, a schema search or the data sources, as text
+and as structured data.
 
 An AI assistant reads the text (a summary, the SQL, the first rows as a markdown table,
 the plain-words explanation, the access rules that shaped the result); a program reads the
@@ -21,6 +22,7 @@ from backend.domain import AccessPolicy, Answer, Retrieval, TableDoc
 from backend.frame_json import encode_frame
 from backend.i18n import Translator, render
 from backend.rule_notes import row_notice
+from backend.sources import DataSource
 
 
 class AskResult(BaseModel):
@@ -60,6 +62,21 @@ class SchemaResult(BaseModel):
 
     query: str
     tables: list[TableInfo] = Field(default_factory=list)
+
+
+class SourceInfo(BaseModel):
+    name: str
+    kind: str
+    description: str | None = None
+    where: str | None = None  # admins only: host, port and database, or the file
+
+
+class SourcesResult(BaseModel):
+    """The data sources the caller may ask; `default` is where a question that names
+    none goes (null: every question must name one)."""
+
+    sources: list[SourceInfo] = Field(default_factory=list)
+    default: str | None = None
 
 
 def ask_result(reply: Reply, language: str, *, max_rows: int) -> CallToolResult:
@@ -109,6 +126,31 @@ def schema_result(
     if not found:
         return _result(tr("mcp.schema.none", query=query), result)
     return _result("\n\n".join(_table_text(table, tr) for table in found), result)
+
+
+def sources_result(
+    sources: Sequence[DataSource], default: str | None, language: str, *, admin: bool
+) -> CallToolResult:
+    """The tool result of `list_sources`: names, kinds, descriptions (`where` for admins)."""
+    tr = Translator(language)
+    found = [
+        SourceInfo(
+            name=source.name,
+            kind=source.kind,
+            description=source.description or None,
+            where=source.where() if admin else None,
+        )
+        for source in sources
+    ]
+    result = SourcesResult(sources=found, default=default)
+    if not found:
+        return _result(tr("mcp.sources.none"), result)
+    lines = [_source_text(source) for source in found]
+    if default is not None:
+        lines.append(tr("mcp.sources.default", name=default))
+    else:
+        lines.append(tr("mcp.sources.choose"))
+    return _result("\n".join(lines), result)
 
 
 def error_result(text: str) -> CallToolResult:
@@ -190,6 +232,13 @@ def _table_text(table: TableInfo, tr: Translator) -> str:
         for c in table.columns
     )
     return f"{head}\n{tr('mcp.schema.columns', columns=columns)}"
+
+
+def _source_text(source: SourceInfo) -> str:
+    text = f"- {source.name} ({source.kind})"
+    if source.description:
+        text += f": {source.description}"
+    return text + (f" [{source.where}]" if source.where else "")
 
 
 def _markdown_row(cells: Sequence[Any]) -> str:

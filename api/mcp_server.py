@@ -1,12 +1,16 @@
-"""The MCP endpoint: `ask` and `search_schema` as tools for AI assistants (the `mcp` SDK).
+"""The MCP endpoint: `ask`, `search_schema` and `list_sources` as tools for AI assistants
+(the `mcp` SDK).
 
 `build_mcp` returns an ASGI app that speaks MCP's streamable HTTP transport at `path`.
 Every HTTP request must carry a personal API token (`Authorization: Bearer kk_…`); the
 SDK's bearer middleware asks `TokenStore.authenticate` on each request, so a revoked or
 expired token, or a disabled user, is refused at once: 401, the same bytes whatever was
 wrong. A tool then answers as the token's user — role, table and column rules, row
-filters (`PolicyStore.actor_for`, read afresh per call) — through the one
-`AnswerService`, audited with the source "mcp".
+filters (`PolicyStore.actor_for`, read afresh per call) — through the answer service of
+the data source asked, audited with the source "mcp". The sources follow the HTTP API's
+rules (`api.services.ApiServices`): `source`, else `main` when the user may use it, else
+their only source; a source that does not exist and one the user may not use get the
+same message.
 
 The transport is stateless: each request stands alone, so several API processes can
 serve one client and a token check is never skipped for a session opened earlier.
@@ -14,7 +18,7 @@ serve one client and a token check is never skipped for a session opened earlier
 Hosting it in the FastAPI app (a route, not a `Mount`: a mount only matches `/mcp/…`, and
 clients are pointed at `/mcp`), with its lifespan entered in the app's own::
 
-    mcp_app = build_mcp(answers, tokens, auth.policies.actor_for)
+    mcp_app = build_mcp(api_services, tokens)
     app.router.routes.append(Route("/mcp", endpoint=mcp_app))
 
     @asynccontextmanager
@@ -25,7 +29,6 @@ clients are pointed at `/mcp`), with its lifespan entered in the app's own::
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any, Protocol
 
 import anyio.to_thread
@@ -38,28 +41,44 @@ from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field, PrivateAttr
 from starlette.applications import Starlette
 
-from api.mcp_results import AskResult, SchemaResult, ask_result, error_result, schema_result
+from api.mcp_results import (
+    AskResult,
+    SchemaResult,
+    SourcesResult,
+    ask_result,
+    error_result,
+    schema_result,
+    sources_result,
+)
+from api.schemas import SOURCE_PATTERN
+from api.services import default_among
 from auth.users import User
 from backend.answer_service import AnswerService
 from backend.domain import Actor
 from backend.errors import KeskinubeError
-from backend.i18n import normalise_language
+from backend.i18n import DEFAULT_LANGUAGE, normalise_language
+from backend.sources import DataSource
 
 MCP_PATH = "/mcp"
 MAX_ROWS = 50  # rows of an answer in a tool result: enough to read, small for a model's context
 QUESTION_LIMIT = 2000
+SOURCE_HELP = (
+    "The data source to ask (a name from `list_sources`). Leave it out for the default "
+    "source, when there is one."
+)
+SourceArg = Annotated[str | None, Field(pattern=SOURCE_PATTERN, description=SOURCE_HELP)]
 INSTRUCTIONS = (
-    "Keskinube answers questions about the company's database. Ask in plain language with "
+    "Keskinube answers questions about the company's databases. Ask in plain language with "
     "`ask`: you get the SQL it ran, the first rows, a summary and what the SQL does. Use "
-    "`search_schema` to find which tables and columns you may read. Every answer follows "
-    "the access rules of the person whose token you use."
+    "`search_schema` to find which tables and columns you may read. When there are several "
+    "data sources, `list_sources` names them and says which one is the default; pass "
+    "`source` to ask another. Every answer follows the access rules of the person whose "
+    "token you use."
 )
 # Required by the SDK's auth settings, which also describe OAuth servers; this endpoint
 # serves no OAuth routes and no resource metadata (Keskinube issues its own tokens), so
 # the URL is never published or used.
 _NO_ISSUER = "http://localhost"
-
-Answers = AnswerService | Callable[[], AnswerService]
 
 
 class TokenUsers(Protocol):
@@ -68,10 +87,20 @@ class TokenUsers(Protocol):
     def authenticate(self, secret: str | None) -> User | None: ...
 
 
-class ActorFor(Protocol):
-    """The engine's view of a user (`auth.policies.PolicyStore.actor_for`)."""
+class SourceDoors(Protocol):
+    """The data sources a user may ask, the user as the engine sees them on one, and its
+    answer service (`api.services.ApiServices`). `actor_on` and `answers_on` raise
+    UnknownSource, `default_source` SourceRequired, each with its catalogue message."""
 
-    def __call__(self, user: User, *, default_language: str | None = None) -> Actor: ...
+    def usable_sources(self, user: User) -> list[DataSource]: ...
+
+    def default_source(self, user: User) -> str: ...
+
+    def actor_on(
+        self, user: User, source: str, *, default_language: str | None = None
+    ) -> Actor: ...
+
+    def answers_on(self, source: str) -> AnswerService: ...
 
 
 class _Caller(AccessToken):
@@ -107,9 +136,8 @@ class _Tools:
     """The tools; each call answers as the user of its own request's token. The SDK runs
     them in worker threads, so the blocking answer service never stalls the event loop."""
 
-    def __init__(self, answers: Answers, actor_for: ActorFor, *, max_rows: int) -> None:
-        self._answers = answers if callable(answers) else (lambda: answers)
-        self.actor_for = actor_for
+    def __init__(self, doors: SourceDoors, *, max_rows: int) -> None:
+        self.doors = doors
         self.max_rows = max_rows
 
     def ask(
@@ -123,15 +151,18 @@ class _Tools:
             ),
         ],
         ctx: Context,
+        source: SourceArg = None,
     ) -> Annotated[CallToolResult, AskResult]:
-        """Answer a question about the company's database: the SQL that ran, the first
-        rows, a one-sentence summary and what the SQL does, under the caller's access
-        rules. Each call is audited."""
-        actor = self._actor(ctx)
+        """Answer a question about one of the company's databases: the SQL that ran, the
+        first rows, a one-sentence summary and what the SQL does, under the caller's
+        access rules. Each call is audited."""
+        user, asked_language = self._user(ctx)
+        language = _language(user, asked_language)
         try:
-            reply = self._answers().ask(actor, question, source="mcp", keep=False)
+            actor, answers = self._on(user, source, asked_language)
+            reply = answers.ask(actor, question, source="mcp", keep=False)
         except KeskinubeError as error:
-            return error_result(error.render(actor.language))
+            return error_result(error.render(language))
         return ask_result(reply, actor.language, max_rows=self.max_rows)
 
     def search_schema(
@@ -146,22 +177,41 @@ class _Tools:
         ],
         ctx: Context,
         k: Annotated[int, Field(ge=1, le=20, description="How many tables at most.")] = 5,
+        source: SourceArg = None,
     ) -> Annotated[CallToolResult, SchemaResult]:
-        """The tables the caller may read that best match `query`, with their
-        descriptions and the columns the caller may see."""
-        actor = self._actor(ctx)
+        """The tables the caller may read on a data source that best match `query`, with
+        their descriptions and the columns the caller may see."""
+        user, asked_language = self._user(ctx)
+        language = _language(user, asked_language)
         try:
-            service = self._answers()
+            actor, service = self._on(user, source, asked_language)
             retrieval = service.search_schema(actor, query, k=k)
             tables = service.engine.tables()
         except KeskinubeError as error:
-            return error_result(error.render(actor.language))
+            return error_result(error.render(language))
         return schema_result(query, retrieval, tables, actor.policy, actor.language)
 
-    def _actor(self, ctx: Context) -> Actor:
-        """The token's user as the engine sees them, read now (role and rules included).
+    def list_sources(self, ctx: Context) -> Annotated[CallToolResult, SourcesResult]:
+        """The data sources the caller may ask, with what is in each, and the one `ask`
+        and `search_schema` use when no `source` is given."""
+        user, asked_language = self._user(ctx)
+        usable = self.doors.usable_sources(user)
+        default = default_among([found.name for found in usable])
+        language = _language(user, asked_language)
+        return sources_result(usable, default, language, admin=user.is_admin)
 
-        The language is the user's own, else the request's Accept-Language."""
+    def _on(
+        self, user: User, source: str | None, language: str | None
+    ) -> tuple[Actor, AnswerService]:
+        """The user on `source` (else their default) and its answer service, read now
+        (role and rules included); SourceRequired or UnknownSource otherwise."""
+        name = source if source is not None else self.doors.default_source(user)
+        actor = self.doors.actor_on(user, name, default_language=language)
+        return actor, self.doors.answers_on(name)
+
+    def _user(self, ctx: Context) -> tuple[User, str | None]:
+        """The token's user, and the language the request's Accept-Language prefers
+        (the user's own choice outranks it: `_language`)."""
         request: Any = ctx.request_context.request
         scope = getattr(request, "scope", {})
         auth = scope.get("user")
@@ -169,14 +219,17 @@ class _Tools:
             # The bearer middleware refuses such a request before any tool runs.
             raise RuntimeError("MCP tool called without an accepted token")
         headers = getattr(request, "headers", {})
-        language = preferred_language(headers.get("accept-language"))
-        return self.actor_for(auth.access_token.user, default_language=language)
+        return auth.access_token.user, preferred_language(headers.get("accept-language"))
+
+
+def _language(user: User, asked: str | None) -> str:
+    """As `PolicyStore.actor_for` chooses: the user's own, else the request's, else English."""
+    return user.language or normalise_language(asked) or DEFAULT_LANGUAGE
 
 
 def build_mcp(
-    answers: Answers,
+    doors: SourceDoors,
     tokens: TokenUsers,
-    actor_for: ActorFor,
     *,
     path: str = MCP_PATH,
     max_rows: int = MAX_ROWS,
@@ -184,8 +237,8 @@ def build_mcp(
 ) -> Starlette:
     """The MCP endpoint at `path` as an ASGI app (see the module docstring to host it).
 
-    `answers` is the answer service, or a function returning it (built lazily);
-    `tokens` checks bearer tokens; `actor_for` turns their user into an `Actor`.
+    `doors` gives the sources a user may ask and their answer services (each built on
+    its first use); `tokens` checks bearer tokens.
     `transport_security` checks Host/Origin headers; none by default, since a request
     without a token is refused anyway (a page that rebinds a name to this server has
     no token to send).
@@ -197,11 +250,17 @@ def build_mcp(
         token_verifier=_TokenVerifier(tokens),
         auth=AuthSettings(issuer_url=_NO_ISSUER, resource_server_url=None),
     )
-    tools = _Tools(answers, actor_for, max_rows=max_rows)
+    tools = _Tools(doors, max_rows=max_rows)
     read_only = ToolAnnotations(read_only_hint=True, open_world_hint=False)
     server.add_tool(tools.ask, name="ask", title="Ask the database", annotations=read_only)
     server.add_tool(
         tools.search_schema, name="search_schema", title="Search the schema", annotations=read_only
+    )
+    server.add_tool(
+        tools.list_sources,
+        name="list_sources",
+        title="List the data sources",
+        annotations=read_only,
     )
     return server.streamable_http_app(
         streamable_http_path=path,

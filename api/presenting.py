@@ -12,7 +12,7 @@ from typing import Any
 
 from api.errors import answer_error, error_body
 from api.security import Caller
-from api.services import ApiServices
+from api.services import SourceDoor
 from backend.answer_json import answer_to_json
 from backend.answer_service import Reply
 from backend.charts import ChartSpec
@@ -24,11 +24,12 @@ from backend.result_view import chart_json, result_hints
 from backend.rule_notes import row_notice
 
 
-def reply_body(api: ApiServices, caller: Caller, reply: Reply, *, kind: TurnKind) -> dict[str, Any]:
-    """A fresh answer (`/v1/ask`, `/v1/sql`, the stream's `answer` event)."""
+def reply_body(door: SourceDoor, caller: Caller, reply: Reply, *, kind: TurnKind) -> dict[str, Any]:
+    """A fresh answer (`/v1/ask`, `/v1/sql`, the stream's `answer` event) on `door`'s
+    source."""
     turn = reply.turn
     body = _body(
-        api,
+        door,
         caller,
         reply.answer,
         kind=kind,
@@ -44,13 +45,13 @@ def reply_body(api: ApiServices, caller: Caller, reply: Reply, *, kind: TurnKind
     return body
 
 
-def turn_body(api: ApiServices, caller: Caller, turn: ChatTurn) -> dict[str, Any]:
-    """A stored turn of a conversation, as it was answered."""
+def turn_body(door: SourceDoor, caller: Caller, turn: ChatTurn) -> dict[str, Any]:
+    """A stored turn of a conversation on `door`'s source, as it was answered."""
     explained = None
     if turn.answer.ok and turn.written_sql:
-        explained = explain_sql(turn.written_sql, api.answers.dialect)
+        explained = explain_sql(turn.written_sql, door.answers.dialect)
     body = _body(
-        api,
+        door,
         caller,
         turn.answer,
         kind=turn.kind,
@@ -64,7 +65,7 @@ def turn_body(api: ApiServices, caller: Caller, turn: ChatTurn) -> dict[str, Any
 
 
 def _body(
-    api: ApiServices,
+    door: SourceDoor,
     caller: Caller,
     answer: Answer,
     *,
@@ -80,6 +81,7 @@ def _body(
     body: dict[str, Any] = {
         "ok": answer.ok,
         "kind": kind,
+        "source": door.source,
         "question": answer.question,
         "sql": written,
         "checked_sql": answer.sql if answer.ok else None,
@@ -87,7 +89,7 @@ def _body(
         "rows": base["rows"],
         "row_count": base["row_count"],
         "truncated": base["truncated"],
-        "chart": _chart(api, answer, chart, written, language),
+        "chart": _chart(door, answer, chart, written, language),
         "summary": summary or None,
         "explanation": None if explanation is None else explanation.render(language),
         "agreement": base["agreement"],
@@ -102,7 +104,7 @@ def _body(
 
 
 def _chart(
-    api: ApiServices,
+    door: SourceDoor,
     answer: Answer,
     chart: ChartSpec | None,
     written: str | None,
@@ -111,15 +113,16 @@ def _chart(
     if answer.result is None or chart is None:
         return None
     frame = answer.result.frame
+    settings = door.services.settings
     hints = result_hints(
         written or answer.sql or "",
         [str(column) for column in frame.columns],
-        engine=api.services.engine,
-        knowledge=api.knowledge.get(),
+        engine=door.services.engine,
+        knowledge=door.knowledge.get(),
         language=language,
-        include_drafts=api.settings.knowledge_use_drafts,
+        include_drafts=settings.knowledge_use_drafts,
     )
-    currency = api.settings.currency_symbol
+    currency = settings.currency_symbol
     shape = answer.result.shape
     return chart_json(frame, chart, language=language, currency=currency, hints=hints, shape=shape)
 

@@ -17,11 +17,23 @@ QUESTION_MAX = 2_000  # characters: a question, not a document
 SQL_MAX = 200_000
 
 
+SOURCE_PATTERN = r"^[a-z][a-z0-9_-]{0,39}$"  # a source's name (backend.sources.valid_name)
+SOURCE_HELP = (
+    "The data source to ask (`GET /v1/sources`). Default: `main` when you may use it, "
+    "else your only source; a conversation continues on its own source."
+)
+
+
+def source_field() -> Any:
+    return Field(None, pattern=SOURCE_PATTERN, description=SOURCE_HELP)
+
+
 class AskIn(BaseModel):
     question: str = Field(min_length=1, max_length=QUESTION_MAX, description="In plain words.")
     conversation_id: int | None = Field(
         None, description="Ask in this conversation of yours (follow-ups see its last turns)."
     )
+    source: str | None = source_field()
     keep: bool = Field(
         True,
         description="Store the answer in a conversation (`conversation_id`, else a new one).",
@@ -34,6 +46,7 @@ class SqlIn(BaseModel):
     )
     conversation_id: int | None = Field(None, description="Store it in this conversation.")
     keep: bool = Field(True, description="Store the answer in a conversation.")
+    source: str | None = source_field()
 
 
 class ExportIn(BaseModel):
@@ -43,6 +56,7 @@ class ExportIn(BaseModel):
     question: str = Field(
         "", max_length=QUESTION_MAX, description="What it answers: names the file."
     )
+    source: str | None = source_field()
 
 
 class ErrorDetail(BaseModel):
@@ -59,8 +73,20 @@ TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "No usable token."},
     429: {"model": ErrorOut, "description": "Rate limit reached; see Retry-After."},
 }
-UNAVAILABLE_ERRORS: dict[int | str, dict[str, Any]] = {
+SOURCE_ERRORS: dict[int | str, dict[str, Any]] = {
     **TOKEN_ERRORS,
+    400: {"model": ErrorOut, "description": "`source_required`: name the source to ask."},
+    404: {
+        "model": ErrorOut,
+        "description": "`unknown_source`: no such source, or not one you may use.",
+    },
+}
+UNAVAILABLE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **SOURCE_ERRORS,
+    409: {
+        "model": ErrorOut,
+        "description": "`conversation_source`: the conversation is on another source.",
+    },
     503: {"model": ErrorOut, "description": "The model or the business database is down."},
 }
 
@@ -83,6 +109,7 @@ class ChartOut(BaseModel):
 class AnswerOut(BaseModel):
     ok: bool
     kind: str = Field(description="`question` or `sql`.")
+    source: str = Field(description="The data source that answered.")
     question: str
     sql: str | None = Field(None, description="The SQL written (re-run it with /v1/sql).")
     checked_sql: str | None = Field(
@@ -111,6 +138,7 @@ class AnswerOut(BaseModel):
 class ConversationOut(BaseModel):
     id: int
     title: str
+    source: str = Field(description="The data source its questions were asked of.")
     created_at: datetime
     updated_at: datetime
 
@@ -123,6 +151,22 @@ class ConversationDetail(ConversationOut):
     turns: list[AnswerOut]
 
 
+class SourceOut(BaseModel):
+    name: str = Field(description="What `source` takes in a request.")
+    kind: str = Field(description="mysql, postgresql or sqlite.")
+    description: str | None = Field(None, description="What is in it, in the admin's words.")
+    where: str | None = Field(
+        None, description="Host, port and database, or the file (admins only)."
+    )
+
+
+class SourceList(BaseModel):
+    sources: list[SourceOut] = Field(description="The sources you may ask, `main` first.")
+    default: str | None = Field(
+        None, description="The source a request without `source` goes to; null: none."
+    )
+
+
 class TableScore(BaseModel):
     name: str
     score: float
@@ -131,6 +175,7 @@ class TableScore(BaseModel):
 class SchemaSearchOut(BaseModel):
     tables: list[TableScore]
     mode: str
+    source: str = Field(description="The data source searched.")
 
 
 class HealthOut(BaseModel):

@@ -2,7 +2,8 @@
 
 The same start-up check as `keskinube serve` (one line and exit 2 on bad settings), then
 the API's services are built once (`api.services.open_api_services`: the app database,
-the engine, an incremental index of the business schema) and uvicorn serves
+the data sources' registry, `main`'s engine and an incremental index of its schema; the
+other sources are built and indexed on their first request) and uvicorn serves
 `api.create_app` on `--host` and `--port` until stopped. Embedded Qdrant is opened by one
 process at a time: beside the web app, set QDRANT_URL (a Qdrant server).
 """

@@ -74,13 +74,22 @@ class SourceRegistry:
         *,
         qdrant: QdrantClient | None = None,
         on_built: OnBuilt | None = None,
+        main_services: Services | None = None,
     ) -> None:
+        """`main_services`: `main`'s services, built and prepared elsewhere (a test's, a
+        command's): served as they are, their Qdrant client shared, never closed here."""
         self.settings = settings
         self.store = store
+        if main_services is not None:
+            qdrant = qdrant or main_services.qdrant
         self._owns_qdrant = qdrant is None
         self.qdrant = qdrant or open_qdrant(url=settings.qdrant_url, path=settings.qdrant_location)
         self._on_built = on_built
-        self._main = main_source(settings.business_database_url)
+        self._given_main = main_services
+        main_url = settings.business_database_url
+        if main_services is not None:
+            main_url = main_services.db_engine.url.render_as_string(hide_password=False)
+        self._main = main_source(main_url)
         self._built: dict[str, tuple[DataSource, Services]] = {}
         self._lock = threading.RLock()
 
@@ -100,6 +109,8 @@ class SourceRegistry:
     def services(self, name: str = MAIN) -> Services:
         """The services of source `name`, built (and prepared) on first use, and again
         after the source was edited; UnknownSource when there is no such source."""
+        if name == MAIN and self._given_main is not None:
+            return self._given_main
         with self._lock:
             source = self.source(name)
             built = self._built.get(name)
@@ -116,7 +127,8 @@ class SourceRegistry:
     def built(self) -> list[Services]:
         """The services built so far (for health and background work)."""
         with self._lock:
-            return [services for _, services in self._built.values()]
+            built = [services for _, services in self._built.values()]
+        return built if self._given_main is None else [self._given_main, *built]
 
     def forget(self, name: str) -> None:
         """Close the services of `name` (after it was removed or edited)."""

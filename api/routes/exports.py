@@ -1,6 +1,7 @@
 """POST /v1/export: the CSV of a query, as the chat's download writes it, streamed.
 
-The query runs again through the guard, as the caller, up to EXPORT_ROW_LIMIT rows and
+The query runs again through the guard, as the caller, on the data source asked
+(`source`, else the caller's default), up to EXPORT_ROW_LIMIT rows and
 EXPORT_MAX_BYTES (`AnswerService.export`, audited with source "export"), into a spooled
 temporary file: in memory while small, on disk beyond `SPOOL_BYTES`. The response then
 streams that file and closes it. A refusal (the guard, the database) is a JSON error
@@ -13,13 +14,13 @@ from collections.abc import Iterator
 from tempfile import SpooledTemporaryFile
 from typing import IO
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError, ApiRoute
-from api.schemas import UNAVAILABLE_ERRORS, ErrorOut, ExportIn
-from api.security import CallerDep, api_of
+from api.schemas import SOURCE_ERRORS, UNAVAILABLE_ERRORS, ErrorOut, ExportIn
+from api.security import CallerDep
 from backend.export import SPOOL_BYTES, ExportFailed, export_file_name
 from backend.people_errors import for_people
 
@@ -31,18 +32,24 @@ CHUNK_BYTES = 64 * 1024
     "/export",
     response_class=StreamingResponse,
     responses={
-        **UNAVAILABLE_ERRORS,
+        **SOURCE_ERRORS,
+        503: UNAVAILABLE_ERRORS[503],
         200: {"content": {"text/csv": {}}, "description": "The CSV (UTF-8, with a BOM)."},
-        400: {"model": ErrorOut, "description": "The guard or the database refused the SQL."},
+        400: {
+            "model": ErrorOut,
+            "description": "The guard or the database refused the SQL (`export_failed`, "
+            "`timeout`), or no source was named and you have no default (`source_required`).",
+        },
     },
 )
-async def export(body: ExportIn, request: Request, caller: CallerDep) -> StreamingResponse:
+async def export(body: ExportIn, caller: CallerDep) -> StreamingResponse:
     """The CSV of a query, streamed (Content-Disposition names the file after `question`)."""
+    on = await run_in_threadpool(caller.on, body.source)
     out: IO[bytes] = SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+b")  # noqa: SIM115 - closed by the stream
     try:
         await run_in_threadpool(
-            api_of(request).answers.export,
-            caller.actor,
+            on.door.answers.export,
+            on.actor,
             body.sql,
             out,
             question=body.question,

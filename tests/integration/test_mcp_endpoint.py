@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from mcp.shared.exceptions import MCPError
 
 from api.mcp_server import build_mcp
+from api.services import api_services
 from appdb.engine import create_app_engine
 from appdb.migrate import upgrade
 from auth import audit
@@ -30,7 +31,6 @@ from tests.support.auth_fixtures import GOOD_PASSWORD, ManualClock
 from tests.support.mcp_host import hosted, mcp_client, run_async, serving
 from tests.support.runs import recorded_runs
 from tests.support.services import scripted_services
-from wiring.services import answer_service
 
 pytestmark = pytest.mark.mariadb
 
@@ -91,9 +91,9 @@ def endpoint(mysql_url: str, scripted_ollama: ScriptedOllama, tmp_path: Path) ->
         when("list the orders", reply=sql_block(LIST)),
         when("order notes", reply=sql_block(NOTES)),
     )
-    with scripted_services(scripted_ollama, mysql_url) as services:
-        answers = answer_service(services, auth.audit, conversations=None)
-        mcp_app = build_mcp(answers, tokens, auth.policies.actor_for, max_rows=MAX_ROWS)
+    with scripted_services(scripted_ollama, mysql_url, data_dir=tmp_path) as services:
+        api = api_services(services.settings, services, auth)
+        mcp_app = build_mcp(api, tokens, max_rows=MAX_ROWS)
         with serving(hosted(mcp_app)) as base:
             yield Endpoint(
                 url=f"{base}/mcp",
@@ -103,6 +103,7 @@ def endpoint(mysql_url: str, scripted_ollama: ScriptedOllama, tmp_path: Path) ->
                 ana=tokens.create("ana", "assistant").secret,
                 boss=tokens.create("boss", "assistant").secret,
             )
+        api.close()
     app_db.dispose()
 
 
@@ -121,9 +122,11 @@ def test_the_tools_are_listed_with_their_schemas(endpoint: Endpoint, mode: str) 
             return await client.list_tools()
 
     tools = {tool.name: tool for tool in run_async(go).tools}
-    assert set(tools) == {"ask", "search_schema"}
+    assert set(tools) == {"ask", "search_schema", "list_sources"}
     assert tools["ask"].input_schema["required"] == ["question"]
-    assert set(tools["search_schema"].input_schema["properties"]) == {"query", "k"}
+    assert set(tools["ask"].input_schema["properties"]) == {"question", "source"}
+    assert set(tools["search_schema"].input_schema["properties"]) == {"query", "k", "source"}
+    assert tools["list_sources"].input_schema.get("properties", {}) == {}
     for tool in tools.values():
         assert tool.output_schema is not None
         assert tool.annotations is not None and tool.annotations.read_only_hint

@@ -113,6 +113,7 @@ def api_stack(
                 ollama.clear_requests()
                 yield ApiStack(url=url, api=built, ollama=ollama, business_url=business_url)
         finally:
+            built.close()  # the sources a test added (not `services`: closed below)
             auth.close()
 
 

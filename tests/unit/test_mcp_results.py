@@ -1,13 +1,14 @@
 """What the MCP tools hand back, built from answers without a server: the rows capped and
-the cap said, a failure as the catalogue message, tables without the hidden columns, and
-the caller's language taken from Accept-Language."""
+the cap said, a failure as the catalogue message, tables without the hidden columns, the
+data sources without their whereabouts for non-admins, and the caller's language taken
+from Accept-Language."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from api.mcp_results import ask_result, markdown_table, schema_result
+from api.mcp_results import ask_result, markdown_table, schema_result, sources_result
 from api.mcp_server import preferred_language
 from backend.answer_service import Reply
 from backend.domain import (
@@ -21,6 +22,7 @@ from backend.domain import (
     TableDoc,
 )
 from backend.i18n import Message, t
+from backend.sources import DataSource
 
 
 def reply_with(rows: int, *, truncated: bool = False) -> Reply:
@@ -128,3 +130,35 @@ def test_the_callers_language_comes_from_accept_language(
     header: str | None, expected: str | None
 ) -> None:
     assert preferred_language(header) == expected
+
+
+SOURCES = [
+    DataSource(name="main", kind="mysql", database="sales", host="db.internal", port=3306),
+    DataSource(name="stock", kind="sqlite", database="/srv/stock.sqlite", description="Stock"),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_sources_say_where_they_are_to_admins_only(language: str) -> None:
+    plain = sources_result(SOURCES, "main", language, admin=False)
+    admin = sources_result(SOURCES, "main", language, admin=True)
+    assert plain.structured_content == {
+        "sources": [
+            {"name": "main", "kind": "mysql", "description": None, "where": None},
+            {"name": "stock", "kind": "sqlite", "description": "Stock", "where": None},
+        ],
+        "default": "main",
+    }
+    text = plain.content[0].text  # type: ignore[union-attr]
+    assert "db.internal" not in text and "/srv" not in text
+    assert t("mcp.sources.default", language, name="main") in text
+    assert admin.structured_content is not None
+    wheres = [source["where"] for source in admin.structured_content["sources"]]
+    assert wheres == ["db.internal:3306/sales", "/srv/stock.sqlite"]
+
+
+def test_no_default_source_is_said_and_no_source_at_all_too() -> None:
+    several = sources_result(SOURCES, None, "en", admin=False)
+    assert t("mcp.sources.choose", "en") in several.content[0].text  # type: ignore[union-attr]
+    nothing = sources_result([], None, "es", admin=False)
+    assert nothing.content[0].text == t("mcp.sources.none", "es")  # type: ignore[union-attr]
