@@ -3,6 +3,7 @@
     eval "$(bash ../shared/llm/start.sh)"
     python -m bench accuracy run --label before            # Spider sample + demo golden set
     python -m bench accuracy run --label after --sets spider --limit 60
+    python -m bench accuracy run --label pg --sets demo demo_postgresql   # MariaDB vs PostgreSQL
     python -m bench accuracy summary                        # every label → accuracy.md
 
 `run` drives `keskinube eval --baseline langchain` (the product's own harness, a
@@ -10,7 +11,10 @@ subprocess each, so one label's settings never leak into the next) over:
 - `spider`: the fixed 240-question sample (`bench/golden/spider_dev_sample.json`) on the
   MySQL dumps, loaded as `kkbench_<db>` (`python -m bench spider_sample --load`);
 - `demo`: our 75 golden questions on the demo database on MariaDB (`kkbench_demo`,
-  built with 5,000 orders when missing).
+  built with 5,000 orders when missing);
+- `demo_postgresql`: the same questions on the same demo data in PostgreSQL (`kkbench_demo`
+  at 127.0.0.1:5432, user postgres, built likewise), the gold SQL of each question its
+  `gold_sql_postgresql` where it has one (not in the default `--sets`).
 Reports go to `bench/results/accuracy-<label>-<set>.json`; for Spider, question text and
 gold SQL are removed (ids stay), so nothing of Spider's is copied into the repository.
 `summary` puts every label side by side: strict and fair accuracy (`scoring.FAIR_RULE`),
@@ -36,8 +40,12 @@ from bench.spider_sample import write_set
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 MYSQL = "mysql+pymysql://root@127.0.0.1:3306"
+POSTGRESQL = "postgresql+psycopg://postgres@127.0.0.1:5432"
 DEMO_DB = "kkbench_demo"
-SETS = ("spider", "demo")
+# The demo sets: the server each runs on.
+DEMO_SERVERS = {"demo": MYSQL, "demo_postgresql": POSTGRESQL}
+SETS = ("spider", *DEMO_SERVERS)
+DEFAULT_SETS = ("spider", "demo")
 
 
 def report_path(label: str, name: str) -> Path:
@@ -48,29 +56,26 @@ def _keskinube() -> str:
     return str(Path(sys.executable).with_name("keskinube"))
 
 
-def _ensure_demo_database() -> None:
-    check = subprocess.run(
-        ["mysql", "-uroot", "-h127.0.0.1", "-N", "-e", f"SHOW TABLES FROM {DEMO_DB}"],
-        capture_output=True,
-        text=True,
-    )
-    if check.returncode == 0 and check.stdout.strip():
+def _ensure_demo_database(server: str) -> None:
+    """Build the demo (5,000 orders) in `kkbench_demo` on `server` unless it has tables."""
+    if server == POSTGRESQL:
+        client = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tA"]
+        tables = "SELECT 1 FROM information_schema.tables WHERE table_schema = 'public'"
+        check = [*client, "-d", DEMO_DB, "-c", tables]
+        # PostgreSQL has no CREATE DATABASE IF NOT EXISTS: create it when connecting failed.
+        create = [*client, "-c", f"CREATE DATABASE {DEMO_DB}"]
+    else:
+        client = ["mysql", "-uroot", "-h127.0.0.1", "-N", "-e"]
+        check = [*client, f"SHOW TABLES FROM {DEMO_DB}"]
+        create = [*client, f"CREATE DATABASE IF NOT EXISTS {DEMO_DB}"]
+    found = subprocess.run(check, capture_output=True, text=True)
+    if found.returncode == 0 and found.stdout.strip():
         return
+    if found.returncode != 0 or server != POSTGRESQL:
+        subprocess.run(create, check=True)
+    url = f"{server}/{DEMO_DB}"
     subprocess.run(
-        ["mysql", "-uroot", "-h127.0.0.1", "-e", f"CREATE DATABASE IF NOT EXISTS {DEMO_DB}"],
-        check=True,
-    )
-    subprocess.run(
-        [
-            _keskinube(),
-            "demo-db",
-            "--url",
-            f"{MYSQL}/{DEMO_DB}",
-            "--orders",
-            "5000",
-            "--no-progress",
-        ],
-        check=True,
+        [_keskinube(), "demo-db", "--url", url, "--orders", "5000", "--no-progress"], check=True
     )
 
 
@@ -82,9 +87,10 @@ def _eval(label: str, name: str, args: argparse.Namespace) -> Path:
         write_set(question_set)
         database = f"{MYSQL}/kkbench_{{db}}"
     else:
-        _ensure_demo_database()
+        server = DEMO_SERVERS[name]
+        _ensure_demo_database(server)
         question_set = ROOT / "bench" / "golden" / "demo.jsonl"
-        database = f"{MYSQL}/{DEMO_DB}"
+        database = f"{server}/{DEMO_DB}"
     command = [
         _keskinube(),
         "eval",
@@ -271,13 +277,19 @@ def main(argv: list[str]) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="evaluate, ours and LangChain, with the real model")
     run.add_argument("--label", required=True, help="names this run: before, after, ...")
-    run.add_argument("--sets", default=",".join(SETS), help="spider,demo (default both)")
+    run.add_argument(
+        "--sets",
+        nargs="+",
+        default=list(DEFAULT_SETS),
+        help=f"any of {', '.join(SETS)}, spaces or commas between (default spider demo)",
+    )
     run.add_argument("--limit", type=int, help="only the first N questions of each set")
     run.add_argument("--no-baseline", action="store_true", help="ours only")
     commands.add_parser("summary", help="write bench/results/accuracy.md")
     args = parser.parse_args(argv)
     if args.command == "run":
-        for name in (n.strip() for n in args.sets.split(",") if n.strip()):
+        names = [n.strip() for text in args.sets for n in text.split(",") if n.strip()]
+        for name in names:
             if name not in SETS:
                 sys.exit(f"unknown set {name!r}; choose from {', '.join(SETS)}")
             print(f"wrote {_eval(args.label, name, args)}", flush=True)

@@ -215,14 +215,14 @@ def _run_mode(
     suffix: str,
 ) -> dict[str, Any]:
 
-    from backend.dialects import MYSQL, dialect_for_url
+    from backend.dialects import dialect_for_url
     from cli.eval_cmd import _check_model
     from evaluation import runner, sets
     from evaluation.provenance import run_record
     from evaluation.records import EvalRun, QuestionRecord
     from evaluation.report import build_report, render, write_report
 
-    gold_set = sets.load_set(args.set_path, mysql=dialect_for_url(database) == MYSQL)
+    gold_set = sets.load_set(args.set_path, dialect=dialect_for_url(database))
     selected = _select(gold_set.questions, limit=args.limit, every=args.every)
     health = _check_model(settings)
     options = runner.EvalOptions(database=database, schema_mode=mode, baseline=baseline)

@@ -131,7 +131,7 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _evaluate(settings: Settings, args: argparse.Namespace) -> int:
-    from backend.dialects import MYSQL, dialect_for_url
+    from backend.dialects import dialect_for_url
     from backend.errors import KeskinubeError
     from evaluation import sets
     from evaluation.runner import EvalOptions
@@ -139,7 +139,7 @@ def _evaluate(settings: Settings, args: argparse.Namespace) -> int:
     template = args.db or settings.business_database_url
     probe = template.replace("{db_id}", "db").replace("{db}", "db")
     gold_set = sets.load_set(
-        args.set_path, gold_field=args.gold_field, mysql=dialect_for_url(probe) == MYSQL
+        args.set_path, gold_field=args.gold_field, dialect=dialect_for_url(probe)
     )
     tags, ids = _listed(args.tags), _listed(args.ids)
     selected = sets.select(gold_set.questions, tags=tags, limit=args.limit, ids=ids)

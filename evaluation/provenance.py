@@ -136,6 +136,7 @@ def run_record(
             "hash": gold_set.hash,
             "file_hash": gold_set.file_hash,
             "gold_field": gold_set.gold_field,
+            "dialect_gold_field": gold_set.dialect_gold_field,
             "questions": len(gold_set.questions),
             **selection,
         },

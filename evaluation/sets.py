@@ -9,6 +9,9 @@ Two shapes are read, as a JSON array or as JSONL (one object a line):
   Which field holds the gold SQL is chosen per set: `gold_field` when given, else
   `gold_sql_mysql` for a MySQL/MariaDB target when the set has it, else `gold_sql`, else
   `query`.
+- For a PostgreSQL target, a question's own `gold_sql_postgresql` replaces that field where
+  the question has one (hand-written for gold SQL that only MySQL and SQLite run), unless
+  `gold_field` was given.
 
 The set hash is the SHA-256 of the normalised questions (ids, texts, gold SQL, databases,
 tags, follow-ups), so reformatting a file does not change it, editing a question does; the
@@ -24,12 +27,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from backend.dialects import MYSQL, POSTGRESQL
 from backend.errors import KeskinubeError
 
 DIFFICULTIES = ("easy", "medium", "hard")
 GOLD_FIELDS = ("gold_sql", "query", "gold_sql_mysql")
 MYSQL_GOLD_FIELDS = ("gold_sql_mysql", "gold_sql", "query")
 DB_PLACEHOLDERS = ("{db}", "{db_id}")
+# Per question, where present: the same meaning in SQL this dialect runs.
+DIALECT_GOLD_FIELDS = {POSTGRESQL: "gold_sql_postgresql"}
 
 
 class EvalSetError(KeskinubeError):
@@ -65,6 +71,8 @@ class GoldSet:
     gold_field: str
     hash: str
     file_hash: str = ""
+    # The per-question field that replaced `gold_field` where a question has it.
+    dialect_gold_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,19 +83,25 @@ class Selected:
     scored: bool = True
 
 
-def load_set(path: Path, *, gold_field: str | None = None, mysql: bool = False) -> GoldSet:
-    """Read a set file; raises EvalSetError with `file:line` for anything malformed."""
+def load_set(path: Path, *, gold_field: str | None = None, dialect: str | None = None) -> GoldSet:
+    """Read a set file for a `dialect` target (`backend.dialects`; None: any);
+    raises EvalSetError with `file:line` for anything malformed."""
     data = _read(path)
     records = list(_records(path, data.decode("utf-8")))
     if not records:
         raise EvalSetError(f"{path}: no questions in the file")
-    field = gold_field or _pick_gold_field(path, [r for _, r in records], mysql=mysql)
+    plain = [record for _, record in records]
+    field = gold_field or _pick_gold_field(path, plain, mysql=dialect == MYSQL)
+    override = None if gold_field else DIALECT_GOLD_FIELDS.get(dialect or "")
+    if override is not None and not any(override in record for record in plain):
+        override = None
     questions = [
-        _question(path, line, record, field, index) for index, (line, record) in enumerate(records)
+        _question(path, line, record, override if override in record else field, index)
+        for index, (line, record) in enumerate(records)
     ]
     _check_links(path, questions, [line for line, _ in records])
     file_hash = hashlib.sha256(data).hexdigest()
-    return GoldSet(str(path), tuple(questions), field, set_hash(questions), file_hash)
+    return GoldSet(str(path), tuple(questions), field, set_hash(questions), file_hash, override)
 
 
 def set_hash(questions: Iterable[GoldQuestion]) -> str:

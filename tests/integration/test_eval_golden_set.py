@@ -1,10 +1,12 @@
-"""The demo golden sets: well formed, and every gold query runs and agrees on both databases.
+"""The demo golden sets: well formed, and every gold query runs and agrees on every database.
 
 The gold SQL is meant to be portable, so the same query on a generated demo database must
 give the same result on SQLite and on MariaDB — compared with the scorer itself, numbers
-without the rounding allowance. A small demo (2,000 orders) keeps this fast. The queries
-of both sets over the demo schema are run: `demo.jsonl` and the scale benchmark's
-`scale.jsonl` (the Spanish sets share their gold SQL, checked by unit tests).
+without the rounding allowance. PostgreSQL runs a question's `gold_sql_postgresql` where
+it has one (the rest as is) and must give MariaDB's results too. A small demo (2,000
+orders) keeps this fast. The queries of both sets over the demo schema are run:
+`demo.jsonl` and the scale benchmark's `scale.jsonl` (the Spanish sets share their gold
+SQL, checked by unit tests).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pytest
 
 from backend.adapters.sql_runner import SqlAlchemySqlRunner, create_database_engine
 from backend.demo import load_examples
+from backend.dialects import MYSQL, POSTGRESQL
 from demo_data import build_demo_database
 from evaluation.gold import GoldResult, run_gold
 from evaluation.scoring import compare_results
@@ -118,6 +121,33 @@ def test_gold_queries_agree_between_sqlite_and_mariadb(
         verdict = compare_results(
             expected.table, on_mariadb[qid].table, expected.order, rounding=False
         )
+        if not verdict.correct:
+            disagreements[qid] = verdict.reason
+    assert not disagreements
+
+
+def _run_on(url: str, golden: GoldSet) -> dict[str, GoldResult]:
+    build_demo_database(url, orders=ORDERS)
+    engine = create_database_engine(url)
+    try:
+        return _run_all(SqlAlchemySqlRunner(engine, timeout_s=30), golden)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.mariadb
+@pytest.mark.postgresql
+@pytest.mark.parametrize("name", RUN_SETS)
+def test_gold_queries_agree_between_mariadb_and_postgresql(
+    name: str, mysql_url: str, postgres_url: str
+) -> None:
+    on_postgresql = load_set(GOLDEN_DIR / name, dialect=POSTGRESQL)
+    assert on_postgresql.dialect_gold_field == "gold_sql_postgresql"
+    on_mariadb = _run_on(mysql_url, load_set(GOLDEN_DIR / name, dialect=MYSQL))
+    disagreements = {}
+    for qid, actual in _run_on(postgres_url, on_postgresql).items():
+        expected = on_mariadb[qid]
+        verdict = compare_results(expected.table, actual.table, expected.order, rounding=False)
         if not verdict.correct:
             disagreements[qid] = verdict.reason
     assert not disagreements

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from backend.dialects import MYSQL, POSTGRESQL
 from evaluation.sets import EvalSetError, database_url, load_set, select
 
 
@@ -61,7 +62,7 @@ def test_spider_jsonl_prefers_gold_sql_mysql_for_a_mysql_target(tmp_path: Path) 
             "gold_sql_mysql": "SELECT COUNT(*) FROM singer",
         },
     )
-    on_mysql, on_sqlite = load_set(path, mysql=True), load_set(path)
+    on_mysql, on_sqlite = load_set(path, dialect=MYSQL), load_set(path)
     assert on_mysql.gold_field == "gold_sql_mysql" and on_sqlite.gold_field == "gold_sql"
     question = on_mysql.questions[0]
     assert (question.id, question.db, question.gold_sql) == (
@@ -71,6 +72,24 @@ def test_spider_jsonl_prefers_gold_sql_mysql_for_a_mysql_target(tmp_path: Path) 
     )
     assert on_mysql.hash != on_sqlite.hash
     assert load_set(path, gold_field="gold_sql").questions[0].gold_sql.startswith("SELECT count")
+
+
+def test_a_postgresql_target_takes_a_questions_own_postgresql_gold(tmp_path: Path) -> None:
+    monthly = "SELECT SUBSTR(order_date, 1, 7) FROM orders"
+    on_postgres = "SELECT TO_CHAR(order_date, 'YYYY-MM') FROM orders"
+    path = write_jsonl(
+        tmp_path / "set.jsonl",
+        {"id": "a", "question": "Months?", "gold_sql": monthly, "gold_sql_postgresql": on_postgres},
+        {"id": "b", "question": "Orders?", "gold_sql": "SELECT COUNT(*) FROM orders"},
+    )
+    loaded = load_set(path, dialect=POSTGRESQL)
+    assert [q.gold_sql for q in loaded.questions] == [on_postgres, "SELECT COUNT(*) FROM orders"]
+    assert (loaded.gold_field, loaded.dialect_gold_field) == ("gold_sql", "gold_sql_postgresql")
+    for other in (load_set(path, dialect=MYSQL), load_set(path)):
+        assert other.questions[0].gold_sql == monthly and other.dialect_gold_field is None
+    # A field named on the command line is taken for every question, as on any target.
+    forced = load_set(path, dialect=POSTGRESQL, gold_field="gold_sql")
+    assert forced.questions[0].gold_sql == monthly and forced.dialect_gold_field is None
 
 
 def test_spider_dev_json_array_with_query_field(tmp_path: Path) -> None:
@@ -88,7 +107,7 @@ def test_spider_dev_json_array_with_query_field(tmp_path: Path) -> None:
             indent=2,
         )
     )
-    loaded = load_set(path, mysql=True)
+    loaded = load_set(path, dialect=MYSQL)
     assert loaded.gold_field == "query"
     assert [q.id for q in loaded.questions] == ["0", "1"]
     assert loaded.questions[1].difficulty == "easy"

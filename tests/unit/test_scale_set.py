@@ -14,6 +14,7 @@ import pytest
 
 from backend.demo import load_examples
 from backend.demo.schema import DEMO_TABLE_NAMES, DEMO_TABLES
+from backend.dialects import POSTGRESQL
 from backend.i18n.detect import detect_language
 from bench.language import gold_tables
 from bench.scale import MIN_TABLES, distractor_entries, distractor_tables
@@ -128,6 +129,8 @@ def test_spanish_scale_set_is_the_same_set_in_spanish(english: GoldSet, spanish:
     for en, es in zip(english.questions, spanish.questions, strict=True):
         assert (es.gold_sql, es.tags) == (en.gold_sql, en.tags)
         assert es.question != en.question
+    on_postgres = [load_set(path, dialect=POSTGRESQL).questions for path in (SCALE, SCALE_ES)]
+    assert [q.gold_sql for q in on_postgres[1]] == [q.gold_sql for q in on_postgres[0]]
     assert [q.id for q in spanish.questions if detect_language(q.question) != "es"] == []
     assert [q.id for q in english.questions if detect_language(q.question) != "en"] == []
 
