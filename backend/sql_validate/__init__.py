@@ -29,7 +29,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
-from backend.dialects import MYSQL, SQLITE, canonical_dialect, sqlglot_dialect
+from backend.dialects import MYSQL, POSTGRESQL, SQLITE, canonical_dialect, sqlglot_dialect
 from backend.domain import UNRESTRICTED, AccessPolicy
 from backend.errors import SqlRejected
 from backend.schema_view import SchemaView
@@ -38,6 +38,7 @@ from backend.sql_validate.catalog import catalog_for
 from backend.sql_validate.facts import Problem, column_problems, join_problems, unknown_tables
 from backend.sql_validate.repair import (
     repair_columns,
+    repair_count_division,
     repair_limited_subqueries,
     repair_tables,
     repair_year_of_number,
@@ -89,6 +90,8 @@ def validate_sql(
         repaired = repair_year_of_number(tree, catalog, quoted_strings=quoted_strings) or repaired
         if canonical_dialect(dialect) == MYSQL:
             repaired = repair_limited_subqueries(tree) or repaired
+        if canonical_dialect(dialect) == POSTGRESQL:
+            repaired = repair_count_division(tree) or repaired
         if repaired:
             sql = tree.sql(dialect=target, unsupported_level=ErrorLevel.RAISE)
             tree = _parse(sql, target)

@@ -160,6 +160,38 @@ def repair_limited_subqueries(tree: exp.Expr) -> bool:
     return changed
 
 
+def repair_count_division(tree: exp.Expr) -> bool:
+    """On PostgreSQL, a division by or of a count divides exactly, as on MySQL; True on a
+    change.
+
+    PostgreSQL divides integers as integers: `COUNT(*) / (SELECT COUNT(*) …)` is 0 for
+    every share under 100%, so "customers with at least 5% of orders" silently finds
+    none. Nobody asking a business question means that; sqlglot writes MySQL's division
+    for PostgreSQL (a cast to double precision, and NULL rather than an error on zero).
+    """
+    changed = False
+    for division in tree.find_all(exp.Div):
+        if not division.args.get("typed"):
+            continue
+        if _is_count(division.this) or _is_count(division.expression):
+            division.set("typed", False)
+            division.set("safe", True)
+            changed = True
+    return changed
+
+
+def _is_count(node: exp.Expr | None) -> bool:
+    """A COUNT, bracketed or not, or a subquery selecting one."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Subquery):
+        query = node.this
+        if isinstance(query, exp.Select) and len(query.expressions) == 1:
+            node = query.expressions[0]
+            node = node.this if isinstance(node, exp.Alias) else node
+    return isinstance(node, exp.Count)
+
+
 def _aliases(tree: exp.Expr) -> list[str]:
     names = [t.alias_or_name for t in tree.find_all(exp.Table)]
     return names + [node.alias for node in tree.find_all(exp.Subquery, exp.CTE) if node.alias]

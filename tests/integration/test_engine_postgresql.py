@@ -122,6 +122,27 @@ def test_mysql_habits_are_repaired_from_the_guards_and_the_servers_words(
     assert int(answer.result.frame["orders"].sum()) == ORDERS
 
 
+def test_a_share_of_counts_is_divided_exactly_as_on_mysql(
+    services: Services, scripted_ollama: ScriptedOllama, demo_postgresql: str, tmp_path: Path
+) -> None:
+    # As a model writes it for any dialect: integer by integer, which PostgreSQL truncates.
+    share = (
+        "SELECT c.country, COUNT(*) AS customers FROM customers c GROUP BY c.country"
+        " HAVING COUNT(*) / (SELECT COUNT(*) FROM customers) >= 0.05 ORDER BY c.country"
+    )
+    scripted_ollama.add(when("at least 5%", reply=f"```sql\n{share}\n```"))
+    answer = services.engine.ask("Which countries have at least 5% of our customers?", ANALYST)
+    assert answer.ok, answer.error
+    assert answer.result is not None
+    assert _scalar(demo_postgresql, f"SELECT COUNT(*) FROM ({share}) AS t") == 0  # truncated
+    sqlite = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    build_demo_database(sqlite, orders=ORDERS)
+    exact = share.replace("COUNT(*) /", "1.0 * COUNT(*) /")
+    expected = _scalar(sqlite, f"SELECT COUNT(*) FROM ({exact}) AS t")
+    assert isinstance(expected, int) and expected > 0
+    assert len(answer.result.frame) == expected
+
+
 def test_a_write_from_the_model_never_reaches_postgresql(
     services: Services, scripted_ollama: ScriptedOllama, demo_postgresql: str
 ) -> None:

@@ -121,3 +121,45 @@ def test_a_limited_subquery_under_in_is_read_from_a_derived_table_with_a_free_al
 def test_sqlite_keeps_its_limited_subqueries() -> None:
     sql = "SELECT WineId FROM Wines WHERE WineId IN (SELECT WineId FROM Tastings LIMIT 3)"
     assert "IN (SELECT WineId FROM Tastings LIMIT 3)" in _check(sql, "sqlite")
+
+
+@pytest.mark.parametrize(
+    ("sql", "division"),
+    [
+        (
+            "SELECT WineId FROM Tastings GROUP BY WineId "
+            "HAVING COUNT(*) / (SELECT COUNT(*) FROM Tastings) >= 0.05",
+            "CAST(COUNT(*) AS DOUBLE PRECISION) / NULLIF((SELECT COUNT(*) FROM Tastings), 0)",
+        ),
+        (
+            "SELECT SUM(CASE WHEN score > 90 THEN 1 ELSE 0 END) / COUNT(*) AS share FROM Tastings",
+            "CAST(SUM(CASE WHEN score > 90 THEN 1 ELSE 0 END) AS DOUBLE PRECISION) "
+            "/ NULLIF(COUNT(*), 0)",
+        ),
+        (
+            "SELECT 100 * COUNT(score) / (SELECT COUNT(*) AS n FROM Wines) FROM Tastings",
+            "CAST(100 * COUNT(score) AS DOUBLE PRECISION) / NULLIF((SELECT COUNT(*) AS n",
+        ),
+    ],
+)
+def test_postgresql_divides_counts_exactly_as_mysql_does(sql: str, division: str) -> None:
+    repaired = _check(sql, "postgresql")
+    assert division in repaired
+    assert _check(repaired, "postgresql") == repaired
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT SUM(stock) / SUM(harvest_yr) FROM Wines",  # not a count: as written
+        "SELECT stock / 2 FROM Wines",
+    ],
+)
+def test_postgresql_leaves_other_divisions_as_written(sql: str) -> None:
+    assert "CAST(" not in _check(sql, "postgresql")
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "sqlite"])
+def test_other_dialects_keep_their_own_division(dialect: str) -> None:
+    sql = "SELECT COUNT(*) / (SELECT COUNT(*) FROM Wines) FROM Tastings"
+    assert "CAST(" not in _check(sql, dialect)
