@@ -20,12 +20,14 @@ PAGE_DASHBOARDS = "dashboards"
 PAGE_EXAMPLES = "examples"
 PAGE_API_TOKENS = "api_tokens"  # every role: each user's own tokens (admins see all)
 PAGE_ADMIN_USERS = "admin_users"
+PAGE_ADMIN_SOURCES = "admin_sources"
 PAGE_ADMIN_ACCESS = "admin_access"
 PAGE_ADMIN_AUDIT = "admin_audit"
 PAGE_ADMIN_KNOWLEDGE = "admin_knowledge"
 PAGE_ADMIN_MONITORING = "admin_monitoring"
 ADMIN_PAGES: tuple[str, ...] = (
     PAGE_ADMIN_USERS,
+    PAGE_ADMIN_SOURCES,
     PAGE_ADMIN_ACCESS,
     PAGE_ADMIN_AUDIT,
     PAGE_ADMIN_KNOWLEDGE,

@@ -46,6 +46,9 @@ PAGE_SPECS: dict[str, PageSpec] = {
     roles.PAGE_EXAMPLES: PageSpec("examples.py", "app.nav.examples", ":material/fact_check:"),
     roles.PAGE_API_TOKENS: PageSpec("api_tokens.py", "app.nav.api_tokens", ":material/key:"),
     roles.PAGE_ADMIN_USERS: PageSpec("admin_users.py", "app.nav.admin_users", ":material/group:"),
+    roles.PAGE_ADMIN_SOURCES: PageSpec(
+        "admin_sources.py", "datasources.nav", ":material/database:"
+    ),
     roles.PAGE_ADMIN_ACCESS: PageSpec(
         "admin_access.py", "app.nav.admin_access", ":material/shield:"
     ),

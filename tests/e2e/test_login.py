@@ -51,6 +51,7 @@ def people(app: AppServer) -> dict[str, tuple[str, str]]:
                 "Examples",
                 "API tokens",
                 "Users",
+                "Data sources",
                 "Access rules",
                 "Audit log",
                 "Knowledge",

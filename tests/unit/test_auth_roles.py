@@ -23,6 +23,7 @@ def test_each_role_sees_only_its_pages() -> None:
         "examples",
         "api_tokens",
         "admin_users",
+        "admin_sources",
         "admin_access",
         "admin_audit",
         "admin_knowledge",

@@ -43,7 +43,15 @@ def admin_details(services: AuthServices) -> list[str]:
 
 # -- access to the pages -------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "name", ["admin_users", "admin_access", "admin_audit", "knowledge", "admin_monitoring"]
+    "name",
+    [
+        "admin_users",
+        "admin_sources",
+        "admin_access",
+        "admin_audit",
+        "knowledge",
+        "admin_monitoring",
+    ],
 )
 def test_admin_pages_stop_for_other_roles_and_strangers(auth: AuthServices, name: str) -> None:
     at = open_page(name, username="ana", role="analyst")

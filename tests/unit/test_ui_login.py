@@ -159,6 +159,7 @@ def test_an_unknown_username_is_locked_like_a_real_one(auth: AuthServices) -> No
                 "examples",
                 "api_tokens",
                 "admin_users",
+                "admin_sources",
                 "admin_access",
                 "admin_audit",
                 "admin_knowledge",
