@@ -169,10 +169,23 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    with _opened(args) as (_, store, _policies):
-        name = store.get(args.name).name
-        store.remove(name)
-    print(cli_translator()("cli.sources.removed", name=name))
+    from backend.errors import KeskinubeError
+    from wiring.sources import SourceRegistry
+
+    tr = cli_translator()
+    with _opened(args) as (settings, store, _policies):
+        source = store.get(args.name)
+        store.remove(source.name)
+        print(tr("cli.sources.removed", name=source.name))
+        try:  # its index too, when Qdrant is free (the app may hold an embedded one)
+            registry = SourceRegistry(settings, store)
+        except KeskinubeError:
+            print(tr("cli.sources.index_kept", name=source.name), file=sys.stderr)
+            return 0
+        try:
+            registry.drop_index(source)
+        finally:
+            registry.close()
     return 0
 
 

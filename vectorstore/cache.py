@@ -169,3 +169,15 @@ class QdrantAnswerCache:
 def _owned_by(point: models.ScoredPoint, database: str, role: str) -> bool:
     payload = point.payload or {}
     return payload.get("database") == database and payload.get("role") == role
+
+
+def forget_database(client: QdrantClient, database: str) -> None:
+    """Delete every cached answer of `database`, whatever embedding model stored it."""
+    selector = models.FilterSelector(
+        filter=models.Filter(
+            must=[models.FieldCondition(key="database", match=models.MatchValue(value=database))]
+        )
+    )
+    for collection in client.get_collections().collections:
+        if collection.name.startswith("kk_answer_cache"):
+            client.delete(collection.name, points_selector=selector)

@@ -32,7 +32,13 @@ from vectorstore.documents import (
 from vectorstore.sparse import SparseEncoder
 from vectorstore.writer import IndexStats, Item, Progress
 
-__all__ = ["INDEX_VERSION", "IndexStats", "QdrantSchemaStore", "collection_name"]
+__all__ = [
+    "INDEX_VERSION",
+    "IndexStats",
+    "QdrantSchemaStore",
+    "collection_name",
+    "drop_database",
+]
 
 # The key of the schema collection's metadata that holds the index version.
 INDEX_VERSION = "index_version"
@@ -220,10 +226,15 @@ class QdrantSchemaStore:
 
     def drop(self, database: str) -> None:
         """Delete every collection of `database` (the next index run starts from scratch)."""
-        for kind in ("schema", "examples", "notes"):
-            name = collection_name(kind, database)
-            if self.client.collection_exists(name):
-                self.client.delete_collection(name)
+        drop_database(self.client, database)
+
+
+def drop_database(client: QdrantClient, database: str) -> None:
+    """Delete the schema, example and note collections of `database`."""
+    for kind in ("schema", "examples", "notes"):
+        name = collection_name(kind, database)
+        if client.collection_exists(name):
+            client.delete_collection(name)
 
 
 class _PointLabels:

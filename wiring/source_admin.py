@@ -128,7 +128,7 @@ class SourceAdmin:
         """Remove a stored source and its access rules, and close its services."""
         source = self.store.get(name)
         self.store.remove(source.name)
-        self.registry.forget(source.name)
+        self.registry.drop_index(source)
         self.actions.record("datasources.audit.removed", name=source.name)
 
     def set_allowed(self, role: str, name: str, allowed: bool) -> None:

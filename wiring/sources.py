@@ -26,7 +26,9 @@ from backend.i18n.message import Message
 from backend.sources import MAIN, DataSource, InvalidSource, UnknownSource, main_source
 from backend.sources.secrets import SecretBox
 from backend.sources.store import SourceStore
+from vectorstore.cache import forget_database
 from vectorstore.client import open_qdrant
+from vectorstore.store import drop_database
 from wiring.services import Services, build_services
 
 log = logging.getLogger(__name__)
@@ -134,6 +136,14 @@ class SourceRegistry:
         """Close the services of `name` (after it was removed or edited)."""
         with self._lock:
             self._close(name)
+
+    def drop_index(self, source: DataSource) -> None:
+        """Delete what Qdrant holds of `source` (its collections, its cached answers): a
+        source added later under the same name starts from nothing of this one's. Its
+        knowledge and examples stay in the app database."""
+        self.forget(source.name)
+        drop_database(self.qdrant, source.index_key)
+        forget_database(self.qdrant, source.index_key)
 
     def close(self) -> None:
         with self._lock:

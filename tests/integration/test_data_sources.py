@@ -20,7 +20,8 @@ from backend.sources.secrets import SecretBox
 from backend.sources.store import SourceStore
 from demo_data import build_demo_database
 from testkit.scripted_ollama import ScriptedOllama, when
-from wiring.services import answer_service
+from vectorstore.store import collection_name
+from wiring.services import answer_service, index_database
 from wiring.sources import SourceRegistry
 
 ROLES = ("admin", "manager", "analyst")
@@ -114,8 +115,6 @@ def registry(
 def test_each_source_has_its_own_schema_index_and_conversations(
     registry: SourceRegistry, auth: AuthServices, scripted_ollama: ScriptedOllama
 ) -> None:
-    from wiring.services import index_database
-
     main, hr = registry.services(MAIN), registry.services("hr")
     for services in (main, hr):
         index_database(services)
@@ -160,7 +159,11 @@ def test_an_edited_source_is_rebuilt_and_a_removed_one_is_gone(
     registry.store.update(DataSource("hr", "sqlite", source.database, description="People"))
     after = registry.services("hr")
     assert after is not before
+    index_database(after)
+    assert registry.qdrant.collection_exists(collection_name("schema", "src_hr"))
     registry.store.remove("hr")
+    registry.drop_index(source)
+    assert not registry.qdrant.collection_exists(collection_name("schema", "src_hr"))
     with pytest.raises(UnknownSource):
         registry.services("hr")
     assert [s.name for s in registry.sources()] == [MAIN]
