@@ -252,6 +252,7 @@ class PolicyStore:
             username=user.username,
             role=user.role,
             policy=self.policy_for(user, source=source),
+            source=source,
             attributes=tuple(sorted(user.attributes.items())),
             language=user.language or normalise_language(default_language) or DEFAULT_LANGUAGE,
         )

@@ -37,7 +37,7 @@ from backend.export import export_csv_to
 from backend.i18n.message import Message
 from backend.monitoring.runs import ModelVersion, RunLog, answer_run, producer_of
 from backend.pipeline import Engine
-from backend.sources.model import MAIN
+from backend.sources.model import MAIN, UnknownSource
 from backend.summary import summarise
 
 log = logging.getLogger(__name__)
@@ -130,6 +130,7 @@ class AnswerService:
         model, the prompt or the knowledge, and a tile runs again on every view, so
         counting them would bury how the model answers; the audit log keeps them.
         """
+        self._check_source(actor)
         started = time.perf_counter()
         history = []
         if conversation_id is not None and self.conversations is not None:
@@ -164,6 +165,7 @@ class AnswerService:
         `question` says what the SQL is for (a tile's title, an example's question); it is
         recorded with the run. Kept only with `keep` (own SQL in a conversation).
         """
+        self._check_source(actor)
         answer = replace(self.engine.run_sql(sql, actor), question=question)
         return self._finish(
             actor,
@@ -191,6 +193,7 @@ class AnswerService:
         Raises `backend.export.ExportFailed` with the guard's or the database's message;
         that refusal is audited too.
         """
+        self._check_source(actor)
         language = language or actor.language
         try:
             answer = export_csv_to(
@@ -211,6 +214,7 @@ class AnswerService:
 
     def search_schema(self, actor: Actor, text: str, *, k: int = 5) -> Retrieval:
         """The tables `actor` may read that best match `text` (hybrid search)."""
+        self._check_source(actor)
         return self.engine.rank_tables(text, actor, k=k)
 
     # -- the shared steps --------------------------------------------------------------
@@ -270,6 +274,18 @@ class AnswerService:
             audit_warning=warning,
             run_id=run_id,
         )
+
+    def _check_source(self, actor: Actor) -> None:
+        """`actor`'s rules are those of another data source: nothing runs with them here
+        (a caller that mixed up sources, or a rule changed between two reads)."""
+        if actor.source != self.data_source:
+            log.warning(
+                "refused %s: rules of source %s on source %s",
+                actor.username,
+                actor.source,
+                self.data_source,
+            )
+            raise UnknownSource(Message.of("sources.unknown", name=self.data_source))
 
     def _check_conversation(self, actor: Actor, conversation_id: int) -> None:
         """A conversation of another data source is as good as gone here: its history

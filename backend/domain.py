@@ -167,6 +167,9 @@ class Actor:
     attributes: tuple[tuple[str, str], ...] = ()
     # The reader's language ('en'/'es'): what the engine's messages are meant to be read in.
     language: str = "en"
+    # The data source `policy` is the policy on (`backend.sources`): an answer service of
+    # another source refuses the actor, so one source's rules never guard another's data.
+    source: str = "main"
 
 
 @dataclass(frozen=True)

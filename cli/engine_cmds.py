@@ -73,7 +73,7 @@ def _cli_actor(services: Services, role: str | None = None) -> Actor:
     from backend.domain import Actor
 
     if role is None:
-        return Actor(username="cli", role="admin")
+        return Actor(username="cli", role="admin", source=services.source)
     from auth.roles import is_role
     from auth.services import open_auth
 
@@ -82,7 +82,7 @@ def _cli_actor(services: Services, role: str | None = None) -> Actor:
     auth = open_auth(services.settings.app_db_url)
     try:
         policy = auth.policies.policy_for_role(role, source=services.source)
-        return Actor(username="cli", role=role, policy=policy)
+        return Actor(username="cli", role=role, policy=policy, source=services.source)
     finally:
         auth.close()
 

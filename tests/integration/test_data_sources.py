@@ -3,6 +3,7 @@ their source, and each source answering from its own database, index and convers
 
 from __future__ import annotations
 
+import io
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -149,6 +150,31 @@ def test_each_source_has_its_own_schema_index_and_conversations(
             source="api",
             conversation_id=reply.conversation_id,
         )
+
+
+def test_an_actor_with_another_sources_rules_is_refused_at_every_door(
+    registry: SourceRegistry, auth: AuthServices
+) -> None:
+    # The rules of `main` (nothing denied there) must never guard `hr`'s data, even when a
+    # caller mixes the two up, or a rule changes between reading the actor and the source.
+    auth.users.create_user("ana", role="admin")
+    ana = auth.users.find_user("ana")
+    assert ana is not None
+    on_main = auth.policies.actor_for(ana)
+    hr = answer_service(registry.services("hr"), auth.audit, ConversationStore(auth.engine))
+    sql = "SELECT name FROM staff"
+    calls = [
+        lambda: hr.ask(on_main, "Who works here?", source="api"),
+        lambda: hr.run_sql(on_main, sql, source="api"),
+        lambda: hr.export(on_main, sql, io.BytesIO()),
+        lambda: hr.search_schema(on_main, "people"),
+    ]
+    for call in calls:
+        with pytest.raises(UnknownSource):
+            call()
+    assert auth.audit.query(AuditFilter(username="ana")).entries == []
+    on_hr = auth.policies.actor_for(ana, source="hr")
+    assert hr.run_sql(on_hr, sql, source="api").answer.ok
 
 
 def test_an_edited_source_is_rebuilt_and_a_removed_one_is_gone(
