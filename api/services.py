@@ -231,16 +231,7 @@ def api_services(
     the sources added in the app are built by the registry (`on_built` prepares them)."""
     store = SourceStore(auth.engine, SecretBox(settings.sources_secret))
     registry = SourceRegistry(settings, store, on_built=on_built, main_services=services)
-    built = ApiServices(
-        settings=settings,
-        sources=registry,
-        auth=auth,
-        tokens=auth.tokens,
-        conversations=ConversationStore(auth.engine),
-        limiter=RateLimiter(settings.api_rate_limit, settings.api_rate_limit_storage),
-    )
-    built.closers.append(registry.close)
-    return built
+    return _around(settings, registry, auth, closers=[registry.close])
 
 
 def open_api_services(settings: Settings) -> ApiServices:
@@ -255,18 +246,28 @@ def open_api_services(settings: Settings) -> ApiServices:
     except Exception:
         auth.close()
         raise
-    built = ApiServices(
-        settings=settings,
-        sources=registry,
-        auth=auth,
-        tokens=auth.tokens,
-        conversations=ConversationStore(auth.engine),
-        limiter=RateLimiter(settings.api_rate_limit, settings.api_rate_limit_storage),
-        closers=[registry.close, auth.close],
-    )
+    built = _around(settings, registry, auth, closers=[registry.close, auth.close])
     try:
         built.door(MAIN)
     except Exception:
         built.close()
         raise
     return built
+
+
+def _around(
+    settings: Settings,
+    registry: SourceRegistry,
+    auth: AuthServices,
+    *,
+    closers: list[Callable[[], None]],
+) -> ApiServices:
+    return ApiServices(
+        settings=settings,
+        sources=registry,
+        auth=auth,
+        tokens=auth.tokens,
+        conversations=ConversationStore(auth.engine),
+        limiter=RateLimiter(settings.api_rate_limit, settings.api_rate_limit_storage),
+        closers=closers,
+    )

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from auth.services import AuthServices
     from backend.domain import Actor, Answer
     from backend.sql_guard import SqlLimits
+    from vectorstore.store import IndexStats
     from wiring.services import Services
 
 
@@ -88,23 +89,30 @@ def _cli_actor(services: Services, role: str | None = None) -> Actor:
 
 
 def _index(args: argparse.Namespace) -> int:
+    with _services(args) as services:
+        stats = index_with_bar(services, no_progress=args.no_progress)
+    tr = cli_translator()
+    print(tr("cli.index.done", database=services.database, **stats.counts()))
+    return 0
+
+
+def index_with_bar(services: Services, *, no_progress: bool) -> IndexStats:
+    """Index `services`' database incrementally, with a progress bar on a terminal."""
     from tqdm import tqdm
 
     from wiring.services import index_database
 
-    with _services(args) as services:
-        bar = tqdm(total=0, unit="table", disable=args.no_progress or not sys.stderr.isatty())
+    bar = tqdm(total=0, unit="table", disable=no_progress or not sys.stderr.isatty())
 
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
 
-        stats = index_database(services, progress=progress)
+    try:
+        return index_database(services, progress=progress)
+    finally:
         bar.close()
-    tr = cli_translator()
-    print(tr("cli.index.done", database=services.database, **stats.counts()))
-    return 0
 
 
 def _ask(args: argparse.Namespace) -> int:

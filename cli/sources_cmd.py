@@ -190,24 +190,13 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _reindex(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from wiring.services import index_database
+    from cli.engine_cmds import index_with_bar
     from wiring.sources import SourceRegistry
 
     with _opened(args) as (settings, store, _):
         registry = SourceRegistry(settings, store)
         try:
-            services = registry.services(args.name)
-            bar = tqdm(total=0, unit="table", disable=args.no_progress or not sys.stderr.isatty())
-
-            def progress(done: int, total: int) -> None:
-                bar.total = total
-                bar.n = done
-                bar.refresh()
-
-            stats = index_database(services, progress=progress)
-            bar.close()
+            stats = index_with_bar(registry.services(args.name), no_progress=args.no_progress)
         finally:
             registry.close()
     tr = cli_translator()
