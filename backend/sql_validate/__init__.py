@@ -39,6 +39,7 @@ from backend.sql_validate.facts import Problem, column_problems, join_problems, 
 from backend.sql_validate.repair import (
     repair_columns,
     repair_count_division,
+    repair_last_day,
     repair_limited_subqueries,
     repair_tables,
     repair_year_of_number,
@@ -88,6 +89,7 @@ def validate_sql(
         repaired = repair_tables(tree, catalog)
         repaired = repair_columns(tree, catalog, quoted_strings=quoted_strings) or repaired
         repaired = repair_year_of_number(tree, catalog, quoted_strings=quoted_strings) or repaired
+        repaired = repair_last_day(tree, catalog, quoted_strings=quoted_strings) or repaired
         if canonical_dialect(dialect) == MYSQL:
             repaired = repair_limited_subqueries(tree) or repaired
         if canonical_dialect(dialect) == POSTGRESQL:

@@ -47,6 +47,7 @@ def _short(text: str, limit: int = 60) -> str:
 
 _INTEGER_TYPE = re.compile(r"^(tiny|small|medium|big)?int(eger)?\b", re.IGNORECASE)
 _TEXT_TYPE = re.compile(r"char|text", re.IGNORECASE)
+_TIMESTAMP_TYPE = re.compile(r"\b(datetime|timestamp)", re.IGNORECASE)
 _YEAR_NUMBER = re.compile(r"^[12][0-9]{3}$")
 
 
@@ -132,6 +133,11 @@ class Catalog:
             self.described[name] = {c.name: _short(c.description) for c in allowed if c.description}
         self.year_numbers: dict[str, frozenset[str]] = {
             name: frozenset(c.name for c in doc.columns if _holds_year_number(c))
+            for name, doc in visible.items()
+        }
+        # Columns holding a time of day besides the date (DATETIME, TIMESTAMP).
+        self.timestamps: dict[str, frozenset[str]] = {
+            name: frozenset(c.name for c in doc.columns if _TIMESTAMP_TYPE.search(c.type))
             for name, doc in visible.items()
         }
         self.edges: dict[str, list[Edge]] = {name: [] for name in self.tables}

@@ -14,6 +14,11 @@
   number (`catalog.year_numbers`) become `col`: on MySQL and MariaDB the function gives
   NULL for 1998, so the query would silently find nothing.
 
+- `ts BETWEEN '2025-03-01' AND '2025-03-31'` on a DATETIME or TIMESTAMP column
+  (`catalog.timestamps`) becomes `ts >= '2025-03-01' AND ts < '2025-04-01'`, and
+  `ts <= '2025-03-31'` becomes `ts < '2025-04-01'`: a bare date is its midnight, so the
+  last day's rows after 00:00 were silently left out.
+
 - On MySQL and MariaDB, a subquery with LIMIT under IN, ANY, ALL or SOME (which they
   refuse: "doesn't yet support 'LIMIT & IN/ALL/ANY/SOME subquery'") is read from a
   derived table, which they accept: `IN (SELECT * FROM (SELECT … LIMIT 3) AS limited)`.
@@ -23,6 +28,9 @@ left as written, for the guard to refuse.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+import re
 
 from sqlglot import exp
 
@@ -123,6 +131,52 @@ def repair_year_of_number(
             call.replace(column.copy())
             changed = True
     return changed
+
+
+_BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def repair_last_day(tree: exp.Expr, catalog: Catalog, *, quoted_strings: bool = False) -> bool:
+    """A timestamp compared up to a bare date keeps that whole day; True on a change."""
+    if tree.find(exp.Between, exp.LTE) is None:  # most queries: skip resolving scopes
+        return False
+    scopes = Scopes(tree, catalog, quoted_strings=quoted_strings)
+    changed = False
+    for column, scope in list(scopes.columns()):
+        parent = column.parent
+        if not isinstance(parent, exp.Between | exp.LTE) or parent.this is not column:
+            continue
+        high = parent.args.get("high") if isinstance(parent, exp.Between) else parent.expression
+        day_after = _day_after(high)
+        if day_after is None:
+            continue
+        resolved = scopes.resolve(column, scope)
+        source = resolved.source
+        if resolved.outcome != "ok" or source is None or source.table is None:
+            continue
+        if resolved.column not in catalog.timestamps.get(source.table, ()):
+            continue
+        before = exp.LT(this=column.copy(), expression=exp.Literal.string(day_after))
+        if isinstance(parent, exp.Between):
+            low = exp.GTE(this=column.copy(), expression=parent.args["low"].copy())
+            parent.replace(exp.paren(exp.and_(low, before), copy=False))
+        else:
+            parent.replace(before)
+        changed = True
+    return changed
+
+
+def _day_after(node: exp.Expr | None) -> str | None:
+    """The ISO day after a bare-date string literal ('2025-03-31' → '2025-04-01')."""
+    if not isinstance(node, exp.Literal) or not node.is_string:
+        return None
+    text = node.this.strip()
+    if not _BARE_DATE.fullmatch(text):
+        return None
+    try:
+        return (dt.date.fromisoformat(text) + dt.timedelta(days=1)).isoformat()
+    except ValueError:
+        return None
 
 
 def _year_call(column: exp.Column) -> exp.Expr | None:

@@ -77,3 +77,29 @@ def test_limited_subqueries_under_in_any_all_run_after_the_repair(mysql_url: str
         assert names == {"south", "east"}
     finally:
         engine.dispose()
+
+
+def test_a_datetime_up_to_the_months_last_day_counts_that_days_rows(mysql_url: str) -> None:
+    engine = sa.create_engine(mysql_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE visits (id INT PRIMARY KEY, arrived_at DATETIME)"))
+            conn.execute(
+                sa.text("INSERT INTO visits VALUES (:i, :t)"),
+                [
+                    {"i": 1, "t": "2025-03-01 00:00:00"},
+                    {"i": 2, "t": "2025-03-15 12:30:00"},
+                    {"i": 3, "t": "2025-03-31 00:00:00"},
+                    {"i": 4, "t": "2025-03-31 17:45:00"},  # lost by the query as written
+                    {"i": 5, "t": "2025-04-01 00:00:00"},
+                ],
+            )
+        view = SchemaView(introspect(engine))
+        sql = "SELECT COUNT(*) FROM visits WHERE arrived_at BETWEEN '2025-03-01' AND '2025-03-31'"
+        checked = validate_sql(sql, view=view, dialect="mysql", policy=AccessPolicy())
+        assert checked.repaired
+        with engine.connect() as conn:
+            assert conn.execute(sa.text(sql)).scalar() == 3
+            assert conn.execute(sa.text(checked.sql)).scalar() == 4
+    finally:
+        engine.dispose()

@@ -163,3 +163,51 @@ def test_postgresql_leaves_other_divisions_as_written(sql: str) -> None:
 def test_other_dialects_keep_their_own_division(dialect: str) -> None:
     sql = "SELECT COUNT(*) / (SELECT COUNT(*) FROM Wines) FROM Tastings"
     assert "CAST(" not in _check(sql, dialect)
+
+
+DIARY = SchemaView(
+    [
+        TableDoc(
+            "Visits",
+            (
+                ColumnDoc("VisitId", "INT", primary_key=True),
+                ColumnDoc("arrived_at", "DATETIME"),
+                ColumnDoc("LeftAt", "timestamp without time zone"),
+                ColumnDoc("booked_on", "DATE"),
+                ColumnDoc("note", "VARCHAR(40)"),
+            ),
+        )
+    ]
+)
+
+
+def _diary(sql: str, dialect: str = "mysql") -> str:
+    checked = validate_sql(sql, view=DIARY, dialect=dialect, policy=AccessPolicy())
+    assert checked.ok, checked.problems
+    return checked.sql
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "postgresql", "sqlite"])
+def test_a_timestamp_up_to_a_bare_date_keeps_that_whole_day(dialect: str) -> None:
+    repaired = _diary(
+        "SELECT COUNT(*) FROM Visits v WHERE v.arrived_at BETWEEN '2025-03-01' AND '2025-03-31'",
+        dialect,
+    )
+    assert "(v.arrived_at >= '2025-03-01' AND v.arrived_at < '2025-04-01')" in repaired
+    assert _diary(repaired, dialect) == repaired  # nothing more to do
+    year_end = _diary("SELECT VisitId FROM Visits WHERE LeftAt <= '2024-12-31'", dialect)
+    assert "WHERE LeftAt < '2025-01-01'" in year_end
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT VisitId FROM Visits WHERE booked_on BETWEEN '2025-03-01' AND '2025-03-31'",
+        "SELECT VisitId FROM Visits WHERE arrived_at BETWEEN '2025-03-01' AND '2025-03-31 18:00'",
+        "SELECT VisitId FROM Visits WHERE note <= '2025-03-31'",
+        "SELECT VisitId FROM Visits WHERE arrived_at < '2025-03-31'",
+        "SELECT VisitId FROM Visits WHERE arrived_at <= '2025-02-30'",  # no such day
+    ],
+)
+def test_dates_times_and_other_comparisons_stay_as_written(sql: str) -> None:
+    assert _diary(sql) == sql  # not repaired: the query as the model wrote it
