@@ -139,7 +139,9 @@ class SourceAdmin:
 
     def reindex(self, name: str, *, progress: Progress | None = None) -> IndexStats:
         """Build the services of source `name` (when not built yet) and index its schema."""
-        stats = index_database(self.registry.services(name), progress=progress)
+        # Not prepared first: that would index it once more without progress.
+        services = self.registry.services(name, prepare=False)
+        stats = index_database(services, progress=progress)
         summary = Message.of("admin.access.index.summary", **stats.counts())
         self.actions.record("datasources.audit.reindexed", name=name, summary=summary)
         return stats

@@ -93,6 +93,7 @@ class SourceRegistry:
             main_url = main_services.db_engine.url.render_as_string(hide_password=False)
         self._main = main_source(main_url)
         self._built: dict[str, tuple[DataSource, Services]] = {}
+        self._prepared: set[int] = set()  # ids of the services `on_built` has seen
         self._lock = threading.RLock()
 
     @property
@@ -108,21 +109,26 @@ class SourceRegistry:
             return self._main
         return self.store.get(name)
 
-    def services(self, name: str = MAIN) -> Services:
-        """The services of source `name`, built (and prepared) on first use, and again
-        after the source was edited; UnknownSource when there is no such source."""
+    def services(self, name: str = MAIN, *, prepare: bool = True) -> Services:
+        """The services of source `name`, built on first use and again after the source
+        was edited, and prepared (`on_built`) the first time they are asked for with
+        `prepare` — a re-index with its own progress asks without. UnknownSource when
+        there is no such source."""
         if name == MAIN and self._given_main is not None:
             return self._given_main
         with self._lock:
             source = self.source(name)
             built = self._built.get(name)
-            if built is not None and _same_settings(built[0], source):
-                return built[1]
-            if built is not None:
-                self._close(name)
-            services = self._build(source)
-            self._built[name] = (source, services)
-        if self._on_built is not None:
+            if built is None or not _same_settings(built[0], source):
+                if built is not None:
+                    self._close(name)
+                built = (source, self._build(source))
+                self._built[name] = built
+            services = built[1]
+            first = prepare and id(services) not in self._prepared
+            if first:
+                self._prepared.add(id(services))
+        if first and self._on_built is not None:
             self._on_built(services)
         return services
 
@@ -155,6 +161,7 @@ class SourceRegistry:
     def _close(self, name: str) -> None:
         built = self._built.pop(name, None)
         if built is not None:
+            self._prepared.discard(id(built[1]))
             built[1].close()
 
     def _build(self, source: DataSource) -> Services:

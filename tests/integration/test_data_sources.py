@@ -200,3 +200,25 @@ def test_the_app_database_cannot_be_a_source(registry: SourceRegistry, tmp_path:
     registry.store.add(DataSource("own", "sqlite", database=str(tmp_path / "app.sqlite")), None)
     with pytest.raises(InvalidSource, match="app database"):
         registry.services("own")
+
+
+def test_a_source_is_prepared_once_and_not_before_a_reindex_of_its_own(
+    registry: SourceRegistry,
+) -> None:
+    prepared: list[str] = []
+    counting = SourceRegistry(
+        registry.settings,
+        registry.store,
+        qdrant=registry.qdrant,
+        on_built=lambda services: prepared.append(services.source),
+    )
+    first = counting.services("hr", prepare=False)  # a re-index with its own progress
+    assert prepared == []
+    assert counting.services("hr") is first
+    assert counting.services("hr") is first
+    assert prepared == ["hr"]
+    source = counting.source("hr")
+    counting.store.update(DataSource("hr", "sqlite", source.database, description="Edited"))
+    counting.services("hr")  # rebuilt: prepared again
+    assert prepared == ["hr", "hr"]
+    counting.close()
