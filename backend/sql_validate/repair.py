@@ -33,6 +33,7 @@ import datetime as dt
 import re
 
 from sqlglot import exp
+from sqlglot.optimizer.scope import Scope
 
 from backend.sql_validate.catalog import Catalog, normalise
 from backend.sql_validate.scopes import Scopes, Source
@@ -123,14 +124,22 @@ def repair_year_of_number(
         call = _year_call(column)
         if call is None:
             continue
-        resolved = scopes.resolve(column, scope)
-        source = resolved.source
-        if resolved.outcome != "ok" or source is None or source.table is None:
-            continue
-        if resolved.column in catalog.year_numbers.get(source.table, ()):
+        found = _table_column(scopes, column, scope)
+        if found is not None and found[1] in catalog.year_numbers.get(found[0], ()):
             call.replace(column.copy())
             changed = True
     return changed
+
+
+def _table_column(scopes: Scopes, column: exp.Column, scope: Scope) -> tuple[str, str] | None:
+    """The (table, column) `column` reads, when it resolves to exactly one table's."""
+    resolved = scopes.resolve(column, scope)
+    source = resolved.source
+    if resolved.outcome != "ok" or source is None or source.table is None:
+        return None
+    if resolved.column is None:
+        return None
+    return source.table, resolved.column
 
 
 _BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -150,11 +159,8 @@ def repair_last_day(tree: exp.Expr, catalog: Catalog, *, quoted_strings: bool = 
         day_after = _day_after(high)
         if day_after is None:
             continue
-        resolved = scopes.resolve(column, scope)
-        source = resolved.source
-        if resolved.outcome != "ok" or source is None or source.table is None:
-            continue
-        if resolved.column not in catalog.timestamps.get(source.table, ()):
+        found = _table_column(scopes, column, scope)
+        if found is None or found[1] not in catalog.timestamps.get(found[0], ()):
             continue
         before = exp.LT(this=column.copy(), expression=exp.Literal.string(day_after))
         if isinstance(parent, exp.Between):
