@@ -4,7 +4,8 @@
 
 - repairs what is certain (`repair`): table and column identifiers in another case, and
   columns spelled with other separators (`customer_id` for `CustomerId`) when exactly one
-  column matches, `YEAR()` of a column that already holds a year as a number, and on
+  column matches, a column taken from the wrong table when the foreign keys say which
+  table has it (`join_repair`), `YEAR()` of a column that already holds a year as a number, and on
   MySQL a LIMITed subquery under IN/ANY/ALL read from a derived table — returned as
   sqlglot's regenerated SQL in the target dialect;
 - finds what is not (`facts`): unknown tables (with the closest real names), unknown
@@ -36,6 +37,7 @@ from backend.schema_view import SchemaView
 from backend.sql_guard.statements import EXECUTABLE_COMMENT
 from backend.sql_validate.catalog import catalog_for
 from backend.sql_validate.facts import Problem, column_problems, join_problems, unknown_tables
+from backend.sql_validate.join_repair import repair_join_columns
 from backend.sql_validate.repair import (
     repair_columns,
     repair_count_division,
@@ -88,6 +90,7 @@ def validate_sql(
     try:
         repaired = repair_tables(tree, catalog)
         repaired = repair_columns(tree, catalog, quoted_strings=quoted_strings) or repaired
+        repaired = repair_join_columns(tree, catalog, quoted_strings=quoted_strings) or repaired
         repaired = repair_year_of_number(tree, catalog, quoted_strings=quoted_strings) or repaired
         repaired = repair_last_day(tree, catalog, quoted_strings=quoted_strings) or repaired
         if canonical_dialect(dialect) == MYSQL:

@@ -1,5 +1,8 @@
 """On a real MariaDB: what the schema check repairs fails there as written, and runs repaired.
 
+A column taken from the wrong table (another alias, a neighbour not joined, a join on a
+column one table lacks) is an error there; joined on the foreign key it runs.
+
 YEAR() of a year kept as a number finds nothing; a LIMITed subquery under IN/ANY/ALL is
 refused by the server.
 
@@ -101,5 +104,44 @@ def test_a_datetime_up_to_the_months_last_day_counts_that_days_rows(mysql_url: s
         with engine.connect() as conn:
             assert conn.execute(sa.text(sql)).scalar() == 3
             assert conn.execute(sa.text(checked.sql)).scalar() == 4
+    finally:
+        engine.dispose()
+
+
+WRONG_TABLE = [
+    # a neighbour's column read without joining the neighbour
+    ("SELECT name, fee FROM visits WHERE speciality = 'skin' ORDER BY fee", [("ann", 40)]),
+    # the wrong alias
+    ("SELECT v.name FROM visits v JOIN vets d ON d.id = v.vet_id WHERE v.fee > 45", [("bob",)]),
+    # joined on a column one table lacks
+    ("SELECT COUNT(*) FROM visits v JOIN vets d ON v.vet = d.id WHERE d.name = 'bob'", [(2,)]),
+]
+
+
+@pytest.mark.parametrize(("sql", "rows"), WRONG_TABLE)
+def test_a_column_of_the_wrong_table_fails_as_written_and_runs_joined(
+    mysql_url: str, sql: str, rows: list[tuple[object, ...]]
+) -> None:
+    engine = sa.create_engine(mysql_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text("CREATE TABLE vets (id INT PRIMARY KEY, name VARCHAR(9), speciality TEXT)")
+            )
+            conn.execute(
+                sa.text(
+                    "CREATE TABLE visits (id INT PRIMARY KEY, vet_id INT, fee INT, "
+                    "FOREIGN KEY (vet_id) REFERENCES vets (id))"
+                )
+            )
+            conn.execute(sa.text("INSERT INTO vets VALUES (1, 'ann', 'skin'), (2, 'bob', 'eyes')"))
+            conn.execute(sa.text("INSERT INTO visits VALUES (1, 1, 40), (2, 2, 50), (3, 2, 30)"))
+        view = SchemaView(introspect(engine))
+        checked = validate_sql(sql, view=view, dialect="mysql", policy=AccessPolicy())
+        assert checked.ok and checked.repaired
+        with engine.connect() as conn:
+            with pytest.raises(sa.exc.OperationalError, match="Unknown column"):
+                conn.execute(sa.text(sql))
+            assert [tuple(r) for r in conn.execute(sa.text(checked.sql))] == rows
     finally:
         engine.dispose()
