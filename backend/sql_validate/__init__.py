@@ -41,6 +41,7 @@ from backend.sql_validate.join_repair import repair_join_columns
 from backend.sql_validate.repair import (
     repair_columns,
     repair_count_division,
+    repair_cte_names,
     repair_last_day,
     repair_limited_subqueries,
     repair_tables,
@@ -88,7 +89,8 @@ def validate_sql(
     catalog = catalog_for(view, policy)
     quoted_strings = canonical_dialect(dialect) == SQLITE
     try:
-        repaired = repair_tables(tree, catalog)
+        repaired = repair_cte_names(tree, catalog)
+        repaired = repair_tables(tree, catalog) or repaired
         repaired = repair_columns(tree, catalog, quoted_strings=quoted_strings) or repaired
         repaired = repair_join_columns(tree, catalog, quoted_strings=quoted_strings) or repaired
         repaired = repair_year_of_number(tree, catalog, quoted_strings=quoted_strings) or repaired

@@ -19,6 +19,11 @@
   `ts <= '2025-03-31'` becomes `ts < '2025-04-01'`: a bare date is its midnight, so the
   last day's rows after 00:00 were silently left out.
 
+- A WITH query named like a table (`WITH orders AS (SELECT … FROM orders …)`) is renamed
+  (`orders_cte`), and every later reference reads the new name under the old one as its
+  alias: the guard refuses a WITH query that shadows a table, since which of the two a
+  name reads would then depend on where it stands.
+
 - On MySQL and MariaDB, a subquery with LIMIT under IN, ANY, ALL or SOME (which they
   refuse: "doesn't yet support 'LIMIT & IN/ALL/ANY/SOME subquery'") is read from a
   derived table, which they accept: `IN (SELECT * FROM (SELECT … LIMIT 3) AS limited)`.
@@ -265,3 +270,31 @@ def _free_alias(stem: str, taken: set[str]) -> str:
         alias = f"{stem}_{n}"
     taken.add(alias.lower())
     return alias
+
+
+def repair_cte_names(tree: exp.Expr, catalog: Catalog) -> bool:
+    """Rename WITH queries that have a table's name; True on a change."""
+    changed = False
+    taken: set[str] | None = None
+    for clause in list(tree.find_all(exp.With)):
+        if clause.args.get("recursive") or clause.parent is None:
+            continue  # in a recursive WITH the name inside the body means the WITH query
+        ctes = list(clause.expressions)
+        for position, cte in enumerate(ctes):
+            name = cte.alias
+            if catalog.table(name) is None and name.lower() not in catalog.hidden:
+                continue
+            if taken is None:
+                taken = {alias.lower() for alias in _aliases(tree)}
+            new = _free_alias(f"{name}_cte", taken)
+            # In its own body and the earlier ones the name still means the table.
+            before = {id(t) for c in ctes[: position + 1] for t in c.this.find_all(exp.Table)}
+            for table in list(clause.parent.find_all(exp.Table)):
+                if id(table) in before or table.args.get("db") or table.name != name:
+                    continue
+                if not table.alias:
+                    table.set("alias", exp.TableAlias(this=exp.to_identifier(name)))
+                table.set("this", exp.to_identifier(new))
+            cte.set("alias", exp.TableAlias(this=exp.to_identifier(new)))
+            changed = True
+    return changed

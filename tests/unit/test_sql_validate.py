@@ -13,7 +13,7 @@ import re
 import pytest
 import sqlglot
 
-from backend.domain import AccessPolicy, ColumnDoc, ForeignKey, TableDoc
+from backend.domain import AccessPolicy, ColumnDoc, ForeignKey, RowFilter, TableDoc
 from backend.errors import SqlRejected
 from backend.schema_view import SchemaView
 from backend.sql_guard import check_sql
@@ -593,7 +593,12 @@ def _guard_payloads() -> list[tuple[str, dict[str, list[str]], AccessPolicy, str
     from tests.unit import test_sql_guard as plain
     from tests.unit import test_sql_guard_policy as policy
 
-    cases = [(sql, plain.SCHEMA, AccessPolicy(), "mysql") for sql, _ in plain.REJECTED]
+    # A WITH query named like a table is refused only for the ambiguity, which the repair
+    # removes by renaming it (test_a_with_query_named_like_a_table_is_renamed): what the
+    # renamed query reads is still checked (..._under_its_row_filter, and
+    # test_shadowing_with_queries_renamed_still_meet_the_policy).
+    rejected = [(sql, why) for sql, why in plain.REJECTED if "same name as the table" not in why]
+    cases = [(sql, plain.SCHEMA, AccessPolicy(), "mysql") for sql, _ in rejected]
     cases += [(sql, plain.SCHEMA, AccessPolicy(), "sqlite") for sql, _ in plain.SQLITE_REJECTED]
     cases += [(sql, policy.SCHEMA, policy.POLICY, "mysql") for sql, _ in policy.FORBIDDEN]
     return cases
@@ -651,3 +656,87 @@ def test_join_paths_only_go_through_the_prompts_tables_and_what_the_policy_shows
         CLINIC, AccessPolicy(), ["patients", "doctors"], within=["patients", "doctors"]
     )
     assert not join_paths(CLINIC, NO_DOCTORS, ["patients", "doctors"], within=everything)
+
+
+# -- a WITH query named like a table --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            "WITH Members AS (SELECT MemberId FROM Members WHERE JoinedOn > 2020) "
+            "SELECT COUNT(*) FROM Members",
+            "WITH Members_cte AS (SELECT MemberId FROM Members WHERE JoinedOn > 2020) "
+            "SELECT COUNT(*) FROM Members_cte AS Members",
+        ),
+        (  # a later WITH query reads it, qualified by the old name
+            "WITH Members AS (SELECT MemberId, FullName FROM Members), "
+            "x AS (SELECT Members.FullName FROM Members JOIN Loans l "
+            "ON l.MemberId = Members.MemberId) SELECT * FROM x",
+            "WITH Members_cte AS (SELECT MemberId, FullName FROM Members), "
+            "x AS (SELECT Members.FullName FROM Members_cte AS Members JOIN Loans AS l "
+            "ON l.MemberId = Members.MemberId) SELECT * FROM x",
+        ),
+        (  # its own alias is kept
+            "WITH Loans AS (SELECT * FROM Loans) SELECT l.LoanId FROM Loans l",
+            "WITH Loans_cte AS (SELECT * FROM Loans) SELECT l.LoanId FROM Loans_cte AS l",
+        ),
+        (  # another case than the table's, and the new name already taken
+            "WITH titles AS (SELECT TitleId FROM Titles), Titles_cte AS (SELECT 1 AS one) "
+            "SELECT COUNT(*) FROM titles, Titles_cte",
+            "WITH titles_cte_2 AS (SELECT TitleId FROM Titles), Titles_cte AS (SELECT 1 AS one) "
+            "SELECT COUNT(*) FROM titles_cte_2 AS titles, Titles_cte",
+        ),
+    ],
+)
+def test_a_with_query_named_like_a_table_is_renamed(sql: str, expected: str) -> None:
+    checked = _check(sql)
+    assert checked.ok and checked.repaired
+    assert _same(checked.sql, expected), checked.sql
+    with pytest.raises(SqlRejected, match="same name as the table"):
+        check_sql(sql, schema=LIBRARY.known, dialect="mysql", row_limit=10)
+    check_sql(checked.sql, schema=LIBRARY.known, dialect="mysql", row_limit=10)
+
+
+def test_a_renamed_with_query_still_reads_the_table_under_its_row_filter() -> None:
+    policy = AccessPolicy(row_filters=(RowFilter("Members", "HomeBranchId = 3"),))
+    sql = "WITH Members AS (SELECT MemberId FROM Members) SELECT COUNT(*) FROM Members"
+    repaired = _check(sql, policy=policy).sql
+    checked = check_sql(
+        repaired, schema=LIBRARY.known, dialect="mysql", row_limit=10, policy=policy
+    )
+    assert checked.tables == ("Members",) or "Members" in checked.tables
+    assert "HomeBranchId = 3" in checked.sql
+
+
+def test_a_recursive_with_query_keeps_its_name() -> None:
+    sql = (
+        "WITH RECURSIVE Branches AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM Branches "
+        "WHERE n < 3) SELECT n FROM Branches"
+    )
+    assert "Branches_cte" not in _check(sql).sql
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # a hidden table read under an allowed table's name
+        "WITH employees AS (SELECT * FROM audit_log) SELECT * FROM employees",
+        "WITH payroll AS (SELECT * FROM audit_log) SELECT p.* FROM payroll p",
+        "WITH Orders AS (SELECT id FROM audit_log) SELECT COUNT(*) FROM Orders",
+        # a denied column under an allowed one's name, or read through the shadow
+        "WITH employees AS (SELECT salary AS name FROM employees) SELECT name FROM employees",
+        "WITH employees AS (SELECT * FROM employees) SELECT name FROM employees",
+        "WITH orders AS (SELECT ssn FROM employees) SELECT ssn FROM orders",
+        "WITH departments AS (SELECT e.ssn AS id FROM employees e) SELECT id FROM departments",
+    ],
+)
+def test_shadowing_with_queries_renamed_still_meet_the_policy(sql: str) -> None:
+    from tests.unit import test_sql_guard_policy as policy
+
+    view = _view(policy.SCHEMA)
+    repaired = validated_sql(sql, view=view, dialect="mysql", policy=policy.POLICY, report=False)
+    assert "_cte" in repaired
+    with pytest.raises(SqlRejected):
+        check_sql(repaired, schema=view.known, dialect="mysql", row_limit=9, policy=policy.POLICY)
