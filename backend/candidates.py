@@ -108,6 +108,11 @@ def vote(candidates: Sequence[Candidate], doubts: Sequence[Doubt | None]) -> Vot
     return Vote(index=best, agreeing=counts[key], ran=len(ran))
 
 
+def canonical_sql(sql: str) -> str:
+    """`sql` with case, spacing and a final semicolon squashed: a query drawn again."""
+    return " ".join(sql.lower().rstrip("; \n").split())
+
+
 def _is_null(value: object) -> bool:
     if value is None:
         return True

@@ -265,6 +265,15 @@ class Attempt:
 
 
 @dataclass(frozen=True)
+class Draw:
+    """One candidate sampled when an answer was in doubt: the model's SQL ("" when it
+    wrote none) and the seconds it took to write and run it."""
+
+    sql: str
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
 class Answer:
     """Everything `Engine.ask` learned: shown by the UI, printed by the CLI, scored by eval."""
 
@@ -292,6 +301,9 @@ class Answer:
     model_sql: str | None = None
     # The access rules that shaped the result (the guard's `CheckedSql.rules`).
     rules: tuple[AppliedRule, ...] = ()
+    # Each sampled candidate, in seed order: with the attempts, what it takes to replay
+    # the vote with fewer candidates (the accuracy bench measures 3 against 5 in one run).
+    draws: tuple[Draw, ...] = ()
 
     @property
     def ok(self) -> bool:

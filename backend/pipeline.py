@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
-from backend.candidates import Candidate, Doubt, doubt, vote
+from backend.candidates import Candidate, Doubt, canonical_sql, doubt, vote
 from backend.context_builder import ContextBuilder
 from backend.domain import (
     Actor,
@@ -274,7 +275,7 @@ class Engine:
             completion = self._complete(run, messages)
             sql = extract_sql(completion.text)
             run.chart_proposal = extract_chart(completion.text)
-            if sql is not None and _canonical(sql) in failed:
+            if sql is not None and canonical_sql(sql) in failed:
                 # A small model that repeats a failed query will repeat it again: stop.
                 repeated = Message.of("engine.ask.repeated")
                 run.attempts.append(Attempt(sql, str(repeated), "generate", repeated))
@@ -283,7 +284,7 @@ class Engine:
             if answer is not None:
                 return answer
             if sql is not None:
-                failed.add(_canonical(sql))
+                failed.add(canonical_sql(sql))
             if attempt_no < self.config.max_retries:
                 # The schema check's facts say more than a guess from the database's error.
                 stage = run.attempts[-1].stage
@@ -316,9 +317,9 @@ class Engine:
             return first
         pool = [_Candidate(first if first.ok else None, reason)]
         # A draw repeating a query already tried votes as that query did, without a rerun.
-        seen = {_canonical(a.sql): _Candidate(None, "failed") for a in run.attempts if a.sql}
+        seen = {canonical_sql(a.sql): _Candidate(None, "failed") for a in run.attempts if a.sql}
         if first.ok:
-            seen[_canonical(first.attempts[-1].sql or "")] = pool[0]
+            seen[canonical_sql(first.attempts[-1].sql or "")] = pool[0]
         for seed in range(1, self.config.candidates + 1):
             run.candidate = seed
             step("candidate")
@@ -341,16 +342,30 @@ class Engine:
         estimates: dict[str, int | None],
     ) -> _Candidate | None:
         """One sampled query, run unless `seen` (then it votes as before); None: timed out."""
+        started = time.perf_counter()
         with run.timed("candidates"):
             temperature = self.config.candidate_temperature
             completion = model.sample(messages, temperature=temperature, seed=seed)
         run.prompt_tokens += completion.prompt_tokens
         run.completion_tokens += completion.completion_tokens
         sql = extract_sql(completion.text)
-        if sql is None:
-            return _Candidate(None, "failed")
-        run.chart_proposal = extract_chart(completion.text)
-        key = _canonical(sql)
+        drawn: _Candidate | None = _Candidate(None, "failed")
+        if sql is not None:
+            run.chart_proposal = extract_chart(completion.text)
+            drawn = self._vote_of(run, sql, actor, step, seen, estimates)
+        run.drew(sql, started)
+        return drawn
+
+    def _vote_of(
+        self,
+        run: RunRecord,
+        sql: str,
+        actor: Actor,
+        step: StepCallback,
+        seen: dict[str, _Candidate],
+        estimates: dict[str, int | None],
+    ) -> _Candidate | None:
+        key = canonical_sql(sql)
         if key not in seen:
             answer, _error = self._try(run, sql, actor, step, cache=False)
             if run.timed_out:
@@ -387,6 +402,7 @@ class Engine:
             completion_tokens=run.completion_tokens,
             agreement=run.agreement,
             model_sql=source,
+            draws=tuple(run.draws),
         )
 
     def _try(
@@ -473,7 +489,3 @@ class _Candidate:
 def _source_sql(answer: Answer) -> str | None:
     """The model's SQL behind `answer` (what the cache keeps), before the guard's rewrite."""
     return next((a.sql for a in reversed(answer.attempts) if a.stage == "ok"), None)
-
-
-def _canonical(sql: str) -> str:
-    return " ".join(sql.lower().rstrip("; \n").split())

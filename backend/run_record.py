@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
-from backend.domain import Answer, AppliedRule, Attempt, QueryResult, Retrieval
+from backend.domain import Answer, AppliedRule, Attempt, Draw, QueryResult, Retrieval
 from backend.errors import KeskinubeError, QueryFailed, SqlRejected
 from backend.i18n.message import Message
 
@@ -41,6 +41,8 @@ class RunRecord:
     candidate: int = 0
     timed_out: bool = False
     agreement: tuple[int, int] | None = None
+    # Each sampled candidate, in seed order.
+    draws: list[Draw] = field(default_factory=list)
     # The access rules the guard applied to the last statement it passed.
     rules: tuple[AppliedRule, ...] = ()
 
@@ -51,6 +53,10 @@ class RunRecord:
             yield
         finally:
             self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - started
+
+    def drew(self, sql: str | None, started: float) -> None:
+        """A candidate drawn since `started` (its writing and its run, when it ran)."""
+        self.draws.append(Draw(sql or "", time.perf_counter() - started))
 
     def record(self, sql: str, failure: KeskinubeError | None = None) -> None:
         """The try that ran `sql` (or was refused), with the statement sent to the database."""
@@ -96,6 +102,7 @@ class RunRecord:
             chart_proposal=self.chart_proposal if result is not None else None,
             agreement=self.agreement,
             rules=self.rules if result is not None else (),
+            draws=tuple(self.draws),
         )
 
 

@@ -203,25 +203,43 @@ def _paired_lines() -> list[str]:
     return lines
 
 
+REPLAYED = 3  # the candidate count replayed from runs that drew more (`replayed_votes`)
+
+
 def step_figures(report: dict[str, Any]) -> dict[str, Any] | None:
-    """Strict/fair accuracy after the first query, the repairs and the vote (one run)."""
+    """Strict/fair accuracy after the first query, the repairs and the vote (one run); and
+    the vote replayed with only the first `REPLAYED` candidates when the run drew more."""
     counted = [q for q in report["questions"] if q.get("counted")]
     if not counted or not any(q.get("steps") for q in counted):
         return None
-    totals = {step: [0, 0] for step in ("first", "repaired", "voted")}
+    replay = f"vote_{REPLAYED}"
+    drew_more = any(f"vote_{REPLAYED + 1}" in (q.get("steps") or {}) for q in counted)
+    totals = {step: [0, 0] for step in ("first", "repaired", "replayed", "voted")}
     for q in counted:
         final = (bool(q["correct"]), bool(q.get("correct_fair")))
         steps = q.get("steps") or {}
-        for step, key in (("first", "first"), ("repaired", "repaired"), ("voted", None)):
+        for step, key in (
+            ("first", "first"),
+            ("repaired", "repaired"),
+            ("replayed", replay),
+            ("voted", None),
+        ):
             strict, fair = steps.get(key, final) if key else final
             totals[step][0] += bool(strict)
             totals[step][1] += bool(fair)
     sampled = [q for q in counted if "candidates" in (q.get("timings") or {})]
+    draws = [q.get("draw_seconds") or [] for q in sampled]
     return {
         "questions": len(counted),
         "totals": totals,
+        "replayed": drew_more,
         "sampled": len(sampled),
-        "sampled_seconds": sum(q["timings"]["candidates"] for q in sampled),
+        # Runs before per-draw seconds were kept: the model's sampling time alone.
+        "sampled_seconds": sum(sum(d) for d in draws)
+        if all(draws)
+        else sum(q["timings"]["candidates"] for q in sampled),
+        "replayed_seconds": sum(sum(d[:REPLAYED]) for d in draws) if all(draws) else None,
+        "candidates": max((len(d) for d in draws), default=0),
     }
 
 
@@ -235,20 +253,30 @@ def _steps_lines() -> list[str]:
         if not lines:
             lines = [
                 "",
-                "Step by step, from the same run (each step's answer re-run and scored):",
+                "Step by step, from the same run (each step's answer re-run and scored;"
+                f' "vote of {REPLAYED}": the vote replayed with the run\'s first {REPLAYED}'
+                " candidates, when it drew more):",
                 "",
-                "| set | label | first query | + repairs | + vote | questions voted on "
-                "| their extra seconds (mean) |",
-                "|---|---|---|---|---|---|---|",
+                f"| set | label | first query | + repairs | + vote of {REPLAYED} | + vote "
+                f"| candidates | questions voted on | extra seconds of {REPLAYED} (mean) "
+                "| extra seconds (mean) |",
+                "|---|---|---|---|---|---|---|---|---|---|",
             ]
         count, t = figures["questions"], figures["totals"]
         cells = [
             f"{t[s][0]}/{count} {_pct(t[s][0] / count)} (fair {_pct(t[s][1] / count)})"
-            for s in ("first", "repaired", "voted")
+            if s != "replayed" or figures["replayed"]
+            else "-"
+            for s in ("first", "repaired", "replayed", "voted")
         ]
         sampled = figures["sampled"]
-        mean = figures["sampled_seconds"] / sampled if sampled else None
-        lines.append(f"| {name} | {label} | {' | '.join(cells)} | {sampled} | {_num(mean)} |")
+        seconds = [figures["replayed_seconds"], figures["sampled_seconds"]]
+        means = [_num(x / sampled) if sampled and x is not None else "-" for x in seconds]
+        drawn = figures["candidates"] or "-"
+        lines.append(
+            f"| {name} | {label} | {' | '.join(cells)} | {drawn} | {sampled} "
+            f"| {' | '.join(means) if figures['replayed'] else '- | ' + means[1]} |"
+        )
     return lines
 
 

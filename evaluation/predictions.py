@@ -10,7 +10,8 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from backend.domain import Answer
+from backend.candidates import Candidate, canonical_sql, doubt, vote
+from backend.domain import Answer, QueryResult
 from backend.errors import KeskinubeError
 from backend.ports import SqlRunner
 from evaluation.baseline_langchain import BaselineOutput
@@ -64,7 +65,52 @@ def engine_steps(
 
     first = main[0].executed if main[0].stage == "ok" else None
     repaired = main[-1].executed if main[-1].stage == "ok" else None
-    return {"first": scored(first), "repaired": scored(repaired)}
+    steps = {"first": scored(first), "repaired": scored(repaired)}
+    for count, statement in replayed_votes(answer, repaired, runner, row_limit=row_limit).items():
+        steps[f"vote_{count}"] = scored(statement)
+    return steps
+
+
+def replayed_votes(
+    answer: Answer, repaired: str | None, runner: SqlRunner, *, row_limit: int
+) -> dict[int, str | None]:
+    """The statement the vote would have chosen with only the first N candidates, for
+    each N up to the number drawn: one run at `ANSWER_CANDIDATES=5` also measures 3.
+
+    Replayed as the engine votes (`backend.candidates`): the first answer, then each draw
+    by seed; a draw repeating a query already tried has that query's outcome. The
+    statements are run again; a row explosion is not judged (no row estimates here), so
+    only a tie between a result in doubt and one that is not may come out otherwise.
+    """
+    if not answer.draws:
+        return {}
+    outcome: dict[str, str | None] = {}
+    for attempt in answer.attempts:
+        if attempt.sql:
+            key = canonical_sql(attempt.sql)
+            outcome[key] = attempt.executed if attempt.stage == "ok" else None
+    results: dict[str, QueryResult | None] = {}
+
+    def result(statement: str | None) -> QueryResult | None:
+        if statement is None:
+            return None
+        if statement not in results:
+            try:
+                results[statement] = runner.run(statement, row_limit=row_limit)
+            except KeskinubeError:
+                results[statement] = None
+        return results[statement]
+
+    drawn = [outcome.get(canonical_sql(d.sql)) if d.sql else None for d in answer.draws]
+    pool = [repaired, *drawn]
+    chosen: dict[int, str | None] = {}
+    for count in range(1, len(answer.draws) + 1):
+        statements = pool[: count + 1]
+        ran = [result(s) for s in statements]
+        candidates = [Candidate(s or "", r) for s, r in zip(statements, ran, strict=True)]
+        won = vote(candidates, [doubt(r) for r in ran])
+        chosen[count] = None if won is None else statements[won.index]
+    return chosen
 
 
 def engine_prediction(
@@ -105,6 +151,7 @@ def engine_prediction(
         retrieval_mode=retrieval.mode if retrieval is not None else None,
         tables=tables,
         steps=steps or {},
+        draw_seconds=tuple(d.seconds for d in answer.draws),
     )
 
 

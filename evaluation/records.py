@@ -34,8 +34,11 @@ class Prediction:
     tables: tuple[str, ...] = ()
     # The engine's answer had it stopped earlier, scored the same way (strict, fair):
     # "first" the first query alone, "repaired" after the repair loop, before any sampled
-    # candidates were voted on. Empty when nothing after the first query happened.
+    # candidates were voted on, "vote_N" the vote replayed with only the first N sampled
+    # candidates. Empty when nothing after the first query happened.
     steps: dict[str, tuple[bool, bool]] = field(default_factory=dict)
+    # The seconds each sampled candidate took, in seed order (empty when none was drawn).
+    draw_seconds: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ def _prediction_json(prediction: Prediction | None) -> dict[str, Any]:
     data["tables"] = list(prediction.tables)
     data["latency_s"] = round(prediction.latency_s, 4)
     data["timings"] = {stage: round(s, 4) for stage, s in prediction.timings.items()}
+    data["draw_seconds"] = [round(s, 4) for s in prediction.draw_seconds]
     return data
 
 

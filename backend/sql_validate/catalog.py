@@ -31,7 +31,7 @@ def normalise(name: str) -> str:
     return _SEPARATORS.sub("", name.lower())
 
 
-def _word_key(word: str) -> str:
+def word_key(word: str) -> str:
     """A user's word as a name would spell it, singular: `Customers`, `customer` agree."""
     key = normalise(word)
     return key[:-1] if len(key) > 3 and key.endswith("s") and not key.endswith("ss") else key
@@ -118,7 +118,7 @@ class Catalog:
         # as keys) and how it describes them: a query written in the users' words
         # (`customers` for CUST_MST) is pointed at the real name.
         self.table_words: dict[str, set[str]] = {
-            name: {_word_key(w) for w in doc.synonyms} for name, doc in visible.items()
+            name: {word_key(w) for w in doc.synonyms} for name, doc in visible.items()
         }
         self.table_described = {
             name: _short(doc.description) for name, doc in visible.items() if doc.description
@@ -128,7 +128,7 @@ class Catalog:
         for name, doc in visible.items():
             allowed = [c for c in doc.columns if c.name in self.tables[name]]
             self.column_words[name] = {
-                c.name: {_word_key(w) for w in c.synonyms} for c in allowed if c.synonyms
+                c.name: {word_key(w) for w in c.synonyms} for c in allowed if c.synonyms
             }
             self.described[name] = {c.name: _short(c.description) for c in allowed if c.description}
         self.year_numbers: dict[str, frozenset[str]] = {
@@ -182,7 +182,7 @@ class Catalog:
     def close_tables(self, name: str, n: int = 3) -> list[str]:
         """Tables the users call `name` (knowledge) first, then those spelt like it."""
         by_lower = {t.lower(): t for t in self.tables}
-        called = [t.lower() for t, words in self.table_words.items() if _word_key(name) in words]
+        called = [t.lower() for t, words in self.table_words.items() if word_key(name) in words]
         close = called + [
             low
             for low in difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.5)
@@ -200,7 +200,7 @@ class Catalog:
         """`table`'s columns the users call `name` (knowledge) first, then those spelt like it."""
         by_lower = {c.lower(): c for c in columns}
         words = self.column_words.get(table, {}) if table is not None else {}
-        key = _word_key(name)
+        key = word_key(name)
         close = [c.lower() for c, said in words.items() if key in said and c.lower() in by_lower]
         close += [
             low

@@ -13,21 +13,27 @@ the foreign keys say what it meant whenever there is exactly one way to read it:
   one of them (to `s`, when qualified) by a single-column foreign key has it: that table
   is joined on the key and `col` read from it.
 
-Anything less certain — two candidate tables, a key of several columns, a path of two
-keys, a SELECT with comma joins, a name already used as an alias — is left for the
-schema check's facts. Only tables and columns the policy allows are ever joined or named:
-the catalogue holds nothing else.
+Anything less certain — a column spelt like one of the table's own (`c.name` for
+`customer_name`, `CUST_NM` beside `CUST_NO`: maybe a misspelling), two candidate tables, a
+key of several columns, a path of two keys, a SELECT with comma joins, a name already
+used as an alias — is left for the schema check's facts. Only tables and columns the
+policy allows are ever joined or named: the catalogue holds nothing else.
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope
 
-from backend.sql_validate.catalog import Catalog, Edge
+from backend.schema_render import identifier_words
+from backend.sql_validate.catalog import Catalog, Edge, word_key
 from backend.sql_validate.scopes import Scopes, Source
+
+# How alike two names must be for one to be a typo of the other (`maker` and `make`: 0.89).
+_TYPO_RATIO = 0.8
 
 
 def repair_join_columns(tree: exp.Expr, catalog: Catalog, *, quoted_strings: bool = False) -> bool:
@@ -103,50 +109,34 @@ class _Join:
 
 
 def _repair_columns(scopes: Scopes) -> bool:
-    catalog = scopes.catalog
     in_conditions = _condition_columns(scopes)
     joins: dict[int, dict[str, _Join]] = {}
-    targets: list[tuple[exp.Column, str, str]] = []  # column, new qualifier, spelling
+    targets: dict[int, list[tuple[exp.Column, str, str]]] = {}  # column, qualifier, spelling
+    unsettled: set[int] = set()  # SELECTs with an unknown column no key settles
     for column, scope in list(scopes.columns()):
-        if id(column) in in_conditions or not _plain_select(scope):
+        if id(column) in in_conditions:
             continue
         resolved = scopes.resolve(column, scope)
         if resolved.outcome != "unknown_column":
             continue
-        sources = scopes.sources(scope)
-        if any(s.columns is None or s.hidden for s in sources.values()):
-            continue
-        if column.table:
-            source = resolved.source
-            if source is None or source.table is None:
-                continue
-            if catalog.has_any_column(source.table, column.name):
-                continue  # a denied column: the guard says so
-            holders = [
-                (s, spelling)
-                for s in sources.values()
-                if s.alias != source.alias and (spelling := _has(s, column.name)) is not None
-            ]
-            if len(holders) == 1:
-                holder, spelling = holders[0]
-                targets.append((column, holder.alias, spelling))
-                continue
-            if holders:
-                continue
-            bases = [source]
-        else:
-            bases = [s for s in sources.values() if s.table is not None]
         planned = joins.setdefault(id(scope), {})
-        found = _neighbour(catalog, column.name, bases, sources, planned)
-        if found is None:
+        settled = _settle(scopes, scope, column, resolved.source, resolved.candidates, planned)
+        if settled is None:
+            unsettled.add(id(scope))
             continue
-        join, spelling = found
-        planned[join.table] = join
-        targets.append((column, join.table, spelling))
-    if not targets:
+        qualifier, spelling, join = settled
+        if join is not None:
+            planned[join.table] = join
+        targets.setdefault(id(scope), []).append((column, qualifier, spelling))
+    # A SELECT is repaired whole or not at all: a join added for one column could settle
+    # another, left unclear, without anyone having chosen it.
+    chosen = [scope for scope in scopes.scopes if targets.get(id(scope))]
+    chosen = [scope for scope in chosen if id(scope) not in unsettled]
+    if not chosen:
         return False
-    joined = [scope for scope in scopes.scopes if joins.get(id(scope))]
-    targets += _pinned(scopes, joined, {id(column) for column, _, _ in targets})
+    joined = [scope for scope in chosen if joins.get(id(scope))]
+    moving = [target for scope in chosen for target in targets[id(scope)]]
+    moving += _pinned(scopes, joined, {id(column) for column, _, _ in moving})
     for scope in joined:
         select = scope.expression
         assert isinstance(select, exp.Select)  # `_plain_select` let only SELECTs through
@@ -157,10 +147,49 @@ def _repair_columns(scopes: Scopes) -> bool:
                 expression=exp.column(there, table=join.table),
             )
             select.join(exp.Table(this=exp.to_identifier(join.table)), on=condition, copy=False)
-    for column, qualifier, spelling in targets:
+    for column, qualifier, spelling in moving:
         column.set("table", exp.to_identifier(qualifier))
         column.this.set("this", spelling)
     return True
+
+
+def _settle(
+    scopes: Scopes,
+    scope: Scope,
+    column: exp.Column,
+    source: Source | None,
+    candidates: tuple[Source, ...],
+    planned: dict[str, _Join],
+) -> tuple[str, str, _Join | None] | None:
+    """Where the unknown `column` is read from: (qualifier, spelling, the join it needs);
+    None when the keys do not settle it."""
+    catalog = scopes.catalog
+    sources = scopes.sources(scope)
+    if not _plain_select(scope) or any(s.columns is None or s.hidden for s in sources.values()):
+        return None
+    if _misspelt_here(catalog, column, candidates):
+        return None
+    bases = [s for s in sources.values() if s.table is not None]
+    if column.table:
+        if source is None or source.table is None:
+            return None
+        if catalog.has_any_column(source.table, column.name):
+            return None  # a denied column: the guard says so
+        holders = [
+            (s, spelling)
+            for s in sources.values()
+            if s.alias != source.alias and (spelling := _has(s, column.name)) is not None
+        ]
+        if len(holders) == 1:
+            return holders[0][0].alias, holders[0][1], None
+        if holders:
+            return None
+        bases = [source]
+    found = _neighbour(catalog, column.name, bases, sources, planned)
+    if found is None:
+        return None
+    join, spelling = found
+    return join.table, spelling, join
 
 
 def _pinned(
@@ -181,6 +210,27 @@ def _pinned(
         if resolved.outcome == "ok" and source is not None and id(source) in owners:
             pinned.append((column, source.alias, resolved.column or column.name))
     return pinned
+
+
+def _misspelt_here(catalog: Catalog, column: exp.Column, candidates: tuple[Source, ...]) -> bool:
+    """Whether a table `column` may come from has a column it may be a misspelling of: one
+    whose name holds all its words (`name` for `customer_name`), one a letter or two away
+    (`maker` for `make`), or one the knowledge calls so. Then the facts ask the model
+    which it meant, rather than a neighbour's column being read."""
+    asked = column.name.lower()
+    words = set(identifier_words(column.name))
+    for source in candidates:
+        if source.table is None:
+            continue
+        said = catalog.column_words.get(source.table, {})
+        for name in catalog.tables[source.table]:
+            if words and words <= set(identifier_words(name)):
+                return True
+            if difflib.SequenceMatcher(None, asked, name.lower()).ratio() >= _TYPO_RATIO:
+                return True
+            if word_key(column.name) in said.get(name, ()):
+                return True
+    return False
 
 
 def _plain_select(scope: Scope) -> bool:

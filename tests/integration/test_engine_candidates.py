@@ -210,7 +210,52 @@ def test_the_evaluation_scores_each_step_of_one_answer(
     answer = services.engine.ask("How many fruit crates are there?", ANALYST)
     gold = run_gold(runner, RIGHT, dialect=runner.dialect, row_limit=100)
     steps = engine_steps(answer, runner, gold, row_limit=100, rounding=True)
-    assert steps == {"first": (False, False), "repaired": (False, False)}
+    assert steps["first"] == steps["repaired"] == (False, False)
+    assert steps["vote_1"] == steps["vote_2"] == steps["vote_3"] == (True, True)
     wrong = run_gold(runner, EMPTY, dialect=runner.dialect, row_limit=100)
     steps = engine_steps(answer, runner, wrong, row_limit=100, rounding=True)
     assert steps["first"][0] and steps["repaired"][0]
+
+
+def test_one_run_with_more_candidates_replays_the_vote_with_fewer(
+    services: Services, scripted_ollama: ScriptedOllama
+) -> None:
+    """Seeds 1..N are the same draws whatever N is: a run at 3 replays the vote at 1 and 2,
+    a draw repeating a query already run voting as that query did."""
+    from evaluation.gold import run_gold
+    from evaluation.predictions import engine_steps, replayed_votes
+
+    scripted_ollama.add(
+        when("fruit", replies=[sql(EMPTY), sql(OTHER), sql(OTHER + " "), sql(RIGHT)])
+    )
+    runner = services.engine.runner
+    answer = services.engine.ask("How many fruit crates are there?", ANALYST)
+    assert [d.sql.strip() for d in answer.draws] == [OTHER, OTHER, RIGHT]
+    assert all(d.seconds > 0 for d in answer.draws)
+    assert values(answer) == [[3]] and answer.agreement == (2, 4)  # OTHER twice wins
+    repaired = next(a.executed for a in answer.attempts if a.candidate == 0)
+    chosen = replayed_votes(answer, repaired, runner, row_limit=100)
+    assert set(chosen) == {1, 2, 3}
+    assert all("WHERE" not in (statement or "") for statement in chosen.values())
+    gold = run_gold(runner, RIGHT, dialect=runner.dialect, row_limit=100)
+    steps = engine_steps(answer, runner, gold, row_limit=100, rounding=True)
+    assert [steps[f"vote_{n}"][0] for n in (1, 2, 3)] == [False, False, False]
+
+
+def test_a_vote_with_fewer_candidates_can_choose_otherwise(
+    services: Services, scripted_ollama: ScriptedOllama
+) -> None:
+    from evaluation.gold import run_gold
+    from evaluation.predictions import engine_steps
+
+    scripted_ollama.add(
+        when("fruit", replies=[sql(EMPTY), sql(OTHER), sql(RIGHT), sql(RIGHT_AGAIN)])
+    )
+    runner = services.engine.runner
+    answer = services.engine.ask("How many fruit crates are there?", ANALYST)
+    assert values(answer) == [[2]]
+    gold = run_gold(runner, RIGHT, dialect=runner.dialect, row_limit=100)
+    steps = engine_steps(answer, runner, gold, row_limit=100, rounding=True)
+    # one draw: OTHER beats the empty first answer; two: a three-way tie, OTHER earlier;
+    # three: RIGHT and RIGHT_AGAIN agree.
+    assert [steps[f"vote_{n}"][0] for n in (1, 2, 3)] == [False, False, True]

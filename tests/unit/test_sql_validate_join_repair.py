@@ -100,6 +100,14 @@ TRAVEL = SchemaView(
     ]
 )
 
+# A customer's own name beside the name of the region it belongs to.
+SHOP = SchemaView(
+    [
+        _table("customers", ["id", "customer_name", "region_id"], ("region_id", "regions", "id")),
+        _table("regions", ["id", "name"]),
+    ]
+)
+
 
 def _repaired(sql: str, view: SchemaView, policy: AccessPolicy | None = None) -> str:
     checked = validate_sql(sql, view=view, dialect="mysql", policy=policy or AccessPolicy())
@@ -157,9 +165,9 @@ def _same(a: str, b: str) -> bool:
         ),
         (
             BILLING,
-            "SELECT CUST_NM, COUNT(*) FROM MTR_MST GROUP BY CUST_NM",
-            "SELECT CUST_MST.CUST_NM, COUNT(*) FROM MTR_MST "
-            "JOIN CUST_MST ON MTR_MST.CUST_NO = CUST_MST.CUST_NO GROUP BY CUST_MST.CUST_NM",
+            "SELECT RGN_CD, COUNT(*) FROM MTR_MST GROUP BY RGN_CD",
+            "SELECT CUST_MST.RGN_CD, COUNT(*) FROM MTR_MST "
+            "JOIN CUST_MST ON MTR_MST.CUST_NO = CUST_MST.CUST_NO GROUP BY CUST_MST.RGN_CD",
         ),
         (  # qualified with the table the neighbour hangs on
             LIBRARY,
@@ -197,8 +205,8 @@ def _same(a: str, b: str) -> bool:
         ),
         (  # in another case than the schema's
             BILLING,
-            "SELECT rgn_cd, cust_nm FROM mtr_mst",
-            "SELECT CUST_MST.RGN_CD, CUST_MST.CUST_NM FROM MTR_MST "
+            "SELECT rgn_cd FROM mtr_mst",
+            "SELECT CUST_MST.RGN_CD FROM MTR_MST "
             "JOIN CUST_MST ON MTR_MST.CUST_NO = CUST_MST.CUST_NO",
         ),
         (  # a column of a table reached by one key while two lead to another table
@@ -242,6 +250,14 @@ def test_a_column_of_the_wrong_table_is_read_where_the_keys_say(
         (LIBRARY, "SELECT Titles.CopyId, Genre FROM Copies AS Titles"),
         # a misspelt column no table has
         (CLINIC, "SELECT v.price FROM visits v"),
+        # a column spelt like one of the table's own: maybe a misspelling of it
+        (SHOP, "SELECT name FROM customers"),  # customer_name, not the region's name
+        (SHOP, "SELECT c.name FROM customers c JOIN regions r ON r.id = c.region_id"),
+        (SHOP, "SELECT c.nam FROM customers c JOIN regions r ON r.id = c.region_id"),
+        (BILLING, "SELECT CUST_NM FROM MTR_MST"),  # CUST_NO is a letter away
+        # one column settled by a key, another not (CUST_MST and BILL_HDR have STS_CD): a
+        # join added for the first must not settle the second unasked
+        (BILLING, "SELECT rgn_cd, sts_cd FROM mtr_mst"),
     ],
 )
 def test_what_the_keys_do_not_settle_is_left_for_the_facts(view: SchemaView, sql: str) -> None:
