@@ -11,16 +11,22 @@ the foreign keys say what it meant whenever there is exactly one way to read it:
   same SELECT has it: `col` is read from that table's alias.
 - `col` (or `s.col`) that no table of the SELECT has, where exactly one table linked to
   one of them (to `s`, when qualified) by a single-column foreign key has it: that table
-  is joined on the key and `col` read from it.
+  is joined on the key (a LEFT JOIN where an outer join may leave `s` out) and `col` read
+  from it. The join changes nothing else: the SELECT's other unqualified columns, and
+  those of its subqueries that read it or an outer query, are pinned to their table.
 
 Anything less certain — two candidate tables, a key of several columns, a path of two
-keys, a SELECT with comma joins, a name already used as an alias — is left for the
-schema check's facts. Only tables and columns the policy allows are ever joined or named:
-the catalogue holds nothing else.
+keys, a SELECT with comma joins, a name already used as an alias or WITH query here or in
+an outer query — is left for the schema check's facts, and so is a join that would change
+what else the SELECT reads: one under `SELECT *` (more columns), next to a USING join (a
+merged column made ambiguous) or where another unknown column would come from it. Only
+tables and columns the policy allows are ever joined or named: the catalogue holds
+nothing else.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -107,11 +113,15 @@ def _repair_columns(scopes: Scopes) -> bool:
     in_conditions = _condition_columns(scopes)
     joins: dict[int, dict[str, _Join]] = {}
     targets: list[tuple[exp.Column, str, str]] = []  # column, new qualifier, spelling
+    joined_reads: dict[int, list[tuple[exp.Column, str, str]]] = {}  # read from a join
+    unsettled: dict[int, tuple[exp.Column, Scope]] = {}  # by id: unknown, unqualified
     for column, scope in list(scopes.columns()):
-        if id(column) in in_conditions or not _plain_select(scope):
-            continue
         resolved = scopes.resolve(column, scope)
         if resolved.outcome != "unknown_column":
+            continue
+        if not column.table:
+            unsettled[id(column)] = (column, scope)  # until a join below settles it
+        if id(column) in in_conditions or not _plain_select(scope):
             continue
         sources = scopes.sources(scope)
         if any(s.columns is None or s.hidden for s in sources.values()):
@@ -136,31 +146,67 @@ def _repair_columns(scopes: Scopes) -> bool:
             bases = [source]
         else:
             bases = [s for s in sources.values() if s.table is not None]
+        if not _can_join(scope):
+            continue
         planned = joins.setdefault(id(scope), {})
-        found = _neighbour(catalog, column.name, bases, sources, planned)
+        taken = _taken(scopes, scope)
+        found = _neighbour(catalog, column.name, bases, sources, taken, planned)
         if found is None:
             continue
         join, spelling = found
         planned[join.table] = join
-        targets.append((column, join.table, spelling))
+        joined_reads.setdefault(id(scope), []).append((column, join.table, spelling))
+        unsettled.pop(id(column), None)
+    _drop_capturing(scopes, joins, unsettled.values())
+    joined = [scope for scope in scopes.scopes if joins.get(id(scope))]
+    targets += [target for scope in joined for target in joined_reads[id(scope)]]
     if not targets:
         return False
-    joined = [scope for scope in scopes.scopes if joins.get(id(scope))]
     targets += _pinned(scopes, joined, {id(column) for column, _, _ in targets})
     for scope in joined:
-        select = scope.expression
-        assert isinstance(select, exp.Select)  # `_plain_select` let only SELECTs through
-        for join in joins[id(scope)].values():
-            here, there = _key_columns(join.edge, join.base.table or "")
-            condition = exp.EQ(
-                this=exp.column(here, table=join.base.alias),
-                expression=exp.column(there, table=join.table),
-            )
-            select.join(exp.Table(this=exp.to_identifier(join.table)), on=condition, copy=False)
+        _add_joins(scope, joins[id(scope)].values())
     for column, qualifier, spelling in targets:
         column.set("table", exp.to_identifier(qualifier))
         column.this.set("this", spelling)
     return True
+
+
+def _add_joins(scope: Scope, joins: Iterable[_Join]) -> None:
+    """Join each table on its key: a LEFT JOIN where an outer join may leave its base out
+    (an inner join would drop the rows the outer join keeps), else an inner join."""
+    select = scope.expression
+    assert isinstance(select, exp.Select)  # `_plain_select` let only SELECTs through
+    optional = _null_extended(scope)
+    for join in joins:
+        here, there = _key_columns(join.edge, join.base.table or "")
+        condition = exp.EQ(
+            this=exp.column(here, table=join.base.alias),
+            expression=exp.column(there, table=join.table),
+        )
+        select.join(
+            exp.Table(this=exp.to_identifier(join.table)),
+            on=condition,
+            join_type="LEFT" if join.base.alias in optional else None,
+            copy=False,
+        )
+
+
+def _null_extended(scope: Scope) -> set[str]:
+    """The sources of `scope` an outer join may fill with NULLs: the joined side of a LEFT
+    JOIN, everything before a RIGHT JOIN, both sides of a FULL JOIN."""
+    select = scope.expression
+    start = select.args.get("from_")
+    parts = [start.this] if isinstance(start, exp.From) else []
+    optional: list[exp.Expr] = []
+    for join in select.args.get("joins") or []:
+        side = str(join.args.get("side") or "").upper()
+        if side in ("RIGHT", "FULL"):
+            optional += parts
+        if side in ("LEFT", "FULL"):
+            optional.append(join.this)
+        parts.append(join.this)
+    inside = {id(node) for part in optional for node in part.walk()}
+    return {name for name, (node, _) in scope.selected_sources.items() if id(node) in inside}
 
 
 def _pinned(
@@ -171,16 +217,39 @@ def _pinned(
     would make the unqualified name ambiguous."""
     if not joined:
         return []
-    owners = {id(source): scope for scope in joined for source in scopes.sources(scope).values()}
+    gaining = {id(scope) for scope in joined}
     pinned = []
     for column, scope in scopes.columns():
         if column.table or id(column) in moving:
             continue
         resolved = scopes.resolve(column, scope)
         source = resolved.source
-        if resolved.outcome == "ok" and source is not None and id(source) in owners:
-            pinned.append((column, source.alias, resolved.column or column.name))
+        if resolved.outcome != "ok" or source is None:
+            continue
+        # From the column's SELECT out to the one it reads: a join on the way may shadow it.
+        for level in scopes.chain(scope):
+            if id(level) in gaining:
+                pinned.append((column, source.alias, resolved.column or column.name))
+                break
+            if scopes.sources(level).get(source.alias) is source:
+                break
     return pinned
+
+
+def _drop_capturing(
+    scopes: Scopes,
+    joins: dict[int, dict[str, _Join]],
+    unsettled: Iterable[tuple[exp.Column, Scope]],
+) -> None:
+    """Give up the joins of a SELECT where a column no source has, left as written, would
+    be read from a joined table: `full_name` of doctors or of patients is not for a join
+    made for `speciality` to decide."""
+    catalog = scopes.catalog
+    for column, scope in unsettled:
+        for level in scopes.chain(scope):
+            planned = joins.get(id(level), {})
+            if any(catalog.has_any_column(table, column.name) for table in planned):
+                planned.clear()
 
 
 def _plain_select(scope: Scope) -> bool:
@@ -191,6 +260,22 @@ def _plain_select(scope: Scope) -> bool:
         return False
     joins = select.args.get("joins") or []
     return all(j.args.get("on") is not None or j.args.get("using") for j in joins)
+
+
+def _can_join(scope: Scope) -> bool:
+    """Whether a joined table leaves the rest of the SELECT as it was: `SELECT *` would
+    list its columns too, and a column merged by USING would become ambiguous."""
+    select = scope.expression
+    if any(isinstance(p, exp.Star) for p in select.expressions):
+        return False
+    return not any(j.args.get("using") for j in select.args.get("joins") or [])
+
+
+def _taken(scopes: Scopes, scope: Scope) -> set[str]:
+    """The names (lower-cased) a table joined to `scope` must not have: its sources' and
+    those of the outer queries a correlated column may read, and the WITH queries'."""
+    names = {alias.lower() for level in scopes.chain(scope) for alias in scopes.sources(level)}
+    return names | scopes.ctes
 
 
 def _condition_columns(scopes: Scopes) -> set[int]:
@@ -216,11 +301,12 @@ def _neighbour(
     name: str,
     bases: list[Source],
     sources: dict[str, Source],
+    taken: set[str],
     planned: dict[str, _Join],
 ) -> tuple[_Join, str] | None:
-    """The one table linked by a single-column key to one of `bases` that has `name`."""
+    """The one table linked by a single-column key to one of `bases` that has `name`, when
+    no name in `taken` (lower-cased) stands for something else."""
     read = {s.table for s in sources.values() if s.table is not None}
-    aliases = {alias.lower() for alias in sources}
     options: dict[str, tuple[_Join, str]] = {}
     for base in bases:
         for edge in catalog.edges.get(base.table or "", ()):
@@ -228,7 +314,7 @@ def _neighbour(
             spelling = catalog.column(other, name)
             if spelling is None or other in read or len(edge.columns) != 1:
                 continue
-            if other.lower() in aliases:
+            if other.lower() in taken:
                 return None  # its name already stands for another table here
             if other in options:
                 return None  # two keys lead there: which one is meant is unclear

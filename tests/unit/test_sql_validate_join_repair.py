@@ -336,3 +336,67 @@ def test_names_that_need_quotes_stay_quoted() -> None:
         "SELECT Products.`Unit Price` FROM `Order Details` "
         "JOIN Products ON `Order Details`.`prod id` = Products.id"
     )
+
+
+# Each of these once read another column, or a column of another table, than the query
+# meant, or broke a query that ran: a join is added only where nothing else can change.
+@pytest.mark.parametrize(
+    ("view", "sql", "expected"),
+    [
+        (  # a correlated column of the outer query is pinned before the subquery gains a join
+            CLINIC,
+            "SELECT id FROM patients WHERE EXISTS (SELECT 1 FROM visits WHERE "
+            "visits.patient_id = patients.id AND speciality = 'x' AND full_name LIKE 'p%')",
+            "SELECT id FROM patients WHERE EXISTS (SELECT 1 FROM visits JOIN doctors ON "
+            "visits.doctor_id = doctors.id WHERE visits.patient_id = patients.id AND "
+            "doctors.speciality = 'x' AND patients.full_name LIKE 'p%')",
+        ),
+        (  # a table an outer join may leave out is joined the same way: its rows stay
+            CLINIC,
+            "SELECT p.full_name, speciality FROM patients p LEFT JOIN visits v "
+            "ON v.patient_id = p.id",
+            "SELECT p.full_name, doctors.speciality FROM patients AS p LEFT JOIN visits AS v "
+            "ON v.patient_id = p.id LEFT JOIN doctors ON v.doctor_id = doctors.id",
+        ),
+        (
+            CLINIC,
+            "SELECT p.full_name, v.speciality FROM visits v RIGHT JOIN patients p "
+            "ON v.patient_id = p.id",
+            "SELECT p.full_name, doctors.speciality FROM visits AS v RIGHT JOIN patients AS p "
+            "ON v.patient_id = p.id LEFT JOIN doctors ON v.doctor_id = doctors.id",
+        ),
+        (  # the kept side of an outer join: an inner join, as elsewhere
+            CLINIC,
+            "SELECT p.full_name, speciality FROM visits v LEFT JOIN patients p "
+            "ON v.patient_id = p.id",
+            "SELECT p.full_name, doctors.speciality FROM visits AS v LEFT JOIN patients AS p "
+            "ON v.patient_id = p.id JOIN doctors ON v.doctor_id = doctors.id",
+        ),
+    ],
+)
+def test_a_join_is_added_without_changing_what_the_rest_reads(
+    view: SchemaView, sql: str, expected: str
+) -> None:
+    assert _same(_repaired(sql, view), expected), _repaired(sql, view)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # SELECT * would gain the joined table's columns
+        "SELECT * FROM visits WHERE speciality = 'x'",
+        "SELECT * FROM (SELECT * FROM visits WHERE speciality = 'x') AS t",
+        # the joined table's name is an alias of the outer query, or a WITH query's name
+        "SELECT full_name FROM patients AS doctors WHERE EXISTS (SELECT 1 FROM visits "
+        "WHERE visits.patient_id = doctors.id AND speciality = 'x')",
+        "WITH doctors AS (SELECT 1 AS n) SELECT speciality FROM visits",
+        # USING merges `id`, which the joined table also has: `id` would become ambiguous
+        "SELECT id, speciality FROM visits JOIN patients USING (id)",
+        # full_name could be the doctor's or the patient's: joining doctors would decide it
+        "SELECT fee, speciality, full_name FROM visits",
+    ],
+)
+def test_a_join_that_would_change_other_columns_is_not_added(sql: str) -> None:
+    checked = validate_sql(sql, view=CLINIC, dialect="mysql", policy=AccessPolicy())
+    assert not checked.ok
+    assert checked.sql.upper().count("JOIN") == sql.upper().count("JOIN")
