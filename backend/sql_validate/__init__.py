@@ -87,10 +87,14 @@ def validate_sql(
         return Validation(sql)
     catalog = catalog_for(view, policy)
     quoted_strings = canonical_dialect(dialect) == SQLITE
+    folds = canonical_dialect(dialect) == POSTGRESQL  # unquoted names read as lower case
     try:
         repaired = repair_tables(tree, catalog)
         repaired = repair_columns(tree, catalog, quoted_strings=quoted_strings) or repaired
-        repaired = repair_join_columns(tree, catalog, quoted_strings=quoted_strings) or repaired
+        repaired = (
+            repair_join_columns(tree, catalog, quoted_strings=quoted_strings, fold_case=folds)
+            or repaired
+        )
         repaired = repair_year_of_number(tree, catalog, quoted_strings=quoted_strings) or repaired
         repaired = repair_last_day(tree, catalog, quoted_strings=quoted_strings) or repaired
         if canonical_dialect(dialect) == MYSQL:

@@ -36,15 +36,20 @@ from backend.sql_validate.catalog import Catalog, Edge
 from backend.sql_validate.scopes import Scopes, Source
 
 
-def repair_join_columns(tree: exp.Expr, catalog: Catalog, *, quoted_strings: bool = False) -> bool:
-    """Apply the three repairs of the module; True when the query changed."""
-    changed = _repair_join_conditions(Scopes(tree, catalog, quoted_strings=quoted_strings))
+def repair_join_columns(
+    tree: exp.Expr, catalog: Catalog, *, quoted_strings: bool = False, fold_case: bool = False
+) -> bool:
+    """Apply the three repairs of the module; True when the query changed. With
+    `fold_case` (PostgreSQL, which reads an unquoted `Visits` as `visits`), a schema name
+    written anew is quoted unless it is in lower case."""
+    scopes = Scopes(tree, catalog, quoted_strings=quoted_strings)
+    changed = _repair_join_conditions(scopes, fold_case)
     # The ON repair changed the tree: resolve the scopes afresh for the columns.
     scopes = Scopes(tree, catalog, quoted_strings=quoted_strings)
-    return _repair_columns(scopes) or changed
+    return _repair_columns(scopes, fold_case) or changed
 
 
-def _repair_join_conditions(scopes: Scopes) -> bool:
+def _repair_join_conditions(scopes: Scopes, fold_case: bool) -> bool:
     catalog = scopes.catalog
     changed = False
     for scope in scopes.scopes:
@@ -67,8 +72,8 @@ def _repair_join_conditions(scopes: Scopes) -> bool:
             here, there = _key_columns(edge, left[0].table or "")
             on.replace(
                 exp.EQ(
-                    this=exp.column(here, table=left[0].alias),
-                    expression=exp.column(there, table=right[0].alias),
+                    this=exp.column(_name(here, fold_case), _alias(scopes, scope, left[0])),
+                    expression=exp.column(_name(there, fold_case), _alias(scopes, scope, right[0])),
                 )
             )
             changed = True
@@ -99,6 +104,10 @@ def _key_columns(edge: Edge, table: str) -> tuple[str, str]:
     return edge.ref_columns[0], edge.columns[0]
 
 
+# A column to read from elsewhere: the column, its new qualifier, its spelling there.
+_Target = tuple[exp.Column, exp.Identifier, str]
+
+
 @dataclass(frozen=True)
 class _Join:
     """A table to join to a SELECT: `table` on `edge`, from the source aliased `base`."""
@@ -108,12 +117,12 @@ class _Join:
     base: Source
 
 
-def _repair_columns(scopes: Scopes) -> bool:
+def _repair_columns(scopes: Scopes, fold_case: bool) -> bool:
     catalog = scopes.catalog
     in_conditions = _condition_columns(scopes)
     joins: dict[int, dict[str, _Join]] = {}
-    targets: list[tuple[exp.Column, str, str]] = []  # column, new qualifier, spelling
-    joined_reads: dict[int, list[tuple[exp.Column, str, str]]] = {}  # read from a join
+    targets: list[_Target] = []
+    joined_reads: dict[int, list[_Target]] = {}  # read from a join
     unsettled: dict[int, tuple[exp.Column, Scope]] = {}  # by id: unknown, unqualified
     for column, scope in list(scopes.columns()):
         resolved = scopes.resolve(column, scope)
@@ -139,7 +148,7 @@ def _repair_columns(scopes: Scopes) -> bool:
             ]
             if len(holders) == 1:
                 holder, spelling = holders[0]
-                targets.append((column, holder.alias, spelling))
+                targets.append((column, _alias(scopes, scope, holder), spelling))
                 continue
             if holders:
                 continue
@@ -155,7 +164,8 @@ def _repair_columns(scopes: Scopes) -> bool:
             continue
         join, spelling = found
         planned[join.table] = join
-        joined_reads.setdefault(id(scope), []).append((column, join.table, spelling))
+        read = (column, _name(join.table, fold_case), spelling)
+        joined_reads.setdefault(id(scope), []).append(read)
         unsettled.pop(id(column), None)
     _drop_capturing(scopes, joins, unsettled.values())
     joined = [scope for scope in scopes.scopes if joins.get(id(scope))]
@@ -164,14 +174,16 @@ def _repair_columns(scopes: Scopes) -> bool:
         return False
     targets += _pinned(scopes, joined, {id(column) for column, _, _ in targets})
     for scope in joined:
-        _add_joins(scope, joins[id(scope)].values())
+        _add_joins(scopes, scope, joins[id(scope)].values(), fold_case)
     for column, qualifier, spelling in targets:
-        column.set("table", exp.to_identifier(qualifier))
+        column.set("table", qualifier)
         column.this.set("this", spelling)
+        if fold_case and spelling != spelling.lower():
+            column.this.set("quoted", True)
     return True
 
 
-def _add_joins(scope: Scope, joins: Iterable[_Join]) -> None:
+def _add_joins(scopes: Scopes, scope: Scope, joins: Iterable[_Join], fold_case: bool) -> None:
     """Join each table on its key: a LEFT JOIN where an outer join may leave its base out
     (an inner join would drop the rows the outer join keeps), else an inner join."""
     select = scope.expression
@@ -180,11 +192,11 @@ def _add_joins(scope: Scope, joins: Iterable[_Join]) -> None:
     for join in joins:
         here, there = _key_columns(join.edge, join.base.table or "")
         condition = exp.EQ(
-            this=exp.column(here, table=join.base.alias),
-            expression=exp.column(there, table=join.table),
+            this=exp.column(_name(here, fold_case), _alias(scopes, scope, join.base)),
+            expression=exp.column(_name(there, fold_case), _name(join.table, fold_case)),
         )
         select.join(
-            exp.Table(this=exp.to_identifier(join.table)),
+            exp.Table(this=_name(join.table, fold_case)),
             on=condition,
             join_type="LEFT" if join.base.alias in optional else None,
             copy=False,
@@ -209,9 +221,7 @@ def _null_extended(scope: Scope) -> set[str]:
     return {name for name, (node, _) in scope.selected_sources.items() if id(node) in inside}
 
 
-def _pinned(
-    scopes: Scopes, joined: list[Scope], moving: set[int]
-) -> list[tuple[exp.Column, str, str]]:
+def _pinned(scopes: Scopes, joined: list[Scope], moving: set[int]) -> list[_Target]:
     """The unqualified columns that read a source of a SELECT about to gain a join, each
     with its source's alias: the joined table may have a column of the same name, which
     would make the unqualified name ambiguous."""
@@ -229,7 +239,8 @@ def _pinned(
         # From the column's SELECT out to the one it reads: a join on the way may shadow it.
         for level in scopes.chain(scope):
             if id(level) in gaining:
-                pinned.append((column, source.alias, resolved.column or column.name))
+                qualifier = _alias(scopes, scope, source)
+                pinned.append((column, qualifier, resolved.column or column.name))
                 break
             if scopes.sources(level).get(source.alias) is source:
                 break
@@ -288,6 +299,27 @@ def _condition_columns(scopes: Scopes) -> set[int]:
             if on is not None:
                 found |= {id(c) for c in on.find_all(exp.Column)}
     return found
+
+
+def _alias(scopes: Scopes, scope: Scope, source: Source) -> exp.Identifier:
+    """The name `source` (of `scope` or an outer query) has in the query, quoted as the
+    query quotes it: PostgreSQL reads an unquoted alias `V` as `v`, a quoted "Visits" as is."""
+    for level in scopes.chain(scope):
+        if scopes.sources(level).get(source.alias) is not source:
+            continue
+        node = level.selected_sources[source.alias][0]
+        alias = node.args.get("alias")
+        name = alias.this if isinstance(alias, exp.TableAlias) and alias.this else node.this
+        if isinstance(name, exp.Identifier):
+            return name.copy()
+    return exp.to_identifier(source.alias)
+
+
+def _name(name: str, fold_case: bool) -> exp.Identifier:
+    """A schema name written anew: quoted where unquoted names fold to lower case."""
+    if fold_case and name != name.lower():
+        return exp.to_identifier(name, quoted=True)
+    return exp.to_identifier(name)
 
 
 def _has(source: Source, name: str) -> str | None:

@@ -400,3 +400,36 @@ def test_a_join_that_would_change_other_columns_is_not_added(sql: str) -> None:
     checked = validate_sql(sql, view=CLINIC, dialect="mysql", policy=AccessPolicy())
     assert not checked.ok
     assert checked.sql.upper().count("JOIN") == sql.upper().count("JOIN")
+
+
+MIXED_CASE = SchemaView(
+    [
+        _table("Doctors", ["Id", "FullName", "Speciality"]),
+        _table("Visits", ["Id", "DoctorId", "Fee"], ("DoctorId", "Doctors", "Id")),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            'SELECT "Speciality", "Fee" FROM "Visits"',
+            'SELECT "Doctors"."Speciality", "Visits"."Fee" FROM "Visits" '
+            'JOIN "Doctors" ON "Visits"."DoctorId" = "Doctors"."Id"',
+        ),
+        (  # an unquoted alias stays unquoted: PostgreSQL folds it to lower case
+            'SELECT V."Speciality" FROM "Visits" AS V',
+            'SELECT "Doctors"."Speciality" FROM "Visits" AS V '
+            'JOIN "Doctors" ON V."DoctorId" = "Doctors"."Id"',
+        ),
+        (
+            'SELECT COUNT(*) FROM "Visits" AS v JOIN "Doctors" AS d ON v."Doctor" = d."Id"',
+            'SELECT COUNT(*) FROM "Visits" AS v JOIN "Doctors" AS d ON v."DoctorId" = d."Id"',
+        ),
+    ],
+)
+def test_postgresql_names_in_mixed_case_are_quoted(sql: str, expected: str) -> None:
+    checked = validate_sql(sql, view=MIXED_CASE, dialect="postgres", policy=AccessPolicy())
+    assert checked.ok and checked.repaired
+    assert checked.sql == expected
