@@ -148,8 +148,9 @@ def _repair_columns(scopes: Scopes, fold_case: bool) -> bool:
             ]
             if len(holders) == 1:
                 holder, spelling = holders[0]
-                targets.append((column, _alias(scopes, scope, holder), spelling))
-                continue
+                if holder.table is None or spelling in catalog.tables[holder.table]:
+                    targets.append((column, _alias(scopes, scope, holder), spelling))
+                continue  # a denied column is not named: the guard's refusal says why
             if holders:
                 continue
             bases = [source]

@@ -287,6 +287,7 @@ NO_SSN = AccessPolicy(denied_columns=frozenset({("patients", "ssn")}))
         ("SELECT ssn FROM visits", NO_SSN),
         ("SELECT v.ssn FROM visits v", NO_SSN),
         ("SELECT d.ssn FROM visits v JOIN doctors d ON d.id = v.doctor_id", NO_SSN),
+        ("SELECT v.ssn FROM visits v JOIN patients p ON p.id = v.patient_id", NO_SSN),
     ],
 )
 def test_a_hidden_table_or_denied_column_is_never_joined_or_named(
