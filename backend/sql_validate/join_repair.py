@@ -135,28 +135,11 @@ def _repair_columns(scopes: Scopes, fold_case: bool) -> bool:
         sources = scopes.sources(scope)
         if any(s.columns is None or s.hidden for s in sources.values()):
             continue
-        if column.table:
-            source = resolved.source
-            if source is None or source.table is None:
-                continue
-            if catalog.has_any_column(source.table, column.name):
-                continue  # a denied column: the guard says so
-            holders = [
-                (s, spelling)
-                for s in sources.values()
-                if s.alias != source.alias and (spelling := _has(s, column.name)) is not None
-            ]
-            if len(holders) == 1:
-                holder, spelling = holders[0]
-                if holder.table is None or spelling in catalog.tables[holder.table]:
-                    targets.append((column, _alias(scopes, scope, holder), spelling))
-                continue  # a denied column is not named: the guard's refusal says why
-            if holders:
-                continue
-            bases = [source]
-        else:
-            bases = [s for s in sources.values() if s.table is not None]
-        if not _can_join(scope):
+        bases = _bases(scopes, scope, column, resolved.source)
+        if isinstance(bases, tuple):
+            targets.append(bases)
+            continue
+        if not bases or not _can_join(scope):
             continue
         planned = joins.setdefault(id(scope), {})
         taken = _taken(scopes, scope)
@@ -182,6 +165,32 @@ def _repair_columns(scopes: Scopes, fold_case: bool) -> bool:
         if fold_case and spelling != spelling.lower():
             column.this.set("quoted", True)
     return True
+
+
+def _bases(
+    scopes: Scopes, scope: Scope, column: exp.Column, source: Source | None
+) -> _Target | list[Source]:
+    """Where unknown `column` of `scope` is to be read: the one other source of the SELECT
+    that has it (`s.col`), else the tables whose neighbours may have it (none: leave it)."""
+    catalog = scopes.catalog
+    sources = scopes.sources(scope)
+    if not column.table:
+        return [s for s in sources.values() if s.table is not None]
+    if source is None or source.table is None:
+        return []
+    if catalog.has_any_column(source.table, column.name):
+        return []  # a denied column: the guard says so
+    holders = [
+        (s, spelling)
+        for s in sources.values()
+        if s.alias != source.alias and (spelling := _has(s, column.name)) is not None
+    ]
+    if len(holders) != 1:
+        return [] if holders else [source]
+    holder, spelling = holders[0]
+    if holder.table is not None and spelling not in catalog.tables[holder.table]:
+        return []  # a denied column is not named: the guard's refusal says why
+    return column, _alias(scopes, scope, holder), spelling
 
 
 def _add_joins(scopes: Scopes, scope: Scope, joins: Iterable[_Join], fold_case: bool) -> None:

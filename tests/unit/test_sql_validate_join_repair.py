@@ -5,6 +5,8 @@ invented schemas (the naming styles of test_sql_validate) and a fourth with two 
 between the same tables; each mistake kind in several shapes, then the near-misses that
 must stay as written: two tables that could be meant, a path of two keys, comma joins,
 keys of two columns, a name already taken as an alias, hidden tables and denied columns.
+Last, a join that would change what the rest of the query reads (a star, a correlated
+column, an outer join's rows, another unknown column), and PostgreSQL's mixed-case names.
 """
 
 from __future__ import annotations
