@@ -137,7 +137,7 @@ def _parse(sql: str, target: sqlglot.Dialect) -> exp.Expr | None:
         return None
     try:
         statements = [s for s in sqlglot.parse(sql, read=target) if s is not None]
-    except SqlglotError:
+    except (SqlglotError, RecursionError):  # nested too deep: the guard refuses it as such
         return None
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         return None
