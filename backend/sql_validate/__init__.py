@@ -88,11 +88,15 @@ def validate_sql(
         return Validation(sql)
     catalog = catalog_for(view, policy)
     quoted_strings = canonical_dialect(dialect) == SQLITE
+    folds = canonical_dialect(dialect) == POSTGRESQL  # unquoted names read as lower case
     try:
         repaired = repair_cte_names(tree, catalog)
         repaired = repair_tables(tree, catalog) or repaired
         repaired = repair_columns(tree, catalog, quoted_strings=quoted_strings) or repaired
-        repaired = repair_join_columns(tree, catalog, quoted_strings=quoted_strings) or repaired
+        repaired = (
+            repair_join_columns(tree, catalog, quoted_strings=quoted_strings, fold_case=folds)
+            or repaired
+        )
         repaired = repair_year_of_number(tree, catalog, quoted_strings=quoted_strings) or repaired
         repaired = repair_last_day(tree, catalog, quoted_strings=quoted_strings) or repaired
         if canonical_dialect(dialect) == MYSQL:
@@ -135,7 +139,7 @@ def _parse(sql: str, target: sqlglot.Dialect) -> exp.Expr | None:
         return None
     try:
         statements = [s for s in sqlglot.parse(sql, read=target) if s is not None]
-    except SqlglotError:
+    except (SqlglotError, RecursionError):  # nested too deep: the guard refuses it as such
         return None
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         return None

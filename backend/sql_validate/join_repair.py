@@ -11,18 +11,24 @@ the foreign keys say what it meant whenever there is exactly one way to read it:
   same SELECT has it: `col` is read from that table's alias.
 - `col` (or `s.col`) that no table of the SELECT has, where exactly one table linked to
   one of them (to `s`, when qualified) by a single-column foreign key has it: that table
-  is joined on the key and `col` read from it.
+  is joined on the key (a LEFT JOIN where an outer join may leave `s` out) and `col` read
+  from it. The join changes nothing else: the SELECT's other unqualified columns, and
+  those of its subqueries that read it or an outer query, are pinned to their table.
 
 Anything less certain — a column spelt like one of the table's own (`c.name` for
-`customer_name`, `CUST_NM` beside `CUST_NO`: maybe a misspelling), two candidate tables, a
-key of several columns, a path of two keys, a SELECT with comma joins, a name already
-used as an alias — is left for the schema check's facts. Only tables and columns the
-policy allows are ever joined or named: the catalogue holds nothing else.
+`customer_name`, `CUST_NM` beside `CUST_NO`: maybe a misspelling), two candidate tables,
+a key of several columns, a path of two keys, a SELECT with comma joins, a name already
+used as an alias or WITH query here or in an outer query — is left for the schema check's
+facts, and so is a join that would change what else the SELECT reads: one under
+`SELECT *` (more columns), next to a USING join (a merged column made ambiguous) or where
+another unknown column would come from it. Only tables and columns the policy allows are
+ever joined or named: the catalogue holds nothing else.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -36,15 +42,20 @@ from backend.sql_validate.scopes import Scopes, Source
 _TYPO_RATIO = 0.8
 
 
-def repair_join_columns(tree: exp.Expr, catalog: Catalog, *, quoted_strings: bool = False) -> bool:
-    """Apply the three repairs of the module; True when the query changed."""
-    changed = _repair_join_conditions(Scopes(tree, catalog, quoted_strings=quoted_strings))
+def repair_join_columns(
+    tree: exp.Expr, catalog: Catalog, *, quoted_strings: bool = False, fold_case: bool = False
+) -> bool:
+    """Apply the three repairs of the module; True when the query changed. With
+    `fold_case` (PostgreSQL, which reads an unquoted `Visits` as `visits`), a schema name
+    written anew is quoted unless it is in lower case."""
+    scopes = Scopes(tree, catalog, quoted_strings=quoted_strings)
+    changed = _repair_join_conditions(scopes, fold_case)
     # The ON repair changed the tree: resolve the scopes afresh for the columns.
     scopes = Scopes(tree, catalog, quoted_strings=quoted_strings)
-    return _repair_columns(scopes) or changed
+    return _repair_columns(scopes, fold_case) or changed
 
 
-def _repair_join_conditions(scopes: Scopes) -> bool:
+def _repair_join_conditions(scopes: Scopes, fold_case: bool) -> bool:
     catalog = scopes.catalog
     changed = False
     for scope in scopes.scopes:
@@ -67,8 +78,8 @@ def _repair_join_conditions(scopes: Scopes) -> bool:
             here, there = _key_columns(edge, left[0].table or "")
             on.replace(
                 exp.EQ(
-                    this=exp.column(here, table=left[0].alias),
-                    expression=exp.column(there, table=right[0].alias),
+                    this=exp.column(_name(here, fold_case), _alias(scopes, scope, left[0])),
+                    expression=exp.column(_name(there, fold_case), _alias(scopes, scope, right[0])),
                 )
             )
             changed = True
@@ -99,6 +110,10 @@ def _key_columns(edge: Edge, table: str) -> tuple[str, str]:
     return edge.ref_columns[0], edge.columns[0]
 
 
+# A column to read from elsewhere: the column, its new qualifier, its spelling there.
+_Target = tuple[exp.Column, exp.Identifier, str]
+
+
 @dataclass(frozen=True)
 class _Join:
     """A table to join to a SELECT: `table` on `edge`, from the source aliased `base`."""
@@ -108,108 +123,162 @@ class _Join:
     base: Source
 
 
-def _repair_columns(scopes: Scopes) -> bool:
+def _repair_columns(scopes: Scopes, fold_case: bool) -> bool:
+    catalog = scopes.catalog
     in_conditions = _condition_columns(scopes)
     joins: dict[int, dict[str, _Join]] = {}
-    targets: dict[int, list[tuple[exp.Column, str, str]]] = {}  # column, qualifier, spelling
-    unsettled: set[int] = set()  # SELECTs with an unknown column no key settles
+    targets: list[_Target] = []
+    joined_reads: dict[int, list[_Target]] = {}  # read from a join
+    unsettled: dict[int, tuple[exp.Column, Scope]] = {}  # by id: unknown, unqualified
     for column, scope in list(scopes.columns()):
-        if id(column) in in_conditions:
-            continue
         resolved = scopes.resolve(column, scope)
         if resolved.outcome != "unknown_column":
             continue
-        planned = joins.setdefault(id(scope), {})
-        settled = _settle(scopes, scope, column, resolved.source, resolved.candidates, planned)
-        if settled is None:
-            unsettled.add(id(scope))
+        if not column.table:
+            unsettled[id(column)] = (column, scope)  # until a join below settles it
+        if id(column) in in_conditions or not _plain_select(scope):
             continue
-        qualifier, spelling, join = settled
-        if join is not None:
-            planned[join.table] = join
-        targets.setdefault(id(scope), []).append((column, qualifier, spelling))
-    # A SELECT is repaired whole or not at all: a join added for one column could settle
-    # another, left unclear, without anyone having chosen it.
-    chosen = [scope for scope in scopes.scopes if targets.get(id(scope))]
-    chosen = [scope for scope in chosen if id(scope) not in unsettled]
-    if not chosen:
+        sources = scopes.sources(scope)
+        if any(s.columns is None or s.hidden for s in sources.values()):
+            continue
+        if _misspelt_here(catalog, column, resolved.candidates):
+            continue
+        bases = _bases(scopes, scope, column, resolved.source)
+        if isinstance(bases, tuple):
+            targets.append(bases)
+            continue
+        if not bases or not _can_join(scope):
+            continue
+        planned = joins.setdefault(id(scope), {})
+        taken = _taken(scopes, scope)
+        found = _neighbour(catalog, column.name, bases, sources, taken, planned)
+        if found is None:
+            continue
+        join, spelling = found
+        planned[join.table] = join
+        read = (column, _name(join.table, fold_case), spelling)
+        joined_reads.setdefault(id(scope), []).append(read)
+        unsettled.pop(id(column), None)
+    _drop_capturing(scopes, joins, unsettled.values())
+    joined = [scope for scope in scopes.scopes if joins.get(id(scope))]
+    targets += [target for scope in joined for target in joined_reads[id(scope)]]
+    if not targets:
         return False
-    joined = [scope for scope in chosen if joins.get(id(scope))]
-    moving = [target for scope in chosen for target in targets[id(scope)]]
-    moving += _pinned(scopes, joined, {id(column) for column, _, _ in moving})
+    targets += _pinned(scopes, joined, {id(column) for column, _, _ in targets})
     for scope in joined:
-        select = scope.expression
-        assert isinstance(select, exp.Select)  # `_plain_select` let only SELECTs through
-        for join in joins[id(scope)].values():
-            here, there = _key_columns(join.edge, join.base.table or "")
-            condition = exp.EQ(
-                this=exp.column(here, table=join.base.alias),
-                expression=exp.column(there, table=join.table),
-            )
-            select.join(exp.Table(this=exp.to_identifier(join.table)), on=condition, copy=False)
-    for column, qualifier, spelling in moving:
-        column.set("table", exp.to_identifier(qualifier))
+        _add_joins(scopes, scope, joins[id(scope)].values(), fold_case)
+    for column, qualifier, spelling in targets:
+        column.set("table", qualifier)
         column.this.set("this", spelling)
+        if fold_case and spelling != spelling.lower():
+            column.this.set("quoted", True)
     return True
 
 
-def _settle(
-    scopes: Scopes,
-    scope: Scope,
-    column: exp.Column,
-    source: Source | None,
-    candidates: tuple[Source, ...],
-    planned: dict[str, _Join],
-) -> tuple[str, str, _Join | None] | None:
-    """Where the unknown `column` is read from: (qualifier, spelling, the join it needs);
-    None when the keys do not settle it."""
+def _bases(
+    scopes: Scopes, scope: Scope, column: exp.Column, source: Source | None
+) -> _Target | list[Source]:
+    """Where unknown `column` of `scope` is to be read: the one other source of the SELECT
+    that has it (`s.col`), else the tables whose neighbours may have it (none: leave it)."""
     catalog = scopes.catalog
     sources = scopes.sources(scope)
-    if not _plain_select(scope) or any(s.columns is None or s.hidden for s in sources.values()):
-        return None
-    if _misspelt_here(catalog, column, candidates):
-        return None
-    bases = [s for s in sources.values() if s.table is not None]
-    if column.table:
-        if source is None or source.table is None:
-            return None
-        if catalog.has_any_column(source.table, column.name):
-            return None  # a denied column: the guard says so
-        holders = [
-            (s, spelling)
-            for s in sources.values()
-            if s.alias != source.alias and (spelling := _has(s, column.name)) is not None
-        ]
-        if len(holders) == 1:
-            return holders[0][0].alias, holders[0][1], None
-        if holders:
-            return None
-        bases = [source]
-    found = _neighbour(catalog, column.name, bases, sources, planned)
-    if found is None:
-        return None
-    join, spelling = found
-    return join.table, spelling, join
+    if not column.table:
+        return [s for s in sources.values() if s.table is not None]
+    if source is None or source.table is None:
+        return []
+    if catalog.has_any_column(source.table, column.name):
+        return []  # a denied column: the guard says so
+    holders = [
+        (s, spelling)
+        for s in sources.values()
+        if s.alias != source.alias and (spelling := _has(s, column.name)) is not None
+    ]
+    if len(holders) != 1:
+        return [] if holders else [source]
+    holder, spelling = holders[0]
+    if holder.table is not None and spelling not in catalog.tables[holder.table]:
+        return []  # a denied column is not named: the guard's refusal says why
+    return column, _alias(scopes, scope, holder), spelling
 
 
-def _pinned(
-    scopes: Scopes, joined: list[Scope], moving: set[int]
-) -> list[tuple[exp.Column, str, str]]:
+def _add_joins(scopes: Scopes, scope: Scope, joins: Iterable[_Join], fold_case: bool) -> None:
+    """Join each table on its key: a LEFT JOIN where an outer join may leave its base out
+    (an inner join would drop the rows the outer join keeps), else an inner join."""
+    select = scope.expression
+    assert isinstance(select, exp.Select)  # `_plain_select` let only SELECTs through
+    optional = _null_extended(scope)
+    for join in joins:
+        here, there = _key_columns(join.edge, join.base.table or "")
+        condition = exp.EQ(
+            this=exp.column(_name(here, fold_case), _alias(scopes, scope, join.base)),
+            expression=exp.column(_name(there, fold_case), _name(join.table, fold_case)),
+        )
+        select.join(
+            exp.Table(this=_name(join.table, fold_case)),
+            on=condition,
+            join_type="LEFT" if join.base.alias in optional else None,
+            copy=False,
+        )
+
+
+def _null_extended(scope: Scope) -> set[str]:
+    """The sources of `scope` an outer join may fill with NULLs: the joined side of a LEFT
+    JOIN, everything before a RIGHT JOIN, both sides of a FULL JOIN."""
+    select = scope.expression
+    start = select.args.get("from_")
+    parts = [start.this] if isinstance(start, exp.From) else []
+    optional: list[exp.Expr] = []
+    for join in select.args.get("joins") or []:
+        side = str(join.args.get("side") or "").upper()
+        if side in ("RIGHT", "FULL"):
+            optional += parts
+        if side in ("LEFT", "FULL"):
+            optional.append(join.this)
+        parts.append(join.this)
+    inside = {id(node) for part in optional for node in part.walk()}
+    return {name for name, (node, _) in scope.selected_sources.items() if id(node) in inside}
+
+
+def _pinned(scopes: Scopes, joined: list[Scope], moving: set[int]) -> list[_Target]:
     """The unqualified columns that read a source of a SELECT about to gain a join, each
     with its source's alias: the joined table may have a column of the same name, which
     would make the unqualified name ambiguous."""
     if not joined:
         return []
-    owners = {id(source): scope for scope in joined for source in scopes.sources(scope).values()}
+    gaining = {id(scope) for scope in joined}
     pinned = []
     for column, scope in scopes.columns():
         if column.table or id(column) in moving:
             continue
         resolved = scopes.resolve(column, scope)
         source = resolved.source
-        if resolved.outcome == "ok" and source is not None and id(source) in owners:
-            pinned.append((column, source.alias, resolved.column or column.name))
+        if resolved.outcome != "ok" or source is None:
+            continue
+        # From the column's SELECT out to the one it reads: a join on the way may shadow it.
+        for level in scopes.chain(scope):
+            if id(level) in gaining:
+                qualifier = _alias(scopes, scope, source)
+                pinned.append((column, qualifier, resolved.column or column.name))
+                break
+            if scopes.sources(level).get(source.alias) is source:
+                break
     return pinned
+
+
+def _drop_capturing(
+    scopes: Scopes,
+    joins: dict[int, dict[str, _Join]],
+    unsettled: Iterable[tuple[exp.Column, Scope]],
+) -> None:
+    """Give up the joins of a SELECT where a column no source has, left as written, would
+    be read from a joined table: `full_name` of doctors or of patients is not for a join
+    made for `speciality` to decide."""
+    catalog = scopes.catalog
+    for column, scope in unsettled:
+        for level in scopes.chain(scope):
+            planned = joins.get(id(level), {})
+            if any(catalog.has_any_column(table, column.name) for table in planned):
+                planned.clear()
 
 
 def _misspelt_here(catalog: Catalog, column: exp.Column, candidates: tuple[Source, ...]) -> bool:
@@ -243,6 +312,22 @@ def _plain_select(scope: Scope) -> bool:
     return all(j.args.get("on") is not None or j.args.get("using") for j in joins)
 
 
+def _can_join(scope: Scope) -> bool:
+    """Whether a joined table leaves the rest of the SELECT as it was: `SELECT *` would
+    list its columns too, and a column merged by USING would become ambiguous."""
+    select = scope.expression
+    if any(isinstance(p, exp.Star) for p in select.expressions):
+        return False
+    return not any(j.args.get("using") for j in select.args.get("joins") or [])
+
+
+def _taken(scopes: Scopes, scope: Scope) -> set[str]:
+    """The names (lower-cased) a table joined to `scope` must not have: its sources' and
+    those of the outer queries a correlated column may read, and the WITH queries'."""
+    names = {alias.lower() for level in scopes.chain(scope) for alias in scopes.sources(level)}
+    return names | scopes.ctes
+
+
 def _condition_columns(scopes: Scopes) -> set[int]:
     """The columns inside JOIN … ON: repointing one of them could compare a column with
     itself; `_repair_join_conditions` had its say on them."""
@@ -253,6 +338,27 @@ def _condition_columns(scopes: Scopes) -> set[int]:
             if on is not None:
                 found |= {id(c) for c in on.find_all(exp.Column)}
     return found
+
+
+def _alias(scopes: Scopes, scope: Scope, source: Source) -> exp.Identifier:
+    """The name `source` (of `scope` or an outer query) has in the query, quoted as the
+    query quotes it: PostgreSQL reads an unquoted alias `V` as `v`, a quoted "Visits" as is."""
+    for level in scopes.chain(scope):
+        if scopes.sources(level).get(source.alias) is not source:
+            continue
+        node = level.selected_sources[source.alias][0]
+        alias = node.args.get("alias")
+        name = alias.this if isinstance(alias, exp.TableAlias) and alias.this else node.this
+        if isinstance(name, exp.Identifier):
+            return name.copy()
+    return exp.to_identifier(source.alias)
+
+
+def _name(name: str, fold_case: bool) -> exp.Identifier:
+    """A schema name written anew: quoted where unquoted names fold to lower case."""
+    if fold_case and name != name.lower():
+        return exp.to_identifier(name, quoted=True)
+    return exp.to_identifier(name)
 
 
 def _has(source: Source, name: str) -> str | None:
@@ -266,11 +372,12 @@ def _neighbour(
     name: str,
     bases: list[Source],
     sources: dict[str, Source],
+    taken: set[str],
     planned: dict[str, _Join],
 ) -> tuple[_Join, str] | None:
-    """The one table linked by a single-column key to one of `bases` that has `name`."""
+    """The one table linked by a single-column key to one of `bases` that has `name`, when
+    no name in `taken` (lower-cased) stands for something else."""
     read = {s.table for s in sources.values() if s.table is not None}
-    aliases = {alias.lower() for alias in sources}
     options: dict[str, tuple[_Join, str]] = {}
     for base in bases:
         for edge in catalog.edges.get(base.table or "", ()):
@@ -278,7 +385,7 @@ def _neighbour(
             spelling = catalog.column(other, name)
             if spelling is None or other in read or len(edge.columns) != 1:
                 continue
-            if other.lower() in aliases:
+            if other.lower() in taken:
                 return None  # its name already stands for another table here
             if other in options:
                 return None  # two keys lead there: which one is meant is unclear

@@ -292,8 +292,8 @@ def repair_cte_names(tree: exp.Expr, catalog: Catalog) -> bool:
             for table in list(clause.parent.find_all(exp.Table)):
                 if id(table) in before or table.args.get("db") or table.name != name:
                     continue
-                if not table.alias:
-                    table.set("alias", exp.TableAlias(this=exp.to_identifier(name)))
+                if not table.alias:  # the old name, quoted as written, for its qualifiers
+                    table.set("alias", exp.TableAlias(this=table.this.copy()))
                 table.set("this", exp.to_identifier(new))
             cte.set("alias", exp.TableAlias(this=exp.to_identifier(new)))
             changed = True

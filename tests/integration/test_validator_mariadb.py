@@ -1,7 +1,8 @@
 """On a real MariaDB: what the schema check repairs fails there as written, and runs repaired.
 
 A column taken from the wrong table (another alias, a neighbour not joined, a join on a
-column one table lacks) is an error there; joined on the foreign key it runs.
+column one table lacks) is an error there; joined on the foreign key it runs, and reads
+what the rest of the query read before (an outer query's column, an outer join's rows).
 
 YEAR() of a year kept as a number finds nothing; a LIMITed subquery under IN/ANY/ALL is
 refused by the server.
@@ -115,6 +116,18 @@ WRONG_TABLE = [
     ("SELECT v.name FROM visits v JOIN vets d ON d.id = v.vet_id WHERE v.fee > 45", [("bob",)]),
     # joined on a column one table lacks
     ("SELECT COUNT(*) FROM visits v JOIN vets d ON v.vet = d.id WHERE d.name = 'bob'", [(2,)]),
+    # the outer query's city, not the joined vet's, in a subquery that gains a join
+    (
+        "SELECT c.id FROM clients c WHERE EXISTS (SELECT 1 FROM visits "
+        "WHERE visits.client_id = c.id AND speciality = 'eyes' AND city = 'Oslo')",
+        [(1,)],
+    ),
+    # a client without visits stays, as the LEFT JOIN asks
+    (
+        "SELECT c.id, speciality FROM clients c LEFT JOIN visits v ON v.client_id = c.id "
+        "ORDER BY c.id, speciality",
+        [(1, "eyes"), (1, "skin"), (2, "eyes"), (3, None)],
+    ),
 ]
 
 
@@ -126,16 +139,30 @@ def test_a_column_of_the_wrong_table_fails_as_written_and_runs_joined(
     try:
         with engine.begin() as conn:
             conn.execute(
-                sa.text("CREATE TABLE vets (id INT PRIMARY KEY, name VARCHAR(9), speciality TEXT)")
+                sa.text(
+                    "CREATE TABLE vets "
+                    "(id INT PRIMARY KEY, name VARCHAR(9), speciality TEXT, city VARCHAR(9))"
+                )
+            )
+            conn.execute(sa.text("CREATE TABLE clients (id INT PRIMARY KEY, city VARCHAR(9))"))
+            conn.execute(
+                sa.text(
+                    "CREATE TABLE visits (id INT PRIMARY KEY, vet_id INT, client_id INT, fee INT, "
+                    "FOREIGN KEY (vet_id) REFERENCES vets (id), "
+                    "FOREIGN KEY (client_id) REFERENCES clients (id))"
+                )
             )
             conn.execute(
                 sa.text(
-                    "CREATE TABLE visits (id INT PRIMARY KEY, vet_id INT, fee INT, "
-                    "FOREIGN KEY (vet_id) REFERENCES vets (id))"
+                    "INSERT INTO vets VALUES (1, 'ann', 'skin', 'Oslo'), (2, 'bob', 'eyes', 'Rome')"
                 )
             )
-            conn.execute(sa.text("INSERT INTO vets VALUES (1, 'ann', 'skin'), (2, 'bob', 'eyes')"))
-            conn.execute(sa.text("INSERT INTO visits VALUES (1, 1, 40), (2, 2, 50), (3, 2, 30)"))
+            conn.execute(
+                sa.text("INSERT INTO clients VALUES (1, 'Oslo'), (2, 'Rome'), (3, 'Oslo')")
+            )
+            conn.execute(
+                sa.text("INSERT INTO visits VALUES (1, 1, 1, 40), (2, 2, 1, 50), (3, 2, 2, 30)")
+            )
         view = SchemaView(introspect(engine))
         checked = validate_sql(sql, view=view, dialect="mysql", policy=AccessPolicy())
         assert checked.ok and checked.repaired

@@ -5,6 +5,8 @@ invented schemas (the naming styles of test_sql_validate) and a fourth with two 
 between the same tables; each mistake kind in several shapes, then the near-misses that
 must stay as written: two tables that could be meant, a path of two keys, comma joins,
 keys of two columns, a name already taken as an alias, hidden tables and denied columns.
+Last, a join that would change what the rest of the query reads (a star, a correlated
+column, an outer join's rows, another unknown column), and PostgreSQL's mixed-case names.
 """
 
 from __future__ import annotations
@@ -303,6 +305,7 @@ NO_SSN = AccessPolicy(denied_columns=frozenset({("patients", "ssn")}))
         ("SELECT ssn FROM visits", NO_SSN),
         ("SELECT v.ssn FROM visits v", NO_SSN),
         ("SELECT d.ssn FROM visits v JOIN doctors d ON d.id = v.doctor_id", NO_SSN),
+        ("SELECT v.ssn FROM visits v JOIN patients p ON p.id = v.patient_id", NO_SSN),
     ],
 )
 def test_a_hidden_table_or_denied_column_is_never_joined_or_named(
@@ -352,3 +355,113 @@ def test_names_that_need_quotes_stay_quoted() -> None:
         "SELECT Products.`Unit Price` FROM `Order Details` "
         "JOIN Products ON `Order Details`.`prod id` = Products.id"
     )
+
+
+# Each of these once read another column, or a column of another table, than the query
+# meant, or broke a query that ran: a join is added only where nothing else can change.
+@pytest.mark.parametrize(
+    ("view", "sql", "expected"),
+    [
+        (  # a correlated column of the outer query is pinned before the subquery gains a join
+            CLINIC,
+            "SELECT id FROM patients WHERE EXISTS (SELECT 1 FROM visits WHERE "
+            "visits.patient_id = patients.id AND speciality = 'x' AND full_name LIKE 'p%')",
+            "SELECT id FROM patients WHERE EXISTS (SELECT 1 FROM visits JOIN doctors ON "
+            "visits.doctor_id = doctors.id WHERE visits.patient_id = patients.id AND "
+            "doctors.speciality = 'x' AND patients.full_name LIKE 'p%')",
+        ),
+        (  # a table an outer join may leave out is joined the same way: its rows stay
+            CLINIC,
+            "SELECT p.full_name, speciality FROM patients p LEFT JOIN visits v "
+            "ON v.patient_id = p.id",
+            "SELECT p.full_name, doctors.speciality FROM patients AS p LEFT JOIN visits AS v "
+            "ON v.patient_id = p.id LEFT JOIN doctors ON v.doctor_id = doctors.id",
+        ),
+        (
+            CLINIC,
+            "SELECT p.full_name, v.speciality FROM visits v RIGHT JOIN patients p "
+            "ON v.patient_id = p.id",
+            "SELECT p.full_name, doctors.speciality FROM visits AS v RIGHT JOIN patients AS p "
+            "ON v.patient_id = p.id LEFT JOIN doctors ON v.doctor_id = doctors.id",
+        ),
+        (  # the kept side of an outer join: an inner join, as elsewhere
+            CLINIC,
+            "SELECT p.full_name, speciality FROM visits v LEFT JOIN patients p "
+            "ON v.patient_id = p.id",
+            "SELECT p.full_name, doctors.speciality FROM visits AS v LEFT JOIN patients AS p "
+            "ON v.patient_id = p.id JOIN doctors ON v.doctor_id = doctors.id",
+        ),
+    ],
+)
+def test_a_join_is_added_without_changing_what_the_rest_reads(
+    view: SchemaView, sql: str, expected: str
+) -> None:
+    assert _same(_repaired(sql, view), expected), _repaired(sql, view)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # SELECT * would gain the joined table's columns
+        "SELECT * FROM visits WHERE speciality = 'x'",
+        "SELECT * FROM (SELECT * FROM visits WHERE speciality = 'x') AS t",
+        # the joined table's name is an alias of the outer query
+        "SELECT full_name FROM patients AS doctors WHERE EXISTS (SELECT 1 FROM visits "
+        "WHERE visits.patient_id = doctors.id AND speciality = 'x')",
+        # USING merges `id`, which the joined table also has: `id` would become ambiguous
+        "SELECT id, speciality FROM visits JOIN patients USING (id)",
+        # full_name could be the doctor's or the patient's: joining doctors would decide it
+        "SELECT fee, speciality, full_name FROM visits",
+    ],
+)
+def test_a_join_that_would_change_other_columns_is_not_added(sql: str) -> None:
+    checked = validate_sql(sql, view=CLINIC, dialect="mysql", policy=AccessPolicy())
+    assert not checked.ok
+    assert checked.sql.upper().count("JOIN") == sql.upper().count("JOIN")
+
+
+def test_a_with_query_named_like_the_table_to_join_is_renamed_first() -> None:
+    sql = "WITH doctors AS (SELECT 1 AS n) SELECT speciality, n FROM visits, doctors"
+    checked = validate_sql(sql, view=CLINIC, dialect="mysql", policy=AccessPolicy())
+    assert "doctors_cte" in checked.sql
+    sql = "WITH doctors AS (SELECT 1 AS n) SELECT speciality FROM visits"
+    checked = validate_sql(sql, view=CLINIC, dialect="mysql", policy=AccessPolicy())
+    assert checked.ok
+    assert _same(
+        checked.sql,
+        "WITH doctors_cte AS (SELECT 1 AS n) SELECT doctors.speciality FROM visits "
+        "JOIN doctors ON visits.doctor_id = doctors.id",
+    )
+
+
+MIXED_CASE = SchemaView(
+    [
+        _table("Doctors", ["Id", "FullName", "Speciality"]),
+        _table("Visits", ["Id", "DoctorId", "Fee"], ("DoctorId", "Doctors", "Id")),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            'SELECT "Speciality", "Fee" FROM "Visits"',
+            'SELECT "Doctors"."Speciality", "Visits"."Fee" FROM "Visits" '
+            'JOIN "Doctors" ON "Visits"."DoctorId" = "Doctors"."Id"',
+        ),
+        (  # an unquoted alias stays unquoted: PostgreSQL folds it to lower case
+            'SELECT V."Speciality" FROM "Visits" AS V',
+            'SELECT "Doctors"."Speciality" FROM "Visits" AS V '
+            'JOIN "Doctors" ON V."DoctorId" = "Doctors"."Id"',
+        ),
+        (
+            'SELECT COUNT(*) FROM "Visits" AS v JOIN "Doctors" AS d ON v."Doctor" = d."Id"',
+            'SELECT COUNT(*) FROM "Visits" AS v JOIN "Doctors" AS d ON v."DoctorId" = d."Id"',
+        ),
+    ],
+)
+def test_postgresql_names_in_mixed_case_are_quoted(sql: str, expected: str) -> None:
+    checked = validate_sql(sql, view=MIXED_CASE, dialect="postgres", policy=AccessPolicy())
+    assert checked.ok and checked.repaired
+    assert checked.sql == expected
