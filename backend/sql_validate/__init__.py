@@ -4,10 +4,12 @@
 
 - repairs what is certain (`repair`): table and column identifiers in another case, and
   columns spelled with other separators (`customer_id` for `CustomerId`) when exactly one
-  column matches, a column taken from the wrong table when the foreign keys say which
-  table has it (`join_repair`), `YEAR()` of a column that already holds a year as a number, and on
-  MySQL a LIMITed subquery under IN/ANY/ALL read from a derived table — returned as
-  sqlglot's regenerated SQL in the target dialect;
+  column matches; a column taken from the wrong table when the foreign keys say which
+  table has it (`join_repair`); a WITH query named like a table; a one-row WITH query's
+  column used without reading it (`scalar_cte`); `YEAR()` of a column that already holds
+  a year as a number; a DATETIME compared up to a bare date; on MySQL a LIMITed subquery
+  under IN/ANY/ALL read from a derived table; on PostgreSQL a division of counts made
+  exact — returned as sqlglot's regenerated SQL in the target dialect;
 - finds what is not (`facts`): unknown tables (with the closest real names), unknown
   columns (the table's real columns, or the table that has the column and the key path to
   it), columns used outside the WITH query or subquery that defines them, undefined and
@@ -47,6 +49,7 @@ from backend.sql_validate.repair import (
     repair_tables,
     repair_year_of_number,
 )
+from backend.sql_validate.scalar_cte import repair_scalar_ctes
 
 __all__ = ["Problem", "SqlInvalid", "Validation", "validate_sql", "validated_sql"]
 
@@ -93,6 +96,7 @@ def validate_sql(
         repaired = repair_cte_names(tree, catalog)
         repaired = repair_tables(tree, catalog) or repaired
         repaired = repair_columns(tree, catalog, quoted_strings=quoted_strings) or repaired
+        repaired = repair_scalar_ctes(tree, catalog, quoted_strings=quoted_strings) or repaired
         repaired = (
             repair_join_columns(tree, catalog, quoted_strings=quoted_strings, fold_case=folds)
             or repaired

@@ -172,3 +172,26 @@ def test_a_column_of_the_wrong_table_fails_as_written_and_runs_joined(
             assert [tuple(r) for r in conn.execute(sa.text(checked.sql))] == rows
     finally:
         engine.dispose()
+
+
+def test_a_one_row_with_query_used_as_a_value_fails_as_written_and_runs_repaired(
+    mysql_url: str,
+) -> None:
+    engine = sa.create_engine(mysql_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE batches (id INT PRIMARY KEY, loaves INT)"))
+            conn.execute(sa.text("INSERT INTO batches VALUES (1, 10), (2, 40), (3, 30)"))
+        view = SchemaView(introspect(engine))
+        sql = (
+            "WITH mean AS (SELECT AVG(loaves) AS average FROM batches) "
+            "SELECT id FROM batches WHERE loaves > mean.average ORDER BY id"
+        )
+        checked = validate_sql(sql, view=view, dialect="mysql", policy=AccessPolicy())
+        assert checked.ok and checked.repaired
+        with engine.connect() as conn:
+            with pytest.raises(sa.exc.OperationalError, match="Unknown column"):
+                conn.execute(sa.text(sql))
+            assert [tuple(r) for r in conn.execute(sa.text(checked.sql))] == [(2,), (3,)]
+    finally:
+        engine.dispose()
