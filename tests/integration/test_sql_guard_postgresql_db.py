@@ -103,7 +103,7 @@ LEAKS: list[tuple[str, object, int | None]] = [
     ("SELECT 'employees'::regclass::text", [("employees",)], None),
     ("SELECT current_user", [("postgres",)], None),
     ("SELECT user", [("postgres",)], None),
-    ("SELECT usename FROM pg_user WHERE usesuper", [("postgres",)], None),
+    ("SELECT usename FROM pg_user WHERE usesuper AND usename = 'postgres'", [("postgres",)], None),
     ("SELECT rolname FROM pg_authid WHERE rolname = 'postgres'", [("postgres",)], None),
     ("SELECT COUNT(*) > 0 FROM pg_stat_activity", [(True,)], None),
     ("SELECT current_setting('server_encoding')", [("UTF8",)], None),
