@@ -18,63 +18,9 @@ from backend.domain import AccessPolicy, ColumnDoc, ForeignKey, RowFilter, Table
 from backend.schema_view import SchemaView
 from backend.sql_guard import check_sql
 from backend.sql_validate import validate_sql
+from tests.support.invented_schemas import BILLING, CLINIC, LIBRARY
+from tests.support.invented_schemas import table as _table
 
-
-def _table(name: str, columns: list[str], *fks: tuple[str, str, str]) -> TableDoc:
-    return TableDoc(
-        name,
-        tuple(ColumnDoc(c, "INT", primary_key=i == 0) for i, c in enumerate(columns)),
-        foreign_keys=tuple(ForeignKey((col,), ref, (ref_col,)) for col, ref, ref_col in fks),
-    )
-
-
-LIBRARY = SchemaView(
-    [
-        _table(
-            "Members",
-            ["MemberId", "FullName", "JoinedOn", "HomeBranchId"],
-            ("HomeBranchId", "Branches", "BranchId"),
-        ),
-        _table("Branches", ["BranchId", "BranchName", "City"]),
-        _table(
-            "Loans",
-            ["LoanId", "MemberId", "CopyId", "LoanedAt", "ReturnedAt"],
-            ("MemberId", "Members", "MemberId"),
-            ("CopyId", "Copies", "CopyId"),
-        ),
-        _table(
-            "Copies",
-            ["CopyId", "TitleId", "BranchId"],
-            ("TitleId", "Titles", "TitleId"),
-            ("BranchId", "Branches", "BranchId"),
-        ),
-        _table("Titles", ["TitleId", "TitleName", "Genre", "PublishedYear"]),
-    ]
-)
-BILLING = SchemaView(
-    [
-        _table("CUST_MST", ["CUST_NO", "CUST_NM", "STS_CD", "RGN_CD"]),
-        _table("MTR_MST", ["MTR_NO", "CUST_NO", "INST_DT"], ("CUST_NO", "CUST_MST", "CUST_NO")),
-        _table(
-            "BILL_HDR",
-            ["BILL_NO", "MTR_NO", "BILL_DT", "AMT_DUE", "STS_CD"],
-            ("MTR_NO", "MTR_MST", "MTR_NO"),
-        ),
-        _table("RGN_REF", ["RGN_CD", "RGN_DESC"]),
-    ]
-)
-CLINIC = SchemaView(
-    [
-        _table("patients", ["id", "full_name", "birth_date", "ssn"]),
-        _table("doctors", ["id", "full_name", "speciality"]),
-        _table(
-            "visits",
-            ["id", "patient_id", "doctor_id", "visited_at", "fee"],
-            ("patient_id", "patients", "id"),
-            ("doctor_id", "doctors", "id"),
-        ),
-    ]
-)
 # Two keys from flights to airports: which one a bare airport column means is unclear.
 TRAVEL = SchemaView(
     [
