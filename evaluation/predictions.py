@@ -6,6 +6,7 @@ baseline's output is SQL text, run here through the same read-only runner (no gu
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import replace
 from typing import Any
@@ -50,6 +51,7 @@ def engine_steps(
     if not main or (len(main) == 1 and answer.agreement is None):
         return {}
 
+    @functools.cache  # the votes of 1…N mostly choose the same statement: run it once
     def scored(statement: str | None) -> tuple[bool, bool]:
         if gold is None or statement is None:
             return (False, False)

@@ -53,8 +53,8 @@ def repair_join_columns(
     written anew is quoted unless it is in lower case."""
     scopes = Scopes(tree, catalog, quoted_strings=quoted_strings)
     changed = _repair_join_conditions(scopes, fold_case)
-    # The ON repair changed the tree: resolve the scopes afresh for the columns.
-    scopes = Scopes(tree, catalog, quoted_strings=quoted_strings)
+    if changed:  # the ON repair changed the tree: resolve the scopes afresh for the columns
+        scopes = Scopes(tree, catalog, quoted_strings=quoted_strings)
     return _repair_columns(scopes, fold_case) or changed
 
 
