@@ -17,6 +17,11 @@ subprocess each, so one label's settings never leak into the next) over:
   `gold_sql_postgresql` where it has one (not in the default `--sets`).
 Reports go to `bench/results/accuracy-<label>-<set>.json`; for Spider, question text and
 gold SQL are removed (ids stay), so nothing of Spider's is copied into the repository.
+Each question's record is also written as soon as it is final to
+`bench/results/journal-<label>-<set>.jsonl` (`evaluation.journal`, ids only): a run that
+was stopped — or a `--limit 120` run to be carried on to the whole sample — goes on where
+it stopped when the same command runs again on the same commit; commit the journal to
+carry a run over to another session.
 `summary` puts every label side by side: strict and fair accuracy (`scoring.FAIR_RULE`),
 valid SQL, "couldn't answer" (no result shown), median and p90 seconds.
 
@@ -50,6 +55,10 @@ DEFAULT_SETS = ("spider", "demo")
 
 def report_path(label: str, name: str) -> Path:
     return RESULTS / f"accuracy-{label}-{name}.json"
+
+
+def journal_path(label: str, name: str) -> Path:
+    return RESULTS / f"journal-{label}-{name}.jsonl"
 
 
 def _keskinube() -> str:
@@ -100,6 +109,8 @@ def _eval(label: str, name: str, args: argparse.Namespace) -> Path:
         database,
         "--out",
         str(out),
+        "--journal",
+        str(journal_path(label, name)),
         "--no-progress",
     ]
     if not args.no_baseline:

@@ -23,6 +23,8 @@ from cli.tooling import require_tooling
 if TYPE_CHECKING:
     from backend.adapters.ollama import OllamaHealth
     from backend.config import Settings
+    from evaluation.journal import Journal
+    from evaluation.records import QuestionRecord
     from evaluation.runner import EvalOptions
     from evaluation.sets import GoldSet, Selected
     from evaluation.tracking import Store
@@ -102,6 +104,13 @@ def register(subparsers: Any) -> None:
         metavar="FILE.json",
         help="JSON report (default bench/results/eval-<timestamp>.json)",
     )
+    parser.add_argument(
+        "--journal",
+        type=Path,
+        metavar="FILE.jsonl",
+        help="write each question's record to FILE as soon as it is final, and skip the "
+        "questions FILE already holds: a stopped run goes on where it stopped",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument(
         "--no-track", action="store_true", help="do not log the run to MLflow (report file only)"
@@ -156,7 +165,13 @@ def _evaluate(settings: Settings, args: argparse.Namespace) -> int:
         baseline=args.baseline == "langchain",
     )
     selection = {"tags": tags, "ids": ids, "limit": args.limit}
-    report = _run(gold_set, selected, settings, options, health, selection, args.no_progress)
+    journal = _journal(args.journal, gold_set, settings, options, health)
+    done = journal.resume({s.question.id: s.question for s in selected}) if journal else {}
+    if done:
+        print(f"{len(done)} of {len(selected)} questions taken from {args.journal}")
+    report = _run(
+        gold_set, selected, settings, options, health, selection, args.no_progress, journal, done
+    )
     return _finish(report, args.out, None if args.no_track else _store(settings))
 
 
@@ -197,6 +212,22 @@ def _check_baseline() -> None:
         raise KeskinubeError(missing)
 
 
+def _journal(
+    path: Path | None,
+    gold_set: GoldSet,
+    settings: Settings,
+    options: EvalOptions,
+    health: OllamaHealth,
+) -> Journal | None:
+    if path is None:
+        return None
+    from evaluation.journal import Journal
+    from evaluation.provenance import run_identity
+
+    identity = run_identity(gold_set=gold_set, settings=settings, options=options, health=health)
+    return Journal(path, identity)
+
+
 def _run(
     gold_set: GoldSet,
     selected: list[Selected],
@@ -205,26 +236,34 @@ def _run(
     health: OllamaHealth,
     selection: dict[str, Any],
     quiet: bool,
+    journal: Journal | None,
+    done: dict[str, QuestionRecord],
 ) -> dict[str, Any]:
     from tqdm import tqdm
 
-    from evaluation.records import QuestionRecord
     from evaluation.session import evaluate
 
     total = len(selected)
-    bar = tqdm(total=total, unit="question", disable=quiet or not sys.stderr.isatty())
-    done = 0
+    bar = tqdm(
+        total=total,
+        initial=len(done),
+        unit="question",
+        disable=quiet or not sys.stderr.isatty(),
+    )
+    count = len(done)
 
     def progress(record: QuestionRecord) -> None:
-        nonlocal done
-        done += 1
+        nonlocal count
+        count += 1
+        if journal is not None:
+            journal.append(record)
         if bar.disable and not quiet:  # a log, not a terminal: one line per question
             engine = record.engine
             verdict = "correct" if engine is not None and engine.correct else "wrong"
             seconds = engine.latency_s if engine is not None else 0.0
             status = record.skipped or record.gold_error or verdict
             print(
-                f"[{done}/{total}] {record.question.id}: {status} ({seconds:.1f} s)",
+                f"[{count}/{total}] {record.question.id}: {status} ({seconds:.1f} s)",
                 file=sys.stderr,
                 flush=True,
             )
@@ -239,6 +278,7 @@ def _run(
             health=health,
             selection=selection,
             progress=progress,
+            done=done,
         )
     finally:
         bar.close()

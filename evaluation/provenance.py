@@ -162,3 +162,26 @@ def _baseline_record(settings: Settings) -> dict[str, Any]:
         "follow_ups": "earlier questions prepended as text",
         "packages": baseline_langchain.package_versions(),
     }
+
+
+def run_identity(
+    *, gold_set: GoldSet, settings: Settings, options: EvalOptions, health: OllamaHealth
+) -> dict[str, Any]:
+    """What must be the same for two legs of a run to make one run (`evaluation.journal`):
+    the set, the database, the model, the code and every knob; not the selection, so a run
+    of the first 120 questions can be carried on to 240."""
+    config = used_config(None, settings)
+    if options.schema_mode is not None:
+        config = replace(config, schema_mode=options.schema_mode)
+    shown = options.database
+    if "{" not in shown:
+        shown = sa.make_url(shown).render_as_string(hide_password=True)
+    return {
+        "set": gold_set.hash,
+        "database": shown,
+        "model": [settings.ollama_model, health.digests.get(settings.ollama_model)],
+        "code": code_version(),
+        "settings": engine_settings(config, settings),
+        "rounding": options.rounding,
+        "baseline": options.baseline,
+    }

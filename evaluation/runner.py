@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
@@ -70,12 +70,15 @@ def run_evaluation(
     options: EvalOptions,
     *,
     progress: Progress | None = None,
+    done: Mapping[str, QuestionRecord] | None = None,
 ) -> EvalResults:
-    """Ask and score every selected question, database by database."""
+    """Ask and score every selected question, database by database; the questions `done`
+    holds (an earlier, stopped run's records: `evaluation.journal`) are not asked again."""
     by_id = {s.question.id: s.question for s in selected}
-    records: dict[str, QuestionRecord] = {}
+    records: dict[str, QuestionRecord] = dict(done or {})
+    left = [item for item in selected if item.question.id not in records]
     config: EngineConfig | None = None
-    for url, group in _by_database(selected, options.database):
+    for url, group in _by_database(left, options.database):
         run = _DatabaseRun(url, settings, options, by_id, records, progress)
         for record in run.run(group):
             records[record.question.id] = record

@@ -7,13 +7,14 @@ scores (`provenance`) and returns the JSON report (`report`), timed from its sta
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from backend.adapters.ollama import OllamaHealth
 from backend.config import Settings
 from evaluation.provenance import run_record
-from evaluation.records import EvalRun
+from evaluation.records import EvalRun, QuestionRecord
 from evaluation.report import build_report
 from evaluation.runner import EvalOptions, Progress, run_evaluation
 from evaluation.sets import GoldSet, Selected
@@ -28,18 +29,21 @@ def evaluate(
     health: OllamaHealth,
     selection: dict[str, Any],
     progress: Progress | None = None,
+    done: Mapping[str, QuestionRecord] | None = None,
 ) -> dict[str, Any]:
-    """The report of one run of `selected` (see `evaluation.report.build_report`)."""
+    """The report of one run of `selected` (see `evaluation.report.build_report`); the
+    questions `done` holds are an earlier leg's records, not asked again (`resumed`)."""
     started = datetime.now(UTC)
     clock = time.perf_counter()
-    results = run_evaluation(selected, settings, options, progress=progress)
+    results = run_evaluation(selected, settings, options, progress=progress, done=done)
+    resumed = sum(s.question.id in (done or {}) for s in selected)
     timing = {
         "started_at": started.isoformat(timespec="seconds"),
         "duration_s": round(time.perf_counter() - clock, 2),
     }
     meta = run_record(
         gold_set=gold_set,
-        selection={"selected": len(selected), **selection},
+        selection={"selected": len(selected), **selection, "resumed": resumed},
         settings=settings,
         options=options,
         engine_config=results.engine_config,

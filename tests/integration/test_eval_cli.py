@@ -269,3 +269,88 @@ def _count(url: str) -> int:
         value = int(conn.exec_driver_sql("SELECT COUNT(*) FROM customers").scalar_one())
     engine.dispose()
     return value
+
+
+def _asked(model: ScriptedOllama) -> list[str]:
+    """The set's questions the engine was asked, in order, each once however many tries."""
+    asked: list[str] = []
+    for request in model.chat_requests:
+        prompt = request["messages"][-1]["content"].rstrip()
+        for q in QUESTIONS:
+            if prompt.endswith(f"Question: {q['question']}") and q["question"] not in asked:
+                asked.append(q["question"])
+    return asked
+
+
+def test_a_stopped_run_goes_on_from_its_journal(
+    env: ScriptedOllama, question_set: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = tmp_path / "run.jsonl"
+    first = tmp_path / "first.json"
+    common = ["eval", "--set", str(question_set), "--journal", str(journal), "--no-progress"]
+    assert main([*common, "--limit", "3", "--out", str(first)]) == 0
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert "run" in lines[0] and [line["id"] for line in lines[1:]] == ["q1", "q2", "q3"]
+    assert not any("question" in line or "gold_sql" in line for line in lines[1:])
+    assert "How many customers" not in journal.read_text()  # a benchmark's text stays out
+
+    # The run is carried on to the whole set: only the four questions left are asked, and
+    # the follow-up reads its earlier question's SQL from the journal.
+    assert _asked(env) == [q["question"] for q in QUESTIONS[:3]]
+    out = tmp_path / "whole.json"
+    assert main([*common, "--out", str(out)]) == 0
+    assert "3 of 7 questions taken from" in capsys.readouterr().out
+    assert _asked(env) == [q["question"] for q in QUESTIONS]
+    report = json.loads(out.read_text())
+    assert report["engine"]["totals"]["correct"] == 5  # as in one uninterrupted run
+    assert _by_id(report)["q7"]["correct"]
+    assert report["meta"]["set"]["resumed"] == 3
+    earlier = _by_id(json.loads(first.read_text()))
+    for qid in ("q1", "q2", "q3"):
+        assert _by_id(report)[qid] == earlier[qid]
+    assert len(journal.read_text().splitlines()) == 8
+
+    # Everything answered: nothing is asked again.
+    chats = env.chat_count
+    assert main([*common, "--out", str(out)]) == 0
+    assert env.chat_count == chats
+
+
+def test_a_line_cut_short_by_a_kill_is_asked_again(
+    env: ScriptedOllama, question_set: Path, tmp_path: Path
+) -> None:
+    journal = tmp_path / "run.jsonl"
+    common = ["eval", "--set", str(question_set), "--journal", str(journal), "--no-progress"]
+    assert main([*common, "--limit", "2", "--out", str(tmp_path / "a.json")]) == 0
+    text = journal.read_text()
+    journal.write_text(text[: text.rindex('"id"') + 10])  # the second record half written
+    before = len(env.chat_requests)
+    assert main([*common, "--limit", "2", "--out", str(tmp_path / "b.json")]) == 0
+    prompts = [r["messages"][-1]["content"] for r in env.chat_requests[before:]]
+    assert prompts and all("each segment?" in p for p in prompts)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ["--row-limit", "50"],  # a knob that changes answers
+        ["--no-rounding"],  # another scoring rule
+        ["--schema-mode", "retrieve"],
+    ],
+)
+def test_a_journal_of_another_run_is_refused(
+    env: ScriptedOllama,
+    question_set: Path,
+    tmp_path: Path,
+    change: list[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    journal = tmp_path / "run.jsonl"
+    common = ["eval", "--set", str(question_set), "--journal", str(journal), "--no-progress"]
+    assert main([*common, "--limit", "1", "--out", str(tmp_path / "a.json")]) == 0
+    chats = env.chat_count
+    assert main([*common, *change, "--out", str(tmp_path / "b.json")]) == 2
+    err = capsys.readouterr().err
+    assert "journal of another run" in err and "Traceback" not in err
+    assert env.chat_count == chats  # refused before any question
+    assert not (tmp_path / "b.json").exists()
