@@ -70,6 +70,13 @@ TODAY_TEMPLATE = (
     "periods (last month, this year) as literal date ranges counted from today."
 )
 
+# Told only when the question asks for ties: as a rule for every question, the 1.5B model
+# turned plain "the most …" questions into subqueries (label rejected_rules).
+TIES_NOTE = (
+    "The question asks to keep ties: do not cut the ranking with LIMIT; return every row "
+    "equal to the best, e.g. WHERE x = (SELECT MAX(x) FROM ...)."
+)
+
 RETRY_TEMPLATE = (
     "That query failed: {error}\n"
     "Write a corrected query for the same question. Answer with one ```sql block."
@@ -130,6 +137,7 @@ def template_hash() -> str:
         + SYSTEM_TEMPLATE
         + RETRY_TEMPLATE
         + TODAY_TEMPLATE
+        + TIES_NOTE
         + "".join(_DIALECT_NOTES.values())
     )
     return hashlib.sha256(text.encode()).hexdigest()[:12]
@@ -199,6 +207,8 @@ def _render(
         context.append(
             TODAY_TEMPLATE.format(today=parts.today.isoformat(), weekday=parts.today.strftime("%A"))
         )
+    if asks_for_ties(parts.question):
+        context.append(TIES_NOTE)
     context.append(f"Question: {parts.question}")
     return (("system", system), ("user", "\n\n".join(context)))
 
@@ -225,6 +235,20 @@ _RELATIVE_PERIOD = re.compile(
 def names_relative_period(question: str) -> bool:
     """Whether `question` names a period counted from today ("last quarter", "este año")."""
     return _RELATIVE_PERIOD.search(question) is not None
+
+
+# "Ties broken by name" asks for an order, not for ties kept.
+_TIES = re.compile(
+    r"\b(?:tied|tying|(?<!break )(?<!breaking )ties?\b(?!\s*-?\s*break)(?!\s+(?:are\s+)?broken)"
+    r"|joint(?:ly)?\s+(?:first|top|highest|lowest|best|most)"
+    r"|empates?|empatad[oa]s?|empatan?|empaten)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_ties(question: str) -> bool:
+    """Whether `question` asks to keep rows tied for the top ("including ties", "empates")."""
+    return _TIES.search(question) is not None
 
 
 def _examples_block(examples: Sequence[Example]) -> str:

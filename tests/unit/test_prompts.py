@@ -8,7 +8,13 @@ import pytest
 
 from backend.domain import AccessPolicy, ColumnDoc, ForeignKey, TableDoc
 from backend.join_paths import fk_graph
-from backend.prompts import PromptParts, build_prompt, estimate_tokens, names_relative_period
+from backend.prompts import (
+    PromptParts,
+    asks_for_ties,
+    build_prompt,
+    estimate_tokens,
+    names_relative_period,
+)
 from backend.schema_render import render_table
 from backend.schema_view import SchemaView
 
@@ -144,3 +150,40 @@ def test_relative_periods_are_recognised_in_both_languages(question: str) -> Non
 )
 def test_questions_without_one_are_not_told_the_date(question: str) -> None:
     assert not names_relative_period(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which product sold the most units, including ties?",
+        "the best-paid employees, with ties",
+        "who is tied for first place in sales?",
+        "the cities jointly top by revenue",
+        "los clientes con más pedidos, con empates",
+        "¿qué tiendas están empatadas en ventas?",
+        "in case of a tie show all of them",
+    ],
+)
+def test_questions_asking_for_ties_are_told_to_keep_them(question: str) -> None:
+    built = build_prompt(
+        PromptParts("mysql", ["CREATE TABLE t (a INT);"], question=question), budget_tokens=4000
+    ).messages
+    assert "keep ties" in built[1][1]
+    assert built[1][1].endswith(f"Question: {question}")
+    assert "keep ties" not in built[0][1]  # never in the cached system message
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which product sold the most units?",
+        "top 5 customers by revenue",
+        "employees ordered by salary, ties broken by name",
+        "rank the stores, breaking ties by city",
+        "use a tie-breaker on the date",
+        "¿Qué cliente compró más?",
+        "the entity with the highest count",
+    ],
+)
+def test_questions_that_do_not_ask_for_ties_are_not_told(question: str) -> None:
+    assert not asks_for_ties(question)
