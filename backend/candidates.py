@@ -2,7 +2,8 @@
 
 A small model's first query is often right, and when it is wrong it is often wrong in a
 way the result shows: nothing came back, a lone NULL came back, or a join multiplied the
-rows beyond any table it read. Then a few more queries sampled from the same prompt (a
+rows beyond any table it read; or in a way the query shows: it filters on a value the
+question never named. Then a few more queries sampled from the same prompt (a
 small temperature, the cached prompt kept) are run, and the answer most of them agree on
 wins (self-consistency by execution). Pure functions: the engine runs the queries.
 """
@@ -22,7 +23,7 @@ import pandas as pd
 
 from backend.domain import QueryResult
 
-Doubt = Literal["failed", "empty", "null", "explosion"]
+Doubt = Literal["failed", "empty", "null", "explosion", "unasked"]
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,15 @@ def doubt(
     *,
     tables_read: Sequence[str] = (),
     row_estimates: Mapping[str, int | None] | None = None,
+    unasked: Sequence[str] = (),
 ) -> Doubt | None:
     """Why `result` looks wrong, or None when nothing in it does.
 
     Empty and all-NULL results are what a filter on a misspelt value or a wrong column
     gives; more rows than the largest table read (by the index's row estimates, which
-    InnoDB keeps only roughly, hence the margin) is a join that multiplied rows.
+    InnoDB keeps only roughly, hence the margin) is a join that multiplied rows; a filter
+    on values nobody asked for (`unasked`, see `backend.unasked_values`) is a condition
+    the model made up.
     """
     if result is None:
         return "failed"
@@ -65,6 +69,8 @@ def doubt(
     known = [n for n in estimates if n is not None and n > 0]
     if known and not result.truncated and len(frame) > 2 * max(known) + 10:
         return "explosion"
+    if unasked:
+        return "unasked"
     return None
 
 

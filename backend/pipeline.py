@@ -48,7 +48,7 @@ from backend.ports import (
     SqlRunner,
     VersionedIndex,
 )
-from backend.prompts import retry_message
+from backend.prompts import retry_message, said_beside_question
 from backend.repair_hint import column_hint
 from backend.run_record import RunRecord, error_message, gave_up
 from backend.schema_view import SchemaView
@@ -56,6 +56,7 @@ from backend.sql_extract import extract_chart, extract_sql
 from backend.sql_guard import check_sql
 from backend.sql_validate import validated_sql
 from backend.table_retrieval import Messages
+from backend.unasked_values import unasked_values
 
 log = logging.getLogger(__name__)
 
@@ -312,7 +313,14 @@ class Engine:
             return first
         estimates = {name.lower(): t.row_estimate for name, t in self.tables().items()}
         read = [name.lower() for name in run.tables_read] if first.ok else []
-        reason = doubt(first.result, tables_read=read, row_estimates=estimates)
+        said = said_beside_question(messages)
+        written = first.attempts[-1].sql if first.ok and first.attempts else None
+        reason = doubt(
+            first.result,
+            tables_read=read,
+            row_estimates=estimates,
+            unasked=self._unasked(run, written, said),
+        )
         if reason is None:
             return first
         pool = [_Candidate(first if first.ok else None, reason)]
@@ -323,7 +331,7 @@ class Engine:
         for seed in range(1, self.config.candidates + 1):
             run.candidate = seed
             step("candidate")
-            drawn = self._draw(run, model, messages, actor, step, seed, seen, estimates)
+            drawn = self._draw(run, model, messages, actor, step, seed, seen, estimates, said)
             if drawn is None:  # it timed out: the database is too slow for more
                 break
             pool.append(drawn)
@@ -340,6 +348,7 @@ class Engine:
         seed: int,
         seen: dict[str, _Candidate],
         estimates: dict[str, int | None],
+        said: str,
     ) -> _Candidate | None:
         """One sampled query, run unless `seen` (then it votes as before); None: timed out."""
         started = time.perf_counter()
@@ -352,7 +361,7 @@ class Engine:
         drawn: _Candidate | None = _Candidate(None, "failed")
         if sql is not None:
             run.chart_proposal = extract_chart(completion.text)
-            drawn = self._vote_of(run, sql, actor, step, seen, estimates)
+            drawn = self._vote_of(run, sql, actor, step, seen, estimates, said)
         run.drew(sql, started)
         return drawn
 
@@ -364,6 +373,7 @@ class Engine:
         step: StepCallback,
         seen: dict[str, _Candidate],
         estimates: dict[str, int | None],
+        said: str,
     ) -> _Candidate | None:
         key = canonical_sql(sql)
         if key not in seen:
@@ -373,11 +383,19 @@ class Engine:
             ran = answer is not None and answer.ok
             read = [name.lower() for name in run.tables_read] if ran else []
             result = answer.result if answer is not None and ran else None
+            unasked = self._unasked(run, sql, said) if ran else ()
             seen[key] = _Candidate(
                 answer if ran else None,
-                doubt(result, tables_read=read, row_estimates=estimates),
+                doubt(result, tables_read=read, row_estimates=estimates, unasked=unasked),
             )
         return seen[key]
+
+    def _unasked(self, run: RunRecord, sql: str | None, said: str) -> tuple[str, ...]:
+        """The values `sql` (as the model wrote it: a role's row filters are not the
+        model's) filters on that neither the question nor the prompt beside it names."""
+        if sql is None:
+            return ()
+        return unasked_values(sql, question=run.question, context=said, dialect=self.runner.dialect)
 
     def _chosen(self, run: RunRecord, actor: Actor, pool: list[_Candidate]) -> Answer:
         outcomes = [

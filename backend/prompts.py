@@ -251,13 +251,31 @@ def asks_for_ties(question: str) -> bool:
     return _TIES.search(question) is not None
 
 
+_EXAMPLES_HEAD = "Examples of questions and their SQL:\n"
+_NOTES_HEAD = "Business notes:\n"
+
+
 def _examples_block(examples: Sequence[Example]) -> str:
     shown = "\n\n".join(f"Question: {e.question}\n```sql\n{e.sql}\n```" for e in examples)
-    return "Examples of questions and their SQL:\n" + shown
+    return _EXAMPLES_HEAD + shown
 
 
 def _notes_block(notes: Sequence[Note]) -> str:
-    return "Business notes:\n" + "\n".join(f"- {n.text}" for n in notes)
+    return _NOTES_HEAD + "\n".join(f"- {n.text}" for n in notes)
+
+
+def said_beside_question(messages: Sequence[tuple[str, str]]) -> str:
+    """What a prompt told the model besides the rules and the schema: the business notes
+    and examples (of the cached system message too), the conversation, the question."""
+    said: list[str] = []
+    for role, content in messages:
+        if role != "system":
+            said.append(content)
+            continue
+        starts = [i for head in (_NOTES_HEAD, _EXAMPLES_HEAD) if (i := content.find(head)) >= 0]
+        if starts:
+            said.append(content[min(starts) :])
+    return "\n\n".join(said)
 
 
 def stable_context_tokens(notes: Sequence[Note], examples: Sequence[Example]) -> int:

@@ -6,7 +6,8 @@
   columns spelled with other separators (`customer_id` for `CustomerId`) when exactly one
   column matches; a column taken from the wrong table when the foreign keys say which
   table has it (`join_repair`); a WITH query named like a table; a one-row WITH query's
-  column used without reading it (`scalar_cte`); `YEAR()` of a column that already holds
+  column used without reading it (`scalar_cte`); an inner join that reads nothing of its
+  table and repeats rows, as EXISTS (`filter_join`); `YEAR()` of a column that already holds
   a year as a number; a DATETIME compared up to a bare date; on MySQL a LIMITed subquery
   under IN/ANY/ALL read from a derived table; on PostgreSQL a division of counts made
   exact — returned as sqlglot's regenerated SQL in the target dialect;
@@ -39,6 +40,7 @@ from backend.schema_view import SchemaView
 from backend.sql_guard.statements import EXECUTABLE_COMMENT
 from backend.sql_validate.catalog import catalog_for
 from backend.sql_validate.facts import Problem, column_problems, join_problems, unknown_tables
+from backend.sql_validate.filter_join import repair_filter_joins
 from backend.sql_validate.join_repair import repair_join_columns
 from backend.sql_validate.repair import (
     repair_columns,
@@ -101,6 +103,7 @@ def validate_sql(
             repair_join_columns(tree, catalog, quoted_strings=quoted_strings, fold_case=folds)
             or repaired
         )
+        repaired = repair_filter_joins(tree, catalog, quoted_strings=quoted_strings) or repaired
         repaired = repair_year_of_number(tree, catalog, quoted_strings=quoted_strings) or repaired
         repaired = repair_last_day(tree, catalog, quoted_strings=quoted_strings) or repaired
         if canonical_dialect(dialect) == MYSQL:

@@ -110,6 +110,9 @@ class Catalog:
         self._by_lower: dict[str, list[str]] = {}
         for name in self.tables:
             self._by_lower.setdefault(name.lower(), []).append(name)
+        self.primary_keys: dict[str, tuple[str, ...]] = {
+            name: tuple(doc.primary_key) for name, doc in visible.items()
+        }
         # Primary-key and foreign-key columns (lower-cased): what a join is usually made on.
         self.keys: dict[str, set[str]] = {
             name: {c.lower() for c in doc.primary_key} for name, doc in visible.items()

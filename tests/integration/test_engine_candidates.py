@@ -259,3 +259,43 @@ def test_a_vote_with_fewer_candidates_can_choose_otherwise(
     # one draw: OTHER beats the empty first answer; two: a three-way tie, OTHER earlier;
     # three: RIGHT and RIGHT_AGAIN agree.
     assert [steps[f"vote_{n}"][0] for n in (1, 2, 3)] == [False, False, True]
+
+
+INVENTED = "SELECT COUNT(*) AS n FROM crate WHERE kind = 'fruit' AND weight_kg > 8"
+
+
+def test_a_filter_nobody_asked_for_puts_the_answer_in_doubt(
+    services: Services, scripted_ollama: ScriptedOllama
+) -> None:
+    # The first query runs and returns a plausible figure, but on a weight the question
+    # never named; the draws that leave it out agree with each other.
+    scripted_ollama.add(
+        when("fruit", replies=[sql(INVENTED), sql(RIGHT), sql(OTHER), sql(RIGHT_AGAIN)])
+    )
+    answer = services.engine.ask("How many fruit crates are there?", ANALYST)
+    assert answer.ok, answer.error
+    assert values(answer) == [[2]] and answer.agreement == (2, 4)
+    assert written_sql(answer) == RIGHT
+
+
+def test_a_value_the_question_names_is_not_doubted(
+    services: Services, scripted_ollama: ScriptedOllama
+) -> None:
+    scripted_ollama.add(when("fruit", replies=[sql(INVENTED), sql(OTHER)]))
+    answer = services.engine.ask("How many fruit crates weigh more than 8 kg?", ANALYST)
+    assert answer.ok and values(answer) == [[1]]
+    assert scripted_ollama.chat_count == 1 and answer.agreement is None
+
+
+def test_a_value_of_the_roles_row_filter_is_not_the_models_and_is_not_doubted(
+    services: Services, scripted_ollama: ScriptedOllama
+) -> None:
+    from backend.domain import AccessPolicy, RowFilter
+
+    policy = AccessPolicy(row_filters=(RowFilter("crate", "weight_kg > 6"),))
+    actor = Actor(username="tove", role="fruit_clerk", policy=policy)
+    scripted_ollama.add(when("crates", replies=[sql(OTHER), sql(RIGHT)]))
+    answer = services.engine.ask("How many crates are there?", actor)
+    assert answer.ok and values(answer) == [[2]]  # the guard's filter ran: 10 and 7 kg
+    assert answer.sql is not None and "6" in answer.sql
+    assert scripted_ollama.chat_count == 1 and answer.agreement is None

@@ -195,3 +195,31 @@ def test_a_one_row_with_query_used_as_a_value_fails_as_written_and_runs_repaired
             assert [tuple(r) for r in conn.execute(sa.text(checked.sql))] == [(2,), (3,)]
     finally:
         engine.dispose()
+
+
+def test_a_join_that_only_repeats_rows_returns_each_row_once_repaired(mysql_url: str) -> None:
+    engine = sa.create_engine(mysql_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE shops (id INT PRIMARY KEY, area INT)"))
+            conn.execute(
+                sa.text(
+                    "CREATE TABLE sales (id INT PRIMARY KEY, shop_id INT, "
+                    "FOREIGN KEY (shop_id) REFERENCES shops (id))"
+                )
+            )
+            conn.execute(sa.text("INSERT INTO shops VALUES (1, 100), (2, 50), (3, 70)"))
+            conn.execute(sa.text("INSERT INTO sales VALUES (1, 1), (2, 1), (3, 1), (4, 2)"))
+        view = SchemaView(introspect(engine))
+        sql = (
+            "SELECT SUM(s.area) AS area FROM shops AS s "
+            "JOIN sales AS x ON s.id = x.shop_id WHERE s.area > 10"
+        )
+        checked = validate_sql(sql, view=view, dialect="mysql", policy=AccessPolicy())
+        assert checked.ok and checked.repaired
+        with engine.connect() as conn:
+            assert conn.execute(sa.text(sql)).scalar() == 350  # shop 1 counted three times
+            # each shop with a sale once; shop 3 has none, as the join said
+            assert conn.execute(sa.text(checked.sql)).scalar() == 150
+    finally:
+        engine.dispose()

@@ -619,10 +619,10 @@ def test_join_paths_only_go_through_the_prompts_tables_and_what_the_policy_shows
         ),
         (  # a later WITH query reads it, qualified by the old name
             "WITH Members AS (SELECT MemberId, FullName FROM Members), "
-            "x AS (SELECT Members.FullName FROM Members JOIN Loans l "
+            "x AS (SELECT Members.FullName, l.LoanedAt FROM Members JOIN Loans l "
             "ON l.MemberId = Members.MemberId) SELECT * FROM x",
             "WITH Members_cte AS (SELECT MemberId, FullName FROM Members), "
-            "x AS (SELECT Members.FullName FROM Members_cte AS Members JOIN Loans AS l "
+            "x AS (SELECT Members.FullName, l.LoanedAt FROM Members_cte AS Members JOIN Loans AS l "
             "ON l.MemberId = Members.MemberId) SELECT * FROM x",
         ),
         (  # its own alias is kept

@@ -1,0 +1,195 @@
+"""An inner join that reads nothing of its table and repeats rows is read as EXISTS.
+
+An invented schema (a chain of garden shops: shops, their sales and staff, regions);
+the shapes a small model writes, then the near-misses that must stay as written.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlglot
+
+from backend.domain import AccessPolicy, ColumnDoc, ForeignKey, RowFilter, TableDoc
+from backend.schema_view import SchemaView
+from backend.sql_guard import check_sql
+from backend.sql_validate import validate_sql
+
+
+def _table(name: str, columns: list[str], *fks: tuple[str, str, str]) -> TableDoc:
+    return TableDoc(
+        name,
+        tuple(ColumnDoc(c, "INT", primary_key=i == 0) for i, c in enumerate(columns)),
+        foreign_keys=tuple(ForeignKey((col,), ref, (ref_col,)) for col, ref, ref_col in fks),
+    )
+
+
+SHOPS = SchemaView(
+    [
+        _table("regions", ["region_id", "region_name"]),
+        _table(
+            "shops",
+            ["shop_id", "shop_name", "region_id", "floor_area"],
+            ("region_id", "regions", "region_id"),
+        ),
+        _table(
+            "sales", ["sale_id", "shop_id", "amount", "sold_on"], ("shop_id", "shops", "shop_id")
+        ),
+        _table("staff", ["staff_id", "shop_id", "staff_name"], ("shop_id", "shops", "shop_id")),
+    ]
+)
+
+
+def _check(sql: str, dialect: str = "mysql", policy: AccessPolicy | None = None):
+    return validate_sql(sql, view=SHOPS, dialect=dialect, policy=policy or AccessPolicy())
+
+
+def _same(a: str, b: str) -> bool:
+    return sqlglot.parse_one(a, read="mysql") == sqlglot.parse_one(b, read="mysql")
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (  # a listing: each shop once, as many times as it has sales before
+            "SELECT s.shop_name FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id "
+            "WHERE s.floor_area > 100",
+            "SELECT s.shop_name FROM shops AS s WHERE s.floor_area > 100 "
+            "AND EXISTS(SELECT 1 FROM sales AS x WHERE s.shop_id = x.shop_id)",
+        ),
+        (  # a sum of the shops' own figure, counted once per shop
+            "SELECT SUM(shops.floor_area) AS area FROM shops "
+            "INNER JOIN staff ON shops.shop_id = staff.shop_id WHERE shops.region_id = 2",
+            "SELECT SUM(shops.floor_area) AS area FROM shops WHERE shops.region_id = 2 "
+            "AND EXISTS(SELECT 1 FROM staff WHERE shops.shop_id = staff.shop_id)",
+        ),
+        (  # a ranking by window, inside a WITH query; an OR kept whole
+            "WITH ranked AS (SELECT s.shop_name, ROW_NUMBER() OVER (ORDER BY s.floor_area "
+            "DESC) AS rn FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id "
+            "WHERE s.region_id = 1 OR s.region_id = 2) SELECT shop_name FROM ranked WHERE rn <= 3",
+            "WITH ranked AS (SELECT s.shop_name, ROW_NUMBER() OVER (ORDER BY s.floor_area "
+            "DESC) AS rn FROM shops AS s WHERE (s.region_id = 1 OR s.region_id = 2) AND "
+            "EXISTS(SELECT 1 FROM sales AS x WHERE s.shop_id = x.shop_id)) "
+            "SELECT shop_name FROM ranked WHERE rn <= 3",
+        ),
+        (  # the join condition with a further filter on the joined table
+            "SELECT s.shop_name FROM shops AS s JOIN sales AS x "
+            "ON s.shop_id = x.shop_id AND x.amount > 500",
+            "SELECT s.shop_name FROM shops AS s "
+            "WHERE EXISTS(SELECT 1 FROM sales AS x WHERE s.shop_id = x.shop_id AND x.amount > 500)",
+        ),
+        (  # two such joins
+            "SELECT s.shop_name FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id "
+            "JOIN staff AS t ON t.shop_id = s.shop_id",
+            "SELECT s.shop_name FROM shops AS s WHERE EXISTS(SELECT 1 FROM sales AS x WHERE "
+            "s.shop_id = x.shop_id) AND EXISTS(SELECT 1 FROM staff AS t "
+            "WHERE t.shop_id = s.shop_id)",
+        ),
+        (  # a join the rest still needs is kept; only the one that repeats goes
+            "SELECT r.region_name, s.shop_name FROM shops AS s "
+            "JOIN regions AS r ON s.region_id = r.region_id "
+            "JOIN staff AS t ON t.shop_id = s.shop_id",
+            "SELECT r.region_name, s.shop_name FROM shops AS s "
+            "JOIN regions AS r ON s.region_id = r.region_id "
+            "WHERE EXISTS(SELECT 1 FROM staff AS t WHERE t.shop_id = s.shop_id)",
+        ),
+    ],
+)
+def test_a_join_that_only_repeats_rows_becomes_exists(sql: str, expected: str) -> None:
+    checked = _check(sql)
+    assert checked.ok and checked.repaired
+    assert _same(checked.sql, expected), checked.sql
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # counting: the joined rows are what is counted
+        "SELECT COUNT(*) FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id",
+        "SELECT s.shop_name FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id "
+        "GROUP BY s.shop_name HAVING COUNT(*) > 2",
+        "SELECT s.shop_name, COUNT(s.shop_id) AS n FROM shops AS s "
+        "JOIN staff AS t ON t.shop_id = s.shop_id GROUP BY s.shop_name",
+        # already once
+        "SELECT DISTINCT s.shop_name FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id",
+        # the joined table is read
+        "SELECT s.shop_name, x.amount FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id",
+        "SELECT s.shop_name FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id "
+        "WHERE x.amount > 10",
+        "SELECT s.shop_name FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id "
+        "ORDER BY x.sold_on",
+        "SELECT s.shop_name FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id "
+        "WHERE s.floor_area > (SELECT AVG(amount) FROM staff WHERE staff.shop_id = x.shop_id)",
+        "SELECT s.shop_name FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id "
+        "JOIN staff AS t ON t.shop_id = x.shop_id WHERE t.staff_name = 'Ana'",
+        "SELECT s.shop_name FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id "
+        "WHERE amount > 10",  # unqualified, still the joined table's
+        # nothing is repeated: the join is on the joined table's whole primary key
+        "SELECT s.shop_name FROM shops AS s JOIN regions AS r ON s.region_id = r.region_id",
+        "SELECT x.amount FROM sales AS x JOIN shops AS s ON x.shop_id = s.shop_id",
+        # outer, USING, NATURAL, CROSS and comma joins
+        "SELECT s.shop_name FROM shops AS s LEFT JOIN sales AS x ON s.shop_id = x.shop_id",
+        "SELECT shops.shop_name FROM shops JOIN sales USING (shop_id)",
+        "SELECT shops.shop_name FROM shops NATURAL JOIN sales",
+        "SELECT shops.shop_name FROM shops CROSS JOIN sales",
+        "SELECT s.shop_name FROM shops AS s, sales AS x WHERE s.shop_id = x.shop_id",
+        # stars read the joined table too
+        "SELECT * FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id",
+        "SELECT x.* FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id",
+        # an unqualified column in the ON could read the joined table inside EXISTS
+        "SELECT s.shop_name FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id "
+        "AND floor_area > 10",
+        # a table joined to itself pairs its rows on purpose
+        "SELECT a.sale_id FROM sales AS a JOIN sales AS b ON a.shop_id = b.shop_id "
+        "AND a.sale_id <> b.sale_id",
+        # a joined WITH query
+        "WITH big AS (SELECT shop_id FROM sales WHERE amount > 900) "
+        "SELECT s.shop_name FROM shops AS s JOIN big ON s.shop_id = big.shop_id",
+    ],
+)
+def test_near_misses_are_left_as_written(sql: str) -> None:
+    checked = _check(sql)
+    assert not checked.repaired, checked.sql
+
+
+def test_a_select_with_a_column_the_schema_cannot_place_is_left_to_the_facts() -> None:
+    sql = "SELECT s.shop_name, s.manager FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id"
+    checked = _check(sql)
+    assert "EXISTS" not in checked.sql.upper()
+    assert not checked.ok  # manager: the model is told
+
+
+def test_a_count_inside_a_subquery_does_not_stop_the_outer_repair() -> None:
+    sql = (
+        "SELECT s.shop_name FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id "
+        "WHERE s.shop_id IN (SELECT shop_id FROM staff GROUP BY shop_id HAVING COUNT(*) > 1)"
+    )
+    checked = _check(sql)
+    assert checked.repaired and "JOIN" not in checked.sql.upper()
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "sqlite"])
+def test_the_repair_speaks_every_dialect(dialect: str) -> None:
+    sql = "SELECT s.shop_name FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id"
+    checked = _check(sql, dialect)
+    assert checked.ok and checked.repaired
+    assert "EXISTS(SELECT 1 FROM sales AS x WHERE s.shop_id = x.shop_id)" in checked.sql
+
+
+def test_a_hidden_table_is_never_rewritten_and_the_guard_still_refuses_it() -> None:
+    policy = AccessPolicy(allowed_tables=frozenset({"shops", "regions"}))
+    sql = "SELECT s.shop_name FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id"
+    checked = _check(sql, policy=policy)
+    assert not checked.repaired
+    with pytest.raises(Exception, match="sales"):
+        check_sql(checked.sql, schema=SHOPS.known, dialect="mysql", row_limit=10, policy=policy)
+
+
+def test_the_guard_filters_the_table_inside_exists_by_its_row_filter() -> None:
+    """The repair never widens what is read: the joined table's rule holds inside EXISTS."""
+    policy = AccessPolicy(row_filters=(RowFilter("sales", "amount < 1000"),))
+    sql = "SELECT s.shop_name FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id"
+    repaired = _check(sql, policy=policy).sql
+    assert "EXISTS" in repaired
+    checked = check_sql(repaired, schema=SHOPS.known, dialect="mysql", row_limit=10, policy=policy)
+    assert "sales" in checked.tables
+    assert "1000" in checked.sql
