@@ -15,6 +15,7 @@ from backend.candidates import Candidate, canonical_sql, doubt, vote
 from backend.domain import Answer, QueryResult
 from backend.errors import KeskinubeError
 from backend.ports import SqlRunner
+from backend.unasked_values import unasked_values
 from evaluation.baseline_langchain import BaselineOutput
 from evaluation.gold import GoldResult
 from evaluation.records import Prediction
@@ -81,8 +82,10 @@ def replayed_votes(
 
     Replayed as the engine votes (`backend.candidates`): the first answer, then each draw
     by seed; a draw repeating a query already tried has that query's outcome. The
-    statements are run again; a row explosion is not judged (no row estimates here), so
-    only a tie between a result in doubt and one that is not may come out otherwise.
+    statements are run again; a row explosion is not judged (no row estimates here), and
+    a value is judged unasked against the question alone (the prompt's notes and examples
+    are not kept), so only a tie between a result in doubt and one that is not may come
+    out otherwise.
     """
     if not answer.draws:
         return {}
@@ -110,9 +113,19 @@ def replayed_votes(
         statements = pool[: count + 1]
         ran = [result(s) for s in statements]
         candidates = [Candidate(s or "", r) for s, r in zip(statements, ran, strict=True)]
-        won = vote(candidates, [doubt(r) for r in ran])
+        doubts = [
+            doubt(r, unasked=_unasked(s, answer.question, runner.dialect))
+            for s, r in zip(statements, ran, strict=True)
+        ]
+        won = vote(candidates, doubts)
         chosen[count] = None if won is None else statements[won.index]
     return chosen
+
+
+def _unasked(statement: str | None, question: str, dialect: str) -> tuple[str, ...]:
+    if statement is None:
+        return ()
+    return unasked_values(statement, question=question, context="", dialect=dialect)
 
 
 def engine_prediction(

@@ -276,6 +276,16 @@ def test_a_filter_nobody_asked_for_puts_the_answer_in_doubt(
     assert answer.ok, answer.error
     assert values(answer) == [[2]] and answer.agreement == (2, 4)
     assert written_sql(answer) == RIGHT
+    # The evaluation's replay of the vote judges the made-up value the same way.
+    from evaluation.gold import run_gold
+    from evaluation.predictions import engine_steps
+
+    runner = services.engine.runner
+    gold = run_gold(runner, RIGHT, dialect=runner.dialect, row_limit=100)
+    steps = engine_steps(answer, runner, gold, row_limit=100, rounding=True)
+    assert steps["first"] == (False, False)
+    # One draw: a tie of one against one, which the answer not in doubt wins.
+    assert steps["vote_1"] == (True, True)
 
 
 def test_a_value_the_question_names_is_not_doubted(
