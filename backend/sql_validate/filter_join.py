@@ -10,11 +10,12 @@ sales WHERE <the same ON>)` says without it: the same rows, each once.
 
 Left as written: a SELECT that counts (`COUNT` anywhere in it: "how many sales of the
 stores in the north" counts the joined rows on purpose), that is DISTINCT (already once),
-or that reads `*`; a join that is outer, USING, NATURAL or without ON; a joined WITH query
-or subquery; a table joined to itself (rows paired on purpose); a join on the joined
-table's whole primary key (nothing is repeated); an ON with an unqualified column (inside
-EXISTS it could read the joined table's column of that name); and any SELECT with a
-column the schema cannot place, for the database to judge.
+that reads `*`, or that has a RIGHT or FULL join (it keeps rows the EXISTS would drop); a
+join that is outer, USING, NATURAL or without ON; a joined WITH query or subquery; a table
+joined to itself (rows paired on purpose); a join on the joined table's whole primary key
+(nothing is repeated); an ON with an unqualified column (inside EXISTS it could read the
+joined table's column of that name); and any SELECT with a column the schema cannot
+place, for the database to judge.
 """
 
 from __future__ import annotations
@@ -54,7 +55,11 @@ def repair_filter_joins(tree: exp.Expr, catalog: Catalog, *, quoted_strings: boo
 
 
 def _may_change(select: exp.Select) -> bool:
-    if select.args.get("distinct") or not select.args.get("joins"):
+    joins = select.args.get("joins") or []
+    if select.args.get("distinct") or not joins:
+        return False
+    # A RIGHT or FULL join keeps rows the EXISTS in WHERE would then drop.
+    if any(join.side in ("RIGHT", "FULL") for join in joins):
         return False
     if any(_is_star(p) for p in select.expressions):
         return False

@@ -132,6 +132,9 @@ def test_a_join_that_only_repeats_rows_becomes_exists(sql: str, expected: str) -
         "SELECT shops.shop_name FROM shops NATURAL JOIN sales",
         "SELECT shops.shop_name FROM shops CROSS JOIN sales",
         "SELECT s.shop_name FROM shops AS s, sales AS x WHERE s.shop_id = x.shop_id",
+        # a later RIGHT join keeps rows that the EXISTS would drop
+        "SELECT r.region_name, s.shop_name FROM shops AS s JOIN sales AS x "
+        "ON s.shop_id = x.shop_id RIGHT JOIN regions AS r ON r.region_id = s.region_id",
         # stars read the joined table too
         "SELECT * FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id",
         "SELECT x.* FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id",
