@@ -8,14 +8,16 @@ each one per sale. Nothing of the joined table is shown, so the only thing the j
 mean beyond that repetition is "that has a matching row", which `EXISTS (SELECT 1 FROM
 sales WHERE <the same ON>)` says without it: the same rows, each once.
 
-Left as written: a SELECT that counts (`COUNT` anywhere in it: "how many sales of the
-stores in the north" counts the joined rows on purpose), that is DISTINCT (already once),
-that reads `*`, or that has a RIGHT or FULL join (it keeps rows the EXISTS would drop); a
-join that is outer, USING, NATURAL or without ON; a joined WITH query or subquery; a table
-joined to itself (rows paired on purpose); a join on the joined table's whole primary key
-(nothing is repeated); an ON with an unqualified column (inside EXISTS it could read the
-joined table's column of that name); and any SELECT with a column the schema cannot
-place, for the database to judge.
+Left as written: a SELECT that counts (`COUNT`, or `SUM` of a constant, in it or in a
+query that reads it: "how many sales of the stores in the north" counts the joined rows
+on purpose), that is DISTINCT (already once), that reads `*`, or that has a RIGHT or
+FULL join (it keeps rows the EXISTS would drop); a join that is outer, USING, NATURAL or
+without ON; a joined WITH query or subquery; a table joined to itself (rows paired on
+purpose); a join on the joined table's whole primary key (nothing is repeated); an ON
+with an unqualified column (inside EXISTS it could read the joined table's column of
+that name); and any SELECT with a column the schema cannot place, a schema-qualified
+column (`db.t.c`), two aliases spelt alike but for case, or an ON reading a column the
+role may not: for the database, the facts or the guard to judge.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from backend.sql_validate.scopes import Scopes, Source
 
 def repair_filter_joins(tree: exp.Expr, catalog: Catalog, *, quoted_strings: bool = False) -> bool:
     """Turn inner joins that only filter and repeat rows into EXISTS; True when changed."""
+    if not _readable(tree):
+        return False
+    counted = _counting_selects(tree)
     scopes = Scopes(tree, catalog, quoted_strings=quoted_strings)
     uses: dict[int, list[exp.Column]] = {}
     unsure: set[int] = set()
@@ -43,15 +48,75 @@ def repair_filter_joins(tree: exp.Expr, catalog: Catalog, *, quoted_strings: boo
         select = scope.expression
         if not isinstance(select, exp.Select) or id(select) in unsure or not _may_change(select):
             continue
+        if _counted_outside(select, counted):
+            continue
         for join in list(select.args.get("joins") or []):
             source = _filtering_source(scope, join, scopes, uses)
             if source is None or _on_whole_key(join, source, catalog):
+                continue
+            if not _on_allowed(join, source, catalog):
                 continue
             exists = exp.select("1").from_(join.this.copy()).where(join.args["on"].copy())
             join.pop()
             select.where(exp.Exists(this=exists), copy=False)
             changed = True
     return changed
+
+
+def _readable(tree: exp.Expr) -> bool:
+    """Whether every column's table can be told for sure: no schema-qualified column
+    (`db.t.c`, which the scopes do not place), and no two aliases spelt alike but for case
+    (the databases that compare them case-insensitively bind the innermost)."""
+    if any(column.args.get("db") for column in tree.find_all(exp.Column)):
+        return False
+    names: dict[str, set[str]] = {}
+    for node in tree.find_all(exp.Table, exp.TableAlias):
+        name = node.alias_or_name if isinstance(node, exp.Table) else node.name
+        names.setdefault(name.lower(), set()).add(name)
+    return all(len(spellings) == 1 for spellings in names.values())
+
+
+def _counting_selects(tree: exp.Expr) -> list[exp.Select]:
+    """The SELECTs that count rows: COUNT, or a SUM of a constant (a count in disguise)."""
+    found: list[exp.Select] = []
+    for node in tree.find_all(exp.Count, exp.Sum):
+        if isinstance(node, exp.Sum) and node.this.find(exp.Column) is not None:
+            continue
+        select = node.find_ancestor(exp.Select)
+        if select is not None:
+            found.append(select)
+    return found
+
+
+def _counted_outside(select: exp.Select, counted: list[exp.Select]) -> bool:
+    """Whether a SELECT that counts reads `select`'s rows: itself, or one around it (a
+    derived table or WITH query counted one level out counts the joined rows too)."""
+    for counting in counted:
+        if counting is select or _within(select, counting):
+            return True
+        if _reads_cte_of(counting, select):
+            return True
+    return False
+
+
+def _reads_cte_of(counting: exp.Select, select: exp.Select) -> bool:
+    cte = select.parent
+    if not isinstance(cte, exp.CTE):
+        return False
+    name = cte.alias.lower()
+    return any(t.name.lower() == name for t in counting.find_all(exp.Table))
+
+
+def _on_allowed(join: exp.Join, source: Source, catalog: Catalog) -> bool:
+    """Whether the ON reads only columns of the joined table the role may read (a query
+    touching a denied one is left to the guard, untouched)."""
+    allowed = {c.lower() for c in catalog.tables.get(source.table or "", ())}
+    alias = source.alias.lower()
+    return all(
+        column.name.lower() in allowed
+        for column in join.args["on"].find_all(exp.Column)
+        if column.table.lower() == alias
+    )
 
 
 def _may_change(select: exp.Select) -> bool:
@@ -61,25 +126,13 @@ def _may_change(select: exp.Select) -> bool:
     # A RIGHT or FULL join keeps rows the EXISTS in WHERE would then drop.
     if any(join.side in ("RIGHT", "FULL") for join in joins):
         return False
-    if any(_is_star(p) for p in select.expressions):
-        return False
-    return not any(_in_own_scope(count, select) for count in select.find_all(exp.Count))
+    return not any(_is_star(p) for p in select.expressions)
 
 
 def _is_star(projection: exp.Expr) -> bool:
     return isinstance(projection, exp.Star) or (
         isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
     )
-
-
-def _in_own_scope(node: exp.Expr, select: exp.Select) -> bool:
-    """Whether `node` belongs to `select` itself, not to a subquery inside it."""
-    parent = node.parent
-    while parent is not None and parent is not select:
-        if isinstance(parent, exp.Query):
-            return False
-        parent = parent.parent
-    return parent is select
 
 
 def _filtering_source(

@@ -6,6 +6,9 @@ the shapes a small model writes, then the near-misses that must stay as written.
 
 from __future__ import annotations
 
+import sqlite3
+from collections import Counter
+
 import pytest
 import sqlglot
 
@@ -196,3 +199,68 @@ def test_the_guard_filters_the_table_inside_exists_by_its_row_filter() -> None:
     checked = check_sql(repaired, schema=SHOPS.known, dialect="mysql", row_limit=10, policy=policy)
     assert "sales" in checked.tables
     assert "1000" in checked.sql
+
+
+# Found by a differential attack (each query run on SQLite before and after the check;
+# none of these reads SUM/AVG, LIMIT or a window, so the rows must be the same multiset).
+
+
+def _db() -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:")
+    db.executescript(
+        """
+        CREATE TABLE regions (region_id INT PRIMARY KEY, region_name TEXT);
+        CREATE TABLE shops (shop_id INT PRIMARY KEY, shop_name TEXT, region_id INT, floor_area INT);
+        CREATE TABLE sales (sale_id INT PRIMARY KEY, shop_id INT, amount INT, sold_on INT);
+        CREATE TABLE staff (staff_id INT PRIMARY KEY, shop_id INT, staff_name TEXT);
+        INSERT INTO shops VALUES (1, 'a', 1, 100), (2, 'b', 1, 200), (3, 'c', 2, 300);
+        INSERT INTO sales VALUES (1, 1, 5, 2020), (2, 1, 50, 2020), (3, 2, 500, 2021),
+                                 (4, 2, 5, 2021), (5, 2, 7, 2021);
+        """
+    )
+    return db
+
+
+def _rows(db: sqlite3.Connection, sql: str) -> Counter:
+    return Counter(db.execute(sql).fetchall())
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # a schema-qualified column still reads the joined table: the repair drops the
+        # join and leaves `main.sales.amount` naming nothing ("no such column")
+        "SELECT s.shop_name FROM shops AS s JOIN sales ON s.shop_id = sales.shop_id "
+        "WHERE main.sales.amount > 10",
+        "SELECT main.x.amount FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id",
+        # `X.amount` in the subquery is its own `x` (SQLite and PostgreSQL compare aliases
+        # case-insensitively, innermost first); the resolver takes the outer `X` by its
+        # exact spelling, so the repair moves the join away and re-binds `X.amount`
+        "SELECT X.sale_id, (SELECT MAX(s.floor_area) FROM shops AS s "
+        "JOIN sales AS x ON s.shop_id = x.shop_id WHERE X.amount > 10) AS m FROM sales AS X",
+        # a COUNT one level out counts the joined rows as surely as one in the same SELECT
+        "SELECT COUNT(*) FROM (SELECT s.shop_id FROM shops AS s "
+        "JOIN sales AS x ON s.shop_id = x.shop_id) AS d",
+        "WITH j AS (SELECT s.shop_id FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id) "
+        "SELECT COUNT(*) FROM j",
+    ],
+)
+def test_the_repaired_query_runs_and_returns_the_same_rows(sql: str) -> None:
+    db = _db()
+    repaired = validate_sql(sql, view=SHOPS, dialect="sqlite", policy=AccessPolicy()).sql
+    assert _rows(db, repaired) == _rows(db, sql), repaired
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # a sum of a constant counts the joined rows
+        "SELECT SUM(1) FROM shops AS s JOIN sales AS x ON s.shop_id = x.shop_id",
+        # the ON reads a column the role may not: left to the guard
+        "SELECT s.shop_name FROM shops AS s JOIN sales AS x "
+        "ON s.shop_id = x.shop_id AND x.amount > 5",
+    ],
+)
+def test_counts_in_disguise_and_denied_columns_are_left_alone(sql: str) -> None:
+    policy = AccessPolicy(denied_columns=frozenset({("sales", "amount")}))
+    assert not _check(sql, policy=policy).repaired
