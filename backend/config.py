@@ -139,7 +139,8 @@ class Settings(LocaleSettings):
         ge=0,
         le=8,
         description="More queries sampled when an answer is in doubt (none, empty, all NULL, "
-        "more rows than any table read); the result most agree on wins. 0 turns it off.",
+        "more rows than any table read, a filter on a value nobody asked for); the result "
+        "most agree on wins. 0 turns it off.",
     )
     table_selection: bool = Field(
         False,

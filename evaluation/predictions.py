@@ -90,6 +90,9 @@ def replayed_votes(
     if not answer.draws:
         return {}
     outcome: dict[str, str | None] = {}
+    # What the model wrote for each statement run: the values judged are the model's, not
+    # a role's row filters the guard added.
+    written = {a.executed: a.sql for a in answer.attempts if a.executed and a.sql}
     for attempt in answer.attempts:
         if attempt.sql:
             key = canonical_sql(attempt.sql)
@@ -114,7 +117,7 @@ def replayed_votes(
         ran = [result(s) for s in statements]
         candidates = [Candidate(s or "", r) for s, r in zip(statements, ran, strict=True)]
         doubts = [
-            doubt(r, unasked=_unasked(s, answer.question, runner.dialect))
+            doubt(r, unasked=_unasked(written.get(s or "", s), answer.question, runner.dialect))
             for s, r in zip(statements, ran, strict=True)
         ]
         won = vote(candidates, doubts)
