@@ -15,8 +15,9 @@ or hour number always does (a date part, read off the calendar). Otherwise the v
 and the data decides.
 
 Never judged: text values of a question not in English (the model rightly translates
-"Alemania" to the stored 'Germany'); 0 and 1, and yes/no flags ('Y', 'true'); values in
-the SELECT list (CASE buckets are the answer's shape, not a filter).
+"Alemania" to the stored 'Germany'); 0 and 1, yes/no flags ('Y', 'true') and one-letter
+codes ('A' for active: a legacy schema's status); values in the SELECT list (CASE
+buckets are the answer's shape, not a filter).
 """
 
 from __future__ import annotations
@@ -132,7 +133,8 @@ class _Said:
             return date
         if not literal.is_string:
             return self._number(value)
-        return not self.texts or value.strip().lower() in _FLAGS or self._text(value)
+        code = value.strip().lower()
+        return not self.texts or code in _FLAGS or len(code) == 1 or self._text(value)
 
     def _date(self, value: str) -> bool | None:
         """Whether a date or year is asked for; None when `value` is neither."""

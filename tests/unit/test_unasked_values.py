@@ -99,6 +99,7 @@ def test_values_nobody_asked_for_are_found(sql: str, question: str, expected: tu
         ("SELECT * FROM o WHERE total > 10000", "orders over ten thousand dollars"),
         # flags, accents, plurals in -es
         ("SELECT * FROM c WHERE active = 'Y' AND vip = 'true'", "active VIP customers"),
+        ("SELECT * FROM c WHERE sts_cd = 'A'", "names of active customers"),
         ("SELECT * FROM p WHERE name = 'Café Latte'", "sales of cafe latte"),
         ("SELECT * FROM p WHERE kind = 'Watches'", "how many watch sold"),
         # values in the SELECT list are the answer's shape, not filters
