@@ -12,32 +12,24 @@ from collections import Counter
 import pytest
 import sqlglot
 
-from backend.domain import AccessPolicy, ColumnDoc, ForeignKey, RowFilter, TableDoc
+from backend.domain import AccessPolicy, RowFilter
 from backend.schema_view import SchemaView
 from backend.sql_guard import check_sql
 from backend.sql_validate import validate_sql
-
-
-def _table(name: str, columns: list[str], *fks: tuple[str, str, str]) -> TableDoc:
-    return TableDoc(
-        name,
-        tuple(ColumnDoc(c, "INT", primary_key=i == 0) for i, c in enumerate(columns)),
-        foreign_keys=tuple(ForeignKey((col,), ref, (ref_col,)) for col, ref, ref_col in fks),
-    )
-
+from tests.support.invented_schemas import table
 
 SHOPS = SchemaView(
     [
-        _table("regions", ["region_id", "region_name"]),
-        _table(
+        table("regions", ["region_id", "region_name"]),
+        table(
             "shops",
             ["shop_id", "shop_name", "region_id", "floor_area"],
             ("region_id", "regions", "region_id"),
         ),
-        _table(
+        table(
             "sales", ["sale_id", "shop_id", "amount", "sold_on"], ("shop_id", "shops", "shop_id")
         ),
-        _table("staff", ["staff_id", "shop_id", "staff_name"], ("shop_id", "shops", "shop_id")),
+        table("staff", ["staff_id", "shop_id", "staff_name"], ("shop_id", "shops", "shop_id")),
     ]
 )
 
