@@ -126,13 +126,7 @@ def _may_change(select: exp.Select) -> bool:
     # A RIGHT or FULL join keeps rows the EXISTS in WHERE would then drop.
     if any(join.side in ("RIGHT", "FULL") for join in joins):
         return False
-    return not any(_is_star(p) for p in select.expressions)
-
-
-def _is_star(projection: exp.Expr) -> bool:
-    return isinstance(projection, exp.Star) or (
-        isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
-    )
+    return not any(p.is_star for p in select.expressions)
 
 
 def _filtering_source(
