@@ -147,6 +147,11 @@ class Settings(LocaleSettings):
         description="In retrieve mode, the model first picks the question's tables from a "
         "one-line-a-table catalogue; the SQL prompt then holds those tables.",
     )
+    question_names: bool = Field(
+        True,
+        description="In retrieve mode, the model first lists the names a database would give "
+        "the things the question is about; the table search reads them with the question.",
+    )
     table_selection_pool: int = Field(
         30, ge=5, le=200, description="Tables listed when the whole catalogue does not fit."
     )

@@ -43,3 +43,6 @@ class EngineConfig:
     table_selection: bool = False
     selection_pool: int = 30
     catalogue_max_tokens: int = 4000
+    # In retrieve mode, the model first lists the names a database would give the things
+    # the question is about, and the search reads them too (`backend.question_names`).
+    question_names: bool = False

@@ -35,6 +35,7 @@ PROMPT_MODULES = (
     "backend.schema_budget",
     "backend.table_retrieval",
     "backend.table_selection",
+    "backend.question_names",
     "backend.join_paths",
     "backend.repair_hint",
 )
@@ -52,6 +53,7 @@ PROMPT_FIELDS = (
     "table_selection",
     "selection_pool",
     "catalogue_max_tokens",
+    "question_names",
 )
 # The other EngineConfig fields, and why they are left out: a test makes every new field
 # take a side.

@@ -1,10 +1,12 @@
 """Which tables a retrieved prompt shows: ranked by their words, or picked by the model.
 
 Ranking asks the schema index for the tables nearest the question that the actor may read,
-then promotes the foreign-key neighbours of the best ones (`backend.join_paths`); no model
-call. With table selection on, the model first picks from a one-line-a-table catalogue
-(`backend.table_selection`) and its pick leads. The caller passes the model call in
-(`complete`), so that it is timed and counted with the rest of the question's calls.
+then promotes the foreign-key neighbours of the best ones (`backend.join_paths`). With
+`question_names` on, the model first lists the names a database would give the question's
+things (`backend.question_names`) and the search reads them with the question. With table
+selection on, the model then picks from a one-line-a-table catalogue
+(`backend.table_selection`) and its pick leads. The caller passes the model calls in
+(`complete`), so that they are timed and counted with the rest of the question's calls.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from backend.engine_config import EngineConfig
 from backend.join_paths import promote_fk_neighbours
 from backend.ports import SchemaIndex
 from backend.prompts import estimate_tokens
+from backend.question_names import names_messages, parse_names, widened
 from backend.schema_view import SchemaView
 from backend.table_selection import catalogue, merged, parse_selection, selection_messages
 
@@ -34,10 +37,14 @@ class TableRetriever:
         self.config = config
         self.schema = schema
 
-    def rank(self, question: str, actor: Actor, *, k: int) -> Retrieval:
-        """The `k` tables most relevant to `question` that `actor` may read (no LLM)."""
+    def rank(self, question: str, actor: Actor, *, k: int, names: Sequence[str] = ()) -> Retrieval:
+        """The `k` tables most relevant to `question` that `actor` may read, searched with
+        the question and `names` (what the model says such things are called; no LLM here)."""
         deep = self.index.search_tables(
-            self.config.database, question, k=max(4 * k, 20), policy=actor.policy
+            self.config.database,
+            widened(question, list(names)),
+            k=max(4 * k, 20),
+            policy=actor.policy,
         )
         scores = {t.name: t for t in deep.tables}
         view = self.schema()
@@ -47,9 +54,17 @@ class TableRetriever:
     def choose(self, question: str, actor: Actor, *, complete: Complete) -> Retrieval:
         """The tables retrieve mode gives the SQL prompt: the model's pick from the
         catalogue (with `table_selection`), else the retrieval's top `retrieval_k`."""
+        names = self.names(question, complete=complete)
         if not self.config.table_selection:
-            return self.rank(question, actor, k=self.config.retrieval_k)
-        return self._select(question, actor, complete=complete)
+            return self.rank(question, actor, k=self.config.retrieval_k, names=names)
+        return self._select(question, actor, complete=complete, names=names)
+
+    def names(self, question: str, *, complete: Complete) -> list[str]:
+        """What the model says a database would call the things `question` is about (none
+        with `question_names` off). A reply that lists nothing leaves the plain search."""
+        if not self.config.question_names:
+            return []
+        return parse_names(complete(names_messages(question)).text)
 
     def selection_start(self, policy: AccessPolicy) -> Messages | None:
         """What every table-selection request of `policy` starts with (for the warm-up), or
@@ -59,10 +74,12 @@ class TableRetriever:
             return None
         return selection_messages("?", stable_catalogue=whole, candidates=None)
 
-    def _select(self, question: str, actor: Actor, *, complete: Complete) -> Retrieval:
+    def _select(
+        self, question: str, actor: Actor, *, complete: Complete, names: Sequence[str]
+    ) -> Retrieval:
         """The model's pick from the catalogue, then the retrieval's best others (`k` in all)."""
         k = self.config.retrieval_k
-        deep = self.rank(question, actor, k=max(k, self.config.selection_pool))
+        deep = self.rank(question, actor, k=max(k, self.config.selection_pool), names=names)
         ranked = [t.name for t in deep.tables]
         visible = self.schema().visible(actor.policy)
         completion = complete(self._selection_prompt(question, actor.policy, ranked))

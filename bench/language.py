@@ -46,7 +46,14 @@ from backend.pipeline import Engine
 from backend.ports import ChatModel
 from backend.schema import introspect
 from bench.common import REPO_ROOT, md_table, run_and_write
-from bench.retrieval import ACTOR, K, MemoEmbedder, production_engine, real_embedder
+from bench.retrieval import (
+    ACTOR,
+    K,
+    MemoEmbedder,
+    RetrievalKnobs,
+    production_engine,
+    real_embedder,
+)
 from demo_data import build_demo_database
 from evaluation.sets import GoldQuestion, load_set
 from vectorstore.glossary import Glossary, load_glossary
@@ -84,16 +91,17 @@ def indexed(
     embedder: MemoEmbedder | None,
     glossary: Glossary | None,
     model: ChatModel | None = None,
+    knobs: RetrievalKnobs | None = None,
 ) -> Iterator[tuple[QdrantSchemaStore, Engine]]:
     """The schema indexed in a fresh in-memory Qdrant, and the production engine over it
-    (choosing tables with `model` when one is given: `Engine.choose_tables`)."""
+    (choosing tables with `model` when one is given, as `knobs` say: `Engine.choose_tables`)."""
     client = QdrantClient(location=":memory:")
     try:
         store = QdrantSchemaStore(client, embedder, sparse=SparseEncoder(glossary))
         stats = store.index_tables(DATABASE, tables)
         if embedder is not None and stats.sparse_only:
             raise RuntimeError(f"embeddings failed while indexing: {stats.warning}")
-        yield store, production_engine(store, DATABASE, model=model)
+        yield store, production_engine(store, DATABASE, model=model, knobs=knobs)
     finally:
         client.close()
 

@@ -85,14 +85,37 @@ class _NoRunner:
 
 
 def production_engine(
-    index: SchemaIndex, database: str, *, model: ChatModel | None = None
+    index: SchemaIndex,
+    database: str,
+    *,
+    model: ChatModel | None = None,
+    knobs: RetrievalKnobs | None = None,
 ) -> Engine:
     """An `Engine` over `index` whose `rank_tables` is the product's retrieval, unchanged;
-    with a `model`, its `choose_tables` is the product's table selection."""
+    with a `model`, its `choose_tables` asks it (table selection and/or question names, as
+    `knobs` say; table selection alone when they say nothing)."""
+    knobs = knobs or RetrievalKnobs(table_selection=model is not None)
     config = EngineConfig(
-        database=database, retrieval_k=K, schema_mode="retrieve", table_selection=model is not None
+        database=database,
+        retrieval_k=K,
+        schema_mode="retrieve",
+        table_selection=knobs.table_selection,
+        question_names=knobs.question_names,
     )
     return Engine(model=model or _NoModel(), runner=_NoRunner(), index=index, config=config)
+
+
+@dataclass(frozen=True)
+class RetrievalKnobs:
+    """The model steps a benchmark run turns on (both off: the plain ranking)."""
+
+    table_selection: bool = False
+    question_names: bool = False
+
+    def label(self) -> str:
+        """The steps this run adds to the plain ranking, for a results row."""
+        parts = ["selection"] * self.table_selection + ["names"] * self.question_names
+        return " + ".join(parts)
 
 
 class MemoEmbedder:

@@ -1,12 +1,18 @@
 """The scale benchmark's accuracy mode: `keskinube eval` on the demo alone and among distractors.
 
-Two runs of the same question set with the real model, schema mode `retrieve` (at 12
-tables "auto" would send the whole schema and retrieval would not matter):
+Two runs of the same question set with the real model, each as the product runs it:
 
-- demo alone: the demo database (`--db`, `kkbench_demo`);
+- demo alone: the demo database (`--db`, `kkbench_demo`), schema mode "auto": its 12
+  tables fit the prompt, so the whole schema is sent (the small-schema figure issue 15
+  compares with);
 - at scale: a scratch MariaDB database (`--scratch-db`, `kkscale_demo`) holding the demo
   (same orders and seed, built by `build_demo_database`) and the distractors created
-  empty (`bench/scale_db.py`); it is built when missing and kept for the next run.
+  empty (`bench/scale_db.py`), schema mode "retrieve" (what "auto" picks at 746 tables);
+  it is built when missing and kept for the next run.
+
+The product settings in the environment (QUESTION_NAMES, ANSWER_CANDIDATES…) reach both
+runs. LangChain's chain is not run beside: at 746 tables its prompt would hold every
+table (~280,000 tokens, `bench/results/prompt_tokens.md`), far past the model's window.
 
 `keskinube eval` introspects and indexes each database itself, as the product does. The
 eval reports (question text included) go to `--eval-dir` (default /tmp); the results
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from backend.adapters.sql_runner import create_database_engine
+from backend.config import Settings
 from backend.domain import TableDoc
 from bench.scale_db import create_empty_tables
 from demo_data import build_demo_database
@@ -56,7 +64,9 @@ def ensure_scratch_database(url: str, distractors: list[TableDoc], orders: int) 
     )
 
 
-def _eval(question_set: Path, url: str, out: Path, limit: int | None) -> dict[str, Any]:
+def _eval(
+    question_set: Path, url: str, out: Path, limit: int | None, schema_mode: str
+) -> dict[str, Any]:
     keskinube = str(Path(sys.executable).with_name("keskinube"))
     command = [
         keskinube,
@@ -66,7 +76,7 @@ def _eval(question_set: Path, url: str, out: Path, limit: int | None) -> dict[st
         "--db",
         url,
         "--schema-mode",
-        "retrieve",
+        schema_mode,
         "--out",
         str(out),
         "--no-progress",
@@ -82,6 +92,7 @@ def _eval(question_set: Path, url: str, out: Path, limit: int | None) -> dict[st
         "valid_sql_rate": totals["valid_sql_rate"],
         "median_s": totals["latency_s"]["median"],
         "p90_s": totals["latency_s"]["p90"],
+        "schema_mode": schema_mode,
         "by_difficulty": report["engine"]["by_difficulty"],
         "wrong": [q["id"] for q in report["questions"] if q["counted"] and not q["correct"]],
         "model": report["meta"].get("model"),
@@ -95,8 +106,23 @@ def run_accuracy(
     built = ensure_scratch_database(args.scratch_db, distractors, args.orders)
     print(built, flush=True)
     runs = {}
-    for scope, url in (("demo alone", args.db), ("at scale", args.scratch_db)):
+    scopes = (("demo alone", args.db, "auto"), ("at scale", args.scratch_db, "retrieve"))
+    for scope, url, mode in scopes:
         out = args.eval_dir / f"eval-scale-{scope.replace(' ', '-')}.json"
-        runs[scope] = _eval(question_set, url, out, args.accuracy_limit)
+        runs[scope] = _eval(question_set, url, out, args.accuracy_limit, mode)
         print(f"{scope}: accuracy {runs[scope]['accuracy']}", flush=True)
-    return {"scratch_database": built, "schema_mode": "retrieve", "runs": runs}
+    return {"scratch_database": built, "settings": _settings_in_environment(), "runs": runs}
+
+
+def _settings_in_environment() -> dict[str, str]:
+    """The product settings this run's environment sets (they reach `keskinube eval`),
+    leaving out any that may hold a secret (keys, passwords, URLs with credentials)."""
+    names = set(Settings.model_fields)
+    return {
+        k: v
+        for k, v in sorted(os.environ.items())
+        if k.lower() in names and not any(word in k.upper() for word in _SECRET_WORDS)
+    }
+
+
+_SECRET_WORDS = ("KEY", "PASSWORD", "SECRET", "TOKEN", "URL")

@@ -131,6 +131,7 @@ def build_services(
         candidates=settings.answer_candidates,
         candidate_temperature=settings.candidate_temperature,
         table_selection=settings.table_selection,
+        question_names=settings.question_names,
         selection_pool=settings.table_selection_pool,
         catalogue_max_tokens=settings.table_catalogue_max_tokens,
         retrieval_k=settings.retrieval_k,

@@ -52,6 +52,7 @@ def build(
     settings = {
         "schema_mode": "retrieve",
         "table_selection": True,
+        "question_names": False,  # with selection: test_engine_question_names.py
         "retrieval_k": 3,
         "answer_candidates": 0,
         **overrides,
