@@ -16,6 +16,7 @@ BENCHMARKS = {
     "indexing": "indexing 1,000 tables x 15 columns, :memory: and path; unchanged re-index",
     "retrieval": "recall@5 of gold tables on Spider dev, per database and at 876 tables",
     "scale": "recall@5 in business words: demo schema among 700+ Spider train distractors",
+    "names_spider": "real model: question names on Spider's own questions at 876 tables",
     "language": "Spanish vs English demo questions: recall@5, glossary on/off (+ eval reports)",
     "model_modes": "real model: demo golden set, schema retrieve vs full, and LangChain",
     "export": "CSV export of 200k rows: streamed vs buffered, time and peak memory",
@@ -28,7 +29,14 @@ BENCHMARKS = {
 
 
 # Need the real model, a MariaDB server or the shared benchmark data: run by name only.
-REAL_MODEL = {"model_modes", "spider_sample", "accuracy", "sql_validate", "first_answer"}
+REAL_MODEL = {
+    "model_modes",
+    "spider_sample",
+    "accuracy",
+    "sql_validate",
+    "first_answer",
+    "names_spider",
+}
 
 
 def main(argv: list[str]) -> None:

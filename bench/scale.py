@@ -20,7 +20,9 @@ One Qdrant collection holds
 Every question is ranked by `Engine.rank_tables`, the engine's own retrieval call
 (`bench/retrieval.py`'s `production_engine`, `schema_mode="retrieve"`), and found only
 if ALL its gold tables are in the top 5 (`bench/language.py`'s `score_questions`).
-Runs: {demo alone, at scale} × {sparse-only, hybrid} × {English, Spanish}. Sparse
+Runs: {demo alone, at scale} × {sparse-only, hybrid} × {English, Spanish}; `--names` adds
+the same rankings with question names (`QUESTION_NAMES`: the real chat model lists what a
+database would call the question's things, asked once per question). Sparse
 queries use the bundled glossary, as the product does by default (`GLOSSARY_PATH=auto`;
 `--no-glossary` turns it off). Hybrid uses REAL embeddings (all-MiniLM-L6-v2 on Ollama's
 API at `--embed-url`, default `$OLLAMA_BASE_URL`), and is skipped, and said so, when the
@@ -30,6 +32,8 @@ Targets (issue 15), at scale: recall@5 ≥ 0.90 hybrid, ≥ 0.75 sparse-only, �
 
     python -m bench scale [--db URL] [--knowledge FILE] [--embed-url URL]
         [--embed-model all-minilm] [--sparse-only] [--no-glossary] [--distractors N]
+        [--names] [--selection] [--scopes demo,scale] [--languages en,es] [--out NAME]
+        [--accuracy [--accuracy-limit N]]
 """
 
 from __future__ import annotations

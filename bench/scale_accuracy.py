@@ -43,7 +43,8 @@ SCRATCH_DB = "mysql+pymysql://root@127.0.0.1:3306/kkscale_demo"
 def ensure_scratch_database(url: str, distractors: list[TableDoc], orders: int) -> str:
     """The demo plus empty distractors on `url`, built unless already there; what was done."""
     parsed = sa.make_url(url)
-    server = create_database_engine(parsed.set(database=None).render_as_string(False))
+    # URL.set(database=None) keeps the database on SQLAlchemy 2.1: replace the field.
+    server = create_database_engine(parsed._replace(database=None).render_as_string(False))
     try:
         with server.begin() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS `{parsed.database}`")

@@ -60,7 +60,7 @@ def silent_port() -> Iterator[int]:
 
 
 def _mysql(url: str, *statements: str) -> None:
-    engine = sa.create_engine(sa.make_url(url).set(database=None), poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(sa.make_url(url)._replace(database=None), poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
         for statement in statements:
             conn.exec_driver_sql(statement.replace("%", "%%"))  # pymysql's paramstyle

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pytest
 
+from backend.domain import Actor
 from wiring.services import Services
 
 TOP_K = 5
@@ -65,3 +66,28 @@ def test_hybrid_search_ranks_the_right_tables_in_the_top_5(
     assert retrieval.mode == "hybrid", retrieval.warning
     assert retrieval.warning is None
     assert expected <= set(ranked), f"{question!r}: missing {expected - set(ranked)} in {ranked}"
+
+
+def _expected(param: object) -> tuple[str, set[str]]:
+    values = getattr(param, "values", param)
+    question, expected = values  # type: ignore[misc]
+    return question, expected
+
+
+def test_question_names_find_at_least_what_the_words_alone_find(live_services: Services) -> None:
+    """The engine's choice in retrieve mode (the real model lists the names first) against
+    its ranking of the words alone, over every question above, the known misses included."""
+    actor = Actor(username="ana", role="analyst")
+    engine = live_services.engine
+    assert engine.config.question_names
+    plain, named = set(), set()
+    for param in QUESTIONS:
+        question, expected = _expected(param)
+        words = engine.rank_tables(question, actor, k=TOP_K)
+        if expected <= {t.name for t in words.tables}:
+            plain.add(question)
+        chosen = engine.choose_tables(question, actor)
+        if expected <= {t.name for t in chosen.tables}:
+            named.add(question)
+    assert len(named) >= len(plain), f"lost {sorted(plain - named)}, won {sorted(named - plain)}"
+    assert named - plain, "the names found none of the tables the words alone miss"
