@@ -298,6 +298,16 @@ def _targets(data: dict[str, Any]) -> str:
     return md_table(["at scale", "target", "recall@5", "verdict"], rows)
 
 
+def _names_markdown(seconds: dict[str, float] | None) -> str:
+    if not seconds:
+        return ""
+    return (
+        f"\n\nQuestion names: {seconds['calls']} model calls (one per question and language, "
+        f"shared by every ranking; their seconds are in the first names row's ms / question), "
+        f"median {seconds['median']} s, p90 {seconds['p90']} s."
+    )
+
+
 def _accuracy_markdown(accuracy: dict[str, Any] | None) -> str:
     if not accuracy:
         return "\n\nExecution accuracy: not measured in this run (`--accuracy`)."
@@ -381,6 +391,7 @@ def markdown(data: dict[str, Any]) -> str:
         + table
         + "\n\nTargets (issue 15):\n\n"
         + _targets(data)
+        + _names_markdown(data.get("names_call_seconds"))
         + _accuracy_markdown(data.get("accuracy"))
         + "\n\ntop 5 + join path: with the tables the engine adds to join them; raw store: "
         "`search_tables(k=5)` without the engine's re-rank. Timings from a shared 2-core "
@@ -421,6 +432,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--accuracy", action="store_true", help="also keskinube eval, real model")
     parser.add_argument("--scratch-db", default=SCRATCH_DB, help="demo + empty distractors")
     parser.add_argument("--accuracy-limit", type=int, help="only the first N questions")
+    parser.add_argument(
+        "--accuracy-scopes", default="alone,scale", help="alone,scale: which evals to run"
+    )
     parser.add_argument("--eval-dir", type=Path, default=Path("/tmp"), help="eval reports")
     args = parser.parse_args(argv)
     # A selection run (real model, slow) is written beside the retrieval figures.

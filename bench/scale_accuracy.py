@@ -109,6 +109,8 @@ def run_accuracy(
     runs = {}
     scopes = (("demo alone", args.db, "auto"), ("at scale", args.scratch_db, "retrieve"))
     for scope, url, mode in scopes:
+        if scope.split()[-1] not in args.accuracy_scopes.split(","):
+            continue
         out = args.eval_dir / f"eval-scale-{scope.replace(' ', '-')}.json"
         runs[scope] = _eval(question_set, url, out, args.accuracy_limit, mode)
         print(f"{scope}: accuracy {runs[scope]['accuracy']}", flush=True)
