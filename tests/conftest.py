@@ -19,6 +19,7 @@ pytest_plugins = [
     "tests.support.fixtures_ollama",
     "tests.support.fixtures_browser",
     "tests.support.api_fixtures",
+    "tests.support.fixtures_apptest",
 ]
 
 

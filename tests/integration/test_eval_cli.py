@@ -122,6 +122,13 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+@pytest.fixture(scope="module")
+def tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One MLflow store for the module's eval runs, each still tracked: a new store costs
+    MLflow ~5 s of its own migrations (test_eval_tracking.py checks the default store)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('mlruns') / 'mlflow.db'}"
+
+
 @pytest.fixture
 def question_set(tmp_path: Path) -> Path:
     path = tmp_path / "small.jsonl"
@@ -131,13 +138,16 @@ def question_set(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def env(
-    demo_url: str, scripted_ollama: ScriptedOllama, monkeypatch: pytest.MonkeyPatch
+    demo_url: str,
+    scripted_ollama: ScriptedOllama,
+    tracking_uri: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> ScriptedOllama:
     monkeypatch.setenv("DATABASE_URL", demo_url)
     monkeypatch.setenv("OLLAMA_BASE_URL", scripted_ollama.url)
     monkeypatch.setenv("OLLAMA_MODEL", scripted_ollama.chat_model)
     monkeypatch.setenv("OLLAMA_EMBED_MODEL", scripted_ollama.embed_model)
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_uri)
     scripted_ollama.add(
         *(_question_rule(q, sql) for q, sql in ENGINE_REPLIES.items()),
         when(regex=re.escape(f"Question: {FOLLOW_UP}") + r"\s*$", respond=_follow_up),

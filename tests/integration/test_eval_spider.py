@@ -61,11 +61,22 @@ def _script(ollama: ScriptedOllama, replies: dict[str, str]) -> None:
     )
 
 
-def _env(monkeypatch: pytest.MonkeyPatch, ollama: ScriptedOllama) -> None:
-    monkeypatch.setenv("OLLAMA_BASE_URL", ollama.url)
-    monkeypatch.setenv("OLLAMA_MODEL", ollama.chat_model)
-    monkeypatch.setenv("OLLAMA_EMBED_MODEL", ollama.embed_model)
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+@pytest.fixture(scope="module")
+def tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One MLflow store for the module's eval runs, each still tracked: a new store costs
+    MLflow ~5 s of its own migrations (test_eval_tracking.py checks the default store)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('mlruns') / 'mlflow.db'}"
+
+
+@pytest.fixture
+def env(
+    scripted_ollama: ScriptedOllama, tracking_uri: str, monkeypatch: pytest.MonkeyPatch
+) -> ScriptedOllama:
+    monkeypatch.setenv("OLLAMA_BASE_URL", scripted_ollama.url)
+    monkeypatch.setenv("OLLAMA_MODEL", scripted_ollama.chat_model)
+    monkeypatch.setenv("OLLAMA_EMBED_MODEL", scripted_ollama.embed_model)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_uri)
+    return scripted_ollama
 
 
 def _run(args: list[str], out: Path) -> dict[str, Any]:
@@ -74,7 +85,7 @@ def _run(args: list[str], out: Path) -> dict[str, Any]:
 
 
 def test_spider_json_runs_each_question_on_its_database(
-    tmp_path: Path, scripted_ollama: ScriptedOllama, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, env: ScriptedOllama
 ) -> None:
     for db, statements in TABLES.items():
         (tmp_path / db).mkdir()
@@ -85,8 +96,7 @@ def test_spider_json_runs_each_question_on_its_database(
         engine.dispose()
     dev = tmp_path / "dev.json"
     dev.write_text(json.dumps(SPIDER))
-    _env(monkeypatch, scripted_ollama)
-    _script(scripted_ollama, REPLIES)
+    _script(env, REPLIES)
 
     template = f"sqlite:///{tmp_path}/{{db}}/{{db}}.sqlite"
     report = _run(["eval", "--set", str(dev), "--db", template], tmp_path / "r.json")
@@ -103,10 +113,7 @@ def test_spider_json_runs_each_question_on_its_database(
 
 @pytest.mark.mariadb
 def test_spider_jsonl_uses_gold_sql_mysql_on_mariadb(
-    tmp_path: Path,
-    mysql_url: str,
-    scripted_ollama: ScriptedOllama,
-    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, mysql_url: str, env: ScriptedOllama
 ) -> None:
     engine = sa.create_engine(mysql_url)
     with engine.begin() as conn:
@@ -129,8 +136,7 @@ def test_spider_jsonl_uses_gold_sql_mysql_on_mariadb(
         )
         + "\n"
     )
-    _env(monkeypatch, scripted_ollama)
-    _script(scripted_ollama, REPLIES)
+    _script(env, REPLIES)
 
     report = _run(["eval", "--set", str(linking), "--db", template], tmp_path / "m.json")
 

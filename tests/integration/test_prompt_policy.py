@@ -21,6 +21,7 @@ from backend.domain import AccessPolicy, Actor, Example, Note, RowFilter
 from demo_data import build_demo_database
 from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.services import scripted_services
+from vectorstore.cache import forget_database
 from wiring.services import Services
 
 COUNT_SQL = "SELECT COUNT(*) AS n FROM customers"
@@ -116,16 +117,38 @@ def _examples(items: list[tuple[str, str, str]]) -> list[Example]:
     return [Example(f"{question} ({marker})?", sql) for marker, question, sql in items]
 
 
-@pytest.fixture(params=list(MODES))
-def services(
-    request: pytest.FixtureRequest, demo_sqlite: str, scripted_ollama: ScriptedOllama
+@pytest.fixture(scope="module")
+def scripted_ollama() -> Iterator[ScriptedOllama]:
+    """One scripted Ollama for the module: every question gets the same SQL."""
+    with ScriptedOllama() as server:
+        server.add(when("", reply=f"```sql\n{COUNT_SQL}\n```"))
+        yield server
+
+
+@pytest.fixture(scope="module", params=list(MODES))
+def indexed(
+    request: pytest.FixtureRequest,
+    demo_sqlite: str,
+    scripted_ollama: ScriptedOllama,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Services]:
-    with scripted_services(scripted_ollama, demo_sqlite, **MODES[request.param]) as built:
+    """The services of one mode, indexed with the notes and examples: built once per mode
+    (about 0.4 s each time, 96 times before), as the tests only ask questions."""
+    data = tmp_path_factory.mktemp("policy-data")  # never the working folder
+    settings = {**MODES[request.param], "data_dir": data}
+    with scripted_services(scripted_ollama, demo_sqlite, **settings) as built:
         built.store.index_notes(built.database, _notes(HIDDEN_NOTES + NEAR_NOTES))
         built.store.index_examples(built.database, _examples(HIDDEN_EXAMPLES + NEAR_EXAMPLES))
-        scripted_ollama.add(when("", reply=f"```sql\n{COUNT_SQL}\n```"))
-        scripted_ollama.clear_requests()
         yield built
+
+
+@pytest.fixture
+def services(indexed: Services, scripted_ollama: ScriptedOllama) -> Services:
+    """The mode's services as if new: the answer cache emptied (an answer cached by an
+    earlier test would skip the model, and the prompt under test), no request recorded."""
+    forget_database(indexed.qdrant, indexed.database)
+    scripted_ollama.clear_requests()
+    return indexed
 
 
 def prompt_of(services: Services, ollama: ScriptedOllama, question: str, actor: Actor) -> str:
