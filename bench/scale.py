@@ -39,6 +39,7 @@ Targets (issue 15), at scale: recall@5 ≥ 0.90 hybrid, ≥ 0.75 sparse-only, �
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -189,13 +190,32 @@ def _modes(embedder: MemoEmbedder | None, args: argparse.Namespace) -> list[Mode
 
 class _MemoChat:
     """The served chat model, each distinct request asked once per run: the question names
-    are the same for every scope and retrieval (temperature 0), so one call serves all."""
+    are the same for every scope and retrieval (temperature 0), so one call serves all.
 
-    def __init__(self, inner: ChatModel) -> None:
+    With a `cache` file, the replies of earlier runs of the same model are read from it
+    and every new one is written to it (only the model's words: to compare rankings
+    without asking again; their seconds are then those of the new calls only)."""
+
+    def __init__(self, inner: ChatModel, cache: Path | None = None) -> None:
         self.inner = inner
         self.model_name = inner.model_name
         self.replies: dict[tuple[tuple[str, str], ...], Completion] = {}
         self.seconds: list[float] = []
+        self.cache = cache
+        if cache is not None and cache.exists():
+            for entry in json.loads(cache.read_text(encoding="utf-8")):
+                if entry["model"] == self.model_name:
+                    key = tuple((role, text) for role, text in entry["messages"])
+                    self.replies[key] = Completion(entry["reply"])
+
+    def save(self) -> None:
+        if self.cache is None:
+            return
+        entries = [
+            {"model": self.model_name, "messages": [list(m) for m in key], "reply": c.text}
+            for key, c in self.replies.items()
+        ]
+        self.cache.write_text(json.dumps(entries, ensure_ascii=False, indent=1), "utf-8")
 
     def complete(self, messages: Sequence[tuple[str, str]]) -> Completion:
         key = tuple(messages)
@@ -211,7 +231,7 @@ _MEMO: dict[str, _MemoChat] = {}
 
 def _memo_chat(args: argparse.Namespace) -> _MemoChat:
     if args.chat_model not in _MEMO:
-        _MEMO[args.chat_model] = _MemoChat(_chat_model(args))
+        _MEMO[args.chat_model] = _MemoChat(_chat_model(args), args.names_cache)
     return _MEMO[args.chat_model]
 
 
@@ -243,6 +263,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     runs = _scope_runs("demo alone", demo, sets, embedder, args) if "demo" in scopes else []
     if "scale" in scopes:
         runs += _scope_runs("at scale", everything, sets, embedder, args)
+    for memo in _MEMO.values():
+        memo.save()
     accuracy = run_accuracy(args, SETS["en"], distractors) if args.accuracy else None
     return {
         "k": K,
@@ -422,6 +444,9 @@ def main(argv: list[str] | None = None) -> None:
         "--names",
         action="store_true",
         help="also rank with question names (QUESTION_NAMES): the real chat model lists them",
+    )
+    parser.add_argument(
+        "--names-cache", type=Path, help="JSON file of question-names replies, read and kept"
     )
     parser.add_argument("--out", default="", help="results name (default scale, scale_selection)")
     parser.add_argument(
