@@ -4,8 +4,7 @@ Users ask in their own words ("clients", "delivery firms", "staff"), which often
 the schema's; on a big schema a look-alike table that happens to use the user's word
 outranks the right one. Before retrieval in retrieve mode, the model lists each thing
 the question is about with the names a database designer would give it ("clients:
-clients, customers, buyers"); those names widen the search, and each thing (`Thing`, one
-line) can be searched on its own (`backend.table_retrieval`; issue 15). The model
+clients, customers, buyers"), and those names widen the search (issue 15). The model
 knows what such things are usually called; nothing here knows any particular schema:
 the one worked example is of a made-up hospital.
 
@@ -17,7 +16,6 @@ search alike (see the README, "Hundreds of tables"). Pure functions: the engine 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 Messages = tuple[tuple[str, str], ...]
 
@@ -50,51 +48,30 @@ def names_messages(question: str) -> Messages:
     )
 
 
-@dataclass(frozen=True)
-class Thing:
-    """One line of the reply: the user's word for a thing and the names it may have."""
+def parse_names(reply: str) -> list[str]:
+    """The names of `reply`'s "word: name, name" lines, in order, each once, as words
+    ("order_items" → "order items"), at most `MAX_NAMES`.
 
-    word: str
-    names: tuple[str, ...]
-
-    def query(self) -> str:
-        """The thing's own search text: "clients: customers, buyers"."""
-        return f"{self.word}: {', '.join(self.names)}" if self.word else ", ".join(self.names)
-
-
-def parse_things(reply: str) -> list[Thing]:
-    """The things of `reply`'s "word: name, name" lines, in order, with the names (as
-    words: "order_items" → "order items") no earlier line gave, at most `MAX_NAMES` in all.
-
-    A line without a colon is a small model's prose, not a list: ignored; so is a line
-    whose names are all repeats. The user's word (before the colon) is kept apart from the
-    names: the question already says it.
+    A line without a colon is a small model's prose, not a list: ignored. The user's own
+    word (before the colon) is left out: the question already says it.
     """
-    things: list[Thing] = []
+    names: list[str] = []
     seen: set[str] = set()
-    count = 0
     for line in reply.splitlines():
-        if ":" not in line or count == MAX_NAMES:
+        if ":" not in line:
             continue
-        said, listed = line.split(":", 1)
-        names: list[str] = []
-        for part in listed.split(","):
-            name = _name(part)
-            if name and name.lower() not in seen and count < MAX_NAMES:
-                seen.add(name.lower())
+        for part in line.split(":", 1)[1].split(","):
+            found = _NAME.search(part.replace("_", " "))
+            if found is None:
+                continue
+            name = " ".join(found.group().split())[:_MAX_NAME_CHARS].strip()
+            key = name.lower()
+            if name and key not in seen:
+                seen.add(key)
                 names.append(name)
-                count += 1
-        if names:
-            things.append(Thing(_name(said), tuple(names)))
-    return things
-
-
-def _name(text: str) -> str:
-    """The name in `text`: from its first letter, before any punctuation, cut short."""
-    found = _NAME.search(text.replace("_", " "))
-    if found is None:
-        return ""
-    return " ".join(found.group().split())[:_MAX_NAME_CHARS].strip()
+                if len(names) == MAX_NAMES:
+                    return names
+    return names
 
 
 def widened(question: str, names: list[str]) -> str:

@@ -4,18 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.question_names import (
-    MAX_NAMES,
-    Thing,
-    names_messages,
-    parse_things,
-    widened,
-)
-
-
-def parse_names(reply: str) -> list[str]:
-    """Every name the reply's things carry, in order."""
-    return [name for thing in parse_things(reply) for name in thing.names]
+from backend.question_names import MAX_NAMES, names_messages, parse_names, widened
 
 
 def test_the_request_is_a_fixed_start_then_the_question() -> None:
@@ -91,29 +80,3 @@ def test_spanish_questions_get_english_names_searched_beside_them() -> None:
     reply = "clientes: customers, clients, buyers\nbarcos: vessels, ships"
     text = widened("¿Qué clientes tienen barcos?", parse_names(reply))
     assert text.splitlines()[1] == "customers, clients, buyers, vessels, ships"
-
-
-def test_things_keep_each_lines_word_apart_from_its_names() -> None:
-    reply = "patrons: patrons, customers, clients\nberths: docks, piers\nwhen: dates"
-    assert parse_things(reply) == [
-        Thing("patrons", ("patrons", "customers", "clients")),
-        Thing("berths", ("docks", "piers")),
-        Thing("when", ("dates",)),
-    ]
-    assert Thing("berths", ("docks", "piers")).query() == "berths: docks, piers"
-    assert Thing("", ("docks",)).query() == "docks"
-
-
-def test_a_line_whose_names_an_earlier_line_gave_is_no_thing_of_its_own() -> None:
-    reply = "patrons: customers, clients\nbuyers: Customers, clients\nvisits: visits, customers"
-    assert parse_things(reply) == [
-        Thing("patrons", ("customers", "clients")),
-        Thing("visits", ("visits",)),
-    ]
-
-
-def test_things_share_the_limit_on_names() -> None:
-    reply = "\n".join(f"thing{i}: alpha{i}, beta{i}, gamma{i}" for i in range(40))
-    things = parse_things(reply)
-    assert sum(len(t.names) for t in things) == MAX_NAMES
-    assert len(things) == MAX_NAMES // 3
