@@ -23,7 +23,6 @@ from typing import Any
 
 from qdrant_client import QdrantClient
 
-from backend.adapters.ollama import OllamaChatModel
 from bench.common import md_table, run_and_write
 from bench.retrieval import (
     ACTOR,
@@ -32,6 +31,7 @@ from bench.retrieval import (
     build_scopes,
     production_engine,
     real_embedder,
+    served_chat_model,
 )
 from bench.spider import load_catalog, load_questions
 from vectorstore.store import QdrantSchemaStore
@@ -44,13 +44,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     ((database, tables),) = scope.tables.items()
     embedder, note = real_embedder(args.embed_url, args.embed_model, sparse_only=args.sparse_only)
     print(note, flush=True)
-    chat = OllamaChatModel(
-        base_url=args.embed_url,
-        model=args.chat_model,
-        num_ctx=8192,
-        timeout_s=300,
-        keep_alive="30m",
-    )
+    chat = served_chat_model(args.embed_url, args.chat_model)
     client = QdrantClient(location=":memory:")
     try:
         store = QdrantSchemaStore(client, embedder)

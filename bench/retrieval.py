@@ -47,7 +47,7 @@ from typing import Any
 import sqlalchemy as sa
 from qdrant_client import QdrantClient
 
-from backend.adapters.ollama import OllamaEmbedder, check_ollama
+from backend.adapters.ollama import OllamaChatModel, OllamaEmbedder, check_ollama
 from backend.domain import Actor, Completion, QueryResult, TableDoc
 from backend.engine_config import EngineConfig
 from backend.join_paths import expand_join_paths
@@ -103,6 +103,13 @@ def production_engine(
         question_names=knobs.question_names,
     )
     return Engine(model=model or _NoModel(), runner=_NoRunner(), index=index, config=config)
+
+
+def served_chat_model(base_url: str, model: str) -> ChatModel:
+    """The product's chat model on the served model, as the wiring builds it."""
+    return OllamaChatModel(
+        base_url=base_url, model=model, num_ctx=8192, timeout_s=300, keep_alive="30m"
+    )
 
 
 @dataclass(frozen=True)

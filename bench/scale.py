@@ -51,7 +51,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from backend.adapters.ollama import OllamaChatModel
 from backend.adapters.sql_runner import create_database_engine
 from backend.demo.schema import DEMO_TABLE_NAMES
 from backend.domain import Completion, TableDoc
@@ -62,7 +61,7 @@ from backend.ports import ChatModel
 from backend.schema import introspect
 from bench.common import REPO_ROOT, md_table, percentile, run_and_write
 from bench.language import GLOSSARY, demo_schema, indexed, score_questions
-from bench.retrieval import K, MemoEmbedder, RetrievalKnobs, real_embedder
+from bench.retrieval import K, MemoEmbedder, RetrievalKnobs, real_embedder, served_chat_model
 from bench.scale_accuracy import SCRATCH_DB, run_accuracy
 from bench.schema_words import same_table_name
 from bench.spider import load_catalog, table_doc
@@ -184,7 +183,14 @@ def _modes(embedder: MemoEmbedder | None, args: argparse.Namespace) -> list[Mode
         modes.append(("hybrid + names", embedder, chat, names))
     if args.selection:
         chosen = replace(base, table_selection=True)
-        modes.append(("hybrid + selection", embedder, _chat_model(args), chosen))
+        modes.append(
+            (
+                "hybrid + selection",
+                embedder,
+                served_chat_model(args.embed_url, args.chat_model),
+                chosen,
+            )
+        )
     return modes
 
 
@@ -231,19 +237,10 @@ _MEMO: dict[str, _MemoChat] = {}
 
 def _memo_chat(args: argparse.Namespace) -> _MemoChat:
     if args.chat_model not in _MEMO:
-        _MEMO[args.chat_model] = _MemoChat(_chat_model(args), args.names_cache)
+        _MEMO[args.chat_model] = _MemoChat(
+            served_chat_model(args.embed_url, args.chat_model), args.names_cache
+        )
     return _MEMO[args.chat_model]
-
-
-def _chat_model(args: argparse.Namespace) -> ChatModel:
-    """The product's chat model on the served model, as the wiring builds it."""
-    return OllamaChatModel(
-        base_url=args.embed_url,
-        model=args.chat_model,
-        num_ctx=8192,
-        timeout_s=300,
-        keep_alive="30m",
-    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
