@@ -89,6 +89,9 @@ class PromptParts:
 
     dialect: str
     schema_blocks: Sequence[str]
+    # Tables told beside the question (the retrieved ones outside the core), after those
+    # of the system message.
+    question_schema_blocks: Sequence[str] = ()
     examples: Sequence[Example] = ()
     notes: Sequence[Note] = ()
     conversation: Sequence[Turn] = ()
@@ -146,11 +149,12 @@ def template_hash() -> str:
 def build_prompt(parts: PromptParts, *, budget_tokens: int) -> BuiltPrompt:
     """Messages for the model, trimmed to `budget_tokens` (notes, examples, tables last first)."""
     schema = list(parts.schema_blocks)
+    beside = list(parts.question_schema_blocks)
     examples, notes = list(parts.examples), list(parts.notes)
     turns = list(parts.conversation)[-2:]
     dropped: list[str] = []
     while True:
-        messages = _render(parts, schema, examples, notes, turns)
+        messages = _render(parts, schema, beside, examples, notes, turns)
         size = sum(estimate_tokens(content) for _, content in messages)
         if size <= budget_tokens:
             return BuiltPrompt(messages, size, tuple(dropped))
@@ -163,6 +167,9 @@ def build_prompt(parts: PromptParts, *, budget_tokens: int) -> BuiltPrompt:
         elif len(turns) > 1:
             dropped.append("turn")
             turns.pop(0)
+        elif beside:
+            dropped.append("table")
+            beside.pop()
         elif len(schema) > 1:
             dropped.append("table")
             schema.pop()
@@ -173,6 +180,7 @@ def build_prompt(parts: PromptParts, *, budget_tokens: int) -> BuiltPrompt:
 def _render(
     parts: PromptParts,
     schema: Sequence[str],
+    beside: Sequence[str],
     examples: Sequence[Example],
     notes: Sequence[Note],
     turns: Sequence[Turn],
@@ -187,6 +195,8 @@ def _render(
     if parts.stable_examples:
         system += "\n\n" + _examples_block(parts.stable_examples)
     context = []
+    if beside:
+        context.append("More tables for this question:\n" + "\n\n".join(beside))
     if examples:
         context.append(_examples_block(examples))
     if notes:

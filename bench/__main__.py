@@ -17,6 +17,7 @@ BENCHMARKS = {
     "retrieval": "recall@5 of gold tables on Spider dev, per database and at 876 tables",
     "scale": "recall@5 in business words: demo schema among 700+ Spider train distractors",
     "names_spider": "real model: question names on Spider's own questions at 876 tables",
+    "scale_naming": "real model: the naming call over the scale benchmark's 746 tables",
     "language": "Spanish vs English demo questions: recall@5, glossary on/off (+ eval reports)",
     "model_modes": "real model: demo golden set, schema retrieve vs full, and LangChain",
     "export": "CSV export of 200k rows: streamed vs buffered, time and peak memory",
@@ -36,6 +37,7 @@ REAL_MODEL = {
     "sql_validate",
     "first_answer",
     "names_spider",
+    "scale_naming",
 }
 
 

@@ -151,7 +151,8 @@ def engine_prediction(
     retrieval = answer.retrieval
     tables: tuple[str, ...] = ()
     if retrieval is not None:
-        tables = (*(t.name for t in retrieval.tables), *retrieval.added_for_joins)
+        shown = (*(t.name for t in retrieval.tables), *retrieval.added_for_joins)
+        tables = tuple(dict.fromkeys([*shown, *retrieval.core]))
     return Prediction(
         sql=answer.sql,
         correct=verdict.correct,

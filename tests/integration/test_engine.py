@@ -126,6 +126,40 @@ def test_retrieved_schema_is_kept_within_its_token_budget(
     assert sum(estimate_tokens(block) for block in blocks) <= budget
 
 
+def test_with_a_core_every_question_shares_its_tables_and_only_the_rest_go_beside_it(
+    demo_sqlite: str, scripted_ollama: ScriptedOllama
+) -> None:
+    import re
+
+    services = _services(
+        demo_sqlite,
+        scripted_ollama,
+        schema_mode="retrieve",
+        core_schema_max_tokens=900,
+        question_names=False,
+    )
+    scripted_ollama.add(when(reply=f"```sql\n{COUNT_SQL}\n```"))
+    questions = ("Which suppliers sell the most products?", "How were orders paid last year?")
+    systems, users, answers = [], [], []
+    for question in questions:
+        answers.append(services.engine.ask(question, ANALYST))
+        systems.append(scripted_ollama.last_chat["messages"][0]["content"])
+        users.append(scripted_ollama.last_chat["messages"][1]["content"])
+    warm_up = services.engine.warm_up_prompt(ANALYST)
+    services.close()
+    core = answers[0].retrieval.core if answers[0].retrieval else ()
+    assert core and all(a.retrieval and a.retrieval.core == core for a in answers)
+    # The same system message for both questions, and the warm-up evaluates just that.
+    assert systems[0] == systems[1] and warm_up is not None and warm_up[0][1] == systems[0]
+    assert sorted(re.findall(r"CREATE TABLE (\w+)", systems[0])) == list(core)
+    for user, answer in zip(users, answers, strict=True):
+        beside = re.findall(r"CREATE TABLE (\w+)", user)
+        assert beside and not set(beside) & set(core) and answer.retrieval is not None
+        retrieved = [t.name for t in answer.retrieval.tables]
+        assert set(beside) <= {*retrieved, *answer.retrieval.added_for_joins}
+    assert "suppliers" in re.findall(r"CREATE TABLE (\w+)", users[0])
+
+
 def test_follow_up_question_sees_the_previous_sql(
     services: Services, scripted_ollama: ScriptedOllama
 ) -> None:
