@@ -339,6 +339,7 @@ def _accuracy_markdown(accuracy: dict[str, Any] | None) -> str:
             r["valid_sql_rate"],
             r["median_s"],
             r["p90_s"],
+            _in_prompt(r),
             _ids(r["wrong"]),
         ]
         for scope, r in accuracy["runs"].items()
@@ -351,6 +352,7 @@ def _accuracy_markdown(accuracy: dict[str, Any] | None) -> str:
         "valid SQL",
         "median s",
         "p90 s",
+        "gold tables in prompt (right)",
         "wrong",
     ]
     settings = ", ".join(f"{k}={v}" for k, v in accuracy.get("settings", {}).items())
@@ -359,6 +361,15 @@ def _accuracy_markdown(accuracy: dict[str, Any] | None) -> str:
         f"{accuracy['scratch_database']}; {settings or 'default settings'}):\n\n"
         + md_table(headers, rows)
     )
+
+
+def _in_prompt(run: dict[str, Any]) -> str:
+    """ "46 (20 right; 3 of the other 20)": how often the gold tables reached the prompt."""
+    if "gold_in_prompt" not in run:
+        return "-"
+    shown, others = run["gold_in_prompt"], run["questions"] - run["gold_in_prompt"]
+    right = f"{run['right_when_in']} right; {run['right_when_not']} of the other {others}"
+    return f"{shown} ({right})"
 
 
 def markdown(data: dict[str, Any]) -> str:

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from backend.adapters.sql_runner import create_database_engine
 from backend.config import Settings
 from backend.domain import TableDoc
+from bench.language import gold_tables
 from bench.scale_db import create_empty_tables
 from demo_data import build_demo_database
 
@@ -87,6 +88,8 @@ def _eval(
     subprocess.run(command, check=True)
     report = json.loads(out.read_text(encoding="utf-8"))
     totals = report["engine"]["totals"]
+    counted = [q for q in report["questions"] if q["counted"]]
+    shown = [q for q in counted if gold_tables(q["gold_sql"]) <= {t.lower() for t in q["tables"]}]
     return {
         "questions": totals["questions"],
         "accuracy": totals["accuracy"],
@@ -95,7 +98,13 @@ def _eval(
         "p90_s": totals["latency_s"]["p90"],
         "schema_mode": schema_mode,
         "by_difficulty": report["engine"]["by_difficulty"],
-        "wrong": [q["id"] for q in report["questions"] if q["counted"] and not q["correct"]],
+        "wrong": [q["id"] for q in counted if not q["correct"]],
+        # Questions whose gold tables were all in the SQL prompt, and how many of those
+        # (and of the others) were answered right: retrieval's part of the gap.
+        "gold_in_prompt": len(shown),
+        "right_when_in": sum(q["correct"] for q in shown),
+        "right_when_not": sum(q["correct"] for q in counted if q not in shown),
+        "retried": sum(1 for q in counted if q.get("retries")),
         "model": report["meta"].get("model"),
     }
 
