@@ -7,8 +7,8 @@ prompt is put together is decided here:
   or `schema_mode` says so), else the question's tables (`backend.table_retrieval`)
   fitted to `retrieved_schema_max_tokens`, with the key paths between them; with a core
   (`core_schema_max_tokens`, `backend.schema_core`), the tables the approved examples
-  read most are in the system message of every retrieved prompt, and only the retrieved
-  tables outside them go beside the question;
+  read most are in the system message of every retrieved prompt, after the notes and
+  examples, and only the retrieved tables outside them follow, last;
 - notes and examples: all of them after a whole schema or a core, where the model
   server's prompt cache serves them with it, or the question's nearest few;
 - what a policy may see: a note or example naming what the actor may not read is left out
@@ -114,11 +114,12 @@ class ContextBuilder:
         blocks: list[str],
     ) -> Messages:
         """The chat messages for `question`, given what `retrieve` found: with a core, the
-        core's tables in the system message and the others `blocks` beside the question."""
+        core's tables, then the retrieved others (`blocks`) last in the system message."""
         core = [self.schema().block(name, actor.policy).text for name in retrieval.core]
         parts = PromptParts(
             dialect=self.dialect,
             schema_blocks=core if retrieval.core else blocks,
+            core_layout=bool(retrieval.core),
             question_schema_blocks=blocks if retrieval.core else (),
             conversation=conversation,
             question=question,

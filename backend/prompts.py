@@ -89,8 +89,12 @@ class PromptParts:
 
     dialect: str
     schema_blocks: Sequence[str]
-    # Tables told beside the question (the retrieved ones outside the core), after those
-    # of the system message.
+    # With a core (`backend.schema_core`): the system message holds the notes and examples
+    # first, then the core's tables, then these — the question's retrieved tables outside
+    # the core, the only part that differs per question, last, so that all before them is
+    # one cached start. Told apart under "for this question", beside the question, the
+    # 1.5B model took them for the question's tables (bench/results/scale_accuracy_core.md).
+    core_layout: bool = False
     question_schema_blocks: Sequence[str] = ()
     examples: Sequence[Example] = ()
     notes: Sequence[Note] = ()
@@ -189,14 +193,16 @@ def _render(
     system = SYSTEM_TEMPLATE.format(dialect_notes=notes_text)
     if parts.chart_suggestions:
         system += CHART_RULE
-    system += "\n\nSchema:\n" + "\n\n".join(sorted(schema))
+    tables = _SCHEMA_HEAD + "\n\n".join([*sorted(schema), *beside])
+    if not parts.core_layout:
+        system += tables
     if parts.stable_notes:
         system += "\n\n" + _notes_block(parts.stable_notes)
     if parts.stable_examples:
         system += "\n\n" + _examples_block(parts.stable_examples)
+    if parts.core_layout:
+        system += tables
     context = []
-    if beside:
-        context.append("More tables for this question:\n" + "\n\n".join(beside))
     if examples:
         context.append(_examples_block(examples))
     if notes:
@@ -262,6 +268,7 @@ def asks_for_ties(question: str) -> bool:
 
 
 _EXAMPLES_HEAD = "Examples of questions and their SQL:\n"
+_SCHEMA_HEAD = "\n\nSchema:\n"
 _NOTES_HEAD = "Business notes:\n"
 
 
@@ -284,7 +291,10 @@ def said_beside_question(messages: Sequence[tuple[str, str]]) -> str:
             continue
         starts = [i for head in (_NOTES_HEAD, _EXAMPLES_HEAD) if (i := content.find(head)) >= 0]
         if starts:
-            said.append(content[min(starts) :])
+            start = min(starts)
+            # With a core, the schema follows the notes and examples (`core_layout`).
+            end = content.find(_SCHEMA_HEAD, start)
+            said.append(content[start:] if end < 0 else content[start:end])
     return "\n\n".join(said)
 
 

@@ -11,7 +11,9 @@ One Qdrant collection holds
 - the demo tables as the product indexes them: introspected from the demo database
   (`--db`, default `kkbench_demo` on the local MariaDB) by `backend.schema.introspect`
   with sample values, the demo's comments (`wiring.services.demo_comments`) and, with
-  `--knowledge FILE`, a knowledge export applied as `wiring.services` applies it. When the
+  `--knowledge FILE`, a knowledge export applied as `wiring.services` applies it (to the
+  distractors too, where the file names them: `python -m bench scale_naming` writes one
+  for all 746 tables). When the
   database cannot be read, a scratch SQLite demo is built instead (said in the results);
 - every Spider TRAIN table as a distractor, built as `bench/retrieval.py` builds them
   (identifiers only, named `<db>__<table>`), except those whose table name is a demo
@@ -105,6 +107,13 @@ def load_knowledge_file(path: Path, tables: Sequence[TableDoc]) -> Knowledge:
     return Knowledge({(e.table, e.column): e for e in found.entries}, tuple(found.terms))
 
 
+def with_knowledge(tables: list[TableDoc], knowledge: Path | None) -> list[TableDoc]:
+    """`tables` with a knowledge export applied (those it does not name, unchanged)."""
+    if knowledge is None:
+        return tables
+    return apply_knowledge(tables, load_knowledge_file(knowledge, tables))
+
+
 def demo_tables(url: str, knowledge: Path | None, orders: int) -> tuple[list[TableDoc], str]:
     """The demo tables as the product indexes them, and where they were read from."""
     try:
@@ -120,7 +129,7 @@ def demo_tables(url: str, knowledge: Path | None, orders: int) -> tuple[list[Tab
         tables = demo_schema(orders)
         source += f"; a scratch SQLite demo ({orders:,} orders) was introspected instead"
     if knowledge is not None:
-        tables = apply_knowledge(tables, load_knowledge_file(knowledge, tables))
+        tables = with_knowledge(tables, knowledge)
         source += f", with the knowledge in {knowledge}"
     return tables, source
 
@@ -251,7 +260,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     demo, source = demo_tables(args.db, args.knowledge, args.orders)
     distractors = distractor_tables(load_catalog(), DEMO_TABLE_NAMES, args.distractors)
-    everything = demo + distractors
+    known = with_knowledge(distractors, args.knowledge)
+    named = sum(a != b for a, b in zip(known, distractors, strict=True))
+    if named:
+        source += f"; {named} distractors with knowledge too"
+    everything = demo + known
     if len(everything) < MIN_TABLES:
         raise SystemExit(f"only {len(everything)} tables: the benchmark needs {MIN_TABLES}+")
     embedder, note = real_embedder(args.embed_url, args.embed_model, sparse_only=args.sparse_only)
@@ -432,7 +445,7 @@ def markdown(data: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench scale", description=__doc__)
     parser.add_argument("--db", default=DEMO_DB, help="the demo database to introspect")
-    parser.add_argument("--knowledge", type=Path, help="knowledge YAML applied to the demo")
+    parser.add_argument("--knowledge", type=Path, help="knowledge YAML (demo, distractors)")
     parser.add_argument("--orders", type=int, default=5000, help="orders of a scratch demo")
     parser.add_argument(
         "--embed-url", default=os.environ.get("OLLAMA_BASE_URL") or "http://127.0.0.1:11434"

@@ -133,8 +133,9 @@ def _settings_in_environment() -> dict[str, str]:
     return {
         k: v
         for k, v in sorted(os.environ.items())
-        if k.lower() in names and not any(word in k.upper() for word in _SECRET_WORDS)
+        if k.lower() in names and not set(k.upper().split("_")) & _SECRET_WORDS
     }
 
 
-_SECRET_WORDS = ("KEY", "PASSWORD", "SECRET", "TOKEN", "URL")
+# Whole words of the name: `CORE_SCHEMA_MAX_TOKENS` is a budget, `API_TOKEN` a secret.
+_SECRET_WORDS = frozenset({"KEY", "PASSWORD", "SECRET", "TOKEN", "URL"})

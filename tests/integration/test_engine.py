@@ -126,7 +126,7 @@ def test_retrieved_schema_is_kept_within_its_token_budget(
     assert sum(estimate_tokens(block) for block in blocks) <= budget
 
 
-def test_with_a_core_every_question_shares_its_tables_and_only_the_rest_go_beside_it(
+def test_with_a_core_every_question_shares_its_tables_and_only_the_rest_follow_them(
     demo_sqlite: str, scripted_ollama: ScriptedOllama
 ) -> None:
     import re
@@ -149,15 +149,19 @@ def test_with_a_core_every_question_shares_its_tables_and_only_the_rest_go_besid
     services.close()
     core = answers[0].retrieval.core if answers[0].retrieval else ()
     assert core and all(a.retrieval and a.retrieval.core == core for a in answers)
-    # The same system message for both questions, and the warm-up evaluates just that.
-    assert systems[0] == systems[1] and warm_up is not None and warm_up[0][1] == systems[0]
-    assert sorted(re.findall(r"CREATE TABLE (\w+)", systems[0])) == list(core)
-    for user, answer in zip(users, answers, strict=True):
-        beside = re.findall(r"CREATE TABLE (\w+)", user)
-        assert beside and not set(beside) & set(core) and answer.retrieval is not None
+    # What the warm-up evaluates is how every question's system message starts: the
+    # notes, the examples, then the core's tables; the question's others come last.
+    assert warm_up is not None
+    start = warm_up[0][1]
+    assert sorted(re.findall(r"CREATE TABLE (\w+)", start)) == list(core)
+    assert start.index("Examples of questions") < start.index("CREATE TABLE")
+    for system, user, answer in zip(systems, users, answers, strict=True):
+        assert system.startswith(start) and "CREATE TABLE" not in user
+        others = re.findall(r"CREATE TABLE (\w+)", system[len(start) :])
+        assert others and not set(others) & set(core) and answer.retrieval is not None
         retrieved = [t.name for t in answer.retrieval.tables]
-        assert set(beside) <= {*retrieved, *answer.retrieval.added_for_joins}
-    assert "suppliers" in re.findall(r"CREATE TABLE (\w+)", users[0])
+        assert set(others) <= {*retrieved, *answer.retrieval.added_for_joins}
+    assert "suppliers" in re.findall(r"CREATE TABLE (\w+)", systems[0][len(start) :])
 
 
 def test_follow_up_question_sees_the_previous_sql(
