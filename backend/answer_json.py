@@ -41,7 +41,6 @@ def answer_to_json(
             "mode": answer.retrieval.mode,
             "tables": [t.name for t in answer.retrieval.tables],
             "added_for_joins": list(answer.retrieval.added_for_joins),
-            "core": list(answer.retrieval.core),
             "warning": answer.retrieval.warning,
         },
         "attempts": [

@@ -179,13 +179,6 @@ class Settings(LocaleSettings):
         description="Most schema (estimated tokens) a prompt carries when tables are "
         "retrieved: the lowest-ranked tables are shortened, then left out, to fit.",
     )
-    core_schema_max_tokens: int = Field(
-        0,
-        ge=0,
-        description="When tables are retrieved, the tables the approved examples read most, "
-        "up to this many estimated tokens, are in every prompt (in its cached start); only "
-        "the retrieved tables outside them are added per question. 0: off.",
-    )
     chart_suggestions: bool = Field(
         False,
         description="Ask the model to propose a chart (JSON, validated) after its SQL; off by "

@@ -5,12 +5,9 @@ prompt is put together is decided here:
 
 - schema mode: the whole schema the actor may see when it fits (`full_schema_max_tokens`,
   or `schema_mode` says so), else the question's tables (`backend.table_retrieval`)
-  fitted to `retrieved_schema_max_tokens`, with the key paths between them; with a core
-  (`core_schema_max_tokens`, `backend.schema_core`), the tables the approved examples
-  read most are in the system message of every retrieved prompt, after the notes and
-  examples, and only the retrieved tables outside them follow, last;
-- notes and examples: all of them after a whole schema or a core, where the model
-  server's prompt cache serves them with it, or the question's nearest few;
+  fitted to `retrieved_schema_max_tokens`, with the key paths between them;
+- notes and examples: all of them after a whole schema, where the model server's prompt
+  cache serves them with it, or the question's nearest few;
 - what a policy may see: a note or example naming what the actor may not read is left out
   (`backend.context_policy`), as the schema leaves it out.
 
@@ -26,15 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from backend.context_policy import visible_notes
-from backend.domain import (
-    AccessPolicy,
-    Actor,
-    Example,
-    Retrieval,
-    RetrievalMode,
-    ScoredTable,
-    Turn,
-)
+from backend.domain import AccessPolicy, Actor, Example, Retrieval, ScoredTable, Turn
 from backend.engine_config import EngineConfig
 from backend.errors import KeskinubeError
 from backend.i18n import DEFAULT_LANGUAGE, Language, detect_language, normalise_language
@@ -49,8 +38,6 @@ log = logging.getLogger(__name__)
 
 # Kept free for the conversation and the question when notes and examples go after the schema.
 _QUESTION_ROOM = 1000
-# How a warm-up's retrieval is labelled: it retrieved nothing, only its core counts.
-_RETRIEVED: RetrievalMode = "sparse"
 
 
 class ContextBuilder:
@@ -85,13 +72,11 @@ class ContextBuilder:
         if self.full_schema(view, policy):
             return _whole_schema(view, policy)
         retrieval = self.tables.choose(question, actor, complete=complete)
-        core = self.core(policy)
         fit = view.fit(
             [t.name for t in retrieval.tables],
             policy,
             question=question,
             budget_tokens=self.config.retrieved_schema_max_tokens,
-            present=core,
         )
         if fit.dropped or fit.compacted:
             log.debug(
@@ -100,10 +85,8 @@ class ContextBuilder:
                 fit.compacted,
                 fit.dropped,
             )
-        shown = {*fit.tables, *core}
-        kept = tuple(t for t in retrieval.tables if t.name in shown)
-        retrieval = replace(retrieval, tables=kept, added_for_joins=fit.joins, core=core)
-        return retrieval, list(fit.blocks)
+        kept = tuple(t for t in retrieval.tables if t.name in fit.tables)
+        return replace(retrieval, tables=kept, added_for_joins=fit.joins), list(fit.blocks)
 
     def prompt(
         self,
@@ -113,14 +96,10 @@ class ContextBuilder:
         retrieval: Retrieval,
         blocks: list[str],
     ) -> Messages:
-        """The chat messages for `question`, given what `retrieve` found: with a core, the
-        core's tables, then the retrieved others (`blocks`) last in the system message."""
-        core = [self.schema().block(name, actor.policy).text for name in retrieval.core]
+        """The chat messages for `question`, given what `retrieve` found."""
         parts = PromptParts(
             dialect=self.dialect,
-            schema_blocks=core if retrieval.core else blocks,
-            core_layout=bool(retrieval.core),
-            question_schema_blocks=blocks if retrieval.core else (),
+            schema_blocks=blocks,
             conversation=conversation,
             question=question,
             question_language=detect_language(question, default=_language(actor)),
@@ -128,9 +107,8 @@ class ContextBuilder:
             join_paths=_join_paths(self.schema(), actor.policy, retrieval),
             today=self.today(),
         )
-        # A core is a schema part every question shares, as a whole schema is.
-        shared = retrieval.mode == "full_schema" or bool(retrieval.core)
-        parts = self._notes_and_examples(parts, actor.policy, full_schema=shared)
+        full_schema = retrieval.mode == "full_schema"
+        parts = self._notes_and_examples(parts, actor.policy, full_schema=full_schema)
         budget = self.config.num_ctx - self.config.answer_reserve_tokens
         return build_prompt(parts, budget_tokens=budget).messages
 
@@ -143,22 +121,10 @@ class ContextBuilder:
         if self.full_schema(view, actor.policy):
             retrieval, blocks = _whole_schema(view, actor.policy)
             return self.prompt("?", actor, (), retrieval, blocks)
-        core = self.core(actor.policy)
-        if core:
-            return self.prompt("?", actor, (), Retrieval((), _RETRIEVED, core=core), [])
         # Retrieved prompts differ per question; a whole catalogue does not.
         if not self.config.table_selection:
             return None
         return self.tables.selection_start(actor.policy)
-
-    def core(self, policy: AccessPolicy) -> tuple[str, ...]:
-        """The tables every retrieved prompt of `policy` carries (`backend.schema_core`):
-        those its approved examples read most; none when `core_schema_max_tokens` is 0."""
-        budget = self.config.core_schema_max_tokens
-        if budget <= 0:
-            return ()
-        examples = self._allowed(self.index.list_examples(self.config.database), policy)
-        return self.schema().core(examples, policy, self.dialect, budget)
 
     def full_schema(self, view: SchemaView, policy: AccessPolicy) -> bool:
         """Whether `policy`'s prompts carry the whole schema it may see."""

@@ -123,9 +123,6 @@ class Retrieval:
     warning: str | None = None
     # The tables the model picked from the catalogue, when table selection ran.
     selected: tuple[str, ...] | None = None
-    # The tables in every retrieved prompt of the actor's role, in its cached start
-    # (`backend.schema_core`); `tables` then holds the retrieved ones, some in the core.
-    core: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

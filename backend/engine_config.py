@@ -25,9 +25,6 @@ class EngineConfig:
     schema_mode: SchemaMode = "auto"
     full_schema_max_tokens: int = 4000
     retrieved_schema_max_tokens: int = 1500
-    # In retrieve mode, the tables the approved examples read most, up to this many
-    # estimated tokens, go in every prompt's cached start (`backend.schema_core`); 0: off.
-    core_schema_max_tokens: int = 0
     examples_k: int = 3
     notes_k: int = 3
     # Ask the model for a chart proposal after the SQL (a few more output tokens).

@@ -36,7 +36,6 @@ PROMPT_MODULES = (
     "backend.table_retrieval",
     "backend.table_selection",
     "backend.question_names",
-    "backend.schema_core",
     "backend.join_paths",
     "backend.repair_hint",
 )
@@ -47,7 +46,6 @@ PROMPT_FIELDS = (
     "schema_mode",
     "full_schema_max_tokens",
     "retrieved_schema_max_tokens",
-    "core_schema_max_tokens",
     "examples_k",
     "notes_k",
     "chart_suggestions",

@@ -89,13 +89,6 @@ class PromptParts:
 
     dialect: str
     schema_blocks: Sequence[str]
-    # With a core (`backend.schema_core`): the system message holds the notes and examples
-    # first, then the core's tables, then these — the question's retrieved tables outside
-    # the core, the only part that differs per question, last, so that all before them is
-    # one cached start. Told apart under "for this question", beside the question, the
-    # 1.5B model took them for the question's tables (bench/results/scale_accuracy_core.md).
-    core_layout: bool = False
-    question_schema_blocks: Sequence[str] = ()
     examples: Sequence[Example] = ()
     notes: Sequence[Note] = ()
     conversation: Sequence[Turn] = ()
@@ -153,12 +146,11 @@ def template_hash() -> str:
 def build_prompt(parts: PromptParts, *, budget_tokens: int) -> BuiltPrompt:
     """Messages for the model, trimmed to `budget_tokens` (notes, examples, tables last first)."""
     schema = list(parts.schema_blocks)
-    beside = list(parts.question_schema_blocks)
     examples, notes = list(parts.examples), list(parts.notes)
     turns = list(parts.conversation)[-2:]
     dropped: list[str] = []
     while True:
-        messages = _render(parts, schema, beside, examples, notes, turns)
+        messages = _render(parts, schema, examples, notes, turns)
         size = sum(estimate_tokens(content) for _, content in messages)
         if size <= budget_tokens:
             return BuiltPrompt(messages, size, tuple(dropped))
@@ -171,9 +163,6 @@ def build_prompt(parts: PromptParts, *, budget_tokens: int) -> BuiltPrompt:
         elif len(turns) > 1:
             dropped.append("turn")
             turns.pop(0)
-        elif beside:
-            dropped.append("table")
-            beside.pop()
         elif len(schema) > 1:
             dropped.append("table")
             schema.pop()
@@ -184,7 +173,6 @@ def build_prompt(parts: PromptParts, *, budget_tokens: int) -> BuiltPrompt:
 def _render(
     parts: PromptParts,
     schema: Sequence[str],
-    beside: Sequence[str],
     examples: Sequence[Example],
     notes: Sequence[Note],
     turns: Sequence[Turn],
@@ -193,15 +181,11 @@ def _render(
     system = SYSTEM_TEMPLATE.format(dialect_notes=notes_text)
     if parts.chart_suggestions:
         system += CHART_RULE
-    tables = _SCHEMA_HEAD + "\n\n".join([*sorted(schema), *beside])
-    if not parts.core_layout:
-        system += tables
+    system += "\n\nSchema:\n" + "\n\n".join(sorted(schema))
     if parts.stable_notes:
         system += "\n\n" + _notes_block(parts.stable_notes)
     if parts.stable_examples:
         system += "\n\n" + _examples_block(parts.stable_examples)
-    if parts.core_layout:
-        system += tables
     context = []
     if examples:
         context.append(_examples_block(examples))
@@ -268,7 +252,6 @@ def asks_for_ties(question: str) -> bool:
 
 
 _EXAMPLES_HEAD = "Examples of questions and their SQL:\n"
-_SCHEMA_HEAD = "\n\nSchema:\n"
 _NOTES_HEAD = "Business notes:\n"
 
 
@@ -291,10 +274,7 @@ def said_beside_question(messages: Sequence[tuple[str, str]]) -> str:
             continue
         starts = [i for head in (_NOTES_HEAD, _EXAMPLES_HEAD) if (i := content.find(head)) >= 0]
         if starts:
-            start = min(starts)
-            # With a core, the schema follows the notes and examples (`core_layout`).
-            end = content.find(_SCHEMA_HEAD, start)
-            said.append(content[start:] if end < 0 else content[start:end])
+            said.append(content[min(starts) :])
     return "\n\n".join(said)
 
 

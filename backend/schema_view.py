@@ -18,7 +18,6 @@ from backend.domain import AccessPolicy, Example, TableDoc
 from backend.join_paths import Graph, expand_join_paths, fk_graph, restrict
 from backend.prompts import estimate_tokens
 from backend.schema_budget import Block, SchemaFit, fit_schema
-from backend.schema_core import core_tables, tables_read
 from backend.schema_render import question_columns, render_table
 from backend.sql_guard import KnownTables
 
@@ -40,7 +39,6 @@ class SchemaView:
         self._blocks: dict[tuple[str, AccessPolicy, bool], Block] = {}
         self._fits_whole: dict[tuple[AccessPolicy, int], bool] = {}
         self._examples: dict[tuple[tuple[Example, ...], AccessPolicy, str], list[Example]] = {}
-        self._cores: dict[tuple[tuple[Example, ...], AccessPolicy, str, int], tuple[str, ...]] = {}
 
     def visible(self, policy: AccessPolicy) -> dict[str, TableDoc]:
         """The tables `policy` may read, by name."""
@@ -93,46 +91,13 @@ class SchemaView:
                 self._examples[key] = found
         return list(found)
 
-    def core(
-        self, examples: Sequence[Example], policy: AccessPolicy, dialect: str, budget_tokens: int
-    ) -> tuple[str, ...]:
-        """The tables `policy`'s retrieved prompts all carry (`backend.schema_core`): those
-        the `examples` (already those `policy` may see) read most, fitting `budget_tokens`."""
-        key = (tuple(examples), policy, dialect, budget_tokens)
-        found = self._cores.get(key)
-        if found is None:
-            counts = tables_read(examples, policy, known=self.known, dialect=dialect)
-            sizes = {name: self.block(name, policy).tokens for name in counts}
-            visible = self.visible(policy)
-            readable = {name: size for name, size in sizes.items() if name in visible}
-            found = core_tables(counts, readable, budget_tokens=budget_tokens)
-            with self._lock:
-                if len(self._cores) >= _MAX_EXAMPLE_SETS:
-                    self._cores.clear()
-                self._cores[key] = found
-        return found
-
     def fit(
-        self,
-        ranked: Sequence[str],
-        policy: AccessPolicy,
-        *,
-        question: str,
-        budget_tokens: int,
-        present: Sequence[str] = (),
+        self, ranked: Sequence[str], policy: AccessPolicy, *, question: str, budget_tokens: int
     ) -> SchemaFit:
         """The retrieved tables (`ranked`, best first) and their join path, as DDL that fits
         `budget_tokens` (see `backend.schema_budget`); a very wide table keeps the
-        columns `question` names. Tables `present` are in the prompt already (the core):
-        neither fitted nor added for a join again. Join paths connect the tables fitted,
-        not those to the core: connecting the core's own tables would add the same tables
-        to every question, outside the cached start."""
+        columns `question` names."""
         allowed, graph = self.visible(policy), self.graph_for(policy)
-        there = set(present)
-
-        def joins_for(kept: Sequence[str]) -> list[str]:
-            found = expand_join_paths(kept, allowed, graph=graph)
-            return [name for name in found if name not in there]
 
         def capped(name: str, max_columns: int) -> Block:
             table = self.tables[name]
@@ -143,9 +108,9 @@ class SchemaView:
             return Block(text, estimate_tokens(text))
 
         return fit_schema(
-            [name for name in ranked if name in allowed and name not in there],
+            [name for name in ranked if name in allowed],
             budget_tokens=budget_tokens,
-            joins_for=joins_for,
+            joins_for=lambda kept: expand_join_paths(kept, allowed, graph=graph),
             render=lambda name, compact: self.block(name, policy, compact=compact),
             render_capped=capped,
         )

@@ -151,8 +151,7 @@ def engine_prediction(
     retrieval = answer.retrieval
     tables: tuple[str, ...] = ()
     if retrieval is not None:
-        shown = (*(t.name for t in retrieval.tables), *retrieval.added_for_joins)
-        tables = tuple(dict.fromkeys([*shown, *retrieval.core]))
+        tables = (*(t.name for t in retrieval.tables), *retrieval.added_for_joins)
     return Prediction(
         sql=answer.sql,
         correct=verdict.correct,

@@ -126,44 +126,6 @@ def test_retrieved_schema_is_kept_within_its_token_budget(
     assert sum(estimate_tokens(block) for block in blocks) <= budget
 
 
-def test_with_a_core_every_question_shares_its_tables_and_only_the_rest_follow_them(
-    demo_sqlite: str, scripted_ollama: ScriptedOllama
-) -> None:
-    import re
-
-    services = _services(
-        demo_sqlite,
-        scripted_ollama,
-        schema_mode="retrieve",
-        core_schema_max_tokens=900,
-        question_names=False,
-    )
-    scripted_ollama.add(when(reply=f"```sql\n{COUNT_SQL}\n```"))
-    questions = ("Which suppliers sell the most products?", "How were orders paid last year?")
-    systems, users, answers = [], [], []
-    for question in questions:
-        answers.append(services.engine.ask(question, ANALYST))
-        systems.append(scripted_ollama.last_chat["messages"][0]["content"])
-        users.append(scripted_ollama.last_chat["messages"][1]["content"])
-    warm_up = services.engine.warm_up_prompt(ANALYST)
-    services.close()
-    core = answers[0].retrieval.core if answers[0].retrieval else ()
-    assert core and all(a.retrieval and a.retrieval.core == core for a in answers)
-    # What the warm-up evaluates is how every question's system message starts: the
-    # notes, the examples, then the core's tables; the question's others come last.
-    assert warm_up is not None
-    start = warm_up[0][1]
-    assert sorted(re.findall(r"CREATE TABLE (\w+)", start)) == list(core)
-    assert start.index("Examples of questions") < start.index("CREATE TABLE")
-    for system, user, answer in zip(systems, users, answers, strict=True):
-        assert system.startswith(start) and "CREATE TABLE" not in user
-        others = re.findall(r"CREATE TABLE (\w+)", system[len(start) :])
-        assert others and not set(others) & set(core) and answer.retrieval is not None
-        retrieved = [t.name for t in answer.retrieval.tables]
-        assert set(others) <= {*retrieved, *answer.retrieval.added_for_joins}
-    assert "suppliers" in re.findall(r"CREATE TABLE (\w+)", systems[0][len(start) :])
-
-
 def test_follow_up_question_sees_the_previous_sql(
     services: Services, scripted_ollama: ScriptedOllama
 ) -> None:

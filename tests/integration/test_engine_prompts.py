@@ -1,11 +1,10 @@
 """The prompts the engine builds, pinned byte for byte for a handful of cases.
 
 Demo database (SQLite), embedded Qdrant, the scripted Ollama server recording every chat
-request. Each case — whole schema, retrieved schema (with and without a core), table
-selection with the whole catalogue or with candidates, a restricted policy, a follow-up,
-notes and examples that no longer fit, a repair — records the messages sent to the model,
-the retrieval the answer reports and the warm-up prompt, and compares them with
-tests/integration/golden/.
+request. Each case — whole schema, retrieved schema, table selection with the whole
+catalogue or with candidates, a restricted policy, a follow-up, notes and examples that
+no longer fit, a repair — records the messages sent to the model, the retrieval the answer
+reports and the warm-up prompt, and compares them with tests/integration/golden/.
 
 A model server caches prompt starts, so a prompt that changes by one byte costs minutes on
 a CPU; this test makes such a change deliberate. After changing a prompt on purpose, rewrite
@@ -94,12 +93,6 @@ CASES = {
     "selection_restricted": Case(
         {"schema_mode": "retrieve", "table_selection": True}, actor=RESTRICTED
     ),
-    "retrieve_core": Case(
-        {"schema_mode": "retrieve", "retrieval_k": 3, "core_schema_max_tokens": 1200}
-    ),
-    "retrieve_core_restricted": Case(
-        {"schema_mode": "retrieve", "core_schema_max_tokens": 1200}, actor=RESTRICTED
-    ),
 }
 
 
@@ -176,7 +169,6 @@ def _retrieval(retrieval: Any) -> dict[str, Any]:
         "added_for_joins": list(retrieval.added_for_joins),
         "selected": None if retrieval.selected is None else list(retrieval.selected),
         "warning": retrieval.warning,
-        **({"core": list(retrieval.core)} if retrieval.core else {}),
     }
 
 

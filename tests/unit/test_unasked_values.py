@@ -151,21 +151,6 @@ def test_the_schema_and_the_rules_are_not_what_was_said() -> None:
     assert "paid orders" in said and "What is our revenue?" in said
 
 
-def test_with_a_core_the_schema_after_the_notes_and_examples_is_not_what_was_said() -> None:
-    parts = PromptParts(
-        "mysql",
-        ["CREATE TABLE orders (total INT, channel TEXT); -- values: 'kiosk', 'web'"],
-        core_layout=True,
-        question_schema_blocks=["CREATE TABLE stores (name TEXT); -- values: 'Harbour'"],
-        question="What is our revenue?",
-        stable_notes=[Note("Revenue counts paid orders.", "Revenue")],
-        stable_examples=[Example("web sales", "SELECT * FROM orders WHERE channel = 'web'")],
-    )
-    said = said_beside_question(build_prompt(parts, budget_tokens=4000).messages)
-    assert "kiosk" not in said and "Harbour" not in said and "CREATE TABLE" not in said
-    assert "paid orders" in said and "channel = 'web'" in said
-
-
 def test_the_conversation_so_far_was_said() -> None:
     from backend.domain import Turn
 
