@@ -377,7 +377,7 @@ def _accuracy_markdown(accuracy: dict[str, Any] | None) -> str:
 
 
 def _in_prompt(run: dict[str, Any]) -> str:
-    """ "46 (20 right; 3 of the other 20)": how often the gold tables reached the prompt."""
+    """How often the gold tables reached the prompt: "46 (20 right; 3 of the other 20)"."""
     if "gold_in_prompt" not in run:
         return "-"
     shown, others = run["gold_in_prompt"], run["questions"] - run["gold_in_prompt"]

@@ -137,5 +137,5 @@ def _settings_in_environment() -> dict[str, str]:
     }
 
 
-# Whole words of the name: `CORE_SCHEMA_MAX_TOKENS` is a budget, `API_TOKEN` a secret.
+# Whole words of the name: `FULL_SCHEMA_MAX_TOKENS` is a budget, `API_TOKEN` a secret.
 _SECRET_WORDS = frozenset({"KEY", "PASSWORD", "SECRET", "TOKEN", "URL"})

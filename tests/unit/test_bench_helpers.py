@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from qdrant_client import QdrantClient
 
@@ -107,3 +108,23 @@ def test_spider_sample_is_reproducible_stratified_and_one_per_gold_query() -> No
     assert widths == {1, 2, 3}
     assert choose(rows, {"beta"}, size=10) == sorted(choose(rows, {"beta"}, size=10))
     assert all(rows[i]["db_id"] == "beta" for i in choose(rows, {"beta"}, size=10))
+
+
+def test_bench_results_record_the_settings_in_the_environment_but_no_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bench.scale_accuracy import _settings_in_environment
+
+    shown = {"FULL_SCHEMA_MAX_TOKENS": "6000", "QUESTION_NAMES": "true", "RETRIEVAL_K": "8"}
+    hidden = {
+        "AUTH_COOKIE_KEY": "k" * 32,
+        "ADMIN_PASSWORD": "hunter2",
+        "OLLAMA_BASE_URL": "http://user:pw@host:11434",
+        "DATABASE_URL": "mysql+pymysql://u:pw@db/shop",
+        "SOURCES_KEY": "s" * 32,
+    }
+    for name, value in {**shown, **hidden}.items():
+        monkeypatch.setenv(name, value)
+    recorded = _settings_in_environment()
+    assert shown.items() <= recorded.items()
+    assert not set(hidden) & set(recorded)
