@@ -115,7 +115,8 @@ def with_knowledge(tables: list[TableDoc], knowledge: Path | None) -> list[Table
 
 
 def demo_tables(url: str, knowledge: Path | None, orders: int) -> tuple[list[TableDoc], str]:
-    """The demo tables as the product indexes them, and where they were read from."""
+    """The demo tables as the product indexes them, and where they were read from (with
+    the `knowledge` file named; `run` applies it, to the distractors too)."""
     try:
         engine = create_database_engine(url)
         try:
@@ -129,7 +130,6 @@ def demo_tables(url: str, knowledge: Path | None, orders: int) -> tuple[list[Tab
         tables = demo_schema(orders)
         source += f"; a scratch SQLite demo ({orders:,} orders) was introspected instead"
     if knowledge is not None:
-        tables = with_knowledge(tables, knowledge)
         source += f", with the knowledge in {knowledge}"
     return tables, source
 
@@ -260,11 +260,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     demo, source = demo_tables(args.db, args.knowledge, args.orders)
     distractors = distractor_tables(load_catalog(), DEMO_TABLE_NAMES, args.distractors)
-    known = with_knowledge(distractors, args.knowledge)
-    named = sum(a != b for a, b in zip(known, distractors, strict=True))
+    # One read of the file for both (`demo_tables` only names it in `source` here).
+    everything = with_knowledge(demo + distractors, args.knowledge)
+    demo = everything[: len(demo)]
+    named = sum(a != b for a, b in zip(everything[len(demo) :], distractors, strict=True))
     if named:
         source += f"; {named} distractors with knowledge too"
-    everything = demo + known
     if len(everything) < MIN_TABLES:
         raise SystemExit(f"only {len(everything)} tables: the benchmark needs {MIN_TABLES}+")
     embedder, note = real_embedder(args.embed_url, args.embed_model, sparse_only=args.sparse_only)
