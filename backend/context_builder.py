@@ -26,10 +26,12 @@ from backend.context_policy import visible_notes
 from backend.domain import AccessPolicy, Actor, Example, Retrieval, ScoredTable, Turn
 from backend.engine_config import EngineConfig
 from backend.errors import KeskinubeError
+from backend.example_tables import cache_order
 from backend.i18n import DEFAULT_LANGUAGE, Language, detect_language, normalise_language
 from backend.i18n.message import Message
 from backend.ports import SchemaIndex
 from backend.prompts import PromptParts, build_prompt, estimate_tokens, stable_context_tokens
+from backend.schema_budget import SchemaFit
 from backend.schema_view import SchemaView
 from backend.sql_validate.catalog import join_paths
 from backend.table_retrieval import Complete, Messages, TableRetriever
@@ -57,7 +59,7 @@ class ContextBuilder:
         self.schema = schema
         self.dialect = dialect
         self.today = today
-        self.tables = TableRetriever(index=index, config=config, schema=schema)
+        self.tables = TableRetriever(index=index, config=config, schema=schema, dialect=dialect)
 
     def retrieve(
         self, question: str, actor: Actor, *, complete: Complete
@@ -86,7 +88,18 @@ class ContextBuilder:
                 fit.dropped,
             )
         kept = tuple(t for t in retrieval.tables if t.name in fit.tables)
-        return replace(retrieval, tables=kept, added_for_joins=fit.joins), list(fit.blocks)
+        return replace(retrieval, tables=kept, added_for_joins=fit.joins), self._cache_order(
+            fit, policy
+        )
+
+    def _cache_order(self, fit: SchemaFit, policy: AccessPolicy) -> list[str]:
+        """The fitted DDL blocks, the tables the approved examples read most first
+        (`backend.example_tables.cache_order`: a start shared by many questions' prompts)."""
+        view = self.schema()
+        examples = self._allowed(self.index.list_examples(self.config.database), policy)
+        reads = view.tables_read(examples, policy, self.dialect)
+        block = dict(zip([*fit.tables, *fit.joins], fit.blocks, strict=True))
+        return [block[name] for name in cache_order(list(block), reads)]
 
     def prompt(
         self,
@@ -107,8 +120,7 @@ class ContextBuilder:
             join_paths=_join_paths(self.schema(), actor.policy, retrieval),
             today=self.today(),
         )
-        full_schema = retrieval.mode == "full_schema"
-        parts = self._notes_and_examples(parts, actor.policy, full_schema=full_schema)
+        parts = self._notes_and_examples(parts, actor.policy, retrieval)
         budget = self.config.num_ctx - self.config.answer_reserve_tokens
         return build_prompt(parts, budget_tokens=budget).messages
 
@@ -133,9 +145,10 @@ class ContextBuilder:
         return view.fits_whole(policy, self.config.full_schema_max_tokens)
 
     def _notes_and_examples(
-        self, parts: PromptParts, policy: AccessPolicy, *, full_schema: bool
+        self, parts: PromptParts, policy: AccessPolicy, retrieval: Retrieval
     ) -> PromptParts:
-        """Notes and examples: all of them after the schema, or the question's nearest.
+        """Notes and examples: all of them after the schema, or the question's nearest
+        (the examples found with the tables, whose tables the ranking brought forward).
 
         With the whole schema in the system message, that message is the same for every
         question and the model server's prompt cache serves it; notes and examples placed
@@ -147,18 +160,20 @@ class ContextBuilder:
         cached prefix per access policy. They are listed for every question (two small
         scrolls) so that an example approved a moment ago is used by the next question.
         """
+        full_schema = retrieval.mode == "full_schema"
         if full_schema and self.config.stable_context_max_tokens > 0:
             stable = self._stable(parts, policy)
             if stable is not None:
                 return stable
+        examples = retrieval.examples
+        if examples is None:
+            examples = tuple(self.tables.examples(parts.question, policy))
         # The nearest few the policy allows: a few more are fetched, as some may be left out.
-        database, question = self.config.database, parts.question
-        examples_k, notes_k = self.config.examples_k, self.config.notes_k
-        found_examples = self.index.search_examples(database, question, k=3 * examples_k)
-        found_notes = self.index.search_notes(database, question, k=3 * notes_k)
+        notes_k = self.config.notes_k
+        found_notes = self.index.search_notes(self.config.database, parts.question, k=3 * notes_k)
         return replace(
             parts,
-            examples=self._allowed(found_examples, policy)[:examples_k],
+            examples=list(examples),
             notes=visible_notes(found_notes, policy, list(self.schema().tables))[:notes_k],
         )
 

@@ -123,6 +123,9 @@ class Retrieval:
     warning: str | None = None
     # The tables the model picked from the catalogue, when table selection ran.
     selected: tuple[str, ...] | None = None
+    # The approved examples found with the tables (retrieve mode), which the prompt then
+    # shows; None when none were searched for.
+    examples: tuple[Example, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,8 @@ class PromptParts:
     """What goes into a prompt, each list ordered best first."""
 
     dialect: str
+    # In the order given: the caller puts the start many prompts share first (the whole
+    # schema by name; retrieved tables as `backend.example_tables.cache_order` says).
     schema_blocks: Sequence[str]
     examples: Sequence[Example] = ()
     notes: Sequence[Note] = ()
@@ -181,7 +183,7 @@ def _render(
     system = SYSTEM_TEMPLATE.format(dialect_notes=notes_text)
     if parts.chart_suggestions:
         system += CHART_RULE
-    system += "\n\nSchema:\n" + "\n\n".join(sorted(schema))
+    system += "\n\nSchema:\n" + "\n\n".join(schema)
     if parts.stable_notes:
         system += "\n\n" + _notes_block(parts.stable_notes)
     if parts.stable_examples:

@@ -11,10 +11,12 @@ view after re-indexing.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from backend.context_policy import visible_examples
 from backend.domain import AccessPolicy, Example, TableDoc
+from backend.example_tables import tables_read
 from backend.join_paths import Graph, expand_join_paths, fk_graph, restrict
 from backend.prompts import estimate_tokens
 from backend.schema_budget import Block, SchemaFit, fit_schema
@@ -39,6 +41,7 @@ class SchemaView:
         self._blocks: dict[tuple[str, AccessPolicy, bool], Block] = {}
         self._fits_whole: dict[tuple[AccessPolicy, int], bool] = {}
         self._examples: dict[tuple[tuple[Example, ...], AccessPolicy, str], list[Example]] = {}
+        self._read: dict[tuple[tuple[Example, ...], AccessPolicy, str], Counter[str]] = {}
 
     def visible(self, policy: AccessPolicy) -> dict[str, TableDoc]:
         """The tables `policy` may read, by name."""
@@ -90,6 +93,21 @@ class SchemaView:
                     self._examples.clear()
                 self._examples[key] = found
         return list(found)
+
+    def tables_read(
+        self, examples: Sequence[Example], policy: AccessPolicy, dialect: str
+    ) -> Counter[str]:
+        """How many of `examples` read each table under `policy` (`backend.example_tables`),
+        worked out once per list of examples and policy, as `visible_examples` is."""
+        key = (tuple(examples), policy, dialect)
+        found = self._read.get(key)
+        if found is None:
+            found = tables_read(examples, policy, known=self.known, dialect=dialect)
+            with self._lock:
+                if len(self._read) >= _MAX_EXAMPLE_SETS:
+                    self._read.clear()
+                self._read[key] = found
+        return found
 
     def fit(
         self, ranked: Sequence[str], policy: AccessPolicy, *, question: str, budget_tokens: int

@@ -1,9 +1,11 @@
 """Which tables a retrieved prompt shows: ranked by their words, or picked by the model.
 
 Ranking asks the schema index for the tables nearest the question that the actor may read,
-then promotes the foreign-key neighbours of the best ones (`backend.join_paths`). With
-`question_names` on, the model first lists the names a database would give the question's
-things (`backend.question_names`) and the search reads them with the question. With table
+then promotes the foreign-key neighbours of the best ones (`backend.join_paths`), and
+brings forward those the question's nearest approved examples read
+(`backend.example_tables`; the prompt then shows those examples). With `question_names`
+on, the model first lists the names a database would give the question's things
+(`backend.question_names`) and both searches read them with the question. With table
 selection on, the model then picks from a one-line-a-table catalogue
 (`backend.table_selection`) and its pick leads. The caller passes the model calls in
 (`complete`), so that they are timed and counted with the rest of the question's calls.
@@ -14,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from backend.domain import AccessPolicy, Actor, Completion, Retrieval, ScoredTable
+from backend.domain import AccessPolicy, Actor, Completion, Example, Retrieval, ScoredTable
 from backend.engine_config import EngineConfig
+from backend.example_tables import SEARCH_DEPTH, examples_first
 from backend.join_paths import promote_fk_neighbours
 from backend.ports import SchemaIndex
 from backend.prompts import estimate_tokens
@@ -31,25 +34,44 @@ class TableRetriever:
     """Ranks and selects the tables of one business database for a question."""
 
     def __init__(
-        self, *, index: SchemaIndex, config: EngineConfig, schema: Callable[[], SchemaView]
+        self,
+        *,
+        index: SchemaIndex,
+        config: EngineConfig,
+        schema: Callable[[], SchemaView],
+        dialect: str,
     ) -> None:
         self.index = index
         self.config = config
         self.schema = schema
+        self.dialect = dialect
 
     def rank(self, question: str, actor: Actor, *, k: int, names: Sequence[str] = ()) -> Retrieval:
         """The `k` tables most relevant to `question` that `actor` may read, searched with
-        the question and `names` (what the model says such things are called; no LLM here)."""
+        the question and `names` (what the model says such things are called; no LLM here),
+        and the nearest approved examples `actor` may see, found the same way."""
+        query = widened(question, list(names))
+        examples = self.examples(query, actor.policy)
+        head = max(4 * k, 20)
         deep = self.index.search_tables(
-            self.config.database,
-            widened(question, list(names)),
-            k=max(4 * k, 20),
-            policy=actor.policy,
+            self.config.database, query, k=max(head, SEARCH_DEPTH), policy=actor.policy
         )
         scores = {t.name: t for t in deep.tables}
         view = self.schema()
-        order = promote_fk_neighbours(list(scores), view.tables, k=k, graph=view.graph)
-        return replace(deep, tables=tuple(scores[name] for name in order))
+        found = list(scores)
+        promoted = promote_fk_neighbours(found[:head], view.tables, k=head, graph=view.graph)
+        read = view.tables_read(examples, actor.policy, self.dialect)
+        order = examples_first([*promoted, *found[head:]], read)[:k]
+        return replace(deep, tables=tuple(scores[name] for name in order), examples=tuple(examples))
+
+    def examples(self, query: str, policy: AccessPolicy) -> list[Example]:
+        """The `examples_k` approved examples nearest `query` that `policy` may see (a few
+        more are fetched, as some may be left out)."""
+        k = self.config.examples_k
+        if k <= 0:
+            return []
+        found = self.index.search_examples(self.config.database, query, k=3 * k)
+        return self.schema().visible_examples(found, policy, self.dialect)[:k]
 
     def choose(self, question: str, actor: Actor, *, complete: Complete) -> Retrieval:
         """The tables retrieve mode gives the SQL prompt: the model's pick from the

@@ -40,7 +40,7 @@ from qdrant_client import QdrantClient
 from sqlglot import exp
 
 from backend.adapters.sql_runner import create_database_engine
-from backend.domain import TableDoc
+from backend.domain import Example, TableDoc
 from backend.join_paths import expand_join_paths
 from backend.pipeline import Engine
 from backend.ports import ChatModel
@@ -92,15 +92,19 @@ def indexed(
     glossary: Glossary | None,
     model: ChatModel | None = None,
     knobs: RetrievalKnobs | None = None,
+    examples: Sequence[Example] = (),
 ) -> Iterator[tuple[QdrantSchemaStore, Engine]]:
-    """The schema indexed in a fresh in-memory Qdrant, and the production engine over it
-    (choosing tables with `model` when one is given, as `knobs` say: `Engine.choose_tables`)."""
+    """The schema (and approved `examples`) indexed in a fresh in-memory Qdrant, and the
+    production engine over it (choosing tables with `model` when one is given, as `knobs`
+    say: `Engine.choose_tables`)."""
     client = QdrantClient(location=":memory:")
     try:
         store = QdrantSchemaStore(client, embedder, sparse=SparseEncoder(glossary))
         stats = store.index_tables(DATABASE, tables)
         if embedder is not None and stats.sparse_only:
             raise RuntimeError(f"embeddings failed while indexing: {stats.warning}")
+        if examples:
+            store.index_examples(DATABASE, list(examples))
         yield store, production_engine(store, DATABASE, model=model, knobs=knobs)
     finally:
         client.close()

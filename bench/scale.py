@@ -54,8 +54,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from backend.adapters.sql_runner import create_database_engine
+from backend.demo.content import load_examples
 from backend.demo.schema import DEMO_TABLE_NAMES
-from backend.domain import Completion, TableDoc
+from backend.domain import Completion, Example, TableDoc
 from backend.knowledge import Knowledge
 from backend.knowledge.apply import apply_knowledge
 from backend.knowledge.yaml_io import parse_knowledge
@@ -158,7 +159,10 @@ def _scope_runs(
         if emb is None and mode.startswith("hybrid"):
             continue
         started = time.perf_counter()
-        with indexed(tables, emb, glossary, model, knobs) as (store, engine):
+        with indexed(tables, emb, glossary, model, knobs, examples(tables, args)) as (
+            store,
+            engine,
+        ):
             index_s = round(time.perf_counter() - started, 2)
             for language, questions in sets.items():
                 began = time.perf_counter()
@@ -179,6 +183,40 @@ def _scope_runs(
 
 
 Mode = tuple[str, MemoEmbedder | None, ChatModel | None, RetrievalKnobs]
+EXAMPLE_CHOICES = ("demo", "none", "everywhere")
+_EXAMPLES_SAID = {
+    "demo": "the demo's own",
+    "none": "none",
+    "everywhere": "the demo's own, and two from its names for every distractor table",
+}
+
+
+def examples(tables: Sequence[TableDoc], args: argparse.Namespace) -> list[Example]:
+    """The approved examples indexed beside `tables`, as `--examples` says: the demo's own
+    (what the product indexes for the demo database), none, or also two examples for every
+    distractor table, written from its names alone ("How many <table words> are there?",
+    "List the <label column> of every <table word>."): other corners of a big schema with
+    examples of their own, which compete with the demo's for the question."""
+    if args.examples == "none":
+        return []
+    found = list(load_examples(dialect="sqlite"))
+    if args.examples == "everywhere":
+        found += [e for t in tables if "__" in t.name for e in generic_examples(t)]
+    return found
+
+
+def generic_examples(table: TableDoc) -> list[Example]:
+    """Two plain examples over `table` (a distractor, `<db>__<table>`) from its names."""
+    words = table.name.split("__")[-1].replace("_", " ").lower()
+    texts = [c for c in table.columns if any(w in c.type.lower() for w in ("char", "text"))]
+    label = (texts or list(table.columns))[0]
+    return [
+        Example(f"How many {words} are there?", f"SELECT COUNT(*) FROM {table.name}"),
+        Example(
+            f"List the {label.name.replace('_', ' ').lower()} of every {words}.",
+            f"SELECT {label.name} FROM {table.name}",
+        ),
+    ]
 
 
 def _modes(embedder: MemoEmbedder | None, args: argparse.Namespace) -> list[Mode]:
@@ -284,6 +322,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "distractors": len(distractors),
         "tables_at_scale": len(everything),
         "glossary": not args.no_glossary,
+        "examples": args.examples,
         "embed_model": args.embed_model if embedder else None,
         "embedding": note,
         "embedding_seconds_total": round(embedder.seconds, 1) if embedder else None,
@@ -431,7 +470,8 @@ def markdown(data: dict[str, Any]) -> str:
         '(`schema_mode="retrieve"`). Demo tables: '
         f"{data['demo_tables']}, {data['demo_source']}. Distractors: {data['distractors']} "
         "Spider train tables (identifiers only; none named like a demo table, singular or "
-        f"plural). Glossary: {'on' if data['glossary'] else 'off'}. {data['embedding']}.\n\n"
+        f"plural). Glossary: {'on' if data['glossary'] else 'off'}. Approved examples "
+        f"indexed: {_EXAMPLES_SAID[data.get('examples', 'none')]}. {data['embedding']}.\n\n"
         + table
         + "\n\nTargets (issue 15):\n\n"
         + _targets(data)
@@ -473,6 +513,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="", help="results name (default scale, scale_selection)")
     parser.add_argument(
         "--chat-model", default=os.environ.get("OLLAMA_MODEL") or "qwen2.5-coder:1.5b"
+    )
+    parser.add_argument(
+        "--examples",
+        choices=EXAMPLE_CHOICES,
+        default="demo",
+        help="approved examples indexed: the demo's (default), none, or also 2 per distractor",
     )
     parser.add_argument("--languages", default="en,es", help="en,es (default both)")
     parser.add_argument("--scopes", default="demo,scale", help="demo,scale (default both)")

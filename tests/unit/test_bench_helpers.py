@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import sqlite3
+from argparse import Namespace
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from qdrant_client import QdrantClient
 
+from backend.demo.content import load_examples
 from backend.domain import ColumnDoc, ForeignKey, TableDoc
 from backend.join_paths import promote_fk_neighbours
 from backend.schema import introspect
 from bench.common import percentile
+from bench.language import gold_tables
 from bench.retrieval import ACTOR, DEEP, production_engine
+from bench.scale import examples
 from bench.synthetic import build_schema, design_schema, questions_for
 from vectorstore.store import QdrantSchemaStore
 
@@ -128,3 +132,15 @@ def test_bench_results_record_the_settings_in_the_environment_but_no_secret(
     recorded = _settings_in_environment()
     assert shown.items() <= recorded.items()
     assert not set(hidden) & set(recorded)
+
+
+def test_the_scale_bench_indexes_the_examples_asked_for() -> None:
+    demo, other = _table("customers"), _table("shop__client_accounts")
+    own = list(load_examples(dialect="sqlite"))
+    assert examples([demo, other], Namespace(examples="none")) == []
+    assert examples([demo, other], Namespace(examples="demo")) == own
+    everywhere = examples([demo, other], Namespace(examples="everywhere"))
+    added = everywhere[len(own) :]
+    assert everywhere[: len(own)] == own and len(added) == 2
+    assert all(gold_tables(e.sql) == {"shop__client_accounts"} for e in added)
+    assert all("client accounts" in e.question for e in added)

@@ -1,0 +1,73 @@
+"""The tables the question's nearest approved examples read come first among those found.
+
+On a big schema the search finds the right tables for a business question, but often
+below look-alikes from other corners of the schema that share the user's words ("clients",
+"deliveries"): the right table is in the search's top few dozen, not in its top five. The
+approved examples (question → SQL pairs an admin reviewed) nearest the question say which
+tables such questions read. A table that both signals agree on — the search found it, and
+a near example reads it — is surer than either alone, so those come first; the search's
+own order decides among them and for the rest. Nothing is added that the search did not
+find, and with no examples the order is the search's.
+
+Measured on the scale benchmark (`python -m bench scale`: 66 business-word questions, the
+demo among 734 distractor tables, the demo's 17 examples, question names on): see the
+README, "Hundreds of tables".
+
+The same reads order the retrieved tables' DDL in the prompt (`cache_order`): the tables
+the approved examples read most come first, in one fixed order, so that questions about
+the usual tables share the start of their schema part and the model server's prompt cache
+serves it; the others follow in the ranking's order.
+
+What an example reads is what the guard says it reads (`check_sql`) under the asker's own
+policy, so an example reading something the asker may not read counts for nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+
+from backend.domain import AccessPolicy, Example
+from backend.errors import SqlRejected
+from backend.sql_guard import KnownTables, check_sql
+
+# How deep in the search's ranking an example's table is still brought forward. The
+# search's own order (and the foreign-key promotion) keeps reading its usual top 20.
+SEARCH_DEPTH = 80
+
+
+def tables_read(
+    examples: Iterable[Example], policy: AccessPolicy, *, known: KnownTables, dialect: str
+) -> Counter[str]:
+    """How many of `examples` read each table, as the guard parses their SQL for `policy`
+    (an example the guard refuses for `policy` reads nothing)."""
+    read: Counter[str] = Counter()
+    # The row filters change what runs, not what is read; they need the user's attributes.
+    unfiltered = replace(policy, row_filters=()) if policy.row_filters else policy
+    for example in examples:
+        try:
+            checked = check_sql(
+                example.sql, schema=known, dialect=dialect, row_limit=1, policy=unfiltered
+            )
+        except SqlRejected:
+            continue
+        read.update(checked.tables)
+    return read
+
+
+def examples_first(ranked: Sequence[str], read: Iterable[str]) -> list[str]:
+    """`ranked` with the tables in `read` first, each group in `ranked`'s order."""
+    chosen = {name.lower() for name in read}
+    first = [name for name in ranked if name.lower() in chosen]
+    return first + [name for name in ranked if name.lower() not in chosen]
+
+
+def cache_order(names: Sequence[str], reads: Mapping[str, int]) -> list[str]:
+    """`names` (a prompt's tables, best first) with those `reads` counts first, most read
+    first and then by name — the same relative order in every prompt — and the others
+    after, in `names`' order."""
+    counts = {name.lower(): n for name, n in reads.items() if n > 0}
+    read = [name for name in names if name.lower() in counts]
+    read.sort(key=lambda name: (-counts[name.lower()], name.lower()))
+    return read + [name for name in names if name.lower() not in counts]
