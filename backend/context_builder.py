@@ -5,9 +5,11 @@ prompt is put together is decided here:
 
 - schema mode: the whole schema the actor may see when it fits (`full_schema_max_tokens`,
   or `schema_mode` says so), else the question's tables (`backend.table_retrieval`)
-  fitted to `retrieved_schema_max_tokens`, with the key paths between them;
+  fitted to `retrieved_schema_max_tokens`, with the key paths between them, the tables
+  the approved examples read most first (`backend.example_tables.cache_order`);
 - notes and examples: all of them after a whole schema, where the model server's prompt
-  cache serves them with it, or the question's nearest few;
+  cache serves them with it, or the question's nearest few (the examples are those the
+  table ranking found, whose tables it brought forward);
 - what a policy may see: a note or example naming what the actor may not read is left out
   (`backend.context_policy`), as the schema leaves it out.
 

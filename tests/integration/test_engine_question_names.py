@@ -18,25 +18,14 @@ from backend.domain import AccessPolicy, Actor
 from backend.question_names import NAMES_SYSTEM
 from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.engine_db import create_schema
+from tests.support.harbour_schema import QUESTION, SCHEMA, SQL
 from tests.support.services import scripted_services
 from wiring.services import Services
 
 pytestmark = pytest.mark.mariadb
 
 ANALYST = Actor(username="ana", role="analyst")
-SCHEMA = [
-    "CREATE TABLE customers (id INT PRIMARY KEY, full_name VARCHAR(40), country VARCHAR(20))",
-    "CREATE TABLE client_certificates (id INT PRIMARY KEY, client_cn VARCHAR(60), "
-    "issued_to_clients VARCHAR(60), expires DATE)",
-    "CREATE TABLE vessels (id INT PRIMARY KEY, vessel_name VARCHAR(40), tonnage INT)",
-    "CREATE TABLE berths (id INT PRIMARY KEY, vessel_id INT, quay VARCHAR(10), "
-    "FOREIGN KEY (vessel_id) REFERENCES vessels (id))",
-    "CREATE TABLE staff_rota (id INT PRIMARY KEY, shift_day DATE, crew INT)",
-    "INSERT INTO customers VALUES (1, 'Ada', 'Spain'), (2, 'Bo', 'Peru'), (3, 'Cy', 'Spain')",
-]
-QUESTION = "Which clients live in Spain?"
 NAMES = "clients: customers, buyers, accounts\nSpain: country, countries"
-SQL = "SELECT full_name FROM customers WHERE country = 'Spain' ORDER BY full_name"
 
 
 @pytest.fixture
