@@ -213,7 +213,9 @@ class AnswerService:
         return Reply(answer=answer, audit_warning=warning)
 
     def search_schema(self, actor: Actor, text: str, *, k: int = 5) -> Retrieval:
-        """The tables `actor` may read that best match `text` (hybrid search)."""
+        """The tables `actor` may read that best match `text`, as the engine ranks them for
+        a question (hybrid search, then foreign-key neighbours and the tables the nearest
+        approved examples read brought forward)."""
         self._check_source(actor)
         return self.engine.rank_tables(text, actor, k=k)
 

@@ -33,7 +33,6 @@ from backend.i18n import DEFAULT_LANGUAGE, Language, detect_language, normalise_
 from backend.i18n.message import Message
 from backend.ports import SchemaIndex
 from backend.prompts import PromptParts, build_prompt, estimate_tokens, stable_context_tokens
-from backend.schema_budget import SchemaFit
 from backend.schema_view import SchemaView
 from backend.sql_validate.catalog import join_paths
 from backend.table_retrieval import Complete, Messages, TableRetriever
@@ -90,18 +89,7 @@ class ContextBuilder:
                 fit.dropped,
             )
         kept = tuple(t for t in retrieval.tables if t.name in fit.tables)
-        return replace(retrieval, tables=kept, added_for_joins=fit.joins), self._cache_order(
-            fit, policy
-        )
-
-    def _cache_order(self, fit: SchemaFit, policy: AccessPolicy) -> list[str]:
-        """The fitted DDL blocks, the tables the approved examples read most first
-        (`backend.example_tables.cache_order`: a start shared by many questions' prompts)."""
-        view = self.schema()
-        examples = self._allowed(self.index.list_examples(self.config.database), policy)
-        reads = view.tables_read(examples, policy, self.dialect)
-        block = dict(zip([*fit.tables, *fit.joins], fit.blocks, strict=True))
-        return [block[name] for name in cache_order(list(block), reads)]
+        return replace(retrieval, tables=kept, added_for_joins=fit.joins), list(fit.blocks)
 
     def prompt(
         self,
@@ -112,9 +100,11 @@ class ContextBuilder:
         blocks: list[str],
     ) -> Messages:
         """The chat messages for `question`, given what `retrieve` found."""
+        blocks, ranks = self._cache_order(retrieval, blocks, actor.policy)
         parts = PromptParts(
             dialect=self.dialect,
             schema_blocks=blocks,
+            schema_ranks=ranks,
             conversation=conversation,
             question=question,
             question_language=detect_language(question, default=_language(actor)),
@@ -125,6 +115,21 @@ class ContextBuilder:
         parts = self._notes_and_examples(parts, actor.policy, retrieval)
         budget = self.config.num_ctx - self.config.answer_reserve_tokens
         return build_prompt(parts, budget_tokens=budget).messages
+
+    def _cache_order(
+        self, retrieval: Retrieval, blocks: list[str], policy: AccessPolicy
+    ) -> tuple[list[str], list[int]]:
+        """Retrieved tables' DDL with the tables the approved examples read most first
+        (`backend.example_tables.cache_order`: a start many questions' prompts share), and
+        each block's place in the ranking; the whole schema as it is."""
+        ranked = [*(t.name for t in retrieval.tables), *retrieval.added_for_joins]
+        if retrieval.mode == "full_schema" or len(ranked) != len(blocks):
+            return blocks, list(range(len(blocks)))
+        examples = self._allowed(self.index.list_examples(self.config.database), policy)
+        reads = self.schema().tables_read(examples, policy, self.dialect)
+        order = cache_order(ranked, reads)
+        place = {name: i for i, name in enumerate(ranked)}
+        return [blocks[place[name]] for name in order], [place[name] for name in order]
 
     def warm_up_prompt(self, actor: Actor) -> Messages | None:
         """What every prompt of `actor` starts with, or None when prompts share no long
@@ -199,7 +204,8 @@ def _whole_schema(view: SchemaView, policy: AccessPolicy) -> tuple[Retrieval, li
     """Every table `policy` may read, in name order (one stable text: one cached prefix)."""
     names = sorted(view.visible(policy))
     ranked = tuple(ScoredTable(name, 1.0) for name in names)
-    blocks = [view.block(name, policy).text for name in names]
+    # By their text, as prompts always listed them (a quoted name sorts before the rest).
+    blocks = sorted(view.block(name, policy).text for name in names)
     return Retrieval(tables=ranked, mode="full_schema"), blocks
 
 

@@ -33,7 +33,7 @@ from backend.errors import SqlRejected
 from backend.sql_guard import KnownTables, check_sql
 
 # How deep in the search's ranking an example's table is still brought forward. The
-# search's own order (and the foreign-key promotion) keeps reading its usual top 20.
+# foreign-key promotion keeps reading the top max(4k, 20), as without examples.
 SEARCH_DEPTH = 80
 
 

@@ -34,6 +34,7 @@ PROMPT_MODULES = (
     "backend.schema_render",
     "backend.schema_budget",
     "backend.table_retrieval",
+    "backend.example_tables",
     "backend.table_selection",
     "backend.question_names",
     "backend.join_paths",

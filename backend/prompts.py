@@ -85,12 +85,15 @@ RETRY_TEMPLATE = (
 
 @dataclass(frozen=True)
 class PromptParts:
-    """What goes into a prompt, each list ordered best first."""
+    """What goes into a prompt; examples, notes and turns ordered best first."""
 
     dialect: str
     # In the order given: the caller puts the start many prompts share first (the whole
     # schema by name; retrieved tables as `backend.example_tables.cache_order` says).
     schema_blocks: Sequence[str]
+    # Each block's place in the ranking (0 = most relevant): when the prompt is too long,
+    # the lowest-ranked block is left out first. Empty: the last block first.
+    schema_ranks: Sequence[int] = ()
     examples: Sequence[Example] = ()
     notes: Sequence[Note] = ()
     conversation: Sequence[Turn] = ()
@@ -146,8 +149,10 @@ def template_hash() -> str:
 
 
 def build_prompt(parts: PromptParts, *, budget_tokens: int) -> BuiltPrompt:
-    """Messages for the model, trimmed to `budget_tokens` (notes, examples, tables last first)."""
+    """Messages for the model, trimmed to `budget_tokens` (the last notes, then examples,
+    then earlier turns, then the lowest-ranked tables are left out first)."""
     schema = list(parts.schema_blocks)
+    ranks = list(parts.schema_ranks) or list(range(len(schema)))
     examples, notes = list(parts.examples), list(parts.notes)
     turns = list(parts.conversation)[-2:]
     dropped: list[str] = []
@@ -167,7 +172,8 @@ def build_prompt(parts: PromptParts, *, budget_tokens: int) -> BuiltPrompt:
             turns.pop(0)
         elif len(schema) > 1:
             dropped.append("table")
-            schema.pop()
+            lowest = ranks.index(max(ranks))
+            del schema[lowest], ranks[lowest]
         else:
             return BuiltPrompt(messages, size, tuple(dropped))
 

@@ -107,7 +107,7 @@ class SchemaView:
                 if len(self._read) >= _MAX_EXAMPLE_SETS:
                     self._read.clear()
                 self._read[key] = found
-        return found
+        return Counter(found)
 
     def fit(
         self, ranked: Sequence[str], policy: AccessPolicy, *, question: str, budget_tokens: int

@@ -52,15 +52,16 @@ class TableRetriever:
         and the nearest approved examples `actor` may see, found the same way."""
         query = widened(question, list(names))
         examples = self.examples(query, actor.policy)
-        head = max(4 * k, 20)
-        deep = self.index.search_tables(
-            self.config.database, query, k=max(head, SEARCH_DEPTH), policy=actor.policy
-        )
-        scores = {t.name: t for t in deep.tables}
         view = self.schema()
+        read = view.tables_read(examples, actor.policy, self.dialect)
+        head = max(4 * k, 20)
+        # Deeper only when an example may bring a table forward: otherwise the search's
+        # own ranking, unchanged (a deeper search fuses more candidates).
+        depth = max(head, SEARCH_DEPTH) if read else head
+        deep = self.index.search_tables(self.config.database, query, k=depth, policy=actor.policy)
+        scores = {t.name: t for t in deep.tables}
         found = list(scores)
         promoted = promote_fk_neighbours(found[:head], view.tables, k=head, graph=view.graph)
-        read = view.tables_read(examples, actor.policy, self.dialect)
         order = examples_first([*promoted, *found[head:]], read)[:k]
         return replace(deep, tables=tuple(scores[name] for name in order), examples=tuple(examples))
 

@@ -28,7 +28,8 @@ def search_schema(
     k: Annotated[int, Query(ge=1, le=50, description="How many tables.")] = 5,
     source: Annotated[str | None, Query(pattern=SOURCE_PATTERN, description=SOURCE_HELP)] = None,
 ) -> ApiJSONResponse:
-    """Hybrid (dense + keyword) search over the tables your role may read on a source."""
+    """The tables your role may read on a source that best match `q`, ranked as for a
+    question (hybrid dense + keyword search; each score is the search's own)."""
     on = caller.on(source)
     found = on.door.answers.search_schema(on.actor, q, k=k)
     tables = [{"name": t.name, "score": round(t.score, 6)} for t in found.tables]

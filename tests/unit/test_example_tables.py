@@ -42,9 +42,8 @@ def test_the_tables_of_every_example_are_read_in_the_schema_spelling() -> None:
     ],
 )
 def test_names_that_are_not_tables_count_for_nothing(sql: str) -> None:
-    assert "recent" not in _read(sql)
-    assert "o" not in _read(sql)
     assert "orders" in _read(sql)
+    assert _read(sql) <= {"orders", "vessels"}
 
 
 @pytest.mark.parametrize(

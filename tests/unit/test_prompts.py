@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -187,3 +188,19 @@ def test_questions_asking_for_ties_are_told_to_keep_them(question: str) -> None:
 )
 def test_questions_that_do_not_ask_for_ties_are_not_told(question: str) -> None:
     assert not asks_for_ties(question)
+
+
+def test_a_prompt_too_long_leaves_out_the_lowest_ranked_table_wherever_it_is_listed() -> None:
+    blocks = [f"CREATE TABLE {name} ({' '.join(['col INT,'] * 60)});" for name in "abc"]
+    # Listed a, b, c (the cached order) but ranked c, a, b: b is the least relevant.
+    parts = PromptParts("mysql", blocks, schema_ranks=[1, 2, 0], question="q")
+    whole = build_prompt(parts, budget_tokens=100_000).estimated_tokens
+    budget = whole - estimate_tokens(blocks[0]) // 2  # room for all but one table
+    built = build_prompt(parts, budget_tokens=budget)
+    system = built.messages[0][1]
+    assert built.dropped == ("table",)
+    assert "CREATE TABLE a" in system and "CREATE TABLE c" in system
+    assert "CREATE TABLE b" not in system
+    assert system.index("CREATE TABLE a") < system.index("CREATE TABLE c"), "order kept"
+    unranked = build_prompt(replace(parts, schema_ranks=()), budget_tokens=budget)
+    assert "CREATE TABLE c" not in unranked.messages[0][1], "no ranks: the last goes first"
