@@ -49,7 +49,7 @@ def visible_examples(
     for example in examples:
         if not readable(f"{example.question}\n{example.sql}", policy, tables):
             continue
-        if restricted and not _guard_accepts(example.sql, policy, known, dialect):
+        if restricted and guard_reads(example.sql, policy, known, dialect) is None:
             continue
         kept.append(example)
     return kept
@@ -85,13 +85,15 @@ def _singular_or_plural(word: str) -> str:
     return stem + "(?:e?s)?"
 
 
-def _guard_accepts(sql: str, policy: AccessPolicy, known: KnownTables, dialect: str) -> bool:
+def guard_reads(
+    sql: str, policy: AccessPolicy, known: KnownTables, dialect: str
+) -> frozenset[str] | None:
+    """The tables `sql` reads as the guard parses it for `policy`, or None when the guard
+    refuses it. Row filters are left out: they change what runs, not what is read, and
+    they need a user's attributes."""
+    unfiltered = replace(policy, row_filters=()) if policy.row_filters else policy
     try:
-        check_sql(sql, schema=known, dialect=dialect, row_limit=1, policy=_without_rows(policy))
+        checked = check_sql(sql, schema=known, dialect=dialect, row_limit=1, policy=unfiltered)
     except SqlRejected:
-        return False
-    return True
-
-
-def _without_rows(policy: AccessPolicy) -> AccessPolicy:
-    return replace(policy, row_filters=()) if policy.row_filters else policy
+        return None
+    return checked.tables

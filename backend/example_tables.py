@@ -18,19 +18,19 @@ the approved examples read most come first, in one fixed order, so that question
 the usual tables share the start of their schema part and the model server's prompt cache
 serves it; the others follow in the ranking's order.
 
-What an example reads is what the guard says it reads (`check_sql`) under the asker's own
-policy, so an example reading something the asker may not read counts for nothing.
+What an example reads is what the guard says it reads (`context_policy.guard_reads`)
+under the asker's own policy, so an example reading something the asker may not read
+counts for nothing.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 
+from backend.context_policy import guard_reads
 from backend.domain import AccessPolicy, Example
-from backend.errors import SqlRejected
-from backend.sql_guard import KnownTables, check_sql
+from backend.sql_guard import KnownTables
 
 # How deep in the search's ranking an example's table is still brought forward. The
 # foreign-key promotion keeps reading the top max(4k, 20), as without examples.
@@ -43,16 +43,8 @@ def tables_read(
     """How many of `examples` read each table, as the guard parses their SQL for `policy`
     (an example the guard refuses for `policy` reads nothing)."""
     read: Counter[str] = Counter()
-    # The row filters change what runs, not what is read; they need the user's attributes.
-    unfiltered = replace(policy, row_filters=()) if policy.row_filters else policy
     for example in examples:
-        try:
-            checked = check_sql(
-                example.sql, schema=known, dialect=dialect, row_limit=1, policy=unfiltered
-            )
-        except SqlRejected:
-            continue
-        read.update(checked.tables)
+        read.update(guard_reads(example.sql, policy, known, dialect) or ())
     return read
 
 
