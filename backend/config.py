@@ -179,6 +179,13 @@ class Settings(LocaleSettings):
         description="Most schema (estimated tokens) a prompt carries when tables are "
         "retrieved: the lowest-ranked tables are shortened, then left out, to fit.",
     )
+    core_schema_max_tokens: int = Field(
+        4000,
+        ge=0,
+        description="When tables are retrieved: the tables the approved examples read, up to "
+        "this many estimated tokens, are the core; a question whose best match is a core "
+        "table gets the core whole (cached) instead of retrieved tables. 0: off.",
+    )
     chart_suggestions: bool = Field(
         False,
         description="Ask the model to propose a chart (JSON, validated) after its SQL; off by "

@@ -6,10 +6,11 @@ prompt is put together is decided here:
 - schema mode: the whole schema the actor may see when it fits (`full_schema_max_tokens`,
   or `schema_mode` says so), else the question's tables (`backend.table_retrieval`)
   fitted to `retrieved_schema_max_tokens`, with the key paths between them, the tables
-  the approved examples read most first (`backend.example_tables.cache_order`);
-- notes and examples: all of them after a whole schema, where the model server's prompt
-  cache serves them with it, or the question's nearest few (the examples are those the
-  table ranking found, whose tables it brought forward);
+  the approved examples read most first (`backend.example_tables.cache_order`); or, for a
+  question about the role's core (`backend.schema_core`), the core whole;
+- notes and examples: all of them after a whole schema or a core, where the model
+  server's prompt cache serves them with it, or the question's nearest few (the examples
+  are those the table ranking found, whose tables it brought forward);
 - what a policy may see: a note or example naming what the actor may not read is left out
   (`backend.context_policy`), as the schema leaves it out.
 
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 
 # Kept free for the conversation and the question when notes and examples go after the schema.
 _QUESTION_ROOM = 1000
+# Retrievals whose schema every question of a role shares: notes and examples follow it.
+_SHARED = ("full_schema", "core")
 
 
 class ContextBuilder:
@@ -75,6 +78,8 @@ class ContextBuilder:
         if self.full_schema(view, policy):
             return _whole_schema(view, policy)
         retrieval = self.tables.choose(question, actor, complete=complete)
+        if retrieval.mode == "core":
+            return retrieval, _blocks_by_text(view, policy, [t.name for t in retrieval.tables])
         fit = view.fit(
             [t.name for t in retrieval.tables],
             policy,
@@ -123,7 +128,7 @@ class ContextBuilder:
         (`backend.example_tables.cache_order`: a start many questions' prompts share), and
         each block's place in the ranking; the whole schema as it is."""
         ranked = [*(t.name for t in retrieval.tables), *retrieval.added_for_joins]
-        if retrieval.mode == "full_schema" or len(ranked) != len(blocks):
+        if retrieval.mode in _SHARED or len(ranked) != len(blocks):
             return blocks, list(range(len(blocks)))
         examples = self._allowed(self.index.list_examples(self.config.database), policy)
         reads = self.schema().tables_read(examples, policy, self.dialect)
@@ -140,6 +145,11 @@ class ContextBuilder:
         if self.full_schema(view, actor.policy):
             retrieval, blocks = _whole_schema(view, actor.policy)
             return self.prompt("?", actor, (), retrieval, blocks)
+        core = self.tables.core(actor.policy)
+        if core:
+            ranked = tuple(ScoredTable(name, 1.0) for name in core)
+            blocks = _blocks_by_text(view, actor.policy, core)
+            return self.prompt("?", actor, (), Retrieval(ranked, mode="core"), blocks)
         # Retrieved prompts differ per question; a whole catalogue does not.
         if not self.config.table_selection:
             return None
@@ -154,12 +164,12 @@ class ContextBuilder:
     def _notes_and_examples(
         self, parts: PromptParts, policy: AccessPolicy, retrieval: Retrieval
     ) -> PromptParts:
-        """Notes and examples: all of them after the schema, or the question's nearest
-        (the examples found with the tables, whose tables the ranking brought forward).
+        """Notes and examples: all of them after a whole schema or core, or the question's
+        nearest (the examples found with the tables, whose tables the ranking brought forward).
 
-        With the whole schema in the system message, that message is the same for every
-        question and the model server's prompt cache serves it; notes and examples placed
-        after it, in a fixed order, are served with it. Retrieved per question, they sit in
+        With the whole schema (or the core) in the system message, that message is the same
+        for every question and the model server's prompt cache serves it; notes and examples
+        placed after it, in a fixed order, are served with it. Retrieved per question, they sit in
         the question's message and are evaluated again each time (measured on 2 cores with
         the 1.5B model: ~540 tokens, most of a question's time; bench/results/model_modes.md).
         A note or example that names a table or column the actor may not read is left out,
@@ -167,8 +177,7 @@ class ContextBuilder:
         cached prefix per access policy. They are listed for every question (two small
         scrolls) so that an example approved a moment ago is used by the next question.
         """
-        full_schema = retrieval.mode == "full_schema"
-        if full_schema and self.config.stable_context_max_tokens > 0:
+        if retrieval.mode in _SHARED and self.config.stable_context_max_tokens > 0:
             stable = self._stable(parts, policy)
             if stable is not None:
                 return stable
@@ -204,9 +213,13 @@ def _whole_schema(view: SchemaView, policy: AccessPolicy) -> tuple[Retrieval, li
     """Every table `policy` may read, in name order (one stable text: one cached prefix)."""
     names = sorted(view.visible(policy))
     ranked = tuple(ScoredTable(name, 1.0) for name in names)
-    # By their text, as prompts always listed them (a quoted name sorts before the rest).
-    blocks = sorted(view.block(name, policy).text for name in names)
-    return Retrieval(tables=ranked, mode="full_schema"), blocks
+    return Retrieval(tables=ranked, mode="full_schema"), _blocks_by_text(view, policy, names)
+
+
+def _blocks_by_text(view: SchemaView, policy: AccessPolicy, names: Sequence[str]) -> list[str]:
+    """The DDL of `names` sorted by its text, as prompts always listed a whole schema (a
+    quoted name sorts before the rest): one stable text, one cached prefix."""
+    return sorted(view.block(name, policy).text for name in names)
 
 
 def _join_paths(view: SchemaView, policy: AccessPolicy, retrieval: Retrieval) -> list[str]:

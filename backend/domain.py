@@ -110,7 +110,9 @@ class ScoredTable:
     score: float
 
 
-RetrievalMode = Literal["hybrid", "sparse", "full_schema"]
+# How the prompt's tables were found: searched (hybrid or sparse), the whole schema, or the
+# role's core sent whole (`backend.schema_core`).
+RetrievalMode = Literal["hybrid", "sparse", "full_schema", "core"]
 
 
 @dataclass(frozen=True)

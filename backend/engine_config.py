@@ -25,6 +25,9 @@ class EngineConfig:
     schema_mode: SchemaMode = "auto"
     full_schema_max_tokens: int = 4000
     retrieved_schema_max_tokens: int = 1500
+    # The tables the approved examples read, up to this many estimated tokens, sent whole
+    # to a question about them instead of retrieved tables (`backend.schema_core`); 0: off.
+    core_schema_max_tokens: int = 0
     examples_k: int = 3
     notes_k: int = 3
     # Ask the model for a chart proposal after the SQL (a few more output tokens).

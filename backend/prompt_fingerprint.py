@@ -9,8 +9,8 @@ in:
   inline (`prompts._render` writes "Earlier question:", `schema_render` the DDL), so the
   code is hashed, not a list of constants. Its syntax tree is hashed with docstrings
   removed, so comments, docstrings and formatting leave the fingerprint alone;
-- the engine's knobs that change the prompt (`PROMPT_FIELDS`): schema mode, budgets,
-  how many tables, examples and notes, table selection, chart proposals. Knobs that act
+- the engine's knobs that change the prompt (`PROMPT_FIELDS`): schema mode, budgets
+  (the core's too), how many tables, examples and notes, table selection, chart proposals. Knobs that act
   after the prompt (row cap, retries, candidates) are left out.
 
 The business database's schema and knowledge are data, not prompt wording: they are
@@ -35,6 +35,7 @@ PROMPT_MODULES = (
     "backend.schema_budget",
     "backend.table_retrieval",
     "backend.example_tables",
+    "backend.schema_core",
     "backend.table_selection",
     "backend.question_names",
     "backend.join_paths",
@@ -47,6 +48,7 @@ PROMPT_FIELDS = (
     "schema_mode",
     "full_schema_max_tokens",
     "retrieved_schema_max_tokens",
+    "core_schema_max_tokens",
     "examples_k",
     "notes_k",
     "chart_suggestions",

@@ -3,7 +3,9 @@
 Ranking asks the schema index for the tables nearest the question that the actor may read,
 then promotes the foreign-key neighbours of the best ones (`backend.join_paths`), and
 brings forward those the question's nearest approved examples read
-(`backend.example_tables`; the prompt then shows those examples). With `question_names`
+(`backend.example_tables`; the prompt then shows those examples). A question whose best
+match is a table of the role's core (`backend.schema_core`: the tables the approved
+examples read) gets the core whole instead (mode "core"). With `question_names`
 on, the model first lists the names a database would give the question's things
 (`backend.question_names`) and both searches read them with the question. With table
 selection on, the model then picks from a one-line-a-table catalogue
@@ -23,6 +25,7 @@ from backend.join_paths import promote_fk_neighbours
 from backend.ports import SchemaIndex
 from backend.prompts import estimate_tokens
 from backend.question_names import names_messages, parse_names, widened
+from backend.schema_core import about_core, core_tables
 from backend.schema_view import SchemaView
 from backend.table_selection import catalogue, merged, parse_selection, selection_messages
 
@@ -46,10 +49,20 @@ class TableRetriever:
         self.schema = schema
         self.dialect = dialect
 
-    def rank(self, question: str, actor: Actor, *, k: int, names: Sequence[str] = ()) -> Retrieval:
+    def rank(
+        self,
+        question: str,
+        actor: Actor,
+        *,
+        k: int,
+        names: Sequence[str] = (),
+        core: Sequence[str] = (),
+    ) -> Retrieval:
         """The `k` tables most relevant to `question` that `actor` may read, searched with
         the question and `names` (what the model says such things are called; no LLM here),
-        and the nearest approved examples `actor` may see, found the same way."""
+        and the nearest approved examples `actor` may see, found the same way. When the
+        question is about `core` (`backend.schema_core.about_core`), the whole `core` instead,
+        in the search's order (mode "core")."""
         query = widened(question, list(names))
         examples = self.examples(query, actor.policy)
         view = self.schema()
@@ -62,8 +75,37 @@ class TableRetriever:
         scores = {t.name: t for t in deep.tables}
         found = list(scores)
         promoted = promote_fk_neighbours(found[:head], view.tables, k=head, graph=view.graph)
-        order = examples_first([*promoted, *found[head:]], read)[:k]
+        ranked = [*promoted, *found[head:]]
+        order = examples_first(ranked, read)[:k]
+        if about_core(promoted, order, core, view.graph_for(actor.policy)):
+            inside = {name.lower() for name in core}
+            order = [name for name in ranked if name.lower() in inside]
+            order += [name for name in core if name not in order]
+            tables = tuple(scores.get(name, ScoredTable(name, 0.0)) for name in order)
+            return replace(deep, tables=tables, mode="core", examples=tuple(examples))
         return replace(deep, tables=tuple(scores[name] for name in order), examples=tuple(examples))
+
+    def core(self, policy: AccessPolicy) -> tuple[str, ...]:
+        """The role's core (`backend.schema_core`): the tables the approved examples
+        `policy` may see read, as many as `core_schema_max_tokens` allows; none when 0."""
+        budget = self.config.core_schema_max_tokens
+        if budget <= 0:
+            return ()
+        view = self.schema()
+        examples = view.visible_examples(
+            self.index.list_examples(self.config.database), policy, self.dialect
+        )
+        counts = view.tables_read(examples, policy, self.dialect)
+        visible = view.visible(policy)
+        spelled = {name.lower(): name for name in visible}
+        references = {
+            name: [spelled.get(fk.ref_table.lower(), fk.ref_table) for fk in table.foreign_keys]
+            for name in counts
+            if (table := view.tables.get(name)) is not None
+        }
+        wanted = {*counts, *(ref for refs in references.values() for ref in refs)}
+        sizes = {name: view.block(name, policy).tokens for name in wanted if name in visible}
+        return core_tables(counts, sizes, budget_tokens=budget, references=references)
 
     def examples(self, query: str, policy: AccessPolicy) -> list[Example]:
         """The `examples_k` approved examples nearest `query` that `policy` may see (a few
@@ -75,12 +117,22 @@ class TableRetriever:
         return self.schema().visible_examples(found, policy, self.dialect)[:k]
 
     def choose(self, question: str, actor: Actor, *, complete: Complete) -> Retrieval:
-        """The tables retrieve mode gives the SQL prompt: the model's pick from the
-        catalogue (with `table_selection`), else the retrieval's top `retrieval_k`."""
+        """The tables retrieve mode gives the SQL prompt: the role's core for a question
+        about it, else the model's pick from the catalogue (with `table_selection`), else
+        the retrieval's top `retrieval_k`."""
+        k = self.config.retrieval_k
+        core = self.core(actor.policy)
+        if core and self.config.question_names:
+            # A question the plain search already finds about the core needs no names: one
+            # model call less, and a model server that keeps one prompt start keeps the
+            # core's (the names prompt would take its place).
+            plain = self.rank(question, actor, k=k, core=core)
+            if plain.mode == "core":
+                return plain
         names = self.names(question, complete=complete)
         if not self.config.table_selection:
-            return self.rank(question, actor, k=self.config.retrieval_k, names=names)
-        return self._select(question, actor, complete=complete, names=names)
+            return self.rank(question, actor, k=k, names=names, core=core)
+        return self._select(question, actor, complete=complete, names=names, core=core)
 
     def names(self, question: str, *, complete: Complete) -> list[str]:
         """What the model says a database would call the things `question` is about (none
@@ -98,11 +150,21 @@ class TableRetriever:
         return selection_messages("?", stable_catalogue=whole, candidates=None)
 
     def _select(
-        self, question: str, actor: Actor, *, complete: Complete, names: Sequence[str]
+        self,
+        question: str,
+        actor: Actor,
+        *,
+        complete: Complete,
+        names: Sequence[str],
+        core: Sequence[str],
     ) -> Retrieval:
-        """The model's pick from the catalogue, then the retrieval's best others (`k` in all)."""
+        """The model's pick from the catalogue, then the retrieval's best others (`k` in all);
+        a question about the core gets the core, with no pick to make."""
         k = self.config.retrieval_k
-        deep = self.rank(question, actor, k=max(k, self.config.selection_pool), names=names)
+        pool = max(k, self.config.selection_pool)
+        deep = self.rank(question, actor, k=pool, names=names, core=core)
+        if deep.mode == "core":
+            return deep
         ranked = [t.name for t in deep.tables]
         visible = self.schema().visible(actor.policy)
         completion = complete(self._selection_prompt(question, actor.policy, ranked))

@@ -393,6 +393,7 @@ def _accuracy_markdown(accuracy: dict[str, Any] | None) -> str:
             r["median_s"],
             r["p90_s"],
             _in_prompt(r),
+            _core_route(r),
             _ids(r["wrong"]),
         ]
         for scope, r in accuracy["runs"].items()
@@ -406,6 +407,7 @@ def _accuracy_markdown(accuracy: dict[str, Any] | None) -> str:
         "median s",
         "p90 s",
         "gold tables in prompt (right)",
+        "core whole (right; median s core / retrieved)",
         "wrong",
     ]
     settings = ", ".join(f"{k}={v}" for k, v in accuracy.get("settings", {}).items())
@@ -423,6 +425,14 @@ def _in_prompt(run: dict[str, Any]) -> str:
     shown, others = run["gold_in_prompt"], run["questions"] - run["gold_in_prompt"]
     right = f"{run['right_when_in']} right; {run['right_when_not']} of the other {others}"
     return f"{shown} ({right})"
+
+
+def _core_route(run: dict[str, Any]) -> str:
+    """How many questions got the core whole: "54 (24 right; 9.1 / 27.0 s)"."""
+    if not run.get("core"):
+        return "-"
+    seconds = f"{run['median_s_core']} / {run['median_s_retrieved'] or '-'} s"
+    return f"{run['core']} ({run['right_with_core']} right; {seconds})"
 
 
 def markdown(data: dict[str, Any]) -> str:

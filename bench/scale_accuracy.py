@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -105,7 +106,25 @@ def _eval(
         "right_when_in": sum(q["correct"] for q in shown),
         "right_when_not": sum(q["correct"] for q in counted if q not in shown),
         "retried": sum(1 for q in counted if q.get("retries")),
+        **_by_route(counted),
         "model": report["meta"].get("model"),
+    }
+
+
+def _by_route(counted: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many questions got the core whole (`backend.schema_core`), how many of those
+    were right, and the median seconds of each route (none when no question took it)."""
+    core = [q for q in counted if q.get("retrieval_mode") == "core"]
+    others = [q for q in counted if q.get("retrieval_mode") != "core"]
+
+    def median(questions: list[dict[str, Any]]) -> float | None:
+        return round(statistics.median(q["latency_s"] for q in questions), 1) if questions else None
+
+    return {
+        "core": len(core),
+        "right_with_core": sum(q["correct"] for q in core),
+        "median_s_core": median(core),
+        "median_s_retrieved": median(others),
     }
 
 

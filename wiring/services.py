@@ -139,6 +139,7 @@ def build_services(
         schema_mode=settings.schema_mode,
         full_schema_max_tokens=settings.full_schema_max_tokens,
         retrieved_schema_max_tokens=settings.retrieved_schema_max_tokens,
+        core_schema_max_tokens=settings.core_schema_max_tokens,
         stable_context_max_tokens=settings.stable_context_max_tokens,
         chart_suggestions=settings.chart_suggestions,
     )

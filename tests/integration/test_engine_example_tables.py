@@ -10,16 +10,14 @@ writes the SQL.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import pytest
 
 from backend.domain import AccessPolicy, Actor, Example
-from testkit.scripted_ollama import ScriptedOllama, when
+from testkit.scripted_ollama import ScriptedOllama
 from tests.support.engine_db import create_schema
-from tests.support.harbour_schema import QUESTION, SCHEMA, SQL
-from tests.support.services import scripted_services
+from tests.support.harbour_schema import QUESTION, SCHEMA, harbour_services
 from wiring.services import Services
 
 pytestmark = pytest.mark.mariadb
@@ -40,23 +38,10 @@ def harbour(mysql_url: str) -> str:
     return create_schema(mysql_url, SCHEMA)
 
 
-@contextmanager
 def build(
     scripted_ollama: ScriptedOllama, url: str, examples: list[Example], **overrides: object
-) -> Iterator[Services]:
-    settings = {
-        "schema_mode": "retrieve",
-        "question_names": False,
-        "retrieval_k": 1,
-        "answer_candidates": 0,
-        **overrides,
-    }
-    with scripted_services(scripted_ollama, url, **settings) as built:
-        if examples:
-            built.store.index_examples(built.database, examples)
-        scripted_ollama.add(when(QUESTION, reply=f"```sql\n{SQL}\n```"))
-        scripted_ollama.clear_requests()
-        yield built
+) -> AbstractContextManager[Services]:
+    return harbour_services(scripted_ollama, url, examples=examples, **overrides)
 
 
 def _top(services: Services, actor: Actor = ANALYST) -> list[str]:

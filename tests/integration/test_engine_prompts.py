@@ -93,6 +93,10 @@ CASES = {
     "selection_restricted": Case(
         {"schema_mode": "retrieve", "table_selection": True}, actor=RESTRICTED
     ),
+    "retrieve_core": Case({"schema_mode": "retrieve", "core_schema_max_tokens": 4000}),
+    "retrieve_core_restricted": Case(
+        {"schema_mode": "retrieve", "core_schema_max_tokens": 4000}, actor=RESTRICTED
+    ),
 }
 
 
@@ -119,7 +123,9 @@ def test_the_engine_builds_the_pinned_prompts(
     with scripted_services(scripted_ollama, demo_sqlite, answer_candidates=0) as services:
         engine = services.engine
         # Cases ask the same questions under other configs: every prompt must be built.
-        engine.cache, engine.today, base = None, lambda: TODAY, engine.config
+        engine.cache, engine.today = None, lambda: TODAY
+        # Retrieved cases without a core unless they say so (the core cases name it).
+        base = replace(engine.config, core_schema_max_tokens=0)
         recorded = {}
         for name, case in CASES.items():
             engine.config = replace(base, **case.config)

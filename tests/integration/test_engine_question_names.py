@@ -9,8 +9,7 @@ names) and then the SQL request.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import pytest
 
@@ -18,8 +17,7 @@ from backend.domain import AccessPolicy, Actor
 from backend.question_names import NAMES_SYSTEM
 from testkit.scripted_ollama import ScriptedOllama, when
 from tests.support.engine_db import create_schema
-from tests.support.harbour_schema import QUESTION, SCHEMA, SQL
-from tests.support.services import scripted_services
+from tests.support.harbour_schema import QUESTION, SCHEMA, harbour_services
 from wiring.services import Services
 
 pytestmark = pytest.mark.mariadb
@@ -33,24 +31,12 @@ def harbour(mysql_url: str) -> str:
     return create_schema(mysql_url, SCHEMA)
 
 
-@contextmanager
 def build(
     scripted_ollama: ScriptedOllama, url: str, names: str = NAMES, **overrides: object
-) -> Iterator[Services]:
-    settings = {
-        "schema_mode": "retrieve",
-        "question_names": True,
-        "retrieval_k": 1,
-        "answer_candidates": 0,
-        **overrides,
-    }
-    with scripted_services(scripted_ollama, url, **settings) as built:
-        scripted_ollama.add(
-            when("database designer would", reply=names, anywhere=True),
-            when(QUESTION, reply=f"```sql\n{SQL}\n```"),
-        )
-        scripted_ollama.clear_requests()
-        yield built
+) -> AbstractContextManager[Services]:
+    names_reply = when("database designer would", reply=names, anywhere=True)
+    settings = {"question_names": True, **overrides}
+    return harbour_services(scripted_ollama, url, replies=[names_reply], **settings)
 
 
 def _top(services: Services, actor: Actor = ANALYST) -> list[str]:

@@ -1,12 +1,21 @@
-"""An invented schema where the user's word names the wrong table.
+"""An invented schema where the user's word names the wrong table, and the services that
+answer questions over it in retrieve mode.
 
 "Which clients live in Spain?": the user's "clients" is a word of the TLS-certificate
 table, while the table the user means is called `customers`. Retrieval tests use it to
-show that a signal (the question names, the approved examples) leads the search to the
-right table, and that without it the look-alike wins.
+show that a signal (the question names, the approved examples, the core) leads the
+search to the right table, and that without it the look-alike wins.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from backend.domain import Example
+from testkit.scripted_ollama import Rule, ScriptedOllama, when
+from tests.support.services import scripted_services
+from wiring.services import Services
 
 SCHEMA = [
     "CREATE TABLE customers (id INT PRIMARY KEY, full_name VARCHAR(40), country VARCHAR(20))",
@@ -20,3 +29,31 @@ SCHEMA = [
 ]
 QUESTION = "Which clients live in Spain?"
 SQL = "SELECT full_name FROM customers WHERE country = 'Spain' ORDER BY full_name"
+
+
+@contextmanager
+def harbour_services(
+    ollama: ScriptedOllama,
+    url: str,
+    *,
+    examples: Sequence[Example] = (),
+    replies: Sequence[Rule] = (),
+    **overrides: object,
+) -> Iterator[Services]:
+    """Services over the harbour database at `url` in retrieve mode — one table a prompt,
+    no question names, no core, no extra candidates, unless `overrides` say otherwise —
+    with `examples` approved, and `ollama` answering by `replies`, then QUESTION's SQL."""
+    settings = {
+        "schema_mode": "retrieve",
+        "question_names": False,
+        "retrieval_k": 1,
+        "answer_candidates": 0,
+        "core_schema_max_tokens": 0,
+        **overrides,
+    }
+    with scripted_services(ollama, url, **settings) as built:
+        if examples:
+            built.store.index_examples(built.database, list(examples))
+        ollama.add(*replies, when(QUESTION, reply=f"```sql\n{SQL}\n```"))
+        ollama.clear_requests()
+        yield built

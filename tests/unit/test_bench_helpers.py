@@ -17,7 +17,8 @@ from backend.schema import introspect
 from bench.common import percentile
 from bench.language import gold_tables
 from bench.retrieval import ACTOR, DEEP, production_engine
-from bench.scale import examples
+from bench.scale import _core_route, examples
+from bench.scale_accuracy import _by_route
 from bench.synthetic import build_schema, design_schema, questions_for
 from vectorstore.store import QdrantSchemaStore
 
@@ -144,3 +145,24 @@ def test_the_scale_bench_indexes_the_examples_asked_for() -> None:
     assert everywhere[: len(own)] == own and len(added) == 2
     assert all(gold_tables(e.sql) == {"shop__client_accounts"} for e in added)
     assert all("client accounts" in e.question for e in added)
+
+
+def test_the_scale_accuracy_report_splits_the_questions_by_route() -> None:
+    def question(mode: str, correct: bool, seconds: float) -> dict[str, object]:
+        return {"retrieval_mode": mode, "correct": correct, "latency_s": seconds}
+
+    counted = [
+        question("core", True, 8.0),
+        question("core", False, 10.0),
+        question("core", True, 30.0),
+        question("hybrid", True, 25.0),
+    ]
+    split = _by_route(counted)
+    assert split == {
+        "core": 3,
+        "right_with_core": 2,
+        "median_s_core": 10.0,
+        "median_s_retrieved": 25.0,
+    }
+    assert _core_route(split) == "3 (2 right; 10.0 / 25.0 s)"
+    assert _core_route(_by_route([question("hybrid", True, 5.0)])) == "-"
