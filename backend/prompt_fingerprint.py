@@ -10,8 +10,8 @@ in:
   code is hashed, not a list of constants. Its syntax tree is hashed with docstrings
   removed, so comments, docstrings and formatting leave the fingerprint alone;
 - the engine's knobs that change the prompt (`PROMPT_FIELDS`): schema mode, budgets
-  (the core's too), how many tables, examples and notes, table selection, chart proposals. Knobs that act
-  after the prompt (row cap, retries, candidates) are left out.
+  (the core's too), how many tables, examples and notes, table selection, chart
+  proposals. Knobs that act after the prompt (row cap, retries, candidates) are left out.
 
 The business database's schema and knowledge are data, not prompt wording: they are
 recorded apart (schema and knowledge versions, the question set's hash).

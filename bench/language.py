@@ -111,26 +111,36 @@ def indexed(
 
 
 def score_questions(
-    store: QdrantSchemaStore, engine: Engine, questions: Sequence[GoldQuestion]
+    store: QdrantSchemaStore,
+    engine: Engine,
+    questions: Sequence[GoldQuestion],
+    core_engine: Engine | None = None,
 ) -> dict[str, Any]:
-    """Rank every question's tables with the production ranking and score recall@K."""
+    """Rank every question's tables with the production ranking and score recall@K; with
+    a `core_engine` (the same with a core), also which questions it sends the core whole
+    and whether their gold tables are in the prompt then (the core, or top K + join path)."""
     records = []
     for q in questions:
         top = [t.name for t in engine.choose_tables(q.question, ACTOR).tables]
         raw = [t.name for t in store.search_tables(DATABASE, q.question, k=K).tables]
         gold = gold_tables(q.gold_sql)
         joined = top + list(expand_join_paths(top, engine.tables()))
-        records.append(
-            {
-                "id": q.id,
-                "follow_up": q.previous_id is not None,
-                "gold": sorted(gold),
-                "top": top,
-                "hit": gold <= set(top),
-                "raw_hit": gold <= set(raw),
-                "hit_with_joins": gold <= set(joined),
-            }
-        )
+        record = {
+            "id": q.id,
+            "follow_up": q.previous_id is not None,
+            "gold": sorted(gold),
+            "top": top,
+            "hit": gold <= set(top),
+            "raw_hit": gold <= set(raw),
+            "hit_with_joins": gold <= set(joined),
+        }
+        if core_engine is not None:
+            chosen = core_engine.choose_tables(q.question, ACTOR)
+            shown = [t.name for t in chosen.tables]
+            if chosen.mode != "core":
+                shown += expand_join_paths(shown, core_engine.tables())
+            record.update(core=chosen.mode == "core", hit_with_core=gold <= set(shown))
+        records.append(record)
     return summarise(records)
 
 
@@ -149,6 +159,17 @@ def _recall(records: list[dict[str, Any]], key: str = "hit") -> float:
     return round(sum(r[key] for r in records) / len(records), 4) if records else float("nan")
 
 
+def _with_core(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many questions got the core whole, and how often the gold tables were in the
+    prompt with the core; nothing when no core was measured."""
+    if not records or "core" not in records[0]:
+        return {}
+    return {
+        "core_questions": sum(r["core"] for r in records),
+        "in_prompt_with_core": _recall(records, "hit_with_core"),
+    }
+
+
 def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
     alone = [r for r in records if not r["follow_up"]]
     return {
@@ -158,6 +179,7 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
         "standalone_recall_at_5": _recall(alone),
         "recall_with_join_paths": _recall(records, "hit_with_joins"),
         "raw_recall_at_5": _recall(records, "raw_hit"),
+        **_with_core(records),
         "misses": [{k: r[k] for k in ("id", "gold", "top")} for r in records if not r["hit"]],
     }
 

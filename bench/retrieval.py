@@ -101,6 +101,7 @@ def production_engine(
         schema_mode="retrieve",
         table_selection=knobs.table_selection,
         question_names=knobs.question_names,
+        core_schema_max_tokens=knobs.core_schema_max_tokens,
     )
     return Engine(model=model or _NoModel(), runner=_NoRunner(), index=index, config=config)
 
@@ -118,6 +119,8 @@ class RetrievalKnobs:
 
     table_selection: bool = False
     question_names: bool = False
+    # The core's budget (`CORE_SCHEMA_MAX_TOKENS`); 0: no core, the plain ranking.
+    core_schema_max_tokens: int = 0
 
     def label(self) -> str:
         """The steps this run adds to the plain ranking, for a results row."""

@@ -28,13 +28,18 @@ database would call the question's things, asked once per question). Sparse
 queries use the bundled glossary, as the product does by default (`GLOSSARY_PATH=auto`;
 `--no-glossary` turns it off). Hybrid uses REAL embeddings (all-MiniLM-L6-v2 on Ollama's
 API at `--embed-url`, default `$OLLAMA_BASE_URL`), and is skipped, and said so, when the
-model is not served. Results hold question ids, never question text.
+model is not served. `--core TOKENS` also asks every question of every ranking of an
+engine with a core of that budget (`CORE_SCHEMA_MAX_TOKENS`, `backend.schema_core`): how
+many it sends the core whole, and how often all gold tables are in the prompt then (the
+core, or the top 5 + join path); recall@5 stays the ranking's, without a core. Results
+hold question ids, never question text.
 
 Targets (issue 15), at scale: recall@5 ≥ 0.90 hybrid, ≥ 0.75 sparse-only, ≥ 0.85 Spanish.
 
     python -m bench scale [--db URL] [--knowledge FILE] [--embed-url URL]
         [--embed-model all-minilm] [--sparse-only] [--no-glossary] [--distractors N]
-        [--names] [--selection] [--scopes demo,scale] [--languages en,es] [--out NAME]
+        [--names] [--selection] [--core TOKENS] [--scopes demo,scale] [--languages en,es]
+        [--out NAME]
         [--accuracy [--accuracy-limit N]]
 """
 
@@ -63,8 +68,15 @@ from backend.knowledge.yaml_io import parse_knowledge
 from backend.ports import ChatModel
 from backend.schema import introspect
 from bench.common import REPO_ROOT, md_table, percentile, run_and_write
-from bench.language import GLOSSARY, demo_schema, indexed, score_questions
-from bench.retrieval import K, MemoEmbedder, RetrievalKnobs, real_embedder, served_chat_model
+from bench.language import DATABASE, GLOSSARY, demo_schema, indexed, score_questions
+from bench.retrieval import (
+    K,
+    MemoEmbedder,
+    RetrievalKnobs,
+    production_engine,
+    real_embedder,
+    served_chat_model,
+)
 from bench.scale_accuracy import SCRATCH_DB, run_accuracy
 from bench.schema_words import same_table_name
 from bench.spider import load_catalog, table_doc
@@ -164,9 +176,13 @@ def _scope_runs(
             engine,
         ):
             index_s = round(time.perf_counter() - started, 2)
+            core = None
+            if args.core:
+                with_core = replace(knobs, core_schema_max_tokens=args.core)
+                core = production_engine(store, DATABASE, model=model, knobs=with_core)
             for language, questions in sets.items():
                 began = time.perf_counter()
-                result = score_questions(store, engine, questions)
+                result = score_questions(store, engine, questions, core)
                 per_question_ms = (time.perf_counter() - began) * 1000 / len(questions)
                 result.update(
                     scope=scope,
@@ -427,6 +443,14 @@ def _in_prompt(run: dict[str, Any]) -> str:
     return f"{shown} ({right})"
 
 
+def _with_core_cell(run: dict[str, Any]) -> str:
+    """With `--core`: "58 (0.985)", the questions sent the core whole and how often every
+    gold table was in the prompt (the core, or the top 5 + join path)."""
+    if "core_questions" not in run:
+        return "-"
+    return f"{run['core_questions']} ({run['in_prompt_with_core']})"
+
+
 def _core_route(run: dict[str, Any]) -> str:
     """How many questions got the core whole: "54 (24 right; 9.1 / 27.0 s)"."""
     if not run.get("core"):
@@ -447,6 +471,7 @@ def markdown(data: dict[str, Any]) -> str:
             *(r["by_difficulty"].get(level, "-") for level in DIFFICULTIES),
             r["recall_with_join_paths"],
             r["raw_recall_at_5"],
+            _with_core_cell(r),
             r["index_s"],
             r["ms_per_question"],
             _ids([m["id"] for m in r["misses"]]),
@@ -466,6 +491,7 @@ def markdown(data: dict[str, Any]) -> str:
             "hard",
             "top 5 + join path",
             "raw store @5",
+            "core whole (gold in prompt)",
             "index s",
             "ms / question",
             "missed",
@@ -529,6 +555,12 @@ def main(argv: list[str] | None = None) -> None:
         choices=EXAMPLE_CHOICES,
         default="demo",
         help="approved examples indexed: the demo's (default), none, or also 2 per distractor",
+    )
+    parser.add_argument(
+        "--core",
+        type=int,
+        default=0,
+        help="also route with a core of this many tokens (CORE_SCHEMA_MAX_TOKENS; 0: off)",
     )
     parser.add_argument("--languages", default="en,es", help="en,es (default both)")
     parser.add_argument("--scopes", default="demo,scale", help="demo,scale (default both)")

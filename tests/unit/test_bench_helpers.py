@@ -11,15 +11,17 @@ import sqlalchemy as sa
 from qdrant_client import QdrantClient
 
 from backend.demo.content import load_examples
-from backend.domain import ColumnDoc, ForeignKey, TableDoc
+from backend.domain import ColumnDoc, Example, ForeignKey, TableDoc
 from backend.join_paths import promote_fk_neighbours
 from backend.schema import introspect
 from bench.common import percentile
-from bench.language import gold_tables
-from bench.retrieval import ACTOR, DEEP, production_engine
+from bench.language import DATABASE as LANGUAGE_DATABASE
+from bench.language import gold_tables, score_questions
+from bench.retrieval import ACTOR, DEEP, RetrievalKnobs, production_engine
 from bench.scale import _core_route, examples
 from bench.scale_accuracy import _by_route
 from bench.synthetic import build_schema, design_schema, questions_for
+from evaluation.sets import GoldQuestion
 from vectorstore.store import QdrantSchemaStore
 
 
@@ -166,3 +168,28 @@ def test_the_scale_accuracy_report_splits_the_questions_by_route() -> None:
     }
     assert _core_route(split) == "3 (2 right; 10.0 / 25.0 s)"
     assert _core_route(_by_route([question("hybrid", True, 5.0)])) == "-"
+
+
+def test_the_scale_bench_scores_the_route_to_the_core_beside_the_ranking() -> None:
+    tables = [_table("orders", "customers"), _table("customers"), _table("vessels")]
+    tables += [_table("crew", "vessels"), _table("order_notes")]
+    store = QdrantSchemaStore(QdrantClient(location=":memory:"), None)  # sparse only
+    store.index_tables(LANGUAGE_DATABASE, tables)
+    store.index_examples(
+        LANGUAGE_DATABASE,
+        [Example("Orders per customer?", "SELECT COUNT(*) FROM orders JOIN customers")],
+    )
+    engine = production_engine(store, LANGUAGE_DATABASE)
+    with_core = production_engine(
+        store, LANGUAGE_DATABASE, knobs=RetrievalKnobs(core_schema_max_tokens=4000)
+    )
+    questions = [
+        GoldQuestion("q1", "orders of customers", "SELECT * FROM orders JOIN customers"),
+        GoldQuestion("q2", "vessels and their crew", "SELECT * FROM crew JOIN vessels"),
+    ]
+    plain = score_questions(store, engine, questions)
+    scored = score_questions(store, engine, questions, with_core)
+    assert "core_questions" not in plain
+    assert scored["recall_at_5"] == plain["recall_at_5"]  # the ranking's, without a core
+    assert scored["core_questions"] == 1
+    assert scored["in_prompt_with_core"] == 1.0
