@@ -93,7 +93,9 @@ def test_prompt_carries_schema_num_ctx_and_the_question_last(
 def test_a_question_is_embedded_once_for_cache_retrieval_examples_and_notes(
     demo_sqlite: str, scripted_ollama: ScriptedOllama
 ) -> None:
-    services = _services(demo_sqlite, scripted_ollama, schema_mode="retrieve")
+    services = _services(
+        demo_sqlite, scripted_ollama, schema_mode="retrieve", core_schema_max_tokens=0
+    )
     scripted_ollama.add(when("how many customers", reply=f"```sql\n{COUNT_SQL}\n```"))
     before = scripted_ollama.embed_count
     answer = services.engine.ask("How many Customers do we have?", ANALYST)
@@ -110,7 +112,11 @@ def test_retrieved_schema_is_kept_within_its_token_budget(
 
     budget = 450
     services = _services(
-        demo_sqlite, scripted_ollama, schema_mode="retrieve", retrieved_schema_max_tokens=budget
+        demo_sqlite,
+        scripted_ollama,
+        schema_mode="retrieve",
+        retrieved_schema_max_tokens=budget,
+        core_schema_max_tokens=0,
     )
     scripted_ollama.add(when("revenue", reply=f"```sql\n{COUNT_SQL}\n```"))
     answer = services.engine.ask("Revenue per product category and customer segment", ANALYST)
@@ -265,7 +271,11 @@ def test_sparse_retrieval_answers_when_embeddings_are_unavailable(
 ) -> None:
     services = _services(demo_sqlite, scripted_ollama, ollama_embed_model="not-pulled")
     services.engine.config = services.engine.config.__class__(
-        **{**services.engine.config.__dict__, "schema_mode": "retrieve"}
+        **{
+            **services.engine.config.__dict__,
+            "schema_mode": "retrieve",
+            "core_schema_max_tokens": 0,
+        }
     )
     scripted_ollama.add(when("how many customers", reply=f"```sql\n{COUNT_SQL}\n```"))
     answer = services.engine.ask("How many customers do we have?", ANALYST)

@@ -19,6 +19,9 @@ from wiring.services import Services
 
 ANALYST = Actor(username="ana", role="analyst")
 COUNT_SQL = "SELECT COUNT(*) AS customers FROM customers"
+# Retrieved per question, without a core (the demo's examples read all its tables, so its
+# core would be the whole schema: `test_engine_core` covers that route).
+_RETRIEVED = {"schema_mode": "retrieve", "core_schema_max_tokens": 0}
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +58,7 @@ def test_every_note_and_example_follows_the_schema_and_only_the_question_varies(
 def test_retrieved_schema_keeps_retrieving_notes_and_examples_per_question(
     demo_sqlite: str, scripted_ollama: ScriptedOllama
 ) -> None:
-    for services in _services(demo_sqlite, scripted_ollama, schema_mode="retrieve"):
+    for services in _services(demo_sqlite, scripted_ollama, **_RETRIEVED):
         assert services.engine.ask("What was the revenue in 2025?", ANALYST).ok
     user = scripted_ollama.last_chat["messages"][-1]["content"]
     assert "Business notes:" in user and "Examples of questions" in user
@@ -105,7 +108,7 @@ def test_warm_up_has_the_server_evaluate_what_every_question_starts_with(
 def test_no_warm_up_when_prompts_are_built_from_retrieved_tables(
     demo_sqlite: str, scripted_ollama: ScriptedOllama
 ) -> None:
-    for services in _services(demo_sqlite, scripted_ollama, schema_mode="retrieve"):
+    for services in _services(demo_sqlite, scripted_ollama, **_RETRIEVED):
         assert not services.engine.warm_up(ANALYST)
     assert scripted_ollama.chat_requests == []
 

@@ -71,6 +71,8 @@ def test_the_warm_up_is_recorded_so_a_later_question_knows_the_speed(
 def test_nothing_is_warmed_when_prompts_are_retrieved_per_question(
     demo_sqlite: str, scripted_ollama: ScriptedOllama
 ) -> None:
-    with scripted_services(scripted_ollama, demo_sqlite, schema_mode="retrieve") as services:
+    # Without a core (`test_engine_core` warms one): every prompt its own tables.
+    retrieved = {"schema_mode": "retrieve", "core_schema_max_tokens": 0}
+    with scripted_services(scripted_ollama, demo_sqlite, **retrieved) as services:
         assert warm_up_roles(services.engine, [actor("analyst", EVERYTHING)]) == 0
     assert scripted_ollama.chat_requests == []
