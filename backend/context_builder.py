@@ -68,7 +68,8 @@ class ContextBuilder:
     def retrieve(
         self, question: str, actor: Actor, *, complete: Complete
     ) -> tuple[Retrieval, list[str]]:
-        """The tables for the prompt and their DDL: the whole schema, or retrieved + fitted.
+        """The tables for the prompt and their DDL: the whole schema, the role's core for a
+        question about it, or retrieved + fitted.
 
         `complete` asks the model, for the table pick when table selection is on."""
         view = self.schema()
@@ -126,8 +127,13 @@ class ContextBuilder:
     ) -> tuple[list[str], list[int]]:
         """Retrieved tables' DDL with the tables the approved examples read most first
         (`backend.example_tables.cache_order`: a start many questions' prompts share), and
-        each block's place in the ranking; the whole schema as it is."""
+        each block's place in the ranking; the whole schema and a core as they are (a
+        core's blocks ranked as the search ranked their tables)."""
         ranked = [*(t.name for t in retrieval.tables), *retrieval.added_for_joins]
+        if retrieval.mode == "core":
+            view = self.schema()
+            place = {view.block(name, policy).text: i for i, name in enumerate(ranked)}
+            return blocks, [place.get(block, len(place)) for block in blocks]
         if retrieval.mode in _SHARED or len(ranked) != len(blocks):
             return blocks, list(range(len(blocks)))
         examples = self._allowed(self.index.list_examples(self.config.database), policy)
@@ -137,8 +143,9 @@ class ContextBuilder:
         return [blocks[place[name]] for name in order], [place[name] for name in order]
 
     def warm_up_prompt(self, actor: Actor) -> Messages | None:
-        """What every prompt of `actor` starts with, or None when prompts share no long
-        start (retrieved per question, with table selection off) or nothing is indexed."""
+        """The long start `actor`'s prompts share, or None when there is none or nothing is
+        indexed: the whole schema; else the role's core (what questions about it start
+        with; the others are retrieved per question); else the whole table catalogue."""
         view = self.schema()
         if not view.tables:
             return None

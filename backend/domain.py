@@ -126,7 +126,8 @@ class Retrieval:
     # The tables the model picked from the catalogue, when table selection ran.
     selected: tuple[str, ...] | None = None
     # The approved examples found with the tables (retrieve mode), which the prompt then
-    # shows; None when none were searched for.
+    # shows (unless every example follows a core in the prompt); None when none were
+    # searched for.
     examples: tuple[Example, ...] | None = None
 
 

@@ -144,13 +144,15 @@ class Engine:
         return True
 
     def warm_up_prompt(self, actor: Actor) -> Messages | None:
-        """What every prompt of `actor` starts with, or None when prompts share no long
-        start (retrieved per question, with table selection off) or nothing is indexed."""
+        """The long start `actor`'s prompts share — the whole schema, the role's core (which
+        questions about it start with), or the table catalogue — or None when there is none
+        (retrieved per question, no core, table selection off) or nothing is indexed."""
         return self._context().warm_up_prompt(actor)
 
     def choose_tables(self, question: str, actor: Actor) -> Retrieval:
-        """The tables retrieve mode would give the SQL prompt: the model's pick from the
-        catalogue (with `table_selection`), else the retrieval's top `retrieval_k`."""
+        """The tables retrieve mode would give the SQL prompt: the role's core for a
+        question about it, else the model's pick from the catalogue (with
+        `table_selection`), else the retrieval's top `retrieval_k`."""
         return self._context().tables.choose(question, actor, complete=self.model.complete)
 
     def rank_tables(self, question: str, actor: Actor, *, k: int) -> Retrieval:

@@ -26,6 +26,7 @@ from backend.ports import SchemaIndex
 from backend.prompts import estimate_tokens
 from backend.question_names import names_messages, parse_names, widened
 from backend.schema_core import about_core, core_tables
+from backend.schema_render import visible_foreign_keys
 from backend.schema_view import SchemaView
 from backend.table_selection import catalogue, merged, parse_selection, selection_messages
 
@@ -80,7 +81,8 @@ class TableRetriever:
         if about_core(promoted, order, core, view.graph_for(actor.policy)):
             inside = {name.lower() for name in core}
             order = [name for name in ranked if name.lower() in inside]
-            order += [name for name in core if name not in order]
+            found_here = {name.lower() for name in order}
+            order += [name for name in core if name.lower() not in found_here]
             tables = tuple(scores.get(name, ScoredTable(name, 0.0)) for name in order)
             return replace(deep, tables=tables, mode="core", examples=tuple(examples))
         return replace(deep, tables=tuple(scores[name] for name in order), examples=tuple(examples))
@@ -98,8 +100,12 @@ class TableRetriever:
         counts = view.tables_read(examples, policy, self.dialect)
         visible = view.visible(policy)
         spelled = {name.lower(): name for name in visible}
+        # The keys the role's DDL shows (a key on a denied column refers to nothing).
         references = {
-            name: [spelled.get(fk.ref_table.lower(), fk.ref_table) for fk in table.foreign_keys]
+            name: [
+                spelled.get(fk.ref_table.lower(), fk.ref_table)
+                for fk in visible_foreign_keys(table, policy)
+            ]
             for name in counts
             if (table := view.tables.get(name)) is not None
         }
@@ -161,10 +167,12 @@ class TableRetriever:
         """The model's pick from the catalogue, then the retrieval's best others (`k` in all);
         a question about the core gets the core, with no pick to make."""
         k = self.config.retrieval_k
-        pool = max(k, self.config.selection_pool)
-        deep = self.rank(question, actor, k=pool, names=names, core=core)
-        if deep.mode == "core":
-            return deep
+        if core:
+            # Decided on the `k` tables the question would be shown, as without selection.
+            first = self.rank(question, actor, k=k, names=names, core=core)
+            if first.mode == "core":
+                return first
+        deep = self.rank(question, actor, k=max(k, self.config.selection_pool), names=names)
         ranked = [t.name for t in deep.tables]
         visible = self.schema().visible(actor.policy)
         completion = complete(self._selection_prompt(question, actor.policy, ranked))

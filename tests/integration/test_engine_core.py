@@ -194,3 +194,16 @@ def test_a_question_the_plain_search_finds_about_the_core_asks_the_model_no_name
     assert core_calls == 0
     assert other.retrieval is not None and other.retrieval.mode != "core"
     assert other_calls == 1
+
+
+def test_with_table_selection_a_question_about_the_core_needs_no_pick(
+    harbour: str, scripted_ollama: ScriptedOllama
+) -> None:
+    with build(scripted_ollama, harbour, QUAYS, table_selection=True) as services:
+        answer = _ask(services, scripted_ollama, ABOUT_QUAYS)
+        asked = len(scripted_ollama.chat_requests)
+        other = _ask(services, scripted_ollama, QUESTION)
+    assert answer.retrieval is not None and answer.retrieval.mode == "core"
+    assert answer.retrieval.selected is None
+    assert asked == 1  # the SQL request alone
+    assert other.retrieval is not None and other.retrieval.selected is not None
