@@ -31,7 +31,8 @@ API at `--embed-url`, default `$OLLAMA_BASE_URL`), and is skipped, and said so, 
 model is not served. `--core TOKENS` also asks every question of every ranking of an
 engine with a core of that budget (`CORE_SCHEMA_MAX_TOKENS`, `backend.schema_core`): how
 many it sends the core whole, and how often all gold tables are in the prompt then (the
-core, or the top 5 + join path); recall@5 stays the ranking's, without a core. Results
+core, or the top 5 + join path); recall@5 stays the ranking's, without a core (ms /
+question then counts both engines' rankings). Results
 hold question ids, never question text.
 
 Targets (issue 15), at scale: recall@5 ≥ 0.90 hybrid, ≥ 0.75 sparse-only, ≥ 0.85 Spanish.
