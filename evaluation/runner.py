@@ -2,7 +2,10 @@
 
 Per database: build the production services (`wiring.services`) on an in-memory Qdrant,
 index the schema, and switch the answer cache off so no question is answered from an
-earlier one. Then, question by question: run the gold SQL, ask the engine — a follow-up
+earlier one. With `ollama_warm_up` on, as the app does at start, the model server then
+evaluates the prompt start the eval role's questions share (`Engine.warm_up`), timed
+apart: a question's seconds are then those a user sees once the app is up, not the one-off
+start on a cold server. Then, question by question: run the gold SQL, ask the engine — a follow-up
 gets its earlier questions and the engine's *predicted* SQL for them as the
 conversation, as in the chat — and score the result by execution accuracy.
 
@@ -28,6 +31,7 @@ from backend.domain import Actor, Turn
 from backend.engine_config import EngineConfig, SchemaMode
 from backend.errors import KeskinubeError
 from backend.ports import SqlRunner
+from backend.warm_up import warm_up_roles
 from evaluation import baseline_langchain as lc
 from evaluation.gold import GoldResult, run_gold
 from evaluation.predictions import (
@@ -58,10 +62,12 @@ class EvalOptions:
 
 @dataclass(frozen=True)
 class EvalResults:
-    """The records in set order, and the engine configuration the first database ran with."""
+    """The records in set order, the engine configuration the first database ran with, and
+    the seconds spent warming the model server (`warm_up_s`, in no question's latency)."""
 
     records: tuple[QuestionRecord, ...]
     engine_config: EngineConfig | None
+    warm_up_s: float = 0.0
 
 
 def run_evaluation(
@@ -78,12 +84,15 @@ def run_evaluation(
     records: dict[str, QuestionRecord] = dict(done or {})
     left = [item for item in selected if item.question.id not in records]
     config: EngineConfig | None = None
+    warm_up_s = 0.0
     for url, group in _by_database(left, options.database):
         run = _DatabaseRun(url, settings, options, by_id, records, progress)
         for record in run.run(group):
             records[record.question.id] = record
         config = config or run.engine_config
-    return EvalResults(tuple(records[s.question.id] for s in selected), config)
+        warm_up_s += run.warm_up_s
+    ordered = tuple(records[s.question.id] for s in selected)
+    return EvalResults(ordered, config, round(warm_up_s, 2))
 
 
 def _by_database(selected: Sequence[Selected], template: str) -> list[tuple[str, list[Selected]]]:
@@ -119,6 +128,7 @@ class _DatabaseRun:
         self.baseline: lc.LangChainBaseline | None = None
         self.baseline_error: str | None = None
         self.engine_config: EngineConfig | None = None
+        self.warm_up_s = 0.0
 
     def run(self, group: Sequence[Selected]) -> list[QuestionRecord]:
         try:
@@ -165,6 +175,10 @@ class _DatabaseRun:
                 services.engine.config = config
             index_database(services)
             self.engine_config = services.engine.config
+            if self.settings.ollama_warm_up:
+                started = time.perf_counter()
+                warm_up_roles(services.engine, [EVAL_ACTOR])  # never raises: logged
+                self.warm_up_s = time.perf_counter() - started
         except BaseException:
             services.close()
             raise

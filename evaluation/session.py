@@ -40,6 +40,7 @@ def evaluate(
     timing = {
         "started_at": started.isoformat(timespec="seconds"),
         "duration_s": round(time.perf_counter() - clock, 2),
+        "warm_up_s": results.warm_up_s,
     }
     meta = run_record(
         gold_set=gold_set,

@@ -336,8 +336,36 @@ def test_a_line_cut_short_by_a_kill_is_asked_again(
     journal.write_text(text[: text.rindex('"id"') + 10])  # the second record half written
     before = len(env.chat_requests)
     assert main([*common, "--limit", "2", "--out", str(tmp_path / "b.json")]) == 0
-    prompts = [r["messages"][-1]["content"] for r in env.chat_requests[before:]]
+    asked = [r for r in env.chat_requests[before:] if r not in env.prefill_requests]
+    prompts = [r["messages"][-1]["content"] for r in asked]
     assert prompts and all("each segment?" in p for p in prompts)
+
+
+def test_the_model_server_is_warmed_before_the_first_question_and_timed_apart(
+    env: ScriptedOllama, question_set: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "report.json"
+    assert main(["eval", "--set", str(question_set), "--limit", "2", "--out", str(out)]) == 0
+    first = env.chat_requests[0]
+    assert first in env.prefill_requests  # the shared start, before any question
+    assert len(env.prefill_requests) == 1  # once per database, not per question
+    system = first["messages"][0]["content"]
+    asked = [r for r in env.chat_requests if r not in env.prefill_requests]
+    assert asked and all(r["messages"][0]["content"] == system for r in asked)
+    assert json.loads(out.read_text())["meta"]["warm_up_s"] > 0
+
+
+def test_no_warm_up_when_it_is_switched_off(
+    env: ScriptedOllama,
+    question_set: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OLLAMA_WARM_UP", "false")
+    out = tmp_path / "report.json"
+    assert main(["eval", "--set", str(question_set), "--limit", "2", "--out", str(out)]) == 0
+    assert env.chat_requests and not env.prefill_requests
+    assert json.loads(out.read_text())["meta"]["warm_up_s"] == 0
 
 
 def test_a_journal_of_another_run_is_refused(

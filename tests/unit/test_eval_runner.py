@@ -86,7 +86,7 @@ def test_progress_reports_each_question_as_it_is_answered(
 
     def progress(record: QuestionRecord) -> None:
         seen.append(record)
-        chats_at_report.append(model.chat_count)
+        chats_at_report.append(model.chat_count - len(model.prefill_requests))
 
     selected = [Selected(q, scored=True) for q in QUESTIONS]
     options = EvalOptions(database=demo_url)
@@ -103,11 +103,15 @@ def test_baseline_runs_after_the_engine_has_answered_every_question(
     seen: list[QuestionRecord] = []
     records = _run(model, demo_url, tmp_path, baseline=True, seen=seen)
     kinds = [
-        "baseline" if "SQLQuery:" in r["messages"][-1]["content"] else "engine"
+        "warm-up"
+        if r in model.prefill_requests
+        else "baseline"
+        if "SQLQuery:" in r["messages"][-1]["content"]
+        else "engine"
         for r in model.chat_requests
     ]
     # One server slot keeps one prompt prefix: the two systems must not take turns.
-    assert kinds == ["engine"] * 3 + ["baseline"] * 3
+    assert kinds == ["warm-up"] + ["engine"] * 3 + ["baseline"] * 3
     assert [r.question.id for r in seen] == ["q1", "q2", "q3"]
     assert all(r.baseline is not None for r in seen)  # reported once, when final
     for record in records:
