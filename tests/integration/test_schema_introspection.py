@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -179,6 +180,60 @@ def test_sample_queries_are_bounded_per_run(sqlite_engine: sa.Engine) -> None:
     assert len(log.sample_queries) == 2  # the next run samples the next column
 
 
+BIG_SCHEMA_DDL = [
+    *(
+        f"CREATE TABLE aa_log_{i:02d} (id INT PRIMARY KEY, label VARCHAR(20), kind VARCHAR(20))"
+        for i in range(12)
+    ),  # empty, and first by name: a big schema's many idle tables
+    "CREATE TABLE b_notes (id INT PRIMARY KEY, topic VARCHAR(20))",
+    "CREATE TABLE z_regions (id INT PRIMARY KEY, name VARCHAR(20))",
+    "CREATE TABLE z_sales (id INT PRIMARY KEY, region_id INT REFERENCES z_regions(id), "
+    "channel VARCHAR(20))",
+]
+
+
+def _big_schema(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        for ddl in BIG_SCHEMA_DDL:
+            conn.exec_driver_sql(ddl)
+        for table, column in (("b_notes", "topic"), ("z_regions", "name")):
+            rows = [{"id": i, "v": ["North", "South"][i % 2]} for i in range(1, 11)]
+            conn.execute(sa.text(f"INSERT INTO {table} (id, {column}) VALUES (:id, :v)"), rows)
+        sales = [{"id": i, "r": 1 + i % 10, "c": ["web", "phone"][i % 2]} for i in range(1, 21)]
+        conn.execute(
+            sa.text("INSERT INTO z_sales (id, region_id, channel) VALUES (:id, :r, :c)"), sales
+        )
+        if engine.dialect.name != "sqlite":
+            conn.exec_driver_sql("ANALYZE TABLE b_notes, z_regions, z_sales")
+
+
+def _sampled_tables(log: StatementLog) -> list[str]:
+    return [re.search(r"FROM (\w+)", q).group(1) for q in log.sample_queries]  # type: ignore[union-attr]
+
+
+def _budget_goes_to_tables_with_rows_referenced_first(engine: sa.Engine) -> None:
+    _big_schema(engine)
+    log = StatementLog(engine)
+    cache = SampleCache()
+    tables = _by_name(introspect(engine, sample_cache=cache, limits=SampleLimits(max_queries=2)))
+    assert _sampled_tables(log) == ["z_regions", "b_notes"]
+    assert tables["z_regions"].columns[1].sample_values == ("North", "South")
+    assert [t.name for t in tables.values()] == sorted(tables)  # still returned by name
+    introspect(engine, sample_cache=cache, limits=SampleLimits(max_queries=2))
+    # the next run: the last table with rows, then the empty ones
+    assert _sampled_tables(log)[2:] == ["z_sales", "aa_log_00"]
+
+
+def test_sampling_budget_goes_first_to_tables_with_rows_that_others_refer_to(
+    tmp_path: Path,
+) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'big.sqlite'}")
+    try:
+        _budget_goes_to_tables_with_rows_referenced_first(engine)
+    finally:
+        engine.dispose()
+
+
 def test_compact_types() -> None:
     assert compact_type("int(11)") == "INT"
     assert compact_type("int(10) unsigned") == "INT UNSIGNED"
@@ -242,6 +297,15 @@ def test_mariadb_types_keys_comments_and_samples(mariadb_engine: sa.Engine) -> N
         "status": MOST_FREQUENT_STATUSES,
     }
     assert customers.row_estimate == 40
+
+
+@pytest.mark.mariadb
+def test_mariadb_sampling_budget_goes_first_to_tables_with_rows(mysql_url: str) -> None:
+    engine = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
+    try:
+        _budget_goes_to_tables_with_rows_referenced_first(engine)  # TABLE_ROWS estimates
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.mariadb
