@@ -434,5 +434,7 @@ def _sampling_order(raw: list[_RawTable], referenced: set[str]) -> list[_RawTabl
     name order, a big schema's first few dozen tables would take it all. Tables that hold
     rows come before those estimated empty (nothing to show; big schemas hold many), and
     among them the tables others refer to — regions, categories, customers: what the
-    business calls its things, the values questions name — before the rest."""
+    business calls its things, the values questions name — before the rest. An estimate
+    can say 0 for rows not yet counted (a table never analysed, just loaded): such a table
+    only waits its turn, as every table did in name order."""
     return sorted(raw, key=lambda t: (t.doc.row_estimate == 0, t.doc.name not in referenced))

@@ -33,6 +33,9 @@ def warm_up_roles(engine: Engine, actors: Sequence[Actor]) -> int:
         except KeskinubeError as exc:
             log.warning("no warm-up for role %s: %s", actor.role, exc)
             continue
+        except Exception:  # never raised: a warm-up is worth no failure of its caller
+            log.exception("no warm-up for role %s", actor.role)
+            continue
         if prompt:
             chosen.setdefault(prompt[0][1], actor)  # a shared start: warmed at its first role
     warmed = 0

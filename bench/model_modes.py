@@ -115,7 +115,9 @@ def main(argv: Sequence[str]) -> None:
         runs = [_reload(args, mode, suffix) for mode in modes]
     else:
         with ChatRecorder(settings.ollama_base_url) as recorder:
-            proxied = settings.model_copy(update={"ollama_base_url": recorder.url})
+            # No warm-up: the first question after the slot is flushed is the cold one measured.
+            update = {"ollama_base_url": recorder.url, "ollama_warm_up": False}
+            proxied = settings.model_copy(update=update)
             for mode in modes:
                 baseline = not args.no_baseline and mode == "full"
                 run = _run_mode(

@@ -63,10 +63,13 @@ class EvalOptions:
 @dataclass(frozen=True)
 class EvalResults:
     """The records in set order, the engine configuration the first database ran with, and
-    the seconds spent warming the model server (`warm_up_s`, in no question's latency)."""
+    the prompt starts the model server evaluated before the questions (`warm_up_starts`,
+    0 when off, nothing to warm, or failed: logged) and their seconds (in no question's
+    latency)."""
 
     records: tuple[QuestionRecord, ...]
     engine_config: EngineConfig | None
+    warm_up_starts: int = 0
     warm_up_s: float = 0.0
 
 
@@ -84,15 +87,16 @@ def run_evaluation(
     records: dict[str, QuestionRecord] = dict(done or {})
     left = [item for item in selected if item.question.id not in records]
     config: EngineConfig | None = None
-    warm_up_s = 0.0
+    warm_up_starts, warm_up_s = 0, 0.0
     for url, group in _by_database(left, options.database):
         run = _DatabaseRun(url, settings, options, by_id, records, progress)
         for record in run.run(group):
             records[record.question.id] = record
         config = config or run.engine_config
+        warm_up_starts += run.warm_up_starts
         warm_up_s += run.warm_up_s
     ordered = tuple(records[s.question.id] for s in selected)
-    return EvalResults(ordered, config, round(warm_up_s, 2))
+    return EvalResults(ordered, config, warm_up_starts, round(warm_up_s, 2))
 
 
 def _by_database(selected: Sequence[Selected], template: str) -> list[tuple[str, list[Selected]]]:
@@ -128,6 +132,7 @@ class _DatabaseRun:
         self.baseline: lc.LangChainBaseline | None = None
         self.baseline_error: str | None = None
         self.engine_config: EngineConfig | None = None
+        self.warm_up_starts = 0
         self.warm_up_s = 0.0
 
     def run(self, group: Sequence[Selected]) -> list[QuestionRecord]:
@@ -177,7 +182,7 @@ class _DatabaseRun:
             self.engine_config = services.engine.config
             if self.settings.ollama_warm_up:
                 started = time.perf_counter()
-                warm_up_roles(services.engine, [EVAL_ACTOR])  # never raises: logged
+                self.warm_up_starts = warm_up_roles(services.engine, [EVAL_ACTOR])
                 self.warm_up_s = time.perf_counter() - started
         except BaseException:
             services.close()

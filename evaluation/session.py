@@ -40,7 +40,11 @@ def evaluate(
     timing = {
         "started_at": started.isoformat(timespec="seconds"),
         "duration_s": round(time.perf_counter() - clock, 2),
-        "warm_up_s": results.warm_up_s,
+        "warm_up": {
+            "enabled": settings.ollama_warm_up,
+            "starts": results.warm_up_starts,
+            "seconds": results.warm_up_s,
+        },
     }
     meta = run_record(
         gold_set=gold_set,

@@ -352,7 +352,8 @@ def test_the_model_server_is_warmed_before_the_first_question_and_timed_apart(
     system = first["messages"][0]["content"]
     asked = [r for r in env.chat_requests if r not in env.prefill_requests]
     assert asked and all(r["messages"][0]["content"] == system for r in asked)
-    assert json.loads(out.read_text())["meta"]["warm_up_s"] > 0
+    warm_up = json.loads(out.read_text())["meta"]["warm_up"]
+    assert warm_up["enabled"] and warm_up["starts"] == 1 and warm_up["seconds"] >= 0
 
 
 def test_no_warm_up_when_it_is_switched_off(
@@ -365,7 +366,8 @@ def test_no_warm_up_when_it_is_switched_off(
     out = tmp_path / "report.json"
     assert main(["eval", "--set", str(question_set), "--limit", "2", "--out", str(out)]) == 0
     assert env.chat_requests and not env.prefill_requests
-    assert json.loads(out.read_text())["meta"]["warm_up_s"] == 0
+    warm_up = json.loads(out.read_text())["meta"]["warm_up"]
+    assert warm_up == {"enabled": False, "starts": 0, "seconds": 0}
 
 
 def test_a_journal_of_another_run_is_refused(

@@ -186,9 +186,12 @@ BIG_SCHEMA_DDL = [
         for i in range(12)
     ),  # empty, and first by name: a big schema's many idle tables
     "CREATE TABLE b_notes (id INT PRIMARY KEY, topic VARCHAR(20))",
+    "CREATE TABLE c_types (id INT PRIMARY KEY, name VARCHAR(20))",  # referenced, but empty
     "CREATE TABLE z_regions (id INT PRIMARY KEY, name VARCHAR(20))",
-    "CREATE TABLE z_sales (id INT PRIMARY KEY, region_id INT REFERENCES z_regions(id), "
-    "channel VARCHAR(20))",
+    # Table-level keys: MySQL 8 ignores a column's inline REFERENCES.
+    "CREATE TABLE z_sales (id INT PRIMARY KEY, region_id INT, type_id INT, channel VARCHAR(20), "
+    "FOREIGN KEY (region_id) REFERENCES z_regions (id), "
+    "FOREIGN KEY (type_id) REFERENCES c_types (id))",
 ]
 
 
@@ -204,7 +207,7 @@ def _big_schema(engine: sa.Engine) -> None:
             sa.text("INSERT INTO z_sales (id, region_id, channel) VALUES (:id, :r, :c)"), sales
         )
         if engine.dialect.name != "sqlite":
-            conn.exec_driver_sql("ANALYZE TABLE b_notes, z_regions, z_sales")
+            conn.exec_driver_sql("ANALYZE TABLE b_notes, c_types, z_regions, z_sales")
 
 
 def _sampled_tables(log: StatementLog) -> list[str]:
@@ -216,12 +219,13 @@ def _budget_goes_to_tables_with_rows_referenced_first(engine: sa.Engine) -> None
     log = StatementLog(engine)
     cache = SampleCache()
     tables = _by_name(introspect(engine, sample_cache=cache, limits=SampleLimits(max_queries=2)))
+    # rows before references: the empty c_types, referenced too, waits
     assert _sampled_tables(log) == ["z_regions", "b_notes"]
     assert tables["z_regions"].columns[1].sample_values == ("North", "South")
     assert [t.name for t in tables.values()] == sorted(tables)  # still returned by name
     introspect(engine, sample_cache=cache, limits=SampleLimits(max_queries=2))
-    # the next run: the last table with rows, then the empty ones
-    assert _sampled_tables(log)[2:] == ["z_sales", "aa_log_00"]
+    # the next run: the last table with rows, then the empty ones, referenced first
+    assert _sampled_tables(log)[2:] == ["z_sales", "c_types"]
 
 
 def test_sampling_budget_goes_first_to_tables_with_rows_that_others_refer_to(
