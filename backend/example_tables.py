@@ -5,8 +5,9 @@ below look-alikes from other corners of the schema that share the user's words (
 "deliveries"): the right table is in the search's top few dozen, not in its top five. The
 approved examples (question → SQL pairs an admin reviewed) nearest the question say which
 tables such questions read. A table that both signals agree on — the search found it, and
-a near example reads it — is surer than either alone, so those come first; the search's
-own order decides among them and for the rest. Nothing is added that the search did not
+a near example reads it — is surer than either alone, so those come first, the more of
+the near examples read a table the earlier; the search's own order decides among equals
+and for the rest. Nothing is added that the search did not
 find, and with no examples the order is the search's.
 
 Measured on the scale benchmark (`python -m bench scale`: 66 business-word questions, the
@@ -48,11 +49,16 @@ def tables_read(
     return read
 
 
-def examples_first(ranked: Sequence[str], read: Iterable[str]) -> list[str]:
-    """`ranked` with the tables in `read` first, each group in `ranked`'s order."""
-    chosen = {name.lower() for name in read}
-    first = [name for name in ranked if name.lower() in chosen]
-    return first + [name for name in ranked if name.lower() not in chosen]
+def examples_first(ranked: Sequence[str], read: Mapping[str, int]) -> list[str]:
+    """`ranked` with the tables `read` counts first, those more examples read before
+    those fewer read, and otherwise in `ranked`'s order."""
+    counts: dict[str, int] = {}
+    for name, n in read.items():
+        if n > 0:
+            counts[name.lower()] = counts.get(name.lower(), 0) + n
+    first = [name for name in ranked if name.lower() in counts]
+    first.sort(key=lambda name: -counts[name.lower()])  # stable: ties keep the ranking
+    return first + [name for name in ranked if name.lower() not in counts]
 
 
 def cache_order(names: Sequence[str], reads: Mapping[str, int]) -> list[str]:

@@ -4,9 +4,11 @@ Users ask in their own words ("clients", "delivery firms", "staff"), which often
 the schema's; on a big schema a look-alike table that happens to use the user's word
 outranks the right one. Before retrieval in retrieve mode, the model lists each thing
 the question is about with the names a database designer would give it ("clients:
-clients, customers, buyers"), and those names widen the search (issue 15). The model
-knows what such things are usually called; nothing here knows any particular schema:
-the one worked example is of a made-up hospital.
+clients, customers, buyers"), and those names widen the search (issue 15). Each line is
+also one *thing* the question is about, searched on its own (`parse_things`,
+`backend.thing_tables`), so that a thing the question names once is not drowned by the
+words of another. The model knows what such things are usually called; nothing here knows
+any particular schema: the one worked example is of a made-up hospital.
 
 Measured on the scale benchmark (`python -m bench scale`, 66 business-word questions over
 the demo among 734 distractor tables), this lifted recall@5 in hybrid and sparse-only
@@ -16,6 +18,7 @@ search alike (see the README, "Hundreds of tables"). Pure functions: the engine 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 Messages = tuple[tuple[str, str], ...]
 
@@ -33,8 +36,23 @@ last winter: admission_date, dates"""
 
 # Enough for a question about five or six things; a rambling reply adds only noise.
 MAX_NAMES = 24
+# Each thing is one more search: a question is rarely about more.
+MAX_THINGS = 6
 _MAX_NAME_CHARS = 40
 _NAME = re.compile(r"[^\W\d_][\w' -]*", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class QuestionNames:
+    """What the model says a question is about: every name (`parse_names`), and one search
+    text per thing (`parse_things`)."""
+
+    names: tuple[str, ...] = ()
+    things: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, reply: str) -> QuestionNames:
+        return cls(tuple(parse_names(reply)), tuple(parse_things(reply)))
 
 
 def names_messages(question: str) -> Messages:
@@ -72,6 +90,24 @@ def parse_names(reply: str) -> list[str]:
                 if len(names) == MAX_NAMES:
                     return names
     return names
+
+
+def parse_things(reply: str) -> list[str]:
+    """One search text per thing of `reply` (its "word: name, name" lines, in order, at
+    most `MAX_THINGS`): the user's word, then the names it did not already say. A line
+    that names nothing is no thing."""
+    things: list[str] = []
+    for line in reply.splitlines():
+        word, colon, _ = line.partition(":")
+        names = parse_names(line)
+        if not colon or not names:
+            continue
+        text = widened(word, names).strip()
+        if text and text not in things:
+            things.append(text)
+            if len(things) == MAX_THINGS:
+                break
+    return things
 
 
 def widened(question: str, names: list[str]) -> str:

@@ -7,7 +7,9 @@ brings forward those the question's nearest approved examples read
 match is a table of the role's core (`backend.schema_core`: the tables the approved
 examples read) gets the core whole instead (mode "core"). With `question_names`
 on, the model first lists the names a database would give the question's things
-(`backend.question_names`) and both searches read them with the question. With table
+(`backend.question_names`) and both searches read them with the question; each thing it
+lists is also searched alone, and its table joins the ranking when it is near the
+question's best ones (`backend.thing_tables`). With table
 selection on, the model then picks from a one-line-a-table catalogue
 (`backend.table_selection`) and its pick leads. The caller passes the model calls in
 (`complete`), so that they are timed and counted with the rest of the question's calls.
@@ -24,11 +26,12 @@ from backend.example_tables import SEARCH_DEPTH, examples_first
 from backend.join_paths import promote_fk_neighbours
 from backend.ports import SchemaIndex
 from backend.prompts import estimate_tokens
-from backend.question_names import names_messages, parse_names, widened
+from backend.question_names import QuestionNames, names_messages, widened
 from backend.schema_core import about_core, core_tables
 from backend.schema_render import visible_foreign_keys
 from backend.schema_view import SchemaView
 from backend.table_selection import catalogue, merged, parse_selection, selection_messages
+from backend.thing_tables import DEPTH, things_first
 
 Messages = tuple[tuple[str, str], ...]
 Complete = Callable[[Sequence[tuple[str, str]]], Completion]
@@ -56,15 +59,17 @@ class TableRetriever:
         actor: Actor,
         *,
         k: int,
-        names: Sequence[str] = (),
+        names: QuestionNames | None = None,
         core: Sequence[str] = (),
     ) -> Retrieval:
         """The `k` tables most relevant to `question` that `actor` may read, searched with
-        the question and `names` (what the model says such things are called; no LLM here),
-        and the nearest approved examples `actor` may see, found the same way. When the
-        question is about `core` (`backend.schema_core.about_core`), the whole `core` instead,
-        in the search's order (mode "core")."""
-        query = widened(question, list(names))
+        the question and its `names` (what the model says its things are and are called; no
+        LLM here), and the nearest approved examples `actor` may see, found the same way;
+        then each thing's own table near those (`backend.thing_tables`). When the question
+        is about `core` (`backend.schema_core.about_core`), the whole `core` instead, in the
+        search's order (mode "core")."""
+        names = names or QuestionNames()
+        query = widened(question, list(names.names))
         examples = self.examples(query, actor.policy)
         view = self.schema()
         read = view.tables_read(examples, actor.policy, self.dialect)
@@ -77,7 +82,10 @@ class TableRetriever:
         found = list(scores)
         promoted = promote_fk_neighbours(found[:head], view.tables, k=head, graph=view.graph)
         ranked = [*promoted, *found[head:]]
-        order = examples_first(ranked, read)[:k]
+        order = examples_first(ranked, read)
+        if names.things:
+            order = self._things_first(order, names.things, actor.policy)
+        order = order[:k]
         if about_core(promoted, order, core, view.graph_for(actor.policy)):
             inside = {name.lower() for name in core}
             order = [name for name in ranked if name.lower() in inside]
@@ -85,7 +93,24 @@ class TableRetriever:
             order += [name for name in core if name.lower() not in found_here]
             tables = tuple(scores.get(name, ScoredTable(name, 0.0)) for name in order)
             return replace(deep, tables=tables, mode="core", examples=tuple(examples))
-        return replace(deep, tables=tuple(scores[name] for name in order), examples=tuple(examples))
+        tables = tuple(scores.get(name, ScoredTable(name, 0.0)) for name in order)
+        return replace(deep, tables=tables, examples=tuple(examples))
+
+    def _things_first(
+        self, order: list[str], things: Sequence[str], policy: AccessPolicy
+    ) -> list[str]:
+        """`order` with each thing's own table near its best ones (`things_first`)."""
+        view = self.schema()
+        hits = [
+            [
+                t.name
+                for t in self.index.search_tables(
+                    self.config.database, thing, k=DEPTH, policy=policy
+                ).tables
+            ]
+            for thing in things
+        ]
+        return things_first(order, hits, view.graph_for(policy), view.visible(policy))
 
     def core(self, policy: AccessPolicy) -> tuple[str, ...]:
         """The role's core (`backend.schema_core`): the tables the approved examples
@@ -140,12 +165,13 @@ class TableRetriever:
             return self.rank(question, actor, k=k, names=names, core=core)
         return self._select(question, actor, complete=complete, names=names, core=core)
 
-    def names(self, question: str, *, complete: Complete) -> list[str]:
-        """What the model says a database would call the things `question` is about (none
-        with `question_names` off). A reply that lists nothing leaves the plain search."""
+    def names(self, question: str, *, complete: Complete) -> QuestionNames:
+        """What the model says the things `question` is about are, and what a database
+        would call them (none with `question_names` off). A reply that lists nothing
+        leaves the plain search."""
         if not self.config.question_names:
-            return []
-        return parse_names(complete(names_messages(question)).text)
+            return QuestionNames()
+        return QuestionNames.of(complete(names_messages(question)).text)
 
     def selection_start(self, policy: AccessPolicy) -> Messages | None:
         """What every table-selection request of `policy` starts with (for the warm-up), or
@@ -161,7 +187,7 @@ class TableRetriever:
         actor: Actor,
         *,
         complete: Complete,
-        names: Sequence[str],
+        names: QuestionNames,
         core: Sequence[str],
     ) -> Retrieval:
         """The model's pick from the catalogue, then the retrieval's best others (`k` in all);

@@ -136,4 +136,6 @@ def test_the_prompt_lists_the_most_read_tables_first_in_one_fixed_order(
     in_prompt = re.findall(r"^CREATE TABLE (\w+)", system, flags=re.MULTILINE)
     assert in_prompt[:3] == ["berths", "vessels", "customers"]  # read by 2, 2, 1 examples
     assert in_prompt[3:] == [name for name in ranked if name not in in_prompt[:3]]
-    assert ranked[0] == "customers", "the ranking itself still leads with the question's table"
+    # The ranking itself: the tables more of the near examples read first (the search
+    # found all three), each group in the search's order.
+    assert set(ranked[:2]) == {"berths", "vessels"} and ranked[2] == "customers"

@@ -86,7 +86,7 @@ def test_row_filters_do_not_change_what_an_example_reads() -> None:
 
 def test_the_tables_read_come_first_each_group_in_the_ranking_order() -> None:
     ranked = ["clients_tls", "Customers", "audit_log", "orders", "vessels"]
-    assert examples_first(ranked, {"orders", "customers"}) == [
+    assert examples_first(ranked, {"orders": 1, "customers": 1}) == [
         "Customers",
         "orders",
         "clients_tls",
@@ -95,11 +95,34 @@ def test_the_tables_read_come_first_each_group_in_the_ranking_order() -> None:
     ]
 
 
+def test_a_table_more_examples_read_comes_before_one_fewer_read() -> None:
+    ranked = ["clients_tls", "Customers", "audit_log", "orders", "vessels", "order_lines"]
+    read = {"customers": 1, "order_lines": 3, "orders": 3, "vessels": 2}
+    assert examples_first(ranked, read) == [
+        "orders",
+        "order_lines",
+        "vessels",
+        "Customers",
+        "clients_tls",
+        "audit_log",
+    ]
+
+
+def test_counts_are_read_whatever_their_case_and_zero_counts_for_nothing() -> None:
+    ranked = ["audit_log", "Orders", "vessels"]
+    assert examples_first(ranked, {"orders": 1, "ORDERS": 1, "vessels": 1}) == [
+        "Orders",
+        "vessels",
+        "audit_log",
+    ]
+    assert examples_first(ranked, {"vessels": 0}) == ranked
+
+
 def test_nothing_is_added_that_the_ranking_does_not_hold() -> None:
     ranked = ["clients_tls", "audit_log"]
-    assert examples_first(ranked, {"customers"}) == ranked
-    assert examples_first(ranked, ()) == ranked
-    assert examples_first([], {"customers"}) == []
+    assert examples_first(ranked, {"customers": 2}) == ranked
+    assert examples_first(ranked, {}) == ranked
+    assert examples_first([], {"customers": 1}) == []
 
 
 def test_each_table_counts_the_examples_that_read_it() -> None:

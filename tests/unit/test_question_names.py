@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from backend.question_names import MAX_NAMES, names_messages, parse_names, widened
+from backend.question_names import (
+    MAX_NAMES,
+    MAX_THINGS,
+    QuestionNames,
+    names_messages,
+    parse_names,
+    parse_things,
+    widened,
+)
 
 
 def test_the_request_is_a_fixed_start_then_the_question() -> None:
@@ -80,3 +88,37 @@ def test_spanish_questions_get_english_names_searched_beside_them() -> None:
     reply = "clientes: customers, clients, buyers\nbarcos: vessels, ships"
     text = widened("¿Qué clientes tienen barcos?", parse_names(reply))
     assert text.splitlines()[1] == "customers, clients, buyers, vessels, ships"
+
+
+def test_each_line_is_one_thing_searched_by_its_word_and_new_names() -> None:
+    reply = (
+        "Sure, here it is\n"
+        "patrons: patrons, customers, Clients\n"
+        "berth fees: fees, berth_charges\n"
+        "2025: 2025\n"
+        "patrons: patrons, customers, Clients\n"
+    )
+    assert parse_things(reply) == ["patrons\ncustomers, Clients", "berth fees\nberth charges"]
+
+
+def test_a_thing_without_a_word_is_searched_by_its_names_alone() -> None:
+    assert parse_things(": docks, quays") == ["docks, quays"]
+
+
+@pytest.mark.parametrize("reply", ["", "I cannot answer that.", "2024: 2024", "a:   ,  , "])
+def test_a_reply_that_lists_no_names_has_no_things(reply: str) -> None:
+    assert parse_things(reply) == []
+    assert QuestionNames.of(reply) == QuestionNames()
+
+
+def test_a_question_is_about_a_few_things_at_most() -> None:
+    reply = "\n".join(f"thing{i}: alpha{i}" for i in range(20))
+    things = parse_things(reply)
+    assert len(things) == MAX_THINGS and things[0] == "thing0\nalpha0"
+
+
+def test_the_names_and_things_of_one_reply() -> None:
+    reply = "patrons: customers\nvisits: bookings"
+    assert QuestionNames.of(reply) == QuestionNames(
+        ("customers", "bookings"), ("patrons\ncustomers", "visits\nbookings")
+    )
