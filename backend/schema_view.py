@@ -1,8 +1,8 @@
 """The indexed schema of one database, with what the engine derives from it once.
 
 Every question is answered against the same schema until it is re-indexed, so its
-foreign-key graph, the guard's table lookup, each role's visible tables and each table's
-prompt DDL (per access policy) are computed on first use and then reused: per question,
+foreign-key graph, the guard's table lookup, each role's visible tables, sample values and
+each table's prompt DDL (per access policy) are computed on first use and then reused: per question,
 the engine only does the work that depends on the question — such as fitting the
 retrieved tables into the prompt's schema budget (`fit`). `Engine.refresh` drops the
 view after re-indexing.
@@ -22,6 +22,7 @@ from backend.prompts import estimate_tokens
 from backend.schema_budget import Block, SchemaFit, fit_schema
 from backend.schema_render import question_columns, render_table
 from backend.sql_guard import KnownTables
+from backend.value_tables import ValueIndex, value_index
 
 _MAX_POLICIES = 64  # distinct access policies remembered (one per role, in practice)
 _MAX_EXAMPLE_SETS = 1024  # (examples, policy) verdicts remembered
@@ -42,6 +43,7 @@ class SchemaView:
         self._fits_whole: dict[tuple[AccessPolicy, int], bool] = {}
         self._examples: dict[tuple[tuple[Example, ...], AccessPolicy, str], list[Example]] = {}
         self._read: dict[tuple[tuple[Example, ...], AccessPolicy, str], Counter[str]] = {}
+        self._values: dict[AccessPolicy, ValueIndex] = {}
 
     def visible(self, policy: AccessPolicy) -> dict[str, TableDoc]:
         """The tables `policy` may read, by name."""
@@ -62,6 +64,18 @@ class SchemaView:
                 if len(self._visible) >= _MAX_POLICIES:
                     self._visible.clear()
                 self._visible[policy] = found
+        return found
+
+    def values(self, policy: AccessPolicy) -> ValueIndex:
+        """The sample values `policy` may see, to match a question's words against
+        (`backend.value_tables`)."""
+        found = self._values.get(policy)
+        if found is None:
+            found = value_index(self.tables.values(), policy)
+            with self._lock:
+                if len(self._values) >= _MAX_POLICIES:
+                    self._values.clear()
+                self._values[policy] = found
         return found
 
     def block(self, name: str, policy: AccessPolicy, *, compact: bool = False) -> Block:

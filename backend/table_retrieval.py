@@ -9,7 +9,8 @@ examples read) gets the core whole instead (mode "core"). With `question_names`
 on, the model first lists the names a database would give the question's things
 (`backend.question_names`) and both searches read them with the question; each thing it
 lists is also searched alone, and its table joins the ranking when it is near the
-question's best ones (`backend.thing_tables`). With table
+question's best ones (`backend.thing_tables`), as does the table of a value the question
+says (`backend.value_tables`). With table
 selection on, the model then picks from a one-line-a-table catalogue
 (`backend.table_selection`) and its pick leads. The caller passes the model calls in
 (`complete`), so that they are timed and counted with the rest of the question's calls.
@@ -32,6 +33,7 @@ from backend.schema_render import visible_foreign_keys
 from backend.schema_view import SchemaView
 from backend.table_selection import catalogue, merged, parse_selection, selection_messages
 from backend.thing_tables import DEPTH, things_first
+from backend.value_tables import said_values
 
 Messages = tuple[tuple[str, str], ...]
 Complete = Callable[[Sequence[tuple[str, str]]], Completion]
@@ -65,7 +67,8 @@ class TableRetriever:
         """The `k` tables most relevant to `question` that `actor` may read, searched with
         the question and its `names` (what the model says its things are and are called; no
         LLM here), and the nearest approved examples `actor` may see, found the same way;
-        then each thing's own table near those (`backend.thing_tables`). When the question
+        then each thing's own table near those (`backend.thing_tables`), and each table
+        holding a value the question says (`backend.value_tables`). When the question
         is about `core` (`backend.schema_core.about_core`), the whole `core` instead, in the
         search's order (mode "core")."""
         names = names or QuestionNames()
@@ -82,10 +85,7 @@ class TableRetriever:
         found = list(scores)
         promoted = promote_fk_neighbours(found[:head], view.tables, k=head, graph=view.graph)
         ranked = [*promoted, *found[head:]]
-        order = examples_first(ranked, read)
-        if names.things:
-            order = self._things_first(order, names.things, actor.policy)
-        order = order[:k]
+        order = self._things_first(examples_first(ranked, read), question, names, actor.policy)[:k]
         if about_core(promoted, order, core, view.graph_for(actor.policy)):
             inside = {name.lower() for name in core}
             order = [name for name in ranked if name.lower() in inside]
@@ -97,19 +97,24 @@ class TableRetriever:
         return replace(deep, tables=tables, examples=tuple(examples))
 
     def _things_first(
-        self, order: list[str], things: Sequence[str], policy: AccessPolicy
+        self, order: list[str], question: str, names: QuestionNames, policy: AccessPolicy
     ) -> list[str]:
-        """`order` with each thing's own table near its best ones (`things_first`)."""
+        """`order` with the table of each thing the question is about, or of each value it
+        says, near its best ones (`backend.thing_tables`, `backend.value_tables`)."""
         view = self.schema()
+        search = self.index.search_tables
+        database = self.config.database
         hits = [
-            [
-                t.name
-                for t in self.index.search_tables(
-                    self.config.database, thing, k=DEPTH, policy=policy
-                ).tables
-            ]
-            for thing in things
+            [t.name for t in search(database, thing, k=DEPTH, policy=policy).tables]
+            for thing in names.things
         ]
+        rank = {name: i for i, name in enumerate(order)}
+        hits += [
+            sorted(tables, key=lambda name: rank.get(name, len(rank)))
+            for tables in said_values(question, view.values(policy))
+        ]
+        if not hits:
+            return order
         return things_first(order, hits, view.graph_for(policy), view.visible(policy))
 
     def core(self, policy: AccessPolicy) -> tuple[str, ...]:

@@ -7,7 +7,9 @@ could pull in look-alike tables there. This ranks a fixed sample of Spider dev q
 (seeded, `--sample`) in the at-876-tables collection twice with the product's own calls:
 `Engine.rank_tables` (the words alone) and `Engine.choose_tables` with question names on
 (the real chat model lists them, once per question), hybrid with real embeddings (or
-sparse-only with `--sparse-only`). Results hold question ids, never question text.
+sparse-only with `--sparse-only`). With names, the ranking is also scored without the
+per-thing searches (`backend.thing_tables`) on the same reply, so the two are compared on
+the same names. Results hold question ids, never question text.
 
     python -m bench names_spider [--sample 120] [--embed-url URL] [--sparse-only]
 """
@@ -19,6 +21,7 @@ import os
 import random
 import statistics
 import time
+from dataclasses import replace
 from typing import Any
 
 from qdrant_client import QdrantClient
@@ -60,7 +63,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             began = time.perf_counter()
             chosen = {t.name.lower() for t in named.choose_tables(q.question, ACTOR).tables}
             seconds.append(time.perf_counter() - began)
-            records.append({"idx": q.idx, "plain": gold <= words, "names": gold <= chosen})
+            # The same reply (asked again: the server's cache answers), without things.
+            retriever = named._context().tables
+            said = retriever.names(q.question, complete=chat.complete)
+            without = retriever.rank(q.question, ACTOR, k=K, names=replace(said, things=()))
+            no_things = {t.name.lower() for t in without.tables}
+            records.append(
+                {
+                    "idx": q.idx,
+                    "plain": gold <= words,
+                    "names": gold <= chosen,
+                    "names_no_things": gold <= no_things,
+                }
+            )
     finally:
         client.close()
     return {
@@ -72,6 +87,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "chat_model": args.chat_model,
         "recall_plain": _share(records, "plain"),
         "recall_names": _share(records, "names"),
+        "recall_names_no_things": _share(records, "names_no_things"),
         "won": [r["idx"] for r in records if r["names"] and not r["plain"]],
         "lost": [r["idx"] for r in records if r["plain"] and not r["names"]],
         "choose_s_median": round(statistics.median(seconds), 2),
@@ -84,9 +100,16 @@ def _share(records: list[dict[str, Any]], key: str) -> float:
 
 def markdown(data: dict[str, Any]) -> str:
     rows = [
-        [data["retrieval"], data["questions"], data["recall_plain"], data["recall_names"]],
+        [
+            data["retrieval"],
+            data["questions"],
+            data["recall_plain"],
+            data.get("recall_names_no_things", "-"),
+            data["recall_names"],
+        ],
     ]
-    table = md_table(["retrieval", "questions", "words alone", "with question names"], rows)
+    headers = ["retrieval", "questions", "words alone", "names, no things", "with question names"]
+    table = md_table(headers, rows)
     return (
         f"# Question names on Spider's own questions, at {data['tables']} tables\n\n"
         f"recall@{data['k']} of the gold tables, a fixed sample of Spider dev questions "
