@@ -40,6 +40,7 @@ MAX_NAMES = 24
 MAX_THINGS = 6
 _MAX_NAME_CHARS = 40
 _NAME = re.compile(r"[^\W\d_][\w' -]*", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,8 @@ def parse_things(reply: str) -> list[str]:
         names = parse_names(line)
         if not colon or not names:
             continue
-        text = widened(word, names).strip()
+        # The user's word as words: a small model may dress it up ("- **clients**").
+        text = widened(" ".join(_WORD.findall(word)), names).strip()
         if text and text not in things:
             things.append(text)
             if len(things) == MAX_THINGS:

@@ -9,8 +9,8 @@ examples read) gets the core whole instead (mode "core"). With `question_names`
 on, the model first lists the names a database would give the question's things
 (`backend.question_names`) and both searches read them with the question; each thing it
 lists is also searched alone, and its table joins the ranking when it is near the
-question's best ones (`backend.thing_tables`), as does the table of a value the question
-says (`backend.value_tables`). With table
+question's best ones (`backend.thing_tables`). The table of a value the question says
+(`backend.value_tables`) joins it the same way, with or without names. With table
 selection on, the model then picks from a one-line-a-table catalogue
 (`backend.table_selection`) and its pick leads. The caller passes the model calls in
 (`complete`), so that they are timed and counted with the rest of the question's calls.

@@ -4,12 +4,17 @@ One search for the whole question ranks the tables that share most of its words 
 "Which items come from Taiwanese vendors?" finds products and its neighbours, and the
 table for "vendors", named once, falls below the cut. The question-names step
 (`backend.question_names`) already lists the things a question is about, one a line, so
-each is searched on its own as well. A thing's best table joins the ranking when it is
-near the question's best tables in the foreign-key graph (at most `REACH` joins away): a
-query's tables join one another, and a look-alike from another corner of the schema
-("vendors" → a `company` table of an unrelated application) does not. Then the tables on
-the join path between those chosen, at most `BRIDGES` of them (an order between a client
-and what it bought), and then the ranking's own order.
+each is searched on its own as well (and a value the question says points at its table:
+`backend.value_tables`). The first table of a thing's own ranking that is near the
+question's best tables in the foreign-key graph (at most `REACH` joins away) joins the
+ranking, right after its first table: a query's tables join one another, and a
+look-alike from an unrelated corner of the schema ("vendors" → the `company` table of some
+other application) does not. Through a hub table (`users`, `companies`) much of a schema
+is that near, so the thing's own ranking still decides among them. Then the tables on the
+join path between those chosen, at most `BRIDGES` of them (an order between a client and
+what it bought), and then the ranking's own order — the approved examples' tables
+(`backend.example_tables`) included, so a question about many things can push them below
+the cut (measured: it gains more than it loses).
 
 Measured on the scale benchmark (`python -m bench scale`: 66 business-word questions, the
 demo among 734 distractor tables, question names on): see the README, "Hundreds of
@@ -35,7 +40,8 @@ DEPTH = 10
 
 
 def near(graph: Mapping[str, Sequence[str]], sources: Sequence[str], hops: int) -> set[str]:
-    """The tables at most `hops` foreign-key joins from any of `sources` (these included)."""
+    """The tables at most `hops` foreign-key joins from any of `sources` (those of them in
+    `graph` included)."""
     found = {name for name in sources if name in graph}
     level = list(found)
     for _ in range(hops):
@@ -51,18 +57,22 @@ def things_first(
     graph: Graph,
     tables: Mapping[str, TableDoc],
 ) -> list[str]:
-    """`ranked` (best first) with, after its first table, each thing's best table in
-    `hits` (one search ranking per thing) that is near its `ANCHORS` first tables, then
-    the tables joining those (`BRIDGES` at most), then the rest in `ranked`'s order.
+    """`ranked` (best first) with, after its first table, the first table of each of
+    `hits` (one ranking per thing) that is near its `ANCHORS` first tables, then the
+    tables joining those (`BRIDGES` at most), then the rest in `ranked`'s order; each
+    table once, in the schema's spelling where the names differ only in case.
 
     `graph` is the foreign-key graph of `tables` (the tables the asker may read): a path
-    never goes through a table outside it. With no thing near, `ranked` is unchanged."""
+    never goes through a table outside it, and only its tables join. With no thing near,
+    `ranked` is unchanged."""
     if not ranked:
         return []
-    close = near(graph, ranked[:ANCHORS], REACH)
-    chosen = [ranked[0]]
+    spelled = {name.lower(): name for name in tables}
+    order = list(dict.fromkeys(spelled.get(name.lower(), name) for name in ranked))
+    close = near(graph, order[:ANCHORS], REACH)
+    chosen = [order[0]]
     for found in hits:
-        best = next((name for name in found if name in close), None)
+        best = next((spelled[n.lower()] for n in found if spelled.get(n.lower()) in close), None)
         if best is not None and best not in chosen:
             chosen.append(best)
     if len(chosen) == 1:
@@ -70,4 +80,4 @@ def things_first(
     joins = expand_join_paths(chosen, tables, max_added=BRIDGES, graph=graph)
     head = [*chosen, *(name for name in joins if name not in chosen)]
     placed = set(head)
-    return head + [name for name in ranked if name not in placed]
+    return head + [name for name in order if name not in placed]

@@ -11,9 +11,11 @@ joins the ranking as one of the question's things does (`backend.thing_tables`: 
 near the question's best tables).
 
 Only what the asker's prompt could show counts: columns the policy allows, and no values
-of a table the policy filters by rows (as `schema_render.render_table`). Values too short
-or too common to say anything (numbers, one or two letters, a value held by many
-tables) are left out. Pure functions: `SchemaView` keeps the index per policy.
+of a table the policy filters by rows (as `schema_render.render_table`). Values that say
+nothing are left out: numbers, one or two letters, a value held by more than `MAX_TABLES`
+tables. A lower-case code that is also a common word ("new", "open") still matches the
+word: its table is only brought forward when it joins the question's best ones. Pure
+functions: `SchemaView` keeps the index per policy.
 """
 
 from __future__ import annotations
@@ -51,8 +53,9 @@ def value_index(tables: Iterable[TableDoc], policy: AccessPolicy) -> dict[str, t
         for column in table.columns:
             if not policy.allows_column(table.name, column.name):
                 continue
-            for value in column.sample_values:
-                words = _WORD.findall(str(value))
+            for sample in column.sample_values:
+                value = str(sample)
+                words = _WORD.findall(value)
                 if not 0 < len(words) <= MAX_WORDS or not any(c.isalpha() for c in value):
                     continue
                 # A value in capitals is a name ("Sales", "Royal Mail"): the question must
@@ -68,13 +71,19 @@ def value_index(tables: Iterable[TableDoc], policy: AccessPolicy) -> dict[str, t
 
 
 def said_values(question: str, index: ValueIndex) -> list[tuple[str, ...]]:
-    """The tables of each value `question` says, longest phrases first, each value once."""
+    """The tables of each value `question` says, each value once; a longer phrase first, and
+    its words then say nothing more ("Royal Mail" is not also "Mail")."""
     words = _WORD.findall(question)
+    used = [False] * len(words)
     found: dict[str, tuple[str, ...]] = {}
     for size in range(min(MAX_WORDS, len(words)), 0, -1):
         for start in range(len(words) - size + 1):
+            if any(used[start : start + size]):
+                continue
             phrase = words[start : start + size]
             for key in (_key(phrase, fold=False), _key(phrase, fold=True)):
-                if key in index and key not in found:
-                    found[key] = index[key]
+                if key in index:
+                    used[start : start + size] = [True] * size
+                    found.setdefault(key, index[key])
+                    break
     return list(found.values())

@@ -101,6 +101,10 @@ def test_each_line_is_one_thing_searched_by_its_word_and_new_names() -> None:
     assert parse_things(reply) == ["patrons\ncustomers, Clients", "berth fees\nberth charges"]
 
 
+def test_a_thing_s_word_is_read_as_words() -> None:
+    assert parse_things("- **delivery firms**: carriers") == ["delivery firms\ncarriers"]
+
+
 def test_a_thing_without_a_word_is_searched_by_its_names_alone() -> None:
     assert parse_things(": docks, quays") == ["docks, quays"]
 

@@ -63,7 +63,10 @@ class ScriptedIndex:
     ) -> Retrieval:
         self.searched.append(question)
         names = self.rankings.get(question, WHOLE)
-        allowed = [n for n in names if policy is None or policy.allows_table(n)]
+        # A thing's search answers as told, hidden tables too: the retriever must keep
+        # them out on its own.
+        told = question in self.rankings
+        allowed = [n for n in names if told or policy is None or policy.allows_table(n)]
         ranked = tuple(ScoredTable(n, 1.0 / (i + 1)) for i, n in enumerate(allowed[:k]))
         return Retrieval(ranked, "hybrid")
 

@@ -74,6 +74,20 @@ def test_the_longest_phrase_is_matched_first_and_each_value_once() -> None:
     assert found == [("ports",), ("ports", "vessels")]
 
 
+def test_a_longer_value_s_words_say_nothing_more() -> None:
+    tables = [_table("carriers", name=("Royal Mail", "DHL")), _table("msgs", kind=("Mail",))]
+    index = value_index(tables, EVERYONE)
+    assert said_values("Parcels sent with Royal Mail", index) == [("carriers",)]
+    assert said_values("Mail from DHL", index) == [("msgs",), ("carriers",)]
+
+
+def test_values_that_are_not_text_are_read_as_text() -> None:
+    column = ColumnDoc("level", "INT", sample_values=(3, 4.5, None, True))  # type: ignore[arg-type]
+    index = value_index([TableDoc("decks", (column,))], EVERYONE)
+    assert said_values("Decks of level 3", index) == []
+    assert said_values("Decks where it is True", index) == [("decks",)]
+
+
 def test_a_value_held_by_many_tables_says_nothing() -> None:
     many = [_table(f"t{i}", status=("active",)) for i in range(MAX_TABLES + 1)]
     assert said_values("active ones", value_index(many, EVERYONE)) == []
