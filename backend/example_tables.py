@@ -7,8 +7,9 @@ approved examples (question → SQL pairs an admin reviewed) nearest the questio
 tables such questions read. A table that both signals agree on — the search found it, and
 a near example reads it — is surer than either alone, so those come first, the more of
 the near examples read a table the earlier; the search's own order decides among equals
-and for the rest. Nothing is added that the search did not
-find, and with no examples the order is the search's.
+and for the rest. Nothing is added that the search did not find, and with no examples the
+order is the search's. (The tables of the question's own things and values then go
+before them: `backend.thing_tables`.)
 
 Measured on the scale benchmark (`python -m bench scale`: 66 business-word questions, the
 demo among 734 distractor tables, the demo's 17 examples, question names on): see the

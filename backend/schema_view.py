@@ -2,9 +2,9 @@
 
 Every question is answered against the same schema until it is re-indexed, so its
 foreign-key graph, the guard's table lookup, each role's visible tables, sample values and
-each table's prompt DDL (per access policy) are computed on first use and then reused: per question,
-the engine only does the work that depends on the question — such as fitting the
-retrieved tables into the prompt's schema budget (`fit`). `Engine.refresh` drops the
+each table's prompt DDL (per access policy) are computed on first use and then reused:
+per question, the engine only does the work that depends on the question — such as
+fitting the retrieved tables into the prompt's schema budget (`fit`). `Engine.refresh` drops the
 view after re-indexing.
 """
 
