@@ -33,7 +33,7 @@ def fk_graph(tables: Mapping[str, TableDoc]) -> Graph:
     return {name: sorted(neighbours) for name, neighbours in edges.items()}
 
 
-class _Spelling:
+class Spelling:
     """A name as the schema spells it: the same name, else its case-insensitive match.
 
     The lower-cased index is only built for a name that is not spelled exactly (retrieval
@@ -116,7 +116,7 @@ def expand_join_paths(
     skipped. `graph`, when given, must be `fk_graph(tables)` (callers cache it per schema).
     """
     graph = fk_graph(tables) if graph is None else graph
-    spelling = _Spelling(tables)
+    spelling = Spelling(tables)
     wanted = list(dict.fromkeys(n for n in map(spelling.of, selected) if n is not None))
     added: list[str] = []
     tree: list[str] = []
@@ -156,7 +156,7 @@ def promote_fk_neighbours(
     must be `fk_graph(tables)`.
     """
     graph = fk_graph(tables) if graph is None else graph
-    spelling = _Spelling(tables)
+    spelling = Spelling(tables)
     head = list(ranked[:anchors])
     neighbours = {n.lower() for a in head for n in graph.get(spelling.of(a) or a, [])}
     rest = list(ranked[anchors:])

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from backend.domain import TableDoc
-from backend.join_paths import Graph, expand_join_paths
+from backend.join_paths import Graph, Spelling, expand_join_paths
 
 # Joins between a thing's table and the question's best tables: a bridge table between
 # them is common (clients → orders → order lines), two are rare.
@@ -67,12 +67,12 @@ def things_first(
     `ranked` is unchanged."""
     if not ranked:
         return []
-    spelled = {name.lower(): name for name in tables}
-    order = list(dict.fromkeys(spelled.get(name.lower(), name) for name in ranked))
+    spelling = Spelling(tables)
+    order = list(dict.fromkeys(spelling.of(name) or name for name in ranked))
     close = near(graph, order[:ANCHORS], REACH)
     chosen = [order[0]]
     for found in hits:
-        best = next((spelled[n.lower()] for n in found if spelled.get(n.lower()) in close), None)
+        best = next((spelled for n in found if (spelled := spelling.of(n)) in close), None)
         if best is not None and best not in chosen:
             chosen.append(best)
     if len(chosen) == 1:
